@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+// swift-containerize: the smallest Swift server image that really runs, built with or without Docker.
+// The design card says "packages: none": this manifest has no package dependencies, only the
+// toolchain's modules and system libraries (zlib).
+import PackageDescription
+
+let package = Package(
+    name: "swift-containerize",
+    products: [
+        .executable(name: "HelloWeb", targets: ["HelloWeb"]),
+        .executable(name: "containertool", targets: ["containertool"]),
+        .library(name: "HTTPServer", targets: ["HTTPServer"]),
+        .library(name: "ContainerImage", targets: ["ContainerImage"]),
+        .plugin(name: "ContainerizePlugin", targets: ["ContainerizePlugin"]),
+    ],
+    targets: [
+        // MARK: The demo server (compiles both as standard and as Embedded Swift)
+        .target(name: "CPOSIX"),
+        .target(name: "HTTPServer", dependencies: ["CPOSIX"]),
+        .executableTarget(name: "HelloWeb", dependencies: ["HTTPServer", "CPOSIX"]),
+
+        // MARK: The image library and its command line
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "ContainerImage", dependencies: ["CZlib"]),
+        .target(name: "OCIRegistry"),
+        .target(name: "DockerfileRenderer"),
+        .executableTarget(name: "containertool", dependencies: ["ContainerImage", "OCIRegistry", "DockerfileRenderer"]),
+
+        // MARK: `swift package containerize`
+        .plugin(
+            name: "ContainerizePlugin",
+            capability: .command(
+                intent: .custom(
+                    verb: "containerize",
+                    description: "Build an executable product fully static and package it as a scratch container image (OCI layout, docker archive or registry push), and render a multi-stage Dockerfile."
+                ),
+                permissions: [
+                    .writeToPackageDirectory(reason: "writes the rendered Dockerfile, .dockerignore and the image under .build/containerize")
+                ]
+            ),
+            dependencies: ["containertool"]
+        ),
+
+        // MARK: Tests
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "CPOSIX"]),
+        .testTarget(name: "ContainerImageTests", dependencies: ["ContainerImage"]),
+        .testTarget(name: "OCIRegistryTests", dependencies: ["OCIRegistry"]),
+        .testTarget(name: "DockerfileRendererTests", dependencies: ["DockerfileRenderer"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,3 @@
+import CZlib
+/// Placeholder; the image library lands here.
+public enum ContainerImagePlaceholder {}

@@ -1,0 +1,3 @@
+import Foundation
+/// Placeholder; the Dockerfile.template renderer lands here.
+public enum DockerfileRendererPlaceholder {}

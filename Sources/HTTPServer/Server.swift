@@ -1,0 +1,3 @@
+import CPOSIX
+/// Placeholder; the server core lands here.
+public enum HTTPServerPlaceholder {}
