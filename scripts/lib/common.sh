@@ -1,0 +1,51 @@
+# Shared shell helpers for the project's scripts: messages, tool checks, ports and background services.
+# Source it; it defines functions only.
+
+say() { printf '%s\n' "$*"; }
+step() { printf '\n==> %s\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# require_tools TOOL… — true when every tool is on PATH. Otherwise names the missing ones; with CI=true
+# that is fatal, since CI installs them all (.ci/run) and a skipped check would hide a regression.
+require_tools() {
+    local missing=() tool
+    for tool in "$@"; do
+        command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+    done
+    [[ ${#missing[@]} == 0 ]] && return 0
+    if [[ "${CI:-}" == "true" ]]; then
+        die "missing tools: ${missing[*]} (CI=true: a missing tool is a failure; .ci/run installs them)"
+    fi
+    say "missing tools: ${missing[*]}"
+    return 1
+}
+
+# free_port — prints a TCP port on 127.0.0.1 that nothing listens on right now.
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# wait_for_http URL [SECONDS] — waits until URL answers at all (any status).
+wait_for_http() {
+    local url=$1 seconds=${2:-20} i
+    for ((i = 0; i < seconds * 10; i++)); do
+        curl -s -o /dev/null --max-time 1 "$url" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# Background services started by a script, stopped by stop_started_services (call it from an EXIT trap).
+STARTED_CONTAINERS=()
+STARTED_PIDS=()
+STARTED_IMAGES=()
+remember_container() { STARTED_CONTAINERS+=("$1"); }
+remember_pid() { STARTED_PIDS+=("$1"); }
+remember_image() { STARTED_IMAGES+=("$1"); }
+stop_started_services() {
+    local item
+    for item in "${STARTED_CONTAINERS[@]}"; do docker rm -f "$item" >/dev/null 2>&1 || true; done
+    for item in "${STARTED_PIDS[@]}"; do kill "$item" 2>/dev/null || true; done
+    for item in "${STARTED_IMAGES[@]}"; do docker rmi -f "$item" >/dev/null 2>&1 || true; done
+    STARTED_CONTAINERS=(); STARTED_PIDS=(); STARTED_IMAGES=()
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The project's whole test run: unit tests over real sockets and real tools, then the end-to-end path
+#   Swift source → fully static binary → scratch image (no Docker daemon) → a real container → "Hello world!"
+# in both build modes, through the plugin, the fixture package, a real OCI registry and release.sh.
+#
+# Usage: scripts/test.sh [--unit-only | --e2e-only]
+# Needs: swift; for the end-to-end part also a running Docker engine and the Debian packages that
+# .ci/run installs. Locally, a missing tool skips the part that needs it, with a message; with CI=true
+# a missing tool is a failure.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+source scripts/lib/common.sh
+
+run_unit=1
+run_e2e=1
+case "${1:-}" in
+    --unit-only) run_e2e=0 ;;
+    --e2e-only) run_unit=0 ;;
+    "") ;;
+    *) die "unknown option '$1' (use --unit-only, --e2e-only or nothing)" ;;
+esac
+
+WORK=$(mktemp -d /tmp/containerize-test.XXXXXX)
+cleanup() {
+    local status=$?
+    stop_started_services
+    rm -rf "$WORK"
+    exit "$status"
+}
+trap cleanup EXIT
+
+if [[ $run_unit == 1 ]]; then
+    step "swift build"
+    swift build
+
+    step "swift test"
+    swift test 2>&1 | tee "$WORK/swift-test.log"
+fi
+
+[[ $run_e2e == 1 ]] || exit 0
+
+require_tools docker curl skopeo umoci oci-image-tool hadolint docker-registry htpasswd || {
+    say "end-to-end part skipped: install the tools above (see .ci/run) and start dockerd"
+    exit 0
+}
+docker info >/dev/null 2>&1 || {
+    if [[ "${CI:-}" == "true" ]]; then die "no Docker engine answers (docker info failed)"; fi
+    say "end-to-end part skipped: no Docker engine answers; start one with: dockerd --bridge=none --iptables=false --ip-masq=false &"
+    exit 0
+}
+
+source scripts/lib/e2e.sh
+e2e_standard_image
+e2e_embedded_image
+e2e_fixture_package
+e2e_registry_push
+e2e_release_script
+e2e_dockerfile_builds
+
+step "all checks passed"
