@@ -39,7 +39,7 @@ enum PluginError: Error, CustomStringConvertible {
             return "\(path) is dynamically linked (needs \(interpreter)) and would not start on `scratch`; "
                 + "pass --bundle-shared-libraries to copy its shared libraries into the image"
         case let .toolFailed(command, status):
-            return "`\(command)` failed with exit status \(status) (its message is above)"
+            return "`\(command)` failed with exit status \(status) (see its message on standard error)"
         case let .unreadableToolOutput(output):
             return "could not read containertool's JSON result:\n\(output)"
         }
