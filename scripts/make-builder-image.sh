@@ -15,7 +15,7 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/swift-builder.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
 # The packages the official swift:*-bookworm Dockerfile installs.
-packages=binutils,git,gnupg2,libc6-dev,libcurl4-openssl-dev,libedit2,libgcc-12-dev,libpython3-dev,libsqlite3-0,libstdc++-12-dev,libxml2-dev,libz3-dev,pkg-config,tzdata,zlib1g-dev,unzip,ca-certificates
+packages=binutils,git,gnupg2,libc6-dev,libcurl4-openssl-dev,libedit2,libgcc-12-dev,libncurses6,libpython3-dev,libsqlite3-0,libstdc++-12-dev,libxml2-dev,libz3-dev,pkg-config,tzdata,zlib1g-dev,unzip,ca-certificates
 
 echo "debootstrap bookworm into $work/rootfs…" >&2
 debootstrap --variant=minbase --include="$packages" bookworm "$work/rootfs" http://deb.debian.org/debian >&2
