@@ -21,7 +21,7 @@ struct ContainerizePlugin: CommandPlugin {
         if !options.noDockerfile {
             let rendered = try ToolRunner.run(
                 containertool, dockerfileArguments(options, product: product.name, package: package),
-                verbose: options.verbose)
+                streamProgress: false, verbose: options.verbose)
             written += rendered.split(separator: "\n").dropFirst().map { $0.trimmingCharacters(in: .whitespaces) }
         }
         if options.dockerfileOnly {
@@ -43,7 +43,7 @@ struct ContainerizePlugin: CommandPlugin {
         try FileManager.default.createDirectory(at: outputFolder, withIntermediateDirectories: true)
         let json = try ToolRunner.run(
             containertool, buildArguments(options, product: product.name, binary: binary, outputFolder: outputFolder, port: port),
-            verbose: options.verbose)
+            streamProgress: true, verbose: options.verbose)
         let report = try BuildReport.decode(json)
         printSummary(report, product: product.name, binary: binary, written: written, port: port)
     }

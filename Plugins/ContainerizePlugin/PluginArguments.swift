@@ -46,7 +46,13 @@ struct PluginArguments {
                     throw PluginError.usage("--port needs a number from 1 to 65535, not '\(text)'")
                 }
                 parsed.port = port
-            case "--user": parsed.user = try value(argument)
+            case "--user":
+                let text = try value(argument)
+                let ids = text.split(separator: ":", omittingEmptySubsequences: false)
+                guard ids.count == 2, ids.allSatisfy({ UInt32($0) != nil }) else {
+                    throw PluginError.usage("--user needs a numeric UID:GID such as 65532:65532, not '\(text)'")
+                }
+                parsed.user = text
             case "--push": parsed.outputs.append("registry:" + (try value(argument)))
             case "--output": parsed.outputs.append(try value(argument))
             case "--tag": parsed.tag = try value(argument)
@@ -80,8 +86,10 @@ struct PluginArguments {
         USAGE: swift package --allow-writing-to-package-directory containerize [options]
 
         The plugin writes the Dockerfile, .dockerignore and .build/containerize/ in your package,
-        so SwiftPM asks for --allow-writing-to-package-directory (placed BEFORE `containerize`);
-        without it, SwiftPM stops with an error before anything is written.
+        so SwiftPM needs --allow-writing-to-package-directory, placed BEFORE `containerize`.
+        Without it SwiftPM asks for permission in a terminal, and elsewhere stops with
+        "Plugin 'ContainerizePlugin' wants permission to write to the package directory"
+        before the plugin runs: nothing is written. (This applies to --help too.)
 
         PRODUCT AND BUILD
           --product NAME          the executable product to containerize (default: the package's only

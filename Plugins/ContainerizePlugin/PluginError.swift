@@ -10,6 +10,7 @@ enum PluginError: Error, CustomStringConvertible {
     case builtBinaryMissing(product: String)
     case notStatic(path: String, interpreter: String)
     case toolFailed(command: String, status: Int32)
+    case toolReported(String)
     case unreadableToolOutput(String)
 
     var description: String {
@@ -40,6 +41,8 @@ enum PluginError: Error, CustomStringConvertible {
                 + "pass --bundle-shared-libraries to copy its shared libraries into the image"
         case let .toolFailed(command, status):
             return "`\(command)` failed with exit status \(status) (see its message on standard error)"
+        case let .toolReported(message):
+            return message
         case let .unreadableToolOutput(output):
             return "could not read containertool's JSON result:\n\(output)"
         }
