@@ -31,7 +31,7 @@ struct ContainerizePlugin: CommandPlugin {
             return
         }
 
-        printError("Building \(product.name) (release, \(options.embedded ? "Embedded Swift" : "static Swift runtime"), stripped)…")
+        Diagnostics.progress("Building \(product.name) (release, \(options.embedded ? "Embedded Swift" : "static Swift runtime"), stripped)…")
         let binary = try StaticBuild.build(
             product, embedded: options.embedded, verbose: options.verbose, packageManager: packageManager)
         if !options.passthrough.contains("--bundle-shared-libraries"),
