@@ -14,7 +14,7 @@ image="swift:${version}-bookworm"
 work="$(mktemp -d "${TMPDIR:-/tmp}/swift-builder.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
-# The packages the official swift:*-bookworm Dockerfile installs.
+# The packages the official swift:*-bookworm Dockerfile installs, plus libncurses6 (this toolchain's tools link it).
 packages=binutils,git,gnupg2,libc6-dev,libcurl4-openssl-dev,libedit2,libgcc-12-dev,libncurses6,libpython3-dev,libsqlite3-0,libstdc++-12-dev,libxml2-dev,libz3-dev,pkg-config,tzdata,zlib1g-dev,unzip,ca-certificates
 
 echo "debootstrap bookworm into $work/rootfs…" >&2
