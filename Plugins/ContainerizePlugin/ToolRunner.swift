@@ -17,7 +17,7 @@ enum ToolRunner {
         // Collected stderr goes to a file, not a second pipe: reading two pipes in turn can deadlock.
         let errorLog = FileManager.default.temporaryDirectory.appendingPathComponent("containerize-\(UUID().uuidString).log")
         if !streamProgress {
-            FileManager.default.createFile(atPath: errorLog.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: errorLog.path, contents: nil)
             process.standardError = try FileHandle(forWritingTo: errorLog)
         }
         defer { try? FileManager.default.removeItem(at: errorLog) }
