@@ -22,12 +22,15 @@ struct ContainerizePlugin: CommandPlugin {
             let rendered = try ToolRunner.run(
                 containertool, dockerfileArguments(options, product: product.name, package: package),
                 streamProgress: false, verbose: options.verbose)
+            // `containertool dockerfile` prints a heading, then one "  PATH: created|updated|…" line per file.
             written += rendered.split(separator: "\n").dropFirst().map { $0.trimmingCharacters(in: .whitespaces) }
         }
+        let tag = options.tag ?? "\(product.name.lowercased()):latest"
         if options.dockerfileOnly {
-            print("Dockerfile for '\(product.name)' (\(options.embedded ? "embedded" : "standard") build):")
+            print("Dockerfile for '\(product.name)' (\(options.embedded ? "Embedded Swift" : "standard") build):")
             written.forEach { print("  \($0)") }
-            print("\nNext:\n  docker build -t \(product.name.lowercased()) \(package.directoryURL.path)")
+            print("\nNext:\n  docker build -t \(tag) \(ToolRunner.shellQuoted(package.directoryURL.path))")
+            print("  docker run --rm -p \(port):\(port) \(tag)")
             return
         }
 
@@ -42,7 +45,7 @@ struct ContainerizePlugin: CommandPlugin {
         let outputFolder = package.directoryURL.appendingPathComponent(".build/containerize")
         try FileManager.default.createDirectory(at: outputFolder, withIntermediateDirectories: true)
         let json = try ToolRunner.run(
-            containertool, buildArguments(options, product: product.name, binary: binary, outputFolder: outputFolder, port: port),
+            containertool, buildArguments(options, product: product.name, tag: tag, binary: binary, outputFolder: outputFolder, port: port),
             streamProgress: true, verbose: options.verbose)
         let report = try BuildReport.decode(json)
         printSummary(report, product: product.name, binary: binary, written: written, port: port)
@@ -66,14 +69,16 @@ struct ContainerizePlugin: CommandPlugin {
     }
 
     /// `containertool build …` with the plugin's defaults for whatever the user did not give.
-    private func buildArguments(_ options: PluginArguments, product: String, binary: URL, outputFolder: URL, port: Int) -> [String] {
+    private func buildArguments(
+        _ options: PluginArguments, product: String, tag: String, binary: URL, outputFolder: URL, port: Int
+    ) -> [String] {
         var arguments = ["build", "--executable", binary.path, "--json"]
         let outputs = options.outputs.isEmpty
             ? ["docker-archive:" + outputFolder.appendingPathComponent("\(product).tar").path,
                "oci-layout:" + outputFolder.appendingPathComponent("\(product)-oci").path]
             : options.outputs
         arguments += outputs.flatMap { ["--output", $0] }
-        arguments += ["--tag", options.tag ?? "\(product.lowercased()):latest"]
+        arguments += ["--tag", tag]
         let exposes = options.exposes.isEmpty ? ["\(port)/tcp"] : options.exposes
         arguments += exposes.flatMap { ["--expose", $0] }
         if let user = options.user { arguments += ["--user", user] }
