@@ -4,13 +4,14 @@
 # plus the Swift toolchain installed on this machine, imported with `docker import`.
 #
 #   scripts/make-builder-image.sh [TOOLCHAIN_DIR]     # default: the toolchain of `swift` on PATH
+#   IMAGE=name:tag scripts/make-builder-image.sh      # another image name (default: swift:<X.Y>-bookworm)
 #
 # Needs root, debootstrap, docker and access to a Debian mirror. Prints the image name on success.
 set -euo pipefail
 
 toolchain="${1:-$(dirname "$(dirname "$(dirname "$(readlink -f "$(command -v swift)")")")")}"
 version="$("$toolchain/usr/bin/swift" --version 2>/dev/null | sed -n 's/.*Swift version \([0-9]*\.[0-9]*\).*/\1/p' | head -1)"
-image="swift:${version}-bookworm"
+image="${IMAGE:-swift:${version}-bookworm}"
 work="$(mktemp -d "${TMPDIR:-/tmp}/swift-builder.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
