@@ -45,7 +45,7 @@ let package = Package(
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "CPOSIX"]),
         .testTarget(name: "ContainerImageTests", dependencies: ["ContainerImage"]),
         .testTarget(name: "OCIRegistryTests", dependencies: ["OCIRegistry"]),
-        .testTarget(name: "DockerfileRendererTests", dependencies: ["DockerfileRenderer"]),
+        .testTarget(name: "DockerfileRendererTests", dependencies: ["DockerfileRenderer"], exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]
 )

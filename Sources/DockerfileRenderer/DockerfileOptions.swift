@@ -1,0 +1,93 @@
+/// What varies between rendered Dockerfiles: each property is one placeholder (or feeds several).
+public struct DockerfileOptions: Sendable, Equatable {
+    /// The executable product to build and run; the binary lands at `/<product>` in the image.
+    public var product: String
+    /// MAJOR.MINOR of the Swift toolchain for the builder stage.
+    public var swiftVersion: String
+    /// The builder stage's image; `nil` means the official `swift:<swiftVersion>-bookworm`.
+    public var builderImage: String?
+    /// The port the image declares with `EXPOSE`.
+    public var port: Int
+    /// The numeric user the container runs as.
+    public var userID: Int
+    public var groupID: Int
+    public var buildMode: BuildMode
+
+    public static let defaultPort = 8080
+    public static let defaultUserID = 65532
+
+    public init(
+        product: String,
+        swiftVersion: String = ToolchainVersion.current,
+        builderImage: String? = nil,
+        port: Int = DockerfileOptions.defaultPort,
+        userID: Int = DockerfileOptions.defaultUserID,
+        groupID: Int = DockerfileOptions.defaultUserID,
+        buildMode: BuildMode = .standard
+    ) {
+        self.product = product
+        self.swiftVersion = swiftVersion
+        self.builderImage = builderImage
+        self.port = port
+        self.userID = userID
+        self.groupID = groupID
+        self.buildMode = buildMode
+    }
+
+    /// The builder image actually used: the override, or the official image matching `swiftVersion`.
+    public var effectiveBuilderImage: String {
+        builderImage ?? "swift:\(swiftVersion)-bookworm"
+    }
+
+    /// Checks every value before it reaches a Dockerfile, where a bad one would only fail at `docker build`.
+    public func validate() throws {
+        let productCharacters = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+        guard !product.isEmpty, product.allSatisfy(productCharacters.contains), !product.hasPrefix(".") else {
+            throw DockerfileRendererError.invalidProductName(product)
+        }
+        guard (1...65535).contains(port) else { throw DockerfileRendererError.invalidPort(String(port)) }
+        guard userID >= 0, groupID >= 0 else { throw DockerfileRendererError.invalidUser("\(userID):\(groupID)") }
+        let versionParts = swiftVersion.split(separator: ".", omittingEmptySubsequences: false)
+        guard versionParts.count == 2, versionParts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isNumber) }) else {
+            throw DockerfileRendererError.invalidSwiftVersion(swiftVersion)
+        }
+        if let builderImage {
+            guard !builderImage.isEmpty, !builderImage.contains(where: { $0.isWhitespace || $0 == "\"" }) else {
+                throw DockerfileRendererError.invalidBuilderImage(builderImage)
+            }
+        }
+    }
+
+    /// The placeholder values for `TemplateRenderer`.
+    public var placeholderValues: [String: String] {
+        [
+            "PRODUCT": product,
+            "PRODUCT_TAG": product.lowercased(),
+            "SWIFT_VERSION": swiftVersion,
+            "BUILDER_IMAGE": effectiveBuilderImage,
+            "PORT": String(port),
+            "USER": "\(userID):\(groupID)",
+            "USER_ID": String(userID),
+            "GROUP_ID": String(groupID),
+            "BUILD_MODE": buildMode.rawValue,
+            "BUILD_COMMAND": buildMode.swiftBuildCommand(product: product),
+        ]
+    }
+}
+
+extension DockerfileOptions {
+    /// Parses `UID:GID` (both numeric) into a user and group ID.
+    public static func parseUser(_ text: String) throws -> (userID: Int, groupID: Int) {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, let uid = Int(parts[0]), let gid = Int(parts[1]), uid >= 0, gid >= 0 else {
+            throw DockerfileRendererError.invalidUser(text)
+        }
+        return (uid, gid)
+    }
+
+    /// Parses a port number from 1 to 65535.
+    public static func parsePort(_ text: String) throws -> Int {
+        guard let port = Int(text), (1...65535).contains(port) else { throw DockerfileRendererError.invalidPort(text) }
+        return port
+    }
+}

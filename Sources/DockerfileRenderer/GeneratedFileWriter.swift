@@ -1,0 +1,77 @@
+import Foundation
+
+/// One file to (re)generate, and what to do when a hand-written file is in the way.
+public struct GeneratedFile: Sendable, Equatable {
+    /// What happens when the destination exists without the marker line and `force` is off.
+    public enum HandWrittenPolicy: Sendable, Equatable {
+        /// Fail before anything is written (the Dockerfile: writing a different one would surprise).
+        case refuse
+        /// Leave it in place and report `.keptHandWritten` (the `.dockerignore`: any is better than none).
+        case keep
+    }
+
+    public var url: URL
+    public var contents: String
+    public var handWrittenPolicy: HandWrittenPolicy
+
+    public init(url: URL, contents: String, handWrittenPolicy: HandWrittenPolicy = .refuse) {
+        self.url = url
+        self.contents = contents
+        self.handWrittenPolicy = handWrittenPolicy
+    }
+}
+
+/// What `GeneratedFileWriter` did with one file.
+public enum WriteOutcome: String, Sendable, Equatable {
+    case created, updated, unchanged, keptHandWritten
+}
+
+/// Writes generated files with the marker rule: a file without the marker line is never replaced
+/// unless `force` is set. All files are checked before any is written, and each is written to a
+/// temporary file in the same folder and renamed into place, so a failure leaves no partial file.
+public enum GeneratedFileWriter {
+    public static func write(_ files: [GeneratedFile], force: Bool) throws -> [WriteOutcome] {
+        let plan = try files.map { file -> (GeneratedFile, WriteOutcome) in
+            (file, try plannedOutcome(for: file, force: force))
+        }
+        for (file, outcome) in plan where outcome == .created || outcome == .updated {
+            try replaceAtomically(file.url, with: file.contents)
+        }
+        return plan.map(\.1)
+    }
+
+    private static func plannedOutcome(for file: GeneratedFile, force: Bool) throws -> WriteOutcome {
+        guard FileManager.default.fileExists(atPath: file.url.path) else { return .created }
+        let existing = (try? String(contentsOf: file.url, encoding: .utf8)) ?? ""
+        if existing == file.contents { return .unchanged }
+        if force || DockerfileRenderer.isGenerated(existing) { return .updated }
+        switch file.handWrittenPolicy {
+        case .refuse: throw DockerfileRendererError.wouldOverwriteHandWrittenFile(path: file.url.path)
+        case .keep: return .keptHandWritten
+        }
+    }
+
+    private static func replaceAtomically(_ url: URL, with contents: String) throws {
+        let folder = url.deletingLastPathComponent()
+        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+        do {
+            try Data(contents.utf8).write(to: temporary, options: [.withoutOverwriting])
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw DockerfileRendererError.writeFailed(path: url.path, reason: reason(error))
+        }
+        guard rename(temporary.path, url.path) == 0 else {
+            let message = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(at: temporary)
+            throw DockerfileRendererError.writeFailed(path: url.path, reason: message)
+        }
+    }
+
+    private static func reason(_ error: Error) -> String {
+        let nsError = error as NSError
+        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        return nsError.localizedDescription
+    }
+}

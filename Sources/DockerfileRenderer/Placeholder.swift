@@ -1,3 +1,0 @@
-import Foundation
-/// Placeholder; the Dockerfile.template renderer lands here.
-public enum DockerfileRendererPlaceholder {}

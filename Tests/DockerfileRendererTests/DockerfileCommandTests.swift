@@ -1,0 +1,116 @@
+import DockerfileRenderer
+import Foundation
+import XCTest
+
+/// `containertool dockerfile`, run as the real executable (built beside this test bundle).
+final class DockerfileCommandTests: XCTestCase {
+    private struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    private func containertool(_ arguments: [String], in folder: URL? = nil) throws -> Result {
+        let binary = Bundle.main.bundleURL.appendingPathComponent("containertool")
+        // swift test builds every product before testing; `Bundle.main` is the test runner's folder.
+        let tool = FileManager.default.isExecutableFile(atPath: binary.path)
+            ? binary : Bundle.main.executableURL!.deletingLastPathComponent().appendingPathComponent("containertool")
+        guard FileManager.default.isExecutableFile(atPath: tool.path) else {
+            XCTFail("containertool not found at \(tool.path); run `swift build --product containertool` first")
+            throw CocoaError(.fileNoSuchFile)
+        }
+        let process = Process()
+        process.executableURL = tool
+        process.arguments = ["dockerfile"] + arguments
+        if let folder { process.currentDirectoryURL = folder }
+        let stdout = Pipe(), stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        let out = stdout.fileHandleForReading.readDataToEndOfFile()
+        let err = stderr.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus,
+                      stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+    }
+
+    func testHelpListsEveryOption() throws {
+        let result = try containertool(["--help"])
+        XCTAssertEqual(result.status, 0)
+        for option in ["--product", "--template", "--output", "--dockerignore", "--builder-image", "--swift-version",
+                       "--port", "--user", "--embedded", "--force", "--stdout", "{{BUILD_COMMAND}}"] {
+            XCTAssertTrue(result.stdout.contains(option), "--help does not mention \(option)")
+        }
+    }
+
+    func testUsageErrorsExitWithStatus2() throws {
+        for arguments in [[], ["--product"], ["--product", "p", "--bogus"], ["--product", "p", "--port", "http"],
+                          ["--product", "p", "--user", "nonroot"]] {
+            let result = try containertool(arguments)
+            XCTAssertEqual(result.status, 2, "\(arguments): \(result.stderr)")
+            XCTAssertTrue(result.stderr.contains("usage: containertool dockerfile"), "\(arguments)")
+            XCTAssertEqual(result.stdout, "")
+        }
+    }
+
+    func testStdoutPrintsTheGoldenRenderAndWritesNothing() throws {
+        let folder = try TemporaryFolder()
+        let result = try containertool(
+            ["--product", "HelloWeb", "--swift-version", "6.3", "--template", GoldenFiles.repositoryTemplate.path, "--stdout"],
+            in: folder.url)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stdout, try String(contentsOf: GoldenFiles.url("default"), encoding: .utf8))
+        XCTAssertEqual(try folder.contents(), [])
+    }
+
+    func testWritesDockerfileAndDockerignoreThenRefusesAHandWrittenOneUnlessForced() throws {
+        let folder = try TemporaryFolder()
+        let arguments = ["--product", "hello-b", "--swift-version", "6.3", "--template", GoldenFiles.repositoryTemplate.path,
+                         "--output", folder.file("Dockerfile").path]
+        var result = try containertool(arguments)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(try folder.contents(), [".dockerignore", "Dockerfile"])
+        XCTAssertEqual(try folder.read("Dockerfile"), try String(contentsOf: GoldenFiles.url("product"), encoding: .utf8))
+        XCTAssertTrue(result.stdout.contains("created"))
+
+        result = try containertool(arguments)
+        XCTAssertEqual(result.status, 0)
+        XCTAssertTrue(result.stdout.contains("unchanged"), result.stdout)
+
+        try folder.write("Dockerfile", "FROM scratch\n")
+        try FileManager.default.removeItem(at: folder.file(".dockerignore"))
+        result = try containertool(arguments)
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.stderr.contains("--force"), result.stderr)
+        XCTAssertEqual(try folder.read("Dockerfile"), "FROM scratch\n")
+        XCTAssertEqual(try folder.contents(), ["Dockerfile"], "nothing else is written when the Dockerfile is refused")
+
+        result = try containertool(arguments + ["--force"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(DockerfileRenderer.isGenerated(try folder.read("Dockerfile")))
+    }
+
+    func testAProjectLocalTemplateWinsOverThePackagedOne() throws {
+        let folder = try TemporaryFolder()
+        try folder.write("Dockerfile.template", "FROM {{BUILDER_IMAGE}}\nENTRYPOINT [\"/{{PRODUCT}}\"]\n")
+        let result = try containertool(["--product", "app", "--swift-version", "6.2", "--stdout"], in: folder.url)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stdout, DockerfileRenderer.marker + "\nFROM swift:6.2-bookworm\nENTRYPOINT [\"/app\"]\n")
+    }
+
+    func testWithoutALocalTemplateThePackagedOneIsUsed() throws {
+        let folder = try TemporaryFolder()
+        let result = try containertool(["--product", "HelloWeb", "--swift-version", "6.3", "--stdout"], in: folder.url)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stdout, try String(contentsOf: GoldenFiles.url("default"), encoding: .utf8))
+    }
+
+    func testAnUnknownPlaceholderFailsWithStatus1AndWritesNothing() throws {
+        let folder = try TemporaryFolder()
+        try folder.write("Dockerfile.template", "FROM {{BUILDER_IMAGE}}\nEXPOSE {{PROT}}\n")
+        let result = try containertool(["--product", "app"], in: folder.url)
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.stderr.contains("unknown placeholder {{PROT}}"), result.stderr)
+        XCTAssertEqual(try folder.contents(), ["Dockerfile.template"])
+    }
+}

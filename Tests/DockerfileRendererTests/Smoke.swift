@@ -1,3 +1,0 @@
-import XCTest
-@testable import DockerfileRenderer
-final class DockerfileRendererSmokeTests: XCTestCase { func testModuleLoads() { XCTAssertTrue(true) } }

@@ -1,0 +1,3 @@
+import Greeting
+
+print(greeting(from: "hello-a"))
