@@ -1,0 +1,175 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes outputs under a temporary name next to the destination and renames them into place
+/// only when complete, so a failed or interrupted run never leaves a partial image.
+public enum AtomicOutput {
+    /// A hidden sibling name: `.NAME.partial-PID`.
+    static func temporarySibling(of path: String, suffix: String = "partial") -> String {
+        let url = URL(fileURLWithPath: path)
+        return url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(suffix)-\(getpid())").path
+    }
+
+    /// Checks, before any work is done, that `path` can be created: its directory exists and is
+    /// writable, and `path` itself is not something we must not replace.
+    public static func checkWritable(_ path: String, asDirectory: Bool) throws {
+        let parent = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: parent, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw OutputError.missingParent(path: path, parent: parent)
+        }
+        guard access(parent, W_OK | X_OK) == 0 else { throw OutputError.notWritable(path: path, parent: parent) }
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return }
+        if asDirectory {
+            guard isDirectory.boolValue else { throw OutputError.existsAsFile(path) }
+            let contents = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+            guard contents.isEmpty || contents.contains("oci-layout") else { throw OutputError.refuseToReplace(path) }
+        } else {
+            guard !isDirectory.boolValue else { throw OutputError.existsAsDirectory(path) }
+        }
+    }
+
+    /// Creates the file at `path` from what `produce` writes to the given writer.
+    public static func writeFile(at path: String, _ produce: (BufferedFileWriter) throws -> Void) throws {
+        try checkWritable(path, asDirectory: false)
+        let temporary = temporarySibling(of: path)
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw OutputError.cannotCreate(path: temporary, reason: String(cString: strerror(errno))) }
+        do {
+            let writer = BufferedFileWriter(descriptor: descriptor, path: path)
+            try produce(writer)
+            try writer.flush()
+            close(descriptor)
+            guard rename(temporary, path) == 0 else { throw OutputError.cannotCreate(path: path, reason: String(cString: strerror(errno))) }
+        } catch {
+            close(descriptor)
+            unlink(temporary)
+            throw error
+        }
+    }
+
+    /// Creates the directory at `path` from what `produce` puts into the temporary directory it
+    /// is given. An existing OCI layout (or empty directory) at `path` is replaced.
+    public static func writeDirectory(at path: String, _ produce: (String) throws -> Void) throws {
+        try checkWritable(path, asDirectory: true)
+        let temporary = temporarySibling(of: path)
+        let fileManager = FileManager.default
+        try? fileManager.removeItem(atPath: temporary)
+        do {
+            try fileManager.createDirectory(atPath: temporary, withIntermediateDirectories: false)
+            try produce(temporary)
+            if fileManager.fileExists(atPath: path) {
+                let old = temporarySibling(of: path, suffix: "old")
+                guard rename(path, old) == 0 else { throw OutputError.cannotCreate(path: path, reason: String(cString: strerror(errno))) }
+                guard rename(temporary, path) == 0 else {
+                    let reason = String(cString: strerror(errno))
+                    rename(old, path)
+                    throw OutputError.cannotCreate(path: path, reason: reason)
+                }
+                try? fileManager.removeItem(atPath: old)
+            } else {
+                guard rename(temporary, path) == 0 else { throw OutputError.cannotCreate(path: path, reason: String(cString: strerror(errno))) }
+            }
+        } catch {
+            try? fileManager.removeItem(atPath: temporary)
+            throw error
+        }
+    }
+}
+
+extension AtomicOutput {
+    /// Writes a file inside a directory that is itself still temporary.
+    static func writePlainFile(_ path: String, _ bytes: [UInt8]) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw OutputError.cannotCreate(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(descriptor) }
+        let writer = BufferedFileWriter(descriptor: descriptor, path: path)
+        try writer.write(bytes)
+        try writer.flush()
+    }
+
+    static func createDirectory(_ path: String) throws {
+        guard mkdir(path, 0o755) == 0 || errno == EEXIST else { throw OutputError.cannotCreate(path: path, reason: String(cString: strerror(errno))) }
+    }
+}
+
+/// A small write buffer over a file descriptor so that tar headers don't become syscalls.
+public final class BufferedFileWriter {
+    private let descriptor: Int32
+    private let path: String
+    private var buffer: [UInt8] = []
+    private let capacity = 1 << 20
+
+    init(descriptor: Int32, path: String) {
+        self.descriptor = descriptor
+        self.path = path
+        buffer.reserveCapacity(capacity)
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        if buffer.count + bytes.count > capacity { try flush() }
+        if bytes.count >= capacity {
+            try writeAll(bytes)
+        } else {
+            buffer.append(contentsOf: bytes)
+        }
+    }
+
+    public func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try write($0) }
+    }
+
+    func flush() throws {
+        guard !buffer.isEmpty else { return }
+        try buffer.withUnsafeBytes { try writeAll($0) }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let written = systemWrite(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw OutputError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
+            }
+            offset += written
+        }
+    }
+}
+
+public enum OutputError: Error, CustomStringConvertible, Equatable {
+    case missingParent(path: String, parent: String)
+    case notWritable(path: String, parent: String)
+    case existsAsFile(String)
+    case existsAsDirectory(String)
+    case refuseToReplace(String)
+    case cannotCreate(path: String, reason: String)
+    case cannotWrite(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .missingParent(let path, let parent):
+            return "cannot write \(path): directory \(parent) does not exist; create it first (mkdir -p \(parent))"
+        case .notWritable(let path, let parent):
+            return "cannot write \(path): directory \(parent) is not writable; choose an output path you can write to"
+        case .existsAsFile(let path):
+            return "\(path) exists and is a file; an OCI layout needs a directory there, remove it or choose another path"
+        case .existsAsDirectory(let path):
+            return "\(path) is a directory; give a file name for the archive, e.g. \(path.hasSuffix("/") ? path : path + "/")image.tar"
+        case .refuseToReplace(let path):
+            return "\(path) is a non-empty directory that is not an OCI layout; refusing to replace it, choose a new or empty directory"
+        case .cannotCreate(let path, let reason):
+            return "cannot create \(path): \(reason); check the output path and free space"
+        case .cannotWrite(let path, let reason):
+            return "cannot write \(path): \(reason); check free space and permissions"
+        }
+    }
+}
+
+/// `write(2)`, named apart from `BufferedFileWriter.write`.
+private func systemWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
+    write(descriptor, bytes, count)
+}
