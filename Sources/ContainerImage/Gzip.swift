@@ -19,8 +19,9 @@ public enum GzipError: Error, CustomStringConvertible, Equatable {
 /// modification time 0, no file name, no comment, OS byte 255 ("unknown"), so the same
 /// input gives the same bytes on every machine with the same zlib.
 public final class GzipCompressor {
-    /// Level 6 is zlib's default; the layers here are a few MB so it stays well inside budget.
-    public static let defaultLevel: Int32 = 6
+    /// Level 1 (best speed), as go-containerregistry/ko use for layers: about 3x faster than
+    /// zlib's default 6 on a Swift binary for roughly 10% more bytes.
+    public static let defaultLevel: Int32 = 1
 
     private let stream: UnsafeMutablePointer<z_stream>
     private let header: UnsafeMutablePointer<gz_header>

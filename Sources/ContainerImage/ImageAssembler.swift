@@ -31,7 +31,7 @@ public struct ImageSpec: Sendable {
     public var healthcheck: [String]?
     /// Seconds since the epoch used for `created` and every file time (`SOURCE_DATE_EPOCH`).
     public var sourceDateEpoch: Int = 0
-    /// zlib level for the layer; 6 is zlib's default.
+    /// zlib level for the layer (default 1, best speed).
     public var gzipLevel: Int32 = GzipCompressor.defaultLevel
 
     public init(executablePath: String, name: String) {
