@@ -35,6 +35,8 @@ public enum AtomicOutput {
     public static func writeFile(at path: String, _ produce: (BufferedFileWriter) throws -> Void) throws {
         try checkWritable(path, asDirectory: false)
         let temporary = temporarySibling(of: path)
+        PendingOutputs.shared.register(temporary)
+        defer { PendingOutputs.shared.unregister(temporary) }
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw OutputError.cannotCreate(path: temporary, reason: String(cString: strerror(errno))) }
         do {
@@ -57,6 +59,8 @@ public enum AtomicOutput {
         let temporary = temporarySibling(of: path)
         let fileManager = FileManager.default
         try? fileManager.removeItem(atPath: temporary)
+        PendingOutputs.shared.register(temporary)
+        defer { PendingOutputs.shared.unregister(temporary) }
         do {
             try fileManager.createDirectory(atPath: temporary, withIntermediateDirectories: false)
             try produce(temporary)
@@ -76,6 +80,23 @@ public enum AtomicOutput {
             try? fileManager.removeItem(atPath: temporary)
             throw error
         }
+    }
+}
+
+/// The temporary outputs being written right now, so an interrupt handler can remove them
+/// (`removeAll()`) before the process exits.
+public final class PendingOutputs: @unchecked Sendable {
+    public static let shared = PendingOutputs()
+    private let lock = NSLock()
+    private var paths: Set<String> = []
+
+    public func register(_ path: String) { lock.withLock { _ = paths.insert(path) } }
+    public func unregister(_ path: String) { lock.withLock { _ = paths.remove(path) } }
+
+    /// Deletes every registered temporary file or directory.
+    public func removeAll() {
+        let current = lock.withLock { paths }
+        for path in current { try? FileManager.default.removeItem(atPath: path) }
     }
 }
 

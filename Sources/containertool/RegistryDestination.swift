@@ -16,7 +16,11 @@ struct RegistryDestination: ImageDestination {
 
     func write(_ image: Image, tag: ImageReference) async throws -> String? {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("containertool-push-\(getpid())-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
+        PendingOutputs.shared.register(directory.path)
+        defer {
+            try? FileManager.default.removeItem(at: directory)
+            PendingOutputs.shared.unregister(directory.path)
+        }
         _ = try await OCILayoutDestination(path: directory.path).write(image, tag: tag)
         let pusher = RegistryPusher(insecure: insecure, log: { printError("containertool: \($0)") })
         let report = try await pusher.push(layout: directory, to: reference)
