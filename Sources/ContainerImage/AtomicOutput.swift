@@ -21,6 +21,18 @@ public enum AtomicOutput {
             throw OutputError.missingParent(path: path, parent: parent)
         }
         guard access(parent, W_OK | X_OK) == 0 else { throw OutputError.notWritable(path: path, parent: parent) }
+        // access(2) says yes to root everywhere; really creating the temporary name catches
+        // read-only and virtual file systems before any work is done.
+        let probe = temporarySibling(of: path, suffix: "probe")
+        if asDirectory {
+            guard mkdir(probe, 0o755) == 0 else { throw OutputError.notWritable(path: path, parent: parent) }
+            rmdir(probe)
+        } else {
+            let descriptor = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            guard descriptor >= 0 else { throw OutputError.notWritable(path: path, parent: parent) }
+            close(descriptor)
+            unlink(probe)
+        }
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return }
         if asDirectory {
             guard isDirectory.boolValue else { throw OutputError.existsAsFile(path) }

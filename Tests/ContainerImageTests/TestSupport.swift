@@ -86,7 +86,8 @@ enum TestSupport {
     /// Small C programs compiled once per test run: a static one and a dynamic one.
     static let helloSource = """
         #include <stdio.h>
-        int main(int argc, char **argv) { printf("Hello from %s!\\n", argc > 1 ? argv[1] : "scratch"); return 0; }
+        #include <unistd.h>
+        int main(int argc, char **argv) { printf("Hello from %s! uid=%d\\n", argc > 1 ? argv[1] : "scratch", (int)getuid()); return 0; }
         """
     static let fixtures: (staticBinary: String, dynamicBinary: String) = {
         let directory = try! makeTemporaryDirectory("cit-fixtures")
