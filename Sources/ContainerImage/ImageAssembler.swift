@@ -31,8 +31,6 @@ public struct ImageSpec: Sendable {
     public var healthcheck: [String]?
     /// Seconds since the epoch used for `created` and every file time (`SOURCE_DATE_EPOCH`).
     public var sourceDateEpoch: Int = 0
-    /// zlib level for the layer (default 1, best speed).
-    public var gzipLevel: Int32 = GzipCompressor.defaultLevel
 
     public init(executablePath: String, name: String) {
         self.executablePath = executablePath
@@ -64,10 +62,14 @@ public enum ImageAssembler {
         return try ELFExecutable(path: path)
     }
 
-    public static func assemble(_ spec: ImageSpec) throws -> Image {
-        let elf = try inspectExecutable(spec.executablePath)
-        let created = rfc3339(epochSeconds: spec.sourceDateEpoch)
+    /// Builds the image with layers stored as `layerCompression` asks.
+    public static func assemble(_ spec: ImageSpec, layerCompression: LayerCompression = .gzip) throws -> Image {
+        try ImageBuilder(spec).image(layerCompression: layerCompression)
+    }
 
+    /// The layer's file system for `spec`: the executable, users, /tmp, options; plus the ELF facts.
+    static func fileTree(for spec: ImageSpec) throws -> (FileTree, ELFExecutable) {
+        let elf = try inspectExecutable(spec.executablePath)
         var tree = FileTree()
         try tree.add(TarEntry(path: spec.name, kind: .file(.hostFile(path: spec.executablePath, size: try fileSize(spec.executablePath))), mode: 0o755))
         try tree.add(.file("etc/passwd", Array("root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n".utf8)))
@@ -78,7 +80,6 @@ public enum ImageAssembler {
         if let bundle = spec.caCertificatesPath {
             try tree.add(TarEntry(path: caBundleImagePath, kind: .file(.hostFile(path: bundle, size: try fileSize(bundle))), mode: 0o644))
         }
-
         if let interpreter = elf.interpreter {
             guard spec.bundleSharedLibraries else { throw ImageBuildError.notStatic(path: spec.executablePath, interpreter: interpreter) }
             for library in try ELFExecutable.sharedLibraryClosure(path: spec.executablePath, interpreter: interpreter) {
@@ -87,9 +88,12 @@ public enum ImageAssembler {
             }
         }
         for resource in spec.resources { try tree.addHostItem(resource.source, at: resource.destination) }
+        return (tree, elf)
+    }
 
-        let layer = try LayerBuilder.build(entries: tree.entries, modificationTime: spec.sourceDateEpoch, gzipLevel: spec.gzipLevel)
-
+    /// The image config around one layer.
+    static func config(for spec: ImageSpec, elf: ELFExecutable, diffID: String) -> ImageConfig {
+        let created = rfc3339(epochSeconds: spec.sourceDateEpoch)
         var labels = [AnnotationKey.created: created, AnnotationKey.title: spec.name]
         labels.merge(spec.labels) { _, given in given }
         let containerConfig = ContainerConfig(
@@ -102,12 +106,11 @@ public enum ImageAssembler {
             labels: labels,
             healthcheck: spec.healthcheck.map { HealthConfig(test: ["CMD"] + $0) }
         )
-        let config = ImageConfig(
+        return ImageConfig(
             created: created, architecture: elf.architecture, variant: elf.variant, os: "linux", config: containerConfig,
-            rootfs: RootFS(diffIDs: [layer.diffID]),
+            rootfs: RootFS(diffIDs: [diffID]),
             history: [HistoryEntry(created: created, createdBy: "containertool build", comment: "scratch image for /\(spec.name)")]
         )
-        return try Image(layers: [layer], config: config, sourceDateEpoch: spec.sourceDateEpoch)
     }
 
     static func fileSize(_ path: String) throws -> Int {
@@ -115,6 +118,33 @@ public enum ImageAssembler {
         guard stat(path, &info) == 0 else { throw ImageBuildError.unreadable(path) }
         guard (info.st_mode & S_IFMT) == S_IFREG else { throw ImageBuildError.notRegularFile(path) }
         return Int(info.st_size)
+    }
+}
+
+/// Builds one spec's image once per layer compression the destinations ask for: a docker
+/// archive stores the plain tar (like `docker save`), OCI outputs and registries gzip. The
+/// config, and so the image ID, is the same for both; the manifest digests differ.
+public final class ImageBuilder {
+    public let spec: ImageSpec
+    public let executable: ELFExecutable
+    private let entries: [TarEntry]
+    private var images: [LayerCompression: Image] = [:]
+
+    /// Validates the executable and collects every file of the layer (nothing is read yet).
+    public init(_ spec: ImageSpec) throws {
+        self.spec = spec
+        let (tree, elf) = try ImageAssembler.fileTree(for: spec)
+        entries = tree.entries
+        executable = elf
+    }
+
+    public func image(layerCompression: LayerCompression) throws -> Image {
+        if let image = images[layerCompression] { return image }
+        let layer = try LayerBuilder.build(entries: entries, modificationTime: spec.sourceDateEpoch, compression: layerCompression)
+        let config = ImageAssembler.config(for: spec, elf: executable, diffID: layer.diffID)
+        let image = try Image(layers: [layer], config: config, sourceDateEpoch: spec.sourceDateEpoch)
+        images[layerCompression] = image
+        return image
     }
 }
 

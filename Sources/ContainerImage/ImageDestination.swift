@@ -5,6 +5,8 @@ public protocol ImageDestination: Sendable {
     var kind: String { get }
     /// The absolute path or registry reference, as reported to the user.
     var destination: String { get }
+    /// How this destination stores layers (plain tar for Docker archives, gzip otherwise).
+    var layerCompression: LayerCompression { get }
     /// Fails early (before the image is built) if the destination cannot be written.
     func checkWritable() throws
     /// Writes the image; returns the pinned reference for registry pushes, nil otherwise.
@@ -34,6 +36,7 @@ public struct OCILayoutDestination: ImageDestination {
     public let path: String
     public init(path: String) { self.path = path }
     public var kind: String { "oci-layout" }
+    public var layerCompression: LayerCompression { .gzip }
     public var destination: String { path }
 
     public func checkWritable() throws { try AtomicOutput.checkWritable(path, asDirectory: true) }
@@ -62,6 +65,7 @@ public struct OCIArchiveDestination: ImageDestination {
     public let path: String
     public init(path: String) { self.path = path }
     public var kind: String { "oci-archive" }
+    public var layerCompression: LayerCompression { .gzip }
     public var destination: String { path }
 
     public func checkWritable() throws { try AtomicOutput.checkWritable(path, asDirectory: false) }
@@ -76,11 +80,13 @@ public struct OCIArchiveDestination: ImageDestination {
 }
 
 /// A Docker archive that `docker load` accepts: the OCI layout plus Docker's `manifest.json`
-/// and `repositories`, the shape `docker save` writes since Docker 25.
+/// and `repositories`, the shape `docker save` writes since Docker 25 (uncompressed layers).
 public struct DockerArchiveDestination: ImageDestination {
     public let path: String
     public init(path: String) { self.path = path }
     public var kind: String { "docker-archive" }
+    /// `docker load` unpacks the layers anyway, so they are stored as plain tars, as `docker save` does.
+    public var layerCompression: LayerCompression { .none }
     public var destination: String { path }
 
     public func checkWritable() throws { try AtomicOutput.checkWritable(path, asDirectory: false) }

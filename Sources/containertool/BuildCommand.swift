@@ -66,15 +66,15 @@ enum BuildCommand {
         do {
             for destination in request.destinations { try destination.checkWritable() }
             let started = Date()
-            let image = try ImageAssembler.assemble(request.spec)
-            printError("containertool: built \(request.tag) \(image.digest) (\(image.config.architecture), \(image.compressedSize) bytes compressed) in \(milliseconds(since: started)) ms")
-            var pushed: [String] = []
+            let builder = try ImageBuilder(request.spec)
+            var written: [WrittenOutput] = []
             for destination in request.destinations {
-                let writeStarted = Date()
-                if let pinned = try await destination.write(image, tag: request.tag) { pushed.append(pinned) }
-                printError("containertool: wrote \(destination.kind):\(destination.destination) in \(milliseconds(since: writeStarted)) ms")
+                let image = try builder.image(layerCompression: destination.layerCompression)
+                let pinned = try await destination.write(image, tag: request.tag)
+                written.append(WrittenOutput(destination: destination, image: image, pushed: pinned))
+                printError("containertool: wrote \(destination.kind):\(destination.destination) \(image.digest) (\(image.compressedSize) bytes) after \(milliseconds(since: started)) ms")
             }
-            report(image: image, request: request, pushed: pushed)
+            report(written, request: request)
             return ExitCode.ok
         } catch {
             printError("containertool build: \(error)")
@@ -190,9 +190,20 @@ enum BuildCommand {
 
     static func milliseconds(since start: Date) -> Int { Int(Date().timeIntervalSince(start) * 1000) }
 
+    /// One destination after writing: the image as stored there (docker archives keep plain
+    /// tar layers, so their manifest digest differs from the gzip outputs; the config is the same).
+    struct WrittenOutput {
+        var destination: any ImageDestination
+        var image: Image
+        var pushed: String?
+    }
+
+    /// The `--json` object. `digest` and the sizes describe the image as written to the first
+    /// `--output`; `compressedSize` is the bytes of its blobs as stored there (manifest, config, layers).
     struct JSONReport: Encodable {
-        struct Output: Encodable { var kind: String; var destination: String }
+        struct Output: Encodable { var kind: String; var destination: String; var digest: String; var size: Int }
         var digest: String
+        var configDigest: String
         var compressedSize: Int
         var uncompressedSize: Int
         var tag: String
@@ -200,18 +211,24 @@ enum BuildCommand {
         var pushed: [String]
     }
 
-    static func report(image: Image, request: Request, pushed: [String]) {
+    static func report(_ written: [WrittenOutput], request: Request) {
+        guard let first = written.first?.image else { return }
+        let pushed = written.compactMap(\.pushed)
         if request.json {
             let report = JSONReport(
-                digest: image.digest, compressedSize: image.compressedSize, uncompressedSize: image.uncompressedSize,
-                tag: request.tag.description, outputs: request.destinations.map { .init(kind: $0.kind, destination: $0.destination) },
+                digest: first.digest, configDigest: first.configBlob.digest, compressedSize: first.compressedSize,
+                uncompressedSize: first.uncompressedSize, tag: request.tag.description,
+                outputs: written.map { .init(kind: $0.destination.kind, destination: $0.destination.destination, digest: $0.image.digest, size: $0.image.compressedSize) },
                 pushed: pushed)
             print(String(decoding: (try? CanonicalJSON.encode(report)) ?? [], as: UTF8.self))
             return
         }
-        print("image \(request.tag) \(image.digest)")
-        print("  size: \(image.compressedSize) bytes compressed, \(image.uncompressedSize) bytes uncompressed")
-        for destination in request.destinations { print("  \(destination.kind): \(destination.destination)") }
+        print("image \(request.tag) \(first.digest)")
+        print("  image ID (config): \(first.configBlob.digest), \(first.uncompressedSize) bytes uncompressed")
+        for output in written {
+            let layers = output.destination.layerCompression == .none ? "plain tar layers" : "gzip layers"
+            print("  \(output.destination.kind): \(output.destination.destination) \(output.image.digest) (\(output.image.compressedSize) bytes, \(layers))")
+        }
         for reference in pushed { print("  pushed: \(reference)") }
     }
 }

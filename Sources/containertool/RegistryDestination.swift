@@ -11,6 +11,7 @@ struct RegistryDestination: ImageDestination {
 
     var kind: String { "registry" }
     var destination: String { reference }
+    var layerCompression: LayerCompression { .gzip }
 
     func checkWritable() throws {}
 
