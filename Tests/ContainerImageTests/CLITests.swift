@@ -138,6 +138,30 @@ struct CLITests {
         #expect(human.stdout.contains(digests[0]) && human.stdout.contains("65532:65532") && human.stdout.contains("8080/tcp"))
     }
 
+    /// SIGINT in the middle of a build: exit 130, no image and no temporary file left.
+    @Test func interruptedBuildLeavesNothing() throws {
+        guard TestSupport.requireTool("gcc") else { return }
+        let directory = try TestSupport.makeTemporaryDirectory()
+        let output = try TestSupport.makeTemporaryDirectory()
+        defer { TestSupport.remove(directory); TestSupport.remove(output) }
+        // A large resource keeps the build busy for a while (sparse file, read back as zeros).
+        #expect(FileManager.default.createFile(atPath: directory + "/big.bin", contents: nil))
+        let handle = try #require(FileHandle(forWritingAtPath: directory + "/big.bin"))
+        try handle.truncate(atOffset: 400_000_000)
+        try handle.close()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TestSupport.containertool)
+        process.arguments = ["build", "--executable", TestSupport.fixtures.staticBinary, "--resource", directory + "/big.bin:/big.bin",
+                             "--output", "oci-archive:\(output)/image.tar", "--output", "oci-layout:\(output)/layout"]
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        Thread.sleep(forTimeInterval: 0.4)
+        process.interrupt()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130)
+        #expect(TestSupport.listing(output) == [])
+    }
+
     /// Building again over an existing layout replaces it; over a non-layout directory it refuses.
     @Test func replacesOnlyOCILayouts() throws {
         guard TestSupport.requireTool("gcc") else { return }

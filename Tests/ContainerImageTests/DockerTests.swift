@@ -22,11 +22,14 @@ struct DockerTests {
         let tag = Self.uniqueTag("static")
         defer { TestSupport.remove(directory); Self.removeImage(tag) }
         let build = try TestSupport.containertool(["build", "--executable", TestSupport.fixtures.staticBinary, "--tag", tag,
-                                                   "--cmd", "docker", "--output", "docker-archive:image.tar"], in: directory)
+                                                   "--cmd", "docker", "--healthcheck", "/hello", "--healthcheck", "probe",
+                                                   "--output", "docker-archive:image.tar"], in: directory)
         #expect(build.status == 0, "\(build.stderr)")
         let run = try Self.loadAndRun(archive: directory + "/image.tar", tag: tag)
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout == "Hello from docker! uid=65532\n")
+        let healthcheck = try TestSupport.run("docker", ["image", "inspect", "--format", "{{json .Config.Healthcheck.Test}} {{.Config.User}}", tag])
+        #expect(healthcheck.stdout == "[\"CMD\",\"/hello\",\"probe\"] 65532:65532\n")
         let override = try TestSupport.run("docker", ["run", "--rm", "--network", "host", tag, "override"])
         #expect(override.stdout == "Hello from override! uid=65532\n")
 
