@@ -43,55 +43,112 @@ public enum AtomicOutput {
         }
     }
 
-    /// Creates the file at `path` from what `produce` writes to the given writer.
-    public static func writeFile(at path: String, _ produce: (BufferedFileWriter) throws -> Void) throws {
+    /// Writes the file for `path` under its temporary name from what `produce` writes; nothing
+    /// is visible at `path` until the returned output is committed.
+    public static func stageFile(at path: String, _ produce: (BufferedFileWriter) throws -> Void) throws -> StagedOutput {
         try checkWritable(path, asDirectory: false)
         let temporary = temporarySibling(of: path)
         PendingOutputs.shared.register(temporary)
-        defer { PendingOutputs.shared.unregister(temporary) }
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw OutputError.cannotCreate(path: temporary, reason: String(cString: strerror(errno))) }
+        guard descriptor >= 0 else {
+            PendingOutputs.shared.unregister(temporary)
+            throw OutputError.cannotCreate(path: temporary, reason: String(cString: strerror(errno)))
+        }
+        let staged = StagedOutput(temporary: temporary, final: path, isDirectory: false)
         do {
             let writer = BufferedFileWriter(descriptor: descriptor, path: path)
             try produce(writer)
             try writer.flush()
             close(descriptor)
-            guard rename(temporary, path) == 0 else { throw OutputError.cannotCreate(path: path, reason: String(cString: strerror(errno))) }
+            return staged
         } catch {
             close(descriptor)
-            unlink(temporary)
+            staged.discard()
             throw error
         }
     }
 
-    /// Creates the directory at `path` from what `produce` puts into the temporary directory it
-    /// is given. An existing OCI layout (or empty directory) at `path` is replaced.
-    public static func writeDirectory(at path: String, _ produce: (String) throws -> Void) throws {
+    /// Fills a temporary directory for `path` through `produce`; an existing OCI layout (or
+    /// empty directory) at `path` is replaced only when the returned output is committed.
+    public static func stageDirectory(at path: String, _ produce: (String) throws -> Void) throws -> StagedOutput {
         try checkWritable(path, asDirectory: true)
         let temporary = temporarySibling(of: path)
-        let fileManager = FileManager.default
-        try? fileManager.removeItem(atPath: temporary)
+        try? FileManager.default.removeItem(atPath: temporary)
         PendingOutputs.shared.register(temporary)
-        defer { PendingOutputs.shared.unregister(temporary) }
+        let staged = StagedOutput(temporary: temporary, final: path, isDirectory: true)
         do {
-            try fileManager.createDirectory(atPath: temporary, withIntermediateDirectories: false)
+            try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: false)
             try produce(temporary)
-            if fileManager.fileExists(atPath: path) {
-                let old = temporarySibling(of: path, suffix: "old")
-                guard rename(path, old) == 0 else { throw OutputError.cannotCreate(path: path, reason: String(cString: strerror(errno))) }
-                guard rename(temporary, path) == 0 else {
-                    let reason = String(cString: strerror(errno))
-                    rename(old, path)
-                    throw OutputError.cannotCreate(path: path, reason: reason)
-                }
-                try? fileManager.removeItem(atPath: old)
-            } else {
-                guard rename(temporary, path) == 0 else { throw OutputError.cannotCreate(path: path, reason: String(cString: strerror(errno))) }
-            }
+            return staged
         } catch {
-            try? fileManager.removeItem(atPath: temporary)
+            staged.discard()
             throw error
         }
+    }
+}
+
+/// An output written completely under its temporary name (or a finished registry push),
+/// waiting for `commit()` to rename it into place or `discard()` to remove it.
+public final class StagedOutput: @unchecked Sendable {
+    private let temporary: String?
+    private let final: String?
+    private let isDirectory: Bool
+    /// `HOST/REPO@sha256:…` for a registry push.
+    public let pushedReference: String?
+    private var finished = false
+
+    init(temporary: String, final: String, isDirectory: Bool) {
+        self.temporary = temporary
+        self.final = final
+        self.isDirectory = isDirectory
+        pushedReference = nil
+    }
+
+    private init(pushedReference: String) {
+        temporary = nil
+        final = nil
+        isDirectory = false
+        self.pushedReference = pushedReference
+    }
+
+    /// A push has no local file: committing it does nothing, and it cannot be discarded.
+    public static func pushed(_ reference: String) -> StagedOutput { StagedOutput(pushedReference: reference) }
+
+    /// Renames the temporary into place (replacing an earlier layout directory).
+    public func commit() throws {
+        guard !finished, let temporary, let final else { return }
+        finished = true
+        defer { PendingOutputs.shared.unregister(temporary) }
+        let fileManager = FileManager.default
+        if isDirectory, fileManager.fileExists(atPath: final) {
+            let old = AtomicOutput.temporarySibling(of: final, suffix: "old")
+            guard rename(final, old) == 0 else {
+                let reason = String(cString: strerror(errno))
+                try? fileManager.removeItem(atPath: temporary)
+                throw OutputError.cannotCreate(path: final, reason: reason)
+            }
+            guard rename(temporary, final) == 0 else {
+                let reason = String(cString: strerror(errno))
+                rename(old, final)
+                try? fileManager.removeItem(atPath: temporary)
+                throw OutputError.cannotCreate(path: final, reason: reason)
+            }
+            try? fileManager.removeItem(atPath: old)
+        } else {
+            guard rename(temporary, final) == 0 else {
+                let reason = String(cString: strerror(errno))
+                try? fileManager.removeItem(atPath: temporary)
+                throw OutputError.cannotCreate(path: final, reason: reason)
+            }
+        }
+    }
+
+    /// Removes the temporary; the destination is left as it was.
+    public func discard() {
+        guard !finished, let temporary else { return }
+        finished = true
+        try? FileManager.default.removeItem(atPath: temporary)
+        PendingOutputs.shared.unregister(temporary)
     }
 }
 

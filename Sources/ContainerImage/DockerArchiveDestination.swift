@@ -10,7 +10,7 @@ public struct DockerArchiveDestination: ImageDestination {
 
     public func checkWritable() throws { try AtomicOutput.checkWritable(path, asDirectory: false) }
 
-    public func write(_ image: Image, tag: ImageReference) async throws -> String? {
+    public func stage(_ image: Image, tag: ImageReference) async throws -> StagedOutput {
         var entries = try OCILayoutFiles.entries(for: image, tag: tag)
         let manifest = [DockerArchiveManifestEntry(
             config: "blobs/sha256/" + image.configBlob.hex,
@@ -21,9 +21,8 @@ public struct DockerArchiveDestination: ImageDestination {
         if let topLayer = image.layers.last {
             entries.append(.file("repositories", try CanonicalJSON.encode([tag.repository: [tag.tag: topLayer.blob.hex]])))
         }
-        try AtomicOutput.writeFile(at: path) { writer in
+        return try AtomicOutput.stageFile(at: path) { writer in
             try TarWriter(modificationTime: image.sourceDateEpoch) { try writer.write($0) }.writeArchive(entries)
         }
-        return nil
     }
 }

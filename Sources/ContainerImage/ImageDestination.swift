@@ -9,8 +9,24 @@ public protocol ImageDestination: Sendable {
     var layerCompression: LayerCompression { get }
     /// Fails early (before the image is built) if the destination cannot be written.
     func checkWritable() throws
-    /// Writes the image; returns the pinned reference for registry pushes, nil otherwise.
-    func write(_ image: Image, tag: ImageReference) async throws -> String?
+    /// Writes the image under a temporary name (or pushes it); nothing is visible at the
+    /// destination until the result is committed.
+    func stage(_ image: Image, tag: ImageReference) async throws -> StagedOutput
+    /// True when staging cannot be undone (a registry push): such destinations go last, after
+    /// every local output has been staged successfully.
+    var isIrreversible: Bool { get }
+}
+
+extension ImageDestination {
+    public var isIrreversible: Bool { false }
+
+    /// Stages and commits in one go; returns the pinned reference of a registry push.
+    @discardableResult
+    public func write(_ image: Image, tag: ImageReference) async throws -> String? {
+        let staged = try await stage(image, tag: tag)
+        try staged.commit()
+        return staged.pushedReference
+    }
 }
 
 /// The files of an OCI image layout (https://github.com/opencontainers/image-spec/blob/main/image-layout.md)

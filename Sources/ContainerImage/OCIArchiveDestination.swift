@@ -8,11 +8,10 @@ public struct OCIArchiveDestination: ImageDestination {
 
     public func checkWritable() throws { try AtomicOutput.checkWritable(path, asDirectory: false) }
 
-    public func write(_ image: Image, tag: ImageReference) async throws -> String? {
+    public func stage(_ image: Image, tag: ImageReference) async throws -> StagedOutput {
         let entries = try OCILayoutFiles.entries(for: image, tag: tag)
-        try AtomicOutput.writeFile(at: path) { writer in
+        return try AtomicOutput.stageFile(at: path) { writer in
             try TarWriter(modificationTime: image.sourceDateEpoch) { try writer.write($0) }.writeArchive(entries)
         }
-        return nil
     }
 }

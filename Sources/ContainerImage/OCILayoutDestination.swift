@@ -8,9 +8,9 @@ public struct OCILayoutDestination: ImageDestination {
 
     public func checkWritable() throws { try AtomicOutput.checkWritable(path, asDirectory: true) }
 
-    public func write(_ image: Image, tag: ImageReference) async throws -> String? {
+    public func stage(_ image: Image, tag: ImageReference) async throws -> StagedOutput {
         let entries = try OCILayoutFiles.entries(for: image, tag: tag)
-        try AtomicOutput.writeDirectory(at: path) { directory in
+        return try AtomicOutput.stageDirectory(at: path) { directory in
             for entry in entries {
                 let target = directory + "/" + entry.path
                 switch entry.kind {
@@ -23,6 +23,5 @@ public struct OCILayoutDestination: ImageDestination {
                 }
             }
         }
-        return nil
     }
 }

@@ -67,18 +67,38 @@ enum BuildCommand {
             for destination in request.destinations { try destination.checkWritable() }
             let started = Date()
             let builder = try ImageBuilder(request.spec)
-            var written: [WrittenOutput] = []
-            for destination in request.destinations {
-                let image = try builder.image(layerCompression: destination.layerCompression)
-                let pinned = try await destination.write(image, tag: request.tag)
-                written.append(WrittenOutput(destination: destination, image: image, pushed: pinned))
-                printError("containertool: wrote \(destination.kind):\(destination.destination) \(image.digest) (\(image.compressedSize) bytes) after \(milliseconds(since: started)) ms")
-            }
+            let written = try await writeAllOrNothing(request, builder: builder, started: started)
             report(written, request: request)
             return ExitCode.ok
         } catch {
             printError("containertool build: \(error)")
             return ExitCode.failure
+        }
+    }
+
+    /// Stages every output (local ones first, registry pushes last), then commits them all; if
+    /// anything fails, every staged local output is discarded, so a failed build leaves nothing.
+    static func writeAllOrNothing(_ request: Request, builder: ImageBuilder, started: Date) async throws -> [WrittenOutput] {
+        let order = request.destinations.indices.sorted { (request.destinations[$0].isIrreversible ? 1 : 0, $0) < (request.destinations[$1].isIrreversible ? 1 : 0, $1) }
+        var staged: [Int: (Image, StagedOutput)] = [:]
+        do {
+            for index in order {
+                let destination = request.destinations[index]
+                let image = try builder.image(layerCompression: destination.layerCompression)
+                staged[index] = (image, try await destination.stage(image, tag: request.tag))
+            }
+            for index in request.destinations.indices { try staged[index]?.1.commit() }
+            for (index, destination) in request.destinations.enumerated() {
+                guard let image = staged[index]?.0 else { continue }
+                printError("containertool: wrote \(destination.kind):\(destination.destination) \(image.digest) (\(image.compressedSize) bytes)")
+            }
+            printError("containertool: done in \(milliseconds(since: started)) ms")
+        } catch {
+            for (_, output) in staged.values { output.discard() }
+            throw error
+        }
+        return request.destinations.indices.compactMap { index in
+            staged[index].map { WrittenOutput(destination: request.destinations[index], image: $0.0, pushed: $0.1.pushedReference) }
         }
     }
 

@@ -12,21 +12,22 @@ struct RegistryDestination: ImageDestination {
     var kind: String { "registry" }
     var destination: String { reference }
     var layerCompression: LayerCompression { .gzip }
+    var isIrreversible: Bool { true }
 
     func checkWritable() throws {}
 
-    func write(_ image: Image, tag: ImageReference) async throws -> String? {
+    func stage(_ image: Image, tag: ImageReference) async throws -> StagedOutput {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("containertool-push-\(getpid())-\(UUID().uuidString)")
         PendingOutputs.shared.register(directory.path)
         defer {
             try? FileManager.default.removeItem(at: directory)
             PendingOutputs.shared.unregister(directory.path)
         }
-        _ = try await OCILayoutDestination(path: directory.path).write(image, tag: tag)
+        try await OCILayoutDestination(path: directory.path).write(image, tag: tag)
         let pusher = RegistryPusher(insecure: insecure, log: { printError("containertool: \($0)") })
         let report = try await pusher.push(layout: directory, to: reference)
         printError("containertool: pushed \(report.pinnedReference) (\(report.uploadedBlobs) blobs uploaded, \(report.skippedBlobs) already there)")
-        return report.pinnedReference
+        return .pushed(report.pinnedReference)
     }
 
     /// Adds `tag`'s tag when the reference has none (`localhost:5000/hello` → `localhost:5000/hello:latest`).

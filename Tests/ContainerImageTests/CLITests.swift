@@ -6,7 +6,7 @@ import Testing
 @Suite("containertool command line")
 struct CLITests {
     /// Runs a build expected to fail, in a fresh directory, and checks the directory stays empty.
-    static func expectFailure(_ arguments: (String) -> [String], status: Int32, mentioning fragments: [String],
+    static func expectFailure(_ arguments: (String) -> [String], status: Int32, mentioning fragments: [String], singleLine: Bool = true,
                               sourceLocation: SourceLocation = #_sourceLocation) throws {
         let directory = try TestSupport.makeTemporaryDirectory()
         defer { TestSupport.remove(directory) }
@@ -17,7 +17,7 @@ struct CLITests {
         for fragment in fragments {
             #expect(firstLine.contains(fragment), "'\(fragment)' not in: \(firstLine)", sourceLocation: sourceLocation)
         }
-        if status == 1 {
+        if status == 1 && singleLine {
             #expect(result.stderr.split(separator: "\n").count == 1, "one line expected: \(result.stderr)", sourceLocation: sourceLocation)
         }
         #expect(TestSupport.listing(directory) == [], "left behind: \(TestSupport.listing(directory))", sourceLocation: sourceLocation)
@@ -50,6 +50,15 @@ struct CLITests {
         // One bad output stops the build before any output is written.
         try Self.expectFailure({ ["--executable", binary, "--output", "docker-archive:\($0)/good.tar", "--output", "oci-layout:\($0)/no/layout"] },
                                status: 1, mentioning: ["does not exist"])
+    }
+
+    /// A failing registry push (nothing listens on port 1) discards the local outputs staged before it.
+    @Test func failedPushLeavesNoLocalOutputs() throws {
+        guard TestSupport.requireTool("gcc") else { return }
+        try Self.expectFailure({ ["--executable", TestSupport.fixtures.staticBinary, "--insecure-registry",
+                                  "--output", "registry:127.0.0.1:1/cit/hello:1", "--output", "docker-archive:\($0)/image.tar",
+                                  "--output", "oci-layout:\($0)/layout"] },
+                               status: 1, mentioning: [], singleLine: false) // the pusher may log progress first
     }
 
     @Test func dynamicExecutableWithoutBundling() throws {
