@@ -61,7 +61,7 @@ public struct Image: Sendable, Equatable {
     public func indexDescriptor(tag: ImageReference?) -> Descriptor {
         var descriptor = manifestBlob.descriptor
         descriptor.platform = platform
-        if let tag { descriptor.annotations = [AnnotationKey.refName: tag.tag] }
+        if let tag { descriptor.annotations = [AnnotationKey.refName: tag.tag, AnnotationKey.containerdImageName: tag.fullyQualified] }
         return descriptor
     }
 }
@@ -91,4 +91,14 @@ public struct ImageReference: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { "\(repository):\(tag)" }
+
+    /// The name with Docker's implied registry and namespace (`hello:1` → `docker.io/library/hello:1`),
+    /// as `docker save` and containerd write it.
+    public var fullyQualified: String {
+        let components = repository.split(separator: "/")
+        if components.count == 1 { return "docker.io/library/\(repository):\(tag)" }
+        let first = components[0]
+        if first.contains(".") || first.contains(":") || first == "localhost" { return description }
+        return "docker.io/\(repository):\(tag)"
+    }
 }

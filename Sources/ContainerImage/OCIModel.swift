@@ -13,6 +13,8 @@ public enum MediaType {
 /// Standard annotation and label keys.
 public enum AnnotationKey {
     public static let refName = "org.opencontainers.image.ref.name"
+    /// The full image name containerd (and Docker's containerd image store) reads on import.
+    public static let containerdImageName = "io.containerd.image.name"
     public static let created = "org.opencontainers.image.created"
     public static let title = "org.opencontainers.image.title"
 }

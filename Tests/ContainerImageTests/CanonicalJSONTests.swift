@@ -38,6 +38,9 @@ struct CanonicalJSONTests {
         #expect(try ImageReference(parsing: "hello").description == "hello:latest")
         #expect(try ImageReference(parsing: "localhost:5000/team/hello:1.2").tag == "1.2")
         #expect(try ImageReference(parsing: "localhost:5000/team/hello").description == "localhost:5000/team/hello:latest")
+        #expect(try ImageReference(parsing: "hello:1").fullyQualified == "docker.io/library/hello:1")
+        #expect(try ImageReference(parsing: "team/hello").fullyQualified == "docker.io/team/hello:latest")
+        #expect(try ImageReference(parsing: "localhost:5000/hello:2").fullyQualified == "localhost:5000/hello:2")
         #expect(throws: ImageBuildError.self) { try ImageReference(parsing: "Hello:1") }
         #expect(throws: ImageBuildError.self) { try ImageReference(parsing: "hello:") }
     }
