@@ -47,6 +47,7 @@ hyperfine --warmup 2 --runs "$RUNS" --export-json "$work/build.json" \
     -n "containertool build (docker-archive)" \
     "$CONTAINERTOOL build --executable $binary --output docker-archive:$work/image.tar --tag bench-image:containertool" \
     -n "docker build (FROM scratch + COPY, --no-cache)" \
+    --prepare "docker rmi -f bench-image:docker" \
     "docker build --no-cache -q -t bench-image:docker $work/context" \
     -n "containertool build + docker load" \
     "$CONTAINERTOOL build --executable $binary --output docker-archive:$work/image.tar --tag bench-image:containertool && docker load -q -i $work/image.tar" \
