@@ -149,6 +149,10 @@ enum BuildCommand {
         }
 
         let destinations = try outputs.map { try destination($0, tag: tag, insecure: parsed.has("--insecure-registry")) }
+        var seen: Set<String> = []
+        for destination in destinations where !seen.insert(destination.destination).inserted {
+            throw UsageError("--output \(destination.destination) is given twice; write each output to its own path")
+        }
         return Request(spec: spec, tag: tag, destinations: destinations, json: parsed.has("--json"))
     }
 

@@ -90,6 +90,8 @@ struct CLITests {
         try Self.expectFailure({ _ in ["--executable", "/bin/true", "--output", "tarball:x.tar"] }, status: 2, mentioning: ["kind 'tarball' is unknown"])
         try Self.expectFailure({ _ in ["--executable", "/bin/true", "--output", "docker-archive"] }, status: 2, mentioning: ["must be KIND:DEST"])
         try Self.expectFailure({ _ in ["--executable", "/bin/true", "--output", "registry:nohost"] }, status: 2, mentioning: ["registry:HOST[:PORT]/REPO"])
+        try Self.expectFailure({ _ in ["--executable", "/bin/true", "--output", "docker-archive:a.tar", "--output", "oci-archive:./a.tar"] },
+                               status: 2, mentioning: ["is given twice"])
     }
 
     @Test func helpAndUnknownSubcommand() throws {
