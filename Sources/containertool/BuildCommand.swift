@@ -29,6 +29,9 @@ enum BuildCommand {
           -h, --help                 show this help
 
         SOURCE_DATE_EPOCH (seconds) sets the creation time and every file time (default 0).
+        docker-archive keeps plain tar layers (as docker save does); the other outputs gzip them, so
+        their manifest digests differ while the config (image ID) is the same. Outputs appear only
+        when all of them succeeded; registry pushes run last.
         Progress goes to stderr, the result to stdout. Exit codes: 0 ok, 1 failure, 2 usage.
         """
 
