@@ -1,3 +1,4 @@
+import ContainerImage
 import Foundation
 import Testing
 
@@ -89,14 +90,21 @@ enum TestSupport {
         #include <unistd.h>
         int main(int argc, char **argv) { printf("Hello from %s! uid=%d\\n", argc > 1 ? argv[1] : "scratch", (int)getuid()); return 0; }
         """
+    /// Compiled into one directory per source version and reused by later runs (no leftovers
+    /// pile up); built under a temporary name and renamed, so concurrent runs don't collide.
     static let fixtures: (staticBinary: String, dynamicBinary: String) = {
-        let directory = try! makeTemporaryDirectory("cit-fixtures")
-        let source = directory + "/hello.c"
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("containerimage-test-fixtures-" + String(SHA256.hash(Array(helloSource.utf8)).hexString.prefix(16))).path
+        let result = (directory + "/hello", directory + "/hello-dynamic")
+        if FileManager.default.isExecutableFile(atPath: result.1) { return result }
+        let staging = try! makeTemporaryDirectory("containerimage-test-fixtures-staging")
+        let source = staging + "/hello.c"
         try! helloSource.write(toFile: source, atomically: true, encoding: .utf8)
-        let staticResult = try! run("gcc", ["-static", "-O2", "-s", "-o", directory + "/hello", source])
-        let dynamicResult = try! run("gcc", ["-O2", "-o", directory + "/hello-dynamic", source])
+        let staticResult = try! run("gcc", ["-static", "-O2", "-s", "-o", staging + "/hello", source])
+        let dynamicResult = try! run("gcc", ["-O2", "-o", staging + "/hello-dynamic", source])
         precondition(staticResult.status == 0 && dynamicResult.status == 0, "gcc (with static glibc) is needed: \(staticResult.stderr)\(dynamicResult.stderr)")
-        return (directory + "/hello", directory + "/hello-dynamic")
+        if rename(staging, directory) != 0 { remove(staging) } // another run won the race; use its copy
+        return result
     }()
 
     /// Entries in `directory` (names only), for "nothing left behind" checks.
