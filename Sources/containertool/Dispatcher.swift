@@ -8,6 +8,7 @@ enum Dispatcher {
           inspect      print digest, size and config summary of an image
           dockerfile   render Dockerfile.template into a multi-stage Dockerfile
           sbom         write an SPDX 2.3 JSON SBOM for a product
+          digest       print the sha256 of files (like sha256sum)
 
         Run `containertool <subcommand> --help` for its options.
         """
@@ -23,6 +24,7 @@ enum Dispatcher {
         case "inspect": return await InspectCommand.run(rest)
         case "dockerfile": return await DockerfileCommand.run(rest)
         case "sbom": return await SBOMCommand.run(rest)
+        case "digest": return await DigestCommand.run(rest)
         case "-h", "--help", "help":
             print(usage)
             return ExitCode.ok

@@ -1,7 +1,102 @@
-/// `containertool inspect` (not implemented yet).
+import ContainerImage
+import Foundation
+
+/// `containertool inspect`: digest, sizes and config summary of a local image.
 enum InspectCommand {
+    static let usage = """
+        usage: containertool inspect PATH | oci-layout:DIR | oci-archive:FILE | docker-archive:FILE [--json]
+
+        Prints the digest, sizes and config summary of an image written by `containertool build`
+        (or by `docker save`). A bare PATH is recognised by its contents.
+
+          --json       print one JSON object
+          -h, --help   show this help
+        """
+
+    static let parser = ArgumentParser(valueOptions: [], flags: ["--json"], maximumPositionals: 1)
+
     static func run(_ arguments: [String]) async -> Int32 {
-        printError("containertool inspect: not implemented yet")
-        return ExitCode.failure
+        let parsed: ArgumentParser.Result
+        do {
+            parsed = try parser.parse(arguments)
+        } catch {
+            printError("containertool inspect: \(error.description)\nRun `containertool inspect --help` for usage.")
+            return ExitCode.usage
+        }
+        if parsed.wantsHelp {
+            print(usage)
+            return ExitCode.ok
+        }
+        guard let target = parsed.positionals.first else {
+            printError("containertool inspect: missing the image to inspect (PATH or KIND:DEST)\nRun `containertool inspect --help` for usage.")
+            return ExitCode.usage
+        }
+        var kind: String?
+        var path = target
+        for known in ["oci-layout", "oci-archive", "docker-archive"] where target.hasPrefix(known + ":") {
+            kind = known
+            path = String(target.dropFirst(known.count + 1))
+        }
+        do {
+            let image = try ImageReader.read(path: BuildCommand.absolutePath(path), kind: kind)
+            if parsed.has("--json") {
+                print(String(decoding: try CanonicalJSON.encode(Report(image)), as: UTF8.self))
+            } else {
+                printSummary(image)
+            }
+            return ExitCode.ok
+        } catch {
+            printError("containertool inspect: \(error)")
+            return ExitCode.failure
+        }
+    }
+
+    struct Report: Encodable {
+        var kind: String
+        var path: String
+        var digest: String?
+        var configDigest: String
+        var tags: [String]
+        var architecture: String
+        var os: String
+        var created: String?
+        var compressedSize: Int
+        var uncompressedSize: Int
+        var layers: [Descriptor]
+        var config: ContainerConfig?
+
+        init(_ image: InspectedImage) {
+            kind = image.kind
+            path = image.path
+            digest = image.digest
+            configDigest = image.configDigest
+            tags = image.tags
+            architecture = image.config.architecture
+            os = image.config.os
+            created = image.config.created
+            compressedSize = image.compressedSize
+            uncompressedSize = image.uncompressedSize
+            layers = image.layers
+            config = image.config.config
+        }
+    }
+
+    static func printSummary(_ image: InspectedImage) {
+        let config = image.config.config ?? ContainerConfig()
+        func list(_ values: [String]?) -> String { values.map { "[" + $0.map { "\"\($0)\"" }.joined(separator: ", ") + "]" } ?? "-" }
+        print("\(image.kind) \(image.path)")
+        print("  digest:       \(image.digest ?? "- (no manifest; config \(image.configDigest))")")
+        print("  tags:         \(image.tags.isEmpty ? "-" : image.tags.joined(separator: ", "))")
+        print("  platform:     \(image.config.os)/\(image.config.architecture)\(image.config.variant.map { "/" + $0 } ?? "")")
+        print("  created:      \(image.config.created ?? "-")")
+        print("  size:         \(image.compressedSize) bytes compressed, \(image.uncompressedSize) bytes uncompressed, \(image.layers.count) layer(s)")
+        print("  entrypoint:   \(list(config.entrypoint))")
+        print("  cmd:          \(list(config.cmd))")
+        print("  user:         \(config.user ?? "-")")
+        print("  workdir:      \(config.workingDir ?? "-")")
+        print("  env:          \(list(config.env))")
+        print("  ports:        \(config.exposedPorts.map { $0.keys.sorted().joined(separator: ", ") } ?? "-")")
+        print("  healthcheck:  \(list(config.healthcheck?.test))")
+        for (key, value) in (config.labels ?? [:]).sorted(by: { $0.key < $1.key }) { print("  label:        \(key)=\(value)") }
     }
 }

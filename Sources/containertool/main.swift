@@ -2,6 +2,7 @@
 // Exit codes: 0 ok, 1 failure, 2 usage error.
 import Foundation
 
+let interruptSources = installInterruptCleanup()
 let arguments = Array(CommandLine.arguments.dropFirst())
 let status = await Dispatcher.run(arguments)
 exit(status)

@@ -1,0 +1,84 @@
+import Foundation
+
+/// Builds the layer, config and manifest for an `ImageSpec`.
+public enum ImageAssembler {
+    public static let nonrootUser = "65532:65532"
+    public static let caBundleImagePath = "etc/ssl/certs/ca-certificates.crt"
+    /// Where common distributions keep their CA bundle, first match wins.
+    public static let hostCABundleCandidates = [
+        "/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem", "/etc/ssl/ca-bundle.pem",
+    ]
+
+    public static func hostCABundle() throws -> String {
+        guard let path = hostCABundleCandidates.first(where: { FileManager.default.isReadableFile(atPath: $0) }) else {
+            throw ImageBuildError.noCABundle(searched: hostCABundleCandidates)
+        }
+        return path
+    }
+
+    /// Validates the executable and returns what its ELF header says.
+    public static func inspectExecutable(_ path: String) throws -> ELFExecutable {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw ImageBuildError.executableNotFound(path) }
+        guard !isDirectory.boolValue else { throw ImageBuildError.executableIsDirectory(path) }
+        return try ELFExecutable(path: path)
+    }
+
+    /// Builds the image with layers stored as `layerCompression` asks.
+    public static func assemble(_ spec: ImageSpec, layerCompression: LayerCompression = .gzip) throws -> Image {
+        try ImageBuilder(spec).image(layerCompression: layerCompression)
+    }
+
+    /// The layer's file system for `spec`: the executable, users, /tmp, options; plus the ELF facts.
+    static func fileTree(for spec: ImageSpec) throws -> (FileTree, ELFExecutable) {
+        let elf = try inspectExecutable(spec.executablePath)
+        var tree = FileTree()
+        try tree.add(TarEntry(path: spec.name, kind: .file(.hostFile(path: spec.executablePath, size: try fileSize(spec.executablePath))), mode: 0o755))
+        try tree.add(.file("etc/passwd", Array("root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n".utf8)))
+        try tree.add(.file("etc/group", Array("root:x:0:\nnonroot:x:65532:\n".utf8)))
+        try tree.add(.directory("home/nonroot", mode: 0o700, uid: 65532, gid: 65532))
+        try tree.add(.directory("tmp", mode: 0o1777))
+        if let workingDirectory = spec.workingDirectory, workingDirectory != "/" { try tree.add(.directory(workingDirectory)) }
+        if let bundle = spec.caCertificatesPath {
+            try tree.add(TarEntry(path: caBundleImagePath, kind: .file(.hostFile(path: bundle, size: try fileSize(bundle))), mode: 0o644))
+        }
+        if let interpreter = elf.interpreter {
+            guard spec.bundleSharedLibraries else { throw ImageBuildError.notStatic(path: spec.executablePath, interpreter: interpreter) }
+            for library in try ELFExecutable.sharedLibraryClosure(path: spec.executablePath, interpreter: interpreter) {
+                let resolved = (library as NSString).resolvingSymlinksInPath
+                try tree.add(TarEntry(path: library, kind: .file(.hostFile(path: resolved, size: try fileSize(resolved))), mode: 0o755), replacingIdentical: true)
+            }
+        }
+        for resource in spec.resources { try tree.addHostItem(resource.source, at: resource.destination) }
+        return (tree, elf)
+    }
+
+    /// The image config around one layer.
+    static func config(for spec: ImageSpec, elf: ELFExecutable, diffID: String) -> ImageConfig {
+        let created = rfc3339(epochSeconds: spec.sourceDateEpoch)
+        var labels = [AnnotationKey.created: created, AnnotationKey.title: spec.name]
+        labels.merge(spec.labels) { _, given in given }
+        let containerConfig = ContainerConfig(
+            user: spec.user,
+            exposedPorts: spec.exposedPorts.isEmpty ? nil : Dictionary(spec.exposedPorts.map { ($0, EmptyObject()) }) { first, _ in first },
+            env: spec.environment.isEmpty ? nil : spec.environment,
+            entrypoint: ["/" + spec.name],
+            cmd: spec.command,
+            workingDir: spec.workingDirectory,
+            labels: labels,
+            healthcheck: spec.healthcheck.map { HealthConfig(test: ["CMD"] + $0) }
+        )
+        return ImageConfig(
+            created: created, architecture: elf.architecture, variant: elf.variant, os: "linux", config: containerConfig,
+            rootfs: RootFS(diffIDs: [diffID]),
+            history: [HistoryEntry(created: created, createdBy: "containertool build", comment: "scratch image for /\(spec.name)")]
+        )
+    }
+
+    static func fileSize(_ path: String) throws -> Int {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw ImageBuildError.unreadable(path) }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw ImageBuildError.notRegularFile(path) }
+        return Int(info.st_size)
+    }
+}

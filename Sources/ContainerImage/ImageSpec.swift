@@ -1,0 +1,37 @@
+/// Everything that goes into a single-layer `scratch` image around one executable.
+public struct ImageSpec: Sendable {
+    /// A host file or directory copied into the image.
+    public struct Resource: Sendable, Equatable {
+        public var source: String
+        /// Absolute path inside the image.
+        public var destination: String
+        public init(source: String, destination: String) {
+            self.source = source
+            self.destination = destination
+        }
+    }
+
+    public var executablePath: String
+    /// The binary's name inside the image: it lands at `/<name>` and is the entrypoint.
+    public var name: String
+    public var labels: [String: String] = [:]
+    public var environment: [String] = []
+    /// `PORT/PROTO` keys, e.g. `8080/tcp`.
+    public var exposedPorts: [String] = []
+    public var user: String = ImageAssembler.nonrootUser
+    public var workingDirectory: String?
+    public var command: [String]?
+    public var resources: [Resource] = []
+    /// Host CA bundle to copy to `/etc/ssl/certs/ca-certificates.crt`.
+    public var caCertificatesPath: String?
+    public var bundleSharedLibraries = false
+    /// Exec-form health check command (without the leading `CMD`).
+    public var healthcheck: [String]?
+    /// Seconds since the epoch used for `created` and every file time (`SOURCE_DATE_EPOCH`).
+    public var sourceDateEpoch: Int = 0
+
+    public init(executablePath: String, name: String) {
+        self.executablePath = executablePath
+        self.name = name
+    }
+}

@@ -1,0 +1,191 @@
+/// The OCI image-spec wire types (https://github.com/opencontainers/image-spec), plus the
+/// Docker-only config fields that `docker run` honours (`Healthcheck`).
+
+/// Media types used by the images this library writes.
+public enum MediaType {
+    public static let imageIndex = "application/vnd.oci.image.index.v1+json"
+    public static let imageManifest = "application/vnd.oci.image.manifest.v1+json"
+    public static let imageConfig = "application/vnd.oci.image.config.v1+json"
+    public static let layerTarGzip = "application/vnd.oci.image.layer.v1.tar+gzip"
+    public static let layerTar = "application/vnd.oci.image.layer.v1.tar"
+}
+
+/// Standard annotation and label keys.
+public enum AnnotationKey {
+    public static let refName = "org.opencontainers.image.ref.name"
+    /// The full image name containerd (and Docker's containerd image store) reads on import.
+    public static let containerdImageName = "io.containerd.image.name"
+    public static let created = "org.opencontainers.image.created"
+    public static let title = "org.opencontainers.image.title"
+}
+
+/// `sha256:<hex>` of some bytes.
+public func sha256Digest<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+    "sha256:" + SHA256.hash(bytes).hexString
+}
+
+public struct Platform: Codable, Sendable, Equatable {
+    public var architecture: String
+    public var os: String
+    public var variant: String?
+    public init(architecture: String, os: String, variant: String? = nil) {
+        self.architecture = architecture
+        self.os = os
+        self.variant = variant
+    }
+}
+
+/// A content descriptor: what a blob is, its digest and size.
+public struct Descriptor: Codable, Sendable, Equatable {
+    public var mediaType: String
+    public var digest: String
+    public var size: Int
+    public var annotations: [String: String]?
+    public var platform: Platform?
+    public init(mediaType: String, digest: String, size: Int, annotations: [String: String]? = nil, platform: Platform? = nil) {
+        self.mediaType = mediaType
+        self.digest = digest
+        self.size = size
+        self.annotations = annotations
+        self.platform = platform
+    }
+}
+
+public struct ImageManifest: Codable, Sendable, Equatable {
+    public var schemaVersion: Int = 2
+    public var mediaType: String? = MediaType.imageManifest
+    public var config: Descriptor
+    public var layers: [Descriptor]
+    public var annotations: [String: String]?
+    public init(config: Descriptor, layers: [Descriptor], annotations: [String: String]? = nil) {
+        self.config = config
+        self.layers = layers
+        self.annotations = annotations
+    }
+}
+
+public struct ImageIndex: Codable, Sendable, Equatable {
+    public var schemaVersion: Int = 2
+    public var mediaType: String? = MediaType.imageIndex
+    public var manifests: [Descriptor]
+    public init(manifests: [Descriptor]) {
+        self.manifests = manifests
+    }
+}
+
+/// An empty JSON object, the value type of `ExposedPorts` and `Volumes`.
+public struct EmptyObject: Codable, Sendable, Equatable {
+    public init() {}
+}
+
+/// Docker's health check, honoured by `docker run`; `Test` is `["CMD", executable, args…]`.
+public struct HealthConfig: Codable, Sendable, Equatable {
+    public var test: [String]
+    public init(test: [String]) { self.test = test }
+    enum CodingKeys: String, CodingKey { case test = "Test" }
+}
+
+/// The execution parameters of the image (`config` inside the image config).
+public struct ContainerConfig: Codable, Sendable, Equatable {
+    public var user: String?
+    public var exposedPorts: [String: EmptyObject]?
+    public var env: [String]?
+    public var entrypoint: [String]?
+    public var cmd: [String]?
+    public var workingDir: String?
+    public var labels: [String: String]?
+    public var healthcheck: HealthConfig?
+
+    public init(user: String? = nil, exposedPorts: [String: EmptyObject]? = nil, env: [String]? = nil, entrypoint: [String]? = nil,
+                cmd: [String]? = nil, workingDir: String? = nil, labels: [String: String]? = nil, healthcheck: HealthConfig? = nil) {
+        self.user = user
+        self.exposedPorts = exposedPorts
+        self.env = env
+        self.entrypoint = entrypoint
+        self.cmd = cmd
+        self.workingDir = workingDir
+        self.labels = labels
+        self.healthcheck = healthcheck
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case user = "User", exposedPorts = "ExposedPorts", env = "Env", entrypoint = "Entrypoint", cmd = "Cmd"
+        case workingDir = "WorkingDir", labels = "Labels", healthcheck = "Healthcheck"
+    }
+}
+
+public struct RootFS: Codable, Sendable, Equatable {
+    public var type: String = "layers"
+    public var diffIDs: [String]
+    public init(diffIDs: [String]) { self.diffIDs = diffIDs }
+    enum CodingKeys: String, CodingKey { case type, diffIDs = "diff_ids" }
+}
+
+public struct HistoryEntry: Codable, Sendable, Equatable {
+    public var created: String?
+    public var createdBy: String?
+    public var comment: String?
+    public var emptyLayer: Bool?
+    public init(created: String?, createdBy: String?, comment: String? = nil, emptyLayer: Bool? = nil) {
+        self.created = created
+        self.createdBy = createdBy
+        self.comment = comment
+        self.emptyLayer = emptyLayer
+    }
+    enum CodingKeys: String, CodingKey { case created, createdBy = "created_by", comment, emptyLayer = "empty_layer" }
+}
+
+/// The image configuration blob.
+public struct ImageConfig: Codable, Sendable, Equatable {
+    public var created: String?
+    public var architecture: String
+    public var variant: String?
+    public var os: String
+    public var config: ContainerConfig?
+    public var rootfs: RootFS
+    public var history: [HistoryEntry]?
+
+    public init(created: String?, architecture: String, variant: String? = nil, os: String, config: ContainerConfig?,
+                rootfs: RootFS, history: [HistoryEntry]?) {
+        self.created = created
+        self.architecture = architecture
+        self.variant = variant
+        self.os = os
+        self.config = config
+        self.rootfs = rootfs
+        self.history = history
+    }
+}
+
+/// The Docker archive's `manifest.json` entry (what `docker save` writes and `docker load` reads).
+public struct DockerArchiveManifestEntry: Codable, Sendable, Equatable {
+    public var config: String
+    public var repoTags: [String]?
+    public var layers: [String]
+    public init(config: String, repoTags: [String]?, layers: [String]) {
+        self.config = config
+        self.repoTags = repoTags
+        self.layers = layers
+    }
+    enum CodingKeys: String, CodingKey { case config = "Config", repoTags = "RepoTags", layers = "Layers" }
+}
+
+/// Formats seconds since the epoch as RFC 3339 UTC (`1970-01-01T00:00:00Z`), without Foundation's
+/// locale machinery so the text never depends on the host.
+public func rfc3339(epochSeconds: Int) -> String {
+    let days = epochSeconds >= 0 ? epochSeconds / 86_400 : (epochSeconds - 86_399) / 86_400
+    let secondsOfDay = epochSeconds - days * 86_400
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468
+    let era = (z >= 0 ? z : z - 146_096) / 146_097
+    let dayOfEra = z - era * 146_097
+    let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+    let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+    let monthPrime = (5 * dayOfYear + 2) / 153
+    let day = dayOfYear - (153 * monthPrime + 2) / 5 + 1
+    let month = monthPrime < 10 ? monthPrime + 3 : monthPrime - 9
+    let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+    func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+    let yearText = String(repeating: "0", count: max(0, 4 - String(year).count)) + String(year)
+    return "\(yearText)-\(two(month))-\(two(day))T\(two(secondsOfDay / 3600)):\(two(secondsOfDay / 60 % 60)):\(two(secondsOfDay % 60))Z"
+}

@@ -1,3 +1,0 @@
-import CZlib
-/// Placeholder; the image library lands here.
-public enum ContainerImagePlaceholder {}

@@ -1,0 +1,115 @@
+/// One entry read back from a tar archive.
+public struct TarRecord: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable { case file, directory, symlink, other(UInt8) }
+    public var path: String
+    public var kind: Kind
+    public var mode: UInt32
+    public var uid: Int
+    public var gid: Int
+    public var modificationTime: Int
+    public var linkName: String
+    public var userName: String
+    public var groupName: String
+    public var contents: [UInt8]
+}
+
+/// Reads ustar/PAX/GNU-long-name tar archives held in memory (images are small). Used by
+/// `containertool inspect` and by the tests that check what the writer produced.
+public enum TarReader {
+    public static func read(_ archive: [UInt8]) throws -> [TarRecord] {
+        var records: [TarRecord] = []
+        var offset = 0
+        var pendingPath: String?
+        var pendingLink: String?
+        while offset + 512 <= archive.count {
+            let header = Array(archive[offset..<offset + 512])
+            if header.allSatisfy({ $0 == 0 }) { break }
+            let stored = octal(header[148..<156])
+            var sum = 0
+            for (index, byte) in header.enumerated() { sum += (148..<156).contains(index) ? 32 : Int(byte) }
+            guard stored == sum else { throw TarError.malformed("bad header checksum at offset \(offset)") }
+            let size = octal(header[124..<136])
+            let typeFlag = header[156]
+            let dataStart = offset + 512
+            guard dataStart + size <= archive.count else { throw TarError.malformed("entry at offset \(offset) runs past the end") }
+            let data = Array(archive[dataStart..<dataStart + size])
+            offset = dataStart + (size + 511) / 512 * 512
+
+            switch typeFlag {
+            case UInt8(ascii: "x"):
+                for (key, value) in paxRecords(data) {
+                    if key == "path" { pendingPath = value }
+                    if key == "linkpath" { pendingLink = value }
+                }
+                continue
+            case UInt8(ascii: "L"):
+                pendingPath = string(data[...])
+                continue
+            case UInt8(ascii: "K"):
+                pendingLink = string(data[...])
+                continue
+            case UInt8(ascii: "g"):
+                continue
+            default:
+                break
+            }
+
+            var path = string(header[0..<100])
+            let prefix = string(header[345..<500])
+            if header[257..<262].elementsEqual("ustar".utf8), !prefix.isEmpty { path = prefix + "/" + path }
+            let kind: TarRecord.Kind
+            switch typeFlag {
+            case UInt8(ascii: "0"), 0: kind = .file
+            case UInt8(ascii: "5"): kind = .directory
+            case UInt8(ascii: "2"): kind = .symlink
+            default: kind = .other(typeFlag)
+            }
+            records.append(TarRecord(
+                path: pendingPath ?? path,
+                kind: kind,
+                mode: UInt32(octal(header[100..<108])),
+                uid: octal(header[108..<116]),
+                gid: octal(header[116..<124]),
+                modificationTime: octal(header[136..<148]),
+                linkName: pendingLink ?? string(header[157..<257]),
+                userName: string(header[265..<297]),
+                groupName: string(header[297..<329]),
+                contents: kind == .file ? data : []
+            ))
+            pendingPath = nil
+            pendingLink = nil
+        }
+        return records
+    }
+
+    private static func string(_ field: ArraySlice<UInt8>) -> String {
+        String(decoding: field.prefix { $0 != 0 }, as: UTF8.self)
+    }
+
+    private static func octal(_ field: ArraySlice<UInt8>) -> Int {
+        var value = 0
+        for byte in field {
+            if byte == 0 || byte == UInt8(ascii: " ") { if value > 0 { break } else { continue } }
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "7") else { break }
+            value = value * 8 + Int(byte - UInt8(ascii: "0"))
+        }
+        return value
+    }
+
+    private static func paxRecords(_ data: [UInt8]) -> [(String, String)] {
+        var result: [(String, String)] = []
+        var index = 0
+        while index < data.count {
+            guard let space = data[index...].firstIndex(of: UInt8(ascii: " ")),
+                  let length = Int(String(decoding: data[index..<space], as: UTF8.self)), length > 0,
+                  index + length <= data.count else { break }
+            let record = data[(space + 1)..<(index + length - 1)]
+            if let equals = record.firstIndex(of: UInt8(ascii: "=")) {
+                result.append((String(decoding: record[record.startIndex..<equals], as: UTF8.self),
+                               String(decoding: record[(equals + 1)...], as: UTF8.self)))
+            }
+            index += length
+        }
+        return result
+    }
+}

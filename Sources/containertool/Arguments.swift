@@ -1,0 +1,66 @@
+/// A tiny hand-written option parser shared by `build` and `inspect`: `--name VALUE`,
+/// `--name=VALUE`, repeatable options, boolean flags, positionals and `--help`.
+struct ArgumentParser {
+    /// Options that take a value (`--tag x`) and flags that don't (`--json`).
+    var valueOptions: Set<String>
+    var flags: Set<String>
+    var maximumPositionals = 0
+
+    struct Result {
+        var values: [String: [String]] = [:]
+        var flags: Set<String> = []
+        var positionals: [String] = []
+        var wantsHelp = false
+
+        func last(_ option: String) -> String? { values[option]?.last }
+        func all(_ option: String) -> [String] { values[option] ?? [] }
+        func has(_ flag: String) -> Bool { flags.contains(flag) }
+    }
+
+    func parse(_ arguments: [String]) throws(UsageError) -> Result {
+        var result = Result()
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            index += 1
+            if argument == "--help" || argument == "-h" {
+                result.wantsHelp = true
+                continue
+            }
+            guard argument.hasPrefix("-"), argument != "-" else {
+                guard result.positionals.count < maximumPositionals else { throw UsageError("unexpected argument '\(argument)'") }
+                result.positionals.append(argument)
+                continue
+            }
+            var name = argument
+            var inlineValue: String?
+            if let equals = argument.firstIndex(of: "=") {
+                name = String(argument[..<equals])
+                inlineValue = String(argument[argument.index(after: equals)...])
+            }
+            if flags.contains(name) {
+                guard inlineValue == nil else { throw UsageError("\(name) takes no value") }
+                result.flags.insert(name)
+            } else if valueOptions.contains(name) {
+                let value: String
+                if let inlineValue {
+                    value = inlineValue
+                } else {
+                    guard index < arguments.count else { throw UsageError("\(name) needs a value") }
+                    value = arguments[index]
+                    index += 1
+                }
+                result.values[name, default: []].append(value)
+            } else {
+                throw UsageError("unknown option '\(name)'")
+            }
+        }
+        return result
+    }
+}
+
+/// A command-line mistake: printed with the subcommand's usage hint, exit code 2.
+struct UsageError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

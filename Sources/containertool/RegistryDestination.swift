@@ -1,0 +1,39 @@
+import ContainerImage
+import Foundation
+import OCIRegistry
+
+/// `registry:HOST[:PORT]/REPO[:TAG]`: writes the image as an OCI layout into a temporary
+/// directory and hands it to the OCIRegistry pusher.
+struct RegistryDestination: ImageDestination {
+    /// `HOST[:PORT]/REPO:TAG`, with the tag filled in from `--tag` when it was omitted.
+    let reference: String
+    let insecure: Bool
+
+    var kind: String { "registry" }
+    var destination: String { reference }
+    var layerCompression: LayerCompression { .gzip }
+    var isIrreversible: Bool { true }
+
+    func checkWritable() throws {}
+
+    func stage(_ image: Image, tag: ImageReference) async throws -> StagedOutput {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("containertool-push-\(getpid())-\(UUID().uuidString)")
+        PendingOutputs.shared.register(directory.path)
+        defer {
+            try? FileManager.default.removeItem(at: directory)
+            PendingOutputs.shared.unregister(directory.path)
+        }
+        try await OCILayoutDestination(path: directory.path).write(image, tag: tag)
+        let pusher = RegistryPusher(insecure: insecure, log: { printError("containertool: \($0)") })
+        let report = try await pusher.push(layout: directory, to: reference)
+        printError("containertool: pushed \(report.pinnedReference) (\(report.uploadedBlobs) blobs uploaded, \(report.skippedBlobs) already there)")
+        return .pushed(report.pinnedReference)
+    }
+
+    /// Adds `tag`'s tag when the reference has none (`localhost:5000/hello` → `localhost:5000/hello:latest`).
+    static func completing(_ reference: String, with tag: ImageReference) -> String {
+        let lastComponent = reference.split(separator: "/").last ?? ""
+        if lastComponent.contains(":") || lastComponent.contains("@") || !reference.contains("/") { return reference }
+        return reference + ":" + tag.tag
+    }
+}

@@ -1,0 +1,54 @@
+import ContainerImage
+import Foundation
+import Testing
+
+@Suite("gzip")
+struct GzipTests {
+    static let sample = Array(String(repeating: "Hello, container world! 0123456789\n", count: 2000).utf8)
+
+    @Test func roundTripThroughGunzip() throws {
+        guard TestSupport.requireTool("gunzip") else { return }
+        let compressed = try Gzip.compress(Self.sample)
+        #expect(compressed.count < Self.sample.count / 10)
+        let result = try TestSupport.run("gunzip", ["-c"], input: compressed)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdoutBytes == Self.sample)
+        #expect(try Gzip.decompress(compressed) == Self.sample)
+    }
+
+    @Test func roundTripOfRandomBytesInManyWrites() throws {
+        var generator = SystemRandomNumberGenerator()
+        let message = (0..<700_000).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        var compressed = [UInt8]()
+        let compressor = try GzipCompressor { compressed.append(contentsOf: $0) }
+        var offset = 0
+        while offset < message.count {
+            let end = min(offset + 12_345, message.count)
+            try message[offset..<end].withUnsafeBytes { try compressor.write($0) }
+            offset = end
+        }
+        try compressor.finish()
+        #expect(try Gzip.decompress(compressed) == message)
+    }
+
+    /// RFC 1952 header: magic, deflate, no flags (no name/comment), mtime 0, OS 255.
+    @Test func deterministicHeader() throws {
+        let compressed = try Gzip.compress(Self.sample)
+        #expect(Array(compressed.prefix(4)) == [0x1f, 0x8b, 8, 0])
+        #expect(Array(compressed[4..<8]) == [0, 0, 0, 0])
+        #expect(compressed[9] == 255)
+    }
+
+    /// The same input gives the same bytes, pinned to a fixed digest (system zlib, level 1).
+    @Test func fixedDigest() throws {
+        let first = try Gzip.compress(Self.sample)
+        let second = try Gzip.compress(Self.sample)
+        #expect(first == second)
+        #expect(sha256Digest(first) == "sha256:4f3290ee84d8753435610844a65386e9900c4501dc26ba230781b9ed7ad9083c")
+    }
+
+    @Test func truncatedStreamIsAnError() throws {
+        let compressed = try Gzip.compress(Self.sample)
+        #expect(throws: GzipError.self) { try Gzip.decompress(Array(compressed.prefix(compressed.count / 2))) }
+    }
+}

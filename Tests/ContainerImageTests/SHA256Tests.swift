@@ -1,0 +1,56 @@
+import ContainerImage
+import Foundation
+import Testing
+
+@Suite("SHA-256")
+struct SHA256Tests {
+    /// FIPS 180-4 / NIST CAVP example vectors.
+    @Test(arguments: [
+        ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+        ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+        ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
+        ("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
+         "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"),
+    ])
+    func nistVectors(message: String, expected: String) {
+        #expect(SHA256.hash(Array(message.utf8)).hexString == expected)
+    }
+
+    @Test func millionAs() {
+        var hasher = SHA256()
+        let chunk = [UInt8](repeating: UInt8(ascii: "a"), count: 1000)
+        for _ in 0..<1000 { hasher.update(chunk) }
+        #expect(hasher.finalize().hexString == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
+    /// Streaming in chunk sizes that straddle block boundaries gives the one-shot digest.
+    @Test func streamingMatchesOneShot() {
+        var generator = SystemRandomNumberGenerator()
+        let message = (0..<10_000).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let expected = SHA256.hash(message)
+        for chunkSize in [1, 3, 55, 56, 63, 64, 65, 127, 128, 1000, 4096] {
+            var hasher = SHA256()
+            var offset = 0
+            while offset < message.count {
+                let end = min(offset + chunkSize, message.count)
+                message[offset..<end].withUnsafeBytes { hasher.update($0) }
+                offset = end
+            }
+            #expect(hasher.finalize() == expected, "chunk size \(chunkSize)")
+        }
+    }
+
+    /// Every padding length (0…130 bytes) agrees with the system's sha256sum.
+    @Test func agreesWithSha256sum() throws {
+        guard TestSupport.requireTool("sha256sum") else { return }
+        for length in [0, 1, 55, 56, 57, 63, 64, 65, 119, 120, 128, 130, 1 << 20] {
+            let message = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+            let system = try TestSupport.run("sha256sum", [], input: message)
+            #expect(system.stdout.prefix(64) == SHA256.hash(message).hexString, "length \(length)")
+        }
+    }
+
+    @Test func digestFormat() {
+        #expect(sha256Digest(Array("abc".utf8)) == "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }
+}

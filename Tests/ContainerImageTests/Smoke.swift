@@ -1,3 +1,0 @@
-import XCTest
-@testable import ContainerImage
-final class ContainerImageSmokeTests: XCTestCase { func testModuleLoads() { XCTAssertTrue(true) } }

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Benchmarks the image library, side by side with the tools it replaces:
+#   1. containertool build → docker archive, vs `docker build` of the two-line
+#      FROM scratch / COPY Dockerfile on the same binary (and, for honesty, containertool + docker load);
+#   2. containertool's pure-Swift SHA-256 vs sha256sum on a 100 MB file.
+#
+# usage: scripts/bench-image.sh [STATIC_BINARY]
+#   STATIC_BINARY defaults to a ~7 MB fully static Swift hello world compiled here.
+#   CONTAINERTOOL=path uses an already built containertool; RUNS=N sets hyperfine runs (default 10).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+RUNS="${RUNS:-10}"
+for tool in hyperfine docker sha256sum python3; do
+    command -v "$tool" >/dev/null || { echo "bench-image.sh: $tool is required; install it" >&2; exit 1; }
+done
+
+work="$(mktemp -d /tmp/bench-image.XXXXXX)"
+cleanup() {
+    docker rmi -f bench-image:docker bench-image:containertool >/dev/null 2>&1 || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+if [[ -z "${CONTAINERTOOL:-}" ]]; then
+    echo "== building containertool (release)" >&2
+    swift build -c release --product containertool >&2
+    CONTAINERTOOL="$(swift build -c release --show-bin-path)/containertool"
+fi
+
+binary="${1:-}"
+if [[ -z "$binary" ]]; then
+    echo "== compiling a fully static Swift hello world" >&2
+    echo 'print("Hello world!")' > "$work/hello.swift"
+    swiftc -O -static-executable -Xlinker -s "$work/hello.swift" -o "$work/hello" 2>/dev/null
+    binary="$work/hello"
+fi
+size_bytes=$(stat -c %s "$binary")
+name=$(basename "$binary")
+echo "== binary: $binary ($(( size_bytes / 1024 )) KiB)" >&2
+
+mkdir -p "$work/context"
+cp "$binary" "$work/context/$name"
+printf 'FROM scratch\nCOPY %s /%s\n' "$name" "$name" > "$work/context/Dockerfile"
+
+hyperfine --warmup 2 --runs "$RUNS" --export-json "$work/build.json" \
+    -n "containertool build (docker-archive)" \
+    "$CONTAINERTOOL build --executable $binary --output docker-archive:$work/image.tar --tag bench-image:containertool" \
+    -n "docker build (FROM scratch + COPY, --no-cache)" \
+    --prepare "docker rmi -f bench-image:docker" \
+    "docker build --no-cache -q -t bench-image:docker $work/context" \
+    -n "containertool build + docker load" \
+    "$CONTAINERTOOL build --executable $binary --output docker-archive:$work/image.tar --tag bench-image:containertool && docker load -q -i $work/image.tar" \
+    >&2
+
+echo "== 100 MB sha256" >&2
+head -c 100000000 /dev/urandom > "$work/100mb.bin"
+hyperfine --warmup 1 --runs "$RUNS" --export-json "$work/sha.json" \
+    -n "containertool digest (pure Swift SHA-256)" "$CONTAINERTOOL digest $work/100mb.bin" \
+    -n "sha256sum" "sha256sum $work/100mb.bin" >&2
+
+python3 - "$work/build.json" "$work/sha.json" "$size_bytes" <<'EOF'
+import json, sys
+build = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
+sha = {r["command"]: r for r in json.load(open(sys.argv[2]))["results"]}
+size_mb = int(sys.argv[3]) / 1e6
+ct = build["containertool build (docker-archive)"]
+dk = build["docker build (FROM scratch + COPY, --no-cache)"]
+ctl = build["containertool build + docker load"]
+print(f"binary: {size_mb:.1f} MB")
+print(f"containertool build → docker archive : {ct['mean']*1000:7.1f} ms ± {ct['stddev']*1000:.1f} (min {ct['min']*1000:.1f})")
+print(f"docker build FROM scratch + COPY      : {dk['mean']*1000:7.1f} ms ± {dk['stddev']*1000:.1f} (min {dk['min']*1000:.1f})")
+print(f"containertool build + docker load     : {ctl['mean']*1000:7.1f} ms ± {ctl['stddev']*1000:.1f}")
+print(f"speed-up (docker build / containertool build): {dk['mean']/ct['mean']:.1f}x (target >= 5x)")
+ours = sha["containertool digest (pure Swift SHA-256)"]
+theirs = sha["sha256sum"]
+print(f"sha256 100 MB: containertool {ours['mean']*1000:.0f} ms ({100/ours['mean']:.0f} MB/s), "
+      f"sha256sum {theirs['mean']*1000:.0f} ms ({100/theirs['mean']:.0f} MB/s), ratio {ours['mean']/theirs['mean']:.2f}")
+EOF
