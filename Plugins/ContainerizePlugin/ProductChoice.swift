@@ -2,14 +2,19 @@ import PackagePlugin
 
 /// Picks the executable product to containerize: `--product`, else the package's only executable.
 enum ProductChoice {
+    /// The plugin's own tool is an executable product of this package, but never the server a user
+    /// means when they give no `--product`; naming it explicitly still works.
+    static let pluginTools: Set<String> = ["containertool"]
+
     static func choose(_ requested: String?, in package: Package) throws -> ExecutableProduct {
         let executables = package.products(ofType: ExecutableProduct.self).sorted { $0.name < $1.name }
         let names = executables.map(\.name)
         guard let requested else {
-            switch executables.count {
+            let candidates = executables.filter { !pluginTools.contains($0.name) }
+            switch candidates.count {
             case 0: throw PluginError.noExecutableProduct(package: package.displayName)
-            case 1: return executables[0]
-            default: throw PluginError.severalExecutableProducts(names)
+            case 1: return candidates[0]
+            default: throw PluginError.severalExecutableProducts(candidates.map(\.name))
             }
         }
         if let product = executables.first(where: { $0.name == requested }) { return product }

@@ -1,10 +1,9 @@
 # End-to-end checks for scripts/test.sh: each function runs one user-visible path for real and fails
 # loudly (set -e, die) on the first deviation. Expects common.sh, $ROOT and $WORK.
 
-# The plugin as a user runs it, from the package root given as $1 (default: this package).
+# The plugin as a user runs it, in the current directory's package.
 containerize() {
-    local package=${PACKAGE_DIR:-$ROOT}
-    (cd "$package" && swift package --allow-writing-to-package-directory containerize "$@")
+    swift package --allow-writing-to-package-directory containerize "$@"
 }
 
 # json_field FILE KEY — prints a top-level field of a JSON document.
@@ -53,7 +52,9 @@ check_local_outputs() {
     local archive=$1 layout=$2 tag=$3
     skopeo inspect "docker-archive:$archive" >"$WORK/skopeo-archive.json"
     say "skopeo inspect docker-archive: ok ($(json_field "$WORK/skopeo-archive.json" Digest))"
-    oci-image-tool validate --type imageLayout "$layout"
+    # (this oci-image-tool reports --type imageLayout as unimplemented; --type image checks the layout's
+    # index, manifest, config and layers by reference)
+    oci-image-tool validate --type image --ref "name=$tag" "$layout"
     skopeo inspect "oci:$layout:$tag" >/dev/null
     say "oci-image-tool validate + skopeo inspect oci: ok"
     rm -rf "$WORK/bundle"
@@ -98,22 +99,44 @@ e2e_embedded_image() {
     done
 }
 
+# expect_failure DESCRIPTION EXPECTED_TEXT COMMAND… — the command must fail and say EXPECTED_TEXT.
+expect_failure() {
+    local description=$1 expected=$2 output
+    shift 2
+    if output=$("$@" 2>&1 </dev/null); then die "$description: the command succeeded"; fi
+    grep -qF -- "$expected" <<<"$output" || die "$description: the error lacks '$expected': $(tail -5 <<<"$output")"
+    say "$description: ok"
+}
+
 e2e_fixture_package() {
     step "plugin in a package that depends on ours (Tests/Fixtures/TwoProducts)"
-    local fixture=$ROOT/Tests/Fixtures/TwoProducts output
-    if output=$(PACKAGE_DIR=$fixture containerize --no-dockerfile 2>&1); then
-        die "containerize without --product succeeded in a package with two executables"
-    fi
-    grep -q 'hello-a' <<<"$output" && grep -q 'hello-b' <<<"$output" \
-        || die "the error does not list the executable products: $output"
-    say "no --product with two executables fails and lists them: ok"
-    PACKAGE_DIR=$fixture containerize --product hello-b --no-dockerfile --tag fixture-hello-b:test \
-        --output "docker-archive:$WORK/hello-b.tar"
-    docker load -i "$WORK/hello-b.tar"
-    remember_image fixture-hello-b:test
-    output=$(docker run --rm --network host fixture-hello-b:test)
-    grep -q 'hello-b' <<<"$output" || die "--product hello-b ran '$output'"
-    say "--product hello-b image runs hello-b: $output"
+    local product said
+    cd "$ROOT/Tests/Fixtures/TwoProducts"
+    rm -f Dockerfile .dockerignore
+    for product in hello-a hello-b; do
+        containerize --product "$product" --no-dockerfile --tag "fixture-$product:test" \
+            --output "docker-archive:$WORK/$product.tar" >/dev/null
+        docker load -q -i "$WORK/$product.tar" >/dev/null
+        remember_image "fixture-$product:test"
+        said=$(docker run --rm --network host "fixture-$product:test")
+        [[ "$said" == "Hello from $product!" ]] || die "--product $product ran something that said '$said'"
+        say "--product $product runs /$product: $said"
+    done
+    expect_failure "no --product with two executables lists them" "hello-a" containerize --dockerfile-only
+    expect_failure "no --product lists hello-b too" "hello-b" containerize --dockerfile-only
+    expect_failure "a library product is refused" "not an executable product" containerize --product Greeting
+    expect_failure "an unknown product is refused" "no product named 'nope'" containerize --product nope
+    expect_failure "an unknown option is refused" "unknown option '--bogus'" containerize --bogus
+    expect_failure "without the permission flag SwiftPM refuses" "allow-writing-to-package-directory" \
+        swift package containerize --product hello-b --dockerfile-only
+    [[ ! -e Dockerfile && ! -e .dockerignore ]] || die "a failed run left a Dockerfile or .dockerignore behind"
+    echo "FROM scratch" >Dockerfile
+    expect_failure "a hand-written Dockerfile is kept without --force" "--force" \
+        containerize --product hello-b --dockerfile-only
+    [[ "$(cat Dockerfile)" == "FROM scratch" ]] || die "the hand-written Dockerfile was changed"
+    say "the hand-written Dockerfile is untouched"
+    rm -f Dockerfile .dockerignore
+    cd "$ROOT"
 }
 
 # start_test_registry — a real registry (Debian's docker-registry) on 127.0.0.1; sets REGISTRY.
