@@ -53,7 +53,15 @@ $auth
 YAML
 
 # setsid: the registry must outlive this script and not share the caller's process group.
-setsid docker-registry serve "$dir/config.yml" >>"$dir/registry.log" 2>&1 < /dev/null &
+# Close every inherited descriptor above 2 first: a caller's pipe held open by the daemon would keep
+# `$(start-registry.sh …)` (or a test harness reading our output) waiting forever.
+(
+  for fd in /proc/self/fd/*; do
+    n="${fd##*/}"
+    if (( n > 2 )); then eval "exec $n>&-" 2>/dev/null || true; fi
+  done
+  exec setsid docker-registry serve "$dir/config.yml" >>"$dir/registry.log" 2>&1 < /dev/null
+) &
 pid=$!
 echo "$pid" > "$dir/registry.pid"
 

@@ -95,14 +95,11 @@ extension RegistryClient {
         }
         request.setValue("swift-containerize", forHTTPHeaderField: "User-Agent")
         let data: Data
-        let response: URLResponse
+        let http: HTTPURLResponse
         do {
-            (data, response) = try await session.data(for: request)
+            (data, http) = try await transport.data(for: request)
         } catch let error as URLError {
             throw TransientFailure(problem: Self.describe(error, host: host))
-        }
-        guard let http = response as? HTTPURLResponse else {
-            throw RegistryError.tokenRequestFailed(realm: realm, status: nil, detail: "no HTTP response")
         }
         switch http.statusCode {
         case 200:

@@ -11,11 +11,11 @@ import FoundationNetworking
 actor RegistryClient {
     let reference: ImageReference
     /// `http(s)://HOST[:PORT]/` — plain HTTP only for loopback registries or when `insecure`.
-    let baseURL: URL
+    nonisolated let baseURL: URL
     let credential: Credential?
     let retryPolicy: RetryPolicy
     let log: @Sendable (String) -> Void
-    let session: URLSession
+    let transport: HTTPTransport
     /// The `Authorization` header value in use; never logged.
     var authorization: String?
 
@@ -30,14 +30,10 @@ actor RegistryClient {
         self.credential = credential
         self.retryPolicy = retryPolicy
         self.log = log
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = requestTimeout
-        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
-        configuration.urlCache = nil
-        session = URLSession(configuration: configuration)
+        transport = HTTPTransport(requestTimeout: requestTimeout)
     }
 
-    deinit { session.invalidateAndCancel() }
+    deinit { transport.invalidate() }
 
     /// `/v2/<repository>/<suffix>` on the registry.
     func url(_ suffix: String) -> URL {
@@ -86,11 +82,7 @@ actor RegistryClient {
         }
         request.setValue("swift-containerize", forHTTPHeaderField: "User-Agent")
         do {
-            let (data, response) = try await session.data(for: request)
-            guard let http = response as? HTTPURLResponse else {
-                throw TransientFailure(problem: "no HTTP response from \(reference.registry)")
-            }
-            return (data, http)
+            return try await transport.data(for: request)
         } catch let error as URLError {
             throw TransientFailure(problem: Self.describe(error, host: reference.registry))
         }
