@@ -44,7 +44,7 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "CPOSIX"]),
         .testTarget(name: "ContainerImageTests", dependencies: ["ContainerImage"]),
-        .testTarget(name: "OCIRegistryTests", dependencies: ["OCIRegistry"]),
+        .testTarget(name: "OCIRegistryTests", dependencies: ["OCIRegistry", "ContainerImage"]),
         .testTarget(name: "DockerfileRendererTests", dependencies: ["DockerfileRenderer"]),
     ],
     swiftLanguageModes: [.v6]
