@@ -23,7 +23,7 @@ struct OCILayout: Sendable {
         guard descriptor.mediaType == MediaType.ociManifest || descriptor.mediaType == MediaType.dockerManifest else {
             throw invalid("the manifest's media type is \(descriptor.mediaType); an image manifest is expected")
         }
-        guard ImageReference.isValidDigest(descriptor.digest) else { throw invalid("index.json names the manifest by '\(descriptor.digest)', not a sha256 digest") }
+        guard RegistryReference.isValidDigest(descriptor.digest) else { throw invalid("index.json names the manifest by '\(descriptor.digest)', not a sha256 digest") }
         manifestDescriptor = descriptor
         let manifestPath = Self.blobPath(root: root, digest: descriptor.digest)
         guard let data = FileManager.default.contents(atPath: manifestPath.path) else { throw invalid("the manifest blob \(descriptor.digest) is missing") }
@@ -31,7 +31,7 @@ struct OCILayout: Sendable {
         manifestData = data
         do { manifest = try JSONDecoder().decode(ImageManifest.self, from: data) } catch { throw invalid("the manifest is not an image manifest (\(error))") }
         for blob in blobs {
-            guard ImageReference.isValidDigest(blob.digest) else { throw invalid("the manifest names a blob by '\(blob.digest)', not a sha256 digest") }
+            guard RegistryReference.isValidDigest(blob.digest) else { throw invalid("the manifest names a blob by '\(blob.digest)', not a sha256 digest") }
             let path = Self.blobPath(root: root, digest: blob.digest).path
             guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
                   let size = (attributes[.size] as? NSNumber)?.int64Value

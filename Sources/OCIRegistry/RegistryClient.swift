@@ -9,7 +9,7 @@ import FoundationNetworking
 /// triggers one authentication (Basic or bearer token, see `RegistryClient+Auth.swift`) and a resend.
 /// Operations are retried as a whole by `withRetry` on connection errors and 5xx answers.
 actor RegistryClient {
-    let reference: ImageReference
+    let reference: RegistryReference
     /// `http(s)://HOST[:PORT]/` — plain HTTP only for loopback registries or when `insecure`.
     nonisolated let baseURL: URL
     let credential: Credential?
@@ -19,7 +19,7 @@ actor RegistryClient {
     /// The `Authorization` header value in use; never logged.
     var authorization: String?
 
-    init(reference: ImageReference, insecure: Bool, credential: Credential?, retryPolicy: RetryPolicy,
+    init(reference: RegistryReference, insecure: Bool, credential: Credential?, retryPolicy: RetryPolicy,
          requestTimeout: Double, log: @escaping @Sendable (String) -> Void) throws {
         self.reference = reference
         let scheme = (reference.isLoopback || insecure) ? "http" : "https"

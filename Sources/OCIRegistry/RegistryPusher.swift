@@ -51,7 +51,7 @@ public struct RegistryPusher: Sendable {
     /// Pushes the single image of the OCI layout at `layout` to `reference` (`HOST[:PORT]/REPO[:TAG]`
     /// or `HOST[:PORT]/REPO@sha256:…`; the tag defaults to `latest`).
     public func push(layout: URL, to reference: String) async throws -> PushReport {
-        let target = try ImageReference(parsing: reference)
+        let target = try RegistryReference(parsing: reference)
         let image = try OCILayout(at: layout)
         let digest = image.manifestDescriptor.digest
         if let pinned = target.digest, pinned != digest {

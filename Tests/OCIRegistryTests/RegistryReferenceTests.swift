@@ -1,9 +1,9 @@
 import XCTest
 @testable import OCIRegistry
 
-final class ImageReferenceTests: XCTestCase {
+final class RegistryReferenceTests: XCTestCase {
     func testHostPortRepositoryAndTag() throws {
-        let reference = try ImageReference(parsing: "127.0.0.1:5000/team/hello:1.0.0")
+        let reference = try RegistryReference(parsing: "127.0.0.1:5000/team/hello:1.0.0")
         XCTAssertEqual(reference.registry, "127.0.0.1:5000")
         XCTAssertEqual(reference.repository, "team/hello")
         XCTAssertEqual(reference.tag, "1.0.0")
@@ -13,7 +13,7 @@ final class ImageReferenceTests: XCTestCase {
     }
 
     func testTagDefaultsToLatest() throws {
-        let reference = try ImageReference(parsing: "localhost:5000/hello")
+        let reference = try RegistryReference(parsing: "localhost:5000/hello")
         XCTAssertEqual(reference.tag, "latest")
         XCTAssertEqual(reference.description, "localhost:5000/hello:latest")
         XCTAssertTrue(reference.isLoopback)
@@ -21,7 +21,7 @@ final class ImageReferenceTests: XCTestCase {
 
     func testDigestReference() throws {
         let digest = "sha256:" + String(repeating: "ab", count: 32)
-        let reference = try ImageReference(parsing: "ghcr.io/owner/app@\(digest)")
+        let reference = try RegistryReference(parsing: "ghcr.io/owner/app@\(digest)")
         XCTAssertEqual(reference.registry, "ghcr.io")
         XCTAssertEqual(reference.repository, "owner/app")
         XCTAssertNil(reference.tag)
@@ -32,23 +32,23 @@ final class ImageReferenceTests: XCTestCase {
 
     func testTagAndDigestTogether() throws {
         let digest = "sha256:" + String(repeating: "0", count: 64)
-        let reference = try ImageReference(parsing: "registry.example.com/app:2@\(digest)")
+        let reference = try RegistryReference(parsing: "registry.example.com/app:2@\(digest)")
         XCTAssertEqual(reference.tag, "2")
         XCTAssertEqual(reference.manifestReference, digest)
     }
 
     func testDockerHubNormalization() throws {
-        let official = try ImageReference(parsing: "swift")
+        let official = try RegistryReference(parsing: "swift")
         XCTAssertEqual(official.registry, "docker.io")
         XCTAssertEqual(official.repository, "library/swift")
         XCTAssertEqual(official.apiHost, "registry-1.docker.io")
-        let user = try ImageReference(parsing: "someone/app:tag")
+        let user = try RegistryReference(parsing: "someone/app:tag")
         XCTAssertEqual(user.registry, "docker.io")
         XCTAssertEqual(user.repository, "someone/app")
     }
 
     func testIPv6LoopbackIsLoopback() throws {
-        let reference = try ImageReference(parsing: "[::1]:5000/hello:1")
+        let reference = try RegistryReference(parsing: "[::1]:5000/hello:1")
         XCTAssertEqual(reference.registry, "[::1]:5000")
         XCTAssertEqual(reference.hostWithoutPort, "[::1]")
         XCTAssertTrue(reference.isLoopback)
@@ -64,7 +64,7 @@ final class ImageReferenceTests: XCTestCase {
             ("127.0.0.1:5000//hello", "lowercase"),
         ]
         for (text, reason) in cases {
-            XCTAssertThrowsError(try ImageReference(parsing: text), text) { error in
+            XCTAssertThrowsError(try RegistryReference(parsing: text), text) { error in
                 XCTAssertTrue("\(error)".contains(reason), "\(text): \(error)")
             }
         }
@@ -72,7 +72,7 @@ final class ImageReferenceTests: XCTestCase {
 
     func testRemoteRegistriesUseHTTPSAndLoopbackOrInsecureUseHTTP() throws {
         func scheme(_ text: String, insecure: Bool = false) throws -> String? {
-            let client = try RegistryClient(reference: ImageReference(parsing: text), insecure: insecure, credential: nil,
+            let client = try RegistryClient(reference: RegistryReference(parsing: text), insecure: insecure, credential: nil,
                                             retryPolicy: .standard, requestTimeout: 1, log: { _ in })
             return client.baseURL.scheme
         }

@@ -2,7 +2,7 @@
 ///
 /// The first path component is a registry host when it contains `.` or `:`, or is `localhost`;
 /// otherwise the reference names Docker Hub (`docker.io`, single names get the `library/` prefix).
-public struct ImageReference: Sendable, Equatable, CustomStringConvertible {
+public struct RegistryReference: Sendable, Equatable, CustomStringConvertible {
     /// The registry as written, e.g. `127.0.0.1:5000`, `ghcr.io`, `docker.io`.
     public var registry: String
     /// The repository inside the registry, e.g. `hello` or `library/swift`.
