@@ -96,8 +96,11 @@ staging="$(mktemp -d "$root/.build-release/dist.XXXXXX")"
 # --- 3. image -------------------------------------------------------------------------------------
 step "build the image through the plugin"
 plugin_options=(--allow-writing-to-package-directory)
+# The docker archive's name: <product lowercased>:<version>, the version made a valid tag.
+image_tag="$(printf '%s' "$product" | tr '[:upper:]' '[:lower:]'):$(printf '%s' "$version" | tr -c 'A-Za-z0-9_.-' '-' | cut -c1-128)"
 image_options=(
   --product "$product"
+  --tag "$image_tag"
   --output "docker-archive:$staging/$product.tar"
   --output "oci-archive:$staging/$product-oci.tar"
   --label "org.opencontainers.image.version=$version"
@@ -121,8 +124,9 @@ step "read the image digest"
 digest="$("$containertool" inspect "oci-archive:$staging/$product-oci.tar" --json \
   | grep -o '"digest" *: *"sha256:[0-9a-f]\{64\}"' | head -n 1 | grep -o 'sha256:[0-9a-f]\{64\}' || true)"
 if [[ -z "$digest" ]]; then
-  # Fallback: the plugin's summary line "digest  sha256:…".
-  digest="$(grep -o 'digest *sha256:[0-9a-f]\{64\}' "$plugin_log" | head -n 1 | grep -o 'sha256:[0-9a-f]\{64\}' || true)"
+  # Fallback: the manifest descriptor in the OCI archive's index.json (the same digest a registry stores;
+  # the docker archive's differs, its layers being uncompressed).
+  digest="$(tar -xOf "$staging/$product-oci.tar" index.json | grep -o 'sha256:[0-9a-f]\{64\}' | head -n 1 || true)"
 fi
 [[ "$digest" =~ ^sha256:[0-9a-f]{64}$ ]] || { echo "could not read the image digest from $product-oci.tar"; exit 1; }
 if [[ -n "$push" ]]; then

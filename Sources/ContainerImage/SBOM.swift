@@ -113,8 +113,8 @@ public struct SBOMDocument: Sendable {
             return entry
         }
         var packages: [[String: Any]] = [
-            package(id: productID, name: product, version: version, download: sourceLocation, purl: nil,
-                    comment: "The Swift product packaged into the container image."),
+            package(id: productID, name: product, version: version, download: sourceLocation.flatMap(Self.spdxDownloadLocation), purl: nil,
+                    comment: "The Swift product packaged into the container image." + (sourceLocation.map { " Source: \($0)." } ?? "")),
             package(id: Self.toolchainID, name: "swift", version: swiftVersion, download: "https://github.com/swiftlang/swift",
                     purl: "pkg:generic/swift@\(swiftVersion)", comment: "The Swift toolchain; its runtime is linked statically into the product."),
         ]
@@ -160,6 +160,17 @@ public struct SBOMDocument: Sendable {
     /// SPDX ids allow letters, digits, `.` and `-`.
     static func idSafe(_ text: String) -> String {
         String(text.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") ? $0 : "-" })
+    }
+
+    /// A git remote as an SPDX download location: `https://…` → `git+https://…`,
+    /// `git@host:owner/repo.git` → `git+ssh://git@host/owner/repo.git`; nil for anything else (a local path).
+    static func spdxDownloadLocation(forSource source: String) -> String? {
+        for scheme in ["https://", "http://", "ssh://", "git://"] where source.hasPrefix(scheme) { return "git+" + source }
+        if source.hasPrefix("git+") { return source }
+        if let at = source.firstIndex(of: "@"), let colon = source[at...].firstIndex(of: ":"), !source.contains("://") {
+            return "git+ssh://" + source[..<colon] + "/" + source[source.index(after: colon)...]
+        }
+        return nil
     }
 
     /// `git+https://host/owner/repo.git@REVISION` for a git pin, as SPDX writes VCS locations.

@@ -95,6 +95,16 @@ final class SBOMTests: XCTestCase {
         }
     }
 
+    func testSourceBecomesAValidDownloadLocationOrNoAssertion() throws {
+        func location(_ source: String) throws -> String? {
+            let document = SBOMDocument(product: "P", version: "1", swiftVersion: "6.3.1", pins: [], created: Date(), sourceLocation: source)
+            return (try parse(document)["packages"] as? [[String: Any]])?.first?["downloadLocation"] as? String
+        }
+        XCTAssertEqual(try location("https://github.com/o/r.git"), "git+https://github.com/o/r.git")
+        XCTAssertEqual(try location("git@github.com:o/r.git"), "git+ssh://git@github.com/o/r.git")
+        XCTAssertEqual(try location("/work/main"), "NOASSERTION", "a local path is no download location")
+    }
+
     func testNoPinsMeansProductAndToolchainOnly() throws {
         let json = try parse(document())
         XCTAssertEqual((json["packages"] as? [[String: Any]])?.count, 2)
