@@ -2,20 +2,26 @@
 # Starts Debian's `docker-registry` (distribution 2.8) on 127.0.0.1 for tests and prints its pid.
 #
 #   scripts/start-registry.sh --port PORT --dir DIR [--user USER --password PASS]
+#                             [--token-realm URL --token-cert PEM]
 #
+# --user/--password: htpasswd (Basic) auth. --token-realm/--token-cert: bearer-token auth, tokens
+# issued by a token service at URL (issuer "containerize-test-issuer", service
+# "containerize-test-registry") and signed with the key of the certificate PEM.
 # DIR holds the generated config.yml, the blob storage (DIR/storage), the log (DIR/registry.log),
 # the htpasswd file when --user is given, and DIR/registry.pid. Starting again with the same DIR
 # reuses the stored blobs (a restart). Waits until GET /v2/ answers (200 or 401), at most ~10 s.
 # Stop it with scripts/stop-registry.sh DIR.
 set -euo pipefail
 
-port=""; dir=""; user=""; password=""
+port=""; dir=""; user=""; password=""; token_realm=""; token_cert=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --port) port="$2"; shift 2 ;;
     --dir) dir="$2"; shift 2 ;;
     --user) user="$2"; shift 2 ;;
     --password) password="$2"; shift 2 ;;
+    --token-realm) token_realm="$2"; shift 2 ;;
+    --token-cert) token_cert="$2"; shift 2 ;;
     *) echo "start-registry.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -33,6 +39,15 @@ if [[ -n "$user" ]]; then
   htpasswd:
     realm: containerize-test
     path: $dir/htpasswd"
+fi
+
+if [[ -n "$token_realm" ]]; then
+  auth="auth:
+  token:
+    realm: $token_realm
+    service: containerize-test-registry
+    issuer: containerize-test-issuer
+    rootcertbundle: $token_cert"
 fi
 
 cat > "$dir/config.yml" <<YAML

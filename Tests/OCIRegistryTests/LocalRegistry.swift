@@ -8,15 +8,17 @@ final class LocalRegistry: @unchecked Sendable {
     let directory: URL
     let user: String?
     let password: String?
+    let extraArguments: [String]
 
     /// `127.0.0.1:PORT`
     var host: String { "127.0.0.1:\(port)" }
 
-    init(testCase: XCTestCase, user: String? = nil, password: String? = nil) throws {
+    init(testCase: XCTestCase, user: String? = nil, password: String? = nil, extraArguments: [String] = []) throws {
         port = try freeLoopbackPort()
         directory = try temporaryDirectory(testCase, "registry")
         self.user = user
         self.password = password
+        self.extraArguments = extraArguments
         try start()
         testCase.addTeardownBlock { [self] in try? self.stop() }
     }
@@ -25,6 +27,7 @@ final class LocalRegistry: @unchecked Sendable {
     func start() throws {
         var arguments = ["--port", String(port), "--dir", directory.path]
         if let user, let password { arguments += ["--user", user, "--password", password] }
+        arguments += extraArguments
         try runChecked(packageRoot.appendingPathComponent("scripts/start-registry.sh").path, arguments)
     }
 
