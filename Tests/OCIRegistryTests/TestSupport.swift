@@ -53,6 +53,20 @@ func runChecked(_ executable: String, _ arguments: [String], environment: [Strin
     return result.stdout
 }
 
+/// Starts a long-running program detached from this process (own session, every descriptor above 2
+/// closed) and returns its pid. Started directly as a Foundation `Process`, a daemon would keep the
+/// test's pipes open (Foundation passes them on) and later tool runs would never see end-of-file.
+func startDetached(_ command: [String], log: URL) throws -> Int32 {
+    let script = """
+        (for fd in /proc/self/fd/*; do n="${fd##*/}"; if (( n > 2 )); then eval "exec $n>&-" 2>/dev/null || true; fi; done
+         exec setsid "$@" >"$LOG" 2>&1 </dev/null) &
+        echo $!
+        """
+    let output = try runChecked("bash", ["-c", script, "detached"] + command, environment: ProcessInfo.processInfo.environment.merging(["LOG": log.path]) { $1 })
+    guard let pid = Int32(output.trimmingCharacters(in: .whitespacesAndNewlines)) else { throw TestFailure("no pid for \(command)") }
+    return pid
+}
+
 struct TestFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }

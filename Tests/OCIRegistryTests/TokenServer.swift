@@ -20,18 +20,11 @@ final class TokenServer: @unchecked Sendable {
                                    "-keyout", directory.appendingPathComponent("key.pem").path, "-out", directory.appendingPathComponent("cert.pem").path])
         let script = directory.appendingPathComponent("token_server.py")
         try Data(Self.source.utf8).write(to: script)
-        // Started detached through bash (descriptors above 2 closed), like scripts/start-registry.sh:
-        // a Foundation `Process` child that outlives the call kept later tool runs from finishing here.
-        let pidText = try runChecked("bash", ["-c", """
-            (for fd in /proc/self/fd/*; do n="${fd##*/}"; if (( n > 2 )); then eval "exec $n>&-" 2>/dev/null || true; fi; done
-             exec setsid python3 "$0" "$1" "$2" "$3" "$4" >"$2/server.log" 2>&1 </dev/null) &
-            echo $!
-            """, script.path, String(port), directory.path, user, password])
-        guard let pid = Int32(pidText.trimmingCharacters(in: .whitespacesAndNewlines)) else { throw TestFailure("no pid from the token server") }
-        self.pid = pid
+        pid = try startDetached(["python3", script.path, String(port), directory.path, user, password],
+                                log: directory.appendingPathComponent("server.log"))
         // SIGKILL: children of Foundation's Process inherit a signal mask that blocks SIGTERM,
         // and python (unlike Go's runtime) does not unblock it.
-        testCase.addTeardownBlock { kill(pid, SIGKILL) }
+        testCase.addTeardownBlock { [pid] in kill(pid, SIGKILL) }
         for _ in 0..<100 {
             if (try? runTool("curl", ["-s", "-o", "/dev/null", "http://127.0.0.1:\(port)/ready"]))?.status == 0 { return }
             usleep(100_000)
