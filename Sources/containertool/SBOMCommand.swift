@@ -1,7 +1,108 @@
-/// `containertool sbom` (not implemented yet).
+import ContainerImage
+import Foundation
+
+/// `containertool sbom`: writes an SPDX 2.3 JSON SBOM of a product — the product, the Swift
+/// toolchain, and every pin of the package's `Package.resolved` (none when the file is absent).
 enum SBOMCommand {
+    static let usage = """
+        usage: containertool sbom --product NAME --output FILE [--package-path DIR] [--version V]
+                                  [--swift-version V] [--source URL]
+
+          --product NAME        the product the SBOM describes
+          --output FILE         where to write the SPDX 2.3 JSON (written to a temporary name, then renamed)
+          --package-path DIR    the package whose Package.resolved lists the dependencies (default: .)
+          --version V           the product's version (default: 0.0.0)
+          --swift-version V     the toolchain version (default: detected from `swift --version`)
+          --source URL          where the product's source lives, e.g. the git remote (default: NOASSERTION)
+
+        creationInfo.created is SOURCE_DATE_EPOCH when set, else the current time.
+        """
+
+    struct Options {
+        var product: String?
+        var output: String?
+        var packagePath = "."
+        var version = "0.0.0"
+        var swiftVersion: String?
+        var source: String?
+    }
+
     static func run(_ arguments: [String]) async -> Int32 {
-        printError("containertool sbom: not implemented yet")
-        return ExitCode.failure
+        if arguments.contains("--help") || arguments.contains("-h") {
+            print(usage)
+            return ExitCode.ok
+        }
+        var options = Options()
+        var rest = arguments[...]
+        while let flag = rest.popFirst() {
+            guard let value = rest.popFirst() else {
+                printError("containertool sbom: \(flag) needs a value\n\n\(usage)")
+                return ExitCode.usage
+            }
+            switch flag {
+            case "--product": options.product = value
+            case "--output": options.output = value
+            case "--package-path": options.packagePath = value
+            case "--version": options.version = value
+            case "--swift-version": options.swiftVersion = value
+            case "--source": options.source = value
+            default:
+                printError("containertool sbom: unknown option '\(flag)'\n\n\(usage)")
+                return ExitCode.usage
+            }
+        }
+        guard let product = options.product, !product.isEmpty, let output = options.output, !output.isEmpty else {
+            printError("containertool sbom: --product and --output are required\n\n\(usage)")
+            return ExitCode.usage
+        }
+
+        do {
+            let resolvedPath = URL(fileURLWithPath: options.packagePath).appendingPathComponent("Package.resolved").path
+            var pins: [ResolvedPackagePin] = []
+            if let data = FileManager.default.contents(atPath: resolvedPath) {
+                pins = try SBOMDocument.pins(fromPackageResolved: data, path: resolvedPath)
+            }
+            guard let swiftVersion = options.swiftVersion ?? detectSwiftVersion() else {
+                printError("containertool sbom: cannot tell the Swift version (is `swift` on PATH?); pass --swift-version")
+                return ExitCode.failure
+            }
+            let document = SBOMDocument(
+                product: product, version: options.version, swiftVersion: swiftVersion, pins: pins,
+                created: SBOMDocument.creationDate(environment: ProcessInfo.processInfo.environment),
+                sourceLocation: options.source)
+            try writeAtomically(try document.jsonData(), to: URL(fileURLWithPath: output))
+            print("wrote SPDX 2.3 SBOM of \(product) \(options.version) (Swift \(swiftVersion), \(pins.count) resolved package\(pins.count == 1 ? "" : "s")) to \(output)")
+            return ExitCode.ok
+        } catch {
+            printError("containertool sbom: \(error)")
+            return ExitCode.failure
+        }
+    }
+
+    /// Runs `swift --version` and reads the version from its first line.
+    static func detectSwiftVersion() -> String? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["swift", "--version"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return nil }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { return nil }
+        return SBOMDocument.swiftVersion(fromVersionOutput: String(decoding: data, as: UTF8.self))
+    }
+
+    /// Writes to `FILE.tmp-PID` next to the target, then renames: readers never see half a file.
+    static func writeAtomically(_ data: Data, to url: URL) throws {
+        let directory = url.deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
+        try data.write(to: temporary)
+        if rename(temporary.path, url.path) != 0 {
+            try? FileManager.default.removeItem(at: temporary)
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+        }
     }
 }

@@ -1,0 +1,53 @@
+/// Everything that can go wrong while pushing; each `description` says what to check.
+/// No case ever carries a credential: usernames are named, passwords and tokens never.
+public enum RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
+    case invalidReference(String, reason: String)
+    /// The OCI layout directory is missing a file or is not a single-image layout.
+    case invalidLayout(path: String, reason: String)
+    /// Connection errors or 5xx answers persisted through every retry.
+    case unreachable(registry: String, attempts: Int, lastProblem: String)
+    /// 401: no credentials, or the registry rejected them.
+    case unauthorized(registry: String, username: String?)
+    /// 403: the credentials are valid but may not push here.
+    case forbidden(registry: String, repository: String, username: String?)
+    /// 404 on a push endpoint.
+    case notFound(registry: String, repository: String, what: String)
+    /// 413: the registry (or a proxy in front of it) limits the request size.
+    case tooLarge(registry: String, what: String, bytes: Int64)
+    /// The token endpoint of a bearer challenge failed or answered without a token.
+    case tokenRequestFailed(realm: String, status: Int?, detail: String)
+    /// Any other unexpected answer.
+    case unexpectedResponse(operation: String, status: Int, detail: String)
+    /// The registry stored the manifest under another digest than ours.
+    case digestMismatch(expected: String, received: String)
+
+    public var description: String {
+        switch self {
+        case let .invalidReference(reference, reason):
+            return "invalid image reference '\(reference)': \(reason). Expected HOST[:PORT]/REPO[:TAG] or HOST[:PORT]/REPO@sha256:DIGEST."
+        case let .invalidLayout(path, reason):
+            return "'\(path)' is not a usable OCI image layout: \(reason)."
+        case let .unreachable(registry, attempts, lastProblem):
+            return "could not reach the registry \(registry) after \(attempts) attempt\(attempts == 1 ? "" : "s") (last problem: \(lastProblem)). Check that the registry is running and the host and port are right, then retry."
+        case let .unauthorized(registry, username):
+            if let username {
+                return "the registry \(registry) rejected the credentials of user '\(username)' (401 Unauthorized). Check the username and password in ~/.docker/config.json, ~/.netrc or CONTAINERIZE_REGISTRY_USERNAME/CONTAINERIZE_REGISTRY_PASSWORD (e.g. run `docker login \(registry)`)."
+            }
+            return "the registry \(registry) requires credentials (401 Unauthorized) and none were found. Log in (`docker login \(registry)`), add it to ~/.netrc, or set CONTAINERIZE_REGISTRY_USERNAME and CONTAINERIZE_REGISTRY_PASSWORD."
+        case let .forbidden(registry, repository, username):
+            let who = username.map { "user '\($0)'" } ?? "anonymous access"
+            return "the registry \(registry) denied \(who) push access to '\(repository)' (403 Forbidden). Check that the account has write permission to that repository (and that a token has the push scope)."
+        case let .notFound(registry, repository, what):
+            return "the registry \(registry) answered 404 Not Found for \(what) of '\(repository)'. Check the repository name (namespace/organisation included) and that the registry serves the OCI distribution API under /v2/."
+        case let .tooLarge(registry, what, bytes):
+            return "the registry \(registry) refused \(what) of \(bytes) bytes as too large (413 Payload Too Large). Check the registry's upload size limit (and that of any proxy in front of it, e.g. nginx client_max_body_size)."
+        case let .tokenRequestFailed(realm, status, detail):
+            let code = status.map { "HTTP \($0)" } ?? "no answer"
+            return "could not get a bearer token from \(realm) (\(code)): \(detail). Check the credentials for this registry and that the account may push to the repository."
+        case let .unexpectedResponse(operation, status, detail):
+            return "\(operation) failed with HTTP \(status)\(detail.isEmpty ? "" : ": \(detail)")."
+        case let .digestMismatch(expected, received):
+            return "the registry stored the manifest as \(received) but its digest is \(expected). The image would not be pinned correctly; check for a proxy that rewrites content."
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import XCTest
+@testable import OCIRegistry
+
+final class RegistryReferenceTests: XCTestCase {
+    func testHostPortRepositoryAndTag() throws {
+        let reference = try RegistryReference(parsing: "127.0.0.1:5000/team/hello:1.0.0")
+        XCTAssertEqual(reference.registry, "127.0.0.1:5000")
+        XCTAssertEqual(reference.repository, "team/hello")
+        XCTAssertEqual(reference.tag, "1.0.0")
+        XCTAssertNil(reference.digest)
+        XCTAssertEqual(reference.manifestReference, "1.0.0")
+        XCTAssertTrue(reference.isLoopback)
+    }
+
+    func testTagDefaultsToLatest() throws {
+        let reference = try RegistryReference(parsing: "localhost:5000/hello")
+        XCTAssertEqual(reference.tag, "latest")
+        XCTAssertEqual(reference.description, "localhost:5000/hello:latest")
+        XCTAssertTrue(reference.isLoopback)
+    }
+
+    func testDigestReference() throws {
+        let digest = "sha256:" + String(repeating: "ab", count: 32)
+        let reference = try RegistryReference(parsing: "ghcr.io/owner/app@\(digest)")
+        XCTAssertEqual(reference.registry, "ghcr.io")
+        XCTAssertEqual(reference.repository, "owner/app")
+        XCTAssertNil(reference.tag)
+        XCTAssertEqual(reference.manifestReference, digest)
+        XCTAssertFalse(reference.isLoopback)
+        XCTAssertEqual(reference.pinned(to: digest), "ghcr.io/owner/app@\(digest)")
+    }
+
+    func testTagAndDigestTogether() throws {
+        let digest = "sha256:" + String(repeating: "0", count: 64)
+        let reference = try RegistryReference(parsing: "registry.example.com/app:2@\(digest)")
+        XCTAssertEqual(reference.tag, "2")
+        XCTAssertEqual(reference.manifestReference, digest)
+    }
+
+    func testDockerHubNormalization() throws {
+        let official = try RegistryReference(parsing: "swift")
+        XCTAssertEqual(official.registry, "docker.io")
+        XCTAssertEqual(official.repository, "library/swift")
+        XCTAssertEqual(official.apiHost, "registry-1.docker.io")
+        let user = try RegistryReference(parsing: "someone/app:tag")
+        XCTAssertEqual(user.registry, "docker.io")
+        XCTAssertEqual(user.repository, "someone/app")
+    }
+
+    func testIPv6LoopbackIsLoopback() throws {
+        let reference = try RegistryReference(parsing: "[::1]:5000/hello:1")
+        XCTAssertEqual(reference.registry, "[::1]:5000")
+        XCTAssertEqual(reference.hostWithoutPort, "[::1]")
+        XCTAssertTrue(reference.isLoopback)
+    }
+
+    func testInvalidReferencesSayWhy() {
+        let cases: [(String, String)] = [
+            ("", "empty"),
+            ("127.0.0.1:5000/Hello:1", "lowercase"),
+            ("127.0.0.1:5000/hello:-bad", "tag"),
+            ("127.0.0.1:5000/hello@sha256:1234", "digest"),
+            ("127.0.0.1:5000/hel lo", "whitespace"),
+            ("127.0.0.1:5000//hello", "lowercase"),
+        ]
+        for (text, reason) in cases {
+            XCTAssertThrowsError(try RegistryReference(parsing: text), text) { error in
+                XCTAssertTrue("\(error)".contains(reason), "\(text): \(error)")
+            }
+        }
+    }
+
+    func testRemoteRegistriesUseHTTPSAndLoopbackOrInsecureUseHTTP() throws {
+        func scheme(_ text: String, insecure: Bool = false) throws -> String? {
+            let client = try RegistryClient(reference: RegistryReference(parsing: text), insecure: insecure, credential: nil,
+                                            retryPolicy: .standard, requestTimeout: 1, log: { _ in })
+            return client.baseURL.scheme
+        }
+        let remote = try scheme("registry.example.com/app:1")
+        let local = try scheme("127.0.0.1:5000/app:1")
+        let forced = try scheme("registry.internal:5000/app:1", insecure: true)
+        XCTAssertEqual(remote, "https")
+        XCTAssertEqual(local, "http")
+        XCTAssertEqual(forced, "http")
+    }
+}
