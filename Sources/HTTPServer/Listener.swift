@@ -11,14 +11,14 @@ struct ListenAddress {
 
     /// The addresses for `host`: nil means all IPv4 plus all IPv6 (where available).
     static func resolve(_ host: String?) throws(ServerError) -> [ListenAddress] {
-        guard let host, !host.isEmpty, host != "*" else {
+        guard let host, !host.isEmpty, !host.hasSameBytes(as: "*") else {
             return [
                 ListenAddress(family: .ipv4, bytes: [0, 0, 0, 0], optional: false, display: "0.0.0.0"),
                 ListenAddress(family: .ipv6, bytes: [UInt8](repeating: 0, count: 16), optional: true, display: "[::]"),
             ]
         }
         var name = host
-        if name == "localhost" { name = "127.0.0.1" }
+        if name.hasSameBytes(as: "localhost") { name = "127.0.0.1" }
         if name.utf8.first == UInt8(ascii: "["), name.utf8.last == UInt8(ascii: "]") {
             name = String(decoding: Array(name.utf8.dropFirst().dropLast()), as: UTF8.self)
         }
@@ -115,5 +115,16 @@ enum Listener {
             sockets.append(mine)
         }
         return (sockets, port)
+    }
+}
+
+extension String {
+    /// Byte-wise equality. (`==` on String applies Unicode normalization, whose tables
+    /// Embedded Swift would have to link in.)
+    public func hasSameBytes(as other: StaticString) -> Bool {
+        var copy = self
+        return copy.withUTF8 { bytes in
+            bytes.count == other.utf8CodeUnitCount && (bytes.count == 0 || memcmp(bytes.baseAddress!, other.utf8Start, bytes.count) == 0)
+        }
     }
 }

@@ -1,5 +1,5 @@
 /// Everything `HTTPServer.start` needs to know.
-public struct ServerConfiguration: Sendable, Equatable {
+public struct ServerConfiguration: Sendable {
     /// Address to listen on; nil listens on all IPv4 (`0.0.0.0`) and IPv6 (`[::]`) addresses.
     public var host: String?
     /// TCP port; 0 picks a free ephemeral port (see `RunningServer.port`).

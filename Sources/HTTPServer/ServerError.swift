@@ -1,7 +1,7 @@
 import CPOSIX
 
 /// Why the server could not start. Each message says what to do about it.
-public enum ServerError: Error, CustomStringConvertible, Equatable {
+public enum ServerError: Error, CustomStringConvertible {
     /// `--host` is not an IPv4 or IPv6 address.
     case invalidHost(String)
     /// Another socket is bound to the port.

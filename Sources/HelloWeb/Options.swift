@@ -43,9 +43,11 @@ struct Options {
         while index < arguments.count {
             var flag = arguments[index]
             var inlineValue: String? = nil
-            if flag.hasPrefix("--"), let equals = flag.utf8.firstIndex(of: UInt8(ascii: "=")) {
-                inlineValue = String(flag[flag.index(after: equals)...])
-                flag = String(flag[..<equals])
+            let bytes = Array(flag.utf8)
+            if bytes.count > 2, bytes[0] == UInt8(ascii: "-"), bytes[1] == UInt8(ascii: "-"),
+               let equals = bytes.firstIndex(of: UInt8(ascii: "=")) {
+                inlineValue = String(decoding: bytes[(equals + 1)...], as: UTF8.self)
+                flag = String(decoding: bytes[..<equals], as: UTF8.self)
             }
             index += 1
             func value() throws(UsageError) -> String {
@@ -54,30 +56,29 @@ struct Options {
                 index += 1
                 return arguments[index - 1]
             }
-            switch flag {
-            case "-h", "--help":
+            if flag.hasSameBytes(as: "-h") || flag.hasSameBytes(as: "--help") {
                 options.help = true
-            case "--healthcheck":
+            } else if flag.hasSameBytes(as: "--healthcheck") {
                 options.healthcheck = true
-            case "--port":
+            } else if flag.hasSameBytes(as: "--port") {
                 let text = try value()
                 guard let port = parsePort(text) else { throw UsageError(message: "--port '\(text)' is not a port number (0-65535)") }
                 options.configuration.port = port
-            case "--host":
+            } else if flag.hasSameBytes(as: "--host") {
                 options.configuration.host = try value()
-            case "--threads":
+            } else if flag.hasSameBytes(as: "--threads") {
                 let text = try value()
                 guard let threads = parseInteger(text), threads >= 1, threads <= 1024 else {
                     throw UsageError(message: "--threads '\(text)' must be a whole number from 1 to 1024")
                 }
                 options.configuration.threads = threads
-            case "--head-timeout":
+            } else if flag.hasSameBytes(as: "--head-timeout") {
                 options.configuration.headTimeoutMilliseconds = try parseSeconds(try value(), flag: flag)
-            case "--idle-timeout":
+            } else if flag.hasSameBytes(as: "--idle-timeout") {
                 options.configuration.idleTimeoutMilliseconds = try parseSeconds(try value(), flag: flag)
-            case "--shutdown-timeout":
+            } else if flag.hasSameBytes(as: "--shutdown-timeout") {
                 options.configuration.shutdownTimeoutMilliseconds = try parseSeconds(try value(), flag: flag)
-            default:
+            } else {
                 throw UsageError(message: "unknown option '\(flag)'")
             }
         }
@@ -125,7 +126,7 @@ struct Options {
         guard sawDigit else { throw UsageError(message: "\(flag) '\(text)' is not a number of seconds") }
         while fractionDigits < 3 { fraction *= 10; fractionDigits += 1 }
         let milliseconds = whole * 1000 + fraction
-        guard milliseconds > 0 || flag == "--shutdown-timeout" else { throw UsageError(message: "\(flag) must be more than 0") }
+        guard milliseconds > 0 || flag.hasSameBytes(as: "--shutdown-timeout") else { throw UsageError(message: "\(flag) must be more than 0") }
         return milliseconds
     }
 }
