@@ -72,15 +72,12 @@ struct ResponseCache {
 /// IMF-fixdate (RFC 9110 §5.6.7), e.g. `Sun, 06 Nov 1994 08:49:37 GMT`.
 enum HTTPDate {
     static func format(secondsSinceEpoch: Int64) -> [UInt8] {
-        var fields: (Int32, Int32, Int32, Int32, Int32, Int32, Int32) = (0, 0, 0, 0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &fields) { raw in
-            cposix_gmtime(secondsSinceEpoch, raw.baseAddress!.assumingMemoryBound(to: Int32.self))
-        }
+        let fields = UTCTime(secondsSinceEpoch: secondsSinceEpoch)
         let days: StaticString = "SunMonTueWedThuFriSat"
         let months: StaticString = "JanFebMarAprMayJunJulAugSepOctNovDec"
         var out: [UInt8] = []
         out.reserveCapacity(29)
-        let weekday = Int(fields.0), day = Int(fields.1), month = Int(fields.2), year = Int(fields.3)
+        let weekday = fields.weekday, day = fields.day, month = fields.month - 1, year = fields.year
         for index in 0..<3 { out.append(days.utf8Start[weekday * 3 + index]) }
         out.append(contentsOf: ", ".utf8)
         appendTwoDigits(day, to: &out)
@@ -90,13 +87,39 @@ enum HTTPDate {
         appendTwoDigits(year / 100, to: &out)
         appendTwoDigits(year % 100, to: &out)
         out.append(.space)
-        appendTwoDigits(Int(fields.4), to: &out)
+        appendTwoDigits(fields.hour, to: &out)
         out.append(.colon)
-        appendTwoDigits(Int(fields.5), to: &out)
+        appendTwoDigits(fields.minute, to: &out)
         out.append(.colon)
-        appendTwoDigits(Int(fields.6), to: &out)
+        appendTwoDigits(fields.second, to: &out)
         out.append(contentsOf: " GMT".utf8)
         return out
+    }
+
+    /// Civil UTC time from Unix seconds (Howard Hinnant's days-to-civil algorithm); avoids
+    /// gmtime_r, which links glibc's time-zone machinery into a static binary.
+    struct UTCTime {
+        var year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int, weekday: Int
+
+        init(secondsSinceEpoch: Int64) {
+            let seconds = Int(secondsSinceEpoch)
+            var days = seconds / 86_400
+            var secondOfDay = seconds % 86_400
+            if secondOfDay < 0 { secondOfDay += 86_400; days -= 1 }
+            hour = secondOfDay / 3600
+            minute = secondOfDay % 3600 / 60
+            second = secondOfDay % 60
+            weekday = ((days % 7) + 11) % 7  // 1970-01-01 was a Thursday (4)
+            let shifted = days + 719_468
+            let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+            let dayOfEra = shifted - era * 146_097
+            let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+            let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+            let monthIndex = (5 * dayOfYear + 2) / 153
+            day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+            month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+            year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        }
     }
 
     private static func appendTwoDigits(_ value: Int, to out: inout [UInt8]) {

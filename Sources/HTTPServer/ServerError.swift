@@ -32,8 +32,20 @@ public enum ServerError: Error, CustomStringConvertible {
         }
     }
 
+    /// A short explanation of an errno value. (strerror would link glibc's locale and
+    /// message-catalog machinery into a static binary.)
     static func message(_ code: Int32) -> String {
-        guard let text = strerror(code) else { return "error \(code)" }
-        return String(cString: text)
+        switch code {
+        case EADDRINUSE: return "address already in use"
+        case EADDRNOTAVAIL: return "address not available on this machine"
+        case EACCES: return "permission denied (ports below 1024 need privileges)"
+        case EAFNOSUPPORT: return "address family not supported"
+        case EMFILE: return "too many open files in this process"
+        case ENFILE: return "too many open files in the system"
+        case ENOMEM, ENOBUFS: return "out of memory"
+        case EAGAIN: return "resource temporarily unavailable"
+        case EINVAL: return "invalid argument"
+        default: return "error \(code)"
+        }
     }
 }

@@ -63,15 +63,6 @@ static inline long long cposix_wall_seconds(void) {
     return (long long)ts.tv_sec;
 }
 
-/// Broken-down UTC time for the Date header. Fields: [wday, mday, mon, year, hour, min, sec].
-static inline void cposix_gmtime(long long seconds, int fields[7]) {
-    time_t t = (time_t)seconds;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    fields[0] = tm.tm_wday; fields[1] = tm.tm_mday; fields[2] = tm.tm_mon;
-    fields[3] = tm.tm_year + 1900; fields[4] = tm.tm_hour; fields[5] = tm.tm_min; fields[6] = tm.tm_sec;
-}
-
 /// open(2) for reading (open is variadic, which Swift cannot call).
 static inline int cposix_open_read_only(const char *path) {
     return open(path, O_RDONLY | O_CLOEXEC);
