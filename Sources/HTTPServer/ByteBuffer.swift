@@ -1,4 +1,4 @@
-import CPOSIX
+internal import CPOSIX
 
 /// A growable byte buffer on malloc'd memory: bytes are appended at the write end and
 /// consumed from the read end. Memory is only held while bytes are buffered

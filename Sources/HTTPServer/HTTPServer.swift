@@ -1,4 +1,4 @@
-import CPOSIX
+internal import CPOSIX
 
 /// The HelloWeb server: answers every HTTP/1.1 request with `Hello world!`.
 public enum HTTPServer {

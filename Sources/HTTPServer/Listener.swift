@@ -1,4 +1,4 @@
-import CPOSIX
+internal import CPOSIX
 
 /// An address to listen on, as raw network-order bytes.
 struct ListenAddress {

@@ -1,4 +1,4 @@
-import CPOSIX
+internal import CPOSIX
 
 /// Size limits the parser enforces (RFC 9112 leaves them to the server).
 public struct RequestLimits: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import CPOSIX
+internal import CPOSIX
 
 /// The complete response bytes a worker sends, rebuilt when the wall-clock second changes,
 /// so a request costs one copy and no formatting (the nginx/h2o cached-Date approach).

@@ -1,4 +1,4 @@
-import CPOSIX
+internal import CPOSIX
 
 /// Why the server could not start. Each message says what to do about it.
 public enum ServerError: Error, CustomStringConvertible {

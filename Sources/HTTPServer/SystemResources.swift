@@ -1,4 +1,4 @@
-import CPOSIX
+internal import CPOSIX
 
 /// What the machine (or container) allows this process to use.
 public enum SystemResources {

@@ -1,4 +1,4 @@
-import CPOSIX
+internal import CPOSIX
 
 /// One event loop on one thread: its own epoll, its own `SO_REUSEPORT` listening sockets,
 /// its own connections. Workers share nothing; `RunningServer` talks to them only through
