@@ -60,6 +60,14 @@ public struct RequestHead: Sendable, Equatable {
     /// `Expect: 100-continue` with a body to come.
     public var expectsContinue: Bool
     public var framing: BodyFraming
+
+    public init(isHead: Bool, minorVersion: Int, keepAlive: Bool, expectsContinue: Bool, framing: BodyFraming) {
+        self.isHead = isHead
+        self.minorVersion = minorVersion
+        self.keepAlive = keepAlive
+        self.expectsContinue = expectsContinue
+        self.framing = framing
+    }
 }
 
 /// The outcome of one `RequestParser.parse` call.

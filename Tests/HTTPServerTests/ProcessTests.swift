@@ -40,6 +40,22 @@ final class ProcessTests: XCTestCase {
         }
     }
 
+    /// As PID 1 (a new PID namespace, like a scratch container) the kernel drops signals
+    /// that have no handler; HelloWeb must still stop on SIGTERM.
+    func testSigtermAsPID1() throws {
+        let launched = try HelloWebProcess.launch(arguments: ["--port", "0", "--threads", "1"], prefix: ["/usr/bin/unshare", "--pid", "--fork", "--"])
+        let unsharePID = launched.process.processIdentifier
+        let children = try String(contentsOfFile: "/proc/\(unsharePID)/task/\(unsharePID)/children", encoding: .utf8)
+        let serverPID = try XCTUnwrap(Int32(children.split(separator: " ").first ?? ""), "no child of unshare: \(children)")
+        let status = try String(contentsOfFile: "/proc/\(serverPID)/status", encoding: .utf8)
+        XCTAssertTrue(status.contains("NSpid:\t\(serverPID)\t1"), "not PID 1 in its namespace: \(status)")
+        kill(serverPID, SIGTERM)
+        let elapsed = waitForExit(launched.process, timeout: 5)
+        if elapsed == nil { kill(serverPID, SIGKILL); launched.process.waitUntilExit() }
+        XCTAssertLessThan(elapsed ?? 99, 1.0)
+        XCTAssertEqual(launched.process.terminationStatus, 0)
+    }
+
     func testSigtermFinishesTheRequestInFlight() throws {
         let launched = try HelloWebProcess.launch(arguments: ["--port", "0", "--threads", "1"])
         let client = try TestClient(port: launched.port)
