@@ -328,10 +328,11 @@ final class Worker {
 
     // MARK: Closing
 
-    /// Sends FIN, then closes at once when no unread input is waiting; otherwise drains it
-    /// first (a close with unread input sends RST, which can destroy the response in flight).
+    /// Closes at once when no unread input is waiting (close then sends a plain FIN);
+    /// otherwise, and always after an error response, shuts down our side and drains the
+    /// input first: a close with unread input sends RST, which can destroy the response
+    /// before the client reads it.
     private func closeGracefully(_ connection: Connection) {
-        shutdown(connection.fd, Int32(SHUT_WR))
         if !connection.lingerWhenClosing {
             let received = recv(connection.fd, readBuffer.base, readBuffer.capacity, 0)
             if received <= 0 {
@@ -339,6 +340,7 @@ final class Worker {
                 return
             }
         }
+        shutdown(connection.fd, Int32(SHUT_WR))
         connection.phase = .lingering
         connection.deadline = now + Int64(configuration.lingerTimeoutMilliseconds)
         connection.input.clear()
