@@ -26,6 +26,7 @@ public enum HTTPServer {
                 workers.append(try Worker(configuration: configuration, listeners: sockets[index]))
             } catch {
                 for list in sockets[index...] { for fd in list { close(fd) } }
+                for worker in workers { close(worker.wakeFD) }
                 throw error
             }
         }
@@ -35,7 +36,8 @@ public enum HTTPServer {
     }
 }
 
-/// A started server. Call `shutdown()` to stop it gracefully and `wait()` to join it.
+/// A started server. Call `shutdown()` to stop it gracefully and `wait()` to join it;
+/// releasing the last reference does both.
 public final class RunningServer: @unchecked Sendable {
     /// The port the server listens on (the chosen one when 0 was configured).
     public let port: Int
@@ -89,5 +91,11 @@ public final class RunningServer: @unchecked Sendable {
     public func wait() {
         for thread in threads { pthread_join(thread, nil) }
         threads = []
+    }
+
+    deinit {
+        shutdown()
+        wait()
+        for fd in wakeFDs { close(fd) }
     }
 }

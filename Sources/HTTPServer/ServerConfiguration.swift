@@ -24,7 +24,7 @@ public struct ServerConfiguration: Sendable {
         threads: Int? = nil,
         headTimeoutMilliseconds: Int = 5_000,
         idleTimeoutMilliseconds: Int = 60_000,
-        shutdownTimeoutMilliseconds: Int = 10_000,
+        shutdownTimeoutMilliseconds: Int = 5_000,
         lingerTimeoutMilliseconds: Int = 2_000,
         limits: RequestLimits = RequestLimits()
     ) {

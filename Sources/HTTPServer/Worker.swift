@@ -14,7 +14,8 @@ final class Worker {
 
     private let configuration: ServerConfiguration
     private let epoll: Int32
-    /// Written by `RunningServer.shutdown()` to start a graceful shutdown.
+    /// Written by `RunningServer.shutdown()` to start a graceful shutdown. Owned (and
+    /// closed) by `RunningServer`, which outlives the worker threads.
     let wakeFD: Int32
     private var listeners: [Int32]
     private let events: UnsafeMutablePointer<epoll_event>
@@ -61,8 +62,8 @@ final class Worker {
     }
 
     deinit {
+        for fd in listeners { close(fd) }  // only when the worker never ran
         free(events)
-        close(wakeFD)
         close(epoll)
     }
 

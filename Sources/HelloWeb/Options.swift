@@ -20,7 +20,7 @@ struct Options {
       --head-timeout SECONDS   time to receive a request head (default 5)
       --idle-timeout SECONDS   time an idle keep-alive connection stays open (default 60)
       --shutdown-timeout SECONDS
-                               on SIGTERM/SIGINT, longest wait for requests in flight (default 10)
+                               on SIGTERM/SIGINT, longest wait for requests in flight (default 5)
       --healthcheck            request GET / from the local server; exit 0 on 200, else 1
       -h, --help               show this help
 

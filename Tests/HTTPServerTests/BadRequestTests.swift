@@ -131,6 +131,7 @@ final class BadRequestTests: ServerTestCase {
         let response = try client.readResponse()
         XCTAssertEqual(response.status, 400)
         XCTAssertEqual(response.bodyText, "Bad Request\n")
+        XCTAssertTrue(client.waitForClose(), "FIN after the response, not a reset")
     }
 
     func testValidRequestAfterBadOneOnNewConnectionWorks() throws {
