@@ -307,6 +307,7 @@ public struct RequestParser: Sendable {
             if name.equalsCaseInsensitive("host") {
                 hostCount += 1
                 if hostCount > 1 { return .failure(.badRequest) }
+                for byte in value where !byte.isHostCharacter { return .failure(.badRequest) }
             } else if name.equalsCaseInsensitive("content-length") {
                 guard contentLength == nil, let length = parseContentLength(value) else { return .failure(.badRequest) }
                 contentLength = length
@@ -571,6 +572,16 @@ extension UInt8 {
         switch self {
         case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: return true
         case 0x21, 0x23, 0x24, 0x25, 0x26, 0x27, 0x2A, 0x2B, 0x2D, 0x2E, 0x5E, 0x5F, 0x60, 0x7C, 0x7E: return true
+        default: return false
+        }
+    }
+
+    /// Bytes of `uri-host [ ":" port ]` (RFC 3986): reg-name, IP literals, percent-encoding.
+    var isHostCharacter: Bool {
+        switch self {
+        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: return true
+        case 0x2D, 0x2E, 0x5F, 0x7E, 0x21, 0x24, 0x26, 0x27, 0x28, 0x29, 0x2A, 0x2B, 0x2C, 0x3B, 0x3D, 0x3A, 0x25, 0x5B, 0x5D:
+            return true
         default: return false
         }
     }

@@ -63,6 +63,13 @@ final class BadRequestTests: ServerTestCase {
     func testHostRules() throws {
         try assertRejected("GET / HTTP/1.1\r\n\r\n", status: 400)                               // HTTP/1.1 needs Host
         try assertRejected("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", status: 400)         // more than one
+        try assertRejected("GET / HTTP/1.1\r\nHost: a b\r\n\r\n", status: 400)                // invalid value
+        try assertRejected("GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", status: 400)
+        let client = try connect()
+        for host in ["example.com:8080", "[::1]:80", "127.0.0.1", "xn--bcher-kva.example", ""] {
+            try client.send("GET / HTTP/1.1\r\nHost: \(host)\r\n\r\n")
+            assertHello(try client.readResponse())
+        }
     }
 
     func testBodyFramingConflictsAndInvalidLengths() throws {

@@ -1,10 +1,10 @@
 import XCTest
 
 final class ConcurrencyTests: ServerTestCase {
-    /// 600 connections open at once, each doing several keep-alive requests, from 6 threads.
+    /// 1024 connections open at once, each doing several keep-alive requests, from 8 threads.
     func testManyConcurrentConnections() throws {
-        let threads = 6
-        let connectionsPerThread = 100
+        let threads = 8
+        let connectionsPerThread = 128
         let requestsPerConnection = 4
         let port = server.port
         let failures = FailureCounter()

@@ -49,6 +49,34 @@ final class ConnectionTests: ServerTestCase {
         }
     }
 
+    /// A client that sends far more pipelined requests than the socket buffers hold before
+    /// reading: the server must stop reading while its output is backed up (EPOLLOUT), then
+    /// answer every request in order.
+    func testBackpressureWithAHugePipeline() throws {
+        let client = try connect()
+        client.setTimeout(10)
+        let count = 30_000
+        let request = Array("GET / HTTP/1.1\r\nHost: a\r\n\r\n".utf8)
+        var pipeline: [UInt8] = []
+        for _ in 0..<count { pipeline += request }
+        let all = pipeline
+        let fd = client.fd
+        let sender = Thread {
+            var offset = 0
+            while offset < all.count {
+                let sent = all.withUnsafeBytes { send(fd, $0.baseAddress! + offset, min(65536, all.count - offset), Int32(MSG_NOSIGNAL)) }
+                if sent <= 0 { return }
+                offset += sent
+            }
+        }
+        sender.start()
+        Thread.sleep(forTimeInterval: 0.3)  // let the buffers fill up before reading
+        for _ in 0..<count {
+            let response = try client.readResponse()
+            XCTAssertEqual(response.status, 200)
+        }
+    }
+
     func testRequestSentOneByteAtATime() throws {
         let client = try connect()
         let request = Array("POST /slow HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n".utf8)
