@@ -13,15 +13,15 @@ final class Connection {
 
     let fd: Int32
     let token: UInt64
-    var parser: RequestParser
+    @exclusivity(unchecked) var parser: RequestParser
     var phase = Phase.awaitingRequest
     /// Monotonic milliseconds after which the connection is timed out.
     var deadline: Int64
     /// Unparsed bytes of an incomplete request (empty in the common case: requests are
     /// parsed straight from the worker's read buffer).
-    var input = ByteBuffer()
+    @exclusivity(unchecked) var input = ByteBuffer()
     /// Response bytes the socket did not take yet (backpressure: no reading meanwhile).
-    var pendingOutput = OutputBuffer()
+    @exclusivity(unchecked) var pendingOutput = OutputBuffer()
     /// The epoll events currently registered.
     var interest: UInt32
     /// Close (gracefully) once the buffered output is sent.

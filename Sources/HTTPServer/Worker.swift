@@ -25,10 +25,12 @@ final class Worker {
     private var freeSlots: [Int] = []
     private var liveConnections = 0
 
+    // Worker state is only touched by its own thread, so dynamic exclusivity checks on the
+    // hot-path buffers are skipped.
     /// Requests are parsed straight from here; only leftovers of incomplete requests are copied.
-    private var readBuffer: ByteBuffer
+    @exclusivity(unchecked) private var readBuffer: ByteBuffer
     /// Responses for one read are collected here and sent with one `send`.
-    private var writeBuffer = OutputBuffer(capacity: 16384)
+    @exclusivity(unchecked) private var writeBuffer = OutputBuffer(capacity: 16384)
     private var responses: ResponseCache
     private var now: Int64
     private var nextSweep: Int64
