@@ -1,5 +1,5 @@
 import XCTest
-import HTTPServer
+@testable import HTTPServer
 
 /// The library API the tests (and embedders) use in-process.
 final class ServerAPITests: XCTestCase {
@@ -58,6 +58,17 @@ final class ServerAPITests: XCTestCase {
         var buffer = [UInt8](repeating: 0, count: 512)
         let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
         XCTAssertTrue(String(decoding: buffer[0..<max(0, count)], as: UTF8.self).hasSuffix("Hello world!"))
+    }
+
+    func testCgroupCPUQuotaParsing() {
+        func parse(_ text: String) -> Int? {
+            Array(text.utf8).withUnsafeBufferPointer { SystemResources.parseCPUMax($0) }
+        }
+        XCTAssertNil(parse("max 100000\n"))
+        XCTAssertEqual(parse("150000 100000\n"), 2)
+        XCTAssertEqual(parse("50000 100000\n"), 1)
+        XCTAssertEqual(parse("400000 100000"), 4)
+        XCTAssertNil(parse("garbage"))
     }
 
     func testProcessorCountIsPositive() {

@@ -83,7 +83,8 @@ final class TimeoutTests: ServerTestCase {
             worst = max(worst, Date().timeIntervalSince(start))
             for client in slow.prefix(50) { try? client.send("x") }
         }
-        XCTAssertLessThan(worst, 0.2, "a normal request took \(worst) s next to 300 slow clients")
+        // Served long before the slow clients' head timeout (0.6 s) could have freed the server.
+        XCTAssertLessThan(worst, 0.4, "a normal request took \(worst) s next to 300 slow clients")
         // And the slow ones are all cut off by the head timeout.
         usleep(1_500_000)
         var closed = 0
