@@ -130,7 +130,9 @@ final class Worker {
                 return
             }
             _ = cposix_set_int_option(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
-            register(fd)
+            // Clients usually send the request right after connecting: read it now instead
+            // of waiting for the next epoll round (EAGAIN when it is not there yet).
+            if let connection = register(fd) { onReadable(connection) }
         }
     }
 
@@ -150,7 +152,7 @@ final class Worker {
         }
     }
 
-    private func register(_ fd: Int32) {
+    private func register(_ fd: Int32) -> Connection? {
         let slot: Int
         if let free = freeSlots.popLast() {
             slot = free
@@ -168,10 +170,11 @@ final class Worker {
         guard cposix_epoll_add(epoll, fd, Worker.readEvents, token) == 0 else {
             close(fd)
             freeSlots.append(slot)
-            return
+            return nil
         }
         connections[slot] = connection
         liveConnections += 1
+        return connection
     }
 
     // MARK: Reading and parsing
