@@ -101,6 +101,7 @@ public struct RequestParser: Sendable {
         case chunkDataLineFeed
         case trailerLineStart
         case trailerLine
+        case trailerLineFeed
         case trailerEndLineFeed
     }
 
@@ -474,9 +475,14 @@ public struct RequestParser: Sendable {
             if let status = countTrailerByte() { return status }
             if byte == .lineFeed {
                 state = .trailerLineStart
-            } else if byte != .carriageReturn && !byte.isFieldValueCharacter {
+            } else if byte == .carriageReturn {
+                state = .trailerLineFeed
+            } else if !byte.isFieldValueCharacter {
                 return .badRequest
             }
+        case .trailerLineFeed:
+            guard byte == .lineFeed else { return .badRequest }
+            state = .trailerLineStart
         case .trailerEndLineFeed:
             guard byte == .lineFeed else { return .badRequest }
             state = .head

@@ -86,7 +86,7 @@ final class BadRequestTests: ServerTestCase {
 
     func testBadChunkedEncoding() throws {
         let head = "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
-        for body in ["zz\r\n", "\r\n", "-1\r\n", "FFFFFFFFFFFFFFFFFF\r\n", "3\r\nabcX\r\n", "3\r\nabc\rX", "3\rX", "0\r\nBad Trailer\u{1}\r\n\r\n", "0\r\n folded: x\r\n\r\n"] {
+        for body in ["zz\r\n", "\r\n", "-1\r\n", "FFFFFFFFFFFFFFFFFF\r\n", "3\r\nabcX\r\n", "3\r\nabc\rX", "3\rX", "0\r\nBad Trailer\u{1}\r\n\r\n", "0\r\n folded: x\r\n\r\n", "0\r\nT: a\rb\r\n\r\n"] {
             try assertRejected(Array((head + body).utf8), status: 400, "chunked body \(body.debugDescription)")
         }
     }
