@@ -1,2 +1,72 @@
+import CPOSIX
 import HTTPServer
-print("Hello world!")
+
+/// Writes straight to a file descriptor: stdout may be a pipe, where stdio would buffer
+/// the start-up line until exit.
+func writeLine(_ text: String, to fd: Int32) {
+    var line = text
+    line += "\n"
+    line.withUTF8 { bytes in
+        var offset = 0
+        while offset < bytes.count {
+            let written = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if written <= 0 { return }
+            offset += written
+        }
+    }
+}
+
+func commandLineArguments() -> [String] {
+    var arguments: [String] = []
+    let count = Int(cposix_argument_count())
+    if count > 1 {
+        for index in 1..<count {
+            if let argument = cposix_argument(Int32(index)) { arguments.append(String(cString: argument)) }
+        }
+    }
+    return arguments
+}
+
+func runHelloWeb() -> Int32 {
+    let environmentPort = getenv("PORT").map { String(cString: $0) }
+    let options: Options
+    do {
+        options = try Options.parse(commandLineArguments(), environmentPort: environmentPort)
+    } catch {
+        writeLine("HelloWeb: \(error.message)\nRun 'HelloWeb --help' for the options.", to: 2)
+        return 2
+    }
+    if options.help {
+        writeLine(Options.usage, to: 1)
+        return 0
+    }
+    if options.healthcheck {
+        let port = options.configuration.port
+        return HealthCheck.run(host: options.configuration.host, port: port) ? 0 : 1
+    }
+
+    // Before any thread starts, so every thread inherits the mask and the main thread is
+    // the one that receives SIGTERM/SIGINT (also as PID 1 in a container).
+    cposix_block_termination_signals()
+    let server: RunningServer
+    do {
+        server = try HTTPServer.start(options.configuration)
+    } catch {
+        writeLine("HelloWeb: \(error.description)", to: 2)
+        return 1
+    }
+    var addresses = ""
+    for address in server.addresses {
+        if !addresses.isEmpty { addresses += ", " }
+        addresses += address + ":" + String(server.port)
+    }
+    let threads = server.threadCount == 1 ? "1 thread" : "\(server.threadCount) threads"
+    writeLine("HelloWeb listening on \(addresses) (port \(server.port), \(threads))", to: 1)
+
+    _ = cposix_wait_termination_signal()
+    server.shutdown()
+    server.wait()
+    return 0
+}
+
+exit(runHelloWeb())

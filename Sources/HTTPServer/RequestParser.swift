@@ -1,0 +1,599 @@
+internal import CPOSIX
+
+/// Size limits the parser enforces (RFC 9112 leaves them to the server).
+public struct RequestLimits: Sendable, Equatable {
+    /// Longest request line, terminator excluded; longer gets `414`.
+    public var requestLineBytes: Int
+    /// Largest header section (or chunked trailer section), request line excluded; larger gets `431`.
+    public var headerSectionBytes: Int
+    /// Most header fields; more gets `431`.
+    public var headerFieldCount: Int
+
+    public init(requestLineBytes: Int = 8192, headerSectionBytes: Int = 16384, headerFieldCount: Int = 100) {
+        self.requestLineBytes = requestLineBytes
+        self.headerSectionBytes = headerSectionBytes
+        self.headerFieldCount = headerFieldCount
+    }
+
+    /// The most bytes of one request head that can be buffered before a verdict is certain.
+    var headBufferBytes: Int { requestLineBytes + headerSectionBytes + 8 }
+}
+
+/// The error statuses the parser can produce; each one ends the connection.
+public enum HTTPErrorStatus: Int, Sendable, Equatable {
+    case badRequest = 400
+    case requestTimeout = 408
+    case uriTooLong = 414
+    case headerFieldsTooLarge = 431
+    case notImplemented = 501
+    case versionNotSupported = 505
+
+    /// The reason phrase of the status line.
+    public var reason: String {
+        switch self {
+        case .badRequest: return "Bad Request"
+        case .requestTimeout: return "Request Timeout"
+        case .uriTooLong: return "URI Too Long"
+        case .headerFieldsTooLarge: return "Request Header Fields Too Large"
+        case .notImplemented: return "Not Implemented"
+        case .versionNotSupported: return "HTTP Version Not Supported"
+        }
+    }
+}
+
+/// How the body of a request is delimited (RFC 9112 §6.3).
+public enum BodyFraming: Sendable, Equatable {
+    case none
+    case contentLength(Int)
+    case chunked
+}
+
+/// What the server needs to know about a parsed request head. The server answers every
+/// request the same way, so method and target are validated but not kept.
+public struct RequestHead: Sendable, Equatable {
+    /// `HEAD` requests get the headers without the body.
+    public var isHead: Bool
+    /// 0 for HTTP/1.0, 1 for HTTP/1.1 (higher 1.x minors are treated as 1.1).
+    public var minorVersion: Int
+    /// Whether the connection may stay open after the response (RFC 9112 §9.3).
+    public var keepAlive: Bool
+    /// `Expect: 100-continue` with a body to come.
+    public var expectsContinue: Bool
+    public var framing: BodyFraming
+
+    public init(isHead: Bool, minorVersion: Int, keepAlive: Bool, expectsContinue: Bool, framing: BodyFraming) {
+        self.isHead = isHead
+        self.minorVersion = minorVersion
+        self.keepAlive = keepAlive
+        self.expectsContinue = expectsContinue
+        self.framing = framing
+    }
+}
+
+/// The outcome of one `RequestParser.parse` call.
+public enum ParseResult: Sendable, Equatable {
+    /// All bytes were examined; `consumed` of them (body bytes, blank lines) can be dropped,
+    /// the rest must be presented again, followed by more input.
+    case needMore(consumed: Int)
+    /// A whole request (head and body) ended `consumed` bytes into the input.
+    case complete(RequestHead, consumed: Int)
+    /// The input is not valid HTTP/1.1 (or exceeds a limit); answer with this status and close.
+    case failure(HTTPErrorStatus)
+}
+
+/// An incremental HTTP/1.1 request parser over raw bytes (RFC 9112), with no allocation.
+///
+/// Feed it the unconsumed input from its start; it returns when a request is complete,
+/// when it needs more bytes, or when the input is invalid. Bytes it reports as consumed
+/// must be dropped by the caller; the others must be presented again (with more appended).
+/// Positions it remembers between calls are relative to the first unconsumed byte.
+public struct RequestParser: Sendable {
+    public let limits: RequestLimits
+
+    private enum State: Sendable {
+        case head
+        case body(remaining: Int)
+        case chunkSize
+        case chunkExtension
+        case chunkSizeLineFeed
+        case chunkData(remaining: Int)
+        case chunkDataCarriageReturn
+        case chunkDataLineFeed
+        case trailerLineStart
+        case trailerLine
+        case trailerLineFeed
+        case trailerEndLineFeed
+    }
+
+    private var state: State = .head
+    // Head scanning progress, relative to the start of the unconsumed input.
+    private var scanned = 0
+    private var lineStart = 0
+    private var requestLineEnd = 0  // index after the request line's LF, 0 while unknown
+    private var fieldLines = 0
+    // Chunked decoding progress.
+    private var chunkSize = 0
+    private var chunkSizeDigits = 0
+    private var chunkExtensionBytes = 0
+    private var trailerBytes = 0
+    private var trailerFields = 0
+    private var head = RequestHead(isHead: false, minorVersion: 1, keepAlive: true, expectsContinue: false, framing: .none)
+
+    public init(limits: RequestLimits = RequestLimits()) {
+        self.limits = limits
+    }
+
+    /// True between requests: no byte of the next request has been seen.
+    public var isAtRequestBoundary: Bool {
+        if case .head = state { return scanned == 0 }
+        return false
+    }
+
+    /// True while the body of a parsed head is being read.
+    public var isReadingBody: Bool {
+        if case .head = state { return false }
+        return true
+    }
+
+    /// The head whose body is being read (valid while `isReadingBody`).
+    public var currentHead: RequestHead { head }
+
+    /// Parses as much of `input` as possible. See the type's documentation for the contract.
+    public mutating func parse(_ input: UnsafeRawBufferPointer) -> ParseResult {
+        guard let base = input.baseAddress, input.count > 0 else { return .needMore(consumed: 0) }
+        let bytes = base.assumingMemoryBound(to: UInt8.self)
+        if case .head = state {
+            return parseHead(bytes, count: input.count)
+        }
+        return parseBody(bytes, count: input.count, offset: 0)
+    }
+
+    // MARK: Head
+
+    private mutating func parseHead(_ bytes: UnsafePointer<UInt8>, count: Int) -> ParseResult {
+        var skipped = 0
+        if scanned == 0 {
+            // RFC 9112 §2.2: ignore empty lines received before the request line.
+            while skipped < count {
+                if bytes[skipped] == .lineFeed {
+                    skipped += 1
+                } else if bytes[skipped] == .carriageReturn {
+                    if skipped + 1 >= count { return .needMore(consumed: skipped) }
+                    guard bytes[skipped + 1] == .lineFeed else { return .failure(.badRequest) }
+                    skipped += 2
+                } else {
+                    break
+                }
+            }
+            if skipped == count { return .needMore(consumed: skipped) }
+        }
+        let start = bytes + skipped
+        let available = count - skipped
+        var position = scanned
+        while position < available {
+            guard let lineFeed = findLineFeed(start + position, count: available - position) else {
+                position = available
+                break
+            }
+            let lineEnd = position + lineFeed  // index of the LF
+            position = lineEnd + 1
+            var contentEnd = lineEnd
+            if contentEnd > lineStart && start[contentEnd - 1] == .carriageReturn { contentEnd -= 1 }
+            if requestLineEnd == 0 {
+                if contentEnd - lineStart > limits.requestLineBytes { return .failure(.uriTooLong) }
+                requestLineEnd = position
+                lineStart = position
+                continue
+            }
+            if contentEnd == lineStart {
+                // Empty line: the head is complete.
+                if position - requestLineEnd > limits.headerSectionBytes { return .failure(.headerFieldsTooLarge) }
+                let headLength = position
+                let result = interpretHead(start, length: headLength)
+                resetHeadScan()
+                switch result {
+                case .failure(let status):
+                    return .failure(status)
+                case .success(let parsed):
+                    head = parsed
+                    let consumedSoFar = skipped + headLength
+                    switch parsed.framing {
+                    case .none:
+                        return .complete(parsed, consumed: consumedSoFar)
+                    case .contentLength(let length):
+                        if length == 0 { return .complete(parsed, consumed: consumedSoFar) }
+                        state = .body(remaining: length)
+                    case .chunked:
+                        startChunkSize()
+                    }
+                    return parseBody(bytes, count: count, offset: consumedSoFar)
+                }
+            }
+            fieldLines += 1
+            if fieldLines > limits.headerFieldCount { return .failure(.headerFieldsTooLarge) }
+            lineStart = position
+        }
+        scanned = position
+        if requestLineEnd == 0 {
+            if available > limits.requestLineBytes + 1 { return .failure(.uriTooLong) }
+        } else if available - requestLineEnd > limits.headerSectionBytes + 1 {
+            return .failure(.headerFieldsTooLarge)
+        }
+        return .needMore(consumed: skipped)
+    }
+
+    private mutating func resetHeadScan() {
+        scanned = 0
+        lineStart = 0
+        requestLineEnd = 0
+        fieldLines = 0
+    }
+
+    private func findLineFeed(_ pointer: UnsafePointer<UInt8>, count: Int) -> Int? {
+        guard let found = memchr(pointer, Int32(UInt8.lineFeed), count) else { return nil }
+        return UnsafeRawPointer(found) - UnsafeRawPointer(pointer)
+    }
+
+    private enum HeadResult {
+        case success(RequestHead)
+        case failure(HTTPErrorStatus)
+    }
+
+    /// Validates a complete head (request line, fields, final empty line) and extracts what matters.
+    private func interpretHead(_ bytes: UnsafePointer<UInt8>, length: Int) -> HeadResult {
+        var index = 0
+        // Request line: method SP request-target SP HTTP-version
+        let methodStart = index
+        while index < length && bytes[index].isTokenCharacter { index += 1 }
+        let methodLength = index - methodStart
+        guard methodLength > 0, index < length, bytes[index] == .space else { return .failure(.badRequest) }
+        let isHead = methodLength == 4 && bytes[0] == 0x48 && bytes[1] == 0x45 && bytes[2] == 0x41 && bytes[3] == 0x44
+        index += 1
+        let targetStart = index
+        while index < length && bytes[index] > 0x20 && bytes[index] != 0x7F { index += 1 }
+        guard index > targetStart, index < length, bytes[index] == .space else { return .failure(.badRequest) }
+        index += 1
+        // HTTP-version = "HTTP/" DIGIT "." DIGIT, then the line end.
+        guard index + 8 <= length,
+              bytes[index] == 0x48, bytes[index + 1] == 0x54, bytes[index + 2] == 0x54, bytes[index + 3] == 0x50,
+              bytes[index + 4] == 0x2F, bytes[index + 5].isDigit, bytes[index + 6] == 0x2E, bytes[index + 7].isDigit
+        else { return .failure(.badRequest) }
+        let major = Int(bytes[index + 5] - 0x30)
+        let minor = Int(bytes[index + 7] - 0x30)
+        index += 8
+        guard let afterRequestLine = lineEnd(bytes, at: index, length: length) else { return .failure(.badRequest) }
+        index = afterRequestLine
+        guard major == 1 else { return .failure(.versionNotSupported) }
+        let minorVersion = minor == 0 ? 0 : 1
+
+        var hostCount = 0
+        var contentLength: Int? = nil
+        var hasTransferEncoding = false
+        var chunkedCount = 0
+        var chunkedIsLast = false
+        var unknownCoding = false
+        var connectionClose = false
+        var connectionKeepAlive = false
+        var expectsContinue = false
+
+        while index < length {
+            if bytes[index] == .lineFeed { index += 1; break }
+            if bytes[index] == .carriageReturn {
+                guard index + 1 < length, bytes[index + 1] == .lineFeed else { return .failure(.badRequest) }
+                index += 2
+                break
+            }
+            // obs-fold (a line starting with whitespace) is rejected, RFC 9112 §5.2.
+            if bytes[index] == .space || bytes[index] == .tab { return .failure(.badRequest) }
+            let nameStart = index
+            while index < length && bytes[index].isTokenCharacter { index += 1 }
+            let nameLength = index - nameStart
+            // Whitespace (or anything else) between name and colon is rejected, RFC 9112 §5.1.
+            guard nameLength > 0, index < length, bytes[index] == .colon else { return .failure(.badRequest) }
+            index += 1
+            while index < length && (bytes[index] == .space || bytes[index] == .tab) { index += 1 }
+            let valueStart = index
+            var valueEnd = index
+            while index < length {
+                let byte = bytes[index]
+                if byte == .carriageReturn || byte == .lineFeed { break }
+                guard byte.isFieldValueCharacter else { return .failure(.badRequest) }
+                index += 1
+                if byte != .space && byte != .tab { valueEnd = index }
+            }
+            guard let next = lineEnd(bytes, at: index, length: length) else { return .failure(.badRequest) }
+            index = next
+            let name = UnsafeBufferPointer(start: bytes + nameStart, count: nameLength)
+            let value = UnsafeBufferPointer(start: bytes + valueStart, count: valueEnd - valueStart)
+            if name.equalsCaseInsensitive("host") {
+                hostCount += 1
+                if hostCount > 1 { return .failure(.badRequest) }
+                for byte in value where !byte.isHostCharacter { return .failure(.badRequest) }
+            } else if name.equalsCaseInsensitive("content-length") {
+                guard contentLength == nil, let length = parseContentLength(value) else { return .failure(.badRequest) }
+                contentLength = length
+            } else if name.equalsCaseInsensitive("transfer-encoding") {
+                hasTransferEncoding = true
+                var sawCoding = false
+                for element in ListElements(value) {
+                    sawCoding = true
+                    if element.tokenPrefixEqualsCaseInsensitive("chunked") {
+                        chunkedCount += 1
+                        chunkedIsLast = true
+                    } else {
+                        unknownCoding = true
+                        chunkedIsLast = false
+                    }
+                }
+                if !sawCoding { return .failure(.badRequest) }
+            } else if name.equalsCaseInsensitive("connection") {
+                for element in ListElements(value) {
+                    if element.equalsCaseInsensitive("close") { connectionClose = true }
+                    if element.equalsCaseInsensitive("keep-alive") { connectionKeepAlive = true }
+                }
+            } else if name.equalsCaseInsensitive("expect") {
+                if value.equalsCaseInsensitive("100-continue") { expectsContinue = true }
+            }
+        }
+
+        if minorVersion == 1 && hostCount == 0 { return .failure(.badRequest) }
+        var framing = BodyFraming.none
+        if hasTransferEncoding {
+            // RFC 9112 §6.1: both framings at once is a smuggling attempt; TE is not HTTP/1.0.
+            if contentLength != nil || minorVersion == 0 { return .failure(.badRequest) }
+            if unknownCoding { return .failure(.notImplemented) }
+            guard chunkedCount == 1, chunkedIsLast else { return .failure(.badRequest) }
+            framing = .chunked
+        } else if let length = contentLength {
+            framing = .contentLength(length)
+        }
+        let keepAlive = minorVersion == 1 ? !connectionClose : (connectionKeepAlive && !connectionClose)
+        let hasBody: Bool
+        switch framing {
+        case .none: hasBody = false
+        case .contentLength(let length): hasBody = length > 0
+        case .chunked: hasBody = true
+        }
+        return .success(RequestHead(
+            isHead: isHead, minorVersion: minorVersion, keepAlive: keepAlive,
+            expectsContinue: expectsContinue && hasBody && minorVersion == 1, framing: framing))
+    }
+
+    /// Index after a CRLF or LF at `index`, or nil when something else is there.
+    private func lineEnd(_ bytes: UnsafePointer<UInt8>, at index: Int, length: Int) -> Int? {
+        if index < length && bytes[index] == .lineFeed { return index + 1 }
+        if index + 1 < length && bytes[index] == .carriageReturn && bytes[index + 1] == .lineFeed { return index + 2 }
+        return nil
+    }
+
+    /// `Content-Length = 1*DIGIT`; anything else (signs, lists, overflow) is invalid.
+    private func parseContentLength(_ value: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard value.count > 0, value.count <= 18 else { return nil }
+        var result = 0
+        for byte in value {
+            guard byte.isDigit else { return nil }
+            result = result * 10 + Int(byte - 0x30)
+        }
+        return result
+    }
+
+    // MARK: Body
+
+    private mutating func startChunkSize() {
+        state = .chunkSize
+        chunkSize = 0
+        chunkSizeDigits = 0
+        chunkExtensionBytes = 0
+    }
+
+    /// Consumes body bytes from `offset`; returns `.complete` when the body ends.
+    private mutating func parseBody(_ bytes: UnsafePointer<UInt8>, count: Int, offset: Int) -> ParseResult {
+        var index = offset
+        while true {
+            switch state {
+            case .head:
+                return .complete(head, consumed: index)
+            case .body(let remaining):
+                let take = min(remaining, count - index)
+                index += take
+                if take == remaining {
+                    state = .head
+                    return .complete(head, consumed: index)
+                }
+                state = .body(remaining: remaining - take)
+                return .needMore(consumed: index)
+            case .chunkData(let remaining):
+                let take = min(remaining, count - index)
+                index += take
+                if take == remaining {
+                    state = .chunkDataCarriageReturn
+                } else {
+                    state = .chunkData(remaining: remaining - take)
+                    return .needMore(consumed: index)
+                }
+            default:
+                guard index < count else { return .needMore(consumed: index) }
+                let byte = bytes[index]
+                index += 1
+                if let status = advanceChunked(byte) { return .failure(status) }
+                if case .head = state { return .complete(head, consumed: index) }
+            }
+        }
+    }
+
+    /// One byte of the chunked framing outside chunk data (RFC 9112 §7.1).
+    private mutating func advanceChunked(_ byte: UInt8) -> HTTPErrorStatus? {
+        switch state {
+        case .chunkSize:
+            if let digit = byte.hexValue {
+                chunkSizeDigits += 1
+                if chunkSizeDigits > 15 { return .badRequest }
+                chunkSize = chunkSize * 16 + digit
+                return nil
+            }
+            guard chunkSizeDigits > 0 else { return .badRequest }
+            switch byte {
+            case .semicolon, .space, .tab: state = .chunkExtension
+            case .carriageReturn: state = .chunkSizeLineFeed
+            case .lineFeed: finishChunkSizeLine()
+            default: return .badRequest
+            }
+        case .chunkExtension:
+            switch byte {
+            case .carriageReturn: state = .chunkSizeLineFeed
+            case .lineFeed: finishChunkSizeLine()
+            default:
+                guard byte.isFieldValueCharacter else { return .badRequest }
+                chunkExtensionBytes += 1
+                if chunkExtensionBytes > 4096 { return .badRequest }
+            }
+        case .chunkSizeLineFeed:
+            guard byte == .lineFeed else { return .badRequest }
+            finishChunkSizeLine()
+        case .chunkDataCarriageReturn:
+            switch byte {
+            case .carriageReturn: state = .chunkDataLineFeed
+            case .lineFeed: startChunkSize()
+            default: return .badRequest
+            }
+        case .chunkDataLineFeed:
+            guard byte == .lineFeed else { return .badRequest }
+            startChunkSize()
+        case .trailerLineStart:
+            switch byte {
+            case .carriageReturn: state = .trailerEndLineFeed
+            case .lineFeed: state = .head
+            case .space, .tab: return .badRequest
+            default:
+                guard byte.isTokenCharacter else { return .badRequest }
+                trailerFields += 1
+                if trailerFields > limits.headerFieldCount { return .headerFieldsTooLarge }
+                if let status = countTrailerByte() { return status }
+                state = .trailerLine
+            }
+        case .trailerLine:
+            if let status = countTrailerByte() { return status }
+            if byte == .lineFeed {
+                state = .trailerLineStart
+            } else if byte == .carriageReturn {
+                state = .trailerLineFeed
+            } else if !byte.isFieldValueCharacter {
+                return .badRequest
+            }
+        case .trailerLineFeed:
+            guard byte == .lineFeed else { return .badRequest }
+            state = .trailerLineStart
+        case .trailerEndLineFeed:
+            guard byte == .lineFeed else { return .badRequest }
+            state = .head
+        case .head, .body, .chunkData:
+            break
+        }
+        return nil
+    }
+
+    private mutating func finishChunkSizeLine() {
+        if chunkSize == 0 {
+            state = .trailerLineStart
+            trailerBytes = 0
+            trailerFields = 0
+        } else {
+            state = .chunkData(remaining: chunkSize)
+        }
+    }
+
+    private mutating func countTrailerByte() -> HTTPErrorStatus? {
+        trailerBytes += 1
+        return trailerBytes > limits.headerSectionBytes ? .headerFieldsTooLarge : nil
+    }
+}
+
+/// Iterates the elements of a comma-separated field value (`#element`, RFC 9110 §5.6.1),
+/// skipping empty elements and trimming optional whitespace.
+struct ListElements: Sequence, IteratorProtocol {
+    private let value: UnsafeBufferPointer<UInt8>
+    private var index = 0
+
+    init(_ value: UnsafeBufferPointer<UInt8>) { self.value = value }
+
+    mutating func next() -> UnsafeBufferPointer<UInt8>? {
+        while index < value.count {
+            var start = index
+            while index < value.count && value[index] != .comma { index += 1 }
+            var end = index
+            if index < value.count { index += 1 }
+            while start < end && (value[start] == .space || value[start] == .tab) { start += 1 }
+            while end > start && (value[end - 1] == .space || value[end - 1] == .tab) { end -= 1 }
+            if end > start {
+                return UnsafeBufferPointer(rebasing: value[start..<end])
+            }
+        }
+        return nil
+    }
+}
+
+extension UnsafeBufferPointer where Element == UInt8 {
+    /// ASCII case-insensitive comparison with a lowercase literal.
+    func equalsCaseInsensitive(_ lowercase: StaticString) -> Bool {
+        guard count == lowercase.utf8CodeUnitCount else { return false }
+        let expected = lowercase.utf8Start
+        for index in 0..<count where self[index].asciiLowercased != expected[index] {
+            return false
+        }
+        return true
+    }
+
+    /// True when the element is `lowercase` optionally followed by parameters (`;...`).
+    func tokenPrefixEqualsCaseInsensitive(_ lowercase: StaticString) -> Bool {
+        var end = 0
+        while end < count && self[end] != .semicolon && self[end] != .space && self[end] != .tab { end += 1 }
+        return UnsafeBufferPointer(rebasing: self[0..<end]).equalsCaseInsensitive(lowercase)
+    }
+}
+
+extension UInt8 {
+    static let tab: UInt8 = 0x09
+    static let lineFeed: UInt8 = 0x0A
+    static let carriageReturn: UInt8 = 0x0D
+    static let space: UInt8 = 0x20
+    static let comma: UInt8 = 0x2C
+    static let colon: UInt8 = 0x3A
+    static let semicolon: UInt8 = 0x3B
+
+    var isDigit: Bool { self >= 0x30 && self <= 0x39 }
+
+    var asciiLowercased: UInt8 { (self >= 0x41 && self <= 0x5A) ? self | 0x20 : self }
+
+    var hexValue: Int? {
+        switch self {
+        case 0x30...0x39: return Int(self - 0x30)
+        case 0x41...0x46: return Int(self - 0x41 + 10)
+        case 0x61...0x66: return Int(self - 0x61 + 10)
+        default: return nil
+        }
+    }
+
+    /// `tchar` (RFC 9110 §5.6.2).
+    var isTokenCharacter: Bool {
+        switch self {
+        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: return true
+        case 0x21, 0x23, 0x24, 0x25, 0x26, 0x27, 0x2A, 0x2B, 0x2D, 0x2E, 0x5E, 0x5F, 0x60, 0x7C, 0x7E: return true
+        default: return false
+        }
+    }
+
+    /// Bytes of `uri-host [ ":" port ]` (RFC 3986): reg-name, IP literals, percent-encoding.
+    var isHostCharacter: Bool {
+        switch self {
+        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: return true
+        case 0x2D, 0x2E, 0x5F, 0x7E, 0x21, 0x24, 0x26, 0x27, 0x28, 0x29, 0x2A, 0x2B, 0x2C, 0x3B, 0x3D, 0x3A, 0x25, 0x5B, 0x5D:
+            return true
+        default: return false
+        }
+    }
+
+    /// `field-vchar / SP / HTAB` (RFC 9110 §5.5): no control bytes, no DEL.
+    var isFieldValueCharacter: Bool {
+        self == .tab || (self >= 0x20 && self != 0x7F)
+    }
+}

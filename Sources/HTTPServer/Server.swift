@@ -1,3 +1,0 @@
-import CPOSIX
-/// Placeholder; the server core lands here.
-public enum HTTPServerPlaceholder {}

@@ -1,0 +1,150 @@
+import XCTest
+
+/// Every kind of invalid input gets its status, `Connection: close`, and then the
+/// connection is closed cleanly (EOF, not a reset).
+final class BadRequestTests: ServerTestCase {
+    private func assertRejected(_ request: [UInt8], status: Int, _ message: String = "", file: StaticString = #filePath, line: UInt = #line) throws {
+        let client = try connect()
+        try client.send(request)
+        let response: ReceivedResponse
+        do {
+            response = try client.readResponse()
+        } catch {
+            XCTFail("\(message): no response: \(error)", file: file, line: line)
+            return
+        }
+        XCTAssertEqual(response.status, status, "\(message): \(response.statusLine)", file: file, line: line)
+        XCTAssertEqual(response.header("Connection"), "close", message, file: file, line: line)
+        XCTAssertTrue(client.waitForClose(), "\(message): connection not closed cleanly", file: file, line: line)
+    }
+
+    private func assertRejected(_ request: String, status: Int, file: StaticString = #filePath, line: UInt = #line) throws {
+        try assertRejected(Array(request.utf8), status: status, request.debugDescription, file: file, line: line)
+    }
+
+    func testMalformedRequestLines() throws {
+        for request in [
+            "GET /\r\n\r\n",
+            "GET\r\n\r\n",
+            "GET  / HTTP/1.1\r\nHost: a\r\n\r\n",
+            "GET / HTTP/1.1 \r\nHost: a\r\n\r\n",
+            " GET / HTTP/1.1\r\nHost: a\r\n\r\n",
+            "G@T / HTTP/1.1\r\nHost: a\r\n\r\n",
+            "GET / HTTX/1.1\r\nHost: a\r\n\r\n",
+            "GET / HTTP/1.10\r\nHost: a\r\n\r\n",
+            "GET / HTTP/1\r\nHost: a\r\n\r\n",
+            "GET / http/1.1\r\nHost: a\r\n\r\n",
+            "GET /a\rb HTTP/1.1\r\nHost: a\r\n\r\n",
+            "\r\r\n",
+        ] {
+            try assertRejected(request, status: 400)
+        }
+    }
+
+    func testControlBytesInTargetOrHeader() throws {
+        try assertRejected(Array("GET /\u{0}x HTTP/1.1\r\nHost: a\r\n\r\n".utf8), status: 400, "NUL in target")
+        try assertRejected(Array("GET /\u{7F} HTTP/1.1\r\nHost: a\r\n\r\n".utf8), status: 400, "DEL in target")
+        try assertRejected(Array("GET / HTTP/1.1\r\nHost: a\r\nX-A: b\u{1}c\r\n\r\n".utf8), status: 400, "control byte in value")
+        try assertRejected(Array("GET / HTTP/1.1\r\nHost: a\r\nX-A: b\u{0}c\r\n\r\n".utf8), status: 400, "NUL in value")
+        try assertRejected(Array("GET / HTTP/1.1\r\nHost: a\r\nX-A: b\rc\r\n\r\n".utf8), status: 400, "bare CR in value")
+        try assertRejected(Array("GET / HTTP/1.1\r\nHost: a\r\nX\u{1}A: b\r\n\r\n".utf8), status: 400, "control byte in name")
+    }
+
+    func testMalformedHeaderFields() throws {
+        try assertRejected("GET / HTTP/1.1\r\nHost : a\r\n\r\n", status: 400)                 // whitespace before colon
+        try assertRejected("GET / HTTP/1.1\r\nHost\t: a\r\n\r\n", status: 400)
+        try assertRejected("GET / HTTP/1.1\r\nHost: a\r\nX-A: b\r\n  folded\r\n\r\n", status: 400)  // obs-fold
+        try assertRejected("GET / HTTP/1.1\r\nHost: a\r\nX-A: b\r\n\tfolded\r\n\r\n", status: 400)
+        try assertRejected("GET / HTTP/1.1\r\nHost: a\r\nNoColon\r\n\r\n", status: 400)
+        try assertRejected("GET / HTTP/1.1\r\nHost: a\r\n: empty-name\r\n\r\n", status: 400)
+        try assertRejected("GET / HTTP/1.1\r\nHost: a\r\nBad(Name): x\r\n\r\n", status: 400)
+    }
+
+    func testHostRules() throws {
+        try assertRejected("GET / HTTP/1.1\r\n\r\n", status: 400)                               // HTTP/1.1 needs Host
+        try assertRejected("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", status: 400)         // more than one
+        try assertRejected("GET / HTTP/1.1\r\nHost: a b\r\n\r\n", status: 400)                // invalid value
+        try assertRejected("GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", status: 400)
+        let client = try connect()
+        for host in ["example.com:8080", "[::1]:80", "127.0.0.1", "xn--bcher-kva.example", ""] {
+            try client.send("GET / HTTP/1.1\r\nHost: \(host)\r\n\r\n")
+            assertHello(try client.readResponse())
+        }
+    }
+
+    func testBodyFramingConflictsAndInvalidLengths() throws {
+        try assertRejected("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", status: 400)
+        try assertRejected("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n", status: 400)
+        try assertRejected("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello", status: 400)
+        for value in ["abc", "-1", "+5", "5, 5", "", "1 2", "0x10", "99999999999999999999"] {
+            try assertRejected("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: \(value)\r\n\r\n", status: 400)
+        }
+        try assertRejected("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", status: 400)  // TE in 1.0
+        try assertRejected("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n", status: 400)
+        try assertRejected("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding:\r\n\r\n", status: 400)
+    }
+
+    func testBadChunkedEncoding() throws {
+        let head = "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+        for body in ["zz\r\n", "\r\n", "-1\r\n", "FFFFFFFFFFFFFFFFFF\r\n", "3\r\nabcX\r\n", "3\r\nabc\rX", "3\rX", "0\r\nBad Trailer\u{1}\r\n\r\n", "0\r\n folded: x\r\n\r\n", "0\r\nT: a\rb\r\n\r\n"] {
+            try assertRejected(Array((head + body).utf8), status: 400, "chunked body \(body.debugDescription)")
+        }
+    }
+
+    func testUnknownTransferCodingIsNotImplemented() throws {
+        try assertRejected("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n", status: 501)
+        try assertRejected("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", status: 501)
+        try assertRejected("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: identity\r\n\r\n", status: 501)
+    }
+
+    func testUnsupportedVersions() throws {
+        try assertRejected("GET / HTTP/2.0\r\nHost: a\r\n\r\n", status: 505)
+        try assertRejected("GET / HTTP/0.9\r\n\r\n", status: 505)
+        try assertRejected("GET / HTTP/3.0\r\nHost: a\r\n\r\n", status: 505)
+    }
+
+    func testRequestLineTooLong() throws {
+        let target = "/" + String(repeating: "a", count: 9000)
+        try assertRejected("GET \(target) HTTP/1.1\r\nHost: a\r\n\r\n", status: 414)
+        // Also when the line never ends.
+        try assertRejected("GET \(target)", status: 414)
+        // Just under the limit is fine.
+        let client = try connect()
+        try client.send("GET /\(String(repeating: "b", count: 8000)) HTTP/1.1\r\nHost: a\r\n\r\n")
+        assertHello(try client.readResponse())
+    }
+
+    func testHeaderSectionTooLarge() throws {
+        let big = (0..<20).map { "X-Field-\($0): \(String(repeating: "v", count: 1000))\r\n" }.joined()
+        try assertRejected("GET / HTTP/1.1\r\nHost: a\r\n\(big)\r\n", status: 431)
+        let never = (0..<20).map { "X-Field-\($0): \(String(repeating: "v", count: 1000))\r\n" }.joined()
+        try assertRejected("GET / HTTP/1.1\r\nHost: a\r\n\(never)", status: 431)  // no end of head in sight
+        let many = (0..<101).map { "X-\($0): 1\r\n" }.joined()
+        try assertRejected("GET / HTTP/1.1\r\nHost: a\r\n\(many)\r\n", status: 431)
+        // 99 fields plus Host is still fine.
+        let client = try connect()
+        let allowed = (0..<99).map { "X-\($0): 1\r\n" }.joined()
+        try client.send("GET / HTTP/1.1\r\nHost: a\r\n\(allowed)\r\n")
+        assertHello(try client.readResponse())
+    }
+
+    /// The client keeps sending after its bad request: the lingering close must still let
+    /// it read the error response instead of a connection reset.
+    func testErrorResponseSurvivesClientStillSending() throws {
+        let client = try connect()
+        try client.send("POST / HTTP/1.1\r\nHost : bad\r\nContent-Length: 1000000\r\n\r\n")
+        let filler = [UInt8](repeating: 0x41, count: 16 * 1024)
+        for _ in 0..<8 { try? client.send(filler) }
+        let response = try client.readResponse()
+        XCTAssertEqual(response.status, 400)
+        XCTAssertEqual(response.bodyText, "Bad Request\n")
+        XCTAssertTrue(client.waitForClose(), "FIN after the response, not a reset")
+    }
+
+    func testValidRequestAfterBadOneOnNewConnectionWorks() throws {
+        try assertRejected("GET / HTTP/1.1\r\n\r\n", status: 400)
+        let client = try connect()
+        try client.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        assertHello(try client.readResponse())
+    }
+}

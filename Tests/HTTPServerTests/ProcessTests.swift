@@ -1,0 +1,185 @@
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The HelloWeb executable itself: signals, health check, flags, start-up line, fd exhaustion.
+/// Runs the binary SwiftPM built next to the tests, or `HELLOWEB_BINARY`.
+final class ProcessTests: XCTestCase {
+    private func waitForExit(_ process: Process, timeout: Double) -> Double? {
+        let start = Date()
+        while process.isRunning {
+            if Date().timeIntervalSince(start) > timeout { return nil }
+            usleep(5_000)
+        }
+        return Date().timeIntervalSince(start)
+    }
+
+    func testStartLineNamesAddressAndThreads() throws {
+        let launched = try HelloWebProcess.launch(arguments: ["--port", "0", "--threads", "3"])
+        defer { kill(launched.process.processIdentifier, SIGKILL); launched.process.waitUntilExit() }
+        XCTAssertTrue(launched.startLine.contains("0.0.0.0:\(launched.port)"), launched.startLine)
+        XCTAssertTrue(launched.startLine.contains("3 threads"), launched.startLine)
+        XCTAssertGreaterThan(launched.port, 0)
+    }
+
+    func testSigtermWhenIdleExitsZeroWithinOneSecond() throws {
+        for signal in [SIGTERM, SIGINT] {
+            let launched = try HelloWebProcess.launch(arguments: ["--port", "0", "--threads", "2"])
+            let idle = try TestClient(port: launched.port)
+            try idle.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+            XCTAssertEqual(try idle.readResponse().status, 200)
+            kill(launched.process.processIdentifier, signal)
+            let elapsed = waitForExit(launched.process, timeout: 5)
+            XCTAssertNotNil(elapsed, "no exit after signal \(signal)")
+            XCTAssertLessThan(elapsed ?? 99, 1.0)
+            XCTAssertEqual(launched.process.terminationReason, .exit)
+            XCTAssertEqual(launched.process.terminationStatus, 0)
+            XCTAssertTrue(idle.waitForClose(), "the idle keep-alive connection is closed")
+            XCTAssertThrowsError(try TestClient(port: launched.port), "no longer accepting")
+        }
+    }
+
+    /// As PID 1 (a new PID namespace, like a scratch container) the kernel drops signals
+    /// that have no handler; HelloWeb must still stop on SIGTERM.
+    func testSigtermAsPID1() throws {
+        let launched = try HelloWebProcess.launch(arguments: ["--port", "0", "--threads", "1"], prefix: ["/usr/bin/unshare", "--pid", "--fork", "--"])
+        let unsharePID = launched.process.processIdentifier
+        let children = try String(contentsOfFile: "/proc/\(unsharePID)/task/\(unsharePID)/children", encoding: .utf8)
+        let serverPID = try XCTUnwrap(Int32(children.split(separator: " ").first ?? ""), "no child of unshare: \(children)")
+        let status = try String(contentsOfFile: "/proc/\(serverPID)/status", encoding: .utf8)
+        XCTAssertTrue(status.contains("NSpid:\t\(serverPID)\t1"), "not PID 1 in its namespace: \(status)")
+        kill(serverPID, SIGTERM)
+        let elapsed = waitForExit(launched.process, timeout: 5)
+        if elapsed == nil { kill(serverPID, SIGKILL); launched.process.waitUntilExit() }
+        XCTAssertLessThan(elapsed ?? 99, 1.0)
+        XCTAssertEqual(launched.process.terminationStatus, 0)
+    }
+
+    func testSigtermFinishesTheRequestInFlight() throws {
+        let launched = try HelloWebProcess.launch(arguments: ["--port", "0", "--threads", "1"])
+        let client = try TestClient(port: launched.port)
+        try client.send("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n01234")
+        usleep(100_000)
+        kill(launched.process.processIdentifier, SIGTERM)
+        usleep(200_000)
+        XCTAssertTrue(launched.process.isRunning, "must wait for the request in flight")
+        try client.send("56789")
+        let response = try client.readResponse()
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(response.header("Connection"), "close", "no keep-alive while shutting down")
+        XCTAssertTrue(client.waitForClose())
+        XCTAssertNotNil(waitForExit(launched.process, timeout: 2))
+        XCTAssertEqual(launched.process.terminationStatus, 0)
+    }
+
+    func testHealthcheckExitCodes() throws {
+        let launched = try HelloWebProcess.launch(arguments: ["--port", "0", "--threads", "1"])
+        defer { kill(launched.process.processIdentifier, SIGTERM); launched.process.waitUntilExit() }
+        XCTAssertEqual(try HelloWebProcess.run(["--healthcheck", "--port", String(launched.port)]).status, 0)
+        XCTAssertEqual(try HelloWebProcess.run(["--healthcheck"], environment: ["PORT": String(launched.port)]).status, 0)
+        XCTAssertEqual(try HelloWebProcess.run(["--healthcheck", "--port", String(unusedPort())]).status, 1)
+    }
+
+    func testHealthcheckFailsOnNon200AndSilentServers() throws {
+        // A listener that never answers: the health check must time out and fail, not hang.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        listen(fd, 8)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let start = Date()
+        XCTAssertEqual(try HelloWebProcess.run(["--healthcheck", "--port", String(port)]).status, 1)
+        XCTAssertLessThan(Date().timeIntervalSince(start), 5)
+    }
+
+    func testBadFlagsExitWithUsageError() throws {
+        for arguments in [["--bogus"], ["--port", "abc"], ["--port", "70000"], ["--port"], ["--threads", "0"],
+                          ["--threads", "-2"], ["--head-timeout", "soon"], ["--idle-timeout", "0"]] {
+            let result = try HelloWebProcess.run(arguments)
+            XCTAssertEqual(result.status, 2, "\(arguments)")
+            XCTAssertTrue(result.stderr.contains("HelloWeb:"), "\(arguments): \(result.stderr)")
+            XCTAssertTrue(result.stdout.isEmpty, "\(arguments): \(result.stdout)")
+        }
+        let badEnvironment = try HelloWebProcess.run([], environment: ["PORT": "eighty"])
+        XCTAssertEqual(badEnvironment.status, 2)
+        XCTAssertTrue(badEnvironment.stderr.contains("PORT"), badEnvironment.stderr)
+    }
+
+    func testHelpExitsZero() throws {
+        let result = try HelloWebProcess.run(["--help"])
+        XCTAssertEqual(result.status, 0)
+        for flag in ["--port", "--host", "--threads", "--head-timeout", "--idle-timeout", "--healthcheck"] {
+            XCTAssertTrue(result.stdout.contains(flag), flag)
+        }
+    }
+
+    func testPortInUseSaysWhichPortAndFails() throws {
+        let first = try HelloWebProcess.launch(arguments: ["--port", "0", "--threads", "1"])
+        defer { kill(first.process.processIdentifier, SIGTERM); first.process.waitUntilExit() }
+        // Another HelloWeb on the same port must not silently share it through SO_REUSEPORT.
+        let second = try HelloWebProcess.run(["--port", String(first.port)])
+        XCTAssertEqual(second.status, 1)
+        XCTAssertTrue(second.stderr.contains("port \(first.port)"), second.stderr)
+        XCTAssertTrue(second.stderr.contains("in use"), second.stderr)
+    }
+
+    func testPortFromEnvironmentAndHostFlag() throws {
+        let port = unusedPort()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try HelloWebProcess.binaryPath())
+        process.arguments = ["--host", "127.0.0.1", "--threads", "1"]
+        process.environment = ["PORT": String(port)]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        defer { kill(process.processIdentifier, SIGTERM); process.waitUntilExit() }
+        let line = try HelloWebProcess.readLine(from: output.fileHandleForReading, timeout: 5)
+        XCTAssertTrue(line.contains("127.0.0.1:\(port)"), line)
+        XCTAssertFalse(line.contains("[::]"), line)
+        let client = try TestClient(port: port)
+        try client.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        XCTAssertEqual(try client.readResponse().bodyText, "Hello world!")
+    }
+
+    func testInvalidHostFails() throws {
+        let result = try HelloWebProcess.run(["--host", "not-an-address", "--port", "0"])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.stderr.contains("not-an-address"), result.stderr)
+    }
+
+    /// Out of file descriptors: the server backs off (no busy loop), keeps serving the
+    /// connections it has, and recovers when descriptors free up.
+    func testRunningOutOfFileDescriptorsDoesNotSpinAndRecovers() throws {
+        let launched = try HelloWebProcess.launch(arguments: ["--port", "0", "--threads", "1"], prefix: ["/usr/bin/prlimit", "--nofile=48:48", "--"])
+        defer { kill(launched.process.processIdentifier, SIGTERM); launched.process.waitUntilExit() }
+        let pid = launched.process.processIdentifier
+        var clients: [TestClient] = []
+        for _ in 0..<80 { clients.append(try TestClient(port: launched.port)) }  // the kernel queues the rest
+        usleep(300_000)
+        let cpuBefore = try cpuTicks(pid)
+        usleep(1_000_000)
+        let cpuAfter = try cpuTicks(pid)
+        XCTAssertLessThan(cpuAfter - cpuBefore, 30, "server burned \(cpuAfter - cpuBefore) ticks in 1 s while out of fds")
+        // An accepted connection still works.
+        try clients[0].send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        XCTAssertEqual(try clients[0].readResponse().status, 200)
+        clients.removeAll()
+        usleep(300_000)
+        let fresh = try TestClient(port: launched.port)
+        try fresh.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        XCTAssertEqual(try fresh.readResponse().status, 200)
+        XCTAssertTrue(launched.process.isRunning)
+    }
+
+    private func cpuTicks(_ pid: Int32) throws -> Int {
+        let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+        let fields = stat[stat.range(of: ")")!.upperBound...].split(separator: " ")
+        return Int(fields[11])! + Int(fields[12])!
+    }
+}

@@ -1,0 +1,98 @@
+import XCTest
+import HTTPServer
+
+/// The pure parser, byte by byte, without sockets.
+final class RequestParserTests: XCTestCase {
+    /// Feeds `input` in pieces of `step` bytes the way a connection does (re-presenting
+    /// unconsumed bytes) and collects the results.
+    private func parseAll(_ text: String, step: Int = Int.max, limits: RequestLimits = RequestLimits()) -> [ParseResult] {
+        var parser = RequestParser(limits: limits)
+        let input = Array(text.utf8)
+        var pending: [UInt8] = []
+        var results: [ParseResult] = []
+        var offset = 0
+        while offset < input.count {
+            let end = min(input.count, offset + step)
+            pending += input[offset..<end]
+            offset = end
+            parsing: while true {
+                let result = pending.withUnsafeBytes { parser.parse($0) }
+                switch result {
+                case .needMore(let consumed):
+                    pending.removeFirst(consumed)
+                    break parsing
+                case .complete(_, let consumed):
+                    pending.removeFirst(consumed)
+                    results.append(result)
+                    if pending.isEmpty { break parsing }
+                case .failure:
+                    results.append(result)
+                    return results
+                }
+            }
+        }
+        return results
+    }
+
+    private func heads(_ results: [ParseResult]) -> [RequestHead] {
+        results.compactMap { if case .complete(let head, _) = $0 { return head } else { return nil } }
+    }
+
+    func testSimpleGet() {
+        let results = parseAll("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        XCTAssertEqual(results, [.complete(RequestHead(isHead: false, minorVersion: 1, keepAlive: true, expectsContinue: false, framing: .none), consumed: 27)])
+    }
+
+    func testFramingAndFlagsAreReported() {
+        let found = heads(parseAll(
+            "HEAD / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n" +
+            "POST / HTTP/1.1\r\nhost: a\r\ncontent-LENGTH: 3\r\n\r\nabc" +
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\nExpect: 100-continue\r\n\r\n1\r\nx\r\n0\r\n\r\n" +
+            "GET / HTTP/1.0\r\n\r\n"))
+        XCTAssertEqual(found.count, 4)
+        XCTAssertEqual(found[0], RequestHead(isHead: true, minorVersion: 1, keepAlive: false, expectsContinue: false, framing: .none))
+        XCTAssertEqual(found[1].framing, .contentLength(3))
+        XCTAssertEqual(found[2].framing, .chunked)
+        XCTAssertTrue(found[2].expectsContinue)
+        XCTAssertEqual(found[3].minorVersion, 0)
+        XCTAssertFalse(found[3].keepAlive)
+    }
+
+    func testEverySplitGivesTheSameResult() {
+        let text = "POST /a HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n4;x=y\r\nabcd\r\n0\r\nT: 1\r\n\r\nGET /b HTTP/1.1\r\nHost: b\r\nContent-Length: 2\r\n\r\nxy"
+        let whole = parseAll(text)
+        XCTAssertEqual(heads(whole).count, 2)
+        for step in 1..<20 {
+            XCTAssertEqual(heads(parseAll(text, step: step)), heads(whole), "step \(step)")
+        }
+    }
+
+    func testBareLineFeedsAreAccepted() {
+        XCTAssertEqual(heads(parseAll("GET / HTTP/1.1\nHost: a\n\n")).count, 1)
+    }
+
+    func testHigherMinorVersionIsTreatedAsHTTP11() {
+        XCTAssertEqual(heads(parseAll("GET / HTTP/1.7\r\nHost: a\r\n\r\n")).first?.minorVersion, 1)
+    }
+
+    func testFailures() {
+        XCTAssertEqual(parseAll("GET / HTTP/1.1\r\n\r\n").last, .failure(.badRequest))
+        XCTAssertEqual(parseAll("GET / HTTP/2.0\r\n\r\n").last, .failure(.versionNotSupported))
+        XCTAssertEqual(parseAll("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: br\r\n\r\n").last, .failure(.notImplemented))
+        let limits = RequestLimits(requestLineBytes: 32, headerSectionBytes: 64, headerFieldCount: 3)
+        XCTAssertEqual(parseAll("GET /\(String(repeating: "a", count: 40)) HTTP/1.1\r\n", limits: limits).last, .failure(.uriTooLong))
+        XCTAssertEqual(parseAll("GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", limits: limits).last, .failure(.headerFieldsTooLarge))
+        XCTAssertEqual(parseAll("GET / HTTP/1.1\r\nHost: \(String(repeating: "h", count: 80))\r\n\r\n", limits: limits).last, .failure(.headerFieldsTooLarge))
+    }
+
+    func testBodyBytesAreConsumedAsTheyArrive() {
+        var parser = RequestParser()
+        let head = Array("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n12345".utf8)
+        XCTAssertEqual(head.withUnsafeBytes { parser.parse($0) }, .needMore(consumed: head.count))
+        XCTAssertTrue(parser.isReadingBody)
+        let rest = Array("67890GET".utf8)
+        guard case .complete(_, let consumed) = rest.withUnsafeBytes({ parser.parse($0) }) else { return XCTFail() }
+        XCTAssertEqual(consumed, 5)
+        XCTAssertTrue(parser.isAtRequestBoundary)
+    }
+}

@@ -1,0 +1,169 @@
+import Foundation
+import HTTPServer
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The server under test: the in-process `HTTPServer`, or — when `HELLOWEB_BINARY` names
+/// a HelloWeb executable (e.g. the Embedded build) — that binary as a subprocess, so both
+/// builds pass the same behaviour tests.
+final class TestServer {
+    let port: Int
+    private let inProcess: RunningServer?
+    private let process: Process?
+
+    static var externalBinary: String? {
+        let value = ProcessInfo.processInfo.environment["HELLOWEB_BINARY"]
+        return (value?.isEmpty ?? true) ? nil : value
+    }
+
+    init(headTimeout: Double = 5, idleTimeout: Double = 60, threads: Int = 2) throws {
+        if let binary = TestServer.externalBinary {
+            let launched = try HelloWebProcess.launch(binary: binary, arguments: [
+                "--port", "0", "--threads", String(threads),
+                "--head-timeout", String(format: "%.3f", headTimeout),
+                "--idle-timeout", String(format: "%.3f", idleTimeout),
+            ])
+            process = launched.process
+            port = launched.port
+            inProcess = nil
+        } else {
+            let configuration = ServerConfiguration(
+                host: nil, port: 0, threads: threads,
+                headTimeoutMilliseconds: Int(headTimeout * 1000), idleTimeoutMilliseconds: Int(idleTimeout * 1000))
+            do {
+                inProcess = try HTTPServer.start(configuration)
+            } catch {
+                throw ClientError(description: "server did not start: \(error)")
+            }
+            port = inProcess!.port
+            process = nil
+        }
+    }
+
+    func stop() {
+        if let inProcess {
+            inProcess.shutdown()
+            inProcess.wait()
+        }
+        if let process, process.isRunning {
+            kill(process.processIdentifier, SIGTERM)
+            process.waitUntilExit()
+        }
+    }
+
+    deinit { stop() }
+}
+
+/// Launching the HelloWeb executable as a subprocess.
+enum HelloWebProcess {
+    /// The binary under test: `HELLOWEB_BINARY`, else the HelloWeb that SwiftPM built next
+    /// to this test bundle (same build folder, so no nested `swift build`).
+    static func binaryPath() throws -> String {
+        if let external = TestServer.externalBinary { return external }
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        var directory = executable.deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent("HelloWeb").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        throw ClientError(description: "HelloWeb binary not found next to \(executable.path); run `swift build --product HelloWeb` first or set HELLOWEB_BINARY")
+    }
+
+    struct Launched {
+        var process: Process
+        var port: Int
+        var startLine: String
+        var output: Pipe
+        var errors: Pipe
+    }
+
+    /// Starts the binary and waits for its start-up line (`... (port N, ...)`).
+    static func launch(binary: String? = nil, arguments: [String], prefix: [String] = []) throws -> Launched {
+        let path = try binary ?? binaryPath()
+        let process = Process()
+        if prefix.isEmpty {
+            process.executableURL = URL(fileURLWithPath: path)
+            process.arguments = arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: prefix[0])
+            process.arguments = Array(prefix.dropFirst()) + [path] + arguments
+        }
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "PORT")
+        process.environment = environment
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let line = try readLine(from: output.fileHandleForReading, timeout: 10)
+        guard let range = line.range(of: "port "),
+              let port = Int(line[range.upperBound...].prefix { $0.isNumber }) else {
+            process.terminate()
+            throw ClientError(description: "unexpected start line: '\(line)' stderr: \(String(decoding: errors.fileHandleForReading.availableData, as: UTF8.self))")
+        }
+        return Launched(process: process, port: port, startLine: line, output: output, errors: errors)
+    }
+
+    static func readLine(from handle: FileHandle, timeout: Double) throws -> String {
+        var bytes: [UInt8] = []
+        let fd = handle.fileDescriptor
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            var pollfd = Glibc.pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            if poll(&pollfd, 1, 100) > 0 {
+                var byte: UInt8 = 0
+                let count = read(fd, &byte, 1)
+                if count <= 0 { break }
+                if byte == 10 { return String(decoding: bytes, as: UTF8.self) }
+                bytes.append(byte)
+            }
+        }
+        throw ClientError(description: "no start line within \(timeout) s (got '\(String(decoding: bytes, as: UTF8.self))')")
+    }
+
+    /// Runs the binary to completion; returns exit status and outputs.
+    static func run(_ arguments: [String], environment extra: [String: String] = [:], timeout: Double = 10) throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try binaryPath())
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "PORT")
+        for (key, value) in extra { environment[key] = value }
+        process.environment = environment
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning {
+            process.terminate()
+            throw ClientError(description: "HelloWeb \(arguments) did not exit within \(timeout) s")
+        }
+        let out = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let err = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        return (process.terminationStatus, out, err)
+    }
+}
+
+/// A port nothing listens on right now (bound, then released).
+func unusedPort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = 0
+    address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+    _ = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
