@@ -7,6 +7,7 @@ struct BuildReport: Decodable {
         var destination: String
     }
     var digest: String
+    var configDigest: String
     var compressedSize: Int
     var uncompressedSize: Int
     var tag: String

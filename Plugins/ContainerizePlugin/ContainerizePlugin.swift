@@ -91,6 +91,7 @@ struct ContainerizePlugin: CommandPlugin {
 
             Image   \(report.tag)
             digest  \(report.digest)
+            ID      \(report.configDigest) (the image ID `docker images` shows)
             size    \(humanSize(report.uncompressedSize)) uncompressed, \(humanSize(report.compressedSize)) compressed
             binary  \(binary.path)\(binarySize.map { " (\(humanSize($0)))" } ?? "")
 

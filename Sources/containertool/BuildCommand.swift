@@ -225,8 +225,9 @@ enum BuildCommand {
         var pushed: String?
     }
 
-    /// The `--json` object. `digest` and the sizes describe the image as written to the first
-    /// `--output`; `compressedSize` is the bytes of its blobs as stored there (manifest, config, layers).
+    /// The `--json` object. `digest` and `compressedSize` describe the image as a registry holds it:
+    /// the first output with gzip layers (OCI layout, OCI archive, registry), else the first output.
+    /// `configDigest` is the image ID `docker images` shows, the same in every output.
     struct JSONReport: Encodable {
         struct Output: Encodable { var kind: String; var destination: String; var digest: String; var size: Int }
         var digest: String
@@ -239,7 +240,7 @@ enum BuildCommand {
     }
 
     static func report(_ written: [WrittenOutput], request: Request) {
-        guard let first = written.first?.image else { return }
+        guard let first = (written.first { $0.destination.layerCompression == .gzip } ?? written.first)?.image else { return }
         let pushed = written.compactMap(\.pushed)
         if request.json {
             let report = JSONReport(

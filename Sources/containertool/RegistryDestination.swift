@@ -26,7 +26,6 @@ struct RegistryDestination: ImageDestination {
         try await OCILayoutDestination(path: directory.path).write(image, tag: tag)
         let pusher = RegistryPusher(insecure: insecure, log: { printError("containertool: \($0)") })
         let report = try await pusher.push(layout: directory, to: reference)
-        printError("containertool: pushed \(report.pinnedReference) (\(report.uploadedBlobs) blobs uploaded, \(report.skippedBlobs) already there)")
         return .pushed(report.pinnedReference)
     }
 
