@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Builds a local Docker image named like the official Swift builder image
+# (`swift:<MAJOR.MINOR>-bookworm`) from a Debian bookworm rootfs plus the Swift
+# toolchain installed on this machine. Needed where Docker Hub is unreachable:
+# the multi-stage Dockerfile rendered by `swift package containerize` starts
+# `FROM swift:<version>-bookworm`, and this image stands in for it.
+#
+# Usage: scripts/make-builder-image.sh [--force] [--toolchain DIR] [--mirror URL]
+#   --force       rebuild the image (and reuse the cached rootfs) even if it exists
+#   --refresh     also re-run debootstrap instead of using the cached rootfs tarball
+#   --toolchain   toolchain root containing usr/bin/swift (default: from `which swift`)
+#   --mirror      Debian mirror (default: http://deb.debian.org/debian)
+#
+# Packages: the same list as swiftlang/swift-docker 6.3/debian/12/Dockerfile,
+# the Dockerfile of the official `swift:6.3-bookworm` image. The toolchain goes
+# to /usr in the rootfs, as in that image. The rootfs with packages installed is
+# cached as .build-builder-image/bookworm-rootfs.tar; the image build is skipped
+# when the image already exists, unless --force.
+set -euo pipefail
+
+force=0
+refresh=0
+mirror="http://deb.debian.org/debian"
+toolchain=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --force) force=1 ;;
+        --refresh) refresh=1; force=1 ;;
+        --mirror) mirror="$2"; shift ;;
+        --toolchain) toolchain="$2"; shift ;;
+        -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "error: unknown option '$1' (see --help)" >&2; exit 2 ;;
+    esac
+    shift
+done
+
+# Official image package list (swift-docker 6.3/debian/12/Dockerfile).
+packages=(binutils libicu-dev libcurl4-openssl-dev libedit-dev libsqlite3-dev
+          libncurses-dev libpython3-dev libxml2-dev pkg-config uuid-dev tzdata
+          git gcc libstdc++-12-dev)
+
+for tool in docker debootstrap swift tar; do
+    command -v "$tool" >/dev/null || { echo "error: '$tool' not found in PATH" >&2; exit 1; }
+done
+[ "$(id -u)" = 0 ] || { echo "error: debootstrap and chroot need root; run as root" >&2; exit 1; }
+
+if [ -z "$toolchain" ]; then
+    toolchain="$(dirname "$(dirname "$(dirname "$(readlink -f "$(command -v swift)")")")")"
+fi
+[ -x "$toolchain/usr/bin/swift" ] || { echo "error: no usr/bin/swift under toolchain '$toolchain'" >&2; exit 1; }
+
+swift_version="$("$toolchain/usr/bin/swift" --version 2>&1 | sed -n 's/.*Swift version \([0-9]*\.[0-9]*\).*/\1/p' | head -1)"
+[ -n "$swift_version" ] || { echo "error: cannot read the Swift version from '$toolchain/usr/bin/swift --version'" >&2; exit 1; }
+image="swift:${swift_version}-bookworm"
+
+if [ "$force" = 0 ] && docker image inspect "$image" >/dev/null 2>&1; then
+    echo "image $image already exists (use --force to rebuild)"
+    docker image ls "$image"
+    exit 0
+fi
+
+cache_dir="$(pwd)/.build-builder-image"
+rootfs_tar="$cache_dir/bookworm-rootfs.tar"
+mkdir -p "$cache_dir"
+work="$(mktemp -d "$cache_dir/work.XXXXXX")"
+root="$work/rootfs"
+cleanup() {
+    for fs in proc sys dev; do umount "$root/$fs" 2>/dev/null || true; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+started=$SECONDS
+mkdir -p "$root"
+if [ "$refresh" = 0 ] && [ -f "$rootfs_tar" ]; then
+    echo "==> using cached rootfs $rootfs_tar"
+    tar -C "$root" -xf "$rootfs_tar"
+else
+    echo "==> debootstrap --variant=minbase bookworm from $mirror"
+    debootstrap --variant=minbase bookworm "$root" "$mirror" > "$work/debootstrap.log" 2>&1 || {
+        echo "error: debootstrap failed; last lines of its log:" >&2; tail -20 "$work/debootstrap.log" >&2; exit 1; }
+    echo "    done after $((SECONDS - started)) s"
+
+    echo "==> apt-get install ${packages[*]}"
+    mount -t proc proc "$root/proc"
+    # The mirror here can be a dated snapshot: do not reject its Release file as expired.
+    echo 'Acquire::Check-Valid-Until "false";' > "$root/etc/apt/apt.conf.d/99no-check-valid-until"
+    chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+        DEBIAN_FRONTEND=noninteractive DEBCONF_NONINTERACTIVE_SEEN=true \
+        sh -c "apt-get -q update && apt-get -q install -y ${packages[*]} && apt-get clean && rm -rf /var/lib/apt/lists/*" \
+        > "$work/apt.log" 2>&1 || {
+        echo "error: apt-get install in the rootfs failed; last lines:" >&2; tail -20 "$work/apt.log" >&2; exit 1; }
+    umount "$root/proc"
+    echo "    done after $((SECONDS - started)) s"
+
+    echo "==> caching rootfs as $rootfs_tar"
+    tar -C "$root" -cf "$rootfs_tar.partial" . && mv "$rootfs_tar.partial" "$rootfs_tar"
+fi
+
+echo "==> copying toolchain $toolchain/usr -> /usr ($(du -sh "$toolchain/usr" | cut -f1))"
+tar -C "$toolchain" -cf - usr | tar -C "$root" -xf - --keep-directory-symlink
+chmod -R o+r "$root/usr/lib/swift"
+"$root/usr/bin/swift" --version >/dev/null 2>&1 || true
+echo "    done after $((SECONDS - started)) s"
+
+echo "==> docker import -> $image"
+tar -C "$root" -cf - . | docker import \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'ENV LANG=C.UTF-8' \
+    --change 'WORKDIR /' \
+    --change 'CMD ["/bin/bash"]' \
+    --message "local stand-in for the official $image (debootstrap bookworm + $toolchain)" \
+    - "$image" >/dev/null
+echo "    done after $((SECONDS - started)) s"
+
+echo "==> checking: docker run --rm --network host $image swift --version"
+docker run --rm --network host "$image" swift --version
+docker image ls "$image"
+echo "built $image in $((SECONDS - started)) s"
