@@ -5,8 +5,9 @@
 # the multi-stage Dockerfile rendered by `swift package containerize` starts
 # `FROM swift:<version>-bookworm`, and this image stands in for it.
 #
-# Usage: scripts/make-builder-image.sh [--force] [--toolchain DIR] [--mirror URL]
+# Usage: scripts/make-builder-image.sh [--force] [--refresh] [--check] [--toolchain DIR] [--mirror URL]
 #   --force       rebuild the image (and reuse the cached rootfs) even if it exists
+#   --check       when the image exists already, still run the check below
 #   --refresh     also re-run debootstrap instead of using the cached rootfs tarball
 #   --toolchain   toolchain root containing usr/bin/swift (default: from `which swift`)
 #   --mirror      Debian mirror (default: http://deb.debian.org/debian)
@@ -15,20 +16,25 @@
 # the Dockerfile of the official `swift:6.3-bookworm` image. The toolchain goes
 # to /usr in the rootfs, as in that image. The rootfs with packages installed is
 # cached as .build-builder-image/bookworm-rootfs.tar; the image build is skipped
-# when the image already exists, unless --force.
+# when the image already exists, unless --force. After building (or with
+# --check) it proves the image works as a builder stage: a two-stage Dockerfile
+# builds a tiny Swift package fully static in it, copies the binary into
+# `FROM scratch`, and runs the result.
 set -euo pipefail
 
 force=0
 refresh=0
+check=0
 mirror="http://deb.debian.org/debian"
 toolchain=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --force) force=1 ;;
         --refresh) refresh=1; force=1 ;;
+        --check) check=1 ;;
         --mirror) mirror="$2"; shift ;;
         --toolchain) toolchain="$2"; shift ;;
-        -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "error: unknown option '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -53,9 +59,54 @@ swift_version="$("$toolchain/usr/bin/swift" --version 2>&1 | sed -n 's/.*Swift v
 [ -n "$swift_version" ] || { echo "error: cannot read the Swift version from '$toolchain/usr/bin/swift --version'" >&2; exit 1; }
 image="swift:${swift_version}-bookworm"
 
+# Proves $image works as the builder stage of a multi-stage build: builds a
+# tiny executable package fully static in it and runs it from `FROM scratch`.
+check_image() {
+    local dir started=$SECONDS tag="builder-image-check:latest"
+    dir="$(mktemp -d)"
+    mkdir -p "$dir/Sources/Greeting"
+    cat > "$dir/Package.swift" <<'SWIFT'
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Greeting",
+    targets: [.executableTarget(name: "Greeting")]
+)
+SWIFT
+    echo 'print("Hello from a static Swift binary on scratch")' > "$dir/Sources/Greeting/main.swift"
+    cat > "$dir/Dockerfile" <<DOCKERFILE
+FROM $image AS builder
+WORKDIR /src
+COPY . .
+RUN swift build -c release --static-swift-stdlib -Xswiftc -static-executable -Xlinker -s \\
+ && cp .build/release/Greeting /Greeting
+
+FROM scratch
+COPY --from=builder /Greeting /Greeting
+ENTRYPOINT ["/Greeting"]
+DOCKERFILE
+    echo "==> check: docker build --network host (builder $image -> scratch)"
+    if ! docker build --network host -t "$tag" "$dir" > "$dir.build.log" 2>&1; then
+        echo "error: docker build with $image failed; last lines:" >&2
+        tail -20 "$dir.build.log" >&2
+        rm -rf "$dir" "$dir.build.log"
+        return 1
+    fi
+    echo "    docker build took $((SECONDS - started)) s; result: $(docker image inspect -f '{{.Size}}' "$tag") bytes"
+    local output
+    output="$(docker run --rm --network host "$tag")"
+    echo "    docker run: $output"
+    docker image rm "$tag" >/dev/null
+    rm -rf "$dir" "$dir.build.log"
+    [ "$output" = "Hello from a static Swift binary on scratch" ] || { echo "error: unexpected output from the checked image" >&2; return 1; }
+    echo "    check passed"
+}
+
 if [ "$force" = 0 ] && docker image inspect "$image" >/dev/null 2>&1; then
     echo "image $image already exists (use --force to rebuild)"
     docker image ls "$image"
+    [ "$check" = 1 ] && check_image
     exit 0
 fi
 
@@ -117,3 +168,4 @@ echo "==> checking: docker run --rm --network host $image swift --version"
 docker run --rm --network host "$image" swift --version
 docker image ls "$image"
 echo "built $image in $((SECONDS - started)) s"
+check_image
