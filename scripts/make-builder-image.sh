@@ -154,6 +154,7 @@ chmod -R o+r "$root/usr/lib/swift"
 "$root/usr/bin/swift" --version >/dev/null 2>&1 || true
 echo "    done after $((SECONDS - started)) s"
 
+old_id="$(docker image inspect -f '{{.Id}}' "$image" 2>/dev/null || true)"
 echo "==> docker import -> $image"
 tar -C "$root" -cf - . | docker import \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
@@ -163,6 +164,10 @@ tar -C "$root" -cf - . | docker import \
     --message "local stand-in for the official $image (debootstrap bookworm + $toolchain)" \
     - "$image" >/dev/null
 echo "    done after $((SECONDS - started)) s"
+# A rebuild (--force) leaves the previous image untagged: remove it unless a container uses it.
+if [ -n "$old_id" ] && [ "$old_id" != "$(docker image inspect -f '{{.Id}}' "$image")" ]; then
+    docker image rm "$old_id" >/dev/null 2>&1 || true
+fi
 
 echo "==> checking: docker run --rm --network host $image swift --version"
 docker run --rm --network host "$image" swift --version
