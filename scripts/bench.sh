@@ -127,6 +127,10 @@ port_of() {
 start_server() {
     local name="$1" port; port="$(port_of "$1")"
     local err="$tmp/$name.stderr"
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+        log "error: port $port is already in use; free it or set BENCH_PORT"
+        exit 1
+    fi
     case "$name" in
         helloweb) taskset -c 0 "$bin_helloweb" --port "$port" --threads 1 > "$tmp/$name.stdout" 2> "$err" & ;;
         embedded) taskset -c 0 "$bin_embedded" --port "$port" --threads 1 > "$tmp/$name.stdout" 2> "$err" & ;;
@@ -144,8 +148,13 @@ start_server() {
         if [ "$(curl -s --max-time 1 "http://127.0.0.1:$port/" 2>/dev/null)" = "Hello world!" ]; then return 0; fi
         sleep 0.05
     done
-    log "error: $(label_of "$name") did not answer 'Hello world!' on port $port; its stderr:"
-    cat "$err" >&2 || true
+    if kill -0 "$server_pid" 2>/dev/null; then
+        log "error: $(label_of "$name") (pid $server_pid) did not answer 'Hello world!' on port $port within 5 s"
+    else
+        log "error: $(label_of "$name") exited before answering on port $port"
+    fi
+    log "its stdout and stderr:"
+    cat "$tmp/$name.stdout" "$err" >&2 || true
     exit 1
 }
 
