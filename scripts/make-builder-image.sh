@@ -61,6 +61,12 @@ image="swift:${swift_version}-bookworm"
 
 # Proves $image works as the builder stage of a multi-stage build: builds a
 # tiny executable package fully static in it and runs it from `FROM scratch`.
+# Removes the untagged builder-stage images the legacy builder keeps (ours only, by label).
+remove_check_leftovers() {
+    docker image ls -q --filter dangling=true --filter label=swift-containerize.builder-image-check=builder \
+        | xargs -r docker image rm >/dev/null 2>&1 || true
+}
+
 check_image() {
     local dir started=$SECONDS tag="builder-image-check:latest"
     dir="$(mktemp -d)"
@@ -77,6 +83,7 @@ SWIFT
     echo 'print("Hello from a static Swift binary on scratch")' > "$dir/Sources/Greeting/main.swift"
     cat > "$dir/Dockerfile" <<DOCKERFILE
 FROM $image AS builder
+LABEL swift-containerize.builder-image-check=builder
 WORKDIR /src
 COPY . .
 RUN swift build -c release --static-swift-stdlib -Xswiftc -static-executable -Xlinker -s \\
@@ -91,6 +98,7 @@ DOCKERFILE
         echo "error: docker build with $image failed; last lines:" >&2
         tail -20 "$dir.build.log" >&2
         rm -rf "$dir" "$dir.build.log"
+        remove_check_leftovers
         return 1
     fi
     echo "    docker build took $((SECONDS - started)) s; result: $(docker image inspect -f '{{.Size}}' "$tag") bytes"
@@ -98,6 +106,7 @@ DOCKERFILE
     output="$(docker run --rm --network host "$tag")"
     echo "    docker run: $output"
     docker image rm "$tag" >/dev/null
+    remove_check_leftovers
     rm -rf "$dir" "$dir.build.log"
     [ "$output" = "Hello from a static Swift binary on scratch" ] || { echo "error: unexpected output from the checked image" >&2; return 1; }
     echo "    check passed"
