@@ -94,7 +94,7 @@ COPY --from=builder /Greeting /Greeting
 ENTRYPOINT ["/Greeting"]
 DOCKERFILE
     echo "==> check: docker build --network host (builder $image -> scratch)"
-    if ! docker build --network host -t "$tag" "$dir" > "$dir.build.log" 2>&1; then
+    if ! docker build --network host --force-rm -t "$tag" "$dir" > "$dir.build.log" 2>&1; then
         echo "error: docker build with $image failed; last lines:" >&2
         tail -20 "$dir.build.log" >&2
         rm -rf "$dir" "$dir.build.log"
