@@ -123,6 +123,11 @@ port_of() {
                  go) echo $((base_port + 2)) ;; nginx) echo $((base_port + 3)) ;; esac
 }
 
+# True while process $1 runs (a crashed, not yet reaped server is a zombie: not alive).
+alive() {
+    [ -r "/proc/$1/stat" ] && [ "$(awk '{ sub(/^.*\) /, ""); print $1 }' "/proc/$1/stat" 2>/dev/null)" != Z ]
+}
+
 # Starts server $1 pinned to CPU 0 in the background; sets server_pid.
 start_server() {
     local name="$1" port; port="$(port_of "$1")"
@@ -144,11 +149,11 @@ start_server() {
     server_pid=$!
     local i
     for i in $(seq 1 100); do
-        if ! kill -0 "$server_pid" 2>/dev/null; then break; fi
+        alive "$server_pid" || break
         if [ "$(curl -s --max-time 1 "http://127.0.0.1:$port/" 2>/dev/null)" = "Hello world!" ]; then return 0; fi
         sleep 0.05
     done
-    if kill -0 "$server_pid" 2>/dev/null; then
+    if alive "$server_pid"; then
         log "error: $(label_of "$name") (pid $server_pid) did not answer 'Hello world!' on port $port within 5 s"
     else
         log "error: $(label_of "$name") exited before answering on port $port"
@@ -160,10 +165,6 @@ start_server() {
 
 stop_server() {
     local i
-    if ! kill -0 "$server_pid" 2>/dev/null; then
-        log "error: the server (pid $server_pid) died during the run"
-        exit 1
-    fi
     kill -TERM "$server_pid" 2>/dev/null || true
     for i in $(seq 1 40); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.05; done
     kill -KILL "$server_pid" 2>/dev/null || true
@@ -214,6 +215,11 @@ for round in $(seq 1 "$rounds"); do
             before="$(cpu_ticks "$server_pid")"
             wrk_out="$(taskset -c 1 wrk -t1 -c"$conns" -d"$duration" --latency "${extra[@]}" \
                 "http://127.0.0.1:$(port_of "$name")/" 2>&1)" || { log "error: wrk failed: $wrk_out"; exit 1; }
+            if ! alive "$server_pid"; then
+                log "error: $(label_of "$name") (pid $server_pid) died during the run ($scenario, round $round); its output:"
+                cat "$tmp/$name.stdout" "$tmp/$name.stderr" >&2 || true
+                exit 1
+            fi
             after="$(cpu_ticks "$server_pid")"
             rss="$(peak_rss_kib "$server_pid")"
             stop_server
