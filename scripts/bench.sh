@@ -56,6 +56,8 @@ clk_tck="$(getconf CLK_TCK)"
 mkdir -p "$out_dir"
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/bench.XXXXXX")"
 raw="$out_dir/results.txt"
+wrk_log="$out_dir/wrk-output.txt"
+: > "$wrk_log"
 summary="$out_dir/summary.txt"
 server_pid=""
 
@@ -184,7 +186,7 @@ scenario_title() {
     esac
 }
 
-# Parses wrk output (stdin) into: requests req_per_sec p99_us errors
+# Parses wrk output (stdin) into: requests req_per_sec p99_us errors seconds
 parse_wrk() {
     awk '
         function us(v) {
@@ -194,15 +196,15 @@ parse_wrk() {
             if (v ~ /s$/)  { sub(/s$/, "", v);  return v * 1000000 }
             return v + 0
         }
-        / requests in / { requests = $1 }
+        / requests in / { requests = $1; seconds = $4; sub(/s,?$/, "", seconds) }
         /^Requests\/sec:/ { rps = $2 }
         /^ +99%/ { p99 = us($2) }
         /Socket errors:/ { gsub(/,/, ""); errors += $4 + $6 + $8 + $10 }
         /Non-2xx or 3xx responses:/ { errors += $5 }
-        END { printf "%d %.1f %.1f %d\n", requests, rps, p99, errors }'
+        END { printf "%d %.1f %.1f %d %.2f\n", requests, rps, p99, errors, seconds }'
 }
 
-echo "# round server scenario requests req_per_sec p99_us cpu_ticks cpu_us_per_req peak_rss_kib errors" > "$raw"
+echo "# round server scenario requests req_per_sec p99_us cpu_ticks cpu_us_per_req peak_rss_kib errors seconds server_cpu_pct" > "$raw"
 log "==> running: ${servers[*]}; $rounds round(s) x ${#scenarios[@]} scenarios, $duration each"
 for round in $(seq 1 "$rounds"); do
     for scenario in "${scenarios[@]}"; do
@@ -223,11 +225,14 @@ for round in $(seq 1 "$rounds"); do
             after="$(cpu_ticks "$server_pid")"
             rss="$(peak_rss_kib "$server_pid")"
             stop_server
-            read -r requests rps p99 errors <<< "$(parse_wrk <<< "$wrk_out")"
+            { echo "== round $round $name $scenario"; echo "$wrk_out"; } >> "$wrk_log"
+            read -r requests rps p99 errors seconds <<< "$(parse_wrk <<< "$wrk_out")"
             cpu_us=$(awk -v t=$((after - before)) -v hz="$clk_tck" -v n="$requests" \
                 'BEGIN { printf "%.2f", (n > 0 ? t * 1000000 / hz / n : 0) }')
-            echo "$round $name $scenario $requests $rps $p99 $((after - before)) $cpu_us $rss $errors" >> "$raw"
-            log "    round $round  $(printf '%-8s %-8s' "$(label_of "$name")" "$scenario")  $(printf '%9.0f req/s  p99 %8.0f us  %6.2f us CPU/req  %6d KiB  errors %d' "$rps" "$p99" "$cpu_us" "$rss" "$errors")"
+            cpu_pct=$(awk -v t=$((after - before)) -v hz="$clk_tck" -v d="$seconds" \
+                'BEGIN { printf "%.0f", (d > 0 ? 100 * t / hz / d : 0) }')
+            echo "$round $name $scenario $requests $rps $p99 $((after - before)) $cpu_us $rss $errors $seconds $cpu_pct" >> "$raw"
+            log "    round $round  $(printf '%-8s %-8s' "$(label_of "$name")" "$scenario")  $(printf '%9.0f req/s  p99 %8.0f us  %6.2f us CPU/req  %6d KiB  errors %d  server CPU %3d%%' "$rps" "$p99" "$cpu_us" "$rss" "$errors" "$cpu_pct")"
         done
     done
 done
@@ -244,11 +249,11 @@ aggregate() {
         /^#/ { next }
         {
             k = $2 " " $3; keys[k] = 1
-            rps[k] = rps[k] " " $5; p99[k] = p99[k] " " $6; cpu[k] = cpu[k] " " $8
+            rps[k] = rps[k] " " $5; p99[k] = p99[k] " " $6; cpu[k] = cpu[k] " " $8; pct[k] = pct[k] " " $12
             if ($9 > rss[k]) rss[k] = $9
             err[k] += $10
         }
-        END { for (k in keys) printf "%s %.0f %.0f %.2f %d %d\n", k, median(rps[k]), median(p99[k]), median(cpu[k]), rss[k], err[k] }
+        END { for (k in keys) printf "%s %.0f %.0f %.2f %d %d %.0f\n", k, median(rps[k]), median(p99[k]), median(cpu[k]), rss[k], err[k], median(pct[k]) }
     ' "$raw"
 }
 agg="$tmp/aggregate.txt"
@@ -259,11 +264,12 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) pri
 {
     echo
     echo "HelloWeb benchmark — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc --all) CPUs, $rounds round(s) x $duration per run"
-    echo "server on CPU 0 (1 thread), wrk on CPU 1 (1 thread); medians over rounds, peak RSS = max"
+    echo "server on CPU 0 (1 thread), wrk on CPU 1 (1 thread); medians over rounds, peak RSS = max;
+CPU% = server CPU time / run time (below ~90%, req/s is limited by wrk or other load, not the server)"
     for scenario in "${scenarios[@]}"; do
         echo
         echo "$(scenario_title "$scenario")"
-        printf '  %-9s %10s %9s %11s %12s %6s  %9s %9s %9s\n' server "req/s" "p99 us" "CPU us/req" "peak RSS" errors \
+        printf '  %-9s %9s %9s %11s %5s %12s %6s  %9s %7s %7s\n' server "req/s" "p99 us" "CPU us/req" "CPU%" "peak RSS" errors \
             "req/s/Go" "CPU/Go" "RSS/Go"
         for name in "${servers[@]}"; do
             rps="$(value "$name" "$scenario" 3)"; p99="$(value "$name" "$scenario" 4)"
@@ -274,7 +280,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) pri
                 r2="$(ratio "$cpu" "$(value go "$scenario" 5)")"
                 r3="$(ratio "$rss" "$(value go "$scenario" 6)")"
             fi
-            printf '  %-9s %10s %9s %11s %8s KiB %6s  %9s %9s %9s\n' "$(label_of "$name")" "$rps" "$p99" "$cpu" "$rss" "$err" "$r1" "$r2" "$r3"
+            pct="$(value "$name" "$scenario" 8)"
+            printf '  %-9s %9s %9s %11s %4s%% %8s KiB %6s  %9s %7s %7s\n' "$(label_of "$name")" "$rps" "$p99" "$cpu" "$pct" "$rss" "$err" "$r1" "$r2" "$r3"
         done
     done
 
@@ -303,6 +310,11 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) pri
         label="$(label_of "$name")"
         r="$(value "$name" ka64 3)"; rg="$(value go ka64 3)"
         printf '  %-5s %-9s %s\n' "$(verdict "$(check "$r >= 2 * $rg")")" "$label" "keep-alive 64: $r req/s >= 2 x Go ($rg)"
+        pct="$(value "$name" ka64 8)"
+        if awk "BEGIN { exit !($pct < 90) }"; then
+            printf '  %-5s %-9s %s\n' "" "" "  (the server used only $pct% of its core: req/s was limited by wrk or other load;"
+            printf '  %-5s %-9s %s\n' "" "" "   by CPU per request it would do $(ratio "$(value go ka64 5)" "$(value "$name" ka64 5)") x Go's req/s on a saturated core)"
+        fi
         p="$(value "$name" ka64 4)"; pg="$(value go ka64 4)"
         printf '  %-5s %-9s %s\n' "$(verdict "$(check "$p <= $pg")")" "$label" "keep-alive 64: p99 $p us <= Go's $pg us"
         c="$(value "$name" close64 5)"; cg="$(value go close64 5)"
@@ -322,7 +334,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) pri
         printf '  %-5s %-9s %s\n' "$(verdict "$(check "$s < 1000000")")" "Embedded" "static stripped binary $s bytes < 1 MB"
     fi
     echo
-    echo "raw numbers: $raw"
+    echo "raw numbers: $raw (wrk output: $wrk_log)"
     echo "this table:  $summary"
 } | tee "$summary"
 
