@@ -265,7 +265,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) pri
     echo
     echo "HelloWeb benchmark — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc --all) CPUs, $rounds round(s) x $duration per run"
     echo "server on CPU 0 (1 thread), wrk on CPU 1 (1 thread); medians over rounds, peak RSS = max;
-CPU% = server CPU time / run time (below ~90%, req/s is limited by wrk or other load, not the server)"
+CPU% = server CPU time / run time (below ~90%, req/s is limited by wrk or other load, not the server);
+ratios are server / Go: req/s higher is better, CPU per request and RSS lower is better"
     for scenario in "${scenarios[@]}"; do
         echo
         echo "$(scenario_title "$scenario")"
