@@ -119,7 +119,7 @@ if [ "$force" = 0 ] && docker image inspect "$image" >/dev/null 2>&1; then
     exit 0
 fi
 
-cache_dir="$(pwd)/.build-builder-image"
+cache_dir="$(cd "$(dirname "$0")/.." && pwd)/.build-builder-image"
 rootfs_tar="$cache_dir/bookworm-rootfs.tar"
 mkdir -p "$cache_dir"
 work="$(mktemp -d "$cache_dir/work.XXXXXX")"
