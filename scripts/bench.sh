@@ -35,7 +35,7 @@ while [ $# -gt 0 ]; do
         --quick) duration="${BENCH_DURATION:-3s}"; rounds=1 ;;
         --servers) servers_arg="$2"; shift ;;
         --skip-build) skip_build=1 ;;
-        -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "error: unknown option '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift

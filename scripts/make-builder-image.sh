@@ -34,7 +34,7 @@ while [ $# -gt 0 ]; do
         --check) check=1 ;;
         --mirror) mirror="$2"; shift ;;
         --toolchain) toolchain="$2"; shift ;;
-        -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "error: unknown option '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift
