@@ -17,8 +17,9 @@
 # round-robin over the servers within a scenario, for each round, so slow
 # drifts of this shared machine hit every server alike. Per run it records
 # req/s, p99 latency, server CPU time (utime+stime from /proc/PID/stat, before
-# and after) per request, peak RSS (VmHWM) and socket errors. The table shows
-# medians over rounds (peak RSS: the maximum).
+# and after) per request and its kernel share, server CPU utilisation, peak RSS
+# (VmHWM) and socket errors. The table shows medians over rounds (peak RSS: the
+# maximum). Raw numbers: $BENCH_OUT/results.txt; wrk output: wrk-output.txt.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -35,7 +36,7 @@ while [ $# -gt 0 ]; do
         --quick) duration="${BENCH_DURATION:-3s}"; rounds=1 ;;
         --servers) servers_arg="$2"; shift ;;
         --skip-build) skip_build=1 ;;
-        -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "error: unknown option '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -174,6 +175,8 @@ stop_server() {
     server_pid=""
 }
 
+# Kernel-mode CPU ticks (stime) of process $1; cpu_ticks: user + kernel (utime + stime).
+sys_ticks() { awk '{ sub(/^.*\) /, ""); print $13 }' "/proc/$1/stat"; }
 cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 peak_rss_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
 
@@ -204,7 +207,7 @@ parse_wrk() {
         END { printf "%d %.1f %.1f %d %.2f\n", requests, rps, p99, errors, seconds }'
 }
 
-echo "# round server scenario requests req_per_sec p99_us cpu_ticks cpu_us_per_req peak_rss_kib errors seconds server_cpu_pct" > "$raw"
+echo "# round server scenario requests req_per_sec p99_us cpu_ticks cpu_us_per_req peak_rss_kib errors seconds server_cpu_pct sys_ticks" > "$raw"
 log "==> running: ${servers[*]}; $rounds round(s) x ${#scenarios[@]} scenarios, $duration each"
 for round in $(seq 1 "$rounds"); do
     for scenario in "${scenarios[@]}"; do
@@ -214,7 +217,7 @@ for round in $(seq 1 "$rounds"); do
                 close64) conns=64; extra=(-H 'Connection: close') ;;
             esac
             start_server "$name"
-            before="$(cpu_ticks "$server_pid")"
+            before="$(cpu_ticks "$server_pid")"; sys_before="$(sys_ticks "$server_pid")"
             wrk_out="$(taskset -c 1 wrk -t1 -c"$conns" -d"$duration" --latency "${extra[@]}" \
                 "http://127.0.0.1:$(port_of "$name")/" 2>&1)" || { log "error: wrk failed: $wrk_out"; exit 1; }
             if ! alive "$server_pid"; then
@@ -222,7 +225,7 @@ for round in $(seq 1 "$rounds"); do
                 cat "$tmp/$name.stdout" "$tmp/$name.stderr" >&2 || true
                 exit 1
             fi
-            after="$(cpu_ticks "$server_pid")"
+            after="$(cpu_ticks "$server_pid")"; sys_after="$(sys_ticks "$server_pid")"
             rss="$(peak_rss_kib "$server_pid")"
             stop_server
             { echo "== round $round $name $scenario"; echo "$wrk_out"; } >> "$wrk_log"
@@ -231,7 +234,7 @@ for round in $(seq 1 "$rounds"); do
                 'BEGIN { printf "%.2f", (n > 0 ? t * 1000000 / hz / n : 0) }')
             cpu_pct=$(awk -v t=$((after - before)) -v hz="$clk_tck" -v d="$seconds" \
                 'BEGIN { printf "%.0f", (d > 0 ? 100 * t / hz / d : 0) }')
-            echo "$round $name $scenario $requests $rps $p99 $((after - before)) $cpu_us $rss $errors $seconds $cpu_pct" >> "$raw"
+            echo "$round $name $scenario $requests $rps $p99 $((after - before)) $cpu_us $rss $errors $seconds $cpu_pct $((sys_after - sys_before))" >> "$raw"
             log "    round $round  $(printf '%-8s %-8s' "$(label_of "$name")" "$scenario")  $(printf '%9.0f req/s  p99 %8.0f us  %6.2f us CPU/req  %6d KiB  errors %d  server CPU %3d%%' "$rps" "$p99" "$cpu_us" "$rss" "$errors" "$cpu_pct")"
         done
     done
@@ -249,11 +252,12 @@ aggregate() {
         /^#/ { next }
         {
             k = $2 " " $3; keys[k] = 1
+            ticks[k] += $7; sys[k] += $13
             rps[k] = rps[k] " " $5; p99[k] = p99[k] " " $6; cpu[k] = cpu[k] " " $8; pct[k] = pct[k] " " $12
             if ($9 > rss[k]) rss[k] = $9
             err[k] += $10
         }
-        END { for (k in keys) printf "%s %.0f %.0f %.2f %d %d %.0f\n", k, median(rps[k]), median(p99[k]), median(cpu[k]), rss[k], err[k], median(pct[k]) }
+        END { for (k in keys) printf "%s %.0f %.0f %.2f %d %d %.0f %.0f\n", k, median(rps[k]), median(p99[k]), median(cpu[k]), rss[k], err[k], median(pct[k]), (ticks[k] > 0 ? 100 * sys[k] / ticks[k] : 0) }
     ' "$raw"
 }
 agg="$tmp/aggregate.txt"
@@ -265,12 +269,13 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) pri
     echo
     echo "HelloWeb benchmark — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc --all) CPUs, $rounds round(s) x $duration per run"
     echo "server on CPU 0 (1 thread), wrk on CPU 1 (1 thread); medians over rounds, peak RSS = max;
+sys% = share of the server's CPU time spent in the kernel;
 CPU% = server CPU time / run time (below ~90%, req/s is limited by wrk or other load, not the server);
 ratios are server / Go: req/s higher is better, CPU per request and RSS lower is better"
     for scenario in "${scenarios[@]}"; do
         echo
         echo "$(scenario_title "$scenario")"
-        printf '  %-9s %9s %9s %11s %5s %12s %6s  %9s %7s %7s\n' server "req/s" "p99 us" "CPU us/req" "CPU%" "peak RSS" errors \
+        printf '  %-9s %9s %9s %11s %5s %5s %12s %6s  %9s %7s %7s\n' server "req/s" "p99 us" "CPU us/req" "sys%" "CPU%" "peak RSS" errors \
             "req/s/Go" "CPU/Go" "RSS/Go"
         for name in "${servers[@]}"; do
             rps="$(value "$name" "$scenario" 3)"; p99="$(value "$name" "$scenario" 4)"
@@ -281,8 +286,8 @@ ratios are server / Go: req/s higher is better, CPU per request and RSS lower is
                 r2="$(ratio "$cpu" "$(value go "$scenario" 5)")"
                 r3="$(ratio "$rss" "$(value go "$scenario" 6)")"
             fi
-            pct="$(value "$name" "$scenario" 8)"
-            printf '  %-9s %9s %9s %11s %4s%% %8s KiB %6s  %9s %7s %7s\n' "$(label_of "$name")" "$rps" "$p99" "$cpu" "$pct" "$rss" "$err" "$r1" "$r2" "$r3"
+            pct="$(value "$name" "$scenario" 8)"; sys_pct="$(value "$name" "$scenario" 9)"
+            printf '  %-9s %9s %9s %11s %4s%% %4s%% %8s KiB %6s  %9s %7s %7s\n' "$(label_of "$name")" "$rps" "$p99" "$cpu" "$sys_pct" "$pct" "$rss" "$err" "$r1" "$r2" "$r3"
         done
     done
 
