@@ -311,6 +311,7 @@ ratios are server / Go: req/s higher is better, CPU per request and RSS lower is
     echo "Targets (issue 3; binary sizes from issue 7)"
     verdict() { if [ "$1" = 1 ]; then echo PASS; else echo FAIL; fi; }
     check() { awk "BEGIN { exit !($1) }" && echo 1 || echo 0; }
+    has_server go && { has_server helloweb || has_server embedded; } || echo "  (need Go and HelloWeb or Embedded in --servers)"
     for name in helloweb embedded; do
         has_server "$name" && has_server go || continue
         label="$(label_of "$name")"
