@@ -8,6 +8,7 @@
 #   --servers LIST  comma-separated subset of: helloweb,embedded,go,nginx (default: all)
 #   --skip-build    reuse the binaries from the previous run
 # Environment: BENCH_DURATION (default 10s), BENCH_ROUNDS (default 3),
+#   BENCH_SCENARIOS (default ka1,ka64,ka256,close64),
 #   BENCH_PORT (first port, default 18080), BENCH_OUT (default .build-bench).
 #
 # Method: every server runs pinned to CPU 0 with one thread (HelloWeb
@@ -36,7 +37,7 @@ while [ $# -gt 0 ]; do
         --quick) duration="${BENCH_DURATION:-3s}"; rounds=1 ;;
         --servers) servers_arg="$2"; shift ;;
         --skip-build) skip_build=1 ;;
-        -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "error: unknown option '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -45,6 +46,13 @@ IFS=',' read -r -a servers <<< "$servers_arg"
 for s in "${servers[@]}"; do
     case "$s" in helloweb|embedded|go|nginx) ;; *)
         echo "error: unknown server '$s' (choose from helloweb,embedded,go,nginx)" >&2; exit 2 ;;
+    esac
+done
+
+IFS=',' read -r -a scenarios <<< "${BENCH_SCENARIOS:-ka1,ka64,ka256,close64}"
+for scenario in "${scenarios[@]}"; do
+    case "$scenario" in ka1|ka64|ka256|close64) ;; *)
+        echo "error: unknown scenario '$scenario' in BENCH_SCENARIOS (choose from ka1,ka64,ka256,close64)" >&2; exit 2 ;;
     esac
 done
 
@@ -181,7 +189,6 @@ cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 peak_rss_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
 
 # ---------------------------------------------------------------- runs
-scenarios=(ka1 ka64 ka256 close64)
 scenario_title() {
     case "$1" in
         ka1) echo "keep-alive, 1 connection" ;; ka64) echo "keep-alive, 64 connections" ;;
@@ -315,17 +322,21 @@ ratios are server / Go: req/s higher is better, CPU per request and RSS lower is
     for name in helloweb embedded; do
         has_server "$name" && has_server go || continue
         label="$(label_of "$name")"
-        r="$(value "$name" ka64 3)"; rg="$(value go ka64 3)"
-        printf '  %-5s %-9s %s\n' "$(verdict "$(check "$r >= 2 * $rg")")" "$label" "keep-alive 64: $r req/s >= 2 x Go ($rg)"
-        pct="$(value "$name" ka64 8)"
-        if awk "BEGIN { exit !($pct < 90) }"; then
-            printf '  %-5s %-9s %s\n' "" "" "  (the server used only $pct% of its core: req/s was limited by wrk or other load;"
-            printf '  %-5s %-9s %s\n' "" "" "   by CPU per request it would do $(ratio "$(value go ka64 5)" "$(value "$name" ka64 5)") x Go's req/s on a saturated core)"
+        if [ -n "$(value "$name" ka64 3)" ]; then
+            r="$(value "$name" ka64 3)"; rg="$(value go ka64 3)"
+            printf '  %-5s %-9s %s\n' "$(verdict "$(check "$r >= 2 * $rg")")" "$label" "keep-alive 64: $r req/s >= 2 x Go ($rg)"
+            pct="$(value "$name" ka64 8)"
+            if awk "BEGIN { exit !($pct < 90) }"; then
+                printf '  %-5s %-9s %s\n' "" "" "  (the server used only $pct% of its core: req/s was limited by wrk or other load;"
+                printf '  %-5s %-9s %s\n' "" "" "   by CPU per request it would do $(ratio "$(value go ka64 5)" "$(value "$name" ka64 5)") x Go's req/s on a saturated core)"
+            fi
+            p="$(value "$name" ka64 4)"; pg="$(value go ka64 4)"
+            printf '  %-5s %-9s %s\n' "$(verdict "$(check "$p <= $pg")")" "$label" "keep-alive 64: p99 $p us <= Go's $pg us"
         fi
-        p="$(value "$name" ka64 4)"; pg="$(value go ka64 4)"
-        printf '  %-5s %-9s %s\n' "$(verdict "$(check "$p <= $pg")")" "$label" "keep-alive 64: p99 $p us <= Go's $pg us"
-        c="$(value "$name" close64 5)"; cg="$(value go close64 5)"
-        printf '  %-5s %-9s %s\n' "$(verdict "$(check "$c <= $cg / 2")")" "$label" "close 64: $c us CPU/req <= 1/2 Go ($cg)"
+        if [ -n "$(value "$name" close64 5)" ]; then
+            c="$(value "$name" close64 5)"; cg="$(value go close64 5)"
+            printf '  %-5s %-9s %s\n' "$(verdict "$(check "$c <= $cg / 2")")" "$label" "close 64: $c us CPU/req <= 1/2 Go ($cg)"
+        fi
         m="$(awk -v n="$name" '$1 == n && $6 > m { m = $6 } END { print m + 0 }' "$agg")"
         mg="$(awk '$1 == "go" && $6 > m { m = $6 } END { print m + 0 }' "$agg")"
         printf '  %-5s %-9s %s\n' "$(verdict "$(check "$m <= $mg / 2")")" "$label" "peak RSS $m KiB <= 1/2 Go ($mg KiB)"
