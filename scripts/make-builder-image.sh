@@ -59,14 +59,14 @@ swift_version="$("$toolchain/usr/bin/swift" --version 2>&1 | sed -n 's/.*Swift v
 [ -n "$swift_version" ] || { echo "error: cannot read the Swift version from '$toolchain/usr/bin/swift --version'" >&2; exit 1; }
 image="swift:${swift_version}-bookworm"
 
-# Proves $image works as the builder stage of a multi-stage build: builds a
-# tiny executable package fully static in it and runs it from `FROM scratch`.
 # Removes the untagged builder-stage images the legacy builder keeps (ours only, by label).
 remove_check_leftovers() {
     docker image ls -q --filter dangling=true --filter label=swift-containerize.builder-image-check=builder \
         | xargs -r docker image rm >/dev/null 2>&1 || true
 }
 
+# Proves $image works as the builder stage of a multi-stage build: builds a
+# tiny executable package fully static in it and runs it from `FROM scratch`.
 check_image() {
     local dir started=$SECONDS tag="builder-image-check:latest"
     dir="$(mktemp -d)"
@@ -115,7 +115,7 @@ DOCKERFILE
 if [ "$force" = 0 ] && docker image inspect "$image" >/dev/null 2>&1; then
     echo "image $image already exists (use --force to rebuild)"
     docker image ls "$image"
-    [ "$check" = 1 ] && check_image
+    if [ "$check" = 1 ]; then check_image; fi
     exit 0
 fi
 
@@ -125,8 +125,13 @@ mkdir -p "$cache_dir"
 work="$(mktemp -d "$cache_dir/work.XXXXXX")"
 root="$work/rootfs"
 cleanup() {
-    for fs in proc sys dev; do umount "$root/$fs" 2>/dev/null || true; done
-    rm -rf "$work"
+    umount "$root/proc" 2>/dev/null || true
+    # Never delete through a still-mounted file system.
+    if grep -q " $root/" /proc/mounts; then
+        echo "warning: something is still mounted under $root; left $work in place" >&2
+    else
+        rm -rf "$work"
+    fi
 }
 trap cleanup EXIT
 
