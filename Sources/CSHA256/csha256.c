@@ -1,0 +1,131 @@
+// SHA-256 block compression: x86-64 SHA extensions (SHA-NI) when the CPU has them, portable C
+// otherwise. The SHA-NI function carries its own target attribute, so the package needs no
+// -msha flag; its intrinsics are always inlined, so it stays fast even in -O0 debug builds.
+#include "csha256.h"
+
+#include <stdatomic.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+/// FIPS 180-4 §4.2.2 round constants; 16-byte aligned for the SHA-NI loads.
+static const uint32_t roundConstants[64] __attribute__((aligned(16))) = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+
+// MARK: - Portable C (FIPS 180-4 §6.2.2)
+
+static inline uint32_t rotr(uint32_t x, unsigned n) { return (x >> n) | (x << (32 - n)); }
+
+void csha256_compress_portable(uint32_t state[8], const uint8_t *blocks, size_t blockCount) {
+    uint32_t w[64];
+    for (; blockCount > 0; blockCount--, blocks += 64) {
+        for (int i = 0; i < 16; i++) {
+            const uint8_t *p = blocks + 4 * i;
+            w[i] = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
+        }
+        for (int i = 16; i < 64; i++) {
+            uint32_t s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
+            uint32_t s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
+            w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+        }
+        uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
+        uint32_t e = state[4], f = state[5], g = state[6], h = state[7];
+        for (int i = 0; i < 64; i++) {
+            uint32_t t1 = h + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + (g ^ (e & (f ^ g))) + roundConstants[i] + w[i];
+            uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) | (c & (a | b)));
+            h = g; g = f; f = e; e = d + t1;
+            d = c; c = b; b = a; a = t1 + t2;
+        }
+        state[0] += a; state[1] += b; state[2] += c; state[3] += d;
+        state[4] += e; state[5] += f; state[6] += g; state[7] += h;
+    }
+}
+
+// MARK: - x86-64 SHA extensions
+
+#if defined(__x86_64__)
+/// The Intel SHA extensions sequence. sha256rnds2 does two rounds on the state split as
+/// ABEF / CDGH, so the state is rearranged into that form once per call and back at the end.
+/// Sixteen iterations of four rounds each; the message schedule lives in a ring of four
+/// vectors (w[i..i+3]) and the next four words replace the oldest with sha256msg1/msg2.
+__attribute__((target("sha,sse4.1,ssse3")))
+static void compress_sha_extensions(uint32_t state[8], const uint8_t *blocks, size_t blockCount) {
+    const __m128i bigEndianWords = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+
+    __m128i abcd = _mm_loadu_si128((const __m128i *)&state[0]);
+    __m128i efgh = _mm_loadu_si128((const __m128i *)&state[4]);
+    __m128i badc = _mm_shuffle_epi32(abcd, 0xB1);
+    __m128i hgfe = _mm_shuffle_epi32(efgh, 0x1B);
+    __m128i abef = _mm_alignr_epi8(badc, hgfe, 8);
+    __m128i cdgh = _mm_blend_epi16(hgfe, badc, 0xF0);
+
+    for (; blockCount > 0; blockCount--, blocks += 64) {
+        const __m128i abefBefore = abef, cdghBefore = cdgh;
+        __m128i schedule[4];
+        for (int i = 0; i < 4; i++) {
+            schedule[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(blocks + 16 * i)), bigEndianWords);
+        }
+        for (int quad = 0; quad < 16; quad++) {
+            __m128i words = _mm_add_epi32(schedule[quad & 3], _mm_load_si128((const __m128i *)&roundConstants[4 * quad]));
+            cdgh = _mm_sha256rnds2_epu32(cdgh, abef, words);
+            abef = _mm_sha256rnds2_epu32(abef, cdgh, _mm_shuffle_epi32(words, 0x0E));
+            if (quad < 12) {
+                // w[t+16..t+19] from w[t..t+3], w[t+4..t+7], w[t+8..t+11], w[t+12..t+15].
+                __m128i w0 = schedule[quad & 3], w1 = schedule[(quad + 1) & 3];
+                __m128i w2 = schedule[(quad + 2) & 3], w3 = schedule[(quad + 3) & 3];
+                __m128i partial = _mm_add_epi32(_mm_sha256msg1_epu32(w0, w1), _mm_alignr_epi8(w3, w2, 4));
+                schedule[quad & 3] = _mm_sha256msg2_epu32(partial, w3);
+            }
+        }
+        abef = _mm_add_epi32(abef, abefBefore);
+        cdgh = _mm_add_epi32(cdgh, cdghBefore);
+    }
+
+    __m128i feba = _mm_shuffle_epi32(abef, 0x1B);
+    __m128i dchg = _mm_shuffle_epi32(cdgh, 0xB1);
+    _mm_storeu_si128((__m128i *)&state[0], _mm_blend_epi16(feba, dchg, 0xF0));
+    _mm_storeu_si128((__m128i *)&state[4], _mm_alignr_epi8(dchg, feba, 8));
+}
+#endif
+
+// MARK: - Dispatch
+
+typedef void (*CompressFunction)(uint32_t state[8], const uint8_t *blocks, size_t blockCount);
+
+static CompressFunction selectCompressFunction(void) {
+#if defined(__x86_64__)
+    if (__builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1") && __builtin_cpu_supports("ssse3")) {
+        return compress_sha_extensions;
+    }
+#endif
+    return csha256_compress_portable;
+}
+
+/// Chosen on first use; every thread that races to choose picks the same function.
+static _Atomic(CompressFunction) selectedCompressFunction;
+
+static CompressFunction compressFunction(void) {
+    CompressFunction function = atomic_load_explicit(&selectedCompressFunction, memory_order_relaxed);
+    if (function == NULL) {
+        function = selectCompressFunction();
+        atomic_store_explicit(&selectedCompressFunction, function, memory_order_relaxed);
+    }
+    return function;
+}
+
+void csha256_compress(uint32_t state[8], const uint8_t *blocks, size_t blockCount) {
+    compressFunction()(state, blocks, blockCount);
+}
+
+int csha256_uses_sha_extensions(void) {
+    return compressFunction() != csha256_compress_portable;
+}
