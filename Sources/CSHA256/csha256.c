@@ -88,6 +88,8 @@ static void compress_sha_extensions(uint32_t state[8], const uint8_t *blocks, si
             __builtin_memcpy(&bigEndian, blocks + 16 * i, 16);
             schedule[i] = (Words4)__builtin_shufflevector(bigEndian, bigEndian, 3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12);
         }
+        // Unrolled in optimised builds so the schedule ring stays in registers (-O0 ignores it).
+#pragma clang loop unroll(full)
         for (int step = 0; step < 16; step++) {
             Words4 words = schedule[step & 3] + roundConstants4[step];
             cdgh = TWO_ROUNDS(cdgh, abef, words);
