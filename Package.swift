@@ -21,7 +21,8 @@ let package = Package(
 
         // MARK: The image library and its command line
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "ContainerImage", dependencies: ["CZlib"]),
+        .target(name: "CSHA256"),
+        .target(name: "ContainerImage", dependencies: ["CZlib", "CSHA256"]),
         .target(name: "OCIRegistry"),
         .target(name: "DockerfileRenderer"),
         .executableTarget(name: "containertool", dependencies: ["ContainerImage", "OCIRegistry", "DockerfileRenderer"]),
@@ -43,7 +44,7 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "CPOSIX"]),
-        .testTarget(name: "ContainerImageTests", dependencies: ["ContainerImage"]),
+        .testTarget(name: "ContainerImageTests", dependencies: ["ContainerImage", "CSHA256"]),
         .testTarget(name: "OCIRegistryTests", dependencies: ["OCIRegistry"]),
         .testTarget(name: "DockerfileRendererTests", dependencies: ["DockerfileRenderer"], exclude: ["Golden"]),
     ],

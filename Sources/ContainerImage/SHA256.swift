@@ -1,4 +1,6 @@
-/// Streaming SHA-256 (FIPS 180-4) in pure Swift.
+internal import CSHA256
+
+/// Streaming SHA-256 (FIPS 180-4); the block compression is C in the `CSHA256` target.
 ///
 /// Feed bytes with `update`, read the digest with `finalize()`. Whole 64-byte blocks are
 /// compressed straight from the caller's memory; only a partial block is copied.
@@ -69,72 +71,15 @@ public struct SHA256: Sendable {
         return words.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> (24 - 8 * UInt32($0))) } }
     }
 
-    private static let roundConstants: [UInt32] = [
-        0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4, 0xab1c_5ed5,
-        0xd807_aa98, 0x1283_5b01, 0x2431_85be, 0x550c_7dc3, 0x72be_5d74, 0x80de_b1fe, 0x9bdc_06a7, 0xc19b_f174,
-        0xe49b_69c1, 0xefbe_4786, 0x0fc1_9dc6, 0x240c_a1cc, 0x2de9_2c6f, 0x4a74_84aa, 0x5cb0_a9dc, 0x76f9_88da,
-        0x983e_5152, 0xa831_c66d, 0xb003_27c8, 0xbf59_7fc7, 0xc6e0_0bf3, 0xd5a7_9147, 0x06ca_6351, 0x1429_2967,
-        0x27b7_0a85, 0x2e1b_2138, 0x4d2c_6dfc, 0x5338_0d13, 0x650a_7354, 0x766a_0abb, 0x81c2_c92e, 0x9272_2c85,
-        0xa2bf_e8a1, 0xa81a_664b, 0xc24b_8b70, 0xc76c_51a3, 0xd192_e819, 0xd699_0624, 0xf40e_3585, 0x106a_a070,
-        0x19a4_c116, 0x1e37_6c08, 0x2748_774c, 0x34b0_bcb5, 0x391c_0cb3, 0x4ed8_aa4a, 0x5b9c_ca4f, 0x682e_6ff3,
-        0x748f_82ee, 0x78a5_636f, 0x84c8_7814, 0x8cc7_0208, 0x90be_fffa, 0xa450_6ceb, 0xbef9_a3f7, 0xc671_78f2,
-    ]
-
-    @inline(__always)
-    private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 &- n)) }
-
-    /// One SHA-256 round: `d += T1`, `h = T1 + T2`.
-    @inline(__always)
-    private static func round(
-        _ a: UInt32, _ b: UInt32, _ c: UInt32, _ d: inout UInt32,
-        _ e: UInt32, _ f: UInt32, _ g: UInt32, _ h: inout UInt32, _ constantPlusWord: UInt32
-    ) {
-        let sigma1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
-        let choice = g ^ (e & (f ^ g))
-        let t1 = h &+ sigma1 &+ choice &+ constantPlusWord
-        let sigma0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
-        let majority = (a & b) | (c & (a | b))
-        d &+= t1
-        h = t1 &+ sigma0 &+ majority
-    }
-
-    /// Compresses `count` consecutive 64-byte blocks starting at `blocks` into `state`.
+    /// Compresses `count` consecutive 64-byte blocks starting at `blocks` into `state`, in C
+    /// (SHA extensions where the CPU has them) so that debug builds hash fast too.
     private static func compress(
         _ state: inout (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32),
         blocks: UnsafeRawPointer, count: Int
     ) {
-        roundConstants.withUnsafeBufferPointer { k in
-            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
-                var (h0, h1, h2, h3, h4, h5, h6, h7) = state
-                for block in 0..<count {
-                    let p = blocks + block * 64
-                    for i in 0..<16 {
-                        w[i] = UInt32(bigEndian: p.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))
-                    }
-                    for i in 16..<64 {
-                        let w15 = w[i - 15], w2 = w[i - 2]
-                        let s0 = rotr(w15, 7) ^ rotr(w15, 18) ^ (w15 >> 3)
-                        let s1 = rotr(w2, 17) ^ rotr(w2, 19) ^ (w2 >> 10)
-                        w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
-                    }
-                    var a = h0, b = h1, c = h2, d = h3, e = h4, f = h5, g = h6, h = h7
-                    // Eight rounds per iteration with the working variables renamed instead of
-                    // shuffled: each round only writes the `d` and `h` of its position.
-                    var i = 0
-                    while i < 64 {
-                        round(a, b, c, &d, e, f, g, &h, k[i] &+ w[i])
-                        round(h, a, b, &c, d, e, f, &g, k[i + 1] &+ w[i + 1])
-                        round(g, h, a, &b, c, d, e, &f, k[i + 2] &+ w[i + 2])
-                        round(f, g, h, &a, b, c, d, &e, k[i + 3] &+ w[i + 3])
-                        round(e, f, g, &h, a, b, c, &d, k[i + 4] &+ w[i + 4])
-                        round(d, e, f, &g, h, a, b, &c, k[i + 5] &+ w[i + 5])
-                        round(c, d, e, &f, g, h, a, &b, k[i + 6] &+ w[i + 6])
-                        round(b, c, d, &e, f, g, h, &a, k[i + 7] &+ w[i + 7])
-                        i += 8
-                    }
-                    h0 &+= a; h1 &+= b; h2 &+= c; h3 &+= d; h4 &+= e; h5 &+= f; h6 &+= g; h7 &+= h
-                }
-                state = (h0, h1, h2, h3, h4, h5, h6, h7)
+        withUnsafeMutablePointer(to: &state) { tuple in
+            tuple.withMemoryRebound(to: UInt32.self, capacity: 8) { words in
+                csha256_compress(words, blocks.assumingMemoryBound(to: UInt8.self), count)
             }
         }
     }

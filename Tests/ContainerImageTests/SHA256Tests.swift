@@ -1,3 +1,4 @@
+import CSHA256
 import ContainerImage
 import Foundation
 import Testing
@@ -28,7 +29,7 @@ struct SHA256Tests {
         var generator = SystemRandomNumberGenerator()
         let message = (0..<10_000).map { _ in UInt8.random(in: 0...255, using: &generator) }
         let expected = SHA256.hash(message)
-        for chunkSize in [1, 3, 55, 56, 63, 64, 65, 127, 128, 1000, 4096] {
+        for chunkSize in [1, 3, 55, 56, 63, 64, 65, 127, 128, 1000, 4096, 4097] {
             var hasher = SHA256()
             var offset = 0
             while offset < message.count {
@@ -48,6 +49,34 @@ struct SHA256Tests {
             let system = try TestSupport.run("sha256sum", [], input: message)
             #expect(system.stdout.prefix(64) == SHA256.hash(message).hexString, "length \(length)")
         }
+    }
+
+    /// The dispatched compression (SHA extensions on CPUs that have them) and the portable C one
+    /// agree on random blocks, one block at a time and in long runs.
+    @Test func dispatchedAndPortableCompressionAgree() {
+        var generator = SystemRandomNumberGenerator()
+        for blockCount in [1, 2, 3, 4, 7, 16, 63, 64, 65, 1000] {
+            let blocks = (0..<blockCount * 64).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let start = (0..<8).map { _ in UInt32.random(in: 0...UInt32.max, using: &generator) }
+            var dispatched = start
+            var portable = start
+            csha256_compress(&dispatched, blocks, blockCount)
+            csha256_compress_portable(&portable, blocks, blockCount)
+            #expect(dispatched == portable, "\(blockCount) blocks")
+            #expect(dispatched != start)
+        }
+    }
+
+    /// On a CPU that advertises the SHA extensions, they are the path taken.
+    @Test func usesSHAExtensionsWhenTheCPUHasThem() throws {
+        let cpuFlags = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+            .split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ") ?? []
+        #if arch(x86_64)
+        let expected: Int32 = cpuFlags.contains("sha_ni") ? 1 : 0
+        #else
+        let expected: Int32 = 0
+        #endif
+        #expect(csha256_uses_sha_extensions() == expected)
     }
 
     @Test func digestFormat() {
