@@ -1,4 +1,16 @@
+#define _GNU_SOURCE  // accept4, sched_getaffinity, CPU_COUNT (see the note in cposix.h)
 #include "cposix.h"
+
+int cposix_affinity_cpu_count(void) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof(set), &set) != 0) return 0;
+    return CPU_COUNT(&set);
+}
+
+int cposix_accept(int fd) {
+    return accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+}
 
 static void cposix_noop_handler(int signal) { (void)signal; }
 

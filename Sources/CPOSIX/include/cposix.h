@@ -4,14 +4,10 @@
 // Embedded Swift, so this header is the one place both build modes reach the C library.
 // The inline helpers cover what Swift cannot express directly: errno, macros
 // (CPU_COUNT, sigset helpers), and sockaddr casts.
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-/// The process arguments, saved by a constructor before main runs (Embedded Swift has no
-/// `CommandLine`). `cposix_argument(i)` is NULL past the end.
-int cposix_argument_count(void);
-const char *cposix_argument(int index);
-
-#endif
+//
+// No feature macros (_GNU_SOURCE) here: this header's view of the C library must match the one
+// Foundation's modules (CDispatch) have, or clang rejects the two definitions of types like fd_set
+// when a module imports both. GNU-only calls live in cposix.c, which defines _GNU_SOURCE itself.
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/epoll.h>
@@ -34,13 +30,17 @@ const char *cposix_argument(int index);
 
 static inline int cposix_errno(void) { return errno; }
 
+/// The process arguments, saved by a constructor before main runs (Embedded Swift has no
+/// `CommandLine`). `cposix_argument(i)` is NULL past the end.
+int cposix_argument_count(void);
+const char *cposix_argument(int index);
+
 /// Number of CPUs this process may run on (sched_getaffinity), or 0 if unknown.
-static inline int cposix_affinity_cpu_count(void) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    if (sched_getaffinity(0, sizeof(set), &set) != 0) return 0;
-    return CPU_COUNT(&set);
-}
+int cposix_affinity_cpu_count(void);
+
+/// accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC.
+int cposix_accept(int fd);
+
 
 /// Monotonic milliseconds (coarse clock: cheap, ~4 ms resolution, enough for timeouts).
 static inline long long cposix_monotonic_ms(void) {
@@ -127,9 +127,6 @@ static inline int cposix_local_port(int fd) {
     return -1;
 }
 
-static inline int cposix_accept(int fd) {
-    return accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-}
 
 static inline int cposix_epoll_add(int epfd, int fd, unsigned int events, unsigned long long token) {
     struct epoll_event ev;
