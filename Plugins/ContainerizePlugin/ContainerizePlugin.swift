@@ -37,11 +37,8 @@ struct ContainerizePlugin: CommandPlugin {
         Diagnostics.progress("Building \(product.name) (release, \(options.embedded ? "Embedded Swift" : "static Swift runtime"), stripped)…")
         let binary = try StaticBuild.build(
             product, embedded: options.embedded, verbose: options.verbose, packageManager: packageManager)
-        if !options.passthrough.contains("--bundle-shared-libraries"),
-           case let .dynamic(interpreter) = try ELFLinkage.of(binary) {
-            throw PluginError.notStatic(path: binary.path, interpreter: interpreter)
-        }
-
+        // containertool checks that the binary is static (or bundles its libraries when asked)
+        // before it assembles anything.
         let outputFolder = package.directoryURL.appendingPathComponent(".build/containerize")
         try FileManager.default.createDirectory(at: outputFolder, withIntermediateDirectories: true)
         let json = try ToolRunner.run(

@@ -8,7 +8,6 @@ enum PluginError: Error, CustomStringConvertible {
     case buildFailed(product: String, log: String)
     case embeddedBuildFailed(product: String, firstError: String?, log: String)
     case builtBinaryMissing(product: String)
-    case notStatic(path: String, interpreter: String)
     case toolFailed(command: String, status: Int32)
     case toolReported(String)
     case unreadableToolOutput(String)
@@ -36,9 +35,6 @@ enum PluginError: Error, CustomStringConvertible {
                 + "drop --embedded to build '\(product)' with the standard Swift runtime."
         case let .builtBinaryMissing(product):
             return "the build succeeded but reported no executable named '\(product)'"
-        case let .notStatic(path, interpreter):
-            return "\(path) is dynamically linked (needs \(interpreter)) and would not start on `scratch`; "
-                + "pass --bundle-shared-libraries to copy its shared libraries into the image"
         case let .toolFailed(command, status):
             return "`\(command)` failed with exit status \(status) (see its message on standard error)"
         case let .toolReported(message):
