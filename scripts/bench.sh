@@ -30,6 +30,7 @@ duration="${BENCH_DURATION:-10s}"
 rounds="${BENCH_ROUNDS:-3}"
 base_port="${BENCH_PORT:-18080}"
 out_dir="${BENCH_OUT:-$repo_root/.build-bench}"
+case "$out_dir" in /*) ;; *) out_dir="$repo_root/$out_dir" ;; esac  # go build runs in a subfolder
 servers_arg="helloweb,embedded,go,nginx"
 skip_build=0
 while [ $# -gt 0 ]; do

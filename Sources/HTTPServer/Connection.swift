@@ -22,8 +22,10 @@ final class Connection {
     @exclusivity(unchecked) var input = ByteBuffer()
     /// Response bytes the socket did not take yet (backpressure: no reading meanwhile).
     @exclusivity(unchecked) var pendingOutput = OutputBuffer()
-    /// The epoll events currently registered.
+    /// The epoll events wanted; registered once `isWatched`.
     var interest: UInt32
+    /// Added to the worker's epoll. A connection answered and closed on its first read never is.
+    var isWatched = false
     /// Close (gracefully) once the buffered output is sent.
     var closeWhenFlushed = false
     /// The close follows an error: always drain input before closing.

@@ -55,6 +55,8 @@ enum Listener {
         _ = cposix_set_int_option(fd, SOL_SOCKET, SO_REUSEADDR, 1)
         if reusePort { _ = cposix_set_int_option(fd, SOL_SOCKET, SO_REUSEPORT, 1) }
         if address.family == .ipv6 { _ = cposix_set_int_option(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, 1) }
+        // Accepted sockets inherit TCP_NODELAY on Linux: set once here, not per connection.
+        _ = cposix_set_int_option(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
         let result = address.bytes.withUnsafeBufferPointer { bytes -> Int32 in
             address.family == .ipv4
                 ? cposix_bind_ipv4(fd, bytes.baseAddress, UInt16(port))

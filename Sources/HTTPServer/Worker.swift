@@ -129,10 +129,13 @@ final class Worker {
                 if code == EMFILE || code == ENFILE || code == ENOBUFS || code == ENOMEM { pauseAccepting() }
                 return
             }
-            _ = cposix_set_int_option(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
             // Clients usually send the request right after connecting: read it now instead
-            // of waiting for the next epoll round (EAGAIN when it is not there yet).
-            if let connection = register(fd) { onReadable(connection) }
+            // of waiting for the next epoll round (EAGAIN when it is not there yet). Only a
+            // connection that outlives this first read is added to epoll, so a `Connection:
+            // close` request costs no epoll_ctl at all.
+            let connection = track(fd)
+            onReadable(connection)
+            if isOpen(connection) { watch(connection) }
         }
     }
 
@@ -152,7 +155,8 @@ final class Worker {
         }
     }
 
-    private func register(_ fd: Int32) -> Connection? {
+    /// Gives a new socket a slot and a token; `watch` adds it to epoll.
+    private func track(_ fd: Int32) -> Connection {
         let slot: Int
         if let free = freeSlots.popLast() {
             slot = free
@@ -167,14 +171,22 @@ final class Worker {
         let connection = Connection(
             fd: fd, token: token, parser: RequestParser(limits: configuration.limits),
             deadline: now + Int64(configuration.headTimeoutMilliseconds), interest: Worker.readEvents)
-        guard cposix_epoll_add(epoll, fd, Worker.readEvents, token) == 0 else {
-            close(fd)
-            freeSlots.append(slot)
-            return nil
-        }
         connections[slot] = connection
         liveConnections += 1
         return connection
+    }
+
+    private func watch(_ connection: Connection) {
+        guard cposix_epoll_add(epoll, connection.fd, connection.interest, connection.token) == 0 else {
+            closeConnection(connection)
+            return
+        }
+        connection.isWatched = true
+    }
+
+    private func isOpen(_ connection: Connection) -> Bool {
+        let slot = Int(connection.token & 0xFFFF_FFFF)
+        return slot < connections.count && connections[slot] === connection
     }
 
     // MARK: Reading and parsing
@@ -329,7 +341,7 @@ final class Worker {
     private func setInterest(_ connection: Connection, _ events: UInt32) {
         guard connection.interest != events else { return }
         connection.interest = events
-        _ = cposix_epoll_modify(epoll, connection.fd, events, connection.token)
+        if connection.isWatched { _ = cposix_epoll_modify(epoll, connection.fd, events, connection.token) }
     }
 
     // MARK: Closing
@@ -362,8 +374,8 @@ final class Worker {
     }
 
     private func closeConnection(_ connection: Connection) {
+        guard isOpen(connection) else { return }
         let slot = Int(connection.token & 0xFFFF_FFFF)
-        guard slot < connections.count, connections[slot] === connection else { return }
         close(connection.fd)
         connections[slot] = nil
         freeSlots.append(slot)
