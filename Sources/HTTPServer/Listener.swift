@@ -57,6 +57,10 @@ enum Listener {
         if address.family == .ipv6 { _ = cposix_set_int_option(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, 1) }
         // Accepted sockets inherit TCP_NODELAY on Linux: set once here, not per connection.
         _ = cposix_set_int_option(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
+        // The kernel hands a connection over only once its first bytes arrive (a silent client
+        // is handed over after about a second): the first read after accept finds the request,
+        // and a connection that never speaks costs no descriptor meanwhile (nginx's `deferred`).
+        _ = cposix_set_int_option(fd, Int32(IPPROTO_TCP), TCP_DEFER_ACCEPT, 1)
         let result = address.bytes.withUnsafeBufferPointer { bytes -> Int32 in
             address.family == .ipv4
                 ? cposix_bind_ipv4(fd, bytes.baseAddress, UInt16(port))
