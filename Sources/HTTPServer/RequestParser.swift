@@ -94,6 +94,8 @@ public struct RequestParser: Sendable {
         case head
         case body(remaining: Int)
         case chunkSize
+        /// Whitespace after the chunk size: only `;` (an extension) or CR may follow.
+        case chunkSizeWhitespace
         case chunkExtension
         case chunkSizeLineFeed
         case chunkData(remaining: Int)
@@ -317,7 +319,8 @@ public struct RequestParser: Sendable {
                 var sawCoding = false
                 for element in ListElements(value) {
                     sawCoding = true
-                    if element.tokenPrefixEqualsCaseInsensitive("chunked") {
+                    // `chunked` takes no parameters: `chunked;x` is some other, unknown coding.
+                    if element.equalsCaseInsensitive("chunked") {
                         chunkedCount += 1
                         chunkedIsLast = true
                     } else {
@@ -431,17 +434,25 @@ public struct RequestParser: Sendable {
                 chunkSize = chunkSize * 16 + digit
                 return nil
             }
+            // The chunked framing takes CRLF only (a bare LF is a known smuggling vector):
+            // RFC 9112's leniency for LF covers the start line and fields, not §7.1.
             guard chunkSizeDigits > 0 else { return .badRequest }
             switch byte {
-            case .semicolon, .space, .tab: state = .chunkExtension
+            case .semicolon: state = .chunkExtension
+            case .space, .tab: state = .chunkSizeWhitespace
             case .carriageReturn: state = .chunkSizeLineFeed
-            case .lineFeed: finishChunkSizeLine()
+            default: return .badRequest
+            }
+        case .chunkSizeWhitespace:
+            switch byte {
+            case .space, .tab: break
+            case .semicolon: state = .chunkExtension
+            case .carriageReturn: state = .chunkSizeLineFeed
             default: return .badRequest
             }
         case .chunkExtension:
             switch byte {
             case .carriageReturn: state = .chunkSizeLineFeed
-            case .lineFeed: finishChunkSizeLine()
             default:
                 guard byte.isFieldValueCharacter else { return .badRequest }
                 chunkExtensionBytes += 1
@@ -451,19 +462,15 @@ public struct RequestParser: Sendable {
             guard byte == .lineFeed else { return .badRequest }
             finishChunkSizeLine()
         case .chunkDataCarriageReturn:
-            switch byte {
-            case .carriageReturn: state = .chunkDataLineFeed
-            case .lineFeed: startChunkSize()
-            default: return .badRequest
-            }
+            guard byte == .carriageReturn else { return .badRequest }
+            state = .chunkDataLineFeed
         case .chunkDataLineFeed:
             guard byte == .lineFeed else { return .badRequest }
             startChunkSize()
         case .trailerLineStart:
             switch byte {
             case .carriageReturn: state = .trailerEndLineFeed
-            case .lineFeed: state = .head
-            case .space, .tab: return .badRequest
+            case .lineFeed, .space, .tab: return .badRequest
             default:
                 guard byte.isTokenCharacter else { return .badRequest }
                 trailerFields += 1
@@ -473,9 +480,7 @@ public struct RequestParser: Sendable {
             }
         case .trailerLine:
             if let status = countTrailerByte() { return status }
-            if byte == .lineFeed {
-                state = .trailerLineStart
-            } else if byte == .carriageReturn {
+            if byte == .carriageReturn {
                 state = .trailerLineFeed
             } else if !byte.isFieldValueCharacter {
                 return .badRequest
@@ -541,13 +546,6 @@ extension UnsafeBufferPointer where Element == UInt8 {
             return false
         }
         return true
-    }
-
-    /// True when the element is `lowercase` optionally followed by parameters (`;...`).
-    func tokenPrefixEqualsCaseInsensitive(_ lowercase: StaticString) -> Bool {
-        var end = 0
-        while end < count && self[end] != .semicolon && self[end] != .space && self[end] != .tab { end += 1 }
-        return UnsafeBufferPointer(rebasing: self[0..<end]).equalsCaseInsensitive(lowercase)
     }
 }
 

@@ -79,7 +79,7 @@ final class Worker {
             responses.refresh(now: cposix_wall_seconds())
             if count > 0 {
                 for index in 0..<Int(count) {
-                    handle(token: cposix_event_token(events, Int32(index)), flags: cposix_event_flags(events, Int32(index)))
+                    handle(token: cposix_event_token(events, Int32(index)))
                 }
             }
             if let resume = acceptPausedUntil, now >= resume { resumeAccepting() }
@@ -91,7 +91,7 @@ final class Worker {
 
     // MARK: Events
 
-    private func handle(token: UInt64, flags: UInt32) {
+    private func handle(token: UInt64) {
         if token == Worker.wakeToken {
             var value: UInt64 = 0
             _ = read(wakeFD, &value, 8)
@@ -165,7 +165,8 @@ final class Worker {
             connections.append(nil)
             generations.append(0)
         }
-        generations[slot] &+= 1
+        // 30 bits of generation: the top two token bits belong to the wake and listener tokens.
+        generations[slot] = (generations[slot] &+ 1) & 0x3FFF_FFFF
         let token = UInt64(slot) | (UInt64(generations[slot]) << 32)
         // A fresh connection gets the head timeout: an idle stranger holds no socket for long.
         let connection = Connection(
@@ -234,6 +235,7 @@ final class Worker {
     /// Returns how many bytes are done with; the rest belong to an incomplete request.
     private func process(_ connection: Connection, _ bytes: UnsafeRawBufferPointer) -> Int {
         var offset = 0
+        var completedRequests = 0
         parsing: while !connection.closeWhenFlushed {
             switch connection.parser.parse(UnsafeRawBufferPointer(rebasing: bytes[offset...])) {
             case .needMore(let consumed):
@@ -245,6 +247,7 @@ final class Worker {
                 break parsing
             case .complete(let head, let consumed):
                 offset += consumed
+                completedRequests += 1
                 connection.continueSent = false
                 let keepAlive = head.keepAlive && !stopping
                 let kind: ResponseCache.Kind = keepAlive ? (head.minorVersion == 0 ? .keepAliveHTTP10 : .keepAlive) : .close
@@ -262,8 +265,9 @@ final class Worker {
                 connection.phase = .awaitingRequest
             }
             connection.deadline = now + Int64(configuration.idleTimeoutMilliseconds)
-        } else if connection.phase == .awaitingRequest {
-            // The head timeout counts from a request's first byte and is not extended per byte.
+        } else if connection.phase == .awaitingRequest || completedRequests > 0 {
+            // The head timeout counts from a request's first byte (here: this read, which
+            // finished the previous request or began the first) and is not extended per byte.
             connection.phase = .readingRequest
             connection.deadline = now + Int64(configuration.headTimeoutMilliseconds)
         } else if connection.parser.isReadingBody {

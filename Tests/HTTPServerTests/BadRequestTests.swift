@@ -86,13 +86,18 @@ final class BadRequestTests: ServerTestCase {
 
     func testBadChunkedEncoding() throws {
         let head = "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
-        for body in ["zz\r\n", "\r\n", "-1\r\n", "FFFFFFFFFFFFFFFFFF\r\n", "3\r\nabcX\r\n", "3\r\nabc\rX", "3\rX", "0\r\nBad Trailer\u{1}\r\n\r\n", "0\r\n folded: x\r\n\r\n", "0\r\nT: a\rb\r\n\r\n"] {
+        for body in ["zz\r\n", "\r\n", "-1\r\n", "FFFFFFFFFFFFFFFFFF\r\n", "3\r\nabcX\r\n", "3\r\nabc\rX", "3\rX", "0\r\nBad Trailer\u{1}\r\n\r\n", "0\r\n folded: x\r\n\r\n", "0\r\nT: a\rb\r\n\r\n",
+                     // CRLF only in the chunked framing, and only `;` after whitespace behind the size:
+                     "3\nabc\r\n0\r\n\r\n", "3\r\nabc\n0\r\n\r\n", "0\r\nT: a\n\r\n", "0\n\n",
+                     "5 garbage\r\nhello\r\n0\r\n\r\n", "3;ext\nabc\r\n0\r\n\r\n"] {
             try assertRejected(Array((head + body).utf8), status: 400, "chunked body \(body.debugDescription)")
         }
     }
 
     func testUnknownTransferCodingIsNotImplemented() throws {
         try assertRejected("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n", status: 501)
+        try assertRejected("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked;x\r\n\r\n", status: 501)
+        try assertRejected("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked foo\r\n\r\n", status: 501)
         try assertRejected("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", status: 501)
         try assertRejected("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: identity\r\n\r\n", status: 501)
     }

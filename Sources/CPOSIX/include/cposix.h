@@ -149,9 +149,6 @@ static inline int cposix_epoll_remove(int epfd, int fd) {
 }
 
 /// epoll_event is packed on x86_64; these accessors keep Swift away from its layout.
-static inline unsigned int cposix_event_flags(const struct epoll_event *events, int index) {
-    return events[index].events;
-}
 static inline unsigned long long cposix_event_token(const struct epoll_event *events, int index) {
     return events[index].data.u64;
 }
@@ -175,10 +172,5 @@ int cposix_timed_wait_termination_signal(int timeout_ms);
 
 /// Starts a joinable thread running `body(context)`. Returns 0 or an errno value.
 int cposix_thread_start(pthread_t *thread, void *(*body)(void *), void *context);
-
-/// The process arguments, saved by a constructor before main runs (Embedded Swift has no
-/// `CommandLine`). `cposix_argument(i)` is NULL past the end.
-int cposix_argument_count(void);
-const char *cposix_argument(int index);
 
 #endif
