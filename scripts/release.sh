@@ -16,6 +16,7 @@
 #   dist/NAME-oci.tar       OCI archive      (skopeo copy oci-archive:dist/NAME-oci.tar …)
 #   dist/NAME.spdx.json     SPDX 2.3 SBOM: the product, the Swift toolchain, every resolved package
 #   dist/digest             the image's manifest digest, sha256:…
+# DIST_DIR=PATH writes there instead of dist/.
 # Progress goes to stderr; stdout gets exactly one line, the digest, printed last:
 #   digest="$(scripts/release.sh --push "$REGISTRY/hello:$VERSION")"
 # On failure the exit status is non-zero and the failed step is named.
@@ -92,6 +93,8 @@ containertool="$(swift build --show-bin-path)/containertool"
 # Outputs are staged in a fresh folder, then moved into place: a failed run leaves dist/ as it was.
 mkdir -p .build-release
 staging="$(mktemp -d "$root/.build-release/dist.XXXXXX")"
+chmod 755 "$staging"  # mktemp's 0700 would follow the folder into dist/
+dist_dir="${DIST_DIR:-$root/dist}"
 
 # --- 3. image -------------------------------------------------------------------------------------
 step "build the image through the plugin"
@@ -100,6 +103,7 @@ plugin_options=(--allow-writing-to-package-directory)
 image_tag="$(printf '%s' "$product" | tr '[:upper:]' '[:lower:]'):$(printf '%s' "$version" | tr -c 'A-Za-z0-9_.-' '-' | cut -c1-128)"
 image_options=(
   --product "$product"
+  --no-dockerfile
   --tag "$image_tag"
   --output "docker-archive:$staging/$product.tar"
   --output "oci-archive:$staging/$product-oci.tar"
@@ -142,11 +146,14 @@ if [[ -n "$source_url" ]]; then sbom_options+=(--source "$source_url"); fi
 "$containertool" sbom "${sbom_options[@]}"
 
 # --- 6. dist/ -------------------------------------------------------------------------------------
-step "move the results into dist/"
-rm -rf dist
-mv "$staging" dist
+step "move the results into $dist_dir"
+# The old dist/ steps aside before the new one moves in, so no moment leaves neither.
+previous="$staging.previous"
+if [[ -e "$dist_dir" ]]; then mv "$dist_dir" "$previous"; fi
+mv "$staging" "$dist_dir"
 staging=""
-ls -l dist
+rm -rf "$previous"
+ls -l "$dist_dir"
 
 current_step="done"
 echo

@@ -103,7 +103,7 @@ struct ContainerizePlugin: CommandPlugin {
             print("  docker load -i \(ToolRunner.shellQuoted(archive.destination))")
             print("  docker run --rm -p \(port):\(port) \(report.tag)")
         } else if let layout = report.outputs.first(where: { $0.kind == "oci-layout" }) {
-            print("  skopeo copy oci:\(layout.destination) docker-daemon:\(report.tag)")
+            print("  skopeo copy \(ToolRunner.shellQuoted("oci:" + layout.destination)) docker-daemon:\(report.tag)")
             print("  docker run --rm -p \(port):\(port) \(report.tag)")
         } else if let pushed = report.pushed?.first {
             print("  docker run --rm -p \(port):\(port) \(pushed)")

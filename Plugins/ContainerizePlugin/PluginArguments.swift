@@ -27,12 +27,19 @@ struct PluginArguments {
 
     static func parse(_ arguments: [String]) throws -> PluginArguments {
         var parsed = PluginArguments()
-        var remaining = ArraySlice(arguments.flatMap(splitEquals))
+        var remaining = ArraySlice(arguments)
         func value(_ option: String) throws -> String {
             guard let value = remaining.popFirst() else { throw PluginError.usage("\(option) needs a value") }
             return value
         }
-        while let argument = remaining.popFirst() {
+        while let next = remaining.popFirst() {
+            // `--option=value` is `--option value`; values themselves are never split
+            // (`--cmd --port=9000` passes `--port=9000` to the product).
+            var argument = next
+            if next.hasPrefix("--"), let equals = next.firstIndex(of: "=") {
+                argument = String(next[..<equals])
+                remaining.insert(String(next[next.index(after: equals)...]), at: remaining.startIndex)
+            }
             switch argument {
             case "--product": parsed.product = try value(argument)
             case "--embedded": parsed.embedded = true
@@ -73,11 +80,6 @@ struct PluginArguments {
         return parsed
     }
 
-    /// `--option=value` is accepted as `--option value`.
-    private static func splitEquals(_ argument: String) -> [String] {
-        guard argument.hasPrefix("--"), let equals = argument.firstIndex(of: "=") else { return [argument] }
-        return [String(argument[..<equals]), String(argument[argument.index(after: equals)...])]
-    }
 
     static let help = """
         OVERVIEW: Build an executable product fully static and package it as a `scratch` container

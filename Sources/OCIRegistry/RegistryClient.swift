@@ -75,7 +75,11 @@ actor RegistryClient {
 
     func sendOnce(_ request: URLRequest, body: Data?) async throws -> (Data, HTTPURLResponse) {
         var request = request
-        if let authorization { request.setValue(authorization, forHTTPHeaderField: "Authorization") }
+        // Credentials go only to the registry itself: an upload `Location` may name another host
+        // (a storage backend), which must not see them.
+        if let authorization, let url = request.url, Self.sameOrigin(url, baseURL) {
+            request.setValue(authorization, forHTTPHeaderField: "Authorization")
+        }
         if let body {
             request.httpBody = body
             request.setValue(String(body.count), forHTTPHeaderField: "Content-Length")
@@ -86,6 +90,11 @@ actor RegistryClient {
         } catch let error as URLError {
             throw TransientFailure(problem: Self.describe(error, host: reference.registry))
         }
+    }
+
+    /// Same scheme, host and port.
+    static func sameOrigin(_ url: URL, _ base: URL) -> Bool {
+        url.scheme == base.scheme && url.host == base.host && url.port == base.port
     }
 
     static func describe(_ error: URLError, host: String) -> String {
