@@ -195,7 +195,8 @@ struct ConnectionStateMachine: ~Copyable {
             if !pendingOutput.isEmpty { return .sendPending }
             return processInput(&context)  // the send queue went below the bound again
         case .sendQueue(let bytes):
-            if bytes + pendingOutput.readableCount > ConnectionStateMachine.unsentOutputBound {
+            // Only when the output of one more event still fits under the bound.
+            if bytes + pendingOutput.readableCount + ConnectionStateMachine.outputPerEvent > ConnectionStateMachine.unsentOutputBound {
                 deadline = context.now + timeouts.write
                 return .waitForWritable
             }

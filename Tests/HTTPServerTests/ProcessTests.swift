@@ -59,7 +59,7 @@ final class ProcessTests: XCTestCase {
     func testSigtermFinishesTheRequestInFlight() throws {
         let launched = try HelloWebProcess.launch(arguments: ["--port", "0", "--threads", "1"])
         let client = try TestClient(port: launched.port)
-        try client.send("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n01234")
+        try client.send("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n01234")
         usleep(100_000)
         kill(launched.process.processIdentifier, SIGTERM)
         usleep(200_000)
@@ -100,7 +100,9 @@ final class ProcessTests: XCTestCase {
 
     func testBadFlagsExitWithUsageError() throws {
         for arguments in [["--bogus"], ["--port", "abc"], ["--port", "70000"], ["--port"], ["--threads", "0"],
-                          ["--threads", "-2"], ["--head-timeout", "soon"], ["--idle-timeout", "0"]] {
+                          ["--threads", "-2"], ["--head-timeout", "soon"], ["--idle-timeout", "0"],
+                          ["--healthcheck=no"], ["--help=yes"], ["-h=1"], ["--body-timeout", "0"], ["--max-body-size", "-1"],
+                          ["--max-body-size", "1k"], ["--timeout", "1"], ["--healthcheck", "--timeout", "0"]] {
             let result = try HelloWebProcess.run(arguments)
             XCTAssertEqual(result.status, 2, "\(arguments)")
             XCTAssertTrue(result.stderr.contains("HelloWeb:"), "\(arguments): \(result.stderr)")
@@ -147,10 +149,16 @@ final class ProcessTests: XCTestCase {
         XCTAssertEqual(try client.readResponse().bodyText, "Hello world!")
     }
 
-    func testInvalidHostFails() throws {
-        let result = try HelloWebProcess.run(["--host", "not-an-address", "--port", "0"])
-        XCTAssertEqual(result.status, 1)
-        XCTAssertTrue(result.stderr.contains("not-an-address"), result.stderr)
+    func testInvalidHostIsAUsageError() throws {
+        // An unset variable (`--host ""`) or `*` must not quietly listen on every interface.
+        for host in ["not-an-address", "", "*", "[]", "300.1.1.1"] {
+            for mode in [[], ["--healthcheck"]] {
+                let result = try HelloWebProcess.run(mode + ["--host", host, "--port", "1"])
+                XCTAssertEqual(result.status, 2, "\(mode) --host '\(host)': \(result.stderr)")
+                XCTAssertTrue(result.stderr.contains("--host '\(host)'"), result.stderr)
+                XCTAssertEqual(result.stderr.split(separator: "\n").count, 2, "the reason and the --help hint: \(result.stderr)")
+            }
+        }
     }
 
     /// Out of file descriptors: the server backs off (no busy loop), keeps serving the
