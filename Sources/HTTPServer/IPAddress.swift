@@ -41,3 +41,14 @@ public struct IPAddress: Sendable, Equatable {
         return self.family == .ipv4 ? plain : "[" + plain + "]"
     }
 }
+
+extension String {
+    /// Byte-wise equality. (`==` on String applies Unicode normalization, whose tables
+    /// Embedded Swift would have to link in.)
+    func hasSameBytes(as other: StaticString) -> Bool {
+        var copy = self
+        return copy.withUTF8 { bytes in
+            bytes.count == other.utf8CodeUnitCount && (bytes.count == 0 || memcmp(bytes.baseAddress!, other.utf8Start, bytes.count) == 0)
+        }
+    }
+}

@@ -110,14 +110,3 @@ enum Listener {
         return (sockets, port)
     }
 }
-
-extension String {
-    /// Byte-wise equality. (`==` on String applies Unicode normalization, whose tables
-    /// Embedded Swift would have to link in.)
-    public func hasSameBytes(as other: StaticString) -> Bool {
-        var copy = self
-        return copy.withUTF8 { bytes in
-            bytes.count == other.utf8CodeUnitCount && (bytes.count == 0 || memcmp(bytes.baseAddress!, other.utf8Start, bytes.count) == 0)
-        }
-    }
-}
