@@ -114,10 +114,13 @@ struct ConnectionStateMachine: ~Copyable {
 
     /// Most response bytes produced per event: a pipelining client's further requests wait
     /// in `input` until the output is on its way (bounds our own buffer per connection).
-    static let outputPerEvent = 64 * 1024
-    /// Stop taking requests while our unsent output plus the socket's send queue exceeds
-    /// this (a client that pipelines and never reads cannot make us queue more).
+    static let outputPerEvent = 32 * 1024
+    /// Stop taking requests while our unsent output plus the socket's send queue (SIOCOUTQ)
+    /// would exceed this (a client that pipelines and never reads cannot make us queue more).
     static let unsentOutputBound = 128 * 1024
+    /// `TCP_NOTSENT_LOWAT` on every socket: the kernel takes no more output while this much is
+    /// unsent (send returns EAGAIN) and reports EPOLLOUT only below it.
+    static let kernelUnsentBound = 32 * 1024
 
     let timeouts: ConnectionTimeouts
     private(set) var state = State.awaitingRequest

@@ -44,10 +44,10 @@ enum Listener {
         // is handed over after about a second): the first read after accept finds the request,
         // and a connection that never speaks costs no descriptor meanwhile (nginx's `deferred`).
         _ = cposix_set_int_option(fd, Int32(IPPROTO_TCP), TCP_DEFER_ACCEPT, 1)
-        // Accepted sockets inherit it too: the kernel takes no more output while 64 KiB of it
+        // Accepted sockets inherit it too: the kernel takes no more output while 32 KiB of it
         // are unsent (send returns EAGAIN) and reports EPOLLOUT only below that. A client that
         // pipelines requests and never reads cannot make the kernel queue megabytes for it.
-        _ = cposix_set_int_option(fd, Int32(IPPROTO_TCP), TCP_NOTSENT_LOWAT, Int32(ConnectionStateMachine.unsentOutputBound / 2))
+        _ = cposix_set_int_option(fd, Int32(IPPROTO_TCP), TCP_NOTSENT_LOWAT, Int32(ConnectionStateMachine.kernelUnsentBound))
         let result = address.bytes.withUnsafeBufferPointer { bytes -> Int32 in
             address.family == .ipv4
                 ? cposix_bind_ipv4(fd, bytes.baseAddress, UInt16(port))

@@ -217,6 +217,7 @@ final class Worker {
     /// that sends `context.output` reports back `.sent`, which empties it: the shared
     /// buffer is always empty when the next connection's event begins.
     private func drive(_ connection: Connection, _ event: ConnectionEvent) {
+        assert(context.output.isEmpty, "the shared output buffer holds another connection's bytes")
         var action = connection.machine.handle(event, in: &context)
         while true {
             let next: ConnectionEvent
