@@ -49,3 +49,30 @@ enum Socket {
         return Int(count)
     }
 }
+
+/// The epoll calls the worker makes, each through `syscall`, with typed tokens and interests.
+struct Epoll {
+    let fd: Int32
+
+    @discardableResult
+    func add(_ target: Int32, _ interest: Interest, _ token: EpollToken) -> SyscallResult {
+        syscall { Int(cposix_epoll_add(fd, target, interest.epollEvents, token.rawValue)) }
+    }
+
+    @discardableResult
+    func modify(_ target: Int32, _ interest: Interest, _ token: EpollToken) -> SyscallResult {
+        syscall { Int(cposix_epoll_modify(fd, target, interest.epollEvents, token.rawValue)) }
+    }
+
+    @discardableResult
+    func remove(_ target: Int32) -> SyscallResult {
+        syscall { Int(cposix_epoll_remove(fd, target)) }
+    }
+
+    /// Waits up to `timeout` milliseconds; returns how many events are in `events` (0 when
+    /// interrupted: the loop comes round again).
+    func wait(_ events: UnsafeMutablePointer<epoll_event>, capacity: Int32, timeout: Int32) -> Int {
+        let count = epoll_wait(fd, events, capacity, timeout)  // not retried: an EINTR just ends this wait
+        return max(0, Int(count))
+    }
+}

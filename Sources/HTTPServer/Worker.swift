@@ -13,7 +13,7 @@ final class Worker {
 
     private let configuration: ServerConfiguration
     private let timeouts: ConnectionTimeouts
-    private let epoll: Int32
+    private let epoll: Epoll
     /// Written by `RunningServer.shutdown()` to start a graceful shutdown. Owned (and
     /// closed) by `RunningServer`, which outlives the worker threads.
     let wakeFD: Int32
@@ -42,13 +42,20 @@ final class Worker {
         self.configuration = configuration
         self.listeners = listeners
         timeouts = ConnectionTimeouts(configuration)
-        epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
-        guard epoll >= 0 else { throw .resourceUnavailable(what: "epoll instance", code: cposix_errno()) }
-        wakeFD = eventfd(0, Int32(EFD_CLOEXEC) | Int32(EFD_NONBLOCK))
-        guard wakeFD >= 0 else {
-            let code = cposix_errno()
-            close(epoll)
+        switch syscall({ Int(epoll_create1(Int32(EPOLL_CLOEXEC))) }) {
+        case .success(let fd): epoll = Epoll(fd: Int32(fd))
+        case .failure(let code): throw .resourceUnavailable(what: "epoll instance", code: code)
+        case .wouldBlock: throw .resourceUnavailable(what: "epoll instance", code: EAGAIN)
+        }
+        switch syscall({ Int(eventfd(0, Int32(EFD_CLOEXEC) | Int32(EFD_NONBLOCK))) }) {
+        case .success(let fd):
+            wakeFD = Int32(fd)
+        case .failure(let code):
+            close(epoll.fd)
             throw .resourceUnavailable(what: "eventfd", code: code)
+        case .wouldBlock:
+            close(epoll.fd)
+            throw .resourceUnavailable(what: "eventfd", code: EAGAIN)
         }
         events = cposix_event_array_allocate(Worker.maxEvents)
         readBuffer = ByteBuffer(capacity: max(65536, configuration.limits.headBufferBytes))
@@ -59,14 +66,14 @@ final class Worker {
         let shortest = min(timeouts.head, timeouts.idle, timeouts.linger, timeouts.body)
         sweepInterval = max(5, min(250, shortest / 4))
         nextSweep = now + sweepInterval
-        _ = cposix_epoll_add(epoll, wakeFD, Interest.readable.epollEvents, EpollToken.wake.rawValue)
+        epoll.add(wakeFD, .readable, .wake)
         watchListeners()
     }
 
     deinit {
         for fd in listeners { close(fd) }  // only when the worker never ran
         free(events)
-        close(epoll)
+        close(epoll.fd)
     }
 
     /// Runs until a requested shutdown has finished.
@@ -74,13 +81,11 @@ final class Worker {
         cposix_block_all_signals()
         while true {
             let timeout = Int32(max(0, min(nextSweep, acceptPausedUntil ?? Int64.max) - context.now))
-            let count = epoll_wait(epoll, events, Worker.maxEvents, timeout)
+            let count = epoll.wait(events, capacity: Worker.maxEvents, timeout: timeout)
             context.now = cposix_monotonic_ms()
             context.responses.refresh(now: cposix_wall_seconds())
-            if count > 0 {
-                for index in 0..<Int(count) {
-                    handle(EpollToken(cposix_event_token(events, Int32(index))))
-                }
+            for index in 0..<count {
+                handle(EpollToken(cposix_event_token(events, Int32(index))))
             }
             if let resume = acceptPausedUntil, context.now >= resume { resumeAccepting() }
             if context.now >= nextSweep { sweep() }
@@ -95,7 +100,7 @@ final class Worker {
         switch token {
         case .wake:
             var value: UInt64 = 0
-            _ = read(wakeFD, &value, 8)
+            _ = syscall { read(wakeFD, &value, 8) }
             beginShutdown()
         case .listener(let index):
             if index < listeners.count { acceptConnections(from: listeners[index]) }
@@ -135,7 +140,7 @@ final class Worker {
 
     private func watchListeners() {
         for (index, fd) in listeners.enumerated() {
-            _ = cposix_epoll_add(epoll, fd, Interest.readable.epollEvents, EpollToken.listener(index: index).rawValue)
+            epoll.add(fd, .readable, .listener(index: index))
         }
     }
 
@@ -143,7 +148,7 @@ final class Worker {
     /// on a level-triggered event we cannot serve.
     private func pauseAccepting() {
         guard acceptPausedUntil == nil else { return }
-        for fd in listeners { _ = cposix_epoll_remove(epoll, fd) }
+        for fd in listeners { epoll.remove(fd) }
         acceptPausedUntil = context.now + Worker.acceptPauseMilliseconds
     }
 
@@ -173,7 +178,7 @@ final class Worker {
     }
 
     private func watch(_ connection: Connection) {
-        guard cposix_epoll_add(epoll, connection.fd, connection.interest.epollEvents, connection.token.rawValue) == 0 else {
+        guard case .success = epoll.add(connection.fd, connection.interest, connection.token) else {
             closeConnection(connection)
             return
         }
@@ -271,7 +276,7 @@ final class Worker {
         guard connection.interest != interest else { return }
         connection.interest = interest
         if connection.isWatched {
-            _ = cposix_epoll_modify(epoll, connection.fd, interest.epollEvents, connection.token.rawValue)
+            epoll.modify(connection.fd, interest, connection.token)
         }
     }
 
@@ -313,7 +318,7 @@ final class Worker {
 
     private func closeListeners() {
         for fd in listeners {
-            if acceptPausedUntil == nil { _ = cposix_epoll_remove(epoll, fd) }
+            if acceptPausedUntil == nil { epoll.remove(fd) }
             close(fd)
         }
         listeners = []
