@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// A parsed `WWW-Authenticate` header: `Basic realm="…"` or `Bearer realm="…",service="…",scope="…"`.
 struct AuthChallenge: Sendable, Equatable {
@@ -52,8 +49,10 @@ struct AuthChallenge: Sendable, Equatable {
 }
 
 extension RegistryClient {
-    /// The scope a push needs on this repository.
-    var pushScope: String { "repository:\(reference.repository):pull,push" }
+    /// The scope a push needs on this repository, plus pull on the repositories blobs may be mounted from.
+    var pushScopes: [String] {
+        ["repository:\(reference.repository):pull,push"] + mountSources.filter { $0 != reference.repository }.map { "repository:\($0):pull" }
+    }
 
     /// Answers `challenge`: Basic uses the credential directly; Bearer fetches a token from the realm.
     /// Throws `unauthorized` when there is no credential for a Basic challenge.
@@ -68,51 +67,50 @@ extension RegistryClient {
         }
     }
 
-    /// The bearer-token flow: `GET realm?service=…&scope=…`, with Basic credentials when we have them.
+    /// The bearer-token flow: `GET realm?service=…&scope=…`, with this registry's Basic credentials when
+    /// we have them. They go to the realm's origin only: a redirect elsewhere is followed without them,
+    /// and a plain-HTTP realm of an HTTPS registry (other than on loopback) is refused.
     func fetchToken(_ challenge: AuthChallenge) async throws -> String {
         guard let realm = challenge.realm, var components = URLComponents(string: realm) else {
             throw RegistryError.tokenRequestFailed(realm: challenge.realm ?? "(no realm)", status: nil, detail: "the challenge has no usable realm URL")
         }
-        var scopes = [pushScope]
-        if let scope = challenge.scope, scope != pushScope { scopes.append(scope) }
+        var scopes = pushScopes
+        if let scope = challenge.scope, !scopes.contains(scope) { scopes.append(scope) }
         var query = components.queryItems ?? []
         if let service = challenge.service { query.append(URLQueryItem(name: "service", value: service)) }
         query += scopes.map { URLQueryItem(name: "scope", value: $0) }
         components.queryItems = query
-        guard let url = components.url else {
-            throw RegistryError.tokenRequestFailed(realm: realm, status: nil, detail: "the realm URL is malformed")
+        guard let url = components.url, let realmOrigin = Origin(url) else {
+            throw RegistryError.tokenRequestFailed(realm: realm, status: nil, detail: "the realm is not an http(s) URL")
         }
-        let host = components.host ?? ""
-        guard components.scheme == "https" || ["localhost", "127.0.0.1", "::1", "[::1]"].contains(host) || baseURL.scheme == "http" else {
+        let loopbackRealm = ["localhost", "127.0.0.1", "::1"].contains(realmOrigin.host)
+        guard realmOrigin.scheme == "https" || loopbackRealm || baseURL.scheme == "http" else {
             throw RegistryError.tokenRequestFailed(realm: realm, status: nil, detail: "refusing to send credentials to a plain-HTTP token service")
         }
-        var request = URLRequest(url: url)
         if let credential {
-            log("requesting a push token from \(host) as \(credential)")
-            request.setValue(credential.basicAuthorization, forHTTPHeaderField: "Authorization")
+            log("requesting a push token from \(realmOrigin) as \(credential)")
         } else {
-            log("requesting an anonymous push token from \(host)")
+            log("requesting an anonymous push token from \(realmOrigin)")
         }
-        request.setValue("swift-containerize", forHTTPHeaderField: "User-Agent")
-        let data: Data
-        let http: HTTPURLResponse
+        let response: HTTPResponse
         do {
-            (data, http) = try await transport.data(for: request)
-        } catch let error as URLError {
-            throw TransientFailure(problem: Self.describe(error, host: host))
+            response = try await follow(HTTPRequest("GET", url), authorization: credential?.basicAuthorization, authorizedOrigin: realmOrigin)
+        } catch let failure as TransientFailure {
+            throw TransientFailure(problem: "token service: \(failure.problem)", retryAfter: failure.retryAfter)
         }
-        switch http.statusCode {
+        switch response.status {
         case 200:
-            guard let token = (try? JSONDecoder().decode(TokenResponse.self, from: data))?.bearer, !token.isEmpty else {
+            guard let token = (try? JSONDecoder().decode(TokenResponse.self, from: response.body))?.bearer, !token.isEmpty else {
                 throw RegistryError.tokenRequestFailed(realm: realm, status: 200, detail: "the answer holds no token")
             }
             return token
         case 401, 403:
             throw RegistryError.unauthorized(registry: reference.registry, username: credential?.username)
-        case 500...599:
-            throw TransientFailure(problem: "HTTP \(http.statusCode) from the token service \(host)")
+        case 429, 500...599:
+            throw TransientFailure(problem: "HTTP \(response.status) from the token service \(realmOrigin)",
+                                   retryAfter: response.header("Retry-After").flatMap(Double.init))
         default:
-            throw RegistryError.tokenRequestFailed(realm: realm, status: http.statusCode, detail: "unexpected answer")
+            throw RegistryError.tokenRequestFailed(realm: realm, status: response.status, detail: "unexpected answer")
         }
     }
 }
