@@ -63,8 +63,8 @@ public struct RegistryPusher: Sendable {
     /// Shared by the pushes of one run so blobs are uploaded once per registry.
     public var ledger: BlobLedger
 
-    public init(connection: ConnectionOptions = ConnectionOptions(), chunkSize: Int = 8 << 20, retryPolicy: RetryPolicy = .standard,
-                credentials: CredentialStore = CredentialStore(), ledger: BlobLedger = BlobLedger(),
+    public init(chunkSize: Int = 8 << 20, retryPolicy: RetryPolicy = .standard, credentials: CredentialStore = CredentialStore(),
+                connection: ConnectionOptions = ConnectionOptions(), ledger: BlobLedger = BlobLedger(),
                 log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.connection = connection
         self.log = log

@@ -18,7 +18,7 @@ final class BearerTokenTests: XCTestCase {
         let pusher = RegistryPusher(chunkSize: 8 << 20, retryPolicy: RetryPolicy(maxAttempts: 2, initialDelay: 0.05, maxTotalDelay: 0.1),
                                     credentials: CredentialStore(environment: ["HOME": work.path, "CONTAINERIZE_REGISTRY_USERNAME": "robot",
                                                                                "CONTAINERIZE_REGISTRY_PASSWORD": "token-pw-1"]),
-                                    requestTimeout: 10, log: { log.append($0) })
+                                    connection: testConnection(), log: { log.append($0) })
 
         let report = try await pusher.push(layout: image.directory, to: "\(registry.host)/team/app:2")
 
@@ -38,7 +38,7 @@ final class BearerTokenTests: XCTestCase {
         let pusher = RegistryPusher(chunkSize: 8 << 20, retryPolicy: RetryPolicy(maxAttempts: 2, initialDelay: 0.05, maxTotalDelay: 0.1),
                                     credentials: CredentialStore(environment: ["HOME": work.path, "CONTAINERIZE_REGISTRY_USERNAME": "robot",
                                                                                "CONTAINERIZE_REGISTRY_PASSWORD": "not-the-pw"]),
-                                    requestTimeout: 10)
+                                    connection: testConnection())
         do {
             _ = try await pusher.push(layout: image.directory, to: "\(registry.host)/team/app:2")
             XCTFail("the token service refuses these credentials")

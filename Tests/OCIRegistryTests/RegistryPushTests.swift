@@ -10,7 +10,7 @@ final class RegistryPushTests: XCTestCase {
                 log: LogRecorder) -> RegistryPusher {
         RegistryPusher(chunkSize: chunkSize, retryPolicy: retry,
                        credentials: CredentialStore(environment: ["HOME": home.path].merging(environment) { $1 }),
-                       requestTimeout: 10, log: { log.append($0) })
+                       connection: testConnection(), log: { log.append($0) })
     }
 
     func skopeoDigest(_ reference: String) throws -> String {
@@ -138,7 +138,7 @@ final class RegistryPushTests: XCTestCase {
         let log = LogRecorder()
         // Stop the registry the moment the first blob upload starts: a real mid-push failure.
         let killer = RegistryPusher(chunkSize: 8 << 20, retryPolicy: RetryPolicy(maxAttempts: 3, initialDelay: 0.1, maxTotalDelay: 1),
-                                    credentials: CredentialStore(environment: ["HOME": work.path]), requestTimeout: 5) { line in
+                                    credentials: CredentialStore(environment: ["HOME": work.path]), connection: testConnection(timeout: 5)) { line in
             log.append(line)
             if line.hasPrefix("uploading blob"), !stopped.isSet {
                 try? registry.stop()

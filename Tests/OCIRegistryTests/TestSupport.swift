@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+@testable import OCIRegistry
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -79,6 +80,13 @@ final class LockedData: @unchecked Sendable {
     func set(_ value: Data) { lock.lock(); data = value; done = true; lock.unlock() }
     var isSet: Bool { lock.lock(); defer { lock.unlock() }; return done }
     var value: Data { lock.lock(); defer { lock.unlock() }; return data }
+}
+
+/// Connection options that ignore this machine's CA settings (no SSL_CERT_FILE, no certs.d roots).
+func testConnection(plainHTTP: Bool = false, verifyTLS: Bool = true, caFiles: [String] = [], certsDirectoryRoots: [String] = [],
+                    timeout: Double = 10, environment: [String: String] = [:]) -> ConnectionOptions {
+    ConnectionOptions(plainHTTP: plainHTTP, verifyTLS: verifyTLS, caFiles: caFiles, certsDirectoryRoots: certsDirectoryRoots,
+                      timeout: timeout, environment: environment)
 }
 
 /// Collects log lines from a push (the log closure is `@Sendable`).
