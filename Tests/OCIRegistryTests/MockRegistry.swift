@@ -11,7 +11,7 @@ import XCTest
 /// `redirect-patch` (upload PUT/PATCH → sink), `redirect-token` (token realm → sink), `redirect-loop`
 /// (blob HEAD → itself), `redirect-to-http` (blob HEAD → the sink over plain HTTP), `redirect-chain`
 /// (GET /v2/ → /v2/?hop=1 → … → /v2/?hop=9), `no-mount` (mount requests are declined), `huge-headers`
-/// (GET /v2/ answers 2 MB of headers), `drip` (GET /v2/ answers one byte per 0.2 s), `short-body`
+/// (GET /v2/ answers 2 MB of headers), `drip` (GET /v2/ answers a body at one byte per 0.2 s), `short-body`
 /// (GET /v2/ announces 1000 bytes and sends 10), `error-503` (the first two blob HEADs get 503),
 /// `rate-limit` (the first blob HEAD gets 429 with Retry-After: 1).
 /// `auth`: `basic` (user/password on the main origin) or `bearer` (token realm on the main origin,
@@ -156,7 +156,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     self.wfile.write(b"{}")
                     return
                 if "drip" in faults:
-                    self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+                    self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
                     for i in range(10000):
                         self.wfile.write(b"X")
                         self.wfile.flush()
