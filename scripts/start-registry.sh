@@ -79,7 +79,7 @@ storage:
   delete:
     enabled: true
 http:
-  addr: $listen:$port
+  addr: "$listen:$port"
   secret: containerize-test-only
 $tls
 $auth
