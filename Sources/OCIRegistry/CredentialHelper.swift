@@ -52,8 +52,14 @@ struct CredentialHelper {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["get"]
         process.environment = environment
-        let stdin = Pipe(), stdout = Pipe()
-        process.standardInput = stdin
+        // stdin is a socket pair, not a pipe: a helper that exits without reading must not SIGPIPE us,
+        // and send(MSG_NOSIGNAL) is the one write that cannot raise it.
+        var pair: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair) == 0 else { throw fail("no socket pair for its stdin") }
+        let childInput = FileHandle(fileDescriptor: pair[1], closeOnDealloc: true)
+        defer { close(pair[0]) }
+        let stdout = Pipe()
+        process.standardInput = childInput
         process.standardOutput = stdout
         process.standardError = FileHandle.nullDevice
         let finished = DispatchSemaphore(value: 0)
@@ -62,8 +68,10 @@ struct CredentialHelper {
         let collected = OutputBox()
         let reader = Thread { collected.set(stdout.fileHandleForReading.readDataToEndOfFile()) }
         reader.start()
-        try? stdin.fileHandleForWriting.write(contentsOf: Data(input.utf8))
-        try? stdin.fileHandleForWriting.close()
+        try? childInput.close()
+        let bytes = Array((input + "\n").utf8)
+        _ = bytes.withUnsafeBytes { send(pair[0], $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        shutdown(pair[0], Int32(SHUT_WR))
         if finished.wait(timeout: .now() + timeout) == .timedOut {
             kill(process.processIdentifier, SIGKILL)
             throw fail("it did not answer within \(RegistryError.format(timeout)) s")

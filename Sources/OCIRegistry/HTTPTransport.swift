@@ -196,13 +196,13 @@ final class HTTPTransport: @unchecked Sendable {
             }
         }
 
-        if code != CURLE_OK { throw failure(code, curl: curl, exchange: exchange) }
+        if code != CURLE_OK { throw failure(code, exchange: exchange, bodyBytes: request.body?.count ?? 0) }
         var status = 0
         ccurl_get_long(curl, CURLINFO_RESPONSE_CODE, &status)
         return HTTPResponse(status: status, headers: exchange.headers, body: exchange.body)
     }
 
-    private func failure(_ code: CURLcode, curl: UnsafeMutableRawPointer, exchange: Exchange) -> TransportFailure {
+    private func failure(_ code: CURLcode, exchange: Exchange, bodyBytes: Int) -> TransportFailure {
         let message = String(cString: errorBuffer).trimmingCharacters(in: .whitespacesAndNewlines)
         let detail = message.isEmpty ? String(cString: curl_easy_strerror(code)) : message
         if let overflow = exchange.overflow { return .responseTooLarge(what: overflow.what, limit: overflow.limit) }
@@ -210,17 +210,11 @@ final class HTTPTransport: @unchecked Sendable {
         case CURLE_COULDNT_CONNECT: return .connectionRefused(detail)
         case CURLE_COULDNT_RESOLVE_HOST: return .cannotResolve(detail)
         case CURLE_OPERATION_TIMEDOUT:
-            var connected: curl_off_t = 0
-            var handshaken: curl_off_t = 0
-            ccurl_get_offset(curl, CURLINFO_CONNECT_TIME_T, &connected)
-            ccurl_get_offset(curl, CURLINFO_APPCONNECT_TIME_T, &handshaken)
-            if connected == 0 { return .timedOut(.connecting, seconds: settings.connectTimeout) }
-            if exchange.status == 0, handshaken == 0, detail.contains("SSL") || detail.contains("Connection timed out") {
-                return .timedOut(.tlsHandshake, seconds: settings.connectTimeout)
-            }
+            // libcurl's messages are the only reliable tell of the phase (its timers read 0 after a failed connect).
+            if detail.contains("SSL connection timeout") { return .timedOut(.tlsHandshake, seconds: settings.connectTimeout) }
             if detail.hasPrefix("Operation too slow") { return .timedOut(.waiting, seconds: Double(max(1, Int(settings.inactivityTimeout.rounded(.up))))) }
-            if detail.contains("Connection timed out") { return .timedOut(.tlsHandshake, seconds: settings.connectTimeout) }
-            return .timedOut(.total, seconds: settings.totalTimeout(bodyBytes: 0))
+            if detail.hasPrefix("Operation timed out") { return .timedOut(.total, seconds: settings.totalTimeout(bodyBytes: bodyBytes)) }
+            return .timedOut(.connecting, seconds: settings.connectTimeout)
         case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH:
             return .certificateRejected(detail)
         case CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CERTPROBLEM:
