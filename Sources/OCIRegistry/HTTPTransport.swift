@@ -29,6 +29,8 @@ struct HTTPRequest: Sendable {
 
 /// The final answer to one request (interim `100 Continue` answers are dropped).
 struct HTTPResponse: Sendable {
+    /// The URL that gave this answer (after redirects, the last hop's).
+    var url: URL
     var status: Int
     var headers: [(name: String, value: String)]
     var body: Data
@@ -199,7 +201,7 @@ final class HTTPTransport: @unchecked Sendable {
         if code != CURLE_OK { throw failure(code, exchange: exchange, bodyBytes: request.body?.count ?? 0) }
         var status = 0
         ccurl_get_long(curl, CURLINFO_RESPONSE_CODE, &status)
-        return HTTPResponse(status: status, headers: exchange.headers, body: exchange.body)
+        return HTTPResponse(url: request.url, status: status, headers: exchange.headers, body: exchange.body)
     }
 
     private func failure(_ code: CURLcode, exchange: Exchange, bodyBytes: Int) -> TransportFailure {

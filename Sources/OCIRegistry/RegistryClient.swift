@@ -74,7 +74,10 @@ actor RegistryClient {
     /// and resends. 5xx and 429 become `TransientFailure`.
     func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         var response = try await follow(request, authorization: authorization, authorizedOrigin: registryOrigin)
-        if response.status == 401, let header = response.header("WWW-Authenticate"), let challenge = AuthChallenge(header: header) {
+        // Only the registry itself may ask for credentials: a challenge from another origin (after a
+        // redirect) could name any realm, which would then get this registry's credentials.
+        if response.status == 401, Origin(response.url) == registryOrigin,
+           let header = response.header("WWW-Authenticate"), let challenge = AuthChallenge(header: header) {
             try await authenticate(for: challenge)
             response = try await follow(request, authorization: authorization, authorizedOrigin: registryOrigin)
         }
@@ -169,8 +172,18 @@ actor RegistryClient {
         default:
             let detail = (try? JSONDecoder().decode(RegistryErrorBody.self, from: response.body))?.summary
                 ?? String(decoding: response.body.prefix(200), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            return .unexpectedResponse(operation: operation, status: response.status, detail: detail)
+            return .unexpectedResponse(operation: operation, status: response.status, detail: redacted(String(detail.prefix(300))))
         }
+    }
+
+    /// `text` from the server with every secret we hold replaced: a hostile server (or a debugging proxy)
+    /// may echo our request headers back in an error body.
+    func redacted(_ text: String) -> String {
+        var secrets = [authorization, credential?.basicAuthorization, credential?.password].compactMap { $0 }
+        secrets += secrets.compactMap { $0.split(separator: " ", maxSplits: 1).last.map(String.init) }
+        var result = text
+        for secret in secrets where secret.count >= 4 { result = result.replacingOccurrences(of: secret, with: "[redacted]") }
+        return result
     }
 
     /// `GET /v2/`: checks the registry answers the distribution API and sets up authorization early.

@@ -13,7 +13,9 @@ import XCTest
 /// (GET /v2/ → /v2/?hop=1 → … → /v2/?hop=9), `no-mount` (mount requests are declined), `huge-headers`
 /// (GET /v2/ answers 2 MB of headers), `drip` (GET /v2/ answers a body at one byte per 0.2 s), `short-body`
 /// (GET /v2/ announces 1000 bytes and sends 10), `error-503` (the first two blob HEADs get 503),
-/// `rate-limit` (the first blob HEAD gets 429 with Retry-After: 1).
+/// `rate-limit` (the first blob HEAD gets 429 with Retry-After: 1), `sink-challenge` (the sink answers
+/// every /v2/ request with its own Bearer challenge, realm on the sink), `echo-auth` (upload POSTs
+/// get a 400 whose body echoes the request's Authorization header).
 /// `auth`: `basic` (user/password on the main origin) or `bearer` (token realm on the main origin,
 /// Basic credentials there; the registry then accepts the token) or nil.
 final class MockRegistry: @unchecked Sendable {
@@ -137,6 +139,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if self.origin == "main" and self.headers.get("Authorization") != basic:
                 return self.answer(401, b"{}")
             return self.answer(200, json.dumps({"token": "mock-token"}).encode(), {"Content-Type": "application/json"})
+        if self.origin == "sink" and "sink-challenge" in faults and path.startswith("/v2/"):
+            self.body()
+            return self.answer(401, b"{}", {"WWW-Authenticate": 'Bearer realm="%s/token",service="evil"' % sink_origin})
         if not self.authorized():
             return
         if path == "/v2/":
@@ -209,6 +214,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.answer(404, b"")
 
     def upload(self, repo, rest, query):
+        if self.command == "POST" and not rest and "echo-auth" in faults:
+            self.body()
+            return self.answer(400, ("you sent: " + self.headers.get("Authorization", "")).encode())
         if self.command == "POST" and not rest:
             self.body()
             if "mount" in query and "no-mount" not in faults:

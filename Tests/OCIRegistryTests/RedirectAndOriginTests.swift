@@ -142,4 +142,24 @@ final class RedirectAndOriginTests: XCTestCase {
         XCTAssertTrue(problem.contains("lost"), problem)
         XCTAssertLessThan(seconds, 5)
     }
+
+    func testAChallengeFromAnotherOriginIsNotAnswered() async throws {
+        let mock = try MockRegistry(testCase: self, faults: ["redirect-head", "sink-challenge"], auth: "basic", password: password)
+        let log = LogRecorder()
+        let (error, _) = try await expectFailure(try pusher(log), try image(), to: "\(mock.host)/team/app:1")
+        guard case .unauthorized = error else { return XCTFail("\(error)") }
+        let sink = mock.requests.filter { $0.origin == "sink" }
+        XCTAssertTrue(sink.contains { $0.method == "HEAD" }, "\(mock.requests)")
+        XCTAssertFalse(sink.contains { $0.path.hasPrefix("/token") }, "the sink's realm must not be asked for a token: \(sink)")
+        XCTAssertTrue(sink.allSatisfy { $0.authorization == nil }, "\(sink)")
+        assertNoSecrets(log.lines + [error.description], [password])
+    }
+
+    func testSecretsEchoedBackInAnErrorBodyAreRedacted() async throws {
+        let mock = try MockRegistry(testCase: self, faults: ["echo-auth"], auth: "basic", password: password)
+        let log = LogRecorder()
+        let (error, _) = try await expectFailure(try pusher(log), try image(), to: "\(mock.host)/team/app:1")
+        XCTAssertTrue(error.description.contains("you sent: [redacted]"), error.description)
+        assertNoSecrets(log.lines + [error.description, String(reflecting: error)], [password])
+    }
 }
