@@ -65,7 +65,7 @@ struct CredentialHelper {
         let finished = DispatchSemaphore(value: 0)
         process.terminationHandler = { _ in finished.signal() }
         do { try process.run() } catch { throw fail("it cannot be started (\(error.localizedDescription))") }
-        let collected = OutputBox()
+        let collected = LockedData()
         let reader = Thread { collected.set(stdout.fileHandleForReading.readDataToEndOfFile()) }
         reader.start()
         try? childInput.close()
@@ -90,8 +90,8 @@ struct CredentialHelper {
     }
 }
 
-/// The helper's stdout, filled by a reader thread.
-private final class OutputBox: @unchecked Sendable {
+/// Bytes filled in once by another thread (a helper's stdout; the tests' pipe readers).
+final class LockedData: @unchecked Sendable {
     private let lock = NSLock()
     private var data = Data()
     private var done = false

@@ -73,14 +73,6 @@ struct TestFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-final class LockedData: @unchecked Sendable {
-    private let lock = NSLock()
-    private var data = Data()
-    private var done = false
-    func set(_ value: Data) { lock.lock(); data = value; done = true; lock.unlock() }
-    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return done }
-    var value: Data { lock.lock(); defer { lock.unlock() }; return data }
-}
 
 /// Connection options that ignore this machine's CA settings (no SSL_CERT_FILE, no certs.d roots).
 func testConnection(plainHTTP: Bool = false, verifyTLS: Bool = true, caFiles: [String] = [], certsDirectoryRoots: [String] = [],
