@@ -103,6 +103,10 @@ extension RegistryClient {
             guard let token = (try? JSONDecoder().decode(TokenResponse.self, from: response.body))?.bearer, !token.isEmpty else {
                 throw RegistryError.tokenRequestFailed(realm: realm, status: 200, detail: "the answer holds no token")
             }
+            // It becomes a header line: nothing but visible ASCII (no CR/LF smuggling a second header).
+            guard token.utf8.allSatisfy({ (0x21...0x7e).contains($0) }) else {
+                throw RegistryError.tokenRequestFailed(realm: realm, status: 200, detail: "the token holds characters a header cannot carry")
+            }
             return token
         case 401, 403:
             throw RegistryError.unauthorized(registry: reference.registry, username: credential?.username)
