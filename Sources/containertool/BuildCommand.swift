@@ -36,10 +36,10 @@ enum BuildCommand {
         """
 
     static let parser = ArgumentParser(
-        valueOptions: Set(["--executable", "--output", "--tag", "--name", "--label", "--env", "--expose", "--user", "--workdir",
-                       "--cmd", "--resource", "--healthcheck"]).union(RegistryOptions.valueOptions),
-        flags: Set(["--ca-certificates", "--bundle-shared-libraries", "--json"]).union(RegistryOptions.flags)
-    )
+        valueOptions: ["--executable", "--output", "--tag", "--name", "--label", "--env", "--expose", "--user", "--workdir",
+                       "--cmd", "--resource", "--healthcheck"],
+        flags: ["--ca-certificates", "--bundle-shared-libraries", "--json"]
+    ).addingRegistryOptions()
 
     /// Everything the command line asked for, validated.
     struct Request {

@@ -50,6 +50,16 @@ struct RegistryOptions: Sendable {
     }
 }
 
+extension ArgumentParser {
+    /// This parser plus the registry options (`RegistryOptions.valueOptions` and `.flags`).
+    func addingRegistryOptions() -> ArgumentParser {
+        var parser = self
+        parser.valueOptions.formUnion(RegistryOptions.valueOptions)
+        parser.flags.formUnion(RegistryOptions.flags)
+        return parser
+    }
+}
+
 /// `registry:HOST[:PORT]/REPO[:TAG]`: writes the image as an OCI layout into a temporary
 /// directory and hands it to the OCIRegistry pusher.
 struct RegistryDestination: ImageDestination {
