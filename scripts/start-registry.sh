@@ -3,10 +3,11 @@
 #
 #   scripts/start-registry.sh --port PORT --dir DIR [--user USER --password PASS]
 #                             [--token-realm URL --token-cert PEM] [--listen ADDR]
-#                             [--tls-cert PEM --tls-key KEY]
+#                             [--tls-cert PEM --tls-key KEY [--tls-client-ca PEM]]
 #
 # --listen: the address to listen on, 127.0.0.1 (default), [::1] or localhost. --tls-cert/--tls-key:
-# serve HTTPS with this certificate (the readiness check does not verify it).
+# serve HTTPS with this certificate (the readiness check does not verify it). --tls-client-ca: require
+# client certificates signed by this CA (mutual TLS; then the readiness check only waits for the port).
 # --user/--password: htpasswd (Basic) auth. --token-realm/--token-cert: bearer-token auth, tokens
 # issued by a token service at URL (issuer "containerize-test-issuer", service
 # "containerize-test-registry") and signed with the key of the certificate PEM.
@@ -16,7 +17,7 @@
 # Stop it with scripts/stop-registry.sh DIR.
 set -euo pipefail
 
-port=""; dir=""; user=""; password=""; token_realm=""; token_cert=""; listen="127.0.0.1"; tls_cert=""; tls_key=""
+port=""; dir=""; user=""; password=""; token_realm=""; token_cert=""; listen="127.0.0.1"; tls_cert=""; tls_key=""; tls_client_ca=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --port) port="$2"; shift 2 ;;
@@ -28,6 +29,7 @@ while [[ $# -gt 0 ]]; do
     --listen) listen="$2"; shift 2 ;;
     --tls-cert) tls_cert="$2"; shift 2 ;;
     --tls-key) tls_key="$2"; shift 2 ;;
+    --tls-client-ca) tls_client_ca="$2"; shift 2 ;;
     *) echo "start-registry.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -65,6 +67,11 @@ if [[ -n "$tls_cert" ]]; then
   tls="  tls:
     certificate: $tls_cert
     key: $tls_key"
+  if [[ -n "$tls_client_ca" ]]; then
+    tls="$tls
+    clientcas:
+      - $tls_client_ca"
+  fi
 fi
 
 cat > "$dir/config.yml" <<YAML
@@ -105,7 +112,7 @@ for _ in $(seq 1 100); do
     exit 1
   fi
   code="$(curl -gsk -o /dev/null -w '%{http_code}' "$scheme://$listen:$port/v2/" || true)"
-  if [[ "$code" == "200" || "$code" == "401" ]]; then
+  if [[ "$code" == "200" || "$code" == "401" ]] || { [[ -n "$tls_client_ca" ]] && (exec 3<>"/dev/tcp/${listen//[\[\]]/}/$port") 2>/dev/null; }; then
     echo "$pid"
     exit 0
   fi

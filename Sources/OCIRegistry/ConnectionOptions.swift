@@ -6,7 +6,8 @@ import Foundation
 /// `ROOT/HOST[:PORT]/*.crt` under each of `certsDirectoryRoots` (default `/etc/containers/certs.d`
 /// and `/etc/docker/certs.d`, so Docker's `ca.crt` is found too; `CONTAINERIZE_CERTS_D` overrides
 /// them, colon-separated, like skopeo's `--cert-dir`), and `SSL_CERT_FILE` / `SSL_CERT_DIR`
-/// replace the system bundle and directory as in OpenSSL.
+/// replace the system bundle and directory as in OpenSSL. A `NAME.cert` with its `NAME.key` in such
+/// a `HOST[:PORT]` directory is the client certificate for that registry (mutual TLS), as in Docker.
 public struct ConnectionOptions: Sendable, Equatable {
     /// Talk plain HTTP to every registry (`--plain-http`).
     public var plainHTTP: Bool
@@ -48,12 +49,33 @@ public struct ConnectionOptions: Sendable, Equatable {
         return files
     }
 
-    /// The transport settings for `registry`: timeouts and the CA bundle (system or `SSL_CERT_FILE`, plus extras).
+    /// The first `NAME.cert` (with `NAME.key` beside it) in the certs.d directories of `registry`.
+    func clientCertificate(for registry: String) throws -> (certificate: String, key: String)? {
+        for root in certsDirectoryRoots {
+            let directory = root + "/" + registry
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            for name in names.filter({ $0.hasSuffix(".cert") }).sorted() {
+                let key = directory + "/" + name.dropLast(".cert".count) + ".key"
+                guard FileManager.default.isReadableFile(atPath: key) else {
+                    throw RegistryError.unusableCAFile(path: directory + "/" + name, reason: "the client certificate has no readable key \(key) beside it")
+                }
+                return (directory + "/" + name, key)
+            }
+        }
+        return nil
+    }
+
+    /// The transport settings for `registry`: timeouts, the client certificate, and the CA bundle
+    /// (system or `SSL_CERT_FILE`, plus extras).
     func transportSettings(for registry: String) throws -> (settings: TransportSettings, extraCAs: [String]) {
         var settings = TransportSettings()
         settings.connectTimeout = timeout
         settings.inactivityTimeout = timeout
         settings.verifyTLS = verifyTLS
+        if let client = try clientCertificate(for: registry) {
+            settings.clientCertificate = client.certificate
+            settings.clientKey = client.key
+        }
         let extras = extraCAFiles(for: registry)
         let certFile = environment["SSL_CERT_FILE"].flatMap { $0.isEmpty ? nil : $0 }
         let certDirectory = environment["SSL_CERT_DIR"].flatMap { $0.isEmpty ? nil : $0 }

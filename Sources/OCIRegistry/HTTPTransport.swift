@@ -52,6 +52,9 @@ struct TransportSettings: Sendable {
     /// PEM bundle that replaces libcurl's default CA file (the system bundle, or `SSL_CERT_FILE`, plus
     /// extra CAs); nil keeps libcurl's default.
     var caBundle: Data?
+    /// PEM client certificate and key for mutual TLS, or nil.
+    var clientCertificate: String?
+    var clientKey: String?
     /// Directory of hashed CA certificates, or nil for none (libcurl's default is used when `caBundle` is nil).
     var caDirectory: String?
     /// The largest response body accepted (registry answers, errors and tokens are small).
@@ -84,6 +87,8 @@ enum TransportFailure: Error, Equatable, Sendable {
     case timedOut(Phase, seconds: Double)
     /// The server's certificate was not accepted (curl's reason, e.g. "unable to get local issuer certificate").
     case certificateRejected(String)
+    /// The server refused our TLS client certificate, or wanted one and got none.
+    case clientCertificateRefused(String)
     /// The TLS handshake failed for another reason, e.g. the server does not speak TLS.
     case tlsHandshakeFailed(String)
     /// A CA file we were told to trust cannot be used.
@@ -173,6 +178,10 @@ final class HTTPTransport: @unchecked Sendable {
         ccurl_set_pointer(curl, CURLOPT_WRITEDATA, context.toOpaque())
         ccurl_set_long(curl, CURLOPT_SSL_VERIFYPEER, settings.verifyTLS ? 1 : 0)
         ccurl_set_long(curl, CURLOPT_SSL_VERIFYHOST, settings.verifyTLS ? 2 : 0)
+        if let certificate = settings.clientCertificate, let key = settings.clientKey {
+            ccurl_set_string(curl, CURLOPT_SSLCERT, certificate)
+            ccurl_set_string(curl, CURLOPT_SSLKEY, key)
+        }
         if var bundle = settings.caBundle {
             bundle.withUnsafeMutableBytes { bytes in _ = ccurl_set_blob(curl, CURLOPT_CAINFO_BLOB, bytes.baseAddress, bytes.count) }
             ccurl_set_string(curl, CURLOPT_CAPATH, settings.caDirectory)
@@ -208,6 +217,10 @@ final class HTTPTransport: @unchecked Sendable {
         let message = String(cString: errorBuffer).trimmingCharacters(in: .whitespacesAndNewlines)
         let detail = message.isEmpty ? String(cString: curl_easy_strerror(code)) : message
         if let overflow = exchange.overflow { return .responseTooLarge(what: overflow.what, limit: overflow.limit) }
+        // TLS 1.3 reports a refused client certificate only as an alert on the first read.
+        for alert in ["alert certificate required", "alert bad certificate", "alert unknown ca", "alert certificate unknown"] where detail.contains(alert) {
+            return .clientCertificateRefused(detail)
+        }
         switch code {
         case CURLE_COULDNT_CONNECT: return .connectionRefused(detail)
         case CURLE_COULDNT_RESOLVE_HOST: return .cannotResolve(detail)
@@ -219,7 +232,9 @@ final class HTTPTransport: @unchecked Sendable {
             return .timedOut(.connecting, seconds: settings.connectTimeout)
         case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH:
             return .certificateRejected(detail)
-        case CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CERTPROBLEM:
+        case CURLE_SSL_CERTPROBLEM:
+            return .clientCertificateRefused(detail)
+        case CURLE_SSL_CACERT_BADFILE:
             return .unusableCAFile(detail)
         case CURLE_SSL_CONNECT_ERROR:
             return .tlsHandshakeFailed(detail)

@@ -127,6 +127,7 @@ actor RegistryClient {
             case let .certificateRejected(detail):
                 throw RegistryError.certificateRejected(registry: host, problem: detail, extraCAs: extraCAs)
             case let .tlsHandshakeFailed(detail): throw RegistryError.tlsHandshakeFailed(registry: host, detail: detail)
+            case let .clientCertificateRefused(detail): throw RegistryError.clientCertificateRefused(registry: host, detail: detail)
             case let .unusableCAFile(detail): throw RegistryError.unusableCAFile(path: extraCAs.joined(separator: ", "), reason: detail)
             case let .responseTooLarge(what, limit): throw RegistryError.badResponse(registry: host, detail: "\(what) of \(operation) exceeded \(limit) bytes")
             case let .other(detail): throw RegistryError.badResponse(registry: host, detail: "\(operation): \(detail)")

@@ -24,6 +24,8 @@ public enum RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
     case digestMismatch(expected: String, received: String)
     /// The registry's TLS certificate was not accepted; `problem` is the verifier's reason.
     case certificateRejected(registry: String, problem: String, extraCAs: [String])
+    /// The registry wants a TLS client certificate and got none, or refused ours (or ours cannot be loaded).
+    case clientCertificateRefused(registry: String, detail: String)
     /// The TLS handshake failed for another reason than the certificate (e.g. the server speaks plain HTTP).
     case tlsHandshakeFailed(registry: String, detail: String)
     /// A CA file to trust (`--registry-ca`, certs.d, `SSL_CERT_FILE`) is missing or not PEM.
@@ -67,6 +69,8 @@ public enum RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .certificateRejected(registry, problem, extraCAs):
             let tried = extraCAs.isEmpty ? "" : " (extra CAs trusted: \(extraCAs.joined(separator: ", ")))"
             return "the TLS certificate of \(registry) was rejected: \(problem)\(tried). Trust the registry's CA with --registry-ca CA.pem, a CA file in /etc/containers/certs.d/\(registry)/*.crt or /etc/docker/certs.d/\(registry)/ca.crt, or SSL_CERT_FILE=bundle.pem; --tls-verify=false skips verification (never with production credentials)."
+        case let .clientCertificateRefused(registry, detail):
+            return "the registry \(registry) did not accept our TLS client certificate (\(detail)). Put its client certificate and key as client.cert and client.key in /etc/containers/certs.d/\(registry)/ or /etc/docker/certs.d/\(registry)/."
         case let .tlsHandshakeFailed(registry, detail):
             return "the TLS handshake with \(registry) failed: \(detail). If the registry serves plain HTTP, pass --plain-http; otherwise check its TLS setup."
         case let .unusableCAFile(path, reason):

@@ -64,4 +64,16 @@ struct TestCA {
             openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile server.ext -out server.pem 2>/dev/null
             """])
     }
+
+    /// Writes a client certificate signed by this CA as `client.cert` and `client.key` into `directory`.
+    func makeClientCertificate(in directory: URL) throws {
+        let d = self.directory.path
+        try runChecked("bash", ["-c", """
+            set -euo pipefail
+            cd '\(d)'
+            openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=pusher -keyout '\(directory.path)/client.key' -out client.csr 2>/dev/null
+            printf 'extendedKeyUsage=clientAuth\\n' > client.ext
+            openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile client.ext -out '\(directory.path)/client.cert' 2>/dev/null
+            """])
+    }
 }

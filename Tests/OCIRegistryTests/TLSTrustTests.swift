@@ -130,4 +130,36 @@ final class TLSTrustTests: XCTestCase {
         XCTAssertEqual(secureReport.digest, secureBuilt.manifestDigest)
         assertNoSecrets(secureLog.lines + log.lines, [password])
     }
+
+    func testClientCertificateFromCertsDirectoryForMutualTLS() async throws {
+        let ca = try TestCA(testCase: self)
+        let registry = try LocalRegistry(testCase: self, tls: ca, extraArguments: ["--tls-client-ca", ca.certificate.path])
+        let log = LogRecorder()
+        let started = Date()
+        do {
+            _ = try await push("\(registry.host)/mtls/app:1", connection: testConnection(caFiles: [ca.certificate.path]), log: log)
+            XCTFail("the registry requires a client certificate")
+        } catch let error as RegistryError {
+            guard case .clientCertificateRefused = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(error.description.contains("client.cert and client.key"), error.description)
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(started), 2)
+        XCTAssertFalse(log.lines.contains { $0.contains("retrying") }, "\(log.lines)")
+
+        let root = try temporaryDirectory(self, "certs.d")
+        let directory = root.appendingPathComponent(registry.host)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: ca.certificate, to: directory.appendingPathComponent("ca.crt"))
+        try ca.makeClientCertificate(in: directory)
+        let (report, built) = try await push("\(registry.host)/mtls/app:1", connection: testConnection(certsDirectoryRoots: [root.path]))
+        XCTAssertEqual(report.digest, built.manifestDigest)
+
+        try FileManager.default.removeItem(at: directory.appendingPathComponent("client.key"))
+        do {
+            _ = try await push("\(registry.host)/mtls/app:2", connection: testConnection(certsDirectoryRoots: [root.path]))
+            XCTFail("a client certificate without its key must be refused")
+        } catch let error as RegistryError {
+            XCTAssertTrue(error.description.contains("has no readable key"), error.description)
+        }
+    }
 }
