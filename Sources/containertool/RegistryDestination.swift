@@ -14,6 +14,8 @@ struct RegistryOptions: Sendable {
           --registry-ca FILE         trust this PEM CA for registries (repeatable); also read:
                                        /etc/containers/certs.d/HOST[:PORT]/*.crt,
                                        /etc/docker/certs.d/HOST[:PORT]/ca.crt, SSL_CERT_FILE
+                                       (CONTAINERIZE_CERTS_D=DIR[:DIR] replaces the certs.d roots;
+                                       client.cert/client.key there: mutual TLS)
           --registry-timeout S       connect and inactivity timeout per request (default 30)
         """
 

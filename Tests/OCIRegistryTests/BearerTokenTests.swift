@@ -47,4 +47,25 @@ final class BearerTokenTests: XCTestCase {
             XCTAssertFalse(error.description.contains("not-the-pw"))
         }
     }
+
+    func testMountAcrossRepositoriesAsksForPullOnTheSource() async throws {
+        let tokens = try TokenServer(testCase: self, user: "robot", password: "token-pw-1")
+        let registry = try startRegistry(tokens: tokens)
+        let work = try temporaryDirectory(self)
+        let image = try LayoutBuilder.build(at: work.appendingPathComponent("layout"), layerSizes: [1500])
+        let ledger = BlobLedger()
+        let log = LogRecorder()
+        func pusher() -> RegistryPusher {
+            RegistryPusher(retryPolicy: RetryPolicy(maxAttempts: 2, initialDelay: 0.05, maxTotalDelay: 0.1),
+                           credentials: CredentialStore(environment: ["HOME": work.path, "CONTAINERIZE_REGISTRY_USERNAME": "robot",
+                                                                      "CONTAINERIZE_REGISTRY_PASSWORD": "token-pw-1"]),
+                           connection: testConnection(), ledger: ledger, log: { log.append($0) })
+        }
+        _ = try await pusher().push(layout: image.directory, to: "\(registry.host)/team/one:1")
+        let second = try await pusher().push(layout: image.directory, to: "\(registry.host)/team/two:1")
+        XCTAssertEqual(second.mountedBlobs, 2)
+        XCTAssertEqual(second.uploadedBlobs, 0)
+        XCTAssertTrue(tokens.requestLog.contains("repository:team/one:pull\""), tokens.requestLog)
+        assertNoSecrets(log.lines, ["token-pw-1"], user: "robot")
+    }
 }
