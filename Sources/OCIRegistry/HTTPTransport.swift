@@ -154,6 +154,9 @@ final class HTTPTransport: @unchecked Sendable {
         headers.append(("Expect", ""))
         if request.body != nil, request.header("Content-Type") == nil { headers.append(("Content-Type", "")) }
         for (name, value) in headers {
+            guard !(name + value).contains(where: { $0 == "\r" || $0 == "\n" }) else {
+                throw TransportFailure.other("refusing to send the header \(name): it holds a line break")
+            }
             // "Name;" sends an empty header, "Name:" removes one of libcurl's own.
             let line = value.isEmpty ? (name == "Expect" || name == "Content-Type" ? "\(name):" : "\(name);") : "\(name): \(value)"
             headerList = curl_slist_append(headerList, line)
@@ -250,7 +253,6 @@ final class HTTPTransport: @unchecked Sendable {
 
 /// Collects one response through libcurl's header and body callbacks, within the size limits.
 private final class Exchange {
-    var status = 0
     var headers: [(name: String, value: String)] = []
     var body = Data()
     var headerBytes = 0
@@ -276,7 +278,6 @@ private final class Exchange {
         if line.hasPrefix("HTTP/") {
             // A new status line (after 100 Continue, or a new response): start over.
             exchange.headers = []
-            exchange.status = Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
         } else if let colon = line.firstIndex(of: ":") {
             let name = line[..<colon].trimmingCharacters(in: .whitespaces)
             let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
