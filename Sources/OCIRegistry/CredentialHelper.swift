@@ -39,9 +39,6 @@ struct CredentialHelper {
             throw fail("its answer is not the JSON object {\"Username\", \"Secret\"} of the credential-helper protocol")
         }
         let username = answer.Username ?? ""
-        if username == "<token>" {
-            throw fail("it returned an identity token (Username \"<token>\"), which is not supported; configure the helper to return a username and password")
-        }
         if username.isEmpty && secret.isEmpty { return nil }
         return Credential(username: username, password: secret, source: program)
     }

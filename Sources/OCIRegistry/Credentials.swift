@@ -13,7 +13,12 @@ public struct Credential: Sendable, Equatable, CustomStringConvertible {
         self.source = source
     }
 
-    public var description: String { "user '\(username)' (from \(source))" }
+    /// Docker's marker for an identity (OAuth2 refresh) token: `Username: "<token>"` from a helper, or
+    /// an `identitytoken` field in `auths`. The bearer flow then trades it at the realm for an access token.
+    public static let identityTokenUsername = "<token>"
+    public var isIdentityToken: Bool { username == Self.identityTokenUsername }
+
+    public var description: String { isIdentityToken ? "an identity token (from \(source))" : "user '\(username)' (from \(source))" }
 
     /// The value of a `Basic` Authorization header.
     var basicAuthorization: String { "Basic " + Data("\(username):\(password)".utf8).base64EncodedString() }
@@ -26,7 +31,7 @@ public struct Credential: Sendable, Equatable, CustomStringConvertible {
 ///    that); else a `credsStore` runs its helper; else (or when the store has nothing) an `auths`
 ///    entry whose key is the registry (`host[:port]`, also written `https://host[:port]`, `http://…`
 ///    or with a trailing path such as `/v1/`), with a base64 `auth` of `user:password` (or plain
-///    `username`/`password` fields). Helpers get the server URL on stdin and answer JSON
+///    `username`/`password` fields, or an `identitytoken`). Helpers get the server URL on stdin and answer JSON
 ///    (`Username`, `Secret`), within `helperTimeout` seconds; a missing or failing helper is an error.
 /// 2. `$HOME/.netrc`: a `machine` entry equal to `host:port` or `host`, else a `default` entry.
 /// 3. The environment: `CONTAINERIZE_REGISTRY_USERNAME` and `CONTAINERIZE_REGISTRY_PASSWORD`.
@@ -75,6 +80,9 @@ public struct CredentialStore: Sendable {
         guard let auths = json["auths"] as? [String: Any] else { return nil }
         for (key, value) in auths.sorted(by: { $0.key < $1.key }) where wanted.contains(Self.normalizedRegistryKey(key)) {
             guard let entry = value as? [String: Any] else { continue }
+            if let token = entry["identitytoken"] as? String, !token.isEmpty {
+                return Credential(username: Credential.identityTokenUsername, password: token, source: path)
+            }
             if let auth = entry["auth"] as? String, !auth.isEmpty,
                let decoded = Data(base64Encoded: auth).flatMap({ String(data: $0, encoding: .utf8) }),
                let colon = decoded.firstIndex(of: ":") {

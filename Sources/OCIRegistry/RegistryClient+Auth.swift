@@ -87,16 +87,20 @@ extension RegistryClient {
         guard realmOrigin.scheme == "https" || loopbackRealm || baseURL.scheme == "http" else {
             throw RegistryError.tokenRequestFailed(realm: realm, status: nil, detail: "refusing to send credentials to a plain-HTTP token service")
         }
-        if let credential {
-            log("requesting a push token from \(realmOrigin) as \(credential)")
-        } else {
-            log("requesting an anonymous push token from \(realmOrigin)")
-        }
         let response: HTTPResponse
-        do {
-            response = try await follow(HTTPRequest("GET", url), authorization: credential?.basicAuthorization, authorizedOrigin: realmOrigin)
-        } catch let failure as TransientFailure {
-            throw TransientFailure(problem: "token service: \(failure.problem)", retryAfter: failure.retryAfter)
+        if let credential, credential.isIdentityToken {
+            response = try await exchangeIdentityToken(credential, realm: realm, service: challenge.service, scopes: scopes)
+        } else {
+            if let credential {
+                log("requesting a push token from \(realmOrigin) as \(credential)")
+            } else {
+                log("requesting an anonymous push token from \(realmOrigin)")
+            }
+            do {
+                response = try await follow(HTTPRequest("GET", url), authorization: credential?.basicAuthorization, authorizedOrigin: realmOrigin)
+            } catch let failure as TransientFailure {
+                throw TransientFailure(problem: "token service: \(failure.problem)", retryAfter: failure.retryAfter)
+            }
         }
         switch response.status {
         case 200:
@@ -116,5 +120,31 @@ extension RegistryClient {
         default:
             throw RegistryError.tokenRequestFailed(realm: realm, status: response.status, detail: "unexpected answer")
         }
+    }
+
+    /// The OAuth2 flow for an identity token: `POST realm` with `grant_type=refresh_token`. The token is
+    /// in the body, so the answer must come from the realm itself: no redirect is followed.
+    func exchangeIdentityToken(_ credential: Credential, realm: String, service: String?, scopes: [String]) async throws -> HTTPResponse {
+        var form = URLComponents()
+        form.queryItems = [URLQueryItem(name: "grant_type", value: "refresh_token"), URLQueryItem(name: "client_id", value: "swift-containerize"),
+                           URLQueryItem(name: "refresh_token", value: credential.password)]
+            + (service.map { [URLQueryItem(name: "service", value: $0)] } ?? [])
+            + scopes.map { URLQueryItem(name: "scope", value: $0) }
+        // `+` is a space in a form body: encode it (and the other reserved characters) explicitly.
+        let body = (form.percentEncodedQuery ?? "").replacingOccurrences(of: "+", with: "%2B")
+        guard let url = URL(string: realm), Origin(url) != nil else { throw RegistryError.tokenRequestFailed(realm: realm, status: nil, detail: "the realm URL is malformed") }
+        log("exchanging \(credential) for a push token at \(Origin(url)?.description ?? realm)")
+        let request = HTTPRequest("POST", url, headers: [("Content-Type", "application/x-www-form-urlencoded"), ("User-Agent", "swift-containerize")],
+                                  body: Data(body.utf8))
+        let response: HTTPResponse
+        do {
+            response = try await perform(request)
+        } catch let failure as TransientFailure {
+            throw TransientFailure(problem: "token service: \(failure.problem)", retryAfter: failure.retryAfter)
+        }
+        if RedirectPolicy.redirectStatuses.contains(response.status) {
+            throw RegistryError.tokenRequestFailed(realm: realm, status: response.status, detail: "the token service redirects; an identity token is only sent to the realm itself")
+        }
+        return response
     }
 }

@@ -17,7 +17,8 @@ import XCTest
 /// every /v2/ request with its own Bearer challenge, realm on the sink), `echo-auth` (upload POSTs
 /// get a 400 whose body echoes the request's Authorization header).
 /// `auth`: `basic` (user/password on the main origin) or `bearer` (token realm on the main origin,
-/// Basic credentials there; the registry then accepts the token) or nil.
+/// Basic credentials there, or a POST with `grant_type=refresh_token` and the password as the
+/// identity token; the registry then accepts the token) or nil.
 final class MockRegistry: @unchecked Sendable {
     let port: Int
     let sinkPort: Int
@@ -136,6 +137,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if path == "/token":
             if self.origin == "main" and "redirect-token" in faults:
                 return self.redirect(sink_origin + self.path, 302)
+            if self.command == "POST":
+                form = urllib.parse.parse_qs(self.body().decode())
+                if form.get("grant_type") == ["refresh_token"] and form.get("refresh_token") == [config["password"]] and "scope" in form:
+                    return self.answer(200, json.dumps({"access_token": "mock-token"}).encode(), {"Content-Type": "application/json"})
+                return self.answer(401, b"{}")
             if self.origin == "main" and self.headers.get("Authorization") != basic:
                 return self.answer(401, b"{}")
             return self.answer(200, json.dumps({"token": "mock-token"}).encode(), {"Content-Type": "application/json"})

@@ -172,4 +172,33 @@ final class TimeoutMountAndHelperTests: XCTestCase {
         }
         XCTAssertLessThan(Date().timeIntervalSince(started), 5)
     }
+
+    func testIdentityTokenFromAHelperIsTradedAtTheRealmByPOST() async throws {
+        let identityToken = "identity-Refresh-token+/=secret"
+        let mock = try MockRegistry(testCase: self, auth: "bearer", password: identityToken)
+        let script = """
+            #!/bin/sh
+            read -r url
+            printf '{"ServerURL":"%s","Username":"<token>","Secret":"%s"}' "$url" '\(identityToken)'
+            """
+        let built = try image()
+        let log = LogRecorder()
+        let report = try await pusher(environment: try helperSetup(server: mock.host, password: "", body: script), log: log)
+            .push(layout: built.directory, to: "\(mock.host)/team/app:1")
+        XCTAssertEqual(report.digest, built.manifestDigest)
+        let tokenRequests = mock.requests.filter { $0.path.hasPrefix("/token") }
+        XCTAssertFalse(tokenRequests.isEmpty)
+        XCTAssertTrue(tokenRequests.allSatisfy { $0.method == "POST" && $0.authorization == nil }, "\(tokenRequests)")
+        XCTAssertTrue(log.lines.contains { $0.contains("exchanging an identity token (from docker-credential-test)") }, "\(log.lines)")
+        assertNoSecrets(log.lines, [identityToken])
+    }
+
+    func testIdentityTokenInAuthsIsRead() throws {
+        let config = try temporaryDirectory(self, "docker-config")
+        try Data(#"{"auths":{"r.example.com":{"auth":"","identitytoken":"tok-1"}}}"#.utf8).write(to: config.appendingPathComponent("config.json"))
+        let credential = try CredentialStore(environment: ["DOCKER_CONFIG": config.path]).credential(for: "r.example.com")
+        XCTAssertEqual(credential?.isIdentityToken, true)
+        XCTAssertEqual(credential?.password, "tok-1")
+        XCTAssertFalse("\(credential!)".contains("tok-1"))
+    }
 }
