@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // swift-containerize: the smallest Swift server image that really runs, built with or without Docker.
 // The design card says "packages: none": this manifest has no package dependencies, only the
-// toolchain's modules and system libraries (zlib).
+// toolchain's modules and system libraries (zlib, libcurl).
 import PackageDescription
 
 let package = Package(
@@ -23,7 +23,8 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CSHA256"),
         .target(name: "ContainerImage", dependencies: ["CZlib", "CSHA256"]),
-        .target(name: "OCIRegistry"),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .target(name: "OCIRegistry", dependencies: ["CCurl"]),
         .target(name: "DockerfileRenderer"),
         .executableTarget(name: "containertool", dependencies: ["ContainerImage", "OCIRegistry", "DockerfileRenderer"]),
 

@@ -24,7 +24,7 @@ enum BuildCommand {
           --ca-certificates          copy the host CA bundle to /etc/ssl/certs/ca-certificates.crt
           --bundle-shared-libraries  copy the shared libraries and loader of a dynamic executable
           --healthcheck ARG          exec-form health check command word (repeatable)
-          --insecure-registry        push over plain HTTP / without TLS verification
+        \(RegistryOptions.usage)
           --json                     print the result as one JSON object
           -h, --help                 show this help
 
@@ -38,8 +38,8 @@ enum BuildCommand {
     static let parser = ArgumentParser(
         valueOptions: ["--executable", "--output", "--tag", "--name", "--label", "--env", "--expose", "--user", "--workdir",
                        "--cmd", "--resource", "--healthcheck"],
-        flags: ["--ca-certificates", "--bundle-shared-libraries", "--insecure-registry", "--json"]
-    )
+        flags: ["--ca-certificates", "--bundle-shared-libraries", "--json"]
+    ).addingRegistryOptions()
 
     /// Everything the command line asked for, validated.
     struct Request {
@@ -151,7 +151,8 @@ enum BuildCommand {
             spec.sourceDateEpoch = seconds
         }
 
-        let destinations = try outputs.map { try destination($0, tag: tag, insecure: parsed.has("--insecure-registry")) }
+        let registryOptions = try RegistryOptions(parsed, environment: environment)
+        let destinations = try outputs.map { try destination($0, tag: tag, registry: registryOptions) }
         var seen: Set<String> = []
         for destination in destinations where !seen.insert(destination.destination).inserted {
             throw UsageError("--output \(destination.destination) is given twice; write each output to its own path")
@@ -159,7 +160,7 @@ enum BuildCommand {
         return Request(spec: spec, tag: tag, destinations: destinations, json: parsed.has("--json"))
     }
 
-    static func destination(_ output: String, tag: ImageReference, insecure: Bool) throws -> any ImageDestination {
+    static func destination(_ output: String, tag: ImageReference, registry: RegistryOptions) throws -> any ImageDestination {
         guard let colon = output.firstIndex(of: ":"), !output[output.index(after: colon)...].isEmpty else {
             throw UsageError("--output '\(output)' must be KIND:DEST, e.g. docker-archive:image.tar")
         }
@@ -173,7 +174,7 @@ enum BuildCommand {
             guard target.contains("/"), !target.hasPrefix("/") else {
                 throw UsageError("--output registry:\(target) must be registry:HOST[:PORT]/REPO[:TAG], e.g. registry:localhost:5000/helloweb:1.0")
             }
-            return RegistryDestination(reference: RegistryDestination.completing(target, with: tag), insecure: insecure)
+            return RegistryDestination(reference: RegistryDestination.completing(target, with: tag), options: registry)
         default:
             throw UsageError("--output kind '\(kind)' is unknown; use oci-layout, oci-archive, docker-archive or registry")
         }
