@@ -13,15 +13,25 @@ struct BuildLog {
         lines.first { $0.contains("error:") }.map { String($0.drop { $0 == " " }) }
     }
 
-    /// Libraries the linker could not find (`cannot find -lcurl`, `unable to find library -lcurl`),
-    /// in the order they appear, each once.
+    /// Libraries a fully static link cannot use, in the order they appear, each once: those without a
+    /// static archive (`cannot find -lcurl`), and system archives whose own dependencies have none
+    /// (`libcurl.a(…): error: undefined reference to 'psl_free'`). The Swift runtime's archives
+    /// (under swift_static) are not counted: their undefined references are a different problem.
     var missingLibraries: [String] {
         var names: [String] = []
+        func add(_ name: Substring) {
+            let name = String(name.prefix { $0.isLetter || $0.isNumber || "_-+.".contains($0) })
+            if !name.isEmpty && !names.contains(name) { names.append(name) }
+        }
         for line in lines {
             for marker in ["cannot find -l", "unable to find library -l"] {
-                guard let range = line.range(of: marker) else { continue }
-                let name = String(line[range.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "+" || $0 == "." })
-                if !name.isEmpty && !names.contains(name) { names.append(name) }
+                if let range = line.firstRange(of: marker) { add(line[range.upperBound...]) }
+            }
+            if line.contains("undefined reference"), !line.contains("swift_static"),
+               let archiveEnd = line.firstRange(of: ".a(")?.lowerBound {
+                let path = line[..<archiveEnd]
+                let file = path[(path.lastIndex(of: "/").map(path.index(after:)) ?? path.startIndex)...]
+                if file.hasPrefix("lib") { add(file.dropFirst(3)) }
             }
         }
         return names
@@ -48,7 +58,7 @@ struct BuildLog {
         if !missing.isEmpty && !embedded && !dynamicLibc {
             let names = missing.map { "lib\($0)" }.joined(separator: ", ")
             let because = missing.contains("curl") ? " (FoundationNetworking's URLSession needs libcurl)" : ""
-            return "'\(product)' cannot be linked fully static: \(names) has no static archive (.a) here\(because); "
+            return "'\(product)' cannot be linked fully static: \(names) has no complete static archive (.a with its dependencies) here\(because); "
                 + "rebuild with --link dynamic-libc (static Swift runtime, dynamic glibc; the image then carries the shared libraries and the loader)"
         }
         let first = firstError.map { ": \($0)" } ?? " (the log is above)"

@@ -106,9 +106,22 @@ struct BuildLogTests {
         let log = BuildLog(text: Self.curlLog)
         #expect(log.missingLibraries == ["curl"])
         let message = log.failureMessage(product: "Fetcher", embedded: false, dynamicLibc: false)
-        #expect(message.contains("libcurl has no static archive"))
+        #expect(message.contains("libcurl has no complete static archive"))
         #expect(message.contains("--link dynamic-libc"))
         #expect(!message.contains("\n"))
+    }
+
+    /// Debian's libcurl.a exists, but its own dependencies (libpsl, libssh2, OpenSSL …) have no archives.
+    @Test func staticArchiveWithUnresolvedDependencies() {
+        let log = BuildLog(text: """
+            error: link command failed with exit code 1 (use -v to see invocation)
+            /opt/swift/usr/lib/swift_static/linux/libFoundation.a(Host.swift.o):function f: error: undefined reference to 'x'
+            /lib/x86_64-linux-gnu/libcurl.a(libcurl_la-psl.o):function Curl_psl_destroy: error: undefined reference to 'psl_free'
+            /lib/x86_64-linux-gnu/libcurl.a(libcurl_la-version.o):function curl_version: error: undefined reference to 'zlibVersion'
+            """)
+        #expect(log.missingLibraries == ["curl"])
+        #expect(log.failureMessage(product: "Fetch", embedded: false, dynamicLibc: false).contains("URLSession needs libcurl"))
+        #expect(!log.failureMessage(product: "Fetch", embedded: false, dynamicLibc: true).contains("--link dynamic-libc"))
     }
 
     @Test func embeddedFailureNamesTheFirstErrorAndTheWayOut() {

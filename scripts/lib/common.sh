@@ -49,3 +49,20 @@ stop_started_services() {
     for item in "${STARTED_IMAGES[@]}"; do docker rmi -f "$item" >/dev/null 2>&1 || true; done
     STARTED_CONTAINERS=(); STARTED_PIDS=(); STARTED_IMAGES=()
 }
+
+# usage_from_header SCRIPT — prints the comment block at the top of SCRIPT (after the #! line, up to
+# the first line that is not a comment), without the leading "# ": every script's --help.
+usage_from_header() {
+    awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$1"
+}
+
+# need_value OPTION COUNT [VALUE] — for option loops: dies with "OPTION needs a value" unless a value
+# follows (call it as `need_value "$1" $# "${2:-}"` before using $2).
+need_value() {
+    [[ $2 -ge 2 && -n ${3:-} ]] || { printf '%s: %s needs a value\n' "$(basename "$0")" "$1" >&2; exit 2; }
+}
+
+# swift_minor_version [SWIFT] — prints MAJOR.MINOR of a toolchain's `swift --version` (default: swift on PATH).
+swift_minor_version() {
+    "${1:-swift}" --version 2>&1 | sed -n 's/.*Swift version \([0-9]*\.[0-9]*\).*/\1/p' | head -1
+}
