@@ -4,7 +4,7 @@ import Testing
 /// What the plugin and the scripts read from `containertool`: JSON and exit codes, never human text.
 @Suite("containertool: the contract with the plugin and scripts")
 struct ToolContractTests {
-    static func json(_ result: TestSupport.ProcessResult) throws -> [String: Any] {
+    static func json(_ result: ProcessResult) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(result.stdoutBytes)) as? [String: Any])
     }
 
