@@ -44,8 +44,10 @@ struct Release {
         if let source { labels.append("org.opencontainers.image.source=\(source)") }
 
         let dist = URL(fileURLWithPath: options.dist ?? "dist", relativeTo: packageDirectory).standardizedFileURL
+        try checkReplaceable(dist, packageDirectory: packageDirectory)
         let parent = dist.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
+        removeAbandonedStaging(beside: dist)
         let staging = parent.appendingPathComponent(".\(dist.lastPathComponent).staging-\(getpid())")
         try? FileManager.default.removeItem(at: staging)
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o755])
@@ -90,6 +92,32 @@ struct Release {
             moved.outputs[index].destination = dist.path + moved.outputs[index].destination.dropFirst(staging.path.count)
         }
         return (digest, moved)
+    }
+
+    /// dist/ is replaced whole, so it must be a folder a release wrote (it has a `digest` file) or an
+    /// empty one — never the package, a parent of it, or a folder of the user's files.
+    static func checkReplaceable(_ dist: URL, packageDirectory: URL) throws {
+        let path = dist.path, package = packageDirectory.standardizedFileURL.path
+        if path == "/" || package == path || package.hasPrefix(path + "/") {
+            throw PluginError.releaseFailed("--dist \(path) would replace the package itself; choose a folder such as dist")
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return }
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        guard isDirectory.boolValue, entries.isEmpty || entries.contains("digest") else {
+            throw PluginError.releaseFailed("\(path) exists and is not a release folder (no digest file), so it is not replaced; remove it or choose another --dist")
+        }
+    }
+
+    /// Staging folders of runs that were killed (their process is gone) are removed.
+    static func removeAbandonedStaging(beside dist: URL) {
+        let parent = dist.deletingLastPathComponent()
+        let prefix = ".\(dist.lastPathComponent).staging-"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? [] where name.hasPrefix(prefix) {
+            let pid = name.dropFirst(prefix.count).prefix { $0.isNumber }
+            if let pid = Int32(pid), kill(pid, 0) == 0 || errno == EPERM { continue }
+            try? FileManager.default.removeItem(at: parent.appendingPathComponent(name))
+        }
     }
 
     /// Removes the staging folder of a run that did not finish.
