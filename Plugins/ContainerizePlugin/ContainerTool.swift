@@ -6,43 +6,15 @@ struct ContainerTool {
     let url: URL
     let verbose: Bool
 
-    /// `containertool build --json`'s result.
-    struct BuildReport: Decodable {
-        struct Output: Decodable {
-            var kind: String
-            var destination: String
-            var digest: String
-            var size: Int
-        }
-        var digest: String
-        var configDigest: String
-        var compressedSize: Int
-        var uncompressedSize: Int
-        var tag: String
-        var outputs: [Output]
-        var pushed: [String]
-    }
-
-    /// `containertool build-flags --json`'s result.
-    struct BuildFlags: Decodable {
-        var swiftBuildFlags: [String]
-        var bundleSharedLibraries: Bool
-    }
-
-    /// `containertool dockerfile --json`'s result.
-    struct DockerfileReport: Decodable {
-        struct File: Decodable { var path: String; var outcome: String }
-        var files: [File]
-    }
+    typealias BuildReport = ToolContract.BuildReport
 
     /// The options `containertool build` accepts, for passing through the ones the plugin does not own.
     func buildOptions() throws -> PluginArguments.ToolOptions {
-        struct Table: Decodable { var valueOptions: [String]; var flags: [String] }
-        let table: Table = try decode(run(["build", "--describe-options"]))
+        let table: ToolContract.OptionTable = try decode(run(["build", "--describe-options"]))
         return .init(valueOptions: Set(table.valueOptions), flags: Set(table.flags))
     }
 
-    func buildFlags(embedded: Bool, link: String?) throws -> BuildFlags {
+    func buildFlags(embedded: Bool, link: String?) throws -> ToolContract.BuildFlags {
         var arguments = ["build-flags", "--json"]
         if embedded { arguments.append("--embedded") }
         if let link { arguments += ["--link", link] }
@@ -58,7 +30,7 @@ struct ContainerTool {
         try decode(run(["build", "--json"] + arguments))
     }
 
-    func dockerfile(_ arguments: [String], dryRun: Bool) throws -> DockerfileReport {
+    func dockerfile(_ arguments: [String], dryRun: Bool) throws -> ToolContract.DockerfileReport {
         try decode(run(["dockerfile", "--json"] + (dryRun ? ["--dry-run"] : []) + arguments))
     }
 

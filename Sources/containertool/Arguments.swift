@@ -61,9 +61,8 @@ struct CommandLineParser: Sendable {
 
     /// The option table as JSON (`containertool build --describe-options`), so the plugin can pass
     /// options it does not know through to the tool without re-declaring them.
-    var optionTableJSON: String {
-        func list(_ names: Set<String>) -> String { "[" + names.sorted().map { "\"\($0)\"" }.joined(separator: ",") + "]" }
-        return "{\"flags\":\(list(flags)),\"valueOptions\":\(list(valueOptions))}"
+    var optionTable: ToolContract.OptionTable {
+        ToolContract.OptionTable(valueOptions: valueOptions.sorted(), flags: flags.sorted())
     }
 }
 

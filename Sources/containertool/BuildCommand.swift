@@ -56,7 +56,7 @@ enum BuildCommand {
     static func run(_ arguments: [String]) async throws {
         let parsed = try parser.parse(arguments)
         if parsed.wantsHelp { return print(usage) }
-        if parsed.has("--describe-options") { return print(parser.optionTableJSON) }
+        if parsed.has("--describe-options") { return print(String(decoding: try CanonicalJSON.encode(parser.optionTable), as: UTF8.self)) }
         let request = try makeRequest(parsed, environment: ProcessInfo.processInfo.environment)
         for destination in request.destinations { try destination.checkWritable() }
         if parsed.has("--dry-run") {
@@ -218,25 +218,11 @@ enum BuildCommand {
         var pushed: String?
     }
 
-    /// The `--json` object. `digest` and `compressedSize` describe the image as a registry holds it:
-    /// the first output with gzip layers (OCI layout, OCI archive, registry), else the first output.
-    /// `configDigest` is the image ID `docker images` shows, the same in every output.
-    struct JSONReport: Encodable {
-        struct Output: Encodable { var kind: String; var destination: String; var digest: String; var size: Int }
-        var digest: String
-        var configDigest: String
-        var compressedSize: Int
-        var uncompressedSize: Int
-        var tag: String
-        var outputs: [Output]
-        var pushed: [String]
-    }
-
     static func report(_ written: [WrittenOutput], request: Request) {
         guard let first = (written.first { $0.destination.layerCompression == .gzip } ?? written.first)?.image else { return }
         let pushed = written.compactMap(\.pushed)
         if request.json {
-            let report = JSONReport(
+            let report = ToolContract.BuildReport(
                 digest: first.digest, configDigest: first.configBlob.digest, compressedSize: first.compressedSize,
                 uncompressedSize: first.uncompressedSize, tag: request.tag.description,
                 outputs: written.map { .init(kind: $0.destination.kind, destination: $0.destination.destination, digest: $0.image.digest, size: $0.image.compressedSize) },

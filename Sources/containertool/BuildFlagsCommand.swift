@@ -21,13 +21,6 @@ enum BuildFlagsCommand {
 
     static let parser = CommandLineParser(valueOptions: ["--link"], flags: ["--embedded", "--json"])
 
-    struct JSONReport: Encodable {
-        var mode: String
-        var link: String
-        var swiftBuildFlags: [String]
-        var bundleSharedLibraries: Bool
-    }
-
     static func run(_ arguments: [String]) async throws {
         let parsed = try parser.parse(arguments)
         if parsed.wantsHelp { return print(usage) }
@@ -40,7 +33,7 @@ enum BuildFlagsCommand {
             throw UsageError("--embedded is always linked statically; drop --link \(linkName) or --embedded")
         }
         if parsed.has("--json") {
-            let report = JSONReport(mode: mode.rawValue, link: link.rawValue, swiftBuildFlags: flags, bundleSharedLibraries: link == .dynamicLibc)
+            let report = ToolContract.BuildFlags(mode: mode.rawValue, link: link.rawValue, swiftBuildFlags: flags, bundleSharedLibraries: link == .dynamicLibc)
             print(String(decoding: try CanonicalJSON.encode(report), as: UTF8.self))
         } else {
             flags.forEach { print($0) }

@@ -128,7 +128,7 @@ enum DockerfileCommand {
         ]
         let outcomes = try GeneratedFileWriter.write(files, force: arguments.force, dryRun: arguments.dryRun)
         if arguments.json {
-            let report = JSONReport(
+            let report = ToolContract.DockerfileReport(
                 template: templateURL.path, buildMode: options.buildMode.rawValue, builderImage: options.effectiveBuilderImage,
                 dryRun: arguments.dryRun, files: zip(files, outcomes).map { .init(path: $0.url.path, outcome: $1.rawValue) })
             print(String(decoding: try CanonicalJSON.encode(report), as: UTF8.self))
@@ -138,16 +138,6 @@ enum DockerfileCommand {
         for (file, outcome) in zip(files, outcomes) {
             print("  \(file.url.path): \(describe(outcome))")
         }
-    }
-
-    /// The `--json` object: what the plugin reads instead of the human lines.
-    struct JSONReport: Encodable {
-        struct File: Encodable { var path: String; var outcome: String }
-        var template: String
-        var buildMode: String
-        var builderImage: String
-        var dryRun: Bool
-        var files: [File]
     }
 
     private static func describe(_ outcome: WriteOutcome) -> String {
