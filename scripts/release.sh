@@ -18,7 +18,7 @@
 #   dist/NAME.spdx.json     SPDX 2.3 SBOM: the product, the Swift toolchain, every resolved package
 #   dist/digest             the image's manifest digest, sha256:…
 # DIST_DIR=PATH writes there instead of dist/.
-# Progress goes to stderr; stdout gets exactly one line, the digest, printed last:
+# Progress goes to stderr; stdout gets exactly one line, the digest:
 #   digest="$(scripts/release.sh --push "$REGISTRY/hello:$VERSION")"
 # On failure the exit status is non-zero and the failed step is named.
 set -euo pipefail
@@ -40,7 +40,8 @@ if [[ -n "${DIST_DIR:-}" ]]; then release_options+=(--dist "$DIST_DIR"); fi
 cd "$root"
 
 current_step="setup"
-trap 'status=$?; if [[ $status -ne 0 ]]; then echo "release.sh: FAILED in step '"'"'$current_step'"'"' (exit status $status)" >&2; fi' EXIT
+log=""
+trap 'status=$?; rm -f "$log"; if [[ $status -ne 0 ]]; then echo "release.sh: FAILED in step '"'"'$current_step'"'"' (exit status $status)" >&2; fi' EXIT
 
 if [[ $skip_tests -eq 0 ]]; then
   current_step="run the tests (scripts/test.sh)"; step "$current_step" >&2
@@ -49,7 +50,12 @@ fi
 
 # Pushing is the only step that needs the network; the plugin gets it only then.
 current_step="swift package containerize --release"; step "$current_step" >&2
-digest="$(swift package --allow-writing-to-package-directory "${network[@]}" containerize "${release_options[@]}" | tail -n 1)"
+# SwiftPM forwards everything the plugin prints to its standard output, the digest last: show it all
+# on stderr, keep the last line.
+log="$(mktemp)"
+swift package --allow-writing-to-package-directory "${network[@]}" containerize "${release_options[@]}" | tee "$log" >&2
+digest="$(tail -n 1 "$log")"
+rm -f "$log"
 [[ "$digest" =~ ^sha256:[0-9a-f]{64}$ ]] || { echo "release.sh: the plugin did not end with a digest (got '$digest')" >&2; exit 1; }
 current_step="done"
 echo "$digest"

@@ -8,9 +8,10 @@ struct ContainerTool {
 
     typealias BuildReport = ToolContract.BuildReport
 
-    /// The options `containertool build` accepts, for passing through the ones the plugin does not own.
-    func buildOptions() throws -> PluginArguments.ToolOptions {
-        let table: ToolContract.OptionTable = try decode(run(["build", "--describe-options"]))
+    /// The options `containertool build` (or `dockerfile`) accepts, for passing through the ones the
+    /// plugin does not own.
+    func options(of subcommand: String) throws -> PluginArguments.ToolOptions {
+        let table: ToolContract.OptionTable = try decode(run([subcommand, "--describe-options"]))
         return .init(valueOptions: Set(table.valueOptions), flags: Set(table.flags))
     }
 

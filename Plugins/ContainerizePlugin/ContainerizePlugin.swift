@@ -11,7 +11,7 @@ struct ContainerizePlugin: CommandPlugin {
         let package = context.package
         let verbose = arguments.contains("--verbose") || arguments.contains("-v")
         let tool = ContainerTool(url: try context.tool(named: "containertool").url, verbose: verbose)
-        let options = try PluginArguments.parse(arguments, tool: try tool.buildOptions())
+        let options = try PluginArguments.parse(arguments, tool: try tool.options(of: "build"))
         if options.help { return print(PluginHelp.text) }
 
         let product = try ProductChoice.choose(options.product, in: package)
@@ -19,6 +19,7 @@ struct ContainerizePlugin: CommandPlugin {
         let root = package.directoryURL
         let dockerfile = URL(fileURLWithPath: options.dockerfilePath(product: product.name, executableProductCount: executableCount), relativeTo: root).standardizedFileURL
         let dockerfileArguments = dockerfileArguments(options, product: product.name, dockerfile: dockerfile, package: package)
+            + options.passthrough(acceptedBy: try tool.options(of: "dockerfile"))
         let summaryStream: (String) -> Void = options.release ? { printError($0) } : { print($0) }
 
         if options.dockerfileOnly {
@@ -33,7 +34,7 @@ struct ContainerizePlugin: CommandPlugin {
         let flags = try tool.buildFlags(embedded: options.embedded, link: options.link)
         var release = options.release ? try Release.prepare(options, product: product.name, packageDirectory: root) : nil
         defer { release?.discardStaging() }
-        let build = NestedBuild(swift: try swiftExecutable(context), packageDirectory: root)
+        let build = NestedBuild(swift: try swiftExecutable(context), packageDirectory: root, flags: flags)
         let binary = build.binary(for: product.name)
         let outputFolder = root.appendingPathComponent(".build/containerize")
         let buildArguments = buildArguments(options, product: product.name, binary: binary, outputFolder: outputFolder,
@@ -43,7 +44,7 @@ struct ContainerizePlugin: CommandPlugin {
         if options.rendersDockerfile { _ = try tool.dockerfile(dockerfileArguments, dryRun: true) }
 
         let linkDescription = options.embedded ? "Embedded Swift" : options.isDynamicLibc ? "static Swift runtime, dynamic glibc" : "static Swift runtime"
-        printError("Building \(product.name) (release, \(linkDescription), stripped) in \(NestedBuild.scratchPath)…")
+        printError("Building \(product.name) (release, \(linkDescription), stripped) in \(build.scratchPath)…")
         _ = try build.build(product: product.name, flags: flags.swiftBuildFlags, embedded: options.embedded, dynamicLibc: options.isDynamicLibc)
         let report = try tool.build(buildArguments)
 

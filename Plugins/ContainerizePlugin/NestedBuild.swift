@@ -6,13 +6,21 @@ import Foundation
 /// recompile everything every time the user alternates the two; and it shows no progress until the
 /// end. A separate `--scratch-path` keeps both builds incremental, and the child's output streams live.
 struct NestedBuild {
-    /// Relative to the package root; inside `.build`, so every .gitignore and .dockerignore already skips it.
-    static let scratchPath = ".build/containerize-build"
-
     let swift: URL
     let packageDirectory: URL
+    /// One folder per set of flags (standard, embedded, dynamic-libc), so switching modes rebuilds
+    /// nothing either. Relative to the package root; inside `.build`, which every .gitignore and
+    /// .dockerignore already skips.
+    let scratchPath: String
 
-    var scratchDirectory: URL { packageDirectory.appendingPathComponent(Self.scratchPath) }
+    init(swift: URL, packageDirectory: URL, flags: ToolContract.BuildFlags) {
+        self.swift = swift
+        self.packageDirectory = packageDirectory
+        let suffix = [flags.mode == "standard" ? nil : flags.mode, flags.link == "static" ? nil : flags.link].compactMap { $0 }
+        scratchPath = ([".build/containerize-build"] + suffix).joined(separator: "-")
+    }
+
+    var scratchDirectory: URL { packageDirectory.appendingPathComponent(scratchPath) }
 
     /// Where the product's binary lands.
     func binary(for product: String) -> URL {

@@ -29,8 +29,16 @@ struct PluginArguments: Equatable {
     var pushes: [String] = []
     var tag: String?
     var exposes: [String] = []
-    /// Every other `containertool build` option, in the order given, values attached.
-    var passthrough: [String] = []
+    /// Every other `containertool build` option, in the order given, each with its value if it takes one.
+    var passthroughOptions: [[String]] = []
+    /// The same, flat: what is appended to `containertool build`.
+    var passthrough: [String] { passthroughOptions.flatMap { $0 } }
+
+    /// The passed-through options another subcommand (`containertool dockerfile`) also accepts, so
+    /// an image option the Dockerfile can honour reaches it without a plugin change.
+    func passthrough(acceptedBy other: ToolOptions) -> [String] {
+        passthroughOptions.filter { other.valueOptions.contains($0[0]) || other.flags.contains($0[0]) }.flatMap { $0 }
+    }
 
     /// The options `containertool build` accepts: `--describe-options` prints this table.
     struct ToolOptions: Equatable {
@@ -110,7 +118,7 @@ struct PluginArguments: Equatable {
             case "--release": parsed.release = true
             case "--verbose", "-v": parsed.verbose = true
             case "--help", "-h": parsed.help = true
-            default: parsed.passthrough += takesValue ? [name, value] : [name]
+            default: parsed.passthroughOptions.append(takesValue ? [name, value] : [name])
             }
         }
         try parsed.checkCombinations()

@@ -28,6 +28,7 @@ enum DockerfileCommand {
           --force                overwrite files that lack the generated-file marker line
           --stdout               print the Dockerfile to standard output and write nothing
           --dry-run              check the options and that the files may be written, write nothing
+          --describe-options     print this command's option table as JSON (for the plugin)
           --json                 print the result as one JSON object: template, buildMode, builderImage,
                                  files [{path, outcome}] (outcome: created|updated|unchanged|keptHandWritten)
           -h, --help             show this help
@@ -64,10 +65,11 @@ enum DockerfileCommand {
 
     static let parser = CommandLineParser(
         valueOptions: ["--product", "--template", "--output", "--dockerignore", "--builder-image", "--swift-version", "--port", "--user"],
-        flags: ["--embedded", "--force", "--stdout", "--dry-run", "--json"]
+        flags: ["--embedded", "--force", "--stdout", "--dry-run", "--json", "--describe-options"]
     )
 
     static func run(_ arguments: [String]) async throws {
+        if arguments.contains("--describe-options") { return print(String(decoding: try CanonicalJSON.encode(parser.optionTable), as: UTF8.self)) }
         let parsed = try parse(arguments)
         if parsed.help { return print(usage) }
         try render(parsed)

@@ -30,6 +30,12 @@ struct PluginArgumentsTests {
         ])
     }
 
+    @Test func optionsTheDockerfileAlsoTakesReachIt() throws {
+        let parsed = try Self.parse(["--env", "A=1", "--cmd", "--env", "--ca-certificates", "--label=k=v"])
+        let dockerfile = PluginArguments.ToolOptions(valueOptions: ["--env", "--product"], flags: ["--ca-certificates"])
+        #expect(parsed.passthrough(acceptedBy: dockerfile) == ["--env", "A=1", "--ca-certificates"])
+    }
+
     @Test func valuesThatLookLikeOptionsStayValues() throws {
         let parsed = try Self.parse(["--tag", "--weird", "--cmd", "-v", "--label", "--help=x"])
         #expect(parsed.tag == "--weird")
