@@ -25,11 +25,12 @@ free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# wait_for_http URL [SECONDS] — waits until URL answers at all (any status).
+# wait_for_http URL [SECONDS [CURL_OPTION…]] — waits until URL answers at all (any status).
 wait_for_http() {
     local url=$1 seconds=${2:-20} i
+    shift; shift || true
     for ((i = 0; i < seconds * 10; i++)); do
-        curl -s -o /dev/null --max-time 1 "$url" && return 0
+        curl -s -o /dev/null --max-time 1 "$@" "$url" && return 0
         sleep 0.1
     done
     return 1

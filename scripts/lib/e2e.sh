@@ -199,23 +199,55 @@ e2e_urlsession_dynamic_libc() {
     if containerize --release --version 1.0.0 >"$WORK/fetch-release.log" 2>&1; then die "the static --release build succeeded"; fi
     [[ "$(cat Dockerfile)" == *sentinel* && "$(cat dist/digest)" == sentinel && -z "$(ls -A . | grep staging)" ]] \
         || die "a failed build touched the Dockerfile or dist/"
-    say "failed builds left the Dockerfile and dist/ alone: $(grep -m1 'cannot be linked fully static' "$WORK/fetch-static.log" | cut -c1-110)…"
+    say "failed builds left the Dockerfile and dist/ alone; the error: $(grep -o -m1 "'Fetch' cannot be linked fully static: [^;]*" "$WORK/fetch-static.log")"
     rm -rf Dockerfile dist
 
-    containerize --link dynamic-libc --tag "containerize-e2e-fetch:test" --output "docker-archive:$WORK/fetch.tar" >"$WORK/fetch.log" 2>&1 \
+    # A test CA stands in for the CA bundle, so the same image also speaks HTTPS to a loopback server.
+    make_test_tls "$WORK/tls"
+    containerize --link dynamic-libc --tag "containerize-e2e-fetch:test" --output "docker-archive:$WORK/fetch.tar" \
+        --resource "$WORK/tls/ca.pem:/etc/ssl/certs/ca-certificates.crt" >"$WORK/fetch.log" 2>&1 \
         || die "--link dynamic-libc failed: $(tail -5 "$WORK/fetch.log")"
     docker load -q -i "$WORK/fetch.tar" >/dev/null
     remember_image "containerize-e2e-fetch:test"
-    local port said
+    local port tls_port said scheme
     port=$(free_port)
+    tls_port=$(free_port)
     mkdir -p "$WORK/www" && echo "hello over loopback" >"$WORK/www/hello.txt"
     (cd "$WORK/www" && exec timeout 120 python3 -m http.server "$port" --bind 127.0.0.1 >/dev/null 2>&1) &
     remember_pid $!
-    wait_for_http "http://127.0.0.1:$port/hello.txt" || die "the loopback HTTP server did not start"
-    said=$(timeout 60 docker run --rm --network host "containerize-e2e-fetch:test" "http://127.0.0.1:$port/hello.txt")
-    [[ "$said" == $'200\nhello over loopback' ]] || die "URLSession in the image said: $said"
-    say "URLSession in the scratch image: $(head -1 <<<"$said") $(tail -1 <<<"$said") ($(stat -c %s "$WORK/fetch.tar") bytes)"
+    serve_https "$WORK/www" "$tls_port" "$WORK/tls" &
+    remember_pid $!
+    for scheme in "http://127.0.0.1:$port" "https://127.0.0.1:$tls_port"; do
+        wait_for_http "$scheme/hello.txt" 20 --cacert "$WORK/tls/ca.pem" || die "the loopback server $scheme did not start"
+        said=$(timeout 60 docker run --rm --network host "containerize-e2e-fetch:test" "$scheme/hello.txt")
+        [[ "$said" == $'200\nhello over loopback' ]] || die "URLSession in the image, $scheme, said: $said"
+        say "URLSession in the scratch image, ${scheme%%:*}: $(head -1 <<<"$said") $(tail -1 <<<"$said")"
+    done
+    say "image: $(stat -c %s "$WORK/fetch.tar") bytes (static Swift runtime + the shared-library closure and loader)"
     cd "$ROOT"
+}
+
+# make_test_tls DIR — a throwaway CA (DIR/ca.pem) and a server certificate for 127.0.0.1 (DIR/server.pem, .key).
+make_test_tls() {
+    local dir=$1
+    mkdir -p "$dir"
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/ca.key" -out "$dir/ca.pem" -days 2 -subj "/CN=containerize e2e CA" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -keyout "$dir/server.key" -out "$dir/server.csr" -subj "/CN=127.0.0.1" 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1\n' >"$dir/ext"
+    openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial \
+        -out "$dir/server.pem" -days 2 -extfile "$dir/ext" 2>/dev/null
+}
+
+# serve_https DIR PORT TLS_DIR — serves DIR over HTTPS on 127.0.0.1:PORT for at most 120 s (run it with &).
+serve_https() {
+    exec timeout 120 python3 -c '
+import functools, http.server, ssl, sys
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
+server = http.server.HTTPServer(("127.0.0.1", int(sys.argv[2])), handler)
+context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+context.load_cert_chain(sys.argv[3] + "/server.pem", sys.argv[3] + "/server.key")
+server.socket = context.wrap_socket(server.socket, server_side=True)
+server.serve_forever()' "$1" "$2" "$3" >/dev/null 2>&1
 }
 
 # e2e_fixture_release — `containerize --release` from a package that depends on the plugin: dist/ with
