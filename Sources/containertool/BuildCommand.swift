@@ -165,7 +165,7 @@ enum BuildCommand {
             }
             let reference = RegistryDestination.completing(target, with: tag)
             // Checked here, before anything is built or staged, with the pusher's own parser.
-            do { _ = try RegistryReference(parsing: reference) } catch { throw UsageError("--output registry:\(target): \(error)") }
+            do { _ = try RegistryReference(parsing: reference) } catch { throw UsageError("\(error)") }
             return RegistryDestination(reference: reference, insecure: insecure)
         default:
             throw UsageError("--output kind '\(kind)' is unknown; use oci-layout, oci-archive, docker-archive or registry")
