@@ -50,8 +50,8 @@ fi
 
 # Pushing is the only step that needs the network; the plugin gets it only then.
 current_step="swift package containerize --release"; step "$current_step" >&2
-# SwiftPM forwards everything the plugin prints to its standard output, the digest last: show it all
-# on stderr, keep the last line.
+# The plugin's standard output is the digest alone (progress goes to stderr); anything else SwiftPM
+# itself prints there is shown on stderr too, and the last line kept.
 log="$(mktemp)"
 swift package --allow-writing-to-package-directory "${network[@]}" containerize "${release_options[@]}" | tee "$log" >&2
 digest="$(tail -n 1 "$log")"

@@ -1,4 +1,5 @@
 import Foundation
+import PackagePlugin
 
 /// Runs a child process (`containertool`, `swift build`, `git`): standard output is collected, standard
 /// error is shown live line by line — except the lines `isErrorLine` picks, which are held back and
@@ -101,12 +102,16 @@ private final class LineCollector: @unchecked Sendable {
             heldLines.append(String(content))
         } else if show && heldLines.isEmpty {
             // After an error line, the tool's usage hint follows; the error alone is enough.
-            FileHandle.standardError.write(line)
+            printError(String(content))
         }
     }
 }
 
-/// Progress and errors go to standard error; the summary goes to standard output.
+/// Progress (the build's lines, containertool's) goes through SwiftPM's progress channel: SwiftPM shows
+/// it on standard error as it comes, on a terminal and in a CI log alike, while what a plugin writes to
+/// its own standard output or error SwiftPM forwards to standard output, and outside a terminal only
+/// when the plugin ends. The summary and `--release`'s digest are the plugin's standard output.
 func printError(_ message: String) {
-    FileHandle.standardError.write(Data((message.hasSuffix("\n") ? message : message + "\n").utf8))
+    let text = message.hasSuffix("\n") ? String(message.dropLast()) : message
+    for line in text.split(separator: "\n", omittingEmptySubsequences: false) { Diagnostics.progress(String(line)) }
 }

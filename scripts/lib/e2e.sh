@@ -257,16 +257,17 @@ e2e_fixture_release() {
     ensure_test_registry
     cd "$ROOT/Tests/Fixtures/TwoProducts"
     local ref=$REGISTRY/fixture-release:1.0.0 dist=$WORK/fixture-dist last file path
-    # (SwiftPM forwards a plugin's standard error to its own standard output: the digest is the last line.)
     containerize --release --product hello-b --version 1.0.0 --push "$ref" --dist "$dist" \
-        >"$WORK/fixture-release.log" 2>&1 || die "--release failed: $(tail -5 "$WORK/fixture-release.log")"
-    last=$(tail -n 1 "$WORK/fixture-release.log")
-    [[ "$last" =~ ^sha256:[0-9a-f]{64}$ ]] || die "--release did not end with the digest (last line: '$last')"
+        >"$WORK/fixture-release.out" 2>"$WORK/fixture-release.err" || die "--release failed: $(tail -5 "$WORK/fixture-release.err")"
+    last=$(cat "$WORK/fixture-release.out")
+    [[ "$last" =~ ^sha256:[0-9a-f]{64}$ ]] || die "--release's standard output is not exactly the digest: '$last'"
     for file in hello-b.tar hello-b-oci.tar hello-b.spdx.json digest; do
         [[ -s "$dist/$file" ]] || die "--release did not write $dist/$file"
     done
     [[ "$(cat "$dist/digest")" == "$last" ]] || die "dist/digest differs from the printed digest"
     [[ "$(json_field <(skopeo inspect --tls-verify=false "docker://$ref") Digest)" == "$last" ]] || die "the registry holds another digest"
+    # The summary is on standard error, each line as SwiftPM shows plugin progress: "[ContainerizePlugin] …".
+    sed 's/^\[ContainerizePlugin\] //' "$WORK/fixture-release.err" >"$WORK/fixture-release.log"
     grep -q "^Image   $REGISTRY/fixture-release@$last" "$WORK/fixture-release.log" || die "the summary does not name the pushed reference"
     local paths=0
     while read -r path; do
