@@ -34,7 +34,7 @@ struct ContainerizePlugin: CommandPlugin {
         let flags = try tool.buildFlags(embedded: options.embedded, link: options.link)
         var release = options.release ? try Release.prepare(options, product: product.name, packageDirectory: root) : nil
         defer { release?.discardStaging() }
-        let build = NestedBuild(swift: try swiftExecutable(context), packageDirectory: root, flags: flags)
+        let build = NestedBuild(swift: swiftExecutable(context), packageDirectory: root, flags: flags)
         let binary = build.binary(for: product.name)
         let outputFolder = root.appendingPathComponent(".build/containerize")
         let buildArguments = buildArguments(options, product: product.name, binary: binary, outputFolder: outputFolder,
@@ -64,10 +64,11 @@ struct ContainerizePlugin: CommandPlugin {
         Summary(report: report, binary: binary, port: options.exposedPort(product: product.name), written: written, print: summaryStream).show()
     }
 
-    /// The toolchain's `swift`: the plugin runs inside it, so it is found beside SwiftPM's other tools.
-    private func swiftExecutable(_ context: PluginContext) throws -> URL {
-        if let swift = try? context.tool(named: "swift").url { return swift }
-        return URL(fileURLWithPath: "/usr/bin/env").appendingPathComponent("swift")
+    /// The toolchain's `swift`: the plugin runs inside it, so it is found beside SwiftPM's other tools;
+    /// else the first `swift` on PATH.
+    private func swiftExecutable(_ context: PluginContext) -> (URL, [String]) {
+        if let swift = try? context.tool(named: "swift").url { return (swift, []) }
+        return (URL(fileURLWithPath: "/usr/bin/env"), ["swift"])
     }
 
     /// `containertool dockerfile …` for the package root.
