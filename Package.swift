@@ -48,6 +48,8 @@ let package = Package(
         .testTarget(name: "ContainerImageTests", dependencies: ["ContainerImage", "CSHA256"]),
         .testTarget(name: "OCIRegistryTests", dependencies: ["OCIRegistry"]),
         .testTarget(name: "DockerfileRendererTests", dependencies: ["DockerfileRenderer"], exclude: ["Golden"]),
+        // The plugin's pure files, compiled here through symlinks (a plugin target cannot be imported).
+        .testTarget(name: "ContainerizePluginTests"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -16,21 +16,23 @@
 # reuses the stored blobs (a restart). Waits until GET /v2/ answers (200 or 401), at most ~10 s.
 # Stop it with scripts/stop-registry.sh DIR.
 set -euo pipefail
+source "$(dirname "$0")/lib/common.sh"
 
 port=""; dir=""; user=""; password=""; token_realm=""; token_cert=""; listen="127.0.0.1"; tls_cert=""; tls_key=""; tls_client_ca=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
-    --port) port="$2"; shift 2 ;;
-    --dir) dir="$2"; shift 2 ;;
-    --user) user="$2"; shift 2 ;;
-    --password) password="$2"; shift 2 ;;
-    --token-realm) token_realm="$2"; shift 2 ;;
-    --token-cert) token_cert="$2"; shift 2 ;;
-    --listen) listen="$2"; shift 2 ;;
-    --tls-cert) tls_cert="$2"; shift 2 ;;
-    --tls-key) tls_key="$2"; shift 2 ;;
-    --tls-client-ca) tls_client_ca="$2"; shift 2 ;;
-    *) echo "start-registry.sh: unknown option $1" >&2; exit 2 ;;
+    --port) need_value "$1" $# "${2:-}"; port="$2"; shift 2 ;;
+    --dir) need_value "$1" $# "${2:-}"; dir="$2"; shift 2 ;;
+    --user) need_value "$1" $# "${2:-}"; user="$2"; shift 2 ;;
+    --password) need_value "$1" $# "${2:-}"; password="$2"; shift 2 ;;
+    --token-realm) need_value "$1" $# "${2:-}"; token_realm="$2"; shift 2 ;;
+    --token-cert) need_value "$1" $# "${2:-}"; token_cert="$2"; shift 2 ;;
+    --listen) need_value "$1" $# "${2:-}"; listen="$2"; shift 2 ;;
+    --tls-cert) need_value "$1" $# "${2:-}"; tls_cert="$2"; shift 2 ;;
+    --tls-key) need_value "$1" $# "${2:-}"; tls_key="$2"; shift 2 ;;
+    --tls-client-ca) need_value "$1" $# "${2:-}"; tls_client_ca="$2"; shift 2 ;;
+    -h|--help) usage_from_header "$0"; exit 0 ;;
+    *) echo "start-registry.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 [[ -n "$port" && -n "$dir" ]] || { echo "usage: start-registry.sh --port PORT --dir DIR [--user USER --password PASS] [--listen ADDR] [--tls-cert PEM --tls-key KEY]" >&2; exit 2; }

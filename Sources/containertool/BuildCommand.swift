@@ -1,5 +1,6 @@
 import ContainerImage
 import Foundation
+import OCIRegistry
 
 /// `containertool build`: executable → scratch image → one or more destinations, no daemon.
 enum BuildCommand {
@@ -26,6 +27,9 @@ enum BuildCommand {
           --healthcheck ARG          exec-form health check command word (repeatable)
         \(RegistryOptions.usage)
           --json                     print the result as one JSON object
+          --dry-run                  check every option, reference and output path, then stop: nothing
+                                     is read or written (the plugin runs this before it compiles)
+          --describe-options         print this command's option table as JSON (for the plugin)
           -h, --help                 show this help
 
         SOURCE_DATE_EPOCH (seconds) sets the creation time and every file time (default 0).
@@ -35,10 +39,10 @@ enum BuildCommand {
         Progress goes to stderr, the result to stdout. Exit codes: 0 ok, 1 failure, 2 usage.
         """
 
-    static let parser = ArgumentParser(
+    static let parser = CommandLineParser(
         valueOptions: ["--executable", "--output", "--tag", "--name", "--label", "--env", "--expose", "--user", "--workdir",
                        "--cmd", "--resource", "--healthcheck"],
-        flags: ["--ca-certificates", "--bundle-shared-libraries", "--json"]
+        flags: ["--ca-certificates", "--bundle-shared-libraries", "--json", "--dry-run", "--describe-options"]
     ).addingRegistryOptions()
 
     /// Everything the command line asked for, validated.
@@ -49,34 +53,20 @@ enum BuildCommand {
         var json: Bool
     }
 
-    static func run(_ arguments: [String]) async -> Int32 {
-        let request: Request
-        do {
-            let parsed = try parser.parse(arguments)
-            if parsed.wantsHelp {
-                print(usage)
-                return ExitCode.ok
-            }
-            request = try makeRequest(parsed, environment: ProcessInfo.processInfo.environment)
-        } catch let error as UsageError {
-            printError("containertool build: \(error.description)\nRun `containertool build --help` for usage.")
-            return ExitCode.usage
-        } catch {
-            printError("containertool build: \(error)")
-            return ExitCode.failure
+    static func run(_ arguments: [String]) async throws {
+        let parsed = try parser.parse(arguments)
+        if parsed.wantsHelp { return print(usage) }
+        if parsed.has("--describe-options") { return print(String(decoding: try CanonicalJSON.encode(parser.optionTable), as: UTF8.self)) }
+        let request = try makeRequest(parsed, environment: ProcessInfo.processInfo.environment)
+        for destination in request.destinations { try destination.checkWritable() }
+        if parsed.has("--dry-run") {
+            printError("containertool: options checked: \(request.destinations.count) output(s), tag \(request.tag)")
+            return
         }
-
-        do {
-            for destination in request.destinations { try destination.checkWritable() }
-            let started = Date()
-            let builder = try ImageBuilder(request.spec)
-            let written = try await writeAllOrNothing(request, builder: builder, started: started)
-            report(written, request: request)
-            return ExitCode.ok
-        } catch {
-            printError("containertool build: \(error)")
-            return ExitCode.failure
-        }
+        let started = Date()
+        let builder = try ImageBuilder(request.spec)
+        let written = try await writeAllOrNothing(request, builder: builder, started: started)
+        report(written, request: request)
     }
 
     /// Stages every output (local ones first, registry pushes last), then commits them all; if
@@ -105,7 +95,7 @@ enum BuildCommand {
         }
     }
 
-    static func makeRequest(_ parsed: ArgumentParser.Result, environment: [String: String]) throws -> Request {
+    static func makeRequest(_ parsed: CommandLineParser.Result, environment: [String: String]) throws -> Request {
         guard let executable = parsed.last("--executable") else { throw UsageError("missing --executable PATH") }
         let outputs = parsed.all("--output")
         guard !outputs.isEmpty else { throw UsageError("missing --output KIND:DEST (oci-layout:DIR, oci-archive:FILE, docker-archive:FILE or registry:HOST/REPO[:TAG])") }
@@ -174,7 +164,10 @@ enum BuildCommand {
             guard target.contains("/"), !target.hasPrefix("/") else {
                 throw UsageError("--output registry:\(target) must be registry:HOST[:PORT]/REPO[:TAG], e.g. registry:localhost:5000/helloweb:1.0")
             }
-            return RegistryDestination(reference: RegistryDestination.completing(target, with: tag), options: registry)
+            let reference = RegistryDestination.completing(target, with: tag)
+            // Checked here, before anything is built or staged, with the pusher's own parser.
+            do { _ = try RegistryReference(parsing: reference) } catch { throw UsageError("\(error)") }
+            return RegistryDestination(reference: reference, options: registry)
         default:
             throw UsageError("--output kind '\(kind)' is unknown; use oci-layout, oci-archive, docker-archive or registry")
         }
@@ -226,25 +219,11 @@ enum BuildCommand {
         var pushed: String?
     }
 
-    /// The `--json` object. `digest` and `compressedSize` describe the image as a registry holds it:
-    /// the first output with gzip layers (OCI layout, OCI archive, registry), else the first output.
-    /// `configDigest` is the image ID `docker images` shows, the same in every output.
-    struct JSONReport: Encodable {
-        struct Output: Encodable { var kind: String; var destination: String; var digest: String; var size: Int }
-        var digest: String
-        var configDigest: String
-        var compressedSize: Int
-        var uncompressedSize: Int
-        var tag: String
-        var outputs: [Output]
-        var pushed: [String]
-    }
-
     static func report(_ written: [WrittenOutput], request: Request) {
         guard let first = (written.first { $0.destination.layerCompression == .gzip } ?? written.first)?.image else { return }
         let pushed = written.compactMap(\.pushed)
         if request.json {
-            let report = JSONReport(
+            let report = ToolContract.BuildReport(
                 digest: first.digest, configDigest: first.configBlob.digest, compressedSize: first.compressedSize,
                 uncompressedSize: first.uncompressedSize, tag: request.tag.description,
                 outputs: written.map { .init(kind: $0.destination.kind, destination: $0.destination.destination, digest: $0.image.digest, size: $0.image.compressedSize) },

@@ -22,7 +22,7 @@ struct RegistryOptions: Sendable {
     var connection: ConnectionOptions
     let ledger = BlobLedger()
 
-    init(_ parsed: ArgumentParser.Result, environment: [String: String]) throws {
+    init(_ parsed: CommandLineParser.Result, environment: [String: String]) throws {
         var verify = true
         if let value = parsed.last("--tls-verify") {
             switch value.lowercased() {
@@ -52,9 +52,9 @@ struct RegistryOptions: Sendable {
     }
 }
 
-extension ArgumentParser {
+extension CommandLineParser {
     /// This parser plus the registry options (`RegistryOptions.valueOptions` and `.flags`).
-    func addingRegistryOptions() -> ArgumentParser {
+    func addingRegistryOptions() -> CommandLineParser {
         var parser = self
         parser.valueOptions.formUnion(RegistryOptions.valueOptions)
         parser.flags.formUnion(RegistryOptions.flags)
