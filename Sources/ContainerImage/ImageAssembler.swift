@@ -50,6 +50,7 @@ public enum ImageAssembler {
             }
         }
         for resource in spec.resources { try tree.addHostItem(resource.source, at: resource.destination) }
+        for entry in spec.generatedFiles { try tree.add(entry) }
         return (tree, elf)
     }
 

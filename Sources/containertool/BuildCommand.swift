@@ -21,7 +21,7 @@ enum BuildCommand {
           --workdir DIR              working directory (absolute)
           --cmd ARG                  default argument after the entrypoint (repeatable)
           --resource SRC[:DEST]      copy a file or directory into the image (default DEST: /basename)
-          --ca-certificates          copy the host CA bundle to /etc/ssl/certs/ca-certificates.crt
+        \(AddOnOptions.usage)
           --bundle-shared-libraries  copy the shared libraries and loader of a dynamic executable
           --healthcheck ARG          exec-form health check command word (repeatable)
           --insecure-registry        push over plain HTTP / without TLS verification
@@ -36,9 +36,9 @@ enum BuildCommand {
         """
 
     static let parser = ArgumentParser(
-        valueOptions: ["--executable", "--output", "--tag", "--name", "--label", "--env", "--expose", "--user", "--workdir",
-                       "--cmd", "--resource", "--healthcheck"],
-        flags: ["--ca-certificates", "--bundle-shared-libraries", "--insecure-registry", "--json"]
+        valueOptions: (["--executable", "--output", "--tag", "--name", "--label", "--env", "--expose", "--user", "--workdir",
+                       "--cmd", "--resource", "--healthcheck"] as Set<String>).union(AddOnOptions.valueOptions),
+        flags: (["--bundle-shared-libraries", "--insecure-registry", "--json"] as Set<String>).union(AddOnOptions.flags)
     )
 
     /// Everything the command line asked for, validated.
@@ -47,6 +47,7 @@ enum BuildCommand {
         var tag: ImageReference
         var destinations: [any ImageDestination]
         var json: Bool
+        var addOns = AddOnRequest()
     }
 
     static func run(_ arguments: [String]) async -> Int32 {
@@ -69,9 +70,12 @@ enum BuildCommand {
         do {
             for destination in request.destinations { try destination.checkWritable() }
             let started = Date()
+            var request = request
+            let addOns = try ImageAddOns.apply(request.addOns, to: &request.spec)
+            AddOnOptions.printReports(addOns)
             let builder = try ImageBuilder(request.spec)
             let written = try await writeAllOrNothing(request, builder: builder, started: started)
-            report(written, request: request)
+            report(written, request: request, addOns: addOns)
             return ExitCode.ok
         } catch {
             printError("containertool build: \(error)")
@@ -145,7 +149,6 @@ enum BuildCommand {
         spec.healthcheck = healthcheck.isEmpty ? nil : healthcheck
         spec.resources = try parsed.all("--resource").map(resource)
         spec.bundleSharedLibraries = parsed.has("--bundle-shared-libraries")
-        if parsed.has("--ca-certificates") { spec.caCertificatesPath = try ImageAssembler.hostCABundle() }
         if let epoch = environment["SOURCE_DATE_EPOCH"], !epoch.isEmpty {
             guard let seconds = Int(epoch), seconds >= 0 else { throw UsageError("SOURCE_DATE_EPOCH='\(epoch)' must be a non-negative number of seconds") }
             spec.sourceDateEpoch = seconds
@@ -156,7 +159,8 @@ enum BuildCommand {
         for destination in destinations where !seen.insert(destination.destination).inserted {
             throw UsageError("--output \(destination.destination) is given twice; write each output to its own path")
         }
-        return Request(spec: spec, tag: tag, destinations: destinations, json: parsed.has("--json"))
+        return Request(spec: spec, tag: tag, destinations: destinations, json: parsed.has("--json"),
+                       addOns: try AddOnOptions.request(parsed, environment: environment))
     }
 
     static func destination(_ output: String, tag: ImageReference, insecure: Bool) throws -> any ImageDestination {
@@ -237,9 +241,10 @@ enum BuildCommand {
         var tag: String
         var outputs: [Output]
         var pushed: [String]
+        var addOns: [AddOnReport]
     }
 
-    static func report(_ written: [WrittenOutput], request: Request) {
+    static func report(_ written: [WrittenOutput], request: Request, addOns: [AddOnReport] = []) {
         guard let first = (written.first { $0.destination.layerCompression == .gzip } ?? written.first)?.image else { return }
         let pushed = written.compactMap(\.pushed)
         if request.json {
@@ -247,7 +252,7 @@ enum BuildCommand {
                 digest: first.digest, configDigest: first.configBlob.digest, compressedSize: first.compressedSize,
                 uncompressedSize: first.uncompressedSize, tag: request.tag.description,
                 outputs: written.map { .init(kind: $0.destination.kind, destination: $0.destination.destination, digest: $0.image.digest, size: $0.image.compressedSize) },
-                pushed: pushed)
+                pushed: pushed, addOns: addOns)
             print(String(decoding: (try? CanonicalJSON.encode(report)) ?? [], as: UTF8.self))
             return
         }
@@ -258,5 +263,6 @@ enum BuildCommand {
             print("  \(output.destination.kind): \(output.destination.destination) \(output.image.digest) (\(output.image.compressedSize) bytes, \(layers))")
         }
         for reference in pushed { print("  pushed: \(reference)") }
+        for addOn in addOns { print("  add-on \(addOn.kind): \(addOn.path) (\(addOn.size) bytes)") }
     }
 }
