@@ -24,7 +24,7 @@ let package = Package(
         .target(name: "CSHA256"),
         .target(name: "ContainerImage", dependencies: ["CZlib", "CSHA256"]),
         .target(name: "OCIRegistry"),
-        .target(name: "DockerfileRenderer"),
+        .target(name: "DockerfileRenderer", dependencies: ["ContainerImage"]),
         .executableTarget(name: "containertool", dependencies: ["ContainerImage", "OCIRegistry", "DockerfileRenderer"]),
 
         // MARK: `swift package containerize`

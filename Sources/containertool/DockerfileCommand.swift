@@ -28,6 +28,8 @@ enum DockerfileCommand {
           --stdout               print the Dockerfile to standard output and write nothing
           -h, --help             show this help
 
+        \(DockerfileImageOptions.usage)
+
         A rendered file starts with the marker line
           \(DockerfileRenderer.marker)
         Files with it are regenerated on every run; a Dockerfile without it is left alone (error,
@@ -35,7 +37,10 @@ enum DockerfileCommand {
 
         Template placeholders: {{PRODUCT}} {{PRODUCT_TAG}} (lowercased product) {{SWIFT_VERSION}}
         {{BUILDER_IMAGE}} {{PORT}} {{USER}} (UID:GID) {{USER_ID}} {{GROUP_ID}} {{BUILD_MODE}}
-        (standard|embedded) {{BUILD_COMMAND}} (the full `swift build` line). Any other {{NAME}} is an error.
+        (standard|embedded) {{BUILD_COMMAND}} (the full `swift build` line) {{COLLECT_RESOURCE_BUNDLES}}
+        (shell appended to that RUN) {{ROOTFS_COPIES}} {{ROOTFS_SCRIPT}} (the rootfs stage) {{IMAGE_CONFIG}}
+        (LABEL/ENV/EXPOSE/USER/WORKDIR/HEALTHCHECK/CMD). Any other {{NAME}} is an error; a template
+        without the placeholder an option needs is refused.
 
         Exit status: 0 ok, 1 failure, 2 usage error.
         """
@@ -54,6 +59,7 @@ enum DockerfileCommand {
         var force = false
         var toStandardOutput = false
         var help = false
+        var image = DockerfileImageOptions()
     }
 
     /// A command-line mistake: printed with the usage, exit status 2.
@@ -109,7 +115,14 @@ enum DockerfileCommand {
             case "--force": parsed.force = true
             case "--stdout": parsed.toStandardOutput = true
             case "-h", "--help": parsed.help = true
-            default: throw UsageError(description: "unknown option '\(argument)'")
+            default:
+                do {
+                    guard try parsed.image.take(argument, value: { try value(for: argument) }) else {
+                        throw UsageError(description: "unknown option '\(argument)'")
+                    }
+                } catch let error as containertool.UsageError {
+                    throw UsageError(description: error.description)
+                }
             }
         }
         if parsed.product == nil && !parsed.help {
@@ -126,7 +139,10 @@ enum DockerfileCommand {
             port: arguments.port,
             userID: arguments.user.userID,
             groupID: arguments.user.groupID,
-            buildMode: arguments.embedded ? .embedded : .standard
+            buildMode: arguments.embedded ? .embedded : .standard,
+            contents: try arguments.image.resolved(
+                contextRoot: URL(fileURLWithPath: arguments.output).standardizedFileURL.deletingLastPathComponent().path,
+                environment: ProcessInfo.processInfo.environment)
         )
         let currentDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         let templateURL = DockerfileTemplate.locate(explicit: arguments.template, packageRoot: currentDirectory)

@@ -12,8 +12,8 @@ public enum CABundle {
     ]
     /// A certificate file is kilobytes; anything this large is a mistake.
     public static let maximumCAFileSize = 8_000_000
-    static let begin = "-----BEGIN CERTIFICATE-----"
-    static let end = "-----END CERTIFICATE-----"
+    public static let begin = "-----BEGIN CERTIFICATE-----"
+    public static let end = "-----END CERTIFICATE-----"
 
     /// The certificate blocks of a PEM file, each line kept as written (from a BEGIN CERTIFICATE
     /// line to its END line, inclusive), each line followed by a newline: the same bytes as
