@@ -29,7 +29,8 @@ public enum DockerfileRenderer {
     public static func isIgnoredByDockerignore(_ relativePath: String) -> Bool {
         let components = relativePath.split(separator: "/").map(String.init)
         return ignoredContextPatterns.contains { pattern in
-            if pattern.hasPrefix("*") { return components.contains { $0.hasSuffix(pattern.dropFirst()) } }
+            // Like Docker's own matching, a pattern without a slash applies to the top level only.
+            if pattern.hasPrefix("*") { return components.first?.hasSuffix(pattern.dropFirst()) ?? false }
             if pattern.hasSuffix("*") { return components.first?.hasPrefix(pattern.dropLast()) ?? false }
             return components.first == pattern
         }
