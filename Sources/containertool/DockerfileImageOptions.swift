@@ -12,9 +12,10 @@ struct DockerfileImageOptions {
     var flags: Set<String> = []
 
     static let valueOptions = AddOnOptions.valueOptions.union(["--label", "--env", "--expose", "--workdir", "--cmd", "--healthcheck", "--resource"])
-    /// `--bundle-shared-libraries` is accepted: the Dockerfile's binary is static, so, as with the
-    /// plugin's static build, there is nothing to bundle.
-    static let flagOptions: Set<String> = AddOnOptions.flags.union(["--bundle-shared-libraries"])
+    /// Accepted without effect, so a caller can pass the options it gives `containertool build`
+    /// unchanged: `--bundle-shared-libraries` (the Dockerfile's binary is static, so, as with the
+    /// plugin's static build, there is nothing to bundle) and `--insecure-registry` (push only).
+    static let flagOptions: Set<String> = AddOnOptions.flags.union(["--bundle-shared-libraries", "--insecure-registry"])
 
     static let usage = """
         image options (as for `containertool build`; the Dockerfile reproduces them or refuses):

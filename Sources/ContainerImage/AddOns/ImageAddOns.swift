@@ -46,9 +46,9 @@ public enum ImageAddOns {
         }
 
         let needsDetection = request.timeZoneData == .auto || request.caCertificates == .auto
-        let found = needsDetection ? try scan(spec, for: [TimeZoneData.marker] + CABundle.markers) : []
+        let found = needsDetection ? try scan(spec, for: [TimeZoneData.marker] + CABundle.markers) : [:]
 
-        let timeZoneDetected = found.contains(TimeZoneData.marker)
+        let timeZoneDetected = found[TimeZoneData.marker] != nil
         if request.timeZoneData == .on || (request.timeZoneData == .auto && timeZoneDetected) {
             let directory = request.zoneinfoDirectory
             let copied: (resources: [ImageSpec.Resource], bytes: Int, files: Int)
@@ -57,12 +57,13 @@ public enum ImageAddOns {
             }
             spec.resources += copied.resources
             spec.generatedFiles.append(TarEntry(path: TimeZoneData.localtimePath, kind: .symlink(target: TimeZoneData.localtimeTarget), mode: 0o777))
-            let why = request.timeZoneData == .on ? "--tzdata" : "the binary contains \(TimeZoneData.marker)"
+            let why = request.timeZoneData == .on ? "--tzdata" : "\(found[TimeZoneData.marker] ?? "the binary") contains \(TimeZoneData.marker)"
             reports.append(AddOnReport(kind: "tzdata", path: TimeZoneData.imagePath, size: copied.bytes,
                                        detail: "\(directory), \(copied.files) zones (\(why)); /etc/localtime is UTC"))
         }
 
-        let caDetected = CABundle.markers.contains(where: found.contains)
+        let caMarker = CABundle.markers.first { found[$0] != nil }
+        let caDetected = caMarker != nil
         let useHostBundle = request.caCertificates == .on || (request.caCertificates == .auto && (caDetected || !request.extraCAFiles.isEmpty))
         if useHostBundle || !request.extraCAFiles.isEmpty {
             var base: [UInt8]?
@@ -74,7 +75,7 @@ public enum ImageAddOns {
                 }
                 base = Array(bytes)
                 let why = request.caCertificates == .on ? "--ca-certificates"
-                    : caDetected ? "the binary names \(CABundle.markers.first(where: found.contains)!)" : "--ca-file"
+                    : caMarker.map { "\(found[$0]!) names \($0)" } ?? "--ca-file"
                 parts.append("\(host) (\(why))")
             }
             var extra: [[UInt8]] = []
@@ -90,14 +91,19 @@ public enum ImageAddOns {
         return reports
     }
 
-    /// The markers found in the executable, or in any library bundled with a dynamic one.
-    static func scan(_ spec: ImageSpec, for markers: [String]) throws -> Set<String> {
+    /// The markers found in the executable, or in any library bundled with a dynamic one, each with
+    /// the name of the first file that contains it.
+    static func scan(_ spec: ImageSpec, for markers: [String]) throws -> [String: String] {
         var files = [spec.executablePath]
         if spec.bundleSharedLibraries, let interpreter = try ImageAssembler.inspectExecutable(spec.executablePath).interpreter {
             files += try ELFExecutable.sharedLibraryClosure(path: spec.executablePath, interpreter: interpreter)
         }
-        var found: Set<String> = []
-        for file in files { found.formUnion(try BinaryStrings.find(markers, in: file)) }
+        var found: [String: String] = [:]
+        for file in files {
+            for marker in try BinaryStrings.find(markers, in: file) where found[marker] == nil {
+                found[marker] = file == spec.executablePath ? "the binary" : (file as NSString).lastPathComponent
+            }
+        }
         return found
     }
 }
