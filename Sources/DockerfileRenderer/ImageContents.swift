@@ -61,6 +61,21 @@ public struct ImageContents: Sendable, Equatable {
             try Self.requirePlainPath(resource.destination, option: "--resource \(resource.source)")
         }
         for file in caFiles { try Self.requirePlainPath(file, option: "--ca-file \(file)") }
+        _ = try addOnChoices()
+    }
+
+    /// The add-on choices once `--resource` destinations are known, decided as `ImageAddOns` decides.
+    func addOnChoices() throws -> (timeZoneData: AddOnChoice, caCertificates: AddOnChoice) {
+        let destinations = resources.map(\.destination)
+        let timeZone = try UserProvidedPaths.effectiveChoice(
+            timeZoneData, path: TimeZoneData.imagePath, option: "--tzdata", resourceDestinations: destinations)
+        let ca = try UserProvidedPaths.effectiveChoice(
+            caCertificates, path: CABundle.imagePath, option: "--ca-certificates/--ca-file", resourceDestinations: destinations,
+            appending: !caFiles.isEmpty)
+        if ca == .off && !caFiles.isEmpty && UserProvidedPaths.provides(CABundle.imagePath, destinations) {
+            throw AddOnError.conflictsWithResource(path: CABundle.imagePath, option: "--ca-file")
+        }
+        return (timeZone, ca)
     }
 
     static func requireKey(_ key: String, option: String) throws {

@@ -36,12 +36,16 @@ extension ImageContents {
         steps.append("printf '%s\\n' " + ScratchBase.groupLines.map(shellQuoted).joined(separator: " ") + " > etc/group")
 
         let binary = shellQuoted("/rootfs/" + product)
+        // (validate() has thrown for a conflict already; here a --resource at an add-on's path wins.)
+        let choices = (try? addOnChoices()) ?? (timeZoneData: timeZoneData, caCertificates: caCertificates)
+        let localtime = UserProvidedPaths.provides(TimeZoneData.localtimePath, resources.map(\.destination))
+            ? "" : " \\\n           && ln -s \(TimeZoneData.localtimeTarget) \(relative(TimeZoneData.localtimePath))"
         let zoneinfo = relative(TimeZoneData.imagePath)
         let timeZoneSteps = "mkdir -p \(zoneinfo) \\\n"
             + "           && cp -a \(TimeZoneData.imagePath)/. \(zoneinfo)/ \\\n"
-            + "           && rm -rf " + TimeZoneData.excludedEntries.sorted().map { "\(zoneinfo)/\($0)" }.joined(separator: " ") + " \\\n"
-            + "           && ln -s \(TimeZoneData.localtimeTarget) \(relative(TimeZoneData.localtimePath))"
-        switch timeZoneData {
+            + "           && rm -rf " + TimeZoneData.excludedEntries.sorted().map { "\(zoneinfo)/\($0)" }.joined(separator: " ")
+            + localtime
+        switch choices.timeZoneData {
         case .on: steps.append(timeZoneSteps)
         case .auto: steps.append("if grep -qF \(TimeZoneData.marker) \(binary); then \\\n           \(timeZoneSteps); \\\n       fi")
         case .off: break
@@ -50,7 +54,7 @@ extension ImageContents {
         let hostBundle = CABundle.imagePath  // the builder image is Debian: its bundle is where ours goes
         var bundleParts: [String] = []
         let useHostBundle: String?  // nil: never; "": always; else: a shell condition
-        switch caCertificates {
+        switch choices.caCertificates {
         case .on: useHostBundle = ""
         case .off: useHostBundle = nil
         case .auto: useHostBundle = caFiles.isEmpty ? "grep -qF " + CABundle.markers.map { "-e " + $0 }.joined(separator: " ") + " \(binary)" : ""

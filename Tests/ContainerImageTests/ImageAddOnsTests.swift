@@ -204,4 +204,48 @@ struct ImageAddOnsTests {
         #expect(files["etc/ssl/certs/ca-certificates.crt"]?.contents == Array("HOST BUNDLE\n".utf8))
         #expect(files["etc/ssl/certs/ca-certificates.crt"]?.mode == 0o644)
     }
+
+    @Test func aResourceAtAnAddOnsPathWinsOverDetectionAndContradictsARequest() throws {
+        let sandbox = try Sandbox(executableContaining: [TimeZoneData.marker, "/etc/ssl/certs"])
+        defer { TestSupport.remove(sandbox.directory) }
+        let mine = try sandbox.write("my-bundle.crt", Self.certificate)
+        var spec = ImageSpec(executablePath: sandbox.executable, name: "app")
+        spec.resources = [.init(source: mine, destination: "/etc/ssl/certs/ca-certificates.crt"),
+                          .init(source: mine, destination: "//etc/localtime")]
+        var detected = spec
+        let reports = try ImageAddOns.apply(sandbox.request(), to: &detected)
+        #expect(reports.map(\.kind) == ["tzdata"], "the user's CA bundle wins; tzdata still comes")
+        #expect(detected.generatedFiles.isEmpty, "neither a CA bundle nor the /etc/localtime symlink is generated")
+        let conflict = AddOnError.conflictsWithResource(path: CABundle.imagePath, option: "--ca-certificates/--ca-file")
+        var requested = spec
+        #expect(throws: conflict) { try ImageAddOns.apply(sandbox.request(ca: .on), to: &requested) }
+        #expect(throws: conflict) { try ImageAddOns.apply(sandbox.request(caFiles: [mine]), to: &requested) }
+        #expect(throws: AddOnError.conflictsWithResource(path: CABundle.imagePath, option: "--ca-file")) {
+            try ImageAddOns.apply(sandbox.request(ca: .off, caFiles: [mine]), to: &requested)
+        }
+        #expect(conflict.description.contains("--ca-file PEM"))
+    }
+
+    @Test func aBundleSymlinkThatLeavesTheBundleIsRefused() throws {
+        let sandbox = try Sandbox(executableContaining: ["Pkg_T.resources", "Pkg_Linked.resources"])
+        defer { TestSupport.remove(sandbox.directory) }
+        let manager = FileManager.default
+        let bundle = sandbox.directory + "/bin/Pkg_T.resources"
+        try manager.createDirectory(atPath: bundle + "/public/css", withIntermediateDirectories: true)
+        _ = try sandbox.write("bin/Pkg_T.resources/public/index.html", "hi")
+        try manager.createSymbolicLink(atPath: bundle + "/public/home.html", withDestinationPath: "index.html")
+        try manager.createSymbolicLink(atPath: bundle + "/public/css/up.html", withDestinationPath: "../index.html")
+        // A bundle folder that is a symlink is copied from where it points.
+        try manager.createDirectory(atPath: sandbox.directory + "/elsewhere", withIntermediateDirectories: true)
+        try manager.createSymbolicLink(atPath: sandbox.directory + "/bin/Pkg_Linked.resources", withDestinationPath: sandbox.directory + "/elsewhere")
+        #expect(try ResourceBundles.referenced(byExecutable: sandbox.executable) == [sandbox.directory + "/elsewhere", bundle])
+
+        for (link, target) in [("public/secret", "/etc/hostname"), ("public/css/out", "../../../outside.txt")] {
+            try manager.createSymbolicLink(atPath: bundle + "/" + link, withDestinationPath: target)
+            #expect(throws: AddOnError.bundleSymlinkEscapes(bundle: bundle, link: link, target: target)) {
+                try ResourceBundles.referenced(byExecutable: sandbox.executable)
+            }
+            try manager.removeItem(atPath: bundle + "/" + link)
+        }
+    }
 }

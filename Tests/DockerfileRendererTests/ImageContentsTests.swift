@@ -100,4 +100,18 @@ final class ImageContentsTests: XCTestCase {
         XCTAssertFalse(rendered.contains("zoneinfo"))
         XCTAssertFalse(rendered.contains(".resources"))
     }
+
+    func testAResourceAtAnAddOnsPathIsDecidedAsContainertoolDecides() throws {
+        var contents = ImageContents()
+        contents.resources = [.init(source: "certs/bundle.crt", destination: "/etc/ssl/certs/ca-certificates.crt"),
+                              .init(source: "tz/localtime", destination: "/etc/localtime")]
+        let rendered = try render(contents)
+        XCTAssertFalse(rendered.contains("cat /etc/ssl/certs/ca-certificates.crt"), "the --resource bundle is kept, not overwritten")
+        XCTAssertFalse(rendered.contains("ln -s"), "the --resource /etc/localtime is kept")
+        XCTAssertTrue(rendered.contains("if grep -qF /usr/share/zoneinfo/"))
+        contents.caFiles = ["certs/company.pem"]
+        XCTAssertThrowsError(try render(contents)) { error in
+            XCTAssertTrue("\(error)".contains("--ca-file PEM"), "\(error)")
+        }
+    }
 }

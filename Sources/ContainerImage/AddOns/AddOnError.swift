@@ -7,6 +7,8 @@ public enum AddOnError: Error, CustomStringConvertible, Equatable {
     case caFileHasNoCertificate(String)
     case caFileHasPrivateKey(String)
     case caFileMalformed(String, line: Int)
+    case conflictsWithResource(path: String, option: String)
+    case bundleSymlinkEscapes(bundle: String, link: String, target: String)
 
     public var description: String {
         switch self {
@@ -26,6 +28,10 @@ public enum AddOnError: Error, CustomStringConvertible, Equatable {
             return "--ca-file \(path) contains a private key; refusing to put it into the image. Pass a file with the CA certificates only"
         case .caFileMalformed(let path, let line):
             return "--ca-file \(path): the PEM certificate starting on line \(line) is malformed (no END line or bad base64); re-export it with openssl x509"
+        case .conflictsWithResource(let path, let option):
+            return "\(option) and a --resource both write \(path); drop that --resource (to add your own CA, use --ca-file PEM, which appends it) or pass the matching --no-… option"
+        case .bundleSymlinkEscapes(let bundle, let link, let target):
+            return "resource bundle \(bundle) holds a symlink \(link) -> \(target) that points outside the bundle and would dangle in the image; replace it with the file it points to, or pass --no-resource-bundles"
         }
     }
 }

@@ -45,6 +45,18 @@ public enum ImageAddOns {
             }
         }
 
+        // A --resource at an add-on's path wins over a detected add-on and contradicts a requested one.
+        let destinations = spec.resources.map(\.destination)
+        var request = request
+        request.timeZoneData = try UserProvidedPaths.effectiveChoice(
+            request.timeZoneData, path: TimeZoneData.imagePath, option: "--tzdata", resourceDestinations: destinations)
+        request.caCertificates = try UserProvidedPaths.effectiveChoice(
+            request.caCertificates, path: CABundle.imagePath, option: "--ca-certificates/--ca-file", resourceDestinations: destinations,
+            appending: !request.extraCAFiles.isEmpty)
+        if request.caCertificates == .off && !request.extraCAFiles.isEmpty && UserProvidedPaths.provides(CABundle.imagePath, destinations) {
+            throw AddOnError.conflictsWithResource(path: CABundle.imagePath, option: "--ca-file")
+        }
+
         let needsDetection = request.timeZoneData == .auto || request.caCertificates == .auto
         let found = needsDetection ? try scan(spec, for: [TimeZoneData.marker] + CABundle.markers) : [:]
 
@@ -56,7 +68,9 @@ public enum ImageAddOns {
                 throw AddOnError.noTimeZoneData(directory: directory, detected: request.timeZoneData == .auto)
             }
             spec.resources += copied.resources
-            spec.generatedFiles.append(TarEntry(path: TimeZoneData.localtimePath, kind: .symlink(target: TimeZoneData.localtimeTarget), mode: 0o777))
+            if !UserProvidedPaths.provides(TimeZoneData.localtimePath, destinations) {
+                spec.generatedFiles.append(TarEntry(path: TimeZoneData.localtimePath, kind: .symlink(target: TimeZoneData.localtimeTarget), mode: 0o777))
+            }
             let why = request.timeZoneData == .on ? "--tzdata" : "\(found[TimeZoneData.marker] ?? "the binary") contains \(TimeZoneData.marker)"
             reports.append(AddOnReport(kind: "tzdata", path: TimeZoneData.imagePath, size: copied.bytes,
                                        detail: "\(directory), \(copied.files) zones (\(why)); /etc/localtime is UTC"))
