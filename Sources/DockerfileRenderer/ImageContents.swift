@@ -4,17 +4,9 @@ import ContainerImage
 /// rendered Dockerfile reproduces the same file tree and config from these, or refuses (with
 /// `DockerfileRendererError.cannotHonour`) what a `docker build` cannot reproduce.
 public struct ImageContents: Sendable, Equatable {
-    /// A file or folder of the build context copied into the image.
-    public struct Resource: Sendable, Equatable {
-        /// Relative to the build context (the folder of the Dockerfile).
-        public var source: String
-        /// Absolute path in the image.
-        public var destination: String
-        public init(source: String, destination: String) {
-            self.source = source
-            self.destination = destination
-        }
-    }
+    /// A file or folder of the build context copied into the image; here `source` is relative to
+    /// the build context (the folder of the Dockerfile).
+    public typealias Resource = ImageSpec.Resource
 
     public var labels: [String: String] = [:]
     /// `KEY=VALUE` entries, in order.

@@ -19,7 +19,7 @@ public enum AddOnError: Error, CustomStringConvertible, Equatable {
             let why = detected ? "the executable makes TLS connections (it names a CA bundle path), but " : "--ca-certificates: "
             return why + "no CA bundle found on this machine (looked at \(searched.joined(separator: ", "))); install ca-certificates, or pass --no-ca-certificates (with --ca-file PEM to trust only your own CAs)"
         case .caFileUnreadable(let path):
-            return "--ca-file \(path): cannot read it; check the path and its permissions"
+            return "--ca-file \(path) is not a readable regular file; pass the path of a PEM file"
         case .caFileTooLarge(let path, let limit):
             return "--ca-file \(path) is over \(limit / 1_000_000) MB, far more than a certificate file; pass the PEM certificates only"
         case .caFileHasNoCertificate(let path):
