@@ -71,6 +71,7 @@ enum BuildCommand {
             for destination in request.destinations { try destination.checkWritable() }
             let started = Date()
             var request = request
+            _ = try ImageAssembler.inspectExecutable(request.spec.executablePath)  // its errors first: not found, a folder, not ELF
             let addOns = try ImageAddOns.apply(request.addOns, to: &request.spec)
             AddOnOptions.printReports(addOns)
             let builder = try ImageBuilder(request.spec)
