@@ -245,6 +245,20 @@ e2e_apps_https_client() {
     cd "$ROOT"
 }
 
+# apps_docker_build TAG CONTEXT — docker build, then removes the builder and rootfs stages' images this
+# build left untagged (the legacy builder keeps them; only ones named in this build's log, never others').
+apps_docker_build() {
+    local tag=$1 context=$2 log=$WORK/docker-build-$RANDOM.log id
+    docker build --network host -t "$tag" "$context" >"$log" 2>&1 || { tail -30 "$log"; die "docker build of $tag failed"; }
+    remember_image "$tag"
+    for id in $(sed -n 's/^ ---> \([0-9a-f]\{12\}\)$/\1/p' "$log" | sort -u); do
+        if [[ -z "$(docker image inspect -f '{{join .RepoTags ","}}' "$id" 2>/dev/null)" ]] \
+            && docker image ls -q --filter dangling=true | grep -qx "$id"; then
+            docker image rm "$id" >/dev/null 2>&1 || true
+        fi
+    done
+}
+
 # apps_dockerfile_context DIR — the fixture as a self-contained build context: Docker cannot see the
 # path dependency on this repository (../../..), which the products do not use, so it is dropped.
 apps_dockerfile_context() {
@@ -273,8 +287,7 @@ e2e_apps_dockerfile_parity() {
     # 1. Defaults: the plugin's foundation-tool image against the Dockerfile's.
     (cd "$context" && apps_containertool dockerfile --product foundation-tool --output "$context/Dockerfile")
     hadolint "$context/Dockerfile" || die "hadolint has findings on the rendered Dockerfile"
-    docker build --network host -q -t apps-foundation-tool:dockerfile "$context" >/dev/null
-    remember_image apps-foundation-tool:dockerfile
+    apps_docker_build apps-foundation-tool:dockerfile "$context"
     apps_expect_output apps-foundation-tool:dockerfile "$APPS_FOUNDATION_OUTPUT"
     docker save -o "$WORK/apps-foundation-tool-dockerfile.tar" apps-foundation-tool:dockerfile
     apps_compare_images "$WORK/apps-foundation-tool.tar" "$WORK/apps-foundation-tool-dockerfile.tar" /foundation-tool \
@@ -286,8 +299,7 @@ e2e_apps_dockerfile_parity() {
                    --workdir /srv --expose 9000/tcp --healthcheck /resource-tool --cmd --verbose)
     (cd "$context" && apps_containertool dockerfile --product resource-tool --output "$context/Dockerfile" --force "${options[@]}")
     hadolint "$context/Dockerfile" || die "hadolint has findings on the rendered Dockerfile"
-    docker build --network host -q -t apps-resource-tool:dockerfile "$context" >/dev/null
-    remember_image apps-resource-tool:dockerfile
+    apps_docker_build apps-resource-tool:dockerfile "$context"
     apps_expect_output apps-resource-tool:dockerfile "$APPS_RESOURCE_OUTPUT"
     docker save -o "$WORK/apps-resource-tool-dockerfile.tar" apps-resource-tool:dockerfile
     (cd "$context" && apps_containertool build --executable "$WORK/apps-resource-tool-files/resource-tool" "${options[@]}" \
