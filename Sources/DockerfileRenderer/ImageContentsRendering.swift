@@ -41,7 +41,8 @@ extension ImageContents {
         let localtime = UserProvidedPaths.provides(TimeZoneData.localtimePath, resources.map(\.destination))
             ? "" : " \\\n           && ln -s \(TimeZoneData.localtimeTarget) \(relative(TimeZoneData.localtimePath))"
         let zoneinfo = relative(TimeZoneData.imagePath)
-        let timeZoneSteps = "mkdir -p \(zoneinfo) \\\n"
+        let timeZoneSteps = requireInBuilder(TimeZoneData.localtimeTarget, what: "time-zone data", package: "tzdata", optOut: "--no-tzdata")
+            + " \\\n           && mkdir -p \(zoneinfo) \\\n"
             + "           && cp -a \(TimeZoneData.imagePath)/. \(zoneinfo)/ \\\n"
             + "           && rm -rf " + TimeZoneData.excludedEntries.sorted().map { "\(zoneinfo)/\($0)" }.joined(separator: " ")
             + localtime
@@ -67,7 +68,9 @@ extension ImageContents {
             bundleParts.append("sed -n '/\(CABundle.begin)/,/\(CABundle.end)/p' \(caFileStagingPath(index))")
         }
         if !bundleParts.isEmpty {
-            let write = "mkdir -p \(relative(folder(of: CABundle.imagePath))) \\\n"
+            let check = useHostBundle == nil ? ""
+                : requireInBuilder(hostBundle, what: "CA bundle", package: "ca-certificates", optOut: "--no-ca-certificates") + " \\\n           && "
+            let write = check + "mkdir -p \(relative(folder(of: CABundle.imagePath))) \\\n"
                 + "           && { " + bundleParts.joined(separator: "; ") + "; } > \(relative(CABundle.imagePath))"
             if let condition = useHostBundle, !condition.isEmpty {
                 steps.append("if \(condition); then \\\n           \(write); \\\n       fi")
@@ -106,6 +109,11 @@ extension ImageContents {
 
     static let caFileStagingFolder = "/tmp/containerize-ca-files"
     func caFileStagingPath(_ index: Int) -> String { "\(Self.caFileStagingFolder)/\(index + 1).pem" }
+
+    /// A shell test that stops the build with one line when the builder image lacks `path`.
+    private func requireInBuilder(_ path: String, what: String, package: String, optOut: String) -> String {
+        "{ [ -f \(path) ] || { echo 'error: the builder image has no \(what) (\(path)); install \(package) in it, or render with \(optOut)' >&2; exit 1; }; }"
+    }
 
     private func relative(_ absolute: String) -> String { String(absolute.drop { $0 == "/" }) }
     private func folder(of path: String) -> String { path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "/" }

@@ -249,7 +249,7 @@ e2e_apps_https_client() {
 # build left untagged (the legacy builder keeps them; only ones named in this build's log, never others').
 apps_docker_build() {
     local tag=$1 context=$2 log=$WORK/docker-build-$RANDOM.log id
-    docker build --network host -t "$tag" "$context" >"$log" 2>&1 || { tail -30 "$log"; die "docker build of $tag failed"; }
+    docker build --network host --force-rm -t "$tag" "$context" >"$log" 2>&1 || { tail -30 "$log"; die "docker build of $tag failed"; }
     remember_image "$tag"
     for id in $(sed -n 's/^ ---> \([0-9a-f]\{12\}\)$/\1/p' "$log" | sort -u); do
         if [[ -z "$(docker image inspect -f '{{join .RepoTags ","}}' "$id" 2>/dev/null)" ]] \
@@ -295,7 +295,7 @@ e2e_apps_dockerfile_parity() {
 
     # 2. Every image option at once, --ca-file included: containertool build on the plugin's binary
     #    against the Dockerfile rendered with the same options.
-    local options=(--resource static:/srv/static --ca-file test-ca.pem --env 'GREETING=hi $there "q"' --label team=apps
+    local options=(--resource static:/srv/static --ca-file test-ca.pem --env 'GREETING=hi $there "q" back\slash' --label team=apps
                    --workdir /srv --expose 9000/tcp --healthcheck /resource-tool --cmd --verbose)
     (cd "$context" && apps_containertool dockerfile --product resource-tool --output "$context/Dockerfile" --force "${options[@]}")
     hadolint "$context/Dockerfile" || die "hadolint has findings on the rendered Dockerfile"

@@ -42,11 +42,13 @@ COPY ["certs/other.pem", "/tmp/containerize-ca-files/2.pem"]
 RUN mkdir -p etc tmp home/nonroot srv \
     && printf '%s\n' root:x:0:0:root:/root:/sbin/nologin nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin > etc/passwd \
     && printf '%s\n' root:x:0: nonroot:x:65532: > etc/group \
-    && mkdir -p usr/share/zoneinfo \
+    && { [ -f /usr/share/zoneinfo/Etc/UTC ] || { echo 'error: the builder image has no time-zone data (/usr/share/zoneinfo/Etc/UTC); install tzdata in it, or render with --no-tzdata' >&2; exit 1; }; } \
+           && mkdir -p usr/share/zoneinfo \
            && cp -a /usr/share/zoneinfo/. usr/share/zoneinfo/ \
            && rm -rf usr/share/zoneinfo/localtime usr/share/zoneinfo/posix usr/share/zoneinfo/right \
            && ln -s /usr/share/zoneinfo/Etc/UTC etc/localtime \
-    && mkdir -p etc/ssl/certs \
+    && { [ -f /etc/ssl/certs/ca-certificates.crt ] || { echo 'error: the builder image has no CA bundle (/etc/ssl/certs/ca-certificates.crt); install ca-certificates in it, or render with --no-ca-certificates' >&2; exit 1; }; } \
+           && mkdir -p etc/ssl/certs \
            && { cat /etc/ssl/certs/ca-certificates.crt; if [ -n "$(tail -c 1 /etc/ssl/certs/ca-certificates.crt)" ]; then echo; fi; sed -n '/-----BEGIN CERTIFICATE-----/,/-----END CERTIFICATE-----/p' /tmp/containerize-ca-files/1.pem; sed -n '/-----BEGIN CERTIFICATE-----/,/-----END CERTIFICATE-----/p' /tmp/containerize-ca-files/2.pem; } > etc/ssl/certs/ca-certificates.crt \
     && rm -rf /tmp/containerize-ca-files \
     && chown -R 0:0 . && chmod -R u=rwX,go=rX . \
