@@ -70,8 +70,13 @@ extension ImageContents {
         if !bundleParts.isEmpty {
             let check = useHostBundle == nil ? ""
                 : requireInBuilder(hostBundle, what: "CA bundle", package: "ca-certificates", optOut: "--no-ca-certificates") + " \\\n           && "
+            let aliases = CABundle.aliases.filter { !UserProvidedPaths.provides($0.path, resources.map(\.destination)) }.map { alias in
+                " \\\n           && if grep -qF \(alias.marker) \(binary); then mkdir -p \(relative(folder(of: alias.path)))"
+                    + " && ln -s \(CABundle.imagePath) \(relative(alias.path)); fi"
+            }
             let write = check + "mkdir -p \(relative(folder(of: CABundle.imagePath))) \\\n"
                 + "           && { " + bundleParts.joined(separator: "; ") + "; } > \(relative(CABundle.imagePath))"
+                + aliases.joined()
             if let condition = useHostBundle, !condition.isEmpty {
                 steps.append("if \(condition); then \\\n           \(write); \\\n       fi")
             } else {

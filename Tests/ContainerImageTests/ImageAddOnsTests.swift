@@ -248,4 +248,15 @@ struct ImageAddOnsTests {
             try manager.removeItem(atPath: bundle + "/" + link)
         }
     }
+
+    @Test func otherStacksDefaultBundleFilesLinkToTheBundle() throws {
+        let sandbox = try Sandbox(executableContaining: ["/usr/lib/ssl/cert.pem", "/etc/pki/tls/certs/ca-bundle.crt"])
+        defer { TestSupport.remove(sandbox.directory) }
+        for request in [sandbox.request(), sandbox.request(tz: .off, ca: .on)] {
+            let (spec, _) = try sandbox.apply(request)
+            #expect(spec.generatedFiles.filter { $0.kind == .symlink(target: CABundle.imagePath) }.map(\.path)
+                == ["/etc/pki/tls/certs/ca-bundle.crt", "/usr/lib/ssl/cert.pem"])
+        }
+        #expect(try sandbox.apply(sandbox.request(ca: .off)).0.generatedFiles.isEmpty)
+    }
 }

@@ -85,6 +85,8 @@ final class ImageContentsTests: XCTestCase {
         XCTAssertTrue(rendered.contains("if grep -qF /usr/share/zoneinfo/ /rootfs/app; then"), "tzdata on when the binary has Foundation's path")
         XCTAssertTrue(rendered.contains("if grep -qF -e /etc/ssl/certs"), "CA bundle on when the binary names a CA path")
         XCTAssertTrue(rendered.contains("grep -qF \"${bundle##*/}\" \"/out/app\""), "only the resource bundles the binary names")
+        XCTAssertTrue(rendered.contains("if grep -qF /usr/lib/ssl/cert.pem /rootfs/app; then mkdir -p usr/lib/ssl && ln -s /etc/ssl/certs/ca-certificates.crt usr/lib/ssl/cert.pem; fi"),
+                      "OpenSSL's default file links to the bundle when the binary names it")
 
         contents.caFiles = ["certs/company.pem"]
         rendered = try render(contents)

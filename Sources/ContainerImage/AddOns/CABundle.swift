@@ -10,6 +10,14 @@ public enum CABundle {
     public static let markers = [
         "/etc/ssl/certs", "/etc/pki/tls/certs", "/etc/ssl/cert.pem", "/usr/lib/ssl/cert.pem", "/etc/ssl/ca-bundle.pem",
     ]
+    /// Other stacks' default bundle files, by the marker that shows a binary reads them: each gets a
+    /// symlink to `imagePath` when its marker is found (OpenSSL's OPENSSLDIR, RHEL-built stacks, …).
+    public static let aliases: [(marker: String, path: String)] = [
+        ("/etc/pki/tls/certs", "/etc/pki/tls/certs/ca-bundle.crt"),
+        ("/etc/ssl/cert.pem", "/etc/ssl/cert.pem"),
+        ("/usr/lib/ssl/cert.pem", "/usr/lib/ssl/cert.pem"),
+        ("/etc/ssl/ca-bundle.pem", "/etc/ssl/ca-bundle.pem"),
+    ]
     /// A certificate file is kilobytes; anything this large is a mistake.
     public static let maximumCAFileSize = 8_000_000
     public static let begin = "-----BEGIN CERTIFICATE-----"

@@ -57,8 +57,9 @@ public enum ImageAddOns {
             throw AddOnError.conflictsWithResource(path: CABundle.imagePath, option: "--ca-file")
         }
 
-        let needsDetection = request.timeZoneData == .auto || request.caCertificates == .auto
-        let found = needsDetection ? try scan(spec, for: [TimeZoneData.marker] + CABundle.markers) : [:]
+        // (Also when the CA bundle is asked for: the markers decide the other stacks' symlinks to it.)
+        let needsScan = request.timeZoneData == .auto || request.caCertificates != .off || !request.extraCAFiles.isEmpty
+        let found = needsScan ? try scan(spec, for: [TimeZoneData.marker] + CABundle.markers) : [:]
 
         let timeZoneDetected = found[TimeZoneData.marker] != nil
         if request.timeZoneData == .on || (request.timeZoneData == .auto && timeZoneDetected) {
@@ -100,6 +101,10 @@ public enum ImageAddOns {
             }
             let bundle = CABundle.combine(base: base, extra: extra)
             spec.generatedFiles.append(.file(CABundle.imagePath, bundle))
+            for alias in CABundle.aliases where found[alias.marker] != nil && !UserProvidedPaths.provides(alias.path, destinations) {
+                spec.generatedFiles.append(TarEntry(path: alias.path, kind: .symlink(target: CABundle.imagePath), mode: 0o777))
+                parts.append("\(alias.path) -> it")
+            }
             reports.append(AddOnReport(kind: "ca-certificates", path: CABundle.imagePath, size: bundle.count, detail: parts.joined(separator: " + ")))
         }
         return reports

@@ -48,7 +48,11 @@ RUN mkdir -p etc tmp home/nonroot \
     && if grep -qF -e /etc/ssl/certs -e /etc/pki/tls/certs -e /etc/ssl/cert.pem -e /usr/lib/ssl/cert.pem -e /etc/ssl/ca-bundle.pem /rootfs/HelloWeb; then \
            { [ -f /etc/ssl/certs/ca-certificates.crt ] || { echo 'error: the builder image has no CA bundle (/etc/ssl/certs/ca-certificates.crt); install ca-certificates in it, or render with --no-ca-certificates' >&2; exit 1; }; } \
            && mkdir -p etc/ssl/certs \
-           && { cat /etc/ssl/certs/ca-certificates.crt; if [ -n "$(tail -c 1 /etc/ssl/certs/ca-certificates.crt)" ]; then echo; fi; } > etc/ssl/certs/ca-certificates.crt; \
+           && { cat /etc/ssl/certs/ca-certificates.crt; if [ -n "$(tail -c 1 /etc/ssl/certs/ca-certificates.crt)" ]; then echo; fi; } > etc/ssl/certs/ca-certificates.crt \
+           && if grep -qF /etc/pki/tls/certs /rootfs/HelloWeb; then mkdir -p etc/pki/tls/certs && ln -s /etc/ssl/certs/ca-certificates.crt etc/pki/tls/certs/ca-bundle.crt; fi \
+           && if grep -qF /etc/ssl/cert.pem /rootfs/HelloWeb; then mkdir -p etc/ssl && ln -s /etc/ssl/certs/ca-certificates.crt etc/ssl/cert.pem; fi \
+           && if grep -qF /usr/lib/ssl/cert.pem /rootfs/HelloWeb; then mkdir -p usr/lib/ssl && ln -s /etc/ssl/certs/ca-certificates.crt usr/lib/ssl/cert.pem; fi \
+           && if grep -qF /etc/ssl/ca-bundle.pem /rootfs/HelloWeb; then mkdir -p etc/ssl && ln -s /etc/ssl/certs/ca-certificates.crt etc/ssl/ca-bundle.pem; fi; \
        fi \
     && chown -R 0:0 . && chmod -R u=rwX,go=rX . \
     && chmod 1777 tmp \
