@@ -320,7 +320,21 @@ e2e_apps_dockerfile_parity() {
     cd "$ROOT"
 }
 
+# HelloWeb too: the image e2e_dockerfile_builds built from the rendered Dockerfile against the plugin's
+# (e2e_standard_image's .build/containerize/HelloWeb.tar), when both are still there.
+e2e_apps_helloweb_parity() {
+    step "the rendered Dockerfile's HelloWeb image is the plugin's, file by file"
+    if ! docker image inspect helloweb:dockerfile >/dev/null 2>&1 || [[ ! -f "$ROOT/.build/containerize/HelloWeb.tar" ]]; then
+        say "SKIPPED: helloweb:dockerfile or .build/containerize/HelloWeb.tar is missing (see e2e_dockerfile_builds)"
+        return 0
+    fi
+    docker save -o "$WORK/apps-helloweb-dockerfile.tar" helloweb:dockerfile
+    apps_compare_images "$ROOT/.build/containerize/HelloWeb.tar" "$WORK/apps-helloweb-dockerfile.tar" /HelloWeb \
+        || die "the Dockerfile's HelloWeb image differs from the plugin's"
+}
+
 e2e_foundation_apps() {
+    e2e_apps_helloweb_parity
     e2e_apps_foundation_tool
     e2e_apps_resource_tool
     e2e_apps_https_client
