@@ -324,12 +324,13 @@ e2e_apps_dockerfile_parity() {
 # (e2e_standard_image's .build/containerize/HelloWeb.tar), when both are still there.
 e2e_apps_helloweb_parity() {
     step "the rendered Dockerfile's HelloWeb image is the plugin's, file by file"
-    if ! docker image inspect helloweb:dockerfile >/dev/null 2>&1 || [[ ! -f "$ROOT/.build/containerize/HelloWeb.tar" ]]; then
-        say "SKIPPED: helloweb:dockerfile or .build/containerize/HelloWeb.tar is missing (see e2e_dockerfile_builds)"
+    local image=${APPS_HELLOWEB_DOCKERFILE_IMAGE:-helloweb:dockerfile} archive=${APPS_HELLOWEB_ARCHIVE:-$ROOT/.build/containerize/HelloWeb.tar}
+    if ! docker image inspect "$image" >/dev/null 2>&1 || [[ ! -f "$archive" ]]; then
+        say "SKIPPED: $image or $archive is missing (see e2e_dockerfile_builds)"
         return 0
     fi
-    docker save -o "$WORK/apps-helloweb-dockerfile.tar" helloweb:dockerfile
-    apps_compare_images "$ROOT/.build/containerize/HelloWeb.tar" "$WORK/apps-helloweb-dockerfile.tar" /HelloWeb \
+    docker save -o "$WORK/apps-helloweb-dockerfile.tar" "$image"
+    apps_compare_images "$archive" "$WORK/apps-helloweb-dockerfile.tar" /HelloWeb \
         || die "the Dockerfile's HelloWeb image differs from the plugin's"
 }
 
