@@ -10,8 +10,9 @@ public enum ResourceBundles {
     /// The bundles in the executable's folder whose names the executable contains (the accessor
     /// compiles the name in), sorted; bundles of other products built into the same folder are skipped.
     public static func referenced(byExecutable executablePath: String) throws -> [String] {
-        let folder = (executablePath as NSString).deletingLastPathComponent
-        let candidates = ((try? FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder)) ?? [])
+        let parent = (executablePath as NSString).deletingLastPathComponent
+        let folder = parent.isEmpty ? "." : parent
+        let candidates = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
             .filter { $0.hasSuffix(suffix) && $0.count > suffix.count }
             .filter { name in
                 var isDirectory: ObjCBool = false
