@@ -25,7 +25,7 @@ let package = Package(
         .target(name: "ContainerImage", dependencies: ["CZlib", "CSHA256"]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "OCIRegistry", dependencies: ["CCurl"]),
-        .target(name: "DockerfileRenderer"),
+        .target(name: "DockerfileRenderer", dependencies: ["ContainerImage"]),
         .executableTarget(name: "containertool", dependencies: ["ContainerImage", "OCIRegistry", "DockerfileRenderer"]),
 
         // MARK: `swift package containerize`

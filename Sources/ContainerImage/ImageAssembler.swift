@@ -34,10 +34,7 @@ public enum ImageAssembler {
         let elf = try inspectExecutable(spec.executablePath)
         var tree = FileTree()
         try tree.add(TarEntry(path: spec.name, kind: .file(.hostFile(path: spec.executablePath, size: try fileSize(spec.executablePath))), mode: 0o755))
-        try tree.add(.file("etc/passwd", Array("root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n".utf8)))
-        try tree.add(.file("etc/group", Array("root:x:0:\nnonroot:x:65532:\n".utf8)))
-        try tree.add(.directory("home/nonroot", mode: 0o700, uid: 65532, gid: 65532))
-        try tree.add(.directory("tmp", mode: 0o1777))
+        for entry in ScratchBase.entries { try tree.add(entry) }
         if let workingDirectory = spec.workingDirectory, workingDirectory != "/" { try tree.add(.directory(workingDirectory)) }
         if let bundle = spec.caCertificatesPath {
             try tree.add(TarEntry(path: caBundleImagePath, kind: .file(.hostFile(path: bundle, size: try fileSize(bundle))), mode: 0o644))
@@ -50,6 +47,7 @@ public enum ImageAssembler {
             }
         }
         for resource in spec.resources { try tree.addHostItem(resource.source, at: resource.destination) }
+        for entry in spec.generatedFiles { try tree.add(entry) }
         return (tree, elf)
     }
 

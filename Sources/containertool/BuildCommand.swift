@@ -22,7 +22,7 @@ enum BuildCommand {
           --workdir DIR              working directory (absolute)
           --cmd ARG                  default argument after the entrypoint (repeatable)
           --resource SRC[:DEST]      copy a file or directory into the image (default DEST: /basename)
-          --ca-certificates          copy the host CA bundle to /etc/ssl/certs/ca-certificates.crt
+        \(AddOnOptions.usage)
           --bundle-shared-libraries  copy the shared libraries and loader of a dynamic executable
           --healthcheck ARG          exec-form health check command word (repeatable)
         \(RegistryOptions.usage)
@@ -40,9 +40,9 @@ enum BuildCommand {
         """
 
     static let parser = CommandLineParser(
-        valueOptions: ["--executable", "--output", "--tag", "--name", "--label", "--env", "--expose", "--user", "--workdir",
-                       "--cmd", "--resource", "--healthcheck"],
-        flags: ["--ca-certificates", "--bundle-shared-libraries", "--json", "--dry-run", "--describe-options"]
+        valueOptions: (["--executable", "--output", "--tag", "--name", "--label", "--env", "--expose", "--user", "--workdir",
+                        "--cmd", "--resource", "--healthcheck"] as Set<String>).union(AddOnOptions.valueOptions),
+        flags: (["--bundle-shared-libraries", "--json", "--dry-run", "--describe-options"] as Set<String>).union(AddOnOptions.flags)
     ).addingRegistryOptions()
 
     /// Everything the command line asked for, validated.
@@ -51,22 +51,26 @@ enum BuildCommand {
         var tag: ImageReference
         var destinations: [any ImageDestination]
         var json: Bool
+        var addOns = AddOnRequest()
     }
 
     static func run(_ arguments: [String]) async throws {
         let parsed = try parser.parse(arguments)
         if parsed.wantsHelp { return print(usage) }
         if parsed.has("--describe-options") { return print(String(decoding: try CanonicalJSON.encode(parser.optionTable), as: UTF8.self)) }
-        let request = try makeRequest(parsed, environment: ProcessInfo.processInfo.environment)
+        var request = try makeRequest(parsed, environment: ProcessInfo.processInfo.environment)
         for destination in request.destinations { try destination.checkWritable() }
         if parsed.has("--dry-run") {
             printError("containertool: options checked: \(request.destinations.count) output(s), tag \(request.tag)")
             return
         }
         let started = Date()
+        _ = try ImageAssembler.inspectExecutable(request.spec.executablePath)  // its errors first: not found, a folder, not ELF
+        let addOns = try ImageAddOns.apply(request.addOns, to: &request.spec)
+        AddOnOptions.printReports(addOns)
         let builder = try ImageBuilder(request.spec)
         let written = try await writeAllOrNothing(request, builder: builder, started: started)
-        report(written, request: request)
+        report(written, request: request, addOns: addOns)
     }
 
     /// Stages every output (local ones first, registry pushes last), then commits them all; if
@@ -135,7 +139,6 @@ enum BuildCommand {
         spec.healthcheck = healthcheck.isEmpty ? nil : healthcheck
         spec.resources = try parsed.all("--resource").map(resource)
         spec.bundleSharedLibraries = parsed.has("--bundle-shared-libraries")
-        if parsed.has("--ca-certificates") { spec.caCertificatesPath = try ImageAssembler.hostCABundle() }
         if let epoch = environment["SOURCE_DATE_EPOCH"], !epoch.isEmpty {
             guard let seconds = Int(epoch), seconds >= 0 else { throw UsageError("SOURCE_DATE_EPOCH='\(epoch)' must be a non-negative number of seconds") }
             spec.sourceDateEpoch = seconds
@@ -147,7 +150,8 @@ enum BuildCommand {
         for destination in destinations where !seen.insert(destination.destination).inserted {
             throw UsageError("--output \(destination.destination) is given twice; write each output to its own path")
         }
-        return Request(spec: spec, tag: tag, destinations: destinations, json: parsed.has("--json"))
+        return Request(spec: spec, tag: tag, destinations: destinations, json: parsed.has("--json"),
+                       addOns: try AddOnOptions.request(parsed, environment: environment))
     }
 
     static func destination(_ output: String, tag: ImageReference, registry: RegistryOptions) throws -> any ImageDestination {
@@ -219,7 +223,7 @@ enum BuildCommand {
         var pushed: String?
     }
 
-    static func report(_ written: [WrittenOutput], request: Request) {
+    static func report(_ written: [WrittenOutput], request: Request, addOns: [AddOnReport] = []) {
         guard let first = (written.first { $0.destination.layerCompression == .gzip } ?? written.first)?.image else { return }
         let pushed = written.compactMap(\.pushed)
         if request.json {
@@ -227,7 +231,7 @@ enum BuildCommand {
                 digest: first.digest, configDigest: first.configBlob.digest, compressedSize: first.compressedSize,
                 uncompressedSize: first.uncompressedSize, tag: request.tag.description,
                 outputs: written.map { .init(kind: $0.destination.kind, destination: $0.destination.destination, digest: $0.image.digest, size: $0.image.compressedSize) },
-                pushed: pushed)
+                pushed: pushed, addOns: addOns.map { .init(kind: $0.kind, path: $0.path, size: $0.size, detail: $0.detail) })
             print(String(decoding: (try? CanonicalJSON.encode(report)) ?? [], as: UTF8.self))
             return
         }
@@ -238,5 +242,6 @@ enum BuildCommand {
             print("  \(output.destination.kind): \(output.destination.destination) \(output.image.digest) (\(output.image.compressedSize) bytes, \(layers))")
         }
         for reference in pushed { print("  pushed: \(reference)") }
+        for addOn in addOns { print("  add-on \(addOn.kind): \(addOn.path) (\(addOn.size) bytes)") }
     }
 }

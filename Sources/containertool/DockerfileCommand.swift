@@ -22,7 +22,7 @@ enum DockerfileCommand {
           --builder-image IMG    builder stage image (default: swift:<swift-version>-bookworm)
           --swift-version X.Y    Swift version of the builder image (default: \(ToolchainVersion.current),
                                  the toolchain that built this tool)
-          --port N               port to EXPOSE (default: \(DockerfileOptions.defaultPort))
+          --port N               port to EXPOSE (default: \(DockerfileOptions.defaultPort); --expose replaces it)
           --user UID:GID         numeric user to run as (default: 65532:65532, named nonroot)
           --embedded             build the product as Embedded Swift (no runtime floor; ~700 KB)
           --force                overwrite files that lack the generated-file marker line
@@ -33,6 +33,8 @@ enum DockerfileCommand {
                                  files [{path, outcome}] (outcome: created|updated|unchanged|keptHandWritten)
           -h, --help             show this help
 
+        \(DockerfileImageOptions.usage)
+
         A rendered file starts with the marker line
           \(DockerfileRenderer.marker)
         Files with it are regenerated on every run; a Dockerfile without it is left alone (error,
@@ -40,7 +42,10 @@ enum DockerfileCommand {
 
         Template placeholders: {{PRODUCT}} {{PRODUCT_TAG}} (lowercased product) {{SWIFT_VERSION}}
         {{BUILDER_IMAGE}} {{PORT}} {{USER}} (UID:GID) {{USER_ID}} {{GROUP_ID}} {{BUILD_MODE}}
-        (standard|embedded) {{BUILD_COMMAND}} (the full `swift build` line). Any other {{NAME}} is an error.
+        (standard|embedded) {{BUILD_COMMAND}} (the full `swift build` line) {{COLLECT_RESOURCE_BUNDLES}}
+        (shell appended to that RUN) {{ROOTFS_COPIES}} {{ROOTFS_SCRIPT}} (the rootfs stage) {{IMAGE_CONFIG}}
+        (LABEL/ENV/EXPOSE/USER/WORKDIR/HEALTHCHECK/CMD). Any other {{NAME}} is an error; a template
+        without the placeholder an option needs is refused.
 
         Exit status: 0 ok, 1 failure, 2 usage error.
         """
@@ -61,11 +66,13 @@ enum DockerfileCommand {
         var dryRun = false
         var json = false
         var help = false
+        var image = DockerfileImageOptions()
     }
 
     static let parser = CommandLineParser(
-        valueOptions: ["--product", "--template", "--output", "--dockerignore", "--builder-image", "--swift-version", "--port", "--user"],
-        flags: ["--embedded", "--force", "--stdout", "--dry-run", "--json", "--describe-options"]
+        valueOptions: DockerfileImageOptions.valueOptions.union(
+            ["--product", "--template", "--output", "--dockerignore", "--builder-image", "--swift-version", "--port", "--user"]),
+        flags: DockerfileImageOptions.flagOptions.union(["--embedded", "--force", "--stdout", "--dry-run", "--json", "--describe-options"])
     )
 
     static func run(_ arguments: [String]) async throws {
@@ -91,6 +98,16 @@ enum DockerfileCommand {
         } catch {
             throw UsageError("\(error)")
         }
+        do {
+            for option in DockerfileImageOptions.valueOptions.sorted() {
+                for value in options.all(option) { _ = try parsed.image.take(option, value: { value }) }
+            }
+            for flag in DockerfileImageOptions.flagOptions where options.has(flag) { _ = try parsed.image.take(flag, value: { "" }) }
+        } catch let error as UsageError {
+            throw error
+        } catch {
+            throw UsageError("\(error)")
+        }
         parsed.embedded = options.has("--embedded")
         parsed.force = options.has("--force")
         parsed.toStandardOutput = options.has("--stdout")
@@ -110,7 +127,10 @@ enum DockerfileCommand {
             port: arguments.port,
             userID: arguments.user.userID,
             groupID: arguments.user.groupID,
-            buildMode: arguments.embedded ? .embedded : .standard
+            buildMode: arguments.embedded ? .embedded : .standard,
+            contents: try arguments.image.resolved(
+                contextRoot: URL(fileURLWithPath: arguments.output).standardizedFileURL.deletingLastPathComponent().path,
+                environment: ProcessInfo.processInfo.environment)
         )
         let currentDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         let templateURL = DockerfileTemplate.locate(explicit: arguments.template, packageRoot: currentDirectory)

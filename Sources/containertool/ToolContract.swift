@@ -14,6 +14,14 @@ enum ToolContract {
             var digest: String
             var size: Int
         }
+        /// What was added to the image because the binary needs it (`tzdata`, `ca-certificates`,
+        /// `resource-bundle`): where it is in the image, its bytes before compression, and why.
+        struct AddOn: Codable {
+            var kind: String
+            var path: String
+            var size: Int
+            var detail: String
+        }
         var digest: String
         var configDigest: String
         var compressedSize: Int
@@ -21,6 +29,7 @@ enum ToolContract {
         var tag: String
         var outputs: [Output]
         var pushed: [String]
+        var addOns: [AddOn]
     }
 
     /// `containertool build --describe-options`: what the plugin may pass through.
