@@ -206,20 +206,19 @@ PY
     die "the loopback TLS server did not start ($(tail -3 "$dir/server.log"))"
 }
 
-# FoundationNetworking needs libcurl, which has no static archive here, so this client is built with
-# the static Swift runtime and dynamic glibc/libcurl, and its shared-library closure is bundled
-# (--bundle-shared-libraries). Once the plugin has `--link dynamic-libc` (issue #10 item 3), the
-# build below becomes `containerize --product https-client --link dynamic-libc --ca-file …`.
+# FoundationNetworking needs libcurl, which has no static archive here, so this client is built by the
+# plugin with --link dynamic-libc (static Swift runtime, dynamic glibc/libcurl, the shared-library
+# closure bundled) and trusts the test CA through --ca-file.
 e2e_apps_https_client() {
     step "an HTTPS client (URLSession) in scratch trusting a test CA through --ca-file"
     require_tools openssl || { say "SKIPPED: no openssl to make the test CA"; return 0; }
     apps_make_test_ca "$WORK/apps-tls"
     apps_start_tls_server "$WORK/apps-tls"
     cd "$APPS_FIXTURE"
-    swift build -c release --product https-client --static-swift-stdlib -Xlinker -s --scratch-path .build-dynamic
-    local binary=$APPS_FIXTURE/.build-dynamic/release/https-client url="https://127.0.0.1:$TLS_PORT/index.txt"
-    apps_containertool build --executable "$binary" --bundle-shared-libraries --ca-file "$WORK/apps-tls/ca.pem" \
+    local binary=$APPS_FIXTURE/.build/containerize-build-dynamic-libc/release/https-client url="https://127.0.0.1:$TLS_PORT/index.txt"
+    containerize --product https-client --link dynamic-libc --no-dockerfile --ca-file "$WORK/apps-tls/ca.pem" \
         --tag apps-https-client:ca --output "docker-archive:$WORK/apps-https-client.tar" 2>&1 | tee "$WORK/apps-https.log"
+    [[ -x "$binary" ]] || die "the plugin's dynamic-libc build is not at $binary"
     grep -q "add-on ca-certificates /etc/ssl/certs/ca-certificates.crt" "$WORK/apps-https.log" || die "no CA bundle add-on reported"
     grep -q "1 certificate from $WORK/apps-tls/ca.pem" "$WORK/apps-https.log" || die "the --ca-file certificate was not reported"
     apps_load "$WORK/apps-https-client.tar" apps-https-client:ca

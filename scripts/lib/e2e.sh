@@ -202,10 +202,10 @@ e2e_urlsession_dynamic_libc() {
     say "failed builds left the Dockerfile and dist/ alone; the error: $(grep -o -m1 "'Fetch' cannot be linked fully static: [^;]*" "$WORK/fetch-static.log")"
     rm -rf Dockerfile dist
 
-    # A test CA stands in for the CA bundle, so the same image also speaks HTTPS to a loopback server.
+    # A test CA appended to the CA bundle (--ca-file), so the same image also speaks HTTPS to a loopback server.
     make_test_tls "$WORK/tls"
     containerize --link dynamic-libc --tag "containerize-e2e-fetch:test" --output "docker-archive:$WORK/fetch.tar" \
-        --resource "$WORK/tls/ca.pem:/etc/ssl/certs/ca-certificates.crt" >"$WORK/fetch.log" 2>&1 \
+        --ca-file "$WORK/tls/ca.pem" >"$WORK/fetch.log" 2>&1 \
         || die "--link dynamic-libc failed: $(tail -5 "$WORK/fetch.log")"
     docker load -q -i "$WORK/fetch.tar" >/dev/null
     remember_image "containerize-e2e-fetch:test"
