@@ -58,5 +58,6 @@ e2e_fixture_package
 e2e_registry_push
 e2e_release_script
 e2e_dockerfile_builds
+source scripts/lib/e2e-arch.sh && e2e_cross_platform_embedded
 
 step "all checks passed"
