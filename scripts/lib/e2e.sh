@@ -17,12 +17,13 @@ json_field() {
     python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"
 }
 
-# run_and_check_container IMAGE — runs the HelloWeb image on a free host port, checks the answer,
-# the scratch-friendly health check and a graceful `docker stop` (SIGTERM to PID 1, exit 0, fast).
+# run_and_check_container IMAGE [DOCKER_RUN_OPTION…] — runs the HelloWeb image on a free host port,
+# checks the answer, the scratch-friendly health check and a graceful `docker stop` (SIGTERM to PID 1,
+# exit 0, fast). The options go to `docker run` (e.g. --platform linux/arm64).
 run_and_check_container() {
     local image=$1 port cid body headers started stopped exit_code
     port=$(free_port)
-    cid=$(docker run -d --network host "$image" --port "$port")
+    cid=$(docker run -d --network host "${@:2}" "$image" --port "$port")
     remember_container "$cid"
     wait_for_http "http://127.0.0.1:$port/" || { docker logs "$cid"; die "$image: nothing answers on port $port"; }
     body=$(curl -s "http://127.0.0.1:$port/any/path")
