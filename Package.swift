@@ -25,7 +25,8 @@ let package = Package(
         .target(name: "ContainerImage", dependencies: ["CZlib", "CSHA256"]),
         .target(name: "OCIRegistry"),
         .target(name: "DockerfileRenderer"),
-        .executableTarget(name: "containertool", dependencies: ["ContainerImage", "OCIRegistry", "DockerfileRenderer"]),
+        .target(name: "KubernetesManifests", dependencies: ["DockerfileRenderer"]),
+        .executableTarget(name: "containertool", dependencies: ["ContainerImage", "OCIRegistry", "DockerfileRenderer", "KubernetesManifests"]),
 
         // MARK: `swift package containerize`
         .plugin(
@@ -47,6 +48,7 @@ let package = Package(
         .testTarget(name: "ContainerImageTests", dependencies: ["ContainerImage", "CSHA256"]),
         .testTarget(name: "OCIRegistryTests", dependencies: ["OCIRegistry"]),
         .testTarget(name: "DockerfileRendererTests", dependencies: ["DockerfileRenderer"], exclude: ["Golden"]),
+        .testTarget(name: "KubernetesManifestsTests", dependencies: ["KubernetesManifests"], exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -9,6 +9,8 @@ enum Dispatcher {
           dockerfile   render Dockerfile.template into a multi-stage Dockerfile
           sbom         write an SPDX 2.3 JSON SBOM for a product
           digest       print the sha256 of files (like sha256sum)
+          resolve      list or pin the swift://PRODUCT images in Kubernetes manifests
+          kubernetes   render starter Kubernetes manifests (Deployment + Service) for a product
 
         Run `containertool <subcommand> --help` for its options.
         """
@@ -25,6 +27,8 @@ enum Dispatcher {
         case "dockerfile": return await DockerfileCommand.run(rest)
         case "sbom": return await SBOMCommand.run(rest)
         case "digest": return await DigestCommand.run(rest)
+        case "resolve": return await ResolveCommand.run(rest)
+        case "kubernetes": return await KubernetesCommand.run(rest)
         case "-h", "--help", "help":
             print(usage)
             return ExitCode.ok
