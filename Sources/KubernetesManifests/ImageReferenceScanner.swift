@@ -124,11 +124,11 @@ public struct ImageReferenceScanner {
         switch node.kind {
         case let .key(name, afterColon):
             let keyColumn = column(of: index)
-            while let top = mappingColumns.last, top > keyColumn { mappingColumns.removeLast() }
+            var closest: Int?  // the innermost mapping this key falls out of
+            while let top = mappingColumns.last, top > keyColumn { closest = mappingColumns.removeLast() }
             if mappingColumns.last != keyColumn {
-                if !opened, name == "image", !mappingColumns.isEmpty {
-                    let expected = mappingColumns.last.map { "column \($0 + 1)" } ?? "the keys above"
-                    throw syntax(at: index, "bad indentation: `image:` at column \(keyColumn + 1) lines up with no key above (expected \(expected))")
+                if !opened, name == "image", let expected = closest ?? mappingColumns.last {
+                    throw syntax(at: index, "bad indentation: `image:` at column \(keyColumn + 1) lines up with no key above (expected column \(expected + 1))")
                 }
                 mappingColumns.append(keyColumn)
             }
@@ -434,7 +434,8 @@ public struct ImageReferenceScanner {
             throw ManifestError.invalidReference(file: file, line: line, value: value, reason: "swift:// must start the value")
         }
         if node.spansLines, case .scalar = node.kind {
-            throw ManifestError.invalidReference(file: file, line: line, value: value, reason: "a swift:// image must be on one line")
+            let firstLine = value.split(separator: "\n", omittingEmptySubsequences: false)[0]
+            throw ManifestError.invalidReference(file: file, line: line, value: firstLine + "…", reason: "a swift:// image must be on one line")
         }
         let product = String(value.dropFirst(ImageReference.scheme.count))
         if let reason = Self.productNameProblem(product) {

@@ -38,16 +38,29 @@ public struct ManifestSet: Sendable {
     }
 
     /// All files rewritten and joined as one YAML stream: one file comes out byte for byte with only
-    /// its references replaced; several are joined with `---` lines, as `ko resolve` does.
+    /// its references replaced; several are joined with `---` lines, as `ko resolve` does (or `...`
+    /// before a file that starts with a `%YAML` directive, which may only follow a document end).
     public func resolved(images: [String: String]) throws(ManifestError) -> [UInt8] {
         var output: [UInt8] = []
         for (index, file) in files.enumerated() {
             if index > 0 {
                 if let last = output.last, last != .newline { output.append(.newline) }
-                output += Array("---\n".utf8)
+                output += Array((Self.startsWithDirective(file.bytes) ? "...\n" : "---\n").utf8)
             }
             output += try ManifestRewriter.rewrite(file.bytes, references: file.references, images: images)
         }
         return output
+    }
+
+    /// True when the first line that is not blank or a comment is a directive (`%YAML 1.2`).
+    static func startsWithDirective(_ bytes: [UInt8]) -> Bool {
+        var text = bytes[...]
+        if ImageReferenceScanner.hasByteOrderMark(bytes) { text = text.dropFirst(3) }
+        for line in text.split(separator: .newline) {
+            guard let first = line.first(where: { $0 != .space && $0 != .tab && $0 != .carriageReturn }) else { continue }
+            if first == .hash { continue }
+            return line.first == .percent
+        }
+        return false
     }
 }
