@@ -52,11 +52,13 @@ docker info >/dev/null 2>&1 || {
 }
 
 source scripts/lib/e2e.sh
+source scripts/lib/e2e-kubernetes.sh
 e2e_standard_image
 e2e_embedded_image
 e2e_fixture_package
 e2e_registry_push
 e2e_release_script
 e2e_dockerfile_builds
+e2e_kubernetes
 
 step "all checks passed"

@@ -12,6 +12,9 @@ struct ContainerizePlugin: CommandPlugin {
             print(PluginArguments.help)
             return
         }
+        if options.kubernetes || !options.resolve.isEmpty {  // Kubernetes manifests: KubernetesCommands.swift
+            return try KubernetesCommands.perform(options, context: context, packageManager: packageManager)
+        }
         let package = context.package
         let product = try ProductChoice.choose(options.product, in: package)
         let containertool = try context.tool(named: "containertool").url

@@ -11,6 +11,9 @@ struct PluginArguments {
     var user: String?
     var verbose = false
     var help = false
+    /// `--resolve FILE_OR_DIR` (repeatable) and `--kubernetes`: see KubernetesCommands.swift.
+    var resolve: [String] = []
+    var kubernetes = false
     /// `--output KIND:DEST` values, including those from `--push REF`.
     var outputs: [String] = []
     var tag: String?
@@ -64,6 +67,8 @@ struct PluginArguments {
             case "--output": parsed.outputs.append(try value(argument))
             case "--tag": parsed.tag = try value(argument)
             case "--expose": parsed.exposes.append(try value(argument))
+            case "--resolve": parsed.resolve.append(try value(argument))
+            case "--kubernetes": parsed.kubernetes = true
             case "--verbose", "-v": parsed.verbose = true
             case "--help", "-h": parsed.help = true
             case _ where passthroughValueOptions.contains(argument):
@@ -128,6 +133,16 @@ struct PluginArguments {
                                   copy the shared-library closure of a dynamic binary into the image
           --insecure-registry     push over plain HTTP
 
+        KUBERNETES
+          --kubernetes            write starter manifests deploy/<product>.yaml (Deployment + Service with
+                                  image: swift://<product>); never replaces a file without the marker line
+                                  unless --force; builds nothing
+          --resolve FILE_OR_DIR   with --push REGISTRY/PREFIX: build and push every product named by an
+                                  `image: swift://PRODUCT` in the YAML (a folder: its .yaml/.yml/.json
+                                  files), then print the YAML with each one replaced by
+                                  REGISTRY/PREFIX/<product>@sha256:… (repeatable). Nothing is built or
+                                  pushed unless every file parses and every product is an executable.
+
           --help, -h              show this help
 
         EXAMPLES
@@ -135,5 +150,6 @@ struct PluginArguments {
           swift package --allow-writing-to-package-directory containerize --product HelloWeb --embedded
           swift package --allow-writing-to-package-directory containerize --dockerfile-only --port 9000
           swift package --allow-writing-to-package-directory containerize --push 127.0.0.1:5000/hello:1
+          swift package --allow-writing-to-package-directory containerize --resolve deploy --push ghcr.io/me > resolved.yaml
         """
 }
