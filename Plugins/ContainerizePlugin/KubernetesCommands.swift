@@ -6,6 +6,10 @@ import PackagePlugin
 /// this file only orders the steps: check everything, then build and push each product once, then
 /// print the manifests with the pinned images.
 ///
+/// SwiftPM merges a plugin's standard error into its own standard output, so with `--resolve` the YAML
+/// is the only thing this file prints: progress goes through `Diagnostics.progress` (SwiftPM's standard
+/// error), and `containertool`'s progress lines too. `… --resolve deploy --push R/P > resolved.yaml` works.
+///
 /// Integration seams (two functions below): `buildBinary` (the static build) and `tool` (running
 /// `containertool`); nothing else here depends on how the plugin builds or runs its tool.
 enum KubernetesCommands {
@@ -74,14 +78,14 @@ enum KubernetesCommands {
         } catch {
             throw PluginError.unreadableToolOutput(listingJSON)
         }
-        if listing.products.isEmpty { printError("note: no image: swift://PRODUCT in \(options.resolve.joined(separator: " ")); printing it unchanged") }
+        if listing.products.isEmpty { Diagnostics.warning("no image: swift://PRODUCT in \(options.resolve.joined(separator: " ")); printing it unchanged") }
 
         // 2. Build and push each product once.
         var images: [String] = []
         for item in listing.products {
             let product = try ProductChoice.choose(item.name, in: package)
             guard let repository = item.repository else { throw PluginError.unreadableToolOutput(listingJSON) }
-            printError("Building \(product.name) for swift://\(product.name) → \(repository)…")
+            Diagnostics.progress("Building \(product.name) for swift://\(product.name) → \(repository)…")
             let binary = try buildBinary(product, options: options, packageManager: packageManager)
             let port = options.port ?? 8080
             let exposes = options.exposes.isEmpty ? ["\(port)/tcp"] : options.exposes
@@ -93,7 +97,7 @@ enum KubernetesCommands {
             guard let pinned = report.pushed?.first(where: { $0.hasPrefix(repository + "@sha256:") }) else {
                 throw PluginError.unreadableToolOutput("no pushed \(repository)@sha256:… in \(report.pushed ?? [])")
             }
-            printError("  swift://\(product.name) → \(pinned)")
+            Diagnostics.progress("swift://\(product.name) → \(pinned)")
             images += ["--image", "\(product.name)=\(pinned)"]
         }
 
@@ -108,8 +112,32 @@ enum KubernetesCommands {
         try StaticBuild.build(product, embedded: options.embedded, verbose: options.verbose, packageManager: packageManager)
     }
 
-    /// Runs containertool; its progress goes to stderr, a failure becomes its own one-line message.
+    /// Runs containertool and returns its standard output. Its standard error (progress) is passed on
+    /// line by line as `Diagnostics.progress` (never onto SwiftPM's standard output); a failure becomes
+    /// its own first message, one line.
     private static func tool(_ url: URL, _ arguments: [String], verbose: Bool) throws -> String {
-        try ToolRunner.run(url, arguments, streamProgress: false, verbose: verbose)
+        if verbose { Diagnostics.progress("+ containertool " + arguments.map(ToolRunner.shellQuoted).joined(separator: " ")) }
+        let process = Process()
+        process.executableURL = url
+        process.arguments = arguments
+        process.standardInput = FileHandle.nullDevice
+        let output = Pipe()
+        process.standardOutput = output
+        // stderr goes to a file, not a second pipe: reading two pipes in turn can deadlock.
+        let errorLog = FileManager.default.temporaryDirectory.appendingPathComponent("containerize-k8s-\(UUID().uuidString).log")
+        _ = FileManager.default.createFile(atPath: errorLog.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: errorLog) }
+        process.standardError = try FileHandle(forWritingTo: errorLog)
+        try process.run()
+        let stdout = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let stderr = (try? String(contentsOf: errorLog, encoding: .utf8)) ?? ""
+        guard process.terminationStatus == 0 else {
+            // The first line is the message (a usage hint may follow).
+            let message = stderr.split(separator: "\n").first.map(String.init) ?? ""
+            throw PluginError.toolReported(message.isEmpty ? "containertool \(arguments.first ?? "") failed with status \(process.terminationStatus)" : message)
+        }
+        for line in stderr.split(separator: "\n") { Diagnostics.progress(String(line)) }
+        return stdout
     }
 }

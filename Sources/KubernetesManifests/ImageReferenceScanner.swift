@@ -6,9 +6,11 @@
 /// plain, single- and double-quoted scalars, block scalars (skipped, or read when they are the image
 /// value), anchors, tags and aliases. It reports the syntax errors that would make a rewrite wrong:
 /// unterminated quotes and flow collections, tabs in indentation, and bad indentation around `image:`.
-/// Input may start with a UTF-8 byte order mark and use LF or CRLF line ends.
-public struct ImageReferenceScanner {
-    private let bytes: [UInt8]
+/// Input may start with a UTF-8 byte order mark and use LF or CRLF line ends. (A class, not a struct:
+/// in a debug build — the one a plugin runs — every helper call on a struct copies it.)
+public final class ImageReferenceScanner {
+    /// The input, copied once to a buffer: no reference counting per byte (it matters in debug builds).
+    private let bytes: UnsafeMutableBufferPointer<UInt8>
     private let file: String
     private let lineStarts: [Int]
     private var references: [ImageReference] = []
@@ -27,18 +29,25 @@ public struct ImageReferenceScanner {
 
     /// Scans `bytes`; `file` only names the file in references and errors.
     public static func scan(_ bytes: [UInt8], file: String) throws(ManifestError) -> [ImageReference] {
-        var scanner = ImageReferenceScanner(bytes: bytes, file: file)
+        let scanner = ImageReferenceScanner(bytes: bytes, file: file)
         try scanner.run()
         return scanner.references
     }
 
-    private init(bytes: [UInt8], file: String) {
-        self.bytes = bytes
+    private init(bytes input: [UInt8], file: String) {
+        bytes = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: input.count)
+        _ = bytes.initialize(from: input)
         self.file = file
-        var starts = [Self.hasByteOrderMark(bytes) ? 3 : 0]
-        for (index, byte) in bytes.enumerated() where byte == UInt8(ascii: "\n") { starts.append(index + 1) }
+        var starts = [Self.hasByteOrderMark(input) ? 3 : 0]
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == .newline { starts.append(index + 1) }
+            index += 1
+        }
         lineStarts = starts
     }
+
+    deinit { bytes.deallocate() }
 
     static func hasByteOrderMark(_ bytes: [UInt8]) -> Bool {
         bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF
@@ -46,7 +55,7 @@ public struct ImageReferenceScanner {
 
     // MARK: Lines
 
-    private mutating func run() throws(ManifestError) {
+    private func run() throws(ManifestError) {
         var position = lineStarts[0]
         while position < bytes.count {
             let lineStart = position
@@ -83,7 +92,7 @@ public struct ImageReferenceScanner {
     }
 
     /// `---`, or the first content after the start or after `...`.
-    private mutating func beginDocument() {
+    private func beginDocument() {
         document += 1
         inDocument = true
         mappingColumns = []
@@ -94,7 +103,7 @@ public struct ImageReferenceScanner {
 
     /// Parses one content line that starts at `start` (`indent` spaces in), and returns where the next
     /// line starts (after a multi-line node, the line after its end).
-    private mutating func parseLine(at start: Int, indent: Int) throws(ManifestError) -> Int {
+    private func parseLine(at start: Int, indent: Int) throws(ManifestError) -> Int {
         if let image = imageValueLine, indent > image.keyColumn {
             throw syntax(at: start, "bad indentation after the image value on line \(image.line): "
                 + "this line is indented deeper than `image:`, which makes it part of that value; align it with `image:`")
@@ -150,7 +159,7 @@ public struct ImageReferenceScanner {
         }
     }
 
-    private mutating func handleValue(_ value: Node, ofKey name: String, keyColumn: Int, keyLine: Int) throws(ManifestError) {
+    private func handleValue(_ value: Node, ofKey name: String, keyColumn: Int, keyLine: Int) throws(ManifestError) {
         switch value.kind {
         case .empty:
             previousLineOpened = true
@@ -197,7 +206,7 @@ public struct ImageReferenceScanner {
         var spansLines = false
     }
 
-    private mutating func parseNode(at start: Int, parentColumn: Int, allowKey: Bool) throws(ManifestError) -> Node {
+    private func parseNode(at start: Int, parentColumn: Int, allowKey: Bool) throws(ManifestError) -> Node {
         var index = start
         // Node properties: anchors (&a) and tags (!t, !!str, !<…>).
         while byte(index) == .ampersand || byte(index) == .exclamation {
@@ -329,7 +338,7 @@ public struct ImageReferenceScanner {
 
     /// Skips a `[…]` or `{…}` collection (nesting, quotes, comments, several lines), recording
     /// `image: swift://…` pairs inside it; returns the index after the closing bracket.
-    private mutating func skipFlowCollection(at start: Int) throws(ManifestError) -> Int {
+    private func skipFlowCollection(at start: Int) throws(ManifestError) -> Int {
         struct Level { var closer: UInt8; var key: String?; var afterColon = false; var lastScalar: String? }
         var levels: [Level] = []
         var index = start
@@ -410,7 +419,7 @@ public struct ImageReferenceScanner {
 
     // MARK: References
 
-    private mutating func record(_ node: Node) throws(ManifestError) {
+    private func record(_ node: Node) throws(ManifestError) {
         let value: String
         let from: Int, to: Int
         switch node.kind {

@@ -135,8 +135,9 @@ enum ResolveCommand {
         }
         if products.isEmpty { printError("containertool resolve: no swift:// image in \(parsed.positionals.joined(separator: " "))") }
         for product in products {
-            let places = references.filter { $0.product == product.name }.map { "\($0.file):\($0.line)" }
-            print("\(product.name)\(product.repository.map { " -> \($0)" } ?? "")\t\(places.joined(separator: " "))")
+            let places = references.lazy.filter { $0.product == product.name }.prefix(5).map { "\($0.file):\($0.line)" }
+            let more = product.references > 5 ? " … (\(product.references) references)" : ""
+            print("\(product.name)\(product.repository.map { " -> \($0)" } ?? "")\t\(places.joined(separator: " "))\(more)")
         }
     }
 }
