@@ -23,6 +23,27 @@ public struct ManifestSet: Sendable {
 
     public var references: [ImageReference] { files.flatMap(\.references) }
 
+    /// `FILE:LINE` of every `swift://` that is not an image reference (a comment, another field, a
+    /// block scalar's text): left as it is, and worth a note in case it was meant as an image.
+    public var unresolvedMentions: [String] {
+        let scheme = Array(ImageReference.scheme.utf8)
+        var places: [String] = []
+        for file in files {
+            let covered = Set(file.references.map(\.start))
+            var line = 1
+            var index = 0
+            let bytes = file.bytes
+            while index + scheme.count <= bytes.count {
+                if bytes[index] == .newline { line += 1 }
+                if bytes[index] == scheme[0], bytes[index..<(index + scheme.count)].elementsEqual(scheme), !covered.contains(index) {
+                    places.append("\(file.path):\(line)")
+                }
+                index += 1
+            }
+        }
+        return places
+    }
+
     /// Each product once, in order of first appearance.
     public var products: [String] {
         var seen: Set<String> = []

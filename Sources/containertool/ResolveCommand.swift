@@ -111,6 +111,9 @@ enum ResolveCommand {
         if let names = parsed.last("--executables") {
             try manifests.check(executables: names.split(separator: ",").map(String.init))
         }
+        for place in manifests.unresolvedMentions {
+            printError("note: \(place): swift:// outside an image field is left as it is")
+        }
         let prefix = parsed.last("--push")
         let references = manifests.references
         var products: [Listing.Product] = []

@@ -26,6 +26,12 @@ final class FixtureResolveTests: XCTestCase {
         ])
     }
 
+    func testMentionsOutsideImageFieldsAreListed() throws {
+        let manifests = try ManifestSet.load([Support.fixtureDeploy])
+        XCTAssertEqual(manifests.unresolvedMentions.map { ($0 as NSString).lastPathComponent },
+                       ["10-apps.yaml:2", "10-apps.yaml:8", "10-apps.yaml:20", "20-more.yaml:10", "20-more.yaml:12"])
+    }
+
     func testOnlyTheReferencedBytesChange() throws {
         let manifests = try ManifestSet.load([Support.fixtureDeploy])
         for file in manifests.files {
