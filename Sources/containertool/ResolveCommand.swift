@@ -93,14 +93,14 @@ enum ResolveCommand {
             throw UsageError("--json, --executables and --push go with --list")
         }
         if let prefix = parsed.last("--push"), !isRepositoryPrefix(prefix) {
-            throw UsageError("--push '\(prefix)' is not a REGISTRY/PREFIX such as registry.example.com/team (no tag, no digest)")
+            throw UsageError("--push '\(prefix)' is not a REGISTRY[/PREFIX] such as registry.example.com/team (no tag, no digest)")
         }
     }
 
-    /// `HOST[:PORT]/PATH` with lowercase path components (the product name is appended to it).
+    /// `HOST[:PORT][/PATH]` with lowercase path components (the product name is appended to it).
     static func isRepositoryPrefix(_ prefix: String) -> Bool {
         let components = prefix.split(separator: "/", omittingEmptySubsequences: false)
-        guard components.count >= 2, components.allSatisfy({ !$0.isEmpty }) else { return false }
+        guard components.allSatisfy({ !$0.isEmpty }) else { return false }
         let host = components[0]
         guard host.contains(".") || host.contains(":") || host == "localhost" else { return false }
         let pathComponent = /^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*$/
