@@ -116,8 +116,10 @@ public final class ImageReferenceScanner {
 
         var index = start
         var parentColumn = indent - 1
-        // `- ` sequence entries, possibly several on one line (`- - a`).
+        var explicitKey = false
+        // `- ` sequence entries, possibly several on one line (`- - a`), and `? ` explicit keys.
         while (byte(index) == .dash || byte(index) == .question) && isSeparator(index + 1) {
+            if byte(index) == .question { explicitKey = true }
             let column = self.column(of: index)
             while let top = mappingColumns.last, top > column { mappingColumns.removeLast() }
             parentColumn = column
@@ -130,6 +132,9 @@ public final class ImageReferenceScanner {
         }
 
         let node = try parseNode(at: index, parentColumn: parentColumn, allowKey: true)
+        if explicitKey, case let .scalar(name, _, _) = node.kind, name == "image" {
+            throw syntax(at: index, "an explicit key (? image) is not supported here; write `image: VALUE` on one line")
+        }
         switch node.kind {
         case let .key(name, afterColon):
             let keyColumn = column(of: index)

@@ -43,6 +43,11 @@ final class SyntaxErrorTests: XCTestCase {
                        "deploy/app.yaml:3: YAML syntax error: bad indentation: `image:` at column 3 lines up with no key above (expected column 5)")
     }
 
+    func testExplicitImageKeyIsRefusedNotMissed() {
+        XCTAssertEqual(message("? image\n: swift://app\n"),
+                       "deploy/app.yaml:1: YAML syntax error: an explicit key (? image) is not supported here; write `image: VALUE` on one line")
+    }
+
     func testTextAfterAQuotedValue() {
         XCTAssertEqual(message("image: \"swift://app\" extra\n"),
                        "deploy/app.yaml:1: YAML syntax error: unexpected text after a value; quote the whole value or start a comment with ' #'")

@@ -197,7 +197,7 @@ e2e_kubernetes_podman() {
 
     # Memory: peak RSS after a bounded burst of requests stays under the manifest's request.
     for _ in $(seq 1 400); do printf 'url = "http://127.0.0.1:%s/"\noutput = "/dev/null"\n' "$port"; done >"$dir/burst.curlrc"
-    curl -s --parallel --parallel-max 16 --max-time 30 -K "$dir/burst.curlrc" || die "the burst of 400 requests failed"
+    curl -s --no-progress-meter --parallel --parallel-max 16 --max-time 30 -K "$dir/burst.curlrc" || die "the burst of 400 requests failed"
     local peak_kb request_mi
     peak_kb=$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status")
     request_mi=$(grep -oE 'memory: [0-9]+Mi' deploy/HelloWeb.yaml | head -1 | grep -oE '[0-9]+')
