@@ -8,7 +8,7 @@ public enum ManifestFiles {
 
     /// A file is taken as it is (any name). A folder is walked recursively in byte order of names:
     /// files ending in .yaml, .yml or .json are taken; hidden entries (.git, …) are skipped; a
-    /// symbolic link is followed to a file but never into a folder (no cycles, nothing outside).
+    /// symbolic link is followed to a file, never into a folder (so no cycles).
     public static func collect(_ path: String) throws(ManifestError) -> [String] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
