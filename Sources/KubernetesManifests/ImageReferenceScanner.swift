@@ -279,17 +279,22 @@ public final class ImageReferenceScanner {
                 break
             }
             if quote == .quote, current == .backslash, index + 1 < bytes.count {
-                value += Self.unescape(bytes[index + 1])
+                if value.count < Self.valueLimit { value += Self.unescape(bytes[index + 1]) }
                 index += 2
                 continue
             }
-            value.append(current)
+            if value.count < Self.valueLimit { value.append(current) }
             index += 1
         }
+        if value.count >= Self.valueLimit { value += Array("…".utf8) }  // never a key or a product name
         let spansLines = lineNumber(of: start) != lineNumber(of: index)
         return Node(kind: .scalar(String(decoding: value, as: UTF8.self), contentStart: start + 1, contentEnd: index),
                     start: start, end: index + 1, spansLines: spansLines)
     }
+
+    /// Quoted values are kept up to this many bytes: keys and image references are far shorter, and a
+    /// megabyte-long string (a certificate, a script) costs no copy.
+    static let valueLimit = 4096
 
     /// The common one-character escapes; anything longer (`\x41`, `\u00e9`) is kept as written, which
     /// is never a `swift://` reference anyway.

@@ -15,7 +15,8 @@ public enum ManifestError: Error, Equatable, CustomStringConvertible {
         case let .syntax(file, line, message):
             return "\(file):\(line): YAML syntax error: \(message)"
         case let .invalidReference(file, line, value, reason):
-            return "\(file):\(line): image '\(value)' is not a valid swift://PRODUCT reference: \(reason)"
+            let shown = value.count > 80 ? value.prefix(80) + "…" : value
+            return "\(file):\(line): image '\(shown)' is not a valid swift://PRODUCT reference: \(reason)"
         case let .unknownProduct(product, file, line, executables):
             let known = executables.isEmpty ? "none" : executables.joined(separator: ", ")
             return "\(file):\(line): swift://\(product) names no executable product of this package (executable products: \(known))"

@@ -43,6 +43,13 @@ final class SyntaxErrorTests: XCTestCase {
                        "deploy/app.yaml:3: YAML syntax error: bad indentation: `image:` at column 3 lines up with no key above (expected column 5)")
     }
 
+    func testALongValueIsShortenedInTheMessage() {
+        let long = String(repeating: "a", count: 5000)
+        XCTAssertEqual(message("image: \"swift://\(long)\"\n"),
+                       "deploy/app.yaml:1: image 'swift://\(long.prefix(72))…' is not a valid swift://PRODUCT reference: "
+                       + "a product name has letters, digits, '.', '_' and '-' only")
+    }
+
     func testExplicitImageKeyIsRefusedNotMissed() {
         XCTAssertEqual(message("? image\n: swift://app\n"),
                        "deploy/app.yaml:1: YAML syntax error: an explicit key (? image) is not supported here; write `image: VALUE` on one line")
