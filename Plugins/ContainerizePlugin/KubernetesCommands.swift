@@ -48,6 +48,11 @@ enum KubernetesCommands {
 
     // MARK: --resolve
 
+    /// The part of `containertool build --json`'s result this file reads.
+    private struct Pushed: Decodable {
+        var pushed: [String]?
+    }
+
     /// What `containertool resolve --list --json` prints.
     private struct Listing: Decodable {
         struct Product: Decodable {
@@ -93,9 +98,11 @@ enum KubernetesCommands {
                          "--tag", "\(product.name.lowercased()):latest"]
             build += exposes.flatMap { ["--expose", $0] }
             if let user = options.user { build += ["--user", user] }
-            let report = try BuildReport.decode(try run(build + options.passthrough))
-            guard let pinned = report.pushed?.first(where: { $0.hasPrefix(repository + "@sha256:") }) else {
-                throw PluginError.unreadableToolOutput("no pushed \(repository)@sha256:… in \(report.pushed ?? [])")
+            let json = try run(build + options.passthrough)
+            let line = json.split(separator: "\n").last { $0.hasPrefix("{") }.map(String.init) ?? json
+            guard let report = try? JSONDecoder().decode(Pushed.self, from: Data(line.utf8)),
+                  let pinned = report.pushed?.first(where: { $0.hasPrefix(repository + "@sha256:") }) else {
+                throw PluginError.unreadableToolOutput(json)
             }
             Diagnostics.progress("swift://\(product.name) → \(pinned)")
             images += ["--image", "\(product.name)=\(pinned)"]
@@ -116,7 +123,7 @@ enum KubernetesCommands {
     /// line by line as `Diagnostics.progress` (never onto SwiftPM's standard output); a failure becomes
     /// its own first message, one line.
     private static func tool(_ url: URL, _ arguments: [String], verbose: Bool) throws -> String {
-        if verbose { Diagnostics.progress("+ containertool " + arguments.map(ToolRunner.shellQuoted).joined(separator: " ")) }
+        if verbose { Diagnostics.progress("+ containertool " + arguments.joined(separator: " ")) }
         let process = Process()
         process.executableURL = url
         process.arguments = arguments

@@ -94,6 +94,11 @@ e2e_kubernetes_resolve() {
             == "$K8S_REGISTRY/team/$product@$digest" ]] || die "swift://$product was not pinned to the pushed $digest"
         say "swift://$product → $K8S_REGISTRY/team/$product@$digest (= skopeo inspect)"
     done
+    containerize --resolve deploy --push "$K8S_REGISTRY/team" >"$WORK/k8s-resolved-again.yaml" 2>"$WORK/k8s-resolve-again.log"
+    cmp -s "$WORK/k8s-resolved.yaml" "$WORK/k8s-resolved-again.yaml" || die "a second --resolve printed different YAML (not reproducible)"
+    [[ "$(grep -Eic 'uploaded 0 blobs|0 blobs uploaded' "$WORK/k8s-resolve-again.log")" == 2 ]] \
+        || die "the second --resolve uploaded blobs again: $(grep -i 'uploaded' "$WORK/k8s-resolve-again.log")"
+    say "a second --resolve: the same YAML, the same digests, no blob uploaded"
     [[ "$(grep -c 'Building .* for swift://' "$WORK/k8s-resolve.log")" == 2 ]] || die "expected one build per product: $(grep 'for swift://' "$WORK/k8s-resolve.log")"
     check_yaml_images "$WORK/k8s-resolved.yaml"
 
