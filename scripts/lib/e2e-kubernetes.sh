@@ -239,6 +239,7 @@ chain_exit_trap() {
     local previous
     previous=$(trap -p EXIT | sed -E "s/^trap -- '(.*)' EXIT$/\1/")
     # shellcheck disable=SC2064
-    # (keeps the exit status for the previous handler, which reads $?)
-    trap "k8s_status=\$?; $1; (exit \$k8s_status); ${previous:-true}" EXIT
+    # (hands the exit status on to the previous handler, which reads $?; `set +e` so that setting it
+    # does not end the handler under errexit)
+    trap "k8s_status=\$?; $1; set +e; (exit \$k8s_status); ${previous:-true}" EXIT
 }
