@@ -60,7 +60,8 @@ public struct ManifestSet: Sendable {
 
     /// All files rewritten and joined as one YAML stream: one file comes out byte for byte with only
     /// its references replaced; several are joined with `---` lines, as `ko resolve` does (or `...`
-    /// before a file that starts with a `%YAML` directive, which may only follow a document end).
+    /// before a file that starts with a `%YAML` directive, which may only follow a document end), and
+    /// without the byte order marks of the files after the first.
     public func resolved(images: [String: String]) throws(ManifestError) -> [UInt8] {
         var output: [UInt8] = []
         for (index, file) in files.enumerated() {
@@ -68,7 +69,10 @@ public struct ManifestSet: Sendable {
                 if let last = output.last, last != .newline { output.append(.newline) }
                 output += Array((Self.startsWithDirective(file.bytes) ? "...\n" : "---\n").utf8)
             }
-            output += try ManifestRewriter.rewrite(file.bytes, references: file.references, images: images)
+            let rewritten = try ManifestRewriter.rewrite(file.bytes, references: file.references, images: images)
+            // A byte order mark is only harmless at the start of the stream: inside it, parsers read it
+            // as part of the first key.
+            output += index > 0 && ImageReferenceScanner.hasByteOrderMark(rewritten) ? rewritten[3...] : rewritten[...]
         }
         return output
     }

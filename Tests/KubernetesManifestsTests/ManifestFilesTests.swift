@@ -60,6 +60,12 @@ final class ManifestFilesTests: XCTestCase {
         try Data("image: swift://x\n".utf8).write(to: folder.appendingPathComponent("2.yaml"))
         let resolved = try ManifestSet.load([folder.path]).resolved(images: ["x": "r.example/t/x@" + Support.digestA])
         XCTAssertEqual(String(decoding: resolved, as: UTF8.self), "a: 1\n---\nimage: r.example/t/x@\(Support.digestA)\n")
+
+        // Byte order marks: kept at the start of the stream, dropped inside it.
+        try Data("\u{FEFF}a: 1\n".utf8).write(to: folder.appendingPathComponent("1.yaml"))
+        try Data("\u{FEFF}image: swift://x\r\n".utf8).write(to: folder.appendingPathComponent("2.yaml"))
+        let joined = try ManifestSet.load([folder.path]).resolved(images: ["x": "r.example/t/x@" + Support.digestA])
+        XCTAssertEqual(String(decoding: joined, as: UTF8.self), "\u{FEFF}a: 1\n---\nimage: r.example/t/x@\(Support.digestA)\r\n")
     }
 
     func testImageMappings() throws {
