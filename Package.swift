@@ -26,7 +26,8 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "OCIRegistry", dependencies: ["CCurl"]),
         .target(name: "DockerfileRenderer", dependencies: ["ContainerImage"]),
-        .executableTarget(name: "containertool", dependencies: ["ContainerImage", "OCIRegistry", "DockerfileRenderer"]),
+        .target(name: "KubernetesManifests", dependencies: ["DockerfileRenderer"]),
+        .executableTarget(name: "containertool", dependencies: ["ContainerImage", "OCIRegistry", "DockerfileRenderer", "KubernetesManifests"]),
 
         // MARK: `swift package containerize`
         .plugin(
@@ -50,6 +51,7 @@ let package = Package(
         .testTarget(name: "DockerfileRendererTests", dependencies: ["DockerfileRenderer"], exclude: ["Golden"]),
         // The plugin's pure files, compiled here through symlinks (a plugin target cannot be imported).
         .testTarget(name: "ContainerizePluginTests"),
+        .testTarget(name: "KubernetesManifestsTests", dependencies: ["KubernetesManifests"], exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -39,6 +39,11 @@ struct ContainerTool {
         _ = try run(["sbom"] + arguments)
     }
 
+    /// The standard output of a subcommand that prints text rather than JSON (`resolve`, `kubernetes`).
+    func output(of arguments: [String]) throws -> String {
+        try run(arguments)
+    }
+
     /// Runs one subcommand; its progress lines show live, its error becomes the thrown message.
     private func run(_ arguments: [String]) throws -> String {
         if verbose { printError("+ containertool " + arguments.map(Subprocess.shellQuoted).joined(separator: " ")) }

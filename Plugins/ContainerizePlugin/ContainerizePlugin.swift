@@ -13,6 +13,9 @@ struct ContainerizePlugin: CommandPlugin {
         let tool = ContainerTool(url: try context.tool(named: "containertool").url, verbose: verbose)
         let options = try PluginArguments.parse(arguments, tool: try tool.options(of: "build"))
         if options.help { return print(PluginHelp.text) }
+        if options.kubernetes || !options.resolve.isEmpty {  // Kubernetes manifests: KubernetesCommands.swift
+            return try KubernetesCommands.perform(options, package: package, tool: tool, swift: Self.swiftExecutable(context))
+        }
 
         let product = try ProductChoice.choose(options.product, in: package)
         let executableCount = ProductChoice.userExecutables(in: package).count
@@ -34,7 +37,7 @@ struct ContainerizePlugin: CommandPlugin {
         let flags = try tool.buildFlags(embedded: options.embedded, link: options.link)
         var release = options.release ? try Release.prepare(options, product: product.name, packageDirectory: root) : nil
         defer { release?.discardStaging() }
-        let build = NestedBuild(swift: swiftExecutable(context), packageDirectory: root, flags: flags)
+        let build = NestedBuild(swift: Self.swiftExecutable(context), packageDirectory: root, flags: flags)
         let binary = build.binary(for: product.name)
         let outputFolder = root.appendingPathComponent(".build/containerize")
         let buildArguments = buildArguments(options, product: product.name, binary: binary, outputFolder: outputFolder,
@@ -66,7 +69,7 @@ struct ContainerizePlugin: CommandPlugin {
 
     /// The toolchain's `swift`: the plugin runs inside it, so it is found beside SwiftPM's other tools;
     /// else the first `swift` on PATH.
-    private func swiftExecutable(_ context: PluginContext) -> (URL, [String]) {
+    static func swiftExecutable(_ context: PluginContext) -> (URL, [String]) {
         if let swift = try? context.tool(named: "swift").url { return (swift, []) }
         return (URL(fileURLWithPath: "/usr/bin/env"), ["swift"])
     }

@@ -23,6 +23,9 @@ struct PluginArguments: Equatable {
     var release = false
     var version: String?
     var dist: String?
+    /// `--resolve FILE_OR_DIR` (repeatable) and `--kubernetes`: see KubernetesCommands.swift.
+    var resolve: [String] = []
+    var kubernetes = false
     /// `--output KIND:DEST` values, including those from `--push REF`.
     var outputs: [String] = []
     /// The `--push REF` values alone (the summary and `--release` name them).
@@ -51,11 +54,11 @@ struct PluginArguments: Equatable {
     /// The plugin's options that take a value.
     static let ownValueOptions: Set<String> = [
         "--product", "--link", "--dockerfile", "--builder-image", "--port", "--user", "--version", "--dist",
-        "--push", "--output", "--tag", "--expose",
+        "--push", "--output", "--tag", "--expose", "--resolve",
     ]
     /// The plugin's flags.
     static let ownFlags: Set<String> = [
-        "--embedded", "--dockerfile-only", "--no-dockerfile", "--force", "--release", "--verbose", "-v", "--help", "-h",
+        "--embedded", "--dockerfile-only", "--no-dockerfile", "--force", "--release", "--kubernetes", "--verbose", "-v", "--help", "-h",
     ]
 
     static func parse(_ arguments: [String], tool: ToolOptions) throws(PluginUsageError) -> PluginArguments {
@@ -116,6 +119,8 @@ struct PluginArguments: Equatable {
             case "--no-dockerfile": parsed.noDockerfile = true
             case "--force": parsed.force = true
             case "--release": parsed.release = true
+            case "--resolve": parsed.resolve.append(value)
+            case "--kubernetes": parsed.kubernetes = true
             case "--verbose", "-v": parsed.verbose = true
             case "--help", "-h": parsed.help = true
             default: parsed.passthroughOptions.append(takesValue ? [name, value] : [name])

@@ -60,6 +60,16 @@ enum PluginHelp {
           --ca-certificates, --bundle-shared-libraries, --plain-http, --tls-verify=false, --registry-ca, …
                                   see `containertool build --help`
 
+        KUBERNETES
+          --kubernetes            write starter manifests deploy/<product>.yaml (Deployment + Service with
+                                  image: swift://<product>); never replaces a file without the marker line
+                                  unless --force; builds nothing
+          --resolve FILE_OR_DIR   with --push REGISTRY/PREFIX: build and push every product named by an
+                                  `image: swift://PRODUCT` in the YAML (a folder: its .yaml/.yml/.json
+                                  files), then print the YAML with each one replaced by
+                                  REGISTRY/PREFIX/<product>@sha256:… (repeatable). Nothing is built or
+                                  pushed unless every file parses and every product is an executable.
+
           --help, -h              show this help
 
         EXAMPLES
@@ -67,5 +77,6 @@ enum PluginHelp {
           swift package --allow-writing-to-package-directory containerize --product HelloWeb --embedded
           swift package --allow-writing-to-package-directory containerize --link dynamic-libc --product Fetcher
           swift package --allow-writing-to-package-directory containerize --release --version 1.2.0 --push ghcr.io/me/app:1.2.0
+          swift package --allow-writing-to-package-directory containerize --resolve deploy --push ghcr.io/me > resolved.yaml
         """
 }

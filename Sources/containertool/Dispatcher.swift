@@ -15,6 +15,8 @@ enum Dispatcher {
         ("build-flags", Subcommand(summary: "print the `swift build` flags of a build mode (the one place they live)", usage: BuildFlagsCommand.usage, run: BuildFlagsCommand.run)),
         ("sbom", Subcommand(summary: "write an SPDX 2.3 JSON SBOM for a product", usage: SBOMCommand.usage, run: SBOMCommand.run)),
         ("digest", Subcommand(summary: "print the sha256 of files (like sha256sum)", usage: DigestCommand.usage, run: DigestCommand.run)),
+        ("resolve", Subcommand(summary: "list or pin the swift://PRODUCT images in Kubernetes manifests", usage: ResolveCommand.usage, run: ResolveCommand.run)),
+        ("kubernetes", Subcommand(summary: "render starter Kubernetes manifests (Deployment + Service) for a product", usage: KubernetesCommand.usage, run: KubernetesCommand.run)),
     ]
 
     static var usage: String {

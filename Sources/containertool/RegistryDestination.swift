@@ -17,6 +17,7 @@ struct RegistryOptions: Sendable {
                                        (CONTAINERIZE_CERTS_D=DIR[:DIR] replaces the certs.d roots;
                                        client.cert/client.key there: mutual TLS)
           --registry-timeout S       connect and inactivity timeout per request (default 30)
+          --insecure-registry        deprecated: means --plain-http (prints a warning)
         """
 
     var connection: ConnectionOptions
