@@ -6,8 +6,9 @@ public struct DockerfileOptions: Sendable, Equatable {
     public var swiftVersion: String
     /// The builder stage's image; `nil` means the official `swift:<swiftVersion>-bookworm`.
     public var builderImage: String?
-    /// The port the image declares with `EXPOSE`.
-    public var port: Int
+    /// The port the image declares with `EXPOSE`; nil declares none (as `containertool build` without
+    /// `--expose`: a command-line tool listens nowhere).
+    public var port: Int?
     /// The numeric user the container runs as.
     public var userID: Int
     public var groupID: Int
@@ -22,7 +23,7 @@ public struct DockerfileOptions: Sendable, Equatable {
         product: String,
         swiftVersion: String = ToolchainVersion.current,
         builderImage: String? = nil,
-        port: Int = DockerfileOptions.defaultPort,
+        port: Int? = nil,
         userID: Int = DockerfileOptions.defaultUserID,
         groupID: Int = DockerfileOptions.defaultUserID,
         buildMode: BuildMode = .standard,
@@ -49,7 +50,7 @@ public struct DockerfileOptions: Sendable, Equatable {
         guard !product.isEmpty, product.allSatisfy(productCharacters.contains), !product.hasPrefix(".") else {
             throw DockerfileRendererError.invalidProductName(product)
         }
-        guard (1...65535).contains(port) else { throw DockerfileRendererError.invalidPort(String(port)) }
+        if let port, !(1...65535).contains(port) { throw DockerfileRendererError.invalidPort(String(port)) }
         guard userID >= 0, groupID >= 0 else { throw DockerfileRendererError.invalidUser("\(userID):\(groupID)") }
         let versionParts = swiftVersion.split(separator: ".", omittingEmptySubsequences: false)
         guard versionParts.count == 2, versionParts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isNumber) }) else {
@@ -70,7 +71,7 @@ public struct DockerfileOptions: Sendable, Equatable {
             "PRODUCT_TAG": product.lowercased(),
             "SWIFT_VERSION": swiftVersion,
             "BUILDER_IMAGE": effectiveBuilderImage,
-            "PORT": String(port),
+            "PORT": String(port ?? DockerfileOptions.defaultPort),  // (custom templates' `-p` hints)
             "USER": "\(userID):\(groupID)",
             "USER_ID": String(userID),
             "GROUP_ID": String(groupID),

@@ -11,7 +11,7 @@ public struct ImageContents: Sendable, Equatable {
     public var labels: [String: String] = [:]
     /// `KEY=VALUE` entries, in order.
     public var environment: [String] = []
-    /// `PORT/PROTO` entries; nil means `EXPOSE <port>` of `DockerfileOptions.port`.
+    /// `PORT/PROTO` entries; nil means `EXPOSE <port>` of `DockerfileOptions.port`, if any.
     public var exposedPorts: [String]?
     public var workingDirectory: String?
     public var command: [String]?

@@ -95,7 +95,7 @@ extension ImageContents {
 
     /// `{{IMAGE_CONFIG}}`: LABEL, ENV, EXPOSE, USER, WORKDIR, HEALTHCHECK and CMD lines, giving the
     /// config `ImageAssembler.config` writes (labels include its `created` and `title`).
-    func configLines(product: String, port: Int, user: String) -> String {
+    func configLines(product: String, port: Int?, user: String) -> String {
         var allLabels = [AnnotationKey.created: rfc3339(epochSeconds: sourceDateEpoch), AnnotationKey.title: product]
         allLabels.merge(labels) { _, given in given }
         var lines = ["LABEL " + allLabels.sorted { $0.key < $1.key }.map { "\(quoted($0.key))=\(quoted($0.value))" }.joined(separator: " \\\n      ")]
@@ -103,7 +103,7 @@ extension ImageContents {
             let equals = entry.firstIndex(of: "=")!
             lines.append("ENV \(entry[..<equals])=\(quoted(String(entry[entry.index(after: equals)...])))")
         }
-        let ports = exposedPorts ?? ["\(port)/tcp"]
+        let ports = exposedPorts ?? port.map { ["\($0)/tcp"] } ?? []
         if !ports.isEmpty { lines.append("EXPOSE " + ports.joined(separator: " ")) }
         lines.append("USER \(user)")
         if let workingDirectory { lines.append("WORKDIR \(workingDirectory)") }

@@ -22,7 +22,7 @@ enum DockerfileCommand {
           --builder-image IMG    builder stage image (default: swift:<swift-version>-bookworm)
           --swift-version X.Y    Swift version of the builder image (default: \(ToolchainVersion.current),
                                  the toolchain that built this tool)
-          --port N               port to EXPOSE (default: \(DockerfileOptions.defaultPort); --expose replaces it)
+          --port N               port to EXPOSE (default: none; --expose replaces it)
           --user UID:GID         numeric user to run as (default: 65532:65532, named nonroot)
           --embedded             build the product as Embedded Swift (no runtime floor; ~700 KB)
           --force                overwrite files that lack the generated-file marker line
@@ -58,7 +58,7 @@ enum DockerfileCommand {
         var dockerignore: String?
         var builderImage: String?
         var swiftVersion = ToolchainVersion.current
-        var port = DockerfileOptions.defaultPort
+        var port: Int?
         var user = (userID: DockerfileOptions.defaultUserID, groupID: DockerfileOptions.defaultUserID)
         var embedded = false
         var force = false

@@ -39,7 +39,9 @@ final class GoldenRenderTests: XCTestCase {
         XCTAssertLessThan(resolve, copySources)
         XCTAssertTrue(rendered.contains(
             "RUN swift build -c release --product HelloWeb --static-swift-stdlib -Xswiftc -static-executable -Xlinker -s"))
-        XCTAssertEqual(Array(lines.suffix(3)), ["EXPOSE 8080/tcp", "USER 65532:65532", #"ENTRYPOINT ["/HelloWeb"]"#])
+        // No EXPOSE without a port (`--port N` or `--expose`): the plugin's image declares none either.
+        XCTAssertEqual(Array(lines.suffix(2)), ["USER 65532:65532", #"ENTRYPOINT ["/HelloWeb"]"#])
+        XCTAssertFalse(lines.contains { $0.hasPrefix("EXPOSE") })
         // One layer in the final image: the root file system the rootfs stage laid out.
         XCTAssertEqual(lines.filter { $0.hasPrefix("COPY --from=") }, ["COPY --from=builder /out/ /rootfs/", "COPY --from=rootfs /rootfs/ /"])
     }

@@ -63,6 +63,5 @@ FROM scratch
 COPY --from=rootfs /rootfs/ /
 LABEL "org.opencontainers.image.created"="1970-01-01T00:00:00Z" \
       "org.opencontainers.image.title"="hello-b"
-EXPOSE 8080/tcp
 USER 65532:65532
 ENTRYPOINT ["/hello-b"]
