@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "containertool", targets: ["containertool"]),
         .library(name: "HTTPServer", targets: ["HTTPServer"]),
         .library(name: "ContainerImage", targets: ["ContainerImage"]),
+        .library(name: "OCIModel", targets: ["OCIModel"]),
         .plugin(name: "ContainerizePlugin", targets: ["ContainerizePlugin"]),
     ],
     targets: [
@@ -22,10 +23,14 @@ let package = Package(
         // MARK: The image library and its command line
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CSHA256"),
-        .target(name: "ContainerImage", dependencies: ["CZlib", "CSHA256"]),
-        .target(name: "OCIRegistry"),
+        // One model of OCI types, canonical JSON and image references, shared by the image
+        // builder and the registry client.
+        .target(name: "OCIModel"),
+        .target(name: "ContainerImage", dependencies: ["OCIModel", "CZlib", "CSHA256"]),
+        .target(name: "SBOM"),
+        .target(name: "OCIRegistry", dependencies: ["OCIModel"]),
         .target(name: "DockerfileRenderer"),
-        .executableTarget(name: "containertool", dependencies: ["ContainerImage", "OCIRegistry", "DockerfileRenderer"]),
+        .executableTarget(name: "containertool", dependencies: ["ContainerImage", "OCIModel", "SBOM", "OCIRegistry", "DockerfileRenderer"]),
 
         // MARK: `swift package containerize`
         .plugin(
@@ -44,7 +49,7 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "CPOSIX"]),
-        .testTarget(name: "ContainerImageTests", dependencies: ["ContainerImage", "CSHA256"]),
+        .testTarget(name: "ContainerImageTests", dependencies: ["ContainerImage", "OCIModel", "SBOM", "CSHA256"]),
         .testTarget(name: "OCIRegistryTests", dependencies: ["OCIRegistry"]),
         .testTarget(name: "DockerfileRendererTests", dependencies: ["DockerfileRenderer"], exclude: ["Golden"]),
     ],

@@ -59,14 +59,16 @@ public enum ImageReader {
             var uncompressed = 0
             for layerPath in entry.layers {
                 guard let bytes = try file(layerPath) else { throw ImageReadError.malformed(path, "layer \(layerPath) is missing") }
-                layers.append(Descriptor(mediaType: Gzip.isGzip(bytes) ? MediaType.layerTarGzip : MediaType.layerTar, digest: sha256Digest(bytes), size: bytes.count))
+                layers.append(Descriptor(mediaType: Gzip.isGzip(bytes) ? MediaType.layerTarGzip : MediaType.layerTar, digest: sha256Digest(bytes), size: Int64(bytes.count)))
                 uncompressed += try uncompressedSize(bytes)
             }
             var digest: String?
             if let indexJSON = try file("index.json"), let index = try? CanonicalJSON.decode(ImageIndex.self, from: indexJSON) {
                 digest = index.manifests.first?.digest
             }
-            let compressed = configBytes.count + layers.reduce(0) { $0 + $1.size } + (try digest.map { try blob($0).count } ?? 0)
+            let layerBytes: Int = layers.reduce(0) { $0 + Int($1.size) }
+            let manifestBytes: Int = try digest.map { try blob($0).count } ?? 0
+            let compressed = configBytes.count + layerBytes + manifestBytes
             return InspectedImage(kind: kind, path: path, digest: digest, configDigest: sha256Digest(configBytes), tags: entry.repoTags ?? [],
                                   config: config, layers: layers, compressedSize: compressed, uncompressedSize: uncompressed)
         }
@@ -85,7 +87,7 @@ public enum ImageReader {
         let tags = index.manifests.compactMap { $0.annotations?[AnnotationKey.refName] }
         return InspectedImage(kind: kind, path: path, digest: manifestDescriptor.digest, configDigest: manifest.config.digest, tags: tags,
                               config: config, layers: manifest.layers,
-                              compressedSize: manifestBytes.count + configBytes.count + manifest.layers.reduce(0) { $0 + $1.size },
+                              compressedSize: manifestBytes.count + configBytes.count + manifest.layers.reduce(0) { $0 + Int($1.size) },
                               uncompressedSize: uncompressed)
     }
 }

@@ -21,6 +21,8 @@ public enum TarReader {
         var offset = 0
         var pendingPath: String?
         var pendingLink: String?
+        var pendingSize: Int?
+        var pendingTime: Int?
         while offset + 512 <= archive.count {
             let header = Array(archive[offset..<offset + 512])
             if header.allSatisfy({ $0 == 0 }) { break }
@@ -28,10 +30,10 @@ public enum TarReader {
             var sum = 0
             for (index, byte) in header.enumerated() { sum += (148..<156).contains(index) ? 32 : Int(byte) }
             guard stored == sum else { throw TarError.malformed("bad header checksum at offset \(offset)") }
-            let size = octal(header[124..<136])
+            let size = pendingSize ?? octal(header[124..<136])
             let typeFlag = header[156]
             let dataStart = offset + 512
-            guard dataStart + size <= archive.count else { throw TarError.malformed("entry at offset \(offset) runs past the end") }
+            guard size >= 0, dataStart + size <= archive.count else { throw TarError.malformed("entry at offset \(offset) runs past the end") }
             let data = Array(archive[dataStart..<dataStart + size])
             offset = dataStart + (size + 511) / 512 * 512
 
@@ -40,6 +42,8 @@ public enum TarReader {
                 for (key, value) in paxRecords(data) {
                     if key == "path" { pendingPath = value }
                     if key == "linkpath" { pendingLink = value }
+                    if key == "size" { pendingSize = Int(value) }
+                    if key == "mtime" { pendingTime = Int(value.split(separator: ".").first ?? "") }
                 }
                 continue
             case UInt8(ascii: "L"):
@@ -70,7 +74,7 @@ public enum TarReader {
                 mode: UInt32(octal(header[100..<108])),
                 uid: octal(header[108..<116]),
                 gid: octal(header[116..<124]),
-                modificationTime: octal(header[136..<148]),
+                modificationTime: pendingTime ?? octal(header[136..<148]),
                 linkName: pendingLink ?? string(header[157..<257]),
                 userName: string(header[265..<297]),
                 groupName: string(header[297..<329]),
@@ -78,6 +82,8 @@ public enum TarReader {
             ))
             pendingPath = nil
             pendingLink = nil
+            pendingSize = nil
+            pendingTime = nil
         }
         return records
     }

@@ -69,12 +69,19 @@ enum BuildCommand {
         do {
             for destination in request.destinations { try destination.checkWritable() }
             let started = Date()
-            let builder = try ImageBuilder(request.spec)
+            let localPaths = request.destinations.filter { !$0.isIrreversible }.map(\.destination)
+            // Layers are streamed once to a temporary file beside the first local output (so an
+            // OCI layout there can hard-link it), else in the temporary directory.
+            let layerDirectory = localPaths.first.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? NSTemporaryDirectory()
+            let builder = try ImageBuilder(request.spec, layerDirectory: layerDirectory)
+            defer { builder.removeLayerFiles() }
+            try InputGuard.refuseOverwriting(inputs: [request.spec.executablePath] + builder.inputFiles,
+                                             directories: request.spec.resources.map(\.source), outputs: localPaths)
             let written = try await writeAllOrNothing(request, builder: builder, started: started)
             report(written, request: request)
             return ExitCode.ok
         } catch {
-            printError("containertool build: \(error)")
+            printError("containertool build: \(error)\(BuildHints.hint(for: error))")
             return ExitCode.failure
         }
     }
@@ -90,7 +97,7 @@ enum BuildCommand {
                 let image = try builder.image(layerCompression: destination.layerCompression)
                 staged[index] = (image, try await destination.stage(image, tag: request.tag))
             }
-            for index in request.destinations.indices { try staged[index]?.1.commit() }
+            try StagedOutput.commitAll(request.destinations.indices.compactMap { staged[$0]?.1 })
             for (index, destination) in request.destinations.enumerated() {
                 guard let image = staged[index]?.0 else { continue }
                 printError("containertool: wrote \(destination.kind):\(destination.destination) \(image.digest) (\(image.compressedSize) bytes)")
@@ -114,8 +121,8 @@ enum BuildCommand {
         let name = parsed.last("--name") ?? URL(fileURLWithPath: executablePath).lastPathComponent
         guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else { throw UsageError("--name '\(name)' must be a plain file name") }
         let tag: ImageReference
-        do { tag = try ImageReference(parsing: parsed.last("--tag") ?? name.lowercased() + ":latest") } catch {
-            throw UsageError("\(error)")
+        do { tag = try ImageReference(parsing: parsed.last("--tag") ?? name.lowercased() + ":latest", allowDigest: false) } catch {
+            throw UsageError("--tag: \(error)")
         }
 
         var spec = ImageSpec(executablePath: executablePath, name: name)
@@ -146,10 +153,7 @@ enum BuildCommand {
         spec.resources = try parsed.all("--resource").map(resource)
         spec.bundleSharedLibraries = parsed.has("--bundle-shared-libraries")
         if parsed.has("--ca-certificates") { spec.caCertificatesPath = try ImageAssembler.hostCABundle() }
-        if let epoch = environment["SOURCE_DATE_EPOCH"], !epoch.isEmpty {
-            guard let seconds = Int(epoch), seconds >= 0 else { throw UsageError("SOURCE_DATE_EPOCH='\(epoch)' must be a non-negative number of seconds") }
-            spec.sourceDateEpoch = seconds
-        }
+        do { spec.sourceDateEpoch = try SourceDateEpoch.from(environment: environment) ?? 0 } catch { throw UsageError(error.description) }
 
         let destinations = try outputs.map { try destination($0, tag: tag, insecure: parsed.has("--insecure-registry")) }
         var seen: Set<String> = []
@@ -173,7 +177,9 @@ enum BuildCommand {
             guard target.contains("/"), !target.hasPrefix("/") else {
                 throw UsageError("--output registry:\(target) must be registry:HOST[:PORT]/REPO[:TAG], e.g. registry:localhost:5000/helloweb:1.0")
             }
-            return RegistryDestination(reference: RegistryDestination.completing(target, with: tag), insecure: insecure)
+            let reference = RegistryDestination.completing(target, with: tag)
+            do { _ = try ImageReference(parsing: reference) } catch { throw UsageError("--output registry: \(error)") }
+            return RegistryDestination(reference: reference, insecure: insecure)
         default:
             throw UsageError("--output kind '\(kind)' is unknown; use oci-layout, oci-archive, docker-archive or registry")
         }
@@ -245,13 +251,13 @@ enum BuildCommand {
         if request.json {
             let report = JSONReport(
                 digest: first.digest, configDigest: first.configBlob.digest, compressedSize: first.compressedSize,
-                uncompressedSize: first.uncompressedSize, tag: request.tag.description,
+                uncompressedSize: first.uncompressedSize, tag: request.tag.familiarDescription,
                 outputs: written.map { .init(kind: $0.destination.kind, destination: $0.destination.destination, digest: $0.image.digest, size: $0.image.compressedSize) },
                 pushed: pushed)
             print(String(decoding: (try? CanonicalJSON.encode(report)) ?? [], as: UTF8.self))
             return
         }
-        print("image \(request.tag) \(first.digest)")
+        print("image \(request.tag.familiarDescription) \(first.digest)")
         print("  image ID (config): \(first.configBlob.digest), \(first.uncompressedSize) bytes uncompressed")
         for output in written {
             let layers = output.destination.layerCompression == .none ? "plain tar layers" : "gzip layers"

@@ -2,8 +2,11 @@ import ContainerImage
 import Dispatch
 import Foundation
 
-/// Ctrl-C, `kill` or a closed terminal while an output is being written: remove the temporary
-/// files, then exit the way the signal would have (128 + signal number). Nothing partial is left.
+/// Ctrl-C, `kill` or a closed terminal while outputs are being written: first stop the work
+/// (`PendingOutputs` closes, so nothing new can be created and every write loop throws), then
+/// remove every temporary this run created, then exit the way the signal would have
+/// (128 + signal number: 130 for SIGINT, 143 for SIGTERM). Outputs are committed under the same
+/// lock, so an interrupt sees all of them in place or none.
 /// Returns the signal sources; keep them alive for the life of the process.
 func installInterruptCleanup() -> [any DispatchSourceSignal] {
     [SIGINT, SIGTERM, SIGHUP].map { signalNumber in
@@ -11,8 +14,8 @@ func installInterruptCleanup() -> [any DispatchSourceSignal] {
         let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
         // Not main-actor code: the handler runs on a global queue while the build is busy.
         source.setEventHandler { @Sendable in
-            PendingOutputs.shared.removeAll()
-            exit(128 + signalNumber)
+            PendingOutputs.shared.closeAndRemoveAll()
+            _exit(128 + signalNumber)
         }
         source.resume()
         return source

@@ -1,5 +1,6 @@
 import ContainerImage
 import Foundation
+import SBOM
 
 /// `containertool sbom`: writes an SPDX 2.3 JSON SBOM of a product — the product, the Swift
 /// toolchain, and every pin of the package's `Package.resolved` (none when the file is absent).
@@ -15,7 +16,7 @@ enum SBOMCommand {
           --swift-version V     the toolchain version (default: detected from `swift --version`)
           --source URL          where the product's source lives, e.g. the git remote (default: NOASSERTION)
 
-        creationInfo.created is SOURCE_DATE_EPOCH when set, else the current time.
+        creationInfo.created is SOURCE_DATE_EPOCH when set (whole seconds, at most 253402300799), else the current time.
         """
 
     struct Options {
@@ -56,6 +57,13 @@ enum SBOMCommand {
             return ExitCode.usage
         }
 
+        let created: Date
+        do {
+            created = try SourceDateEpoch.from(environment: ProcessInfo.processInfo.environment).map { Date(timeIntervalSince1970: TimeInterval($0)) } ?? Date()
+        } catch {
+            printError("containertool sbom: \(error)\n\n\(usage)")
+            return ExitCode.usage
+        }
         do {
             let resolvedPath = URL(fileURLWithPath: options.packagePath).appendingPathComponent("Package.resolved").path
             var pins: [ResolvedPackagePin] = []
@@ -68,7 +76,7 @@ enum SBOMCommand {
             }
             let document = SBOMDocument(
                 product: product, version: options.version, swiftVersion: swiftVersion, pins: pins,
-                created: SBOMDocument.creationDate(environment: ProcessInfo.processInfo.environment),
+                created: created,
                 sourceLocation: options.source)
             try writeAtomically(try document.jsonData(), to: URL(fileURLWithPath: output))
             print("wrote SPDX 2.3 SBOM of \(product) \(options.version) (Swift \(swiftVersion), \(pins.count) resolved package\(pins.count == 1 ? "" : "s")) to \(output)")

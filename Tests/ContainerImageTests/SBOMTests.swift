@@ -1,4 +1,5 @@
 import ContainerImage
+import SBOM
 import Foundation
 import XCTest
 
