@@ -30,7 +30,7 @@ public enum ImageBuildError: Error, CustomStringConvertible, Equatable {
         case .duplicatePath(let path, let first, let second):
             return "two sources for \(path) in the image: \(first) and \(second); give one of them another destination"
         case .fileIsParent(let file, let fileOrigin, let child, let childOrigin):
-            return "\(fileOrigin) puts a file at \(file), but \(child) (\(childOrigin)) needs \(file) to be a directory; choose another name or destination"
+            return "\(fileOrigin) puts a file or link at \(file), but \(child) (\(childOrigin)) needs \(file) to be a directory; choose another name or destination"
         case .throughSymlink(let path, let origin, let link, let target):
             return "\(path) (\(origin)) would be written through the symlink \(link) → \(target); choose a destination that is not below a symlink"
         case .escapingSymlink(let link, let target, let origin, let boundary):

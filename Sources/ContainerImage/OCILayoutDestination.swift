@@ -47,16 +47,6 @@ public struct OCILayoutDestination: ImageDestination {
     /// Adds the image to the existing layout at `path`.
     private func merge(_ image: Image, tag: ImageReference) throws -> StagedOutput {
         func hostile(_ reason: String) -> OutputError { .hostileLayout(path: path, reason: reason) }
-        let blobs = path + "/blobs/sha256"
-        for directory in [path + "/blobs", blobs] {
-            var info = stat()
-            guard lstat(directory, &info) == 0 else {
-                try AtomicOutput.createDirectory(directory)
-                continue
-            }
-            guard (info.st_mode & S_IFMT) == S_IFDIR else { throw hostile("\(directory) is not a directory (a symlink or a file)") }
-        }
-
         // The existing index, kept as raw JSON so fields this tool does not know survive.
         var index: [String: Any] = ["schemaVersion": 2, "mediaType": MediaType.imageIndex, "manifests": [Any]()]
         var info = stat()
@@ -68,6 +58,16 @@ public struct OCILayoutDestination: ImageDestination {
             else { throw hostile("index.json is not an OCI image index") }
             index = object
         }
+        let blobs = path + "/blobs/sha256"
+        for directory in [path + "/blobs", blobs] {
+            var info = stat()
+            guard lstat(directory, &info) == 0 else {
+                try AtomicOutput.createDirectory(directory)
+                continue
+            }
+            guard (info.st_mode & S_IFMT) == S_IFDIR else { throw hostile("\(directory) is not a directory (a symlink or a file)") }
+        }
+
         let refName = tag.tagOrLatest
         var manifests = (index["manifests"] as? [Any]) ?? []
         manifests.removeAll { entry in

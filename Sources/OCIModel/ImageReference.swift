@@ -54,12 +54,12 @@ public struct ImageReference: Sendable, Hashable, CustomStringConvertible {
             tag = candidate
             components[components.count - 1] = String(last[..<colon])
         }
-        if registry == "docker.io" && components.count == 1 { components.insert("library", at: 0) }
-        let repository = components.joined(separator: "/")
         if let bad = components.first(where: { !Self.isValidPathComponent($0) }) {
             let detail = bad.isEmpty ? "has an empty component" : "has the component '\(bad)'"
-            throw invalid("the name '\(repository)' \(detail); names are lowercase [a-z0-9] parts joined by '.', '_', '__' or '-', separated by '/'")
+            throw invalid("the name '\(components.joined(separator: "/"))' \(detail); names are lowercase [a-z0-9] parts joined by '.', '_', '__' or '-', separated by '/'")
         }
+        if registry == "docker.io" && components.count == 1 { components.insert("library", at: 0) }
+        let repository = components.joined(separator: "/")
         guard registry.utf8.count + 1 + repository.utf8.count <= 255 else { throw invalid("the name is longer than 255 characters") }
         if tag == nil && digest == nil { tag = "latest" }
 
