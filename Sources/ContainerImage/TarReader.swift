@@ -26,10 +26,7 @@ public enum TarReader {
         while offset + 512 <= archive.count {
             let header = Array(archive[offset..<offset + 512])
             if header.allSatisfy({ $0 == 0 }) { break }
-            let stored = octal(header[148..<156])
-            var sum = 0
-            for (index, byte) in header.enumerated() { sum += (148..<156).contains(index) ? 32 : Int(byte) }
-            guard stored == sum else { throw TarError.malformed("bad header checksum at offset \(offset)") }
+            guard checksumMatches(header) else { throw TarError.malformed("bad header checksum at offset \(offset)") }
             let size = pendingSize ?? octal(header[124..<136])
             let typeFlag = header[156]
             let dataStart = offset + 512
@@ -58,9 +55,7 @@ public enum TarReader {
                 break
             }
 
-            var path = string(header[0..<100])
-            let prefix = string(header[345..<500])
-            if header[257..<262].elementsEqual("ustar".utf8), !prefix.isEmpty { path = prefix + "/" + path }
+            let path = headerPath(header)
             let kind: TarRecord.Kind
             switch typeFlag {
             case UInt8(ascii: "0"), 0: kind = .file
@@ -88,11 +83,25 @@ public enum TarReader {
         return records
     }
 
+    /// Whether a header block's checksum field matches its bytes.
+    static func checksumMatches(_ header: [UInt8]) -> Bool {
+        var sum = 0
+        for (index, byte) in header.enumerated() { sum += (148..<156).contains(index) ? 32 : Int(byte) }
+        return octal(header[148..<156]) == sum
+    }
+
+    /// The ustar name, with the prefix field when present.
+    static func headerPath(_ header: [UInt8]) -> String {
+        let path = string(header[0..<100])
+        let prefix = string(header[345..<500])
+        return header[257..<262].elementsEqual("ustar".utf8) && !prefix.isEmpty ? prefix + "/" + path : path
+    }
+
     private static func string(_ field: ArraySlice<UInt8>) -> String {
         String(decoding: field.prefix { $0 != 0 }, as: UTF8.self)
     }
 
-    private static func octal(_ field: ArraySlice<UInt8>) -> Int {
+    static func octal(_ field: ArraySlice<UInt8>) -> Int {
         var value = 0
         for byte in field {
             if byte == 0 || byte == UInt8(ascii: " ") { if value > 0 { break } else { continue } }
@@ -102,7 +111,7 @@ public enum TarReader {
         return value
     }
 
-    private static func paxRecords(_ data: [UInt8]) -> [(String, String)] {
+    static func paxRecords(_ data: [UInt8]) -> [(String, String)] {
         var result: [(String, String)] = []
         var index = 0
         while index < data.count {

@@ -1,14 +1,11 @@
 import ContainerImage
 import Foundation
 import Testing
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Gigabyte inputs: constant memory, PAX for 8 GiB files, interrupts that leave nothing. They
 /// need a few GiB of disk and a minute or two, so they run with `CI=true` or
 /// `CONTAINERIZE_LARGE_TESTS=1` and are skipped (saying so) otherwise.
-@Suite("large images", .enabled(if: LargeTestGate.enabled, "set CONTAINERIZE_LARGE_TESTS=1 (CI=true does) to run the gigabyte tests"))
+@Suite("large images", .serialized, .enabled(if: LargeTestGate.enabled, "set CONTAINERIZE_LARGE_TESTS=1 (CI=true does) to run the gigabyte tests"))
 struct LargeImageTests {
     static let gibibyte = 1 << 30
 
@@ -30,25 +27,21 @@ struct LargeImageTests {
         }
     }
 
-    /// Runs a command and returns its exit status and peak RSS in KiB (from wait4's rusage).
+    /// Runs a command and returns its exit status and peak RSS in KiB. A small python3 parent
+    /// spawns it and reads RUSAGE_CHILDREN: Linux keeps `ru_maxrss` across exec, so spawning
+    /// from this (large) test process directly would report the test's own memory.
     static func runMeasuringPeakRSS(_ arguments: [String]) throws -> (status: Int32, peakKiB: Int) {
-        var pid: pid_t = 0
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        let argv = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
+        let script = """
+            import resource, subprocess, sys
+            code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+            print(code, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+            """
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "SOURCE_DATE_EPOCH")
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { envp.forEach { free($0) } }
-        let spawned = posix_spawn(&pid, arguments[0], &actions, nil, argv, envp)
-        #expect(spawned == 0)
-        var status: Int32 = 0
-        var usage = rusage()
-        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
-        return ((status >> 8) & 0xff, usage.ru_maxrss)
+        let result = try TestSupport.run("python3", ["-c", script] + arguments, environment: environment)
+        let fields = result.stdout.split(separator: " ").map { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1 }
+        #expect(fields.count == 2, "\(result.stdout)\(result.stderr)")
+        return (Int32(fields.first ?? -1), fields.last ?? Int.max)
     }
 
     static func sha256(ofFile path: String) throws -> String {
