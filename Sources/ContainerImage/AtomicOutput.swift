@@ -174,6 +174,7 @@ public final class StagedOutput: @unchecked Sendable {
     /// The previous file kept while several outputs are committed, for rollback.
     private var backup: String?
     private var createdFinal = false
+    private var replacedEmptyDirectory = false
 
     init(temporary: String, final: String, addedFiles: [String] = []) {
         self.temporary = temporary
@@ -225,8 +226,9 @@ public final class StagedOutput: @unchecked Sendable {
         var info = stat()
         if lstat(final, &info) == 0 {
             if (info.st_mode & S_IFMT) == S_IFDIR {
-                // An empty directory is replaced by rename(2) itself; nothing to restore.
+                // An empty directory is replaced by rename(2) itself; a rollback makes it again.
                 createdFinal = true
+                replacedEmptyDirectory = true
             } else {
                 let candidate = AtomicOutput.temporaryNames(for: final, suffix: "previous", count: 1)[0]
                 guard link(final, candidate) == 0 || rename(final, candidate) == 0 else {
@@ -251,6 +253,7 @@ public final class StagedOutput: @unchecked Sendable {
             rename(backup, final)
         } else if createdFinal {
             try? FileManager.default.removeItem(atPath: final)
+            if replacedEmptyDirectory { mkdir(final, 0o755) }
         }
         for file in addedFiles { unlink(file) }
     }

@@ -19,11 +19,13 @@ public struct ELFExecutable: Sendable, Equatable {
     /// Reads the ELF header and program headers of the file at `path`; never traps, whatever
     /// the file holds: every offset, count and size is checked against the file's length.
     public init(path: String) throws {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: a FIFO or device given as the executable must not hang the open.
+        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard descriptor >= 0 else { throw ELFError.unreadable(path: path) }
         defer { close(descriptor) }
         var info = stat()
         guard fstat(descriptor, &info) == 0 else { throw ELFError.unreadable(path: path) }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw ELFError.notELF(path: path) }
         try self.init(source: FileByteSource(descriptor: descriptor, size: Int(info.st_size)), path: path)
     }
 

@@ -6,7 +6,7 @@ import Foundation
 ///
 /// With a layer directory, each layer is streamed once to a temporary file there and shared by
 /// every output of the run; `removeLayerFiles()` deletes those files when the outputs are done.
-public final class ImageBuilder {
+public final class ImageBuilder: @unchecked Sendable {
     public let spec: ImageSpec
     public let executable: ELFExecutable
     private let entries: [TarEntry]
@@ -14,6 +14,8 @@ public final class ImageBuilder {
     public let inputFiles: [String]
     private let layerDirectory: String?
     private var images: [LayerCompression: Image] = [:]
+    /// Guards `images`; layers of different compressions may be built on different threads.
+    private let lock = NSLock()
 
     /// Validates the executable and the whole file tree (nothing is read or written yet).
     /// `layerDirectory`: where layers are streamed to; nil keeps them in memory.
@@ -26,8 +28,10 @@ public final class ImageBuilder {
         self.layerDirectory = layerDirectory
     }
 
+    /// The image with layers stored as `layerCompression` asks; built on first use. Calls for
+    /// different compressions may run concurrently; one compression is built by one caller.
     public func image(layerCompression: LayerCompression) throws -> Image {
-        if let image = images[layerCompression] { return image }
+        if let image = lock.withLock({ images[layerCompression] }) { return image }
         let layer: Layer
         if let layerDirectory {
             layer = try LayerBuilder.build(entries: entries, modificationTime: spec.sourceDateEpoch, compression: layerCompression, inDirectory: layerDirectory)
@@ -36,17 +40,18 @@ public final class ImageBuilder {
         }
         let config = ImageAssembler.config(for: spec, elf: executable, diffID: layer.diffID)
         let image = try Image(layers: [layer], config: config, sourceDateEpoch: spec.sourceDateEpoch)
-        images[layerCompression] = image
+        lock.withLock { images[layerCompression] = image }
         return image
     }
 
     /// Deletes the layer files of this run (outputs keep their own links or copies).
     public func removeLayerFiles() {
-        for image in images.values {
+        let built = lock.withLock { images.values }
+        for image in built {
             for layer in image.layers {
                 if case .file(let path) = layer.blob.content { PendingOutputs.shared.remove(path) }
             }
         }
-        images.removeAll()
+        lock.withLock { images.removeAll() }
     }
 }

@@ -53,6 +53,7 @@ public struct OCILayoutDestination: ImageDestination {
         if lstat(path + "/index.json", &info) == 0 {
             guard (info.st_mode & S_IFMT) == S_IFREG else { throw hostile("index.json is not a regular file") }
             guard info.st_size <= 64 << 20, let data = FileManager.default.contents(atPath: path + "/index.json"),
+                  (try? CanonicalJSON.checkNesting([UInt8](data))) != nil,
                   let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
                   object["manifests"] == nil || object["manifests"] is [Any]
             else { throw hostile("index.json is not an OCI image index") }

@@ -196,9 +196,12 @@ public struct TarWriter {
 
     /// Streams a host file in 1 MiB chunks; fails if its size differs from the header.
     private func copyHostFile(path: String, expectedSize: Int) throws {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: a file swapped for a FIFO since it was checked must not hang the build.
+        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard descriptor >= 0 else { throw TarError.cannotRead(path: path, reason: String(cString: strerror(errno))) }
         defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { throw TarError.fileChanged(path: path) }
         let chunkSize = 1 << 20
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 64)
         defer { buffer.deallocate() }

@@ -86,30 +86,16 @@ enum BuildCommand {
         }
     }
 
-    /// Stages every output (local ones first, registry pushes last), then commits them all; if
-    /// anything fails, every staged local output is discarded, so a failed build leaves nothing.
+    /// Stages every output (local ones first and concurrently, registry pushes last), then
+    /// commits them all together; if anything fails, nothing is left behind.
     static func writeAllOrNothing(_ request: Request, builder: ImageBuilder, started: Date) async throws -> [WrittenOutput] {
-        let order = request.destinations.indices.sorted { (request.destinations[$0].isIrreversible ? 1 : 0, $0) < (request.destinations[$1].isIrreversible ? 1 : 0, $1) }
-        var staged: [Int: (Image, StagedOutput)] = [:]
-        do {
-            for index in order {
-                let destination = request.destinations[index]
-                let image = try builder.image(layerCompression: destination.layerCompression)
-                staged[index] = (image, try await destination.stage(image, tag: request.tag))
-            }
-            try StagedOutput.commitAll(request.destinations.indices.compactMap { staged[$0]?.1 })
-            for (index, destination) in request.destinations.enumerated() {
-                guard let image = staged[index]?.0 else { continue }
-                printError("containertool: wrote \(destination.kind):\(destination.destination) \(image.digest) (\(image.compressedSize) bytes)")
-            }
-            printError("containertool: done in \(milliseconds(since: started)) ms")
-        } catch {
-            for (_, output) in staged.values { output.discard() }
-            throw error
+        let staged = try await OutputStager.stageAll(request.destinations, builder: builder, tag: request.tag)
+        try StagedOutput.commitAll(staged.map(\.output))
+        for (destination, entry) in zip(request.destinations, staged) {
+            printError("containertool: wrote \(destination.kind):\(destination.destination) \(entry.image.digest) (\(entry.image.compressedSize) bytes)")
         }
-        return request.destinations.indices.compactMap { index in
-            staged[index].map { WrittenOutput(destination: request.destinations[index], image: $0.0, pushed: $0.1.pushedReference) }
-        }
+        printError("containertool: done in \(milliseconds(since: started)) ms")
+        return zip(request.destinations, staged).map { WrittenOutput(destination: $0, image: $1.image, pushed: $1.output.pushedReference) }
     }
 
     static func makeRequest(_ parsed: ArgumentParser.Result, environment: [String: String]) throws -> Request {

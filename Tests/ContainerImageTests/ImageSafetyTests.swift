@@ -170,4 +170,33 @@ struct ImageSafetyTests {
         }
         #expect(TestSupport.listing(directory) == ["d.tar"])
     }
+
+    /// Adversarial inputs: a FIFO as the executable does not hang, deeply nested JSON is refused
+    /// before a recursive parser sees it, a hostile archive is a clean error for inspect.
+    @Test func hostileInputsAreCleanErrors() throws {
+        let directory = try TestSupport.makeTemporaryDirectory()
+        defer { TestSupport.remove(directory) }
+        #expect(mkfifo(directory + "/fifo", 0o644) == 0)
+        try CLITests.expectFailure({ ["--executable", directory + "/fifo", "--output", "oci-archive:\($0)/o.tar"] },
+                                   status: 1, mentioning: ["not an ELF executable"])
+        let nested = [UInt8](repeating: UInt8(ascii: "["), count: 200_000)
+        #expect(throws: JSONNestingError.self) { try CanonicalJSON.checkNesting(nested) }
+        #expect(throws: (any Error).self) { try CanonicalJSON.decode(ImageIndex.self, from: nested) }
+        try FileManager.default.createDirectory(atPath: directory + "/deep", withIntermediateDirectories: true)
+        try "{\"imageLayoutVersion\":\"1.0.0\"}".write(toFile: directory + "/deep/oci-layout", atomically: true, encoding: .utf8)
+        try Data(nested).write(to: URL(fileURLWithPath: directory + "/deep/index.json"))
+        let inspect = try TestSupport.containertool(["inspect", directory + "/deep"])
+        #expect(inspect.status == 1 && inspect.stderr.split(separator: "\n").count == 1, "\(inspect.stderr)")
+        // A tar whose header claims more data than the file holds.
+        var header = [UInt8](repeating: 0, count: 512)
+        for (offset, text) in [(0, "index.json"), (100, "0000644"), (124, "77777777777"), (257, "ustar")] {
+            header.replaceSubrange(offset..<offset + text.utf8.count, with: Array(text.utf8))
+        }
+        header.replaceSubrange(148..<156, with: Array(repeating: UInt8(ascii: " "), count: 8))
+        let sum = String(header.reduce(0) { $0 + Int($1) }, radix: 8)
+        header.replaceSubrange(148..<148 + sum.utf8.count + 1, with: Array(sum.utf8) + [0])
+        try Data(header + [UInt8](repeating: 0, count: 1024)).write(to: URL(fileURLWithPath: directory + "/bad.tar"))
+        let bad = try TestSupport.containertool(["inspect", directory + "/bad.tar"])
+        #expect(bad.status == 1 && bad.stderr.contains("runs past the end"), "\(bad.stderr)")
+    }
 }
