@@ -16,8 +16,8 @@ public enum LayerCompression: Hashable, Sendable {
     }
 }
 
-/// Turns tar entries into a layer in one streaming pass: files → tar → (gzip) → SHA-256 → a
-/// sink. The tar bytes are hashed (diff_id) and, for gzip, compressed, with the compressed output
+/// Turns tar entries into a layer in one streaming pass: files → tar → (gzip, on all cores) →
+/// SHA-256 → a sink. The tar bytes are hashed (diff_id) and, for gzip, compressed, with the compressed output
 /// hashed again (blob digest). Memory stays constant whatever the size of the files.
 public enum LayerBuilder {
     /// What one pass produced: digests and sizes of the stored blob and of the plain tar.
@@ -58,10 +58,10 @@ public enum LayerBuilder {
                               sink: @escaping (UnsafeRawBufferPointer) throws -> Void) throws -> Summary {
         let state = State()
         let tar: TarWriter
-        var gzip: GzipCompressor?
+        var gzip: ParallelGzipCompressor?
         switch compression {
         case .gzip(let level):
-            let compressor = try GzipCompressor(level: level) { compressed in
+            let compressor = try ParallelGzipCompressor(level: level) { compressed in
                 state.compressedHasher.update(compressed)
                 state.storedSize += compressed.count
                 try sink(compressed)
