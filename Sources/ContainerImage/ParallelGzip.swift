@@ -28,7 +28,7 @@ public final class ParallelGzipCompressor {
         self.level = level
         self.sink = sink
         pool = DeflateWorkers(threads: max(1, threads))
-        maximumInFlight = max(2, threads * 2)
+        maximumInFlight = max(2, threads + 2)
         block.reserveCapacity(Self.blockSize)
         // The gzip header: no name, no time, XFL as zlib sets it, OS 255 ("unknown").
         let extraFlags: UInt8 = level == 9 ? 2 : level == 1 ? 4 : 0
