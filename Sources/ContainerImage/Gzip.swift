@@ -157,17 +157,6 @@ public final class GzipDecompressor {
         stream.pointee.avail_in = uInt(input.count)
         let capacity = output.count
         try output.withUnsafeMutableBytes { out in
-            while stream.pointee.avail_in > 0 {
-                stream.pointee.next_out = out.baseAddress!.assumingMemoryBound(to: Bytef.self)
-                stream.pointee.avail_out = uInt(capacity)
-                let code = inflate(stream, Z_NO_FLUSH)
-                let produced = capacity - Int(stream.pointee.avail_out)
-                if produced > 0 { try sink(UnsafeRawBufferPointer(start: out.baseAddress, count: produced)) }
-                if code == Z_STREAM_END { ended = true; return }
-                if code == Z_BUF_ERROR && produced == 0 { return }
-                guard code == Z_OK || code == Z_BUF_ERROR else { throw GzipError.zlib(operation: "inflate", code: code) }
-            }
-            // Drain what zlib still holds for this input.
             while true {
                 stream.pointee.next_out = out.baseAddress!.assumingMemoryBound(to: Bytef.self)
                 stream.pointee.avail_out = uInt(capacity)
@@ -175,8 +164,10 @@ public final class GzipDecompressor {
                 let produced = capacity - Int(stream.pointee.avail_out)
                 if produced > 0 { try sink(UnsafeRawBufferPointer(start: out.baseAddress, count: produced)) }
                 if code == Z_STREAM_END { ended = true; return }
-                if produced < capacity { return }
                 guard code == Z_OK || code == Z_BUF_ERROR else { throw GzipError.zlib(operation: "inflate", code: code) }
+                // This input is done once zlib has taken all of it and had room to spare.
+                if stream.pointee.avail_in == 0 && produced < capacity { return }
+                if code == Z_BUF_ERROR && produced == 0 { return }
             }
         }
     }
