@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // swift-containerize: the smallest Swift server image that really runs, built with or without Docker.
 // The design card says "packages: none": this manifest has no package dependencies, only the
-// toolchain's modules and system libraries (zlib).
+// toolchain's modules and system libraries (zlib, libcurl).
 import PackageDescription
 
 let package = Package(
@@ -28,9 +28,11 @@ let package = Package(
         .target(name: "OCIModel"),
         .target(name: "ContainerImage", dependencies: ["OCIModel", "CZlib", "CSHA256"]),
         .target(name: "SBOM"),
-        .target(name: "OCIRegistry", dependencies: ["OCIModel"]),
-        .target(name: "DockerfileRenderer"),
-        .executableTarget(name: "containertool", dependencies: ["ContainerImage", "OCIModel", "SBOM", "OCIRegistry", "DockerfileRenderer"]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .target(name: "OCIRegistry", dependencies: ["OCIModel", "CCurl"]),
+        .target(name: "DockerfileRenderer", dependencies: ["ContainerImage"]),
+        .target(name: "KubernetesManifests", dependencies: ["DockerfileRenderer"]),
+        .executableTarget(name: "containertool", dependencies: ["ContainerImage", "OCIModel", "SBOM", "OCIRegistry", "DockerfileRenderer", "KubernetesManifests"]),
 
         // MARK: `swift package containerize`
         .plugin(
@@ -52,6 +54,9 @@ let package = Package(
         .testTarget(name: "ContainerImageTests", dependencies: ["ContainerImage", "OCIModel", "SBOM", "CSHA256"]),
         .testTarget(name: "OCIRegistryTests", dependencies: ["OCIRegistry"]),
         .testTarget(name: "DockerfileRendererTests", dependencies: ["DockerfileRenderer"], exclude: ["Golden"]),
+        // The plugin's pure files, compiled here through symlinks (a plugin target cannot be imported).
+        .testTarget(name: "ContainerizePluginTests"),
+        .testTarget(name: "KubernetesManifestsTests", dependencies: ["KubernetesManifests"], exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -25,6 +25,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 repo_root="$(pwd)"
+source scripts/lib/common.sh
 
 duration="${BENCH_DURATION:-10s}"
 rounds="${BENCH_ROUNDS:-3}"
@@ -38,7 +39,7 @@ while [ $# -gt 0 ]; do
         --quick) duration="${BENCH_DURATION:-3s}"; rounds=1 ;;
         --servers) servers_arg="$2"; shift ;;
         --skip-build) skip_build=1 ;;
-        -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) usage_from_header "$0"; exit 0 ;;
         *) echo "error: unknown option '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -115,16 +116,17 @@ build_go() {
 
 if [ "$skip_build" = 0 ]; then
     log "==> building (logs in $out_dir/build-*.log)"
+    # The flags come from their one owner, `containertool build-flags` (Sources/DockerfileRenderer/BuildMode.swift).
+    swift build --product containertool >"$out_dir/build-containertool.log" 2>&1 \
+        || { log "error: building containertool failed; see $out_dir/build-containertool.log"; exit 1; }
+    containertool="$(swift build --show-bin-path)/containertool"
     if has_server helloweb; then
-        run_build helloweb swift build -c release --product HelloWeb \
-            --static-swift-stdlib -Xswiftc -static-executable -Xlinker -s \
-            --scratch-path .build-bench-static
+        mapfile -t static_flags < <("$containertool" build-flags)
+        run_build helloweb swift build -c release --product HelloWeb "${static_flags[@]}" --scratch-path .build-bench-static
     fi
     if has_server embedded; then
-        run_build embedded swift build -c release --product HelloWeb \
-            -Xswiftc -enable-experimental-feature -Xswiftc Embedded -Xswiftc -wmo \
-            -Xswiftc -Xclang-linker -Xswiftc -static -Xswiftc -Xclang-linker -Xswiftc -no-pie \
-            -Xlinker -s --scratch-path .build-bench-embedded
+        mapfile -t embedded_flags < <("$containertool" build-flags --embedded)
+        run_build embedded swift build -c release --product HelloWeb "${embedded_flags[@]}" --scratch-path .build-bench-embedded
     fi
     if has_server go; then run_build go build_go; fi
 fi

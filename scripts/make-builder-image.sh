@@ -21,6 +21,8 @@
 # builds a tiny Swift package fully static in it, copies the binary into
 # `FROM scratch`, and runs the result.
 set -euo pipefail
+repo_root="$(cd "$(dirname "$0")/.." && pwd)"
+source "$repo_root/scripts/lib/common.sh"
 
 force=0
 refresh=0
@@ -32,9 +34,9 @@ while [ $# -gt 0 ]; do
         --force) force=1 ;;
         --refresh) refresh=1; force=1 ;;
         --check) check=1 ;;
-        --mirror) mirror="$2"; shift ;;
-        --toolchain) toolchain="$2"; shift ;;
-        -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --mirror) need_value "$1" $# "${2:-}"; mirror="$2"; shift ;;
+        --toolchain) need_value "$1" $# "${2:-}"; toolchain="$2"; shift ;;
+        -h|--help) usage_from_header "$0"; exit 0 ;;
         *) echo "error: unknown option '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -55,7 +57,7 @@ if [ -z "$toolchain" ]; then
 fi
 [ -x "$toolchain/usr/bin/swift" ] || { echo "error: no usr/bin/swift under toolchain '$toolchain'" >&2; exit 1; }
 
-swift_version="$("$toolchain/usr/bin/swift" --version 2>&1 | sed -n 's/.*Swift version \([0-9]*\.[0-9]*\).*/\1/p' | head -1)"
+swift_version="$(swift_minor_version "$toolchain/usr/bin/swift")"
 [ -n "$swift_version" ] || { echo "error: cannot read the Swift version from '$toolchain/usr/bin/swift --version'" >&2; exit 1; }
 image="swift:${swift_version}-bookworm"
 
@@ -81,12 +83,16 @@ let package = Package(
 )
 SWIFT
     echo 'print("Hello from a static Swift binary on scratch")' > "$dir/Sources/Greeting/main.swift"
+    # The static flags from their one owner, `containertool build-flags`.
+    local flags
+    (cd "$repo_root" && swift build --product containertool >/dev/null) || { echo "error: building containertool failed" >&2; return 1; }
+    flags="$("$(cd "$repo_root" && swift build --show-bin-path)/containertool" build-flags | tr '\n' ' ')"
     cat > "$dir/Dockerfile" <<DOCKERFILE
 FROM $image AS builder
 LABEL swift-containerize.builder-image-check=builder
 WORKDIR /src
 COPY . .
-RUN swift build -c release --static-swift-stdlib -Xswiftc -static-executable -Xlinker -s \\
+RUN swift build -c release ${flags}\\
  && cp .build/release/Greeting /Greeting
 
 FROM scratch

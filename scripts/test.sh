@@ -3,7 +3,9 @@
 #   Swift source → fully static binary → scratch image (no Docker daemon) → a real container → "Hello world!"
 # in both build modes, through the plugin, the fixture package, a real OCI registry and release.sh.
 #
-# Usage: scripts/test.sh [--unit-only | --e2e-only]
+# Usage: scripts/test.sh [--unit-only | --e2e-only | --e2e NAME[,NAME…]]
+#   --e2e NAME…  only these end-to-end checks (the e2e_NAME functions of scripts/lib/e2e.sh), e.g.
+#                --e2e urlsession_dynamic_libc,fixture_release
 # Needs: swift; for the end-to-end part also a running Docker engine and the Debian packages that
 # .ci/run installs. Locally, a missing tool skips the part that needs it, with a message; with CI=true
 # a missing tool is a failure.
@@ -15,11 +17,16 @@ source scripts/lib/common.sh
 
 run_unit=1
 run_e2e=1
+e2e_checks=(standard_image embedded_image fixture_package incremental_build urlsession_dynamic_libc
+            registry_push release_script fixture_release dockerfile_builds foundation_apps
+            cross_platform_embedded kubernetes)
 case "${1:-}" in
     --unit-only) run_e2e=0 ;;
     --e2e-only) run_unit=0 ;;
+    --e2e) need_value "$1" $# "${2:-}"; run_unit=0; IFS=, read -ra e2e_checks <<<"$2" ;;
+    -h|--help) usage_from_header "$0"; exit 0 ;;
     "") ;;
-    *) die "unknown option '$1' (use --unit-only, --e2e-only or nothing)" ;;
+    *) die "unknown option '$1' (see --help)" ;;
 esac
 
 WORK=$(mktemp -d /tmp/containerize-test.XXXXXX)
@@ -52,11 +59,12 @@ docker info >/dev/null 2>&1 || {
 }
 
 source scripts/lib/e2e.sh
-e2e_standard_image
-e2e_embedded_image
-e2e_fixture_package
-e2e_registry_push
-e2e_release_script
-e2e_dockerfile_builds
+source scripts/lib/e2e-apps.sh
+source scripts/lib/e2e-arch.sh
+source scripts/lib/e2e-kubernetes.sh
+for check in "${e2e_checks[@]}"; do
+    declare -F "e2e_$check" >/dev/null || die "no end-to-end check '$check' (known: $(declare -F | sed -n 's/^declare -f e2e_//p' | tr '\n' ' '))"
+    "e2e_$check"
+done
 
 step "all checks passed"

@@ -1,112 +1,113 @@
 import Foundation
 import PackagePlugin
 
-/// `swift package containerize`: pick the product, render the Dockerfile, build the product
-/// fully static through SwiftPM, and hand the binary to `containertool build`.
-/// All rendering and image logic lives in `containertool` and its libraries, where tests reach it.
+/// `swift package containerize`: pick the product, check every option with `containertool`, build
+/// the product in its own scratch folder with the flags `containertool build-flags` gives, hand the
+/// binary to `containertool build`, and only then render the Dockerfile (or, with `--release`, fill
+/// dist/). All image, flag and rendering logic lives in `containertool`, where tests reach it.
 @main
 struct ContainerizePlugin: CommandPlugin {
     func performCommand(context: PluginContext, arguments: [String]) async throws {
-        let options = try PluginArguments.parse(arguments)
-        if options.help {
-            print(PluginArguments.help)
-            return
-        }
         let package = context.package
-        let product = try ProductChoice.choose(options.product, in: package)
-        let containertool = try context.tool(named: "containertool").url
-        let port = options.port ?? 8080
-        var written: [String] = []
-
-        if !options.noDockerfile {
-            let rendered = try ToolRunner.run(
-                containertool, dockerfileArguments(options, product: product.name, package: package),
-                streamProgress: false, verbose: options.verbose)
-            // `containertool dockerfile` prints a heading, then one "  PATH: created|updated|…" line per file.
-            written += rendered.split(separator: "\n").dropFirst().map { $0.trimmingCharacters(in: .whitespaces) }
+        let verbose = arguments.contains("--verbose") || arguments.contains("-v")
+        let tool = ContainerTool(url: try context.tool(named: "containertool").url, verbose: verbose)
+        let options = try PluginArguments.parse(arguments, tool: try tool.options(of: "build"))
+        if options.help { return print(PluginHelp.text) }
+        if options.kubernetes || !options.resolve.isEmpty {  // Kubernetes manifests: KubernetesCommands.swift
+            return try KubernetesCommands.perform(options, package: package, tool: tool, swift: Self.swiftExecutable(context))
         }
-        let tag = options.tag ?? "\(product.name.lowercased()):latest"
+
+        let product = try ProductChoice.choose(options.product, in: package)
+        let executableCount = ProductChoice.userExecutables(in: package).count
+        let root = package.directoryURL
+        let dockerfile = URL(fileURLWithPath: options.dockerfilePath(product: product.name, executableProductCount: executableCount), relativeTo: root).standardizedFileURL
+        let dockerfileArguments = dockerfileArguments(options, product: product.name, dockerfile: dockerfile, package: package)
+            + options.passthrough(acceptedBy: try tool.options(of: "dockerfile"))
+        let summaryStream: (String) -> Void = options.release ? { printError($0) } : { print($0) }
+
         if options.dockerfileOnly {
-            print("Dockerfile for '\(product.name)' (\(options.embedded ? "Embedded Swift" : "standard") build):")
-            written.forEach { print("  \($0)") }
-            print("\nNext:\n  docker build -t \(tag) \(ToolRunner.shellQuoted(package.directoryURL.path))")
-            print("  docker run --rm -p \(port):\(port) \(tag)")
+            let report = try tool.dockerfile(dockerfileArguments, dryRun: false)
+            summaryStream("Dockerfile for '\(product.name)' (\(options.embedded ? "Embedded Swift" : "standard") build):")
+            report.files.forEach { summaryStream("  \($0.path): \($0.outcome)") }
+            summaryStream("\nNext:\n  docker build -f \(Subprocess.shellQuoted(dockerfile.path)) -t \(product.name.lowercased()):latest \(Subprocess.shellQuoted(root.path))")
             return
         }
 
-        Diagnostics.progress("Building \(product.name) (release, \(options.embedded ? "Embedded Swift" : "static Swift runtime"), stripped)…")
-        let binary = try StaticBuild.build(
-            product, embedded: options.embedded, verbose: options.verbose, packageManager: packageManager)
-        // containertool checks that the binary is static (or bundles its libraries when asked)
-        // before it assembles anything.
-        let outputFolder = package.directoryURL.appendingPathComponent(".build/containerize")
+        // Everything that can be checked is checked before the compiler starts.
+        let flags = try tool.buildFlags(embedded: options.embedded, link: options.link)
+        var release = options.release ? try Release.prepare(options, product: product.name, packageDirectory: root) : nil
+        defer { release?.discardStaging() }
+        let build = NestedBuild(swift: Self.swiftExecutable(context), packageDirectory: root, flags: flags)
+        let binary = build.binary(for: product.name)
+        let outputFolder = root.appendingPathComponent(".build/containerize")
+        let buildArguments = buildArguments(options, product: product.name, binary: binary, outputFolder: outputFolder,
+                                            release: release, bundle: flags.bundleSharedLibraries)
         try FileManager.default.createDirectory(at: outputFolder, withIntermediateDirectories: true)
-        let json = try ToolRunner.run(
-            containertool, buildArguments(options, product: product.name, tag: tag, binary: binary, outputFolder: outputFolder, port: port),
-            streamProgress: true, verbose: options.verbose)
-        let report = try BuildReport.decode(json)
-        printSummary(report, product: product.name, binary: binary, written: written, port: port)
+        try tool.checkBuild(buildArguments)
+        if options.rendersDockerfile { _ = try tool.dockerfile(dockerfileArguments, dryRun: true) }
+
+        let linkDescription = options.embedded ? "Embedded Swift" : options.isDynamicLibc ? "static Swift runtime, dynamic glibc" : "static Swift runtime"
+        printError("Building \(product.name) (release, \(linkDescription), stripped) in \(build.scratchPath)…")
+        _ = try build.build(product: product.name, flags: flags.swiftBuildFlags, embedded: options.embedded, dynamicLibc: options.isDynamicLibc)
+        let report = try tool.build(buildArguments)
+
+        var written: [String] = []
+        if options.rendersDockerfile {
+            written = try tool.dockerfile(dockerfileArguments, dryRun: false).files.map { "\($0.path): \($0.outcome)" }
+        } else if options.isDynamicLibc && !options.noDockerfile && !options.release {
+            printError("note: no Dockerfile rendered: its build is fully static, and --link dynamic-libc is not")
+        }
+        if var finished = release {
+            let (digest, moved) = try finished.finish(report, tool: tool)
+            release = nil
+            Summary(report: moved, binary: binary, port: options.exposedPort(product: product.name), written: finished.writtenFiles, print: printError).show()
+            print(digest)  // the last, and only, line on standard output
+            return
+        }
+        Summary(report: report, binary: binary, port: options.exposedPort(product: product.name), written: written, print: summaryStream).show()
+    }
+
+    /// The toolchain's `swift`: the plugin runs inside it, so it is found beside SwiftPM's other tools;
+    /// else the first `swift` on PATH.
+    static func swiftExecutable(_ context: PluginContext) -> (URL, [String]) {
+        if let swift = try? context.tool(named: "swift").url { return (swift, []) }
+        return (URL(fileURLWithPath: "/usr/bin/env"), ["swift"])
     }
 
     /// `containertool dockerfile …` for the package root.
-    private func dockerfileArguments(_ options: PluginArguments, product: String, package: Package) -> [String] {
-        let root = package.directoryURL
+    private func dockerfileArguments(_ options: PluginArguments, product: String, dockerfile: URL, package: Package) -> [String] {
         var arguments = [
-            "dockerfile", "--product", product,
-            "--output", root.appendingPathComponent("Dockerfile").path,
-            "--dockerignore", root.appendingPathComponent(".dockerignore").path,
+            "--product", product, "--output", dockerfile.path,
+            "--dockerignore", package.directoryURL.appendingPathComponent(".dockerignore").path,
         ]
         if let template = TemplateLocator.template(for: package) { arguments += ["--template", template.path] }
         if let image = options.builderImage { arguments += ["--builder-image", image] }
-        if let port = options.port { arguments += ["--port", String(port)] }
+        if let port = options.exposedPort(product: product) { arguments += ["--port", String(port)] }
         if let user = options.user { arguments += ["--user", user] }
         if options.embedded { arguments.append("--embedded") }
         if options.force { arguments.append("--force") }
         return arguments
     }
 
-    /// `containertool build …` with the plugin's defaults for whatever the user did not give.
-    private func buildArguments(
-        _ options: PluginArguments, product: String, tag: String, binary: URL, outputFolder: URL, port: Int
-    ) -> [String] {
-        var arguments = ["build", "--executable", binary.path, "--json"]
-        let outputs = options.outputs.isEmpty
-            ? ["docker-archive:" + outputFolder.appendingPathComponent("\(product).tar").path,
-               "oci-layout:" + outputFolder.appendingPathComponent("\(product)-oci").path]
-            : options.outputs
+    /// `containertool build …` with the plugin's defaults for whatever the user did not give, then
+    /// every option the plugin does not own, unchanged.
+    private func buildArguments(_ options: PluginArguments, product: String, binary: URL, outputFolder: URL,
+                                release: Release?, bundle: Bool) -> [String] {
+        var arguments = ["--executable", binary.path]
+        var outputs = options.outputs
+        if let release {
+            outputs = release.outputs + outputs
+        } else if outputs.isEmpty {
+            outputs = ["docker-archive:" + outputFolder.appendingPathComponent("\(product).tar").path,
+                       "oci-layout:" + outputFolder.appendingPathComponent("\(product)-oci").path]
+        }
         arguments += outputs.flatMap { ["--output", $0] }
-        arguments += ["--tag", tag]
-        let exposes = options.exposes.isEmpty ? ["\(port)/tcp"] : options.exposes
+        arguments += ["--tag", options.tag ?? release?.tag ?? "\(product.lowercased()):latest"]
+        let exposes = options.exposes.isEmpty ? options.exposedPort(product: product).map { ["\($0)/tcp"] } ?? [] : options.exposes
         arguments += exposes.flatMap { ["--expose", $0] }
         if let user = options.user { arguments += ["--user", user] }
+        if let release { arguments += release.labels.flatMap { ["--label", $0] } }
+        if bundle && !options.passthrough.contains("--bundle-shared-libraries") { arguments.append("--bundle-shared-libraries") }
         return arguments + options.passthrough
-    }
-
-    private func printSummary(_ report: BuildReport, product: String, binary: URL, written: [String], port: Int) {
-        let binarySize = (try? FileManager.default.attributesOfItem(atPath: binary.path)[.size] as? Int) ?? nil
-        print("""
-
-            Image   \(report.tag)
-            digest  \(report.digest)
-            ID      \(report.configDigest) (the image ID `docker images` shows)
-            size    \(humanSize(report.uncompressedSize)) uncompressed, \(humanSize(report.compressedSize)) compressed
-            binary  \(binary.path)\(binarySize.map { " (\(humanSize($0)))" } ?? "")
-
-            Written:
-            """)
-        for output in report.outputs { print("  \(output.kind): \(output.destination)") }
-        for pushed in report.pushed ?? [] { print("  pushed: \(pushed)") }
-        for line in written { print("  \(line)") }
-
-        print("\nNext:")
-        if let archive = report.outputs.first(where: { $0.kind == "docker-archive" }) {
-            print("  docker load -i \(ToolRunner.shellQuoted(archive.destination))")
-            print("  docker run --rm -p \(port):\(port) \(report.tag)")
-        } else if let layout = report.outputs.first(where: { $0.kind == "oci-layout" }) {
-            print("  skopeo copy \(ToolRunner.shellQuoted("oci:" + layout.destination)) docker-daemon:\(report.tag)")
-            print("  docker run --rm -p \(port):\(port) \(report.tag)")
-        } else if let pushed = report.pushed?.first {
-            print("  docker run --rm -p \(port):\(port) \(pushed)")
-        }
     }
 }

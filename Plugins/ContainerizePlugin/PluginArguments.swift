@@ -1,139 +1,181 @@
-/// The command line of `swift package containerize`: the plugin's own options, plus image options
-/// that go to `containertool build` unchanged.
-struct PluginArguments {
+// Pure code (no PackagePlugin, no Foundation): Tests/ContainerizePluginTests compiles this very file
+// through a symlink, since a plugin target cannot be imported by tests.
+
+/// The command line of `swift package containerize`: the plugin's own options, plus every option of
+/// `containertool build` (learnt from `containertool build --describe-options`), which go to the
+/// tool unchanged and in order, so a new `build` option needs no plugin change.
+struct PluginArguments: Equatable {
     var product: String?
     var embedded = false
+    /// `--link static|dynamic-libc`; checked by `containertool build-flags`.
+    var link: String?
     var dockerfileOnly = false
     var noDockerfile = false
+    /// `--dockerfile PATH`: where the rendered Dockerfile goes.
+    var dockerfile: String?
     var force = false
     var builderImage: String?
     var port: Int?
     var user: String?
     var verbose = false
     var help = false
+    /// `--release`: write dist/ (docker archive, OCI archive, SBOM, digest), digest as the last stdout line.
+    var release = false
+    var version: String?
+    var dist: String?
+    /// `--resolve FILE_OR_DIR` (repeatable) and `--kubernetes`: see KubernetesCommands.swift.
+    var resolve: [String] = []
+    var kubernetes = false
     /// `--output KIND:DEST` values, including those from `--push REF`.
     var outputs: [String] = []
+    /// The `--push REF` values alone (the summary and `--release` name them).
+    var pushes: [String] = []
     var tag: String?
     var exposes: [String] = []
-    /// Every other `containertool build` option, in the order given.
-    var passthrough: [String] = []
+    /// Every other `containertool build` option, in the order given, each with its value if it takes one.
+    var passthroughOptions: [[String]] = []
+    /// The same, flat: what is appended to `containertool build`.
+    var passthrough: [String] { passthroughOptions.flatMap { $0 } }
 
-    /// `containertool build` options that take a value and repeat freely.
-    static let passthroughValueOptions: Set<String> = [
-        "--label", "--env", "--resource", "--workdir", "--cmd", "--healthcheck",
+    /// The passed-through options another subcommand (`containertool dockerfile`) also accepts, so
+    /// an image option the Dockerfile can honour reaches it without a plugin change.
+    func passthrough(acceptedBy other: ToolOptions) -> [String] {
+        passthroughOptions.filter { other.valueOptions.contains($0[0]) || other.flags.contains($0[0]) }.flatMap { $0 }
+    }
+
+    /// The options `containertool build` accepts: `--describe-options` prints this table.
+    struct ToolOptions: Equatable {
+        var valueOptions: Set<String>
+        var flags: Set<String>
+        /// Options of `containertool build` the plugin sets itself; a user cannot pass them.
+        static let reserved: Set<String> = ["--executable", "--json", "--dry-run", "--describe-options"]
+    }
+
+    /// The plugin's options that take a value.
+    static let ownValueOptions: Set<String> = [
+        "--product", "--link", "--dockerfile", "--builder-image", "--port", "--user", "--version", "--dist",
+        "--push", "--output", "--tag", "--expose", "--resolve",
     ]
-    /// `containertool build` flags without a value.
-    static let passthroughFlags: Set<String> = ["--ca-certificates", "--bundle-shared-libraries", "--insecure-registry"]
+    /// The plugin's flags.
+    static let ownFlags: Set<String> = [
+        "--embedded", "--dockerfile-only", "--no-dockerfile", "--force", "--release", "--kubernetes", "--verbose", "-v", "--help", "-h",
+    ]
 
-    static func parse(_ arguments: [String]) throws -> PluginArguments {
+    static func parse(_ arguments: [String], tool: ToolOptions) throws(PluginUsageError) -> PluginArguments {
         var parsed = PluginArguments()
-        var remaining = ArraySlice(arguments)
-        func value(_ option: String) throws -> String {
-            guard let value = remaining.popFirst() else { throw PluginError.usage("\(option) needs a value") }
-            return value
-        }
+        var remaining = arguments[...]
         while let next = remaining.popFirst() {
-            // `--option=value` is `--option value`; values themselves are never split
+            // `--option=value` is `--option value`; a value is taken whole whatever it looks like
             // (`--cmd --port=9000` passes `--port=9000` to the product).
-            var argument = next
+            var name = next
+            var inlineValue: String?
             if next.hasPrefix("--"), let equals = next.firstIndex(of: "=") {
-                argument = String(next[..<equals])
-                remaining.insert(String(next[next.index(after: equals)...]), at: remaining.startIndex)
+                name = String(next[..<equals])
+                inlineValue = String(next[next.index(after: equals)...])
             }
-            switch argument {
-            case "--product": parsed.product = try value(argument)
+            let takesValue = ownValueOptions.contains(name) || (!ownFlags.contains(name) && tool.valueOptions.contains(name))
+            let isFlag = ownFlags.contains(name) || tool.flags.contains(name)
+            guard !ToolOptions.reserved.contains(name), takesValue || isFlag else {
+                if !next.hasPrefix("-") { throw PluginUsageError("unexpected argument '\(next)' (options start with --)") }
+                throw PluginUsageError("unknown option '\(name)'")
+            }
+            var value = ""
+            if takesValue {
+                if let inlineValue {
+                    value = inlineValue
+                } else {
+                    guard let following = remaining.popFirst() else { throw PluginUsageError("\(name) needs a value") }
+                    value = following
+                }
+            } else if inlineValue != nil {
+                throw PluginUsageError("\(name) takes no value")
+            }
+            switch name {
+            case "--product": parsed.product = value
+            case "--link": parsed.link = value
+            case "--dockerfile": parsed.dockerfile = value
+            case "--builder-image": parsed.builderImage = value
+            case "--port":
+                guard let port = Int(value), (1...65535).contains(port) else {
+                    throw PluginUsageError("--port needs a number from 1 to 65535, not '\(value)'")
+                }
+                parsed.port = port
+            case "--user":
+                let ids = value.split(separator: ":", omittingEmptySubsequences: false)
+                guard ids.count == 2, ids.allSatisfy({ UInt32($0) != nil }) else {
+                    throw PluginUsageError("--user needs a numeric UID:GID such as 65532:65532, not '\(value)'")
+                }
+                parsed.user = value
+            case "--version": parsed.version = value
+            case "--dist": parsed.dist = value
+            case "--push":
+                parsed.pushes.append(value)
+                parsed.outputs.append("registry:" + value)
+            case "--output": parsed.outputs.append(value)
+            case "--tag": parsed.tag = value
+            case "--expose": parsed.exposes.append(value)
             case "--embedded": parsed.embedded = true
             case "--dockerfile-only": parsed.dockerfileOnly = true
             case "--no-dockerfile": parsed.noDockerfile = true
             case "--force": parsed.force = true
-            case "--builder-image": parsed.builderImage = try value(argument)
-            case "--port":
-                let text = try value(argument)
-                guard let port = Int(text), (1...65535).contains(port) else {
-                    throw PluginError.usage("--port needs a number from 1 to 65535, not '\(text)'")
-                }
-                parsed.port = port
-            case "--user":
-                let text = try value(argument)
-                let ids = text.split(separator: ":", omittingEmptySubsequences: false)
-                guard ids.count == 2, ids.allSatisfy({ UInt32($0) != nil }) else {
-                    throw PluginError.usage("--user needs a numeric UID:GID such as 65532:65532, not '\(text)'")
-                }
-                parsed.user = text
-            case "--push": parsed.outputs.append("registry:" + (try value(argument)))
-            case "--output": parsed.outputs.append(try value(argument))
-            case "--tag": parsed.tag = try value(argument)
-            case "--expose": parsed.exposes.append(try value(argument))
+            case "--release": parsed.release = true
+            case "--resolve": parsed.resolve.append(value)
+            case "--kubernetes": parsed.kubernetes = true
             case "--verbose", "-v": parsed.verbose = true
             case "--help", "-h": parsed.help = true
-            case _ where passthroughValueOptions.contains(argument):
-                parsed.passthrough += [argument, try value(argument)]
-            case _ where passthroughFlags.contains(argument):
-                parsed.passthrough.append(argument)
-            default:
-                throw PluginError.usage("unknown option '\(argument)'")
+            default: parsed.passthroughOptions.append(takesValue ? [name, value] : [name])
             }
         }
-        if parsed.dockerfileOnly && parsed.noDockerfile {
-            throw PluginError.usage("--dockerfile-only and --no-dockerfile exclude each other")
-        }
+        try parsed.checkCombinations()
         return parsed
     }
 
+    private func checkCombinations() throws(PluginUsageError) {
+        if dockerfileOnly && noDockerfile { throw PluginUsageError("--dockerfile-only and --no-dockerfile exclude each other") }
+        if release && dockerfileOnly { throw PluginUsageError("--release builds an image; drop --dockerfile-only") }
+        if release && outputs.count != pushes.count {
+            throw PluginUsageError("--release writes its own outputs into dist/; use --push REF for a registry and --dist DIR for the folder")
+        }
+        if !release && (version != nil || dist != nil) {
+            throw PluginUsageError("--version and --dist belong to --release; add --release")
+        }
+        if isDynamicLibc && dockerfileOnly {
+            throw PluginUsageError("the rendered Dockerfile builds fully static only; drop --link dynamic-libc or --dockerfile-only")
+        }
+    }
 
-    static let help = """
-        OVERVIEW: Build an executable product fully static and package it as a `scratch` container
-        image without Docker, and render a multi-stage Dockerfile for teams that build with Docker.
+    /// True for `--link dynamic-libc`: the image carries the shared-library closure and the loader.
+    var isDynamicLibc: Bool { link == "dynamic-libc" }
 
-        USAGE: swift package --allow-writing-to-package-directory containerize [options]
+    /// Whether a Dockerfile is rendered: not for `--no-dockerfile`, `--release` or a dynamic link
+    /// (the rendered Dockerfile's build is fully static).
+    var rendersDockerfile: Bool { !noDockerfile && !release && !isDynamicLibc }
 
-        The plugin writes the Dockerfile, .dockerignore and .build/containerize/ in your package,
-        so SwiftPM needs --allow-writing-to-package-directory, placed BEFORE `containerize`.
-        Without it SwiftPM asks for permission in a terminal, and elsewhere stops with
-        "Plugin 'ContainerizePlugin' wants permission to write to the package directory"
-        before the plugin runs: nothing is written. (This applies to --help too.)
+    /// The port the image declares and the `docker run -p` hint uses: the one given, else 8080 for
+    /// HelloWeb (known to listen there), else none — a command-line tool exposes nothing.
+    func exposedPort(product: String) -> Int? {
+        port ?? (product == "HelloWeb" ? 8080 : nil)
+    }
 
-        PRODUCT AND BUILD
-          --product NAME          the executable product to containerize (default: the package's only
-                                  executable product; with several, the error lists them)
-          --embedded              build as Embedded Swift: no Swift runtime floor (a hello server is
-                                  ~700 KB), but no Foundation, no existentials, no reflection
-          --verbose, -v           show the full build log and the containertool commands
+    /// The rendered Dockerfile's path relative to the package root: `--dockerfile PATH`, else
+    /// `Dockerfile` for a package with one executable product and `Dockerfile.<product>` for several,
+    /// so one product's Dockerfile never replaces another's.
+    func dockerfilePath(product: String, executableProductCount: Int) -> String {
+        dockerfile ?? (executableProductCount > 1 ? "Dockerfile.\(product)" : "Dockerfile")
+    }
 
-        DOCKERFILE (rendered from Dockerfile.template; a Dockerfile.template at your package root wins)
-          --dockerfile-only       render Dockerfile and .dockerignore, build nothing
-          --no-dockerfile         build the image only, leave Dockerfile and .dockerignore alone
-          --force                 overwrite a Dockerfile that lacks the "# Generated by swift package
-                                  containerize" marker line (a hand-written one is never replaced otherwise)
-          --builder-image IMG     builder stage image (default: swift:<your toolchain's X.Y>-bookworm)
-          --port N                port for EXPOSE and the default --expose N/tcp (default: 8080)
+    /// The docker archive's tag in `--release`: `<product lowercased>:<version>`, the version made a valid tag.
+    static func releaseTag(product: String, version: String) -> String {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+        var tag = String(version.map { allowed.contains($0) ? $0 : "-" }.prefix(128))
+        if tag.isEmpty || tag.first == "." || tag.first == "-" { tag = "v" + tag.prefix(127) }
+        return product.lowercased() + ":" + tag
+    }
+}
 
-        IMAGE (passed to `containertool build`; see `containertool build --help`)
-          --output KIND:DEST      where to write the image, repeatable; KIND is oci-layout:DIR,
-                                  oci-archive:FILE, docker-archive:FILE or registry:HOST[:PORT]/REPO[:TAG]
-                                  (default: docker-archive:.build/containerize/<product>.tar and
-                                  oci-layout:.build/containerize/<product>-oci)
-          --push REF              same as --output registry:REF
-          --tag NAME:TAG          image name in the docker archive (default: <product lowercased>:latest)
-          --label K=V             image label, repeatable
-          --env K=V               environment variable, repeatable
-          --expose PORT[/PROTO]   exposed port, repeatable (default: <port>/tcp)
-          --resource SRC[:DEST]   copy a file or folder into the image, repeatable
-          --user UID:GID          user to run as (default: 65532:65532, `nonroot`); also used in the Dockerfile
-          --workdir DIR           working directory in the image
-          --cmd ARG               default arguments after the entrypoint, repeatable
-          --healthcheck ARG       exec-form HEALTHCHECK command, one argument per flag, repeatable
-          --ca-certificates       add the host's CA bundle at /etc/ssl/certs/ca-certificates.crt
-          --bundle-shared-libraries
-                                  copy the shared-library closure of a dynamic binary into the image
-          --insecure-registry     push over plain HTTP
-
-          --help, -h              show this help
-
-        EXAMPLES
-          swift package --allow-writing-to-package-directory containerize
-          swift package --allow-writing-to-package-directory containerize --product HelloWeb --embedded
-          swift package --allow-writing-to-package-directory containerize --dockerfile-only --port 9000
-          swift package --allow-writing-to-package-directory containerize --push 127.0.0.1:5000/hello:1
-        """
+/// A mistake on the plugin's command line.
+struct PluginUsageError: Error, CustomStringConvertible, Equatable {
+    var message: String
+    init(_ message: String) { self.message = message }
+    var description: String { "\(message)\nRun `swift package containerize --help` for the options." }
 }

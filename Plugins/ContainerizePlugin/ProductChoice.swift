@@ -6,6 +6,11 @@ enum ProductChoice {
     /// means when they give no `--product`; naming it explicitly still works.
     static let pluginTools: Set<String> = ["containertool"]
 
+    /// The executable products a user may mean, the plugin's own tool left out.
+    static func userExecutables(in package: Package) -> [ExecutableProduct] {
+        package.products(ofType: ExecutableProduct.self).filter { !pluginTools.contains($0.name) }
+    }
+
     static func choose(_ requested: String?, in package: Package) throws -> ExecutableProduct {
         let executables = package.products(ofType: ExecutableProduct.self).sorted { $0.name < $1.name }
         let names = executables.map(\.name)

@@ -1,5 +1,7 @@
 #define _GNU_SOURCE  // accept4, sched_getaffinity, CPU_COUNT (see the note in cposix.h)
 #include "cposix.h"
+#include <sys/ioctl.h>
+#include <linux/sockios.h>
 
 int cposix_affinity_cpu_count(void) {
     cpu_set_t set;
@@ -10,6 +12,10 @@ int cposix_affinity_cpu_count(void) {
 
 int cposix_accept(int fd) {
     return accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+}
+
+int cposix_send_queue_bytes(int fd, int *count) {
+    return ioctl(fd, SIOCOUTQ, count);
 }
 
 static void cposix_noop_handler(int signal) { (void)signal; }

@@ -37,11 +37,7 @@ public enum ImageAssembler {
         var tree = FileTree()
         try tree.add(TarEntry(path: spec.name, kind: .file(.hostFile(path: spec.executablePath, size: try fileSize(spec.executablePath))), mode: 0o755),
                      origin: "the executable \(spec.executablePath)")
-        try tree.add(.file("etc/passwd", Array("root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n".utf8)),
-                     origin: "the image's user database")
-        try tree.add(.file("etc/group", Array("root:x:0:\nnonroot:x:65532:\n".utf8)), origin: "the image's group database")
-        try tree.add(.directory("home/nonroot", mode: 0o700, uid: 65532, gid: 65532), origin: "the nonroot user's home")
-        try tree.add(.directory("tmp", mode: 0o1777), origin: "the image's /tmp")
+        for entry in ScratchBase.entries { try tree.add(entry, origin: "the image's base files (users, /tmp)") }
         if let workingDirectory = spec.workingDirectory, workingDirectory != "/" {
             try tree.add(.directory(workingDirectory), origin: "the working directory")
         }
@@ -58,6 +54,7 @@ public enum ImageAssembler {
             }
         }
         for resource in spec.resources { try tree.addHostItem(resource.source, at: resource.destination) }
+        for entry in spec.generatedFiles { try tree.add(entry, origin: "the generated file /\(entry.path)") }
         return (tree, elf)
     }
 

@@ -27,6 +27,8 @@ public struct ImageSpec: Sendable {
     public var bundleSharedLibraries = false
     /// Exec-form health check command (without the leading `CMD`).
     public var healthcheck: [String]?
+    /// Files made rather than copied (add-ons: the CA bundle, /etc/localtime); see `ImageAddOns`.
+    public var generatedFiles: [TarEntry] = []
     /// Seconds since the epoch used for `created` and every file time (`SOURCE_DATE_EPOCH`).
     public var sourceDateEpoch: Int = 0
 

@@ -1,17 +1,34 @@
 /// How the product is compiled: with the standard Swift runtime, or as Embedded Swift.
+/// This file is the one owner of the compiler flags: `containertool build-flags` prints them for the
+/// plugin and scripts/bench.sh, and the rendered Dockerfile's `swift build` line is made from them.
 public enum BuildMode: String, Sendable, CaseIterable {
     /// The full Swift runtime, linked statically: any product builds this way.
     case standard
     /// Embedded Swift: no runtime floor (a hello server is ~700 KB), but no Foundation, no existentials.
     case embedded
 
+    /// How the C library and other system libraries are linked.
+    public enum Link: String, Sendable, CaseIterable {
+        /// Everything static (`-static-executable`): the binary runs on `scratch` alone.
+        case fullyStatic = "static"
+        /// The Swift runtime static, glibc and system libraries (libcurl for FoundationNetworking)
+        /// dynamic: the image must carry the shared-library closure and the loader.
+        case dynamicLibc = "dynamic-libc"
+    }
+
     /// The `swift build` arguments after `swift build -c release --product NAME` that make the
     /// binary fully static and stripped, so it runs on `scratch`.
-    public var swiftBuildFlags: [String] {
-        switch self {
-        case .standard:
+    public var swiftBuildFlags: [String] { swiftBuildFlags(link: .fullyStatic) ?? [] }
+
+    /// The `swift build` arguments for a link mode. Embedded Swift is always linked statically:
+    /// `nil` for `.dynamicLibc`.
+    public func swiftBuildFlags(link: Link) -> [String]? {
+        switch (self, link) {
+        case (.standard, .fullyStatic):
             return ["--static-swift-stdlib", "-Xswiftc", "-static-executable", "-Xlinker", "-s"]
-        case .embedded:
+        case (.standard, .dynamicLibc):
+            return ["--static-swift-stdlib", "-Xlinker", "-s"]
+        case (.embedded, .fullyStatic):
             // `-static-executable` does not combine with Embedded (it selects the non-embedded
             // static resource directory), so the static link goes through the clang linker driver.
             return [
@@ -20,6 +37,8 @@ public enum BuildMode: String, Sendable, CaseIterable {
                 "-Xswiftc", "-Xclang-linker", "-Xswiftc", "-no-pie",
                 "-Xlinker", "-s",
             ]
+        case (.embedded, .dynamicLibc):
+            return nil
         }
     }
 

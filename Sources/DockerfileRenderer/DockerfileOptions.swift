@@ -12,6 +12,8 @@ public struct DockerfileOptions: Sendable, Equatable {
     public var userID: Int
     public var groupID: Int
     public var buildMode: BuildMode
+    /// Everything else the image holds and declares, as `containertool build` takes it.
+    public var contents: ImageContents
 
     public static let defaultPort = 8080
     public static let defaultUserID = 65532
@@ -23,7 +25,8 @@ public struct DockerfileOptions: Sendable, Equatable {
         port: Int = DockerfileOptions.defaultPort,
         userID: Int = DockerfileOptions.defaultUserID,
         groupID: Int = DockerfileOptions.defaultUserID,
-        buildMode: BuildMode = .standard
+        buildMode: BuildMode = .standard,
+        contents: ImageContents = ImageContents()
     ) {
         self.product = product
         self.swiftVersion = swiftVersion
@@ -32,6 +35,7 @@ public struct DockerfileOptions: Sendable, Equatable {
         self.userID = userID
         self.groupID = groupID
         self.buildMode = buildMode
+        self.contents = contents
     }
 
     /// The builder image actually used: the override, or the official image matching `swiftVersion`.
@@ -56,6 +60,7 @@ public struct DockerfileOptions: Sendable, Equatable {
                 throw DockerfileRendererError.invalidBuilderImage(builderImage)
             }
         }
+        try contents.validate()
     }
 
     /// The placeholder values for `TemplateRenderer`.
@@ -71,7 +76,29 @@ public struct DockerfileOptions: Sendable, Equatable {
             "GROUP_ID": String(groupID),
             "BUILD_MODE": buildMode.rawValue,
             "BUILD_COMMAND": buildMode.swiftBuildCommand(product: product),
+            "COLLECT_RESOURCE_BUNDLES": contents.resourceBundleCollection(product: product),
+            "ROOTFS_COPIES": contents.rootfsCopies(),
+            "ROOTFS_SCRIPT": contents.rootfsScript(product: product),
+            "IMAGE_CONFIG": contents.configLines(product: product, port: port, user: "\(userID):\(groupID)"),
         ]
+    }
+
+    /// The placeholders a template must have for the options given: a template without them would
+    /// silently build an image that lacks what was asked for.
+    public var requiredPlaceholders: [(name: String, option: String)] {
+        var required: [(String, String)] = []
+        let defaults = ImageContents()
+        if !contents.labels.isEmpty { required.append(("IMAGE_CONFIG", "--label")) }
+        if !contents.environment.isEmpty { required.append(("IMAGE_CONFIG", "--env")) }
+        if contents.exposedPorts != nil { required.append(("IMAGE_CONFIG", "--expose")) }
+        if contents.workingDirectory != nil { required.append(("IMAGE_CONFIG", "--workdir")) }
+        if contents.command != nil { required.append(("IMAGE_CONFIG", "--cmd")) }
+        if contents.healthcheck != nil { required.append(("IMAGE_CONFIG", "--healthcheck")) }
+        if !contents.resources.isEmpty { required += [("ROOTFS_COPIES", "--resource"), ("ROOTFS_SCRIPT", "--resource")] }
+        if !contents.caFiles.isEmpty { required += [("ROOTFS_COPIES", "--ca-file"), ("ROOTFS_SCRIPT", "--ca-file")] }
+        if contents.timeZoneData != defaults.timeZoneData { required.append(("ROOTFS_SCRIPT", "--tzdata/--no-tzdata")) }
+        if contents.caCertificates != defaults.caCertificates { required.append(("ROOTFS_SCRIPT", "--ca-certificates/--no-ca-certificates")) }
+        return required
     }
 }
 

@@ -10,6 +10,8 @@ public enum DockerfileRendererError: Error, Equatable, CustomStringConvertible {
     case templateUnreadable(path: String, reason: String)
     case wouldOverwriteHandWrittenFile(path: String)
     case writeFailed(path: String, reason: String)
+    case cannotHonour(option: String, reason: String)
+    case templateLacksPlaceholder(name: String, option: String)
 
     public var description: String {
         switch self {
@@ -35,6 +37,10 @@ public enum DockerfileRendererError: Error, Equatable, CustomStringConvertible {
                 + "left it untouched. Pass --force to overwrite it, or move it away."
         case let .writeFailed(path, reason):
             return "cannot write \(path): \(reason)"
+        case let .cannotHonour(option, reason):
+            return "the rendered Dockerfile cannot reproduce \(option): \(reason) (or pass --no-dockerfile)"
+        case let .templateLacksPlaceholder(name, option):
+            return "the template has no {{\(name)}}, so \(option) would be silently dropped from the Dockerfile; add {{\(name)}} to your Dockerfile.template (see the packaged one)"
         }
     }
 }

@@ -30,11 +30,12 @@ public enum WriteOutcome: String, Sendable, Equatable {
 /// unless `force` is set. All files are checked before any is written, and each is written to a
 /// temporary file in the same folder and renamed into place, so a failure leaves no partial file.
 public enum GeneratedFileWriter {
-    public static func write(_ files: [GeneratedFile], force: Bool) throws -> [WriteOutcome] {
+    /// - Parameter dryRun: only check and report what would happen (a hand-written file still throws).
+    public static func write(_ files: [GeneratedFile], force: Bool, dryRun: Bool = false) throws -> [WriteOutcome] {
         let plan = try files.map { file -> (GeneratedFile, WriteOutcome) in
             (file, try plannedOutcome(for: file, force: force))
         }
-        for (file, outcome) in plan where outcome == .created || outcome == .updated {
+        for (file, outcome) in plan where !dryRun && (outcome == .created || outcome == .updated) {
             try replaceAtomically(file.url, with: file.contents)
         }
         return plan.map(\.1)

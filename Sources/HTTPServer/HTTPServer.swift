@@ -1,6 +1,6 @@
 internal import CPOSIX
 
-/// The HelloWeb server: answers every HTTP/1.1 request with `Hello world!`.
+/// A static HTTP/1.1 server: answers every `GET` with `ServerConfiguration.response`.
 public enum HTTPServer {
     /// Binds the listening sockets and starts the worker threads. Returns once the server
     /// accepts connections; bind problems (port in use, bad host) are thrown here.
@@ -10,9 +10,13 @@ public enum HTTPServer {
             throw .invalidConfiguration("threads must be between 1 and 1024 (got \(threads))")
         }
         guard configuration.headTimeoutMilliseconds > 0, configuration.idleTimeoutMilliseconds > 0,
-              configuration.shutdownTimeoutMilliseconds >= 0, configuration.lingerTimeoutMilliseconds >= 0
+              configuration.shutdownTimeoutMilliseconds >= 0, configuration.lingerTimeoutMilliseconds >= 0,
+              configuration.bodyTimeoutMilliseconds > 0
         else {
             throw .invalidConfiguration("timeouts must be positive")
+        }
+        guard configuration.limits.bodyBytes >= 0 else {
+            throw .invalidConfiguration("the maximum body size must not be negative")
         }
         let addresses = try ListenAddress.resolve(configuration.host)
         let (sockets, port) = try Listener.openAll(addresses: addresses, port: configuration.port, workerCount: threads)

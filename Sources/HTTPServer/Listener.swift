@@ -2,7 +2,7 @@ internal import CPOSIX
 
 /// An address to listen on, as raw network-order bytes.
 struct ListenAddress {
-    enum Family { case ipv4, ipv6 }
+    typealias Family = IPAddress.Family
     var family: Family
     var bytes: [UInt8]
     /// Skipped silently when it cannot be bound (IPv6 on a machine without it).
@@ -11,31 +11,14 @@ struct ListenAddress {
 
     /// The addresses for `host`: nil means all IPv4 plus all IPv6 (where available).
     static func resolve(_ host: String?) throws(ServerError) -> [ListenAddress] {
-        guard let host, !host.isEmpty, !host.hasSameBytes(as: "*") else {
+        guard let host else {
             return [
                 ListenAddress(family: .ipv4, bytes: [0, 0, 0, 0], optional: false, display: "0.0.0.0"),
                 ListenAddress(family: .ipv6, bytes: [UInt8](repeating: 0, count: 16), optional: true, display: "[::]"),
             ]
         }
-        var name = host
-        if name.hasSameBytes(as: "localhost") { name = "127.0.0.1" }
-        if name.utf8.first == UInt8(ascii: "["), name.utf8.last == UInt8(ascii: "]") {
-            name = String(decoding: Array(name.utf8.dropFirst().dropLast()), as: UTF8.self)
-        }
-        var bytes = [UInt8](repeating: 0, count: 16)
-        let isIPv4 = name.withCString { text in
-            bytes.withUnsafeMutableBytes { inet_pton(AF_INET, text, $0.baseAddress) == 1 }
-        }
-        if isIPv4 {
-            return [ListenAddress(family: .ipv4, bytes: Array(bytes[0..<4]), optional: false, display: name)]
-        }
-        let isIPv6 = name.withCString { text in
-            bytes.withUnsafeMutableBytes { inet_pton(AF_INET6, text, $0.baseAddress) == 1 }
-        }
-        if isIPv6 {
-            return [ListenAddress(family: .ipv6, bytes: bytes, optional: false, display: "[" + name + "]")]
-        }
-        throw .invalidHost(host)
+        guard let address = IPAddress(host) else { throw .invalidHost(host) }
+        return [ListenAddress(family: address.family, bytes: address.bytes, optional: false, display: address.display)]
     }
 }
 
@@ -61,6 +44,10 @@ enum Listener {
         // is handed over after about a second): the first read after accept finds the request,
         // and a connection that never speaks costs no descriptor meanwhile (nginx's `deferred`).
         _ = cposix_set_int_option(fd, Int32(IPPROTO_TCP), TCP_DEFER_ACCEPT, 1)
+        // Accepted sockets inherit it too: the kernel takes no more output while 32 KiB of it
+        // are unsent (send returns EAGAIN) and reports EPOLLOUT only below that. A client that
+        // pipelines requests and never reads cannot make the kernel queue megabytes for it.
+        _ = cposix_set_int_option(fd, Int32(IPPROTO_TCP), TCP_NOTSENT_LOWAT, Int32(ConnectionStateMachine.kernelUnsentBound))
         let result = address.bytes.withUnsafeBufferPointer { bytes -> Int32 in
             address.family == .ipv4
                 ? cposix_bind_ipv4(fd, bytes.baseAddress, UInt16(port))
@@ -121,16 +108,5 @@ enum Listener {
             sockets.append(mine)
         }
         return (sockets, port)
-    }
-}
-
-extension String {
-    /// Byte-wise equality. (`==` on String applies Unicode normalization, whose tables
-    /// Embedded Swift would have to link in.)
-    public func hasSameBytes(as other: StaticString) -> Bool {
-        var copy = self
-        return copy.withUTF8 { bytes in
-            bytes.count == other.utf8CodeUnitCount && (bytes.count == 0 || memcmp(bytes.baseAddress!, other.utf8Start, bytes.count) == 0)
-        }
     }
 }

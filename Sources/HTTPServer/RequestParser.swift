@@ -9,10 +9,19 @@ public struct RequestLimits: Sendable, Equatable {
     /// Most header fields; more gets `431`.
     public var headerFieldCount: Int
 
-    public init(requestLineBytes: Int = 8192, headerSectionBytes: Int = 16384, headerFieldCount: Int = 100) {
+    /// Largest request body (Content-Length, or the sum of the chunk sizes); larger gets `413`.
+    public var bodyBytes: Int
+    /// Most empty lines before a request line (RFC 9112 §2.2 asks to ignore at least one);
+    /// more gets `400`.
+    public var emptyLinesBeforeRequest: Int
+
+    public init(requestLineBytes: Int = 8192, headerSectionBytes: Int = 16384, headerFieldCount: Int = 100,
+                bodyBytes: Int = 1024 * 1024, emptyLinesBeforeRequest: Int = 4) {
         self.requestLineBytes = requestLineBytes
         self.headerSectionBytes = headerSectionBytes
         self.headerFieldCount = headerFieldCount
+        self.bodyBytes = bodyBytes
+        self.emptyLinesBeforeRequest = emptyLinesBeforeRequest
     }
 
     /// The most bytes of one request head that can be buffered before a verdict is certain.
@@ -23,6 +32,7 @@ public struct RequestLimits: Sendable, Equatable {
 public enum HTTPErrorStatus: Int, Sendable, Equatable {
     case badRequest = 400
     case requestTimeout = 408
+    case contentTooLarge = 413
     case uriTooLong = 414
     case headerFieldsTooLarge = 431
     case notImplemented = 501
@@ -33,6 +43,7 @@ public enum HTTPErrorStatus: Int, Sendable, Equatable {
         switch self {
         case .badRequest: return "Bad Request"
         case .requestTimeout: return "Request Timeout"
+        case .contentTooLarge: return "Content Too Large"
         case .uriTooLong: return "URI Too Long"
         case .headerFieldsTooLarge: return "Request Header Fields Too Large"
         case .notImplemented: return "Not Implemented"
@@ -48,11 +59,37 @@ public enum BodyFraming: Sendable, Equatable {
     case chunked
 }
 
+/// What the server makes of a request's method (RFC 9110 §9).
+public enum RequestMethod: Sendable, Equatable {
+    /// `GET`: the response.
+    case get
+    /// `HEAD`: the response's head without its body.
+    case head
+    /// `OPTIONS`: `204` with `Allow`.
+    case options
+    /// Another standard method (`POST`, `PUT`, `DELETE`, `PATCH`, `CONNECT`, `TRACE`): `405`.
+    case notAllowed
+    /// A method this server does not know (or one longer than any it knows): `501`.
+    case unknown
+
+    /// The method whose name is `bytes` (case-sensitive, RFC 9110 §9.1).
+    init(_ bytes: UnsafePointer<UInt8>, count: Int) {
+        let name = UnsafeBufferPointer(start: bytes, count: count)
+        if name.equals("GET") { self = .get }
+        else if name.equals("HEAD") { self = .head }
+        else if name.equals("OPTIONS") { self = .options }
+        else if name.equals("POST") || name.equals("PUT") || name.equals("DELETE") || name.equals("PATCH")
+                    || name.equals("CONNECT") || name.equals("TRACE") { self = .notAllowed }
+        else { self = .unknown }
+    }
+}
+
 /// What the server needs to know about a parsed request head. The server answers every
-/// request the same way, so method and target are validated but not kept.
+/// request by its method alone, so the target is validated but not kept.
 public struct RequestHead: Sendable, Equatable {
+    public var method: RequestMethod
     /// `HEAD` requests get the headers without the body.
-    public var isHead: Bool
+    public var isHead: Bool { method == .head }
     /// 0 for HTTP/1.0, 1 for HTTP/1.1 (higher 1.x minors are treated as 1.1).
     public var minorVersion: Int
     /// Whether the connection may stay open after the response (RFC 9112 §9.3).
@@ -61,8 +98,8 @@ public struct RequestHead: Sendable, Equatable {
     public var expectsContinue: Bool
     public var framing: BodyFraming
 
-    public init(isHead: Bool, minorVersion: Int, keepAlive: Bool, expectsContinue: Bool, framing: BodyFraming) {
-        self.isHead = isHead
+    public init(method: RequestMethod, minorVersion: Int, keepAlive: Bool, expectsContinue: Bool, framing: BodyFraming) {
+        self.method = method
         self.minorVersion = minorVersion
         self.keepAlive = keepAlive
         self.expectsContinue = expectsContinue
@@ -102,6 +139,8 @@ public struct RequestParser: Sendable {
         case chunkDataCarriageReturn
         case chunkDataLineFeed
         case trailerLineStart
+        /// A trailer field's name, up to its colon.
+        case trailerName
         case trailerLine
         case trailerLineFeed
         case trailerEndLineFeed
@@ -113,13 +152,15 @@ public struct RequestParser: Sendable {
     private var lineStart = 0
     private var requestLineEnd = 0  // index after the request line's LF, 0 while unknown
     private var fieldLines = 0
+    private var emptyLines = 0
     // Chunked decoding progress.
     private var chunkSize = 0
     private var chunkSizeDigits = 0
     private var chunkExtensionBytes = 0
     private var trailerBytes = 0
     private var trailerFields = 0
-    private var head = RequestHead(isHead: false, minorVersion: 1, keepAlive: true, expectsContinue: false, framing: .none)
+    private var bodyBytes = 0
+    private var head = RequestHead(method: .get, minorVersion: 1, keepAlive: true, expectsContinue: false, framing: .none)
 
     public init(limits: RequestLimits = RequestLimits()) {
         self.limits = limits
@@ -127,7 +168,7 @@ public struct RequestParser: Sendable {
 
     /// True between requests: no byte of the next request has been seen.
     public var isAtRequestBoundary: Bool {
-        if case .head = state { return scanned == 0 }
+        if case .head = state { return scanned == 0 && emptyLines == 0 }
         return false
     }
 
@@ -155,14 +196,17 @@ public struct RequestParser: Sendable {
     private mutating func parseHead(_ bytes: UnsafePointer<UInt8>, count: Int) -> ParseResult {
         var skipped = 0
         if scanned == 0 {
-            // RFC 9112 §2.2: ignore empty lines received before the request line.
+            // RFC 9112 §2.2: ignore a few empty lines received before the request line. They
+            // belong to the request (no idle timeout while they trickle in), CRLF only.
             while skipped < count {
-                if bytes[skipped] == .lineFeed {
-                    skipped += 1
-                } else if bytes[skipped] == .carriageReturn {
+                if bytes[skipped] == .carriageReturn {
                     if skipped + 1 >= count { return .needMore(consumed: skipped) }
                     guard bytes[skipped + 1] == .lineFeed else { return .failure(.badRequest) }
                     skipped += 2
+                    emptyLines += 1
+                    if emptyLines > limits.emptyLinesBeforeRequest { return .failure(.badRequest) }
+                } else if bytes[skipped] == .lineFeed {
+                    return .failure(.badRequest)
                 } else {
                     break
                 }
@@ -179,8 +223,10 @@ public struct RequestParser: Sendable {
             }
             let lineEnd = position + lineFeed  // index of the LF
             position = lineEnd + 1
-            var contentEnd = lineEnd
-            if contentEnd > lineStart && start[contentEnd - 1] == .carriageReturn { contentEnd -= 1 }
+            // A bare LF ends no line here (RFC 9112 §2.2 allows rejecting it): a front end that
+            // splits only on CRLF would read a different request (a desync vector).
+            guard lineEnd > lineStart, start[lineEnd - 1] == .carriageReturn else { return .failure(.badRequest) }
+            let contentEnd = lineEnd - 1
             if requestLineEnd == 0 {
                 if contentEnd - lineStart > limits.requestLineBytes { return .failure(.uriTooLong) }
                 requestLineEnd = position
@@ -204,8 +250,10 @@ public struct RequestParser: Sendable {
                         return .complete(parsed, consumed: consumedSoFar)
                     case .contentLength(let length):
                         if length == 0 { return .complete(parsed, consumed: consumedSoFar) }
+                        if length > limits.bodyBytes { return .failure(.contentTooLarge) }
                         state = .body(remaining: length)
                     case .chunked:
+                        bodyBytes = 0
                         startChunkSize()
                     }
                     return parseBody(bytes, count: count, offset: consumedSoFar)
@@ -229,6 +277,7 @@ public struct RequestParser: Sendable {
         lineStart = 0
         requestLineEnd = 0
         fieldLines = 0
+        emptyLines = 0
     }
 
     private func findLineFeed(_ pointer: UnsafePointer<UInt8>, count: Int) -> Int? {
@@ -249,7 +298,7 @@ public struct RequestParser: Sendable {
         while index < length && bytes[index].isTokenCharacter { index += 1 }
         let methodLength = index - methodStart
         guard methodLength > 0, index < length, bytes[index] == .space else { return .failure(.badRequest) }
-        let isHead = methodLength == 4 && bytes[0] == 0x48 && bytes[1] == 0x45 && bytes[2] == 0x41 && bytes[3] == 0x44
+        let method = RequestMethod(bytes + methodStart, count: methodLength)
         index += 1
         let targetStart = index
         while index < length && bytes[index] > 0x20 && bytes[index] != 0x7F { index += 1 }
@@ -279,7 +328,6 @@ public struct RequestParser: Sendable {
         var expectsContinue = false
 
         while index < length {
-            if bytes[index] == .lineFeed { index += 1; break }
             if bytes[index] == .carriageReturn {
                 guard index + 1 < length, bytes[index + 1] == .lineFeed else { return .failure(.badRequest) }
                 index += 2
@@ -358,13 +406,12 @@ public struct RequestParser: Sendable {
         case .chunked: hasBody = true
         }
         return .success(RequestHead(
-            isHead: isHead, minorVersion: minorVersion, keepAlive: keepAlive,
+            method: method, minorVersion: minorVersion, keepAlive: keepAlive,
             expectsContinue: expectsContinue && hasBody && minorVersion == 1, framing: framing))
     }
 
-    /// Index after a CRLF or LF at `index`, or nil when something else is there.
+    /// Index after a CRLF at `index`, or nil when something else is there.
     private func lineEnd(_ bytes: UnsafePointer<UInt8>, at index: Int, length: Int) -> Int? {
-        if index < length && bytes[index] == .lineFeed { return index + 1 }
         if index + 1 < length && bytes[index] == .carriageReturn && bytes[index + 1] == .lineFeed { return index + 2 }
         return nil
     }
@@ -444,10 +491,11 @@ public struct RequestParser: Sendable {
             default: return .badRequest
             }
         case .chunkSizeWhitespace:
+            // Whitespace after the size only before an extension (`5 ;x`); `5 \r\n` is rejected
+            // like whitespace at the end of a head line.
             switch byte {
             case .space, .tab: break
             case .semicolon: state = .chunkExtension
-            case .carriageReturn: state = .chunkSizeLineFeed
             default: return .badRequest
             }
         case .chunkExtension:
@@ -460,7 +508,7 @@ public struct RequestParser: Sendable {
             }
         case .chunkSizeLineFeed:
             guard byte == .lineFeed else { return .badRequest }
-            finishChunkSizeLine()
+            return finishChunkSizeLine()
         case .chunkDataCarriageReturn:
             guard byte == .carriageReturn else { return .badRequest }
             state = .chunkDataLineFeed
@@ -476,7 +524,15 @@ public struct RequestParser: Sendable {
                 trailerFields += 1
                 if trailerFields > limits.headerFieldCount { return .headerFieldsTooLarge }
                 if let status = countTrailerByte() { return status }
+                state = .trailerName
+            }
+        case .trailerName:
+            // `field-name ":"` with nothing between, as in the head (RFC 9112 §5.1).
+            if let status = countTrailerByte() { return status }
+            if byte == .colon {
                 state = .trailerLine
+            } else if !byte.isTokenCharacter {
+                return .badRequest
             }
         case .trailerLine:
             if let status = countTrailerByte() { return status }
@@ -497,14 +553,17 @@ public struct RequestParser: Sendable {
         return nil
     }
 
-    private mutating func finishChunkSizeLine() {
+    private mutating func finishChunkSizeLine() -> HTTPErrorStatus? {
         if chunkSize == 0 {
             state = .trailerLineStart
             trailerBytes = 0
             trailerFields = 0
         } else {
+            bodyBytes += chunkSize
+            if bodyBytes > limits.bodyBytes { return .contentTooLarge }
             state = .chunkData(remaining: chunkSize)
         }
+        return nil
     }
 
     private mutating func countTrailerByte() -> HTTPErrorStatus? {
@@ -538,6 +597,11 @@ struct ListElements: Sequence, IteratorProtocol {
 }
 
 extension UnsafeBufferPointer where Element == UInt8 {
+    /// Byte-wise comparison with a literal.
+    func equals(_ literal: StaticString) -> Bool {
+        count == literal.utf8CodeUnitCount && (count == 0 || memcmp(baseAddress!, literal.utf8Start, count) == 0)
+    }
+
     /// ASCII case-insensitive comparison with a lowercase literal.
     func equalsCaseInsensitive(_ lowercase: StaticString) -> Bool {
         guard count == lowercase.utf8CodeUnitCount else { return false }

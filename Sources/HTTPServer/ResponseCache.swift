@@ -3,21 +3,24 @@ internal import CPOSIX
 /// The complete response bytes a worker sends, rebuilt when the wall-clock second changes,
 /// so a request costs one copy and no formatting (the nginx/h2o cached-Date approach).
 struct ResponseCache {
-    /// Which of the precomputed `200` responses a request gets.
+    /// Which `Connection` header a response carries.
     enum Kind: Int {
         case keepAlive = 0        // HTTP/1.1, connection stays open
         case close = 1            // `Connection: close` sent back
         case keepAliveHTTP10 = 2  // HTTP/1.0 with `Connection: keep-alive`
     }
 
-    static let body: StaticString = "Hello world!"
+    /// The methods the server allows (RFC 9110 §10.2.1: sent with 405, 501 and OPTIONS).
+    static let allow = "Allow: GET, HEAD, OPTIONS\r\n"
 
+    private let response: StaticResponse
     private(set) var second: Int64 = -1
-    /// Indexed by `Kind.rawValue`, then 3 more for HEAD.
+    /// Indexed by `Kind.rawValue * 5 + ` the method's answer (see `index`).
     private var responses: [[UInt8]] = []
     private(set) var date: [UInt8] = []
 
-    init(now: Int64) {
+    init(response: StaticResponse, now: Int64) {
+        self.response = response
         refresh(now: now)
     }
 
@@ -27,26 +30,46 @@ struct ResponseCache {
         second = now
         date = HTTPDate.format(secondsSinceEpoch: now)
         var built: [[UInt8]] = []
-        built.reserveCapacity(6)
-        for isHead in [false, true] {
-            for connection in ["", "Connection: close\r\n", "Connection: keep-alive\r\n"] {
-                var bytes: [UInt8] = []
-                bytes.reserveCapacity(160)
-                bytes.append(contentsOf: "HTTP/1.1 200 OK\r\nContent-Length: 12\r\nContent-Type: text/plain; charset=utf-8\r\nDate: ".utf8)
-                bytes.append(contentsOf: date)
-                bytes.append(contentsOf: "\r\n".utf8)
-                bytes.append(contentsOf: connection.utf8)
-                bytes.append(contentsOf: "\r\n".utf8)
-                if !isHead { bytes.append(contentsOf: UnsafeBufferPointer(start: ResponseCache.body.utf8Start, count: ResponseCache.body.utf8CodeUnitCount)) }
-                built.append(bytes)
-            }
+        built.reserveCapacity(15)
+        for connection in ["", "Connection: close\r\n", "Connection: keep-alive\r\n"] {
+            let ok = "HTTP/1.1 200 OK\r\nContent-Length: \(response.body.count)\r\nContent-Type: \(response.contentType)\r\n"
+            built.append(build(ok, connection: connection, body: response.body))        // GET
+            built.append(build(ok, connection: connection, body: []))                   // HEAD
+            built.append(build("HTTP/1.1 204 No Content\r\n" + ResponseCache.allow, connection: connection, body: []))  // OPTIONS
+            built.append(build(
+                "HTTP/1.1 405 Method Not Allowed\r\n" + ResponseCache.allow + "Content-Length: 19\r\nContent-Type: text/plain; charset=utf-8\r\n",
+                connection: connection, body: Array("Method Not Allowed\n".utf8)))
+            built.append(build(
+                "HTTP/1.1 501 Not Implemented\r\n" + ResponseCache.allow + "Content-Length: 16\r\nContent-Type: text/plain; charset=utf-8\r\n",
+                connection: connection, body: Array("Not Implemented\n".utf8)))
         }
         responses = built
     }
 
-    /// Appends the `200` response for a request to `output`.
-    func appendOK(kind: Kind, isHead: Bool, to output: inout OutputBuffer) {
-        responses[kind.rawValue + (isHead ? 3 : 0)].withUnsafeBytes { output.append($0) }
+    private func build(_ start: String, connection: String, body: [UInt8]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(160 + body.count)
+        bytes.append(contentsOf: start.utf8)
+        bytes.append(contentsOf: "Date: ".utf8)
+        bytes.append(contentsOf: date)
+        bytes.append(contentsOf: "\r\n".utf8)
+        bytes.append(contentsOf: connection.utf8)
+        bytes.append(contentsOf: "\r\n".utf8)
+        bytes.append(contentsOf: body)
+        return bytes
+    }
+
+    /// Appends the answer to a request with `method` to `output`.
+    func append(for method: RequestMethod, kind: Kind, to output: inout OutputBuffer) {
+        let answer: Int
+        switch method {
+        case .get: answer = 0
+        case .head: answer = 1
+        case .options: answer = 2
+        case .notAllowed: answer = 3
+        case .unknown: answer = 4
+        }
+        responses[kind.rawValue * 5 + answer].withUnsafeBytes { output.append($0) }
     }
 
     /// Appends an error response; the connection closes after it.

@@ -13,10 +13,15 @@ public struct ServerConfiguration: Sendable {
     public var idleTimeoutMilliseconds: Int
     /// On shutdown, the longest wait for in-flight requests and responses to finish.
     public var shutdownTimeoutMilliseconds: Int
+    /// From the end of a request head until the end of its body, in total (a body that
+    /// trickles in gets `408` when it passes).
+    public var bodyTimeoutMilliseconds: Int
     /// After an error response, how long unread input is drained before closing (so the
     /// client reads the response instead of a connection reset).
     public var lingerTimeoutMilliseconds: Int
     public var limits: RequestLimits
+    /// What every `GET` gets.
+    public var response: StaticResponse
 
     public init(
         host: String? = nil,
@@ -26,7 +31,9 @@ public struct ServerConfiguration: Sendable {
         idleTimeoutMilliseconds: Int = 60_000,
         shutdownTimeoutMilliseconds: Int = 5_000,
         lingerTimeoutMilliseconds: Int = 2_000,
-        limits: RequestLimits = RequestLimits()
+        bodyTimeoutMilliseconds: Int = 30_000,
+        limits: RequestLimits = RequestLimits(),
+        response: StaticResponse = StaticResponse(body: "Hello world!")
     ) {
         self.host = host
         self.port = port
@@ -35,6 +42,20 @@ public struct ServerConfiguration: Sendable {
         self.idleTimeoutMilliseconds = idleTimeoutMilliseconds
         self.shutdownTimeoutMilliseconds = shutdownTimeoutMilliseconds
         self.lingerTimeoutMilliseconds = lingerTimeoutMilliseconds
+        self.bodyTimeoutMilliseconds = bodyTimeoutMilliseconds
         self.limits = limits
+        self.response = response
+    }
+}
+
+/// The one response the server gives to every `GET` (and, without the body, `HEAD`).
+public struct StaticResponse: Sendable {
+    public var body: [UInt8]
+    /// The `Content-Type` header's value.
+    public var contentType: String
+
+    public init(body: String, contentType: String = "text/plain; charset=utf-8") {
+        self.body = Array(body.utf8)
+        self.contentType = contentType
     }
 }

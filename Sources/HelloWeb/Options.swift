@@ -3,25 +3,30 @@ import HTTPServer
 
 /// HelloWeb's command line: flags first, then the `PORT` environment variable, then defaults.
 struct Options {
-    var configuration = ServerConfiguration()
+    var configuration = ServerConfiguration(response: StaticResponse(body: "Hello world!"))
     var healthcheck = false
+    var healthcheckTimeoutMilliseconds = 2000
     var help = false
 
     static let usage = """
     Usage: HelloWeb [options]
-           HelloWeb --healthcheck [--port N] [--host ADDR]
+           HelloWeb --healthcheck [--port N] [--host ADDR] [--timeout SECONDS]
 
-    Serves "Hello world!" over HTTP/1.1 on every path.
+    Serves "Hello world!" over HTTP/1.1 on every path (GET and HEAD; OPTIONS lists them).
 
     Options:
       --port N                 TCP port (default: $PORT, else 8080; 0 picks a free port)
-      --host ADDR              address to listen on (default: all IPv4 and IPv6 addresses)
+      --host ADDR              IPv4 or IPv6 address to listen on, or localhost
+                               (default: all IPv4 and IPv6 addresses)
       --threads N              event-loop threads (default: the CPUs this process may use)
       --head-timeout SECONDS   time to receive a request head (default 5)
       --idle-timeout SECONDS   time an idle keep-alive connection stays open (default 60)
+      --body-timeout SECONDS   time to receive a whole request body (default 30)
+      --max-body-size BYTES    largest request body; larger gets 413 (default 1048576)
       --shutdown-timeout SECONDS
                                on SIGTERM/SIGINT, longest wait for requests in flight (default 5)
       --healthcheck            request GET / from the local server; exit 0 on 200, else 1
+      --timeout SECONDS        with --healthcheck: the whole check's time limit (default 2)
       -h, --help               show this help
 
     """
@@ -39,6 +44,7 @@ struct Options {
             }
             options.configuration.port = port
         }
+        var sawTimeout = false
         var index = 0
         while index < arguments.count {
             var flag = arguments[index]
@@ -56,32 +62,54 @@ struct Options {
                 index += 1
                 return arguments[index - 1]
             }
-            if flag.hasSameBytes(as: "-h") || flag.hasSameBytes(as: "--help") {
+            /// A yes/no flag takes no value: `--healthcheck=no` must not run the check.
+            func noValue() throws(UsageError) {
+                if inlineValue != nil { throw UsageError(message: "\(flag) takes no value") }
+            }
+            if flag.isOption("-h") || flag.isOption("--help") {
+                try noValue()
                 options.help = true
-            } else if flag.hasSameBytes(as: "--healthcheck") {
+            } else if flag.isOption("--healthcheck") {
+                try noValue()
                 options.healthcheck = true
-            } else if flag.hasSameBytes(as: "--port") {
+            } else if flag.isOption("--port") {
                 let text = try value()
                 guard let port = parsePort(text) else { throw UsageError(message: "--port '\(text)' is not a port number (0-65535)") }
                 options.configuration.port = port
-            } else if flag.hasSameBytes(as: "--host") {
-                options.configuration.host = try value()
-            } else if flag.hasSameBytes(as: "--threads") {
+            } else if flag.isOption("--host") {
+                let text = try value()
+                guard IPAddress(text) != nil else {
+                    throw UsageError(message: "--host '\(text)' is not an IPv4 or IPv6 address (such as 0.0.0.0, 127.0.0.1, :: or ::1) or localhost; leave it out to listen on all addresses")
+                }
+                options.configuration.host = text
+            } else if flag.isOption("--threads") {
                 let text = try value()
                 guard let threads = parseInteger(text), threads >= 1, threads <= 1024 else {
                     throw UsageError(message: "--threads '\(text)' must be a whole number from 1 to 1024")
                 }
                 options.configuration.threads = threads
-            } else if flag.hasSameBytes(as: "--head-timeout") {
+            } else if flag.isOption("--head-timeout") {
                 options.configuration.headTimeoutMilliseconds = try parseSeconds(try value(), flag: flag)
-            } else if flag.hasSameBytes(as: "--idle-timeout") {
+            } else if flag.isOption("--idle-timeout") {
                 options.configuration.idleTimeoutMilliseconds = try parseSeconds(try value(), flag: flag)
-            } else if flag.hasSameBytes(as: "--shutdown-timeout") {
+            } else if flag.isOption("--body-timeout") {
+                options.configuration.bodyTimeoutMilliseconds = try parseSeconds(try value(), flag: flag)
+            } else if flag.isOption("--max-body-size") {
+                let text = try value()
+                guard let size = parseInteger(text) else {
+                    throw UsageError(message: "--max-body-size '\(text)' must be a number of bytes (at most 999999999)")
+                }
+                options.configuration.limits.bodyBytes = size
+            } else if flag.isOption("--shutdown-timeout") {
                 options.configuration.shutdownTimeoutMilliseconds = try parseSeconds(try value(), flag: flag)
+            } else if flag.isOption("--timeout") {
+                options.healthcheckTimeoutMilliseconds = try parseSeconds(try value(), flag: flag)
+                sawTimeout = true
             } else {
                 throw UsageError(message: "unknown option '\(flag)'")
             }
         }
+        if sawTimeout && !options.healthcheck { throw UsageError(message: "--timeout applies to --healthcheck only") }
         return options
     }
 
@@ -126,7 +154,15 @@ struct Options {
         guard sawDigit else { throw UsageError(message: "\(flag) '\(text)' is not a number of seconds") }
         while fractionDigits < 3 { fraction *= 10; fractionDigits += 1 }
         let milliseconds = whole * 1000 + fraction
-        guard milliseconds > 0 || flag.hasSameBytes(as: "--shutdown-timeout") else { throw UsageError(message: "\(flag) must be more than 0") }
+        guard milliseconds > 0 || flag.isOption("--shutdown-timeout") else { throw UsageError(message: "\(flag) must be more than 0") }
         return milliseconds
+    }
+}
+
+extension String {
+    /// Byte-wise comparison with an option name (`==` on String applies Unicode
+    /// normalization, whose tables Embedded Swift would have to link in).
+    fileprivate func isOption(_ name: StaticString) -> Bool {
+        utf8.elementsEqual(UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
     }
 }

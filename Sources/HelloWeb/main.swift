@@ -41,8 +41,12 @@ func runHelloWeb() -> Int32 {
         return 0
     }
     if options.healthcheck {
-        let port = options.configuration.port
-        return HealthCheck.run(host: options.configuration.host, port: port) ? 0 : 1
+        let failure = HealthCheck.run(
+            host: options.configuration.host, port: options.configuration.port,
+            timeoutMilliseconds: options.healthcheckTimeoutMilliseconds)
+        guard let failure else { return 0 }
+        writeLine("HelloWeb --healthcheck: \(failure)", to: 2)
+        return 1
     }
 
     // Before any thread starts, so every thread inherits the mask and the main thread is

@@ -209,6 +209,6 @@ public struct ReferenceError: Error, Sendable, Equatable, CustomStringConvertibl
         self.reason = reason
     }
     public var description: String {
-        "'\(reference)' is not a valid image reference: \(reason); use \(ImageReference.validForm)"
+        "invalid image reference '\(reference)': \(reason); use \(ImageReference.validForm)"
     }
 }

@@ -13,7 +13,12 @@ public struct Credential: Sendable, Equatable, CustomStringConvertible {
         self.source = source
     }
 
-    public var description: String { "user '\(username)' (from \(source))" }
+    /// Docker's marker for an identity (OAuth2 refresh) token: `Username: "<token>"` from a helper, or
+    /// an `identitytoken` field in `auths`. The bearer flow then trades it at the realm for an access token.
+    public static let identityTokenUsername = "<token>"
+    public var isIdentityToken: Bool { username == Self.identityTokenUsername }
+
+    public var description: String { isIdentityToken ? "an identity token (from \(source))" : "user '\(username)' (from \(source))" }
 
     /// The value of a `Basic` Authorization header.
     var basicAuthorization: String { "Basic " + Data("\(username):\(password)".utf8).base64EncodedString() }
@@ -21,25 +26,32 @@ public struct Credential: Sendable, Equatable, CustomStringConvertible {
 
 /// Finds registry credentials, first match wins, in this order:
 ///
-/// 1. Docker's config: `$DOCKER_CONFIG/config.json`, else `$HOME/.docker/config.json`; an `auths`
-///    entry whose key is the registry (`host[:port]`, also written `https://host[:port]`,
-///    `http://…` or with a trailing path such as `/v1/`), with a base64 `auth` of `user:password`
-///    (or plain `username`/`password` fields). Credential helpers (`credsStore`) are not run.
+/// 1. Docker's config: `$DOCKER_CONFIG/config.json`, else `$HOME/.docker/config.json`, as Docker
+///    reads it: a `credHelpers` entry for the registry runs `docker-credential-<name> get` (and only
+///    that); else a `credsStore` runs its helper; else (or when the store has nothing) an `auths`
+///    entry whose key is the registry (`host[:port]`, also written `https://host[:port]`, `http://…`
+///    or with a trailing path such as `/v1/`), with a base64 `auth` of `user:password` (or plain
+///    `username`/`password` fields, or an `identitytoken`). Helpers get the server URL on stdin and answer JSON
+///    (`Username`, `Secret`), within `helperTimeout` seconds; a missing or failing helper is an error.
 /// 2. `$HOME/.netrc`: a `machine` entry equal to `host:port` or `host`, else a `default` entry.
 /// 3. The environment: `CONTAINERIZE_REGISTRY_USERNAME` and `CONTAINERIZE_REGISTRY_PASSWORD`.
 ///
 /// Without any, the push is anonymous.
 public struct CredentialStore: Sendable {
     public var environment: [String: String]
+    /// Seconds a credential helper may take before it is killed.
+    public var helperTimeout: Double
 
-    /// `environment` supplies `HOME`, `DOCKER_CONFIG` and the two variables; tests pass their own.
-    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+    /// `environment` supplies `HOME`, `DOCKER_CONFIG`, `PATH` (for helpers) and the two variables; tests pass their own.
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment, helperTimeout: Double = 10) {
         self.environment = environment
+        self.helperTimeout = helperTimeout
     }
 
     /// The credential for `registry` (`host[:port]` as written in the image reference), or nil.
-    public func credential(for registry: String) -> Credential? {
-        dockerConfigCredential(for: registry) ?? netrcCredential(for: registry) ?? environmentCredential()
+    /// Throws `RegistryError.credentialHelperFailed` when a configured helper is missing or fails.
+    public func credential(for registry: String) throws -> Credential? {
+        try dockerConfigCredential(for: registry) ?? netrcCredential(for: registry) ?? environmentCredential()
     }
 
     var dockerConfigPath: String? {
@@ -48,15 +60,29 @@ public struct CredentialStore: Sendable {
         return nil
     }
 
-    func dockerConfigCredential(for registry: String) -> Credential? {
+    func dockerConfigCredential(for registry: String) throws -> Credential? {
         guard let path = dockerConfigPath,
               let data = FileManager.default.contents(atPath: path),
-              let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let auths = json["auths"] as? [String: Any]
+              let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
         else { return nil }
         let wanted = Self.registryKeys(for: registry)
+        let helpers = (json["credHelpers"] as? [String: Any]) ?? [:]
+        for (key, value) in helpers.sorted(by: { $0.key < $1.key }) where wanted.contains(Self.normalizedRegistryKey(key)) {
+            guard let name = value as? String, !name.isEmpty else { continue }
+            return try CredentialHelper(name: name, configPath: path, setting: "credHelpers", environment: environment, timeout: helperTimeout)
+                .credential(for: Self.helperServerURL(for: registry))
+        }
+        if let store = json["credsStore"] as? String, !store.isEmpty,
+           let found = try CredentialHelper(name: store, configPath: path, setting: "credsStore", environment: environment, timeout: helperTimeout)
+               .credential(for: Self.helperServerURL(for: registry)) {
+            return found
+        }
+        guard let auths = json["auths"] as? [String: Any] else { return nil }
         for (key, value) in auths.sorted(by: { $0.key < $1.key }) where wanted.contains(Self.normalizedRegistryKey(key)) {
             guard let entry = value as? [String: Any] else { continue }
+            if let token = entry["identitytoken"] as? String, !token.isEmpty {
+                return Credential(username: Credential.identityTokenUsername, password: token, source: path)
+            }
             if let auth = entry["auth"] as? String, !auth.isEmpty,
                let decoded = Data(base64Encoded: auth).flatMap({ String(data: $0, encoding: .utf8) }),
                let colon = decoded.firstIndex(of: ":") {
@@ -76,6 +102,11 @@ public struct CredentialStore: Sendable {
             return ["docker.io", "index.docker.io", "registry-1.docker.io"]
         }
         return [key]
+    }
+
+    /// What a helper is asked for: the registry as written; Docker Hub as `https://index.docker.io/v1/`, as `docker login` stores it.
+    static func helperServerURL(for registry: String) -> String {
+        registryKeys(for: registry).contains("index.docker.io") ? "https://index.docker.io/v1/" : registry
     }
 
     /// `https://host:port/v1/` → `host:port`.

@@ -1,81 +1,299 @@
+import CCurl
+import Dispatch
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
-/// A URLSession that hands every HTTP answer back to the caller, 401 included.
-///
-/// On Linux, swift-corelibs-foundation (6.3.1) answers a 401 carrying a `WWW-Authenticate: Basic`
-/// challenge by waiting for a credential forever when no delegate supplies one. We do our own
-/// authentication, so this delegate cancels every such challenge and keeps the 401 response; the
-/// request then returns that response as if nothing had happened.
-final class HTTPTransport: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
-    private let lock = NSLock()
-    private var challengedResponses: [Int: HTTPURLResponse] = [:]
-    private var lastRequestID = 0
-    private var session: URLSession!
+/// One HTTP request as the registry client sends it. Redirects are never followed here: a 3xx is
+/// returned like any other answer, and `RegistryClient` decides (see `RedirectPolicy`).
+struct HTTPRequest: Sendable {
+    var method: String
+    var url: URL
+    var headers: [(name: String, value: String)] = []
+    var body: Data?
 
-    init(requestTimeout: Double) {
-        super.init()
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = requestTimeout
-        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
-        configuration.urlCache = nil
-        configuration.urlCredentialStorage = nil
-        configuration.httpCookieStorage = nil
-        session = URLSession(configuration: configuration, delegate: self, delegateQueue: nil)
+    init(_ method: String, _ url: URL, headers: [(name: String, value: String)] = [], body: Data? = nil) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
     }
 
-    /// Ends the session; the transport cannot be used afterwards.
-    func invalidate() { session.invalidateAndCancel() }
+    func header(_ name: String) -> String? {
+        headers.last { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+    }
 
-    /// Performs `request`; throws `URLError` for transport failures only — every HTTP status is returned.
-    func data(for request: URLRequest) async throws -> (Data, HTTPURLResponse) {
-        var request = request
-        request.setValue(String(nextRequestID()), forHTTPHeaderField: Self.requestIDHeader)
-        let (data, response, error): (Data?, URLResponse?, Error?) = await withCheckedContinuation { continuation in
-            let task = session.dataTask(with: request) { data, response, error in
-                continuation.resume(returning: (data, response, error))
+    mutating func setHeader(_ name: String, _ value: String?) {
+        headers.removeAll { $0.name.caseInsensitiveCompare(name) == .orderedSame }
+        if let value { headers.append((name, value)) }
+    }
+}
+
+/// The final answer to one request (interim `100 Continue` answers are dropped).
+struct HTTPResponse: Sendable {
+    /// The URL that gave this answer (after redirects, the last hop's).
+    var url: URL
+    var status: Int
+    var headers: [(name: String, value: String)]
+    var body: Data
+
+    /// A header by case-insensitive name; the last one wins.
+    func header(_ name: String) -> String? {
+        headers.last { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+    }
+}
+
+/// How the transport connects: timeouts, TLS trust and the limits that protect against hostile servers.
+struct TransportSettings: Sendable {
+    /// Seconds to establish TCP and TLS.
+    var connectTimeout: Double = 30
+    /// Seconds a request may go without sending or receiving a byte.
+    var inactivityTimeout: Double = 30
+    /// Verify the server's certificate chain and name (`--tls-verify=false` turns this off).
+    var verifyTLS = true
+    /// PEM bundle that replaces libcurl's default CA file (the system bundle, or `SSL_CERT_FILE`, plus
+    /// extra CAs); nil keeps libcurl's default.
+    var caBundle: Data?
+    /// PEM client certificate and key for mutual TLS, or nil.
+    var clientCertificate: String?
+    var clientKey: String?
+    /// Directory of hashed CA certificates, or nil for none (libcurl's default is used when `caBundle` is nil).
+    var caDirectory: String?
+    /// The largest response body accepted (registry answers, errors and tokens are small).
+    var maxResponseBytes = 4 << 20
+    /// The largest total size of response headers accepted.
+    var maxHeaderBytes = 64 << 10
+    /// The slowest average upload accepted over a whole request body, in bytes per second.
+    var minimumUploadRate = 16 << 10
+
+    /// The whole-request limit: a server that drips bytes just fast enough to dodge the inactivity
+    /// timeout still ends. Generous: connect, twice the inactivity time, and the body at the minimum rate.
+    func totalTimeout(bodyBytes: Int) -> Double {
+        connectTimeout + 2 * inactivityTimeout + Double(bodyBytes) / Double(minimumUploadRate)
+    }
+}
+
+/// Why a request got no HTTP answer. `RegistryClient` turns these into `RegistryError`s naming the host.
+enum TransportFailure: Error, Equatable, Sendable {
+    enum Phase: String, Sendable {
+        case connecting = "connecting"
+        case tlsHandshake = "the TLS handshake"
+        case waiting = "waiting for an answer"
+        case total = "the whole request"
+    }
+    /// Nothing listens (or the network refused): worth retrying.
+    case connectionRefused(String)
+    /// The connection broke mid-request (reset, empty reply, body shorter than announced): worth retrying.
+    case connectionLost(String)
+    case cannotResolve(String)
+    case timedOut(Phase, seconds: Double)
+    /// The server's certificate was not accepted (curl's reason, e.g. "unable to get local issuer certificate").
+    case certificateRejected(String)
+    /// The server refused our TLS client certificate, or wanted one and got none.
+    case clientCertificateRefused(String)
+    /// The TLS handshake failed for another reason, e.g. the server does not speak TLS.
+    case tlsHandshakeFailed(String)
+    /// A CA file we were told to trust cannot be used.
+    case unusableCAFile(String)
+    case responseTooLarge(what: String, limit: Int)
+    case other(String)
+
+    /// Only transient network trouble is retried; timeouts, TLS and protocol problems are not.
+    var isRetryable: Bool {
+        switch self {
+        case .connectionRefused, .connectionLost: return true
+        default: return false
+        }
+    }
+}
+
+/// All HTTP of OCIRegistry goes through here: one libcurl easy handle (so connections are reused),
+/// driven on a private serial queue so a slow registry never blocks Swift's cooperative threads.
+/// It never follows redirects, never reads `~/.netrc`, keeps no cookies, speaks only http and https,
+/// and enforces the timeouts and size limits of `TransportSettings`.
+final class HTTPTransport: @unchecked Sendable {
+    let settings: TransportSettings
+    private let queue = DispatchQueue(label: "OCIRegistry.HTTPTransport")
+    /// Only touched on `queue`.
+    private var handle: UnsafeMutableRawPointer?
+    private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+
+    private static let globalInit: Bool = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK }()
+
+    init(settings: TransportSettings) {
+        self.settings = settings
+        _ = Self.globalInit
+    }
+
+    deinit {
+        if let handle { curl_easy_cleanup(handle) }
+        errorBuffer.deallocate()
+    }
+
+    /// Performs `request`; every HTTP status is returned, transport problems throw `TransportFailure`.
+    func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async {
+                continuation.resume(with: Result { try self.perform(request) })
             }
-            task.resume()
         }
-        if let error {
-            if let urlError = error as? URLError, urlError.code == .cancelled, let challenged = takeChallengedResponse(for: request) {
-                return (Data(), challenged)
+    }
+
+    private func perform(_ request: HTTPRequest) throws -> HTTPResponse {
+        if handle == nil { handle = curl_easy_init() }
+        guard let curl = handle else { throw TransportFailure.other("libcurl could not create a handle") }
+        curl_easy_reset(curl)
+        errorBuffer[0] = 0
+
+        let exchange = Exchange(maxBody: settings.maxResponseBytes, maxHeaders: settings.maxHeaderBytes)
+        let context = Unmanaged.passRetained(exchange)
+        defer { context.release() }
+
+        var headerList: UnsafeMutablePointer<curl_slist>?
+        defer { curl_slist_free_all(headerList) }
+        var headers = request.headers
+        // No `Expect: 100-continue` round trip, and no form Content-Type invented by libcurl.
+        headers.append(("Expect", ""))
+        if request.body != nil, request.header("Content-Type") == nil { headers.append(("Content-Type", "")) }
+        for (name, value) in headers {
+            guard !(name + value).contains(where: { $0 == "\r" || $0 == "\n" }) else {
+                throw TransportFailure.other("refusing to send the header \(name): it holds a line break")
             }
-            throw (error as? URLError) ?? URLError(.unknown)
+            // "Name;" sends an empty header, "Name:" removes one of libcurl's own.
+            let line = value.isEmpty ? (name == "Expect" || name == "Content-Type" ? "\(name):" : "\(name);") : "\(name): \(value)"
+            headerList = curl_slist_append(headerList, line)
         }
-        guard let http = response as? HTTPURLResponse else { throw URLError(.badServerResponse) }
-        return (data ?? Data(), http)
-    }
 
-    func urlSession(_ session: URLSession, task: URLSessionTask, didReceive challenge: URLAuthenticationChallenge,
-                    completionHandler: @escaping (URLSession.AuthChallengeDisposition, URLCredential?) -> Void) {
-        if let response = challenge.failureResponse as? HTTPURLResponse, let key = task.originalRequest.map(Self.key) {
-            lock.lock()
-            challengedResponses[key] = response
-            lock.unlock()
+        let inactivity = max(1, Int(settings.inactivityTimeout.rounded(.up)))
+        ccurl_set_string(curl, CURLOPT_URL, request.url.absoluteString)
+        ccurl_set_string(curl, CURLOPT_PROTOCOLS_STR, "http,https")
+        ccurl_set_long(curl, CURLOPT_FOLLOWLOCATION, 0)
+        ccurl_set_long(curl, CURLOPT_NOSIGNAL, 1)
+        ccurl_set_long(curl, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1)
+        ccurl_set_long(curl, CURLOPT_CONNECTTIMEOUT_MS, Int(settings.connectTimeout * 1000))
+        ccurl_set_long(curl, CURLOPT_LOW_SPEED_LIMIT, 1)
+        ccurl_set_long(curl, CURLOPT_LOW_SPEED_TIME, inactivity)
+        ccurl_set_long(curl, CURLOPT_TIMEOUT_MS, Int(settings.totalTimeout(bodyBytes: request.body?.count ?? 0) * 1000))
+        ccurl_set_offset(curl, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(settings.maxResponseBytes))
+        ccurl_set_pointer(curl, CURLOPT_ERRORBUFFER, errorBuffer)
+        ccurl_set_list(curl, CURLOPT_HTTPHEADER, headerList)
+        ccurl_set_callback(curl, CURLOPT_HEADERFUNCTION, Exchange.onHeader)
+        ccurl_set_pointer(curl, CURLOPT_HEADERDATA, context.toOpaque())
+        ccurl_set_callback(curl, CURLOPT_WRITEFUNCTION, Exchange.onBody)
+        ccurl_set_pointer(curl, CURLOPT_WRITEDATA, context.toOpaque())
+        ccurl_set_long(curl, CURLOPT_SSL_VERIFYPEER, settings.verifyTLS ? 1 : 0)
+        ccurl_set_long(curl, CURLOPT_SSL_VERIFYHOST, settings.verifyTLS ? 2 : 0)
+        if let certificate = settings.clientCertificate, let key = settings.clientKey {
+            ccurl_set_string(curl, CURLOPT_SSLCERT, certificate)
+            ccurl_set_string(curl, CURLOPT_SSLKEY, key)
         }
-        completionHandler(.cancelAuthenticationChallenge, nil)
+        if var bundle = settings.caBundle {
+            bundle.withUnsafeMutableBytes { bytes in _ = ccurl_set_blob(curl, CURLOPT_CAINFO_BLOB, bytes.baseAddress, bytes.count) }
+            ccurl_set_string(curl, CURLOPT_CAPATH, settings.caDirectory)
+        }
+
+        let code: CURLcode
+        switch request.method {
+        case "HEAD":
+            ccurl_set_long(curl, CURLOPT_NOBODY, 1)
+            code = curl_easy_perform(curl)
+        case "GET" where request.body == nil:
+            ccurl_set_long(curl, CURLOPT_HTTPGET, 1)
+            code = curl_easy_perform(curl)
+        default:
+            ccurl_set_string(curl, CURLOPT_CUSTOMREQUEST, request.method)
+            let body = request.body ?? Data()
+            code = body.withUnsafeBytes { bytes -> CURLcode in
+                ccurl_set_offset(curl, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(bytes.count))
+                // A non-nil pointer even for an empty body, or libcurl would read from stdin.
+                let empty: StaticString = ""
+                ccurl_set_pointer(curl, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress ?? UnsafeRawPointer(empty.utf8Start)))
+                return curl_easy_perform(curl)
+            }
+        }
+
+        if code != CURLE_OK { throw failure(code, exchange: exchange, bodyBytes: request.body?.count ?? 0) }
+        var status = 0
+        ccurl_get_long(curl, CURLINFO_RESPONSE_CODE, &status)
+        return HTTPResponse(url: request.url, status: status, headers: exchange.headers, body: exchange.body)
     }
 
-    private func nextRequestID() -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        lastRequestID += 1
-        return lastRequestID
+    private func failure(_ code: CURLcode, exchange: Exchange, bodyBytes: Int) -> TransportFailure {
+        let message = String(cString: errorBuffer).trimmingCharacters(in: .whitespacesAndNewlines)
+        let detail = message.isEmpty ? String(cString: curl_easy_strerror(code)) : message
+        if let overflow = exchange.overflow { return .responseTooLarge(what: overflow.what, limit: overflow.limit) }
+        // TLS 1.3 reports a refused client certificate only as an alert on the first read.
+        for alert in ["alert certificate required", "alert bad certificate", "alert unknown ca", "alert certificate unknown"] where detail.contains(alert) {
+            return .clientCertificateRefused(detail)
+        }
+        switch code {
+        case CURLE_COULDNT_CONNECT: return .connectionRefused(detail)
+        case CURLE_COULDNT_RESOLVE_HOST: return .cannotResolve(detail)
+        case CURLE_OPERATION_TIMEDOUT:
+            // libcurl's messages are the only reliable tell of the phase (its timers read 0 after a failed connect).
+            if detail.contains("SSL connection timeout") { return .timedOut(.tlsHandshake, seconds: settings.connectTimeout) }
+            if detail.hasPrefix("Operation too slow") { return .timedOut(.waiting, seconds: Double(max(1, Int(settings.inactivityTimeout.rounded(.up))))) }
+            if detail.hasPrefix("Operation timed out") { return .timedOut(.total, seconds: settings.totalTimeout(bodyBytes: bodyBytes)) }
+            return .timedOut(.connecting, seconds: settings.connectTimeout)
+        case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+            return .certificateRejected(detail)
+        case CURLE_SSL_CERTPROBLEM:
+            return .clientCertificateRefused(detail)
+        case CURLE_SSL_CACERT_BADFILE:
+            return .unusableCAFile(detail)
+        case CURLE_SSL_CONNECT_ERROR:
+            return .tlsHandshakeFailed(detail)
+        case CURLE_GOT_NOTHING, CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_PARTIAL_FILE:
+            return .connectionLost(detail)
+        case CURLE_FILESIZE_EXCEEDED:
+            return .responseTooLarge(what: "the response body", limit: settings.maxResponseBytes)
+        default:
+            return .other("\(detail) (libcurl error \(code.rawValue))")
+        }
+    }
+}
+
+/// Collects one response through libcurl's header and body callbacks, within the size limits.
+private final class Exchange {
+    var headers: [(name: String, value: String)] = []
+    var body = Data()
+    var headerBytes = 0
+    var overflow: (what: String, limit: Int)?
+    let maxBody: Int
+    let maxHeaders: Int
+
+    init(maxBody: Int, maxHeaders: Int) {
+        self.maxBody = maxBody
+        self.maxHeaders = maxHeaders
     }
 
-    private func takeChallengedResponse(for request: URLRequest) -> HTTPURLResponse? {
-        lock.lock()
-        defer { lock.unlock() }
-        return challengedResponses.removeValue(forKey: Self.key(request))
+    static let onHeader: ccurl_data_callback = { buffer, size, count, context in
+        let exchange = Unmanaged<Exchange>.fromOpaque(context!).takeUnretainedValue()
+        let length = size * count
+        exchange.headerBytes += length
+        if exchange.headerBytes > exchange.maxHeaders {
+            exchange.overflow = ("the response headers", exchange.maxHeaders)
+            return 0
+        }
+        let line = String(decoding: UnsafeRawBufferPointer(start: buffer, count: length), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        if line.hasPrefix("HTTP/") {
+            // A new status line (after 100 Continue, or a new response): start over.
+            exchange.headers = []
+        } else if let colon = line.firstIndex(of: ":") {
+            let name = line[..<colon].trimmingCharacters(in: .whitespaces)
+            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            exchange.headers.append((name, value))
+        }
+        return length
     }
 
-    /// Requests are told apart by a unique id header (registries ignore unknown headers).
-    private static func key(_ request: URLRequest) -> Int {
-        Int(request.value(forHTTPHeaderField: requestIDHeader) ?? "") ?? -1
+    static let onBody: ccurl_data_callback = { buffer, size, count, context in
+        let exchange = Unmanaged<Exchange>.fromOpaque(context!).takeUnretainedValue()
+        let length = size * count
+        guard exchange.body.count + length <= exchange.maxBody else {
+            exchange.overflow = ("the response body", exchange.maxBody)
+            return 0
+        }
+        if let buffer { exchange.body.append(UnsafeRawBufferPointer(start: buffer, count: length).bindMemory(to: UInt8.self)) }
+        return length
     }
-
-    static let requestIDHeader = "X-Containerize-Request"
 }

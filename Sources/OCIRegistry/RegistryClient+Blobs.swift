@@ -1,29 +1,50 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 extension RegistryClient {
     /// `HEAD /v2/<repo>/blobs/<digest>`: whether the registry already has the blob.
     func blobExists(_ blob: Descriptor) async throws -> Bool {
         try await withRetry("checking blob \(blob.digest.shortDigest)") {
-            var request = URLRequest(url: url("blobs/\(blob.digest)"))
-            request.httpMethod = "HEAD"
-            let (data, response) = try await send(request)
-            switch response.statusCode {
+            let response = try await send(HTTPRequest("HEAD", url("blobs/\(blob.digest)")))
+            switch response.status {
             case 200: return true
             case 404: return false
-            default: throw failure("checking blob \(blob.digest)", response, data)
+            default: throw failure("checking blob \(blob.digest)", response)
+            }
+        }
+    }
+
+    /// What a cross-repository mount request got.
+    enum MountResult: Equatable {
+        case mounted
+        /// The registry declined and opened an upload session at this `Location` instead.
+        case declined(location: String?)
+    }
+
+    /// `POST /v2/<repo>/blobs/uploads/?mount=<digest>&from=<source>`: 201 means the registry linked the
+    /// blob it already holds in `source` into this repository, without any upload.
+    func mountBlob(_ blob: Descriptor, from source: String) async throws -> MountResult {
+        try await withRetry("mounting blob \(blob.digest.shortDigest)") {
+            var components = URLComponents(url: url("blobs/uploads/"), resolvingAgainstBaseURL: true)
+            components?.queryItems = [URLQueryItem(name: "mount", value: blob.digest), URLQueryItem(name: "from", value: source)]
+            guard let mountURL = components?.url else { return .declined(location: nil) }
+            let response = try await send(HTTPRequest("POST", mountURL, body: Data()))
+            switch response.status {
+            case 201: return .mounted
+            case 202: return .declined(location: response.header("Location"))
+            default: return .declined(location: nil)
             }
         }
     }
 
     /// Uploads the blob stored at `file`: in one `PUT` when it is at most `chunkSize` bytes,
-    /// otherwise in `PATCH` chunks of `chunkSize` read from the file one at a time.
-    /// A retry restarts the upload session.
-    func uploadBlob(_ blob: Descriptor, from file: URL, chunkSize: Int) async throws {
+    /// otherwise in `PATCH` chunks of `chunkSize` read from the file one at a time. The first attempt
+    /// may use an already open upload `session` (a declined mount); a retry restarts the upload session.
+    func uploadBlob(_ blob: Descriptor, from file: URL, chunkSize: Int, session: String? = nil) async throws {
+        var session = session
         try await withRetry("uploading blob \(blob.digest.shortDigest)") {
-            let location = try await startUpload(blob)
+            let location: String
+            if let open = session { location = open } else { location = try await startUpload(blob) }
+            session = nil
             if blob.size <= Int64(chunkSize) {
                 let data: Data
                 do { data = try Data(contentsOf: file) } catch {
@@ -39,11 +60,9 @@ extension RegistryClient {
 
     /// `POST /v2/<repo>/blobs/uploads/` → the upload session's `Location`.
     func startUpload(_ blob: Descriptor) async throws -> String {
-        var request = URLRequest(url: url("blobs/uploads/"))
-        request.httpMethod = "POST"
-        let (data, response) = try await send(request, body: Data())
-        guard response.statusCode == 202, let location = response.header("Location") else {
-            throw failure("starting the upload of blob \(blob.digest)", response, data, bytes: blob.size)
+        let response = try await send(HTTPRequest("POST", url("blobs/uploads/"), body: Data()))
+        guard response.status == 202, let location = response.header("Location") else {
+            throw failure("starting the upload of blob \(blob.digest)", response, bytes: blob.size)
         }
         return location
     }
@@ -63,13 +82,13 @@ extension RegistryClient {
             guard !chunk.isEmpty else {
                 throw RegistryError.invalidLayout(path: file.path, reason: "the blob ended after \(offset) of \(blob.size) bytes")
             }
-            var request = URLRequest(url: try uploadURL(location: location))
-            request.httpMethod = "PATCH"
-            request.setValue("application/octet-stream", forHTTPHeaderField: "Content-Type")
-            request.setValue("\(offset)-\(offset + Int64(chunk.count) - 1)", forHTTPHeaderField: "Content-Range")
-            let (data, response) = try await send(request, body: chunk)
-            guard response.statusCode == 202, let next = response.header("Location") else {
-                throw failure("uploading a chunk of blob \(blob.digest)", response, data, bytes: Int64(chunk.count))
+            let request = HTTPRequest("PATCH", try uploadURL(location: location),
+                                      headers: [("Content-Type", "application/octet-stream"),
+                                                ("Content-Range", "\(offset)-\(offset + Int64(chunk.count) - 1)")],
+                                      body: chunk)
+            let response = try await send(request)
+            guard response.status == 202, let next = response.header("Location") else {
+                throw failure("uploading a chunk of blob \(blob.digest)", response, bytes: Int64(chunk.count))
             }
             location = next
             offset += Int64(chunk.count)
@@ -81,12 +100,11 @@ extension RegistryClient {
 
     /// `PUT <location>&digest=…` with the remaining bytes (all of them for a monolithic upload).
     func finishUpload(_ blob: Descriptor, location: String, body: Data) async throws {
-        var request = URLRequest(url: try uploadURL(location: location, appendingQuery: "digest=\(blob.digest)"))
-        request.httpMethod = "PUT"
-        request.setValue("application/octet-stream", forHTTPHeaderField: "Content-Type")
-        let (data, response) = try await send(request, body: body)
-        guard response.statusCode == 201 else {
-            throw failure("completing the upload of blob \(blob.digest)", response, data, bytes: blob.size)
+        let request = HTTPRequest("PUT", try uploadURL(location: location, appendingQuery: "digest=\(blob.digest)"),
+                                  headers: [("Content-Type", "application/octet-stream")], body: body)
+        let response = try await send(request)
+        guard response.status == 201 else {
+            throw failure("completing the upload of blob \(blob.digest)", response, bytes: blob.size)
         }
         if let stored = response.header("Docker-Content-Digest"), stored != blob.digest {
             throw RegistryError.digestMismatch(expected: blob.digest, received: stored)

@@ -1,19 +1,13 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 extension RegistryClient {
     /// `PUT /v2/<repo>/manifests/<reference>` with the manifest's own media type;
     /// returns the digest the registry stored it under (`Docker-Content-Digest`).
     func putManifest(_ manifest: Data, mediaType: String, reference tagOrDigest: String) async throws -> String? {
         try await withRetry("uploading the manifest") {
-            var request = URLRequest(url: url("manifests/\(tagOrDigest)"))
-            request.httpMethod = "PUT"
-            request.setValue(mediaType, forHTTPHeaderField: "Content-Type")
-            let (data, response) = try await send(request, body: manifest)
-            guard response.statusCode == 201 || response.statusCode == 200 else {
-                throw failure("uploading the manifest \(tagOrDigest)", response, data, bytes: Int64(manifest.count))
+            let response = try await send(HTTPRequest("PUT", url("manifests/\(tagOrDigest)"), headers: [("Content-Type", mediaType)], body: manifest))
+            guard response.status == 201 || response.status == 200 else {
+                throw failure("uploading the manifest \(tagOrDigest)", response, bytes: Int64(manifest.count))
             }
             return response.header("Docker-Content-Digest")
         }
@@ -22,14 +16,11 @@ extension RegistryClient {
     /// `HEAD /v2/<repo>/manifests/<reference>` → its `Docker-Content-Digest`, or nil when absent.
     func manifestDigest(reference tagOrDigest: String) async throws -> String? {
         try await withRetry("checking the manifest") {
-            var request = URLRequest(url: url("manifests/\(tagOrDigest)"))
-            request.httpMethod = "HEAD"
-            request.setValue(MediaType.acceptedManifests, forHTTPHeaderField: "Accept")
-            let (data, response) = try await send(request)
-            switch response.statusCode {
+            let response = try await send(HTTPRequest("HEAD", url("manifests/\(tagOrDigest)"), headers: [("Accept", MediaType.acceptedManifests)]))
+            switch response.status {
             case 200: return response.header("Docker-Content-Digest")
             case 404: return nil
-            default: throw failure("checking the manifest \(tagOrDigest)", response, data)
+            default: throw failure("checking the manifest \(tagOrDigest)", response)
             }
         }
     }

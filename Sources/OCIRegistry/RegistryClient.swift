@@ -1,39 +1,46 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// Speaks the OCI distribution API to one repository of one registry.
 ///
-/// Every request carries the current authorization; a 401 with a `WWW-Authenticate` challenge
-/// triggers one authentication (Basic or bearer token, see `RegistryClient+Auth.swift`) and a resend.
-/// Operations are retried as a whole by `withRetry` on connection errors and 5xx answers.
+/// Every request to the registry's own origin carries the current authorization, and no other
+/// origin ever gets it; a 401 with a `WWW-Authenticate` challenge triggers one authentication
+/// (Basic or bearer token, see `RegistryClient+Auth.swift`) and a resend. Redirects are followed
+/// here, per `RedirectPolicy`. Operations are retried as a whole by `withRetry` on retryable failures.
 actor RegistryClient {
     let reference: RegistryReference
-    /// `http(s)://HOST[:PORT]/` — plain HTTP only for loopback registries or when `insecure`.
-    nonisolated let baseURL: URL
+    /// `https://HOST[:PORT]/`, or `http://` with `plainHTTP`, or after a loopback registry proved not to speak TLS.
+    private(set) var baseURL: URL
     let credential: Credential?
     let retryPolicy: RetryPolicy
     let log: @Sendable (String) -> Void
     let transport: HTTPTransport
-    /// The `Authorization` header value in use; never logged.
+    let plainHTTP: Bool
+    /// The extra CA files trusted for this registry, named in certificate errors.
+    let extraCAs: [String]
+    /// Repositories blobs may be mounted from: their pull scope is asked for with the push scope.
+    let mountSources: [String]
+    /// The `Authorization` header value for the registry's origin; never logged.
     var authorization: String?
 
-    init(reference: RegistryReference, insecure: Bool, credential: Credential?, retryPolicy: RetryPolicy,
-         requestTimeout: Double, log: @escaping @Sendable (String) -> Void) throws {
+    init(reference: RegistryReference, connection: ConnectionOptions, credential: Credential?, retryPolicy: RetryPolicy,
+         mountSources: [String] = [], log: @escaping @Sendable (String) -> Void) throws {
         self.reference = reference
-        let scheme = (reference.isLoopback || insecure) ? "http" : "https"
-        guard let url = URL(string: "\(scheme)://\(reference.apiHost)/") else {
+        let scheme = connection.plainHTTP ? "http" : "https"
+        guard let url = URL(string: "\(scheme)://\(reference.apiHost)/"), Origin(url) != nil else {
             throw RegistryError.invalidReference(reference.description, reason: "'\(reference.apiHost)' is not a valid host")
         }
         baseURL = url
+        plainHTTP = connection.plainHTTP
+        let (settings, extraCAs) = try connection.transportSettings(for: reference.registry)
+        self.extraCAs = extraCAs
         self.credential = credential
         self.retryPolicy = retryPolicy
+        self.mountSources = mountSources
         self.log = log
-        transport = HTTPTransport(requestTimeout: requestTimeout)
+        transport = HTTPTransport(settings: settings)
     }
 
-    deinit { transport.invalidate() }
+    var registryOrigin: Origin? { Origin(baseURL) }
 
     /// `/v2/<repository>/<suffix>` on the registry.
     func url(_ suffix: String) -> URL {
@@ -41,89 +48,112 @@ actor RegistryClient {
     }
 
     /// A `Location` header, which may be relative, as an absolute URL with extra query text appended verbatim
-    /// (the registry's own query, e.g. `_state`, is kept byte for byte).
+    /// (the registry's own query, e.g. `_state`, is kept byte for byte). An upload session on plain HTTP
+    /// for an HTTPS registry is refused like a redirect would be.
     func uploadURL(location: String, appendingQuery extra: String? = nil) throws -> URL {
         var text = location
         if let extra { text += (text.contains("?") ? "&" : "?") + extra }
-        guard let url = URL(string: text, relativeTo: baseURL)?.absoluteURL else {
-            throw RegistryError.unexpectedResponse(operation: "blob upload", status: 202, detail: "the registry sent an unusable Location header")
+        guard let url = URL(string: text, relativeTo: baseURL)?.absoluteURL, Origin(url) != nil else {
+            throw RegistryError.badResponse(registry: reference.registry, detail: "the upload Location header is not an http(s) URL")
+        }
+        if baseURL.scheme == "https" && url.scheme?.lowercased() == "http" {
+            throw RegistryError.redirectRefused(registry: reference.registry, detail: RedirectProblem.downgrade(from: RedirectPolicy.redacted(baseURL), to: RedirectPolicy.redacted(url)).description)
         }
         return url
     }
 
     // MARK: Sending
 
-    /// A transport failure or 5xx: worth retrying.
+    /// A failure worth retrying: the connection broke or was refused, 5xx, or 429 (with its `Retry-After`).
     struct TransientFailure: Error {
         var problem: String
+        var retryAfter: Double?
     }
 
-    /// Sends `request` with the current authorization; on 401 authenticates once from the challenge and resends.
-    /// Connection errors become `TransientFailure`; 5xx answers too.
-    func send(_ request: URLRequest, body: Data? = nil) async throws -> (Data, HTTPURLResponse) {
-        var (data, response) = try await sendOnce(request, body: body)
-        if response.statusCode == 401, let header = response.header("WWW-Authenticate"),
-           let challenge = AuthChallenge(header: header) {
+    /// Sends `request` to the registry with its authorization; on 401 authenticates once from the challenge
+    /// and resends. 5xx and 429 become `TransientFailure`.
+    func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        var response = try await follow(request, authorization: authorization, authorizedOrigin: registryOrigin)
+        // Only the registry itself may ask for credentials: a challenge from another origin (after a
+        // redirect) could name any realm, which would then get this registry's credentials.
+        if response.status == 401, Origin(response.url) == registryOrigin,
+           let header = response.header("WWW-Authenticate"), let challenge = AuthChallenge(header: header) {
             try await authenticate(for: challenge)
-            (data, response) = try await sendOnce(request, body: body)
+            response = try await follow(request, authorization: authorization, authorizedOrigin: registryOrigin)
         }
-        if (500...599).contains(response.statusCode) {
-            throw TransientFailure(problem: "HTTP \(response.statusCode) from \(request.httpMethod ?? "GET") \(request.url?.path ?? "")")
+        if (500...599).contains(response.status) || response.status == 429 {
+            throw TransientFailure(problem: "HTTP \(response.status) from \(request.method) \(request.url.path)",
+                                   retryAfter: response.header("Retry-After").flatMap(Double.init))
         }
-        return (data, response)
+        return response
     }
 
-    func sendOnce(_ request: URLRequest, body: Data?) async throws -> (Data, HTTPURLResponse) {
-        var request = request
-        // Credentials go only to the registry itself: an upload `Location` may name another host
-        // (a storage backend), which must not see them.
-        if let authorization, let url = request.url, Self.sameOrigin(url, baseURL) {
-            request.setValue(authorization, forHTTPHeaderField: "Authorization")
+    /// Sends `request`, following redirects per `RedirectPolicy`; `authorization` goes only to `authorizedOrigin`.
+    func follow(_ request: HTTPRequest, authorization: String?, authorizedOrigin: Origin?) async throws -> HTTPResponse {
+        var policy = RedirectPolicy(start: request.url)
+        var current = request
+        while true {
+            var outgoing = current
+            let sameOrigin = authorizedOrigin != nil && Origin(current.url) == authorizedOrigin
+            outgoing.setHeader("Authorization", sameOrigin ? authorization : nil)
+            outgoing.setHeader("User-Agent", "swift-containerize")
+            let response = try await perform(outgoing)
+            do {
+                guard let next = try policy.next(after: response, of: current) else { return response }
+                if Origin(next.url) != Origin(current.url) {
+                    log("\(current.method) \(current.url.path): following HTTP \(response.status) to \(Origin(next.url)?.description ?? "?") (no credentials sent there)")
+                }
+                current = next
+            } catch {
+                throw RegistryError.redirectRefused(registry: reference.registry, detail: error.description)
+            }
         }
-        if let body {
-            request.httpBody = body
-            request.setValue(String(body.count), forHTTPHeaderField: "Content-Length")
-        }
-        request.setValue("swift-containerize", forHTTPHeaderField: "User-Agent")
+    }
+
+    /// One exchange; transport failures become `TransientFailure` (retryable) or a `RegistryError`.
+    func perform(_ request: HTTPRequest) async throws -> HTTPResponse {
         do {
-            return try await transport.data(for: request)
-        } catch let error as URLError {
-            throw TransientFailure(problem: Self.describe(error, host: reference.registry))
+            return try await transport.send(request)
+        } catch let failure as TransportFailure {
+            let host = Self.hostDescription(request.url)
+            let operation = "\(request.method) \(request.url.path)"
+            switch failure {
+            case let .connectionRefused(detail): throw TransientFailure(problem: "connection to \(host) refused (\(detail))")
+            case let .connectionLost(detail): throw TransientFailure(problem: "connection to \(host) lost during \(operation) (\(detail))")
+            case let .cannotResolve(detail): throw RegistryError.unreachable(registry: host, attempts: 1, lastProblem: "cannot resolve the host name (\(detail))")
+            case let .timedOut(phase, seconds):
+                let what = phase == .connecting || phase == .tlsHandshake ? "\(phase.rawValue) to \(host)" : "\(phase.rawValue) to \(operation)"
+                throw RegistryError.timedOut(registry: host, what: what, seconds: seconds)
+            case let .certificateRejected(detail):
+                throw RegistryError.certificateRejected(registry: host, problem: detail, extraCAs: extraCAs)
+            case let .tlsHandshakeFailed(detail): throw RegistryError.tlsHandshakeFailed(registry: host, detail: detail)
+            case let .clientCertificateRefused(detail): throw RegistryError.clientCertificateRefused(registry: host, detail: detail)
+            case let .unusableCAFile(detail): throw RegistryError.unusableCAFile(path: extraCAs.joined(separator: ", "), reason: detail)
+            case let .responseTooLarge(what, limit): throw RegistryError.badResponse(registry: host, detail: "\(what) of \(operation) exceeded \(limit) bytes")
+            case let .other(detail): throw RegistryError.badResponse(registry: host, detail: "\(operation): \(detail)")
+            }
         }
     }
 
-    /// Same scheme, host and port.
-    static func sameOrigin(_ url: URL, _ base: URL) -> Bool {
-        url.scheme == base.scheme && url.host == base.host && url.port == base.port
+    /// `host:port` of a URL, as users write it (`[::1]:5000`).
+    static func hostDescription(_ url: URL) -> String {
+        guard let origin = Origin(url) else { return url.absoluteString }
+        let host = origin.host.contains(":") ? "[\(origin.host)]" : origin.host
+        return url.port == nil ? host : "\(host):\(origin.port)"
     }
 
-    static func describe(_ error: URLError, host: String) -> String {
-        switch error.code {
-        case .cannotConnectToHost: return "connection to \(host) refused"
-        case .timedOut: return "request to \(host) timed out"
-        case .cannotFindHost, .dnsLookupFailed: return "cannot resolve \(host)"
-        case .networkConnectionLost: return "connection to \(host) lost"
-        case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate,
-             .serverCertificateHasUnknownRoot, .serverCertificateNotYetValid:
-            return "TLS handshake with \(host) failed (for a plain-HTTP registry use --insecure-registry)"
-        default: return "network error \(error.code.rawValue) talking to \(host)"
-        }
-    }
-
-    /// Runs `operation`, retrying after `TransientFailure` with exponential backoff per `retryPolicy`;
-    /// when attempts run out, throws `RegistryError.unreachable`.
+    /// Runs `operation`, retrying after `TransientFailure` with jittered exponential backoff per
+    /// `retryPolicy` (or the server's `Retry-After`, capped); when attempts run out, throws `RegistryError.unreachable`.
     func withRetry<T: Sendable>(_ what: String, _ operation: () async throws -> T) async throws -> T {
-        let delays = retryPolicy.delays
         var attempt = 1
         while true {
             do {
                 return try await operation()
             } catch let failure as TransientFailure {
-                guard attempt <= delays.count else {
+                guard let delay = retryPolicy.delay(beforeAttempt: attempt + 1, retryAfter: failure.retryAfter, random: Double.random(in: 0...1)) else {
                     throw RegistryError.unreachable(registry: reference.registry, attempts: attempt, lastProblem: failure.problem)
                 }
-                let delay = delays[attempt - 1]
-                log("\(what): \(failure.problem); retrying in \(String(format: "%.1f", delay)) s (attempt \(attempt + 1) of \(delays.count + 1))")
+                log("\(what): \(failure.problem); retrying in \(String(format: "%.1f", delay)) s (attempt \(attempt + 1) of \(retryPolicy.maxAttempts))")
                 try await Task.sleep(nanoseconds: UInt64(delay * 1_000_000_000))
                 attempt += 1
             }
@@ -133,35 +163,51 @@ actor RegistryClient {
     // MARK: Answers
 
     /// The error for an unsuccessful answer, naming what to check for 401/403/404/413.
-    func failure(_ operation: String, _ response: HTTPURLResponse, _ data: Data, bytes: Int64 = 0) -> RegistryError {
+    func failure(_ operation: String, _ response: HTTPResponse, bytes: Int64 = 0) -> RegistryError {
         let registry = reference.registry
-        switch response.statusCode {
+        switch response.status {
         case 401: return .unauthorized(registry: registry, username: credential?.username)
         case 403: return .forbidden(registry: registry, repository: reference.repository, username: credential?.username)
         case 404: return .notFound(registry: registry, repository: reference.repository, what: operation)
         case 413: return .tooLarge(registry: registry, what: operation, bytes: bytes)
         default:
-            let detail = (try? JSONDecoder().decode(RegistryErrorBody.self, from: data))?.summary
-                ?? String(decoding: data.prefix(200), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            return .unexpectedResponse(operation: operation, status: response.statusCode, detail: detail)
+            let detail = (try? JSONDecoder().decode(RegistryErrorBody.self, from: response.body))?.summary
+                ?? String(decoding: response.body.prefix(200), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            return .unexpectedResponse(operation: operation, status: response.status, detail: redacted(String(detail.prefix(300))))
         }
+    }
+
+    /// `text` from the server with every secret we hold replaced: a hostile server (or a debugging proxy)
+    /// may echo our request headers back in an error body.
+    func redacted(_ text: String) -> String {
+        var secrets = [authorization, credential?.basicAuthorization, credential?.password].compactMap { $0 }
+        secrets += secrets.compactMap { $0.split(separator: " ", maxSplits: 1).last.map(String.init) }
+        var result = text
+        for secret in secrets where secret.count >= 4 { result = result.replacingOccurrences(of: secret, with: "[redacted]") }
+        return result
     }
 
     /// `GET /v2/`: checks the registry answers the distribution API and sets up authorization early.
+    /// A loopback registry that does not speak TLS at all (it answers plain HTTP instead) is used over
+    /// plain HTTP, as Docker does for `localhost`; a certificate problem never falls back.
     func ping() async throws {
-        try await withRetry("contacting \(reference.registry)") {
-            let (data, response) = try await send(URLRequest(url: baseURL.appendingPathComponent("v2/")))
-            guard response.statusCode == 200 else { throw failure("the API check (GET /v2/)", response, data) }
+        do {
+            try await pingOnce()
+        } catch let error as RegistryError {
+            guard case .tlsHandshakeFailed = error, reference.isLoopback, !plainHTTP,
+                  let plain = URL(string: "http://\(reference.apiHost)/"),
+                  (try? await transport.send(HTTPRequest("GET", plain.appendingPathComponent("v2/")))) != nil
+            else { throw error }
+            log("\(reference.registry) does not speak TLS; using plain HTTP (loopback registries only)")
+            baseURL = plain
+            try await pingOnce()
         }
     }
-}
 
-extension HTTPURLResponse {
-    /// A header by case-insensitive name.
-    func header(_ name: String) -> String? {
-        for (key, value) in allHeaderFields {
-            if let key = key as? String, key.caseInsensitiveCompare(name) == .orderedSame { return value as? String }
+    private func pingOnce() async throws {
+        try await withRetry("contacting \(reference.registry)") {
+            let response = try await send(HTTPRequest("GET", baseURL.appendingPathComponent("v2/")))
+            guard response.status == 200 else { throw failure("the API check (GET /v2/)", response) }
         }
-        return nil
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Everything that can go wrong while pushing; each `description` says what to check.
 /// No case ever carries a credential: usernames are named, passwords and tokens never.
 public enum RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -20,6 +22,22 @@ public enum RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
     case unexpectedResponse(operation: String, status: Int, detail: String)
     /// The registry stored the manifest under another digest than ours.
     case digestMismatch(expected: String, received: String)
+    /// The registry's TLS certificate was not accepted; `problem` is the verifier's reason.
+    case certificateRejected(registry: String, problem: String, extraCAs: [String])
+    /// The registry wants a TLS client certificate and got none, or refused ours (or ours cannot be loaded).
+    case clientCertificateRefused(registry: String, detail: String)
+    /// The TLS handshake failed for another reason than the certificate (e.g. the server speaks plain HTTP).
+    case tlsHandshakeFailed(registry: String, detail: String)
+    /// A CA file to trust (`--registry-ca`, certs.d, `SSL_CERT_FILE`) is missing or not PEM.
+    case unusableCAFile(path: String, reason: String)
+    /// A connection, TLS handshake or answer took longer than allowed.
+    case timedOut(registry: String, what: String, seconds: Double)
+    /// A redirect we will not follow (to plain HTTP, a loop, too many, or an unusable `Location`).
+    case redirectRefused(registry: String, detail: String)
+    /// The server broke the protocol (oversized headers or body, malformed answers).
+    case badResponse(registry: String, detail: String)
+    /// A `docker-credential-*` helper named in the Docker config is missing, failed or timed out.
+    case credentialHelperFailed(helper: String, reason: String)
 
     public var description: String {
         switch self {
@@ -48,6 +66,27 @@ public enum RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(operation) failed with HTTP \(status)\(detail.isEmpty ? "" : ": \(detail)")."
         case let .digestMismatch(expected, received):
             return "the registry stored the manifest as \(received) but its digest is \(expected). The image would not be pinned correctly; check for a proxy that rewrites content."
+        case let .certificateRejected(registry, problem, extraCAs):
+            let tried = extraCAs.isEmpty ? "" : " (extra CAs trusted: \(extraCAs.joined(separator: ", ")))"
+            return "the TLS certificate of \(registry) was rejected: \(problem)\(tried). Trust the registry's CA with --registry-ca CA.pem, a CA file in /etc/containers/certs.d/\(registry)/*.crt or /etc/docker/certs.d/\(registry)/ca.crt, or SSL_CERT_FILE=bundle.pem; --tls-verify=false skips verification (never with production credentials)."
+        case let .clientCertificateRefused(registry, detail):
+            return "the registry \(registry) did not accept our TLS client certificate (\(detail)). Put its client certificate and key as client.cert and client.key in /etc/containers/certs.d/\(registry)/ or /etc/docker/certs.d/\(registry)/."
+        case let .tlsHandshakeFailed(registry, detail):
+            return "the TLS handshake with \(registry) failed: \(detail). If the registry serves plain HTTP, pass --plain-http; otherwise check its TLS setup."
+        case let .unusableCAFile(path, reason):
+            return "cannot use the CA file \(path): \(reason). Give a PEM file holding one or more CERTIFICATE blocks."
+        case let .timedOut(registry, what, seconds):
+            return "\(registry) did not answer in time: \(what) timed out after \(Self.format(seconds)) s. Check that the registry is healthy and reachable, or allow more time with --registry-timeout SECONDS."
+        case let .redirectRefused(registry, detail):
+            return "refusing a redirect from \(registry): \(detail). Check the registry's (or its proxy's) redirect configuration."
+        case let .badResponse(registry, detail):
+            return "\(registry) sent an unusable answer: \(detail). Check that the address is an OCI registry and not something in front of it."
+        case let .credentialHelperFailed(helper, reason):
+            return "the credential helper \(helper) failed: \(reason). Fix or install the helper, or remove it from credHelpers/credsStore in the Docker config."
         }
+    }
+
+    static func format(_ seconds: Double) -> String {
+        seconds == seconds.rounded() ? String(Int(seconds)) : String(format: "%.1f", seconds)
     }
 }

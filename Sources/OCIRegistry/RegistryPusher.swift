@@ -1,6 +1,6 @@
 import Foundation
 
-/// What a push did: the pushed reference with its digest, and how many blobs were sent or already there.
+/// What a push did: the pushed reference with its digest, and how many blobs were sent, mounted or already there.
 public struct PushReport: Sendable, Equatable {
     /// `HOST[:PORT]/REPO@sha256:…`
     public var pinnedReference: String
@@ -8,46 +8,70 @@ public struct PushReport: Sendable, Equatable {
     public var digest: String
     public var uploadedBlobs: Int
     public var skippedBlobs: Int
-    public init(pinnedReference: String, digest: String, uploadedBlobs: Int, skippedBlobs: Int) {
+    /// Blobs linked from another repository of the same registry instead of uploaded.
+    public var mountedBlobs: Int
+    public init(pinnedReference: String, digest: String, uploadedBlobs: Int, skippedBlobs: Int, mountedBlobs: Int = 0) {
         self.pinnedReference = pinnedReference
         self.digest = digest
         self.uploadedBlobs = uploadedBlobs
         self.skippedBlobs = skippedBlobs
+        self.mountedBlobs = mountedBlobs
+    }
+}
+
+/// Which blobs are known to be in which repository of which registry, across the pushes of one run:
+/// a later push to another repository of the same registry mounts them instead of uploading.
+public actor BlobLedger {
+    private var repositories: [String: [String: [String]]] = [:]
+
+    public init() {}
+
+    /// Repositories of `registry` known to hold `digest`, other than `repository`.
+    func sources(of digest: String, on registry: String, except repository: String) -> [String] {
+        (repositories[registry]?[digest] ?? []).filter { $0 != repository }
+    }
+
+    /// Every repository of `registry` that holds a blob we pushed or saw.
+    func repositories(on registry: String) -> [String] {
+        Array(Set((repositories[registry] ?? [:]).values.joined())).sorted()
+    }
+
+    func record(_ digest: String, on registry: String, in repository: String) {
+        if !(repositories[registry]?[digest] ?? []).contains(repository) {
+            repositories[registry, default: [:]][digest, default: []].append(repository)
+        }
     }
 }
 
 /// Pushes an image that is stored as an OCI image layout directory to a registry, per the OCI
-/// distribution spec: `HEAD` each blob and upload only the missing ones (one `PUT` up to
-/// `chunkSize` bytes, `PATCH` chunks above), then `PUT` the manifest and check that the registry's
-/// `Docker-Content-Digest` is our digest.
+/// distribution spec: `HEAD` each blob; a missing one is mounted from another repository of the
+/// same registry when `ledger` knows one (falling back to upload when the registry declines), else
+/// uploaded (one `PUT` up to `chunkSize` bytes, `PATCH` chunks above); then `PUT` the manifest and
+/// check that the registry's `Docker-Content-Digest` is our digest.
 ///
-/// Plain HTTP is used for `localhost`, `127.0.0.1` and `[::1]`, or everywhere when `insecure`;
-/// otherwise HTTPS. Credentials come from `CredentialStore` (Docker config, then `~/.netrc`, then
-/// `CONTAINERIZE_REGISTRY_USERNAME`/`CONTAINERIZE_REGISTRY_PASSWORD`) and are never logged.
-/// Connection errors and 5xx answers are retried per `retryPolicy` (default: 4 attempts, waits of
-/// 0.5, 1 and 2 s); 401/403/404/413 fail at once with a `RegistryError` that says what to check.
+/// TLS, trust and timeouts come from `connection` (see `ConnectionOptions`). Credentials come from
+/// `CredentialStore` and go only to the registry's origin and its token realm; they are never logged.
+/// Refused or broken connections, 429 and 5xx are retried per `retryPolicy` with jittered backoff;
+/// timeouts, TLS problems and 401/403/404/413 fail at once with a `RegistryError` that says what to check.
 public struct RegistryPusher: Sendable {
-    public var insecure: Bool
+    public var connection: ConnectionOptions
     public var log: @Sendable (String) -> Void
     /// Blobs larger than this go up in `PATCH` chunks of this size (default 8 MiB).
     public var chunkSize: Int
     public var retryPolicy: RetryPolicy
     public var credentials: CredentialStore
-    /// Seconds one request may stay silent before it counts as a connection error.
-    public var requestTimeout: Double
+    /// Shared by the pushes of one run so blobs are uploaded once per registry.
+    public var ledger: BlobLedger
 
-    public init(insecure: Bool = false, log: @escaping @Sendable (String) -> Void = { _ in }) {
-        self.init(insecure: insecure, chunkSize: 8 << 20, retryPolicy: .standard, credentials: CredentialStore(), log: log)
-    }
-
-    public init(insecure: Bool = false, chunkSize: Int, retryPolicy: RetryPolicy, credentials: CredentialStore,
-                requestTimeout: Double = 120, log: @escaping @Sendable (String) -> Void = { _ in }) {
-        self.insecure = insecure
+    public init(chunkSize: Int = 8 << 20, retryPolicy: RetryPolicy = .standard, credentials: CredentialStore = CredentialStore(),
+                connection: ConnectionOptions = ConnectionOptions(), ledger: BlobLedger = BlobLedger(),
+                log: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.connection = connection
         self.log = log
         self.chunkSize = max(1, chunkSize)
         self.retryPolicy = retryPolicy
         self.credentials = credentials
-        self.requestTimeout = requestTimeout
+        self.ledger = ledger
     }
 
     /// Pushes the single image of the OCI layout at `layout` to `reference` (`HOST[:PORT]/REPO[:TAG]`
@@ -59,23 +83,41 @@ public struct RegistryPusher: Sendable {
         if let pinned = target.digest, pinned != digest {
             throw RegistryError.invalidReference(reference, reason: "it pins \(pinned) but the image's digest is \(digest)")
         }
-        let client = try RegistryClient(reference: target, insecure: insecure, credential: credentials.credential(for: target.registry),
-                                        retryPolicy: retryPolicy, requestTimeout: requestTimeout, log: log)
+        let registry = target.registry
+        let client = try RegistryClient(reference: target, connection: connection, credential: try credentials.credential(for: registry),
+                                        retryPolicy: retryPolicy, mountSources: await ledger.repositories(on: registry), log: log)
         log("pushing \(digest) to \(target)")
         try await client.ping()
 
         var uploaded = 0
         var skipped = 0
+        var mounted = 0
         var seen: Set<String> = []
         for blob in image.blobs where seen.insert(blob.digest).inserted {
             if try await client.blobExists(blob) {
                 skipped += 1
                 log("blob \(blob.digest.shortDigest) (\(blob.size) bytes) already present, skipped")
             } else {
-                log("uploading blob \(blob.digest.shortDigest) (\(blob.size) bytes)\(blob.size > Int64(chunkSize) ? " in chunks" : "")")
-                try await client.uploadBlob(blob, from: image.url(of: blob), chunkSize: chunkSize)
-                uploaded += 1
+                var session: String?
+                var done = false
+                for source in await ledger.sources(of: blob.digest, on: registry, except: target.repository) where !done {
+                    switch try await client.mountBlob(blob, from: source) {
+                    case .mounted:
+                        mounted += 1
+                        done = true
+                        log("mounted blob \(blob.digest.shortDigest) from \(source)")
+                    case let .declined(location):
+                        session = location ?? session
+                        log("the registry declined to mount blob \(blob.digest.shortDigest) from \(source); uploading it")
+                    }
+                }
+                if !done {
+                    log("uploading blob \(blob.digest.shortDigest) (\(blob.size) bytes)\(blob.size > Int64(chunkSize) ? " in chunks" : "")")
+                    try await client.uploadBlob(blob, from: image.url(of: blob), chunkSize: chunkSize, session: session)
+                    uploaded += 1
+                }
             }
+            await ledger.record(blob.digest, on: registry, in: target.repository)
         }
 
         var stored = try await client.putManifest(image.manifestData, mediaType: image.manifestDescriptor.mediaType,
@@ -86,8 +128,9 @@ public struct RegistryPusher: Sendable {
         }
         guard stored == digest else { throw RegistryError.digestMismatch(expected: digest, received: stored) }
 
-        let report = PushReport(pinnedReference: target.pinned(to: digest), digest: digest, uploadedBlobs: uploaded, skippedBlobs: skipped)
-        log("pushed \(report.pinnedReference): uploaded \(uploaded) blob\(uploaded == 1 ? "" : "s"), skipped \(skipped) already present")
+        let report = PushReport(pinnedReference: target.pinned(to: digest), digest: digest, uploadedBlobs: uploaded, skippedBlobs: skipped, mountedBlobs: mounted)
+        log("pushed \(report.pinnedReference): uploaded \(uploaded) blob\(uploaded == 1 ? "" : "s"), skipped \(skipped) already present"
+            + (mounted > 0 ? ", mounted \(mounted) from another repository" : ""))
         return report
     }
 }

@@ -1,6 +1,7 @@
-/// A tiny hand-written option parser shared by `build` and `inspect`: `--name VALUE`,
-/// `--name=VALUE`, repeatable options, boolean flags, positionals and `--help`.
-struct ArgumentParser {
+/// The one option parser of every `containertool` subcommand: `--name VALUE`, `--name=VALUE`,
+/// repeatable options, boolean flags, positionals and `--help`. A subcommand declares its options;
+/// the parser never guesses, so a value that starts with `--` (`--cmd --port=9000`) stays a value.
+struct CommandLineParser: Sendable {
     /// Options that take a value (`--tag x`) and flags that don't (`--json`).
     var valueOptions: Set<String>
     var flags: Set<String>
@@ -57,10 +58,20 @@ struct ArgumentParser {
         }
         return result
     }
+
+    /// The option table as JSON (`containertool build --describe-options`), so the plugin can pass
+    /// options it does not know through to the tool without re-declaring them.
+    var optionTable: ToolContract.OptionTable {
+        ToolContract.OptionTable(valueOptions: valueOptions.sorted(), flags: flags.sorted())
+    }
 }
 
-/// A command-line mistake: printed with the subcommand's usage hint, exit code 2.
+/// A command-line mistake: the dispatcher prints it with the subcommand's usage line, exit code 2.
 struct UsageError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
 }
+
+/// A failure the subcommand has already reported on standard error (e.g. `digest` with one unreadable
+/// file among several): the dispatcher only turns it into exit code 1.
+struct AlreadyReported: Error {}

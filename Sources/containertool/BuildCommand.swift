@@ -1,5 +1,6 @@
 import ContainerImage
 import Foundation
+import OCIRegistry
 
 /// `containertool build`: executable → scratch image → one or more destinations, no daemon.
 enum BuildCommand {
@@ -21,11 +22,14 @@ enum BuildCommand {
           --workdir DIR              working directory (absolute)
           --cmd ARG                  default argument after the entrypoint (repeatable)
           --resource SRC[:DEST]      copy a file or directory into the image (default DEST: /basename)
-          --ca-certificates          copy the host CA bundle to /etc/ssl/certs/ca-certificates.crt
+        \(AddOnOptions.usage)
           --bundle-shared-libraries  copy the shared libraries and loader of a dynamic executable
           --healthcheck ARG          exec-form health check command word (repeatable)
-          --insecure-registry        push over plain HTTP / without TLS verification
+        \(RegistryOptions.usage)
           --json                     print the result as one JSON object
+          --dry-run                  check every option, reference and output path, then stop: nothing
+                                     is read or written (the plugin runs this before it compiles)
+          --describe-options         print this command's option table as JSON (for the plugin)
           -h, --help                 show this help
 
         SOURCE_DATE_EPOCH (seconds) sets the creation time and every file time (default 0).
@@ -35,11 +39,11 @@ enum BuildCommand {
         Progress goes to stderr, the result to stdout. Exit codes: 0 ok, 1 failure, 2 usage.
         """
 
-    static let parser = ArgumentParser(
-        valueOptions: ["--executable", "--output", "--tag", "--name", "--label", "--env", "--expose", "--user", "--workdir",
-                       "--cmd", "--resource", "--healthcheck"],
-        flags: ["--ca-certificates", "--bundle-shared-libraries", "--insecure-registry", "--json"]
-    )
+    static let parser = CommandLineParser(
+        valueOptions: (["--executable", "--output", "--tag", "--name", "--label", "--env", "--expose", "--user", "--workdir",
+                        "--cmd", "--resource", "--healthcheck"] as Set<String>).union(AddOnOptions.valueOptions),
+        flags: (["--bundle-shared-libraries", "--json", "--dry-run", "--describe-options"] as Set<String>).union(AddOnOptions.flags)
+    ).addingRegistryOptions()
 
     /// Everything the command line asked for, validated.
     struct Request {
@@ -47,28 +51,24 @@ enum BuildCommand {
         var tag: ImageReference
         var destinations: [any ImageDestination]
         var json: Bool
+        var addOns = AddOnRequest()
     }
 
-    static func run(_ arguments: [String]) async -> Int32 {
-        let request: Request
-        do {
-            let parsed = try parser.parse(arguments)
-            if parsed.wantsHelp {
-                print(usage)
-                return ExitCode.ok
-            }
-            request = try makeRequest(parsed, environment: ProcessInfo.processInfo.environment)
-        } catch let error as UsageError {
-            printError("containertool build: \(error.description)\nRun `containertool build --help` for usage.")
-            return ExitCode.usage
-        } catch {
-            printError("containertool build: \(error)")
-            return ExitCode.failure
+    static func run(_ arguments: [String]) async throws {
+        let parsed = try parser.parse(arguments)
+        if parsed.wantsHelp { return print(usage) }
+        if parsed.has("--describe-options") { return print(String(decoding: try CanonicalJSON.encode(parser.optionTable), as: UTF8.self)) }
+        var request = try makeRequest(parsed, environment: ProcessInfo.processInfo.environment)
+        for destination in request.destinations { try destination.checkWritable() }
+        if parsed.has("--dry-run") {
+            printError("containertool: options checked: \(request.destinations.count) output(s), tag \(request.tag.familiarDescription)")
+            return
         }
-
+        let started = Date()
+        _ = try ImageAssembler.inspectExecutable(request.spec.executablePath)  // its errors first: not found, a folder, not ELF
+        let addOns = try ImageAddOns.apply(request.addOns, to: &request.spec)
+        AddOnOptions.printReports(addOns)
         do {
-            for destination in request.destinations { try destination.checkWritable() }
-            let started = Date()
             let localPaths = request.destinations.filter { !$0.isIrreversible }.map(\.destination)
             // Layers are streamed once to a temporary file beside the first local output (so an
             // OCI layout there can hard-link it), else in the temporary directory.
@@ -78,11 +78,11 @@ enum BuildCommand {
             try InputGuard.refuseOverwriting(inputs: [request.spec.executablePath] + builder.inputFiles,
                                              directories: request.spec.resources.map(\.source), outputs: localPaths)
             let written = try await writeAllOrNothing(request, builder: builder, started: started)
-            report(written, request: request)
-            return ExitCode.ok
+            report(written, request: request, addOns: addOns)
+        } catch let error as UsageError {
+            throw error
         } catch {
-            printError("containertool build: \(error)\(BuildHints.hint(for: error))")
-            return ExitCode.failure
+            throw BuildHints.Hinted(error)
         }
     }
 
@@ -98,7 +98,7 @@ enum BuildCommand {
         return zip(request.destinations, staged).map { WrittenOutput(destination: $0, image: $1.image, pushed: $1.output.pushedReference) }
     }
 
-    static func makeRequest(_ parsed: ArgumentParser.Result, environment: [String: String]) throws -> Request {
+    static func makeRequest(_ parsed: CommandLineParser.Result, environment: [String: String]) throws -> Request {
         guard let executable = parsed.last("--executable") else { throw UsageError("missing --executable PATH") }
         let outputs = parsed.all("--output")
         guard !outputs.isEmpty else { throw UsageError("missing --output KIND:DEST (oci-layout:DIR, oci-archive:FILE, docker-archive:FILE or registry:HOST/REPO[:TAG])") }
@@ -138,18 +138,19 @@ enum BuildCommand {
         spec.healthcheck = healthcheck.isEmpty ? nil : healthcheck
         spec.resources = try parsed.all("--resource").map(resource)
         spec.bundleSharedLibraries = parsed.has("--bundle-shared-libraries")
-        if parsed.has("--ca-certificates") { spec.caCertificatesPath = try ImageAssembler.hostCABundle() }
         do { spec.sourceDateEpoch = try SourceDateEpoch.from(environment: environment) ?? 0 } catch { throw UsageError(error.description) }
 
-        let destinations = try outputs.map { try destination($0, tag: tag, insecure: parsed.has("--insecure-registry")) }
+        let registryOptions = try RegistryOptions(parsed, environment: environment)
+        let destinations = try outputs.map { try destination($0, tag: tag, registry: registryOptions) }
         var seen: Set<String> = []
         for destination in destinations where !seen.insert(destination.destination).inserted {
             throw UsageError("--output \(destination.destination) is given twice; write each output to its own path")
         }
-        return Request(spec: spec, tag: tag, destinations: destinations, json: parsed.has("--json"))
+        return Request(spec: spec, tag: tag, destinations: destinations, json: parsed.has("--json"),
+                       addOns: try AddOnOptions.request(parsed, environment: environment))
     }
 
-    static func destination(_ output: String, tag: ImageReference, insecure: Bool) throws -> any ImageDestination {
+    static func destination(_ output: String, tag: ImageReference, registry: RegistryOptions) throws -> any ImageDestination {
         guard let colon = output.firstIndex(of: ":"), !output[output.index(after: colon)...].isEmpty else {
             throw UsageError("--output '\(output)' must be KIND:DEST, e.g. docker-archive:image.tar")
         }
@@ -164,8 +165,9 @@ enum BuildCommand {
                 throw UsageError("--output registry:\(target) must be registry:HOST[:PORT]/REPO[:TAG], e.g. registry:localhost:5000/helloweb:1.0")
             }
             let reference = RegistryDestination.completing(target, with: tag)
-            do { _ = try ImageReference(parsing: reference) } catch { throw UsageError("--output registry: \(error)") }
-            return RegistryDestination(reference: reference, insecure: insecure)
+            // Checked here, before anything is built or staged, with the pusher's own parser.
+            do { _ = try RegistryReference(parsing: reference) } catch { throw UsageError("\(error)") }
+            return RegistryDestination(reference: reference, options: registry)
         default:
             throw UsageError("--output kind '\(kind)' is unknown; use oci-layout, oci-archive, docker-archive or registry")
         }
@@ -217,29 +219,15 @@ enum BuildCommand {
         var pushed: String?
     }
 
-    /// The `--json` object. `digest` and `compressedSize` describe the image as a registry holds it:
-    /// the first output with gzip layers (OCI layout, OCI archive, registry), else the first output.
-    /// `configDigest` is the image ID `docker images` shows, the same in every output.
-    struct JSONReport: Encodable {
-        struct Output: Encodable { var kind: String; var destination: String; var digest: String; var size: Int }
-        var digest: String
-        var configDigest: String
-        var compressedSize: Int
-        var uncompressedSize: Int
-        var tag: String
-        var outputs: [Output]
-        var pushed: [String]
-    }
-
-    static func report(_ written: [WrittenOutput], request: Request) {
+    static func report(_ written: [WrittenOutput], request: Request, addOns: [AddOnReport] = []) {
         guard let first = (written.first { $0.destination.layerCompression == .gzip } ?? written.first)?.image else { return }
         let pushed = written.compactMap(\.pushed)
         if request.json {
-            let report = JSONReport(
+            let report = ToolContract.BuildReport(
                 digest: first.digest, configDigest: first.configBlob.digest, compressedSize: first.compressedSize,
                 uncompressedSize: first.uncompressedSize, tag: request.tag.familiarDescription,
                 outputs: written.map { .init(kind: $0.destination.kind, destination: $0.destination.destination, digest: $0.image.digest, size: $0.image.compressedSize) },
-                pushed: pushed)
+                pushed: pushed, addOns: addOns.map { .init(kind: $0.kind, path: $0.path, size: $0.size, detail: $0.detail) })
             print(String(decoding: (try? CanonicalJSON.encode(report)) ?? [], as: UTF8.self))
             return
         }
@@ -250,5 +238,6 @@ enum BuildCommand {
             print("  \(output.destination.kind): \(output.destination.destination) \(output.image.digest) (\(output.image.compressedSize) bytes, \(layers))")
         }
         for reference in pushed { print("  pushed: \(reference)") }
+        for addOn in addOns { print("  add-on \(addOn.kind): \(addOn.path) (\(addOn.size) bytes)") }
     }
 }

@@ -14,3 +14,12 @@ enum BuildHints {
         }
     }
 }
+
+extension BuildHints {
+    /// A build error with its command-line hint appended, for the dispatcher's one error path.
+    struct Hinted: Error, CustomStringConvertible {
+        var error: any Error
+        init(_ error: any Error) { self.error = error }
+        var description: String { "\(error)\(BuildHints.hint(for: error))" }
+    }
+}

@@ -10,20 +10,17 @@ enum DigestCommand {
         Prints the sha256 digest of each file, streaming it in 1 MiB chunks.
         """
 
-    static func run(_ arguments: [String]) async -> Int32 {
-        if arguments.contains("--help") || arguments.contains("-h") {
-            print(usage)
-            return ExitCode.ok
-        }
-        guard !arguments.isEmpty else {
-            printError("containertool digest: missing FILE\n\(usage)")
-            return ExitCode.usage
-        }
-        var status = ExitCode.ok
-        for path in arguments {
+    static let parser = CommandLineParser(valueOptions: [], flags: [], maximumPositionals: .max)
+
+    static func run(_ arguments: [String]) async throws {
+        let parsed = try parser.parse(arguments)
+        if parsed.wantsHelp { return print(usage) }
+        guard !parsed.positionals.isEmpty else { throw UsageError("missing FILE") }
+        var failed = false
+        for path in parsed.positionals {
             guard let handle = FileHandle(forReadingAtPath: path) else {
                 printError("containertool digest: cannot read \(path); check the path")
-                status = ExitCode.failure
+                failed = true
                 continue
             }
             var hasher = SHA256()
@@ -33,6 +30,6 @@ enum DigestCommand {
             try? handle.close()
             print("sha256:\(hasher.finalize().hexString)  \(path)")
         }
-        return status
+        if failed { throw AlreadyReported() }
     }
 }

@@ -1,41 +1,68 @@
-/// Routes `containertool SUBCOMMAND …` to the subcommand's file.
+/// Routes `containertool SUBCOMMAND …` to the subcommand's file, and maps every error to an exit
+/// code and a one-line message in one place: subcommands only throw.
 enum Dispatcher {
-    static let usage = """
-        usage: containertool <subcommand> [options]
+    /// One subcommand: its usage text (first line `usage: …`) and its body.
+    struct Subcommand: Sendable {
+        var summary: String
+        var usage: String
+        var run: @Sendable ([String]) async throws -> Void
+    }
 
-        subcommands:
-          build        assemble a scratch image from an executable (no Docker daemon needed)
-          inspect      print digest, size and config summary of an image
-          dockerfile   render Dockerfile.template into a multi-stage Dockerfile
-          sbom         write an SPDX 2.3 JSON SBOM for a product
-          digest       print the sha256 of files (like sha256sum)
+    static let subcommands: [(name: String, command: Subcommand)] = [
+        ("build", Subcommand(summary: "assemble a scratch image from an executable (no Docker daemon needed)", usage: BuildCommand.usage, run: BuildCommand.run)),
+        ("inspect", Subcommand(summary: "print digest, size and config summary of an image", usage: InspectCommand.usage, run: InspectCommand.run)),
+        ("dockerfile", Subcommand(summary: "render Dockerfile.template into a multi-stage Dockerfile", usage: DockerfileCommand.usage, run: DockerfileCommand.run)),
+        ("build-flags", Subcommand(summary: "print the `swift build` flags of a build mode (the one place they live)", usage: BuildFlagsCommand.usage, run: BuildFlagsCommand.run)),
+        ("sbom", Subcommand(summary: "write an SPDX 2.3 JSON SBOM for a product", usage: SBOMCommand.usage, run: SBOMCommand.run)),
+        ("digest", Subcommand(summary: "print the sha256 of files (like sha256sum)", usage: DigestCommand.usage, run: DigestCommand.run)),
+        ("resolve", Subcommand(summary: "list or pin the swift://PRODUCT images in Kubernetes manifests", usage: ResolveCommand.usage, run: ResolveCommand.run)),
+        ("kubernetes", Subcommand(summary: "render starter Kubernetes manifests (Deployment + Service) for a product", usage: KubernetesCommand.usage, run: KubernetesCommand.run)),
+    ]
 
-        Run `containertool <subcommand> --help` for its options.
-        """
+    static var usage: String {
+        let width = subcommands.map(\.name.count).max() ?? 0
+        let lines = subcommands.map { "  " + $0.name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + $0.command.summary }
+        return """
+            usage: containertool <subcommand> [options]
+
+            subcommands:
+            \(lines.joined(separator: "\n"))
+
+            Run `containertool <subcommand> --help` for its options.
+            Exit codes: 0 ok, 1 failure, 2 usage error.
+            """
+    }
 
     static func run(_ arguments: [String]) async -> Int32 {
-        guard let subcommand = arguments.first else {
+        guard let name = arguments.first else {
             printError(usage)
             return ExitCode.usage
         }
-        let rest = Array(arguments.dropFirst())
-        switch subcommand {
-        case "build": return await BuildCommand.run(rest)
-        case "inspect": return await InspectCommand.run(rest)
-        case "dockerfile": return await DockerfileCommand.run(rest)
-        case "sbom": return await SBOMCommand.run(rest)
-        case "digest": return await DigestCommand.run(rest)
-        case "-h", "--help", "help":
+        if ["-h", "--help", "help"].contains(name) {
             print(usage)
             return ExitCode.ok
-        default:
-            printError("containertool: unknown subcommand '\(subcommand)'\n\n\(usage)")
+        }
+        guard let subcommand = subcommands.first(where: { $0.name == name })?.command else {
+            printError("containertool: unknown subcommand '\(name)'\n\n\(usage)")
             return ExitCode.usage
+        }
+        do {
+            try await subcommand.run(Array(arguments.dropFirst()))
+            return ExitCode.ok
+        } catch let error as UsageError {
+            let usageLine = subcommand.usage.split(separator: "\n").first.map(String.init) ?? ""
+            printError("containertool \(name): \(error.description)\n\(usageLine)\nRun `containertool \(name) --help` for all options.")
+            return ExitCode.usage
+        } catch is AlreadyReported {
+            return ExitCode.failure
+        } catch {
+            printError("containertool \(name): \(error)")
+            return ExitCode.failure
         }
     }
 }
 
-/// The exit codes every subcommand uses.
+/// The exit codes of `containertool`.
 enum ExitCode {
     static let ok: Int32 = 0
     static let failure: Int32 = 1

@@ -1,3 +1,4 @@
+import ContainerImage
 import DockerfileRenderer
 import Foundation
 
@@ -21,12 +22,18 @@ enum DockerfileCommand {
           --builder-image IMG    builder stage image (default: swift:<swift-version>-bookworm)
           --swift-version X.Y    Swift version of the builder image (default: \(ToolchainVersion.current),
                                  the toolchain that built this tool)
-          --port N               port to EXPOSE (default: \(DockerfileOptions.defaultPort))
+          --port N               port to EXPOSE (default: \(DockerfileOptions.defaultPort); --expose replaces it)
           --user UID:GID         numeric user to run as (default: 65532:65532, named nonroot)
           --embedded             build the product as Embedded Swift (no runtime floor; ~700 KB)
           --force                overwrite files that lack the generated-file marker line
           --stdout               print the Dockerfile to standard output and write nothing
+          --dry-run              check the options and that the files may be written, write nothing
+          --describe-options     print this command's option table as JSON (for the plugin)
+          --json                 print the result as one JSON object: template, buildMode, builderImage,
+                                 files [{path, outcome}] (outcome: created|updated|unchanged|keptHandWritten)
           -h, --help             show this help
+
+        \(DockerfileImageOptions.usage)
 
         A rendered file starts with the marker line
           \(DockerfileRenderer.marker)
@@ -35,7 +42,10 @@ enum DockerfileCommand {
 
         Template placeholders: {{PRODUCT}} {{PRODUCT_TAG}} (lowercased product) {{SWIFT_VERSION}}
         {{BUILDER_IMAGE}} {{PORT}} {{USER}} (UID:GID) {{USER_ID}} {{GROUP_ID}} {{BUILD_MODE}}
-        (standard|embedded) {{BUILD_COMMAND}} (the full `swift build` line). Any other {{NAME}} is an error.
+        (standard|embedded) {{BUILD_COMMAND}} (the full `swift build` line) {{COLLECT_RESOURCE_BUNDLES}}
+        (shell appended to that RUN) {{ROOTFS_COPIES}} {{ROOTFS_SCRIPT}} (the rootfs stage) {{IMAGE_CONFIG}}
+        (LABEL/ENV/EXPOSE/USER/WORKDIR/HEALTHCHECK/CMD). Any other {{NAME}} is an error; a template
+        without the placeholder an option needs is refused.
 
         Exit status: 0 ok, 1 failure, 2 usage error.
         """
@@ -53,67 +63,58 @@ enum DockerfileCommand {
         var embedded = false
         var force = false
         var toStandardOutput = false
+        var dryRun = false
+        var json = false
         var help = false
+        var image = DockerfileImageOptions()
     }
 
-    /// A command-line mistake: printed with the usage, exit status 2.
-    struct UsageError: Error, CustomStringConvertible {
-        var description: String
+    static let parser = CommandLineParser(
+        valueOptions: DockerfileImageOptions.valueOptions.union(
+            ["--product", "--template", "--output", "--dockerignore", "--builder-image", "--swift-version", "--port", "--user"]),
+        flags: DockerfileImageOptions.flagOptions.union(["--embedded", "--force", "--stdout", "--dry-run", "--json", "--describe-options"])
+    )
+
+    static func run(_ arguments: [String]) async throws {
+        if arguments.contains("--describe-options") { return print(String(decoding: try CanonicalJSON.encode(parser.optionTable), as: UTF8.self)) }
+        let parsed = try parse(arguments)
+        if parsed.help { return print(usage) }
+        try render(parsed)
     }
 
-    static func run(_ arguments: [String]) async -> Int32 {
-        let parsed: Arguments
-        do {
-            parsed = try parse(arguments)
-        } catch {
-            printError("containertool dockerfile: \(error)\n\n\(usage)")
-            return ExitCode.usage
-        }
-        if parsed.help {
-            print(usage)
-            return ExitCode.ok
-        }
-        do {
-            try render(parsed)
-            return ExitCode.ok
-        } catch {
-            printError("containertool dockerfile: \(error)")
-            return ExitCode.failure
-        }
-    }
-
-    static func parse(_ arguments: [String]) throws -> Arguments {
+    static func parse(_ arguments: [String]) throws(UsageError) -> Arguments {
+        let options = try parser.parse(arguments)
         var parsed = Arguments()
-        var remaining = arguments[...]
-        func value(for option: String) throws -> String {
-            guard let value = remaining.popFirst() else { throw UsageError(description: "\(option) needs a value") }
-            return value
+        parsed.help = options.wantsHelp
+        parsed.product = options.last("--product")
+        parsed.template = options.last("--template")
+        parsed.output = options.last("--output") ?? parsed.output
+        parsed.dockerignore = options.last("--dockerignore")
+        parsed.builderImage = options.last("--builder-image")
+        parsed.swiftVersion = options.last("--swift-version") ?? parsed.swiftVersion
+        do {
+            if let port = options.last("--port") { parsed.port = try DockerfileOptions.parsePort(port) }
+            if let user = options.last("--user") { parsed.user = try DockerfileOptions.parseUser(user) }
+        } catch {
+            throw UsageError("\(error)")
         }
-        while let argument = remaining.popFirst() {
-            switch argument {
-            case "--product": parsed.product = try value(for: argument)
-            case "--template": parsed.template = try value(for: argument)
-            case "--output": parsed.output = try value(for: argument)
-            case "--dockerignore": parsed.dockerignore = try value(for: argument)
-            case "--builder-image": parsed.builderImage = try value(for: argument)
-            case "--swift-version": parsed.swiftVersion = try value(for: argument)
-            case "--port":
-                do { parsed.port = try DockerfileOptions.parsePort(try value(for: argument)) } catch let error as DockerfileRendererError {
-                    throw UsageError(description: error.description)
-                }
-            case "--user":
-                do { parsed.user = try DockerfileOptions.parseUser(try value(for: argument)) } catch let error as DockerfileRendererError {
-                    throw UsageError(description: error.description)
-                }
-            case "--embedded": parsed.embedded = true
-            case "--force": parsed.force = true
-            case "--stdout": parsed.toStandardOutput = true
-            case "-h", "--help": parsed.help = true
-            default: throw UsageError(description: "unknown option '\(argument)'")
+        do {
+            for option in DockerfileImageOptions.valueOptions.sorted() {
+                for value in options.all(option) { _ = try parsed.image.take(option, value: { value }) }
             }
+            for flag in DockerfileImageOptions.flagOptions where options.has(flag) { _ = try parsed.image.take(flag, value: { "" }) }
+        } catch let error as UsageError {
+            throw error
+        } catch {
+            throw UsageError("\(error)")
         }
+        parsed.embedded = options.has("--embedded")
+        parsed.force = options.has("--force")
+        parsed.toStandardOutput = options.has("--stdout")
+        parsed.dryRun = options.has("--dry-run")
+        parsed.json = options.has("--json")
         if parsed.product == nil && !parsed.help {
-            throw UsageError(description: "--product NAME is required")
+            throw UsageError("--product NAME is required")
         }
         return parsed
     }
@@ -126,7 +127,10 @@ enum DockerfileCommand {
             port: arguments.port,
             userID: arguments.user.userID,
             groupID: arguments.user.groupID,
-            buildMode: arguments.embedded ? .embedded : .standard
+            buildMode: arguments.embedded ? .embedded : .standard,
+            contents: try arguments.image.resolved(
+                contextRoot: URL(fileURLWithPath: arguments.output).standardizedFileURL.deletingLastPathComponent().path,
+                environment: ProcessInfo.processInfo.environment)
         )
         let currentDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         let templateURL = DockerfileTemplate.locate(explicit: arguments.template, packageRoot: currentDirectory)
@@ -144,8 +148,15 @@ enum DockerfileCommand {
             GeneratedFile(url: dockerfileURL, contents: dockerfile, handWrittenPolicy: .refuse),
             GeneratedFile(url: dockerignoreURL, contents: DockerfileRenderer.renderDockerignore(), handWrittenPolicy: .keep),
         ]
-        let outcomes = try GeneratedFileWriter.write(files, force: arguments.force)
-        print("rendered \(templateURL.path) (\(options.buildMode.rawValue) build of \(options.product) on \(options.effectiveBuilderImage))")
+        let outcomes = try GeneratedFileWriter.write(files, force: arguments.force, dryRun: arguments.dryRun)
+        if arguments.json {
+            let report = ToolContract.DockerfileReport(
+                template: templateURL.path, buildMode: options.buildMode.rawValue, builderImage: options.effectiveBuilderImage,
+                dryRun: arguments.dryRun, files: zip(files, outcomes).map { .init(path: $0.url.path, outcome: $1.rawValue) })
+            print(String(decoding: try CanonicalJSON.encode(report), as: UTF8.self))
+            return
+        }
+        print((arguments.dryRun ? "would render " : "rendered ") + "\(templateURL.path) (\(options.buildMode.rawValue) build of \(options.product) on \(options.effectiveBuilderImage))")
         for (file, outcome) in zip(files, outcomes) {
             print("  \(file.url.path): \(describe(outcome))")
         }

@@ -13,23 +13,13 @@ enum InspectCommand {
           -h, --help   show this help
         """
 
-    static let parser = ArgumentParser(valueOptions: [], flags: ["--json"], maximumPositionals: 1)
+    static let parser = CommandLineParser(valueOptions: [], flags: ["--json"], maximumPositionals: 1)
 
-    static func run(_ arguments: [String]) async -> Int32 {
-        let parsed: ArgumentParser.Result
-        do {
-            parsed = try parser.parse(arguments)
-        } catch {
-            printError("containertool inspect: \(error.description)\nRun `containertool inspect --help` for usage.")
-            return ExitCode.usage
-        }
-        if parsed.wantsHelp {
-            print(usage)
-            return ExitCode.ok
-        }
+    static func run(_ arguments: [String]) async throws {
+        let parsed = try parser.parse(arguments)
+        if parsed.wantsHelp { return print(usage) }
         guard let target = parsed.positionals.first else {
-            printError("containertool inspect: missing the image to inspect (PATH or KIND:DEST)\nRun `containertool inspect --help` for usage.")
-            return ExitCode.usage
+            throw UsageError("missing the image to inspect (PATH or KIND:DEST)")
         }
         var kind: String?
         var path = target
@@ -37,17 +27,11 @@ enum InspectCommand {
             kind = known
             path = String(target.dropFirst(known.count + 1))
         }
-        do {
-            let image = try ImageReader.read(path: BuildCommand.absolutePath(path), kind: kind)
-            if parsed.has("--json") {
-                print(String(decoding: try CanonicalJSON.encode(Report(image)), as: UTF8.self))
-            } else {
-                printSummary(image)
-            }
-            return ExitCode.ok
-        } catch {
-            printError("containertool inspect: \(error)")
-            return ExitCode.failure
+        let image = try ImageReader.read(path: BuildCommand.absolutePath(path), kind: kind)
+        if parsed.has("--json") {
+            print(String(decoding: try CanonicalJSON.encode(Report(image)), as: UTF8.self))
+        } else {
+            printSummary(image)
         }
     }
 

@@ -19,72 +19,40 @@ enum SBOMCommand {
         creationInfo.created is SOURCE_DATE_EPOCH when set (whole seconds, at most 253402300799), else the current time.
         """
 
-    struct Options {
-        var product: String?
-        var output: String?
-        var packagePath = "."
-        var version = "0.0.0"
-        var swiftVersion: String?
-        var source: String?
+    static let parser = CommandLineParser(
+        valueOptions: ["--product", "--output", "--package-path", "--version", "--swift-version", "--source"], flags: [])
+
+    /// Thrown when `swift --version` cannot be run or read.
+    struct UnknownSwiftVersion: Error, CustomStringConvertible {
+        var description: String { "cannot tell the Swift version (is `swift` on PATH?); pass --swift-version" }
     }
 
-    static func run(_ arguments: [String]) async -> Int32 {
-        if arguments.contains("--help") || arguments.contains("-h") {
-            print(usage)
-            return ExitCode.ok
+    static func run(_ arguments: [String]) async throws {
+        let options = try parser.parse(arguments)
+        if options.wantsHelp { return print(usage) }
+        guard let product = options.last("--product"), !product.isEmpty, let output = options.last("--output"), !output.isEmpty else {
+            throw UsageError("--product and --output are required")
         }
-        var options = Options()
-        var rest = arguments[...]
-        while let flag = rest.popFirst() {
-            guard let value = rest.popFirst() else {
-                printError("containertool sbom: \(flag) needs a value\n\n\(usage)")
-                return ExitCode.usage
-            }
-            switch flag {
-            case "--product": options.product = value
-            case "--output": options.output = value
-            case "--package-path": options.packagePath = value
-            case "--version": options.version = value
-            case "--swift-version": options.swiftVersion = value
-            case "--source": options.source = value
-            default:
-                printError("containertool sbom: unknown option '\(flag)'\n\n\(usage)")
-                return ExitCode.usage
-            }
-        }
-        guard let product = options.product, !product.isEmpty, let output = options.output, !output.isEmpty else {
-            printError("containertool sbom: --product and --output are required\n\n\(usage)")
-            return ExitCode.usage
-        }
-
+        // The same rule as `build`: an invalid SOURCE_DATE_EPOCH is a usage error, never "now".
         let created: Date
         do {
             created = try SourceDateEpoch.from(environment: ProcessInfo.processInfo.environment).map { Date(timeIntervalSince1970: TimeInterval($0)) } ?? Date()
         } catch {
-            printError("containertool sbom: \(error)\n\n\(usage)")
-            return ExitCode.usage
+            throw UsageError(error.description)
         }
-        do {
-            let resolvedPath = URL(fileURLWithPath: options.packagePath).appendingPathComponent("Package.resolved").path
-            var pins: [ResolvedPackagePin] = []
-            if let data = FileManager.default.contents(atPath: resolvedPath) {
-                pins = try SBOMDocument.pins(fromPackageResolved: data, path: resolvedPath)
-            }
-            guard let swiftVersion = options.swiftVersion ?? detectSwiftVersion() else {
-                printError("containertool sbom: cannot tell the Swift version (is `swift` on PATH?); pass --swift-version")
-                return ExitCode.failure
-            }
-            let document = SBOMDocument(
-                product: product, version: options.version, swiftVersion: swiftVersion, pins: pins,
-                created: created,
-                sourceLocation: options.source)
-            try writeAtomically(try document.jsonData(), to: URL(fileURLWithPath: output))
-            print("wrote SPDX 2.3 SBOM of \(product) \(options.version) (Swift \(swiftVersion), \(pins.count) resolved package\(pins.count == 1 ? "" : "s")) to \(output)")
-            return ExitCode.ok
-        } catch {
-            printError("containertool sbom: \(error)")
-            return ExitCode.failure
+        let version = options.last("--version") ?? "0.0.0"
+        let resolvedPath = URL(fileURLWithPath: options.last("--package-path") ?? ".").appendingPathComponent("Package.resolved").path
+        var pins: [ResolvedPackagePin] = []
+        if let data = FileManager.default.contents(atPath: resolvedPath) {
+            pins = try SBOMDocument.pins(fromPackageResolved: data, path: resolvedPath)
         }
+        guard let swiftVersion = options.last("--swift-version") ?? detectSwiftVersion() else { throw UnknownSwiftVersion() }
+        let document = SBOMDocument(
+            product: product, version: version, swiftVersion: swiftVersion, pins: pins,
+            created: created,
+            sourceLocation: options.last("--source"))
+        try writeAtomically(try document.jsonData(), to: URL(fileURLWithPath: output))
+        print("wrote SPDX 2.3 SBOM of \(product) \(version) (Swift \(swiftVersion), \(pins.count) resolved package\(pins.count == 1 ? "" : "s")) to \(output)")
     }
 
     /// Runs `swift --version` and reads the version from its first line.

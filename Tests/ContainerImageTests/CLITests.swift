@@ -73,7 +73,7 @@ struct CLITests {
         (["--expose", "http"], "--expose 'http' must be PORT"),
         (["--expose", "70000/tcp"], "--expose '70000/tcp' must be PORT"),
         (["--workdir", "relative"], "must be an absolute path"),
-        (["--tag", "Upper:1"], "not a valid image reference"),
+        (["--tag", "Upper:1"], "invalid image reference 'Upper:1'"),
         (["--frobnicate"], "unknown option '--frobnicate'"),
         (["--tag"], "--tag needs a value"),
         (["--json=yes"], "--json takes no value"),
@@ -120,7 +120,7 @@ struct CLITests {
         ], in: directory)
         #expect(result.status == 0, "\(result.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdoutBytes)) as? [String: Any])
-        #expect(Set(object.keys) == ["digest", "configDigest", "compressedSize", "uncompressedSize", "tag", "outputs", "pushed"])
+        #expect(Set(object.keys) == ["digest", "configDigest", "compressedSize", "uncompressedSize", "tag", "outputs", "pushed", "addOns"])
         #expect(object["tag"] as? String == "hello:latest")
         let outputs = try #require(object["outputs"] as? [[String: Any]])
         #expect(outputs.map { $0["kind"] as? String ?? "" } == ["docker-archive", "oci-layout", "oci-archive"])

@@ -85,7 +85,7 @@ struct ImageAssemblerTests {
         guard TestSupport.requireTool("gcc") else { return }
         var spec = ImageSpec(executablePath: TestSupport.fixtures.staticBinary, name: "hello")
         spec.resources = [.init(source: TestSupport.fixtures.staticBinary, destination: "/etc/passwd")]
-        #expect(throws: ImageBuildError.duplicatePath("/etc/passwd", first: "the image's user database", second: "resource \(TestSupport.fixtures.staticBinary)")) {
+        #expect(throws: ImageBuildError.duplicatePath("/etc/passwd", first: "the image's base files (users, /tmp)", second: "resource \(TestSupport.fixtures.staticBinary)")) {
             try ImageAssembler.assemble(spec)
         }
     }

@@ -113,4 +113,30 @@ final class DockerfileCommandTests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("unknown placeholder {{PROT}}"), result.stderr)
         XCTAssertEqual(try folder.contents(), ["Dockerfile.template"])
     }
+
+    func testImageOptionsAreRenderedOrRefusedWithOneLine() throws {
+        let folder = try TemporaryFolder()
+        try FileManager.default.createDirectory(at: folder.file("Public"), withIntermediateDirectories: true)
+        try folder.write("Public/index.html", "<h1>hi</h1>")
+        try folder.write("key.pem", "-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----\n")
+        let base = ["--product", "app", "--swift-version", "6.3", "--template", GoldenFiles.repositoryTemplate.path,
+                    "--output", folder.file("Dockerfile").path]
+        var result = try containertool(base + ["--stdout", "--env", "A=1", "--resource", "Public:/srv/public", "--no-tzdata",
+                                               "--expose", "9000", "--label", "team=apps", "--cmd", "--verbose"], in: folder.url)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        for line in [#"ENV A="1""#, #"COPY ["Public", "/rootfs/srv/public"]"#, "EXPOSE 9000/tcp", #""team"="apps""#, #"CMD ["--verbose"]"#] {
+            XCTAssertTrue(result.stdout.contains(line), "missing \(line)")
+        }
+        XCTAssertFalse(result.stdout.contains("zoneinfo"))
+
+        for (arguments, message) in [(["--resource", "/etc/hosts"], "outside the build context"),
+                                     (["--ca-file", folder.file("key.pem").path], "private key"),
+                                     (["--tzdata", "--no-tzdata"], "exclude each other")] {
+            result = try containertool(base + arguments, in: folder.url)
+            XCTAssertNotEqual(result.status, 0, "\(arguments)")
+            XCTAssertTrue(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: folder.file("Dockerfile").path), "nothing written for \(arguments)")
+        }
+        XCTAssertFalse(result.stderr.contains("MIGH"))
+    }
 }

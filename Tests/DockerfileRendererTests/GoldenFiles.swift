@@ -20,7 +20,35 @@ enum GoldenFiles {
         ("port", DockerfileOptions(product: "HelloWeb", swiftVersion: "6.3", port: 9000)),
         ("user", DockerfileOptions(product: "HelloWeb", swiftVersion: "6.3", userID: 1000, groupID: 2000)),
         ("product", DockerfileOptions(product: "hello-b", swiftVersion: "6.3")),
+        ("image-options", DockerfileOptions(product: "HelloWeb", swiftVersion: "6.3", contents: imageOptions)),
+        ("no-add-ons", DockerfileOptions(product: "HelloWeb", swiftVersion: "6.3", contents: noAddOns)),
     ]
+
+    /// Every image option at once: what `containertool build` would take for the same image.
+    static var imageOptions: ImageContents {
+        var contents = ImageContents()
+        contents.labels = ["team": "apps", "org.opencontainers.image.title": "Hello"]
+        contents.environment = [#"GREETING=hi $USER "q""#, "EMPTY="]
+        contents.exposedPorts = ["9000/tcp", "9001/udp"]
+        contents.workingDirectory = "/srv"
+        contents.command = ["--port", "9000"]
+        contents.healthcheck = ["/HelloWeb", "--healthcheck"]
+        contents.resources = [.init(source: "Public", destination: "/public"), .init(source: "config/app.json", destination: "/etc/app.json")]
+        contents.caFiles = ["certs/company.pem", "certs/other.pem"]
+        contents.timeZoneData = .on
+        contents.sourceDateEpoch = 1_700_000_000
+        return contents
+    }
+
+    /// Add-ons and resource bundles off, and no EXPOSE.
+    static var noAddOns: ImageContents {
+        var contents = ImageContents()
+        contents.timeZoneData = .off
+        contents.caCertificates = .off
+        contents.resourceBundles = false
+        contents.exposedPorts = []
+        return contents
+    }
 
     static func url(_ name: String) -> URL {
         folder.appendingPathComponent("\(name).Dockerfile")

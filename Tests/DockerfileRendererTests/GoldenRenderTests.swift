@@ -30,7 +30,7 @@ final class GoldenRenderTests: XCTestCase {
         let lines = rendered.split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.first, DockerfileRenderer.marker)
         XCTAssertEqual(lines.filter { $0.hasPrefix("FROM ") },
-                       ["FROM swift:6.3-bookworm AS builder", "FROM swift:6.3-bookworm AS users", "FROM scratch"])
+                       ["FROM swift:6.3-bookworm AS builder", "FROM swift:6.3-bookworm AS rootfs", "FROM scratch"])
         // The dependency layer comes before the sources, so it stays cached when only sources change.
         let resolve = try XCTUnwrap(lines.firstIndex(of: "RUN swift package resolve"))
         let copyManifest = try XCTUnwrap(lines.firstIndex(of: "COPY Package.swift Package.resolve[d] ./"))
@@ -39,7 +39,9 @@ final class GoldenRenderTests: XCTestCase {
         XCTAssertLessThan(resolve, copySources)
         XCTAssertTrue(rendered.contains(
             "RUN swift build -c release --product HelloWeb --static-swift-stdlib -Xswiftc -static-executable -Xlinker -s"))
-        XCTAssertEqual(Array(lines.suffix(3)), ["USER 65532:65532", "EXPOSE 8080", #"ENTRYPOINT ["/HelloWeb"]"#])
+        XCTAssertEqual(Array(lines.suffix(3)), ["EXPOSE 8080/tcp", "USER 65532:65532", #"ENTRYPOINT ["/HelloWeb"]"#])
+        // One layer in the final image: the root file system the rootfs stage laid out.
+        XCTAssertEqual(lines.filter { $0.hasPrefix("COPY --from=") }, ["COPY --from=builder /out/ /rootfs/", "COPY --from=rootfs /rootfs/ /"])
     }
 
     func testEmbeddedRenderUsesTheEmbeddedFlagsAndNotStaticExecutable() throws {

@@ -94,6 +94,55 @@ final class BadRequestTests: ServerTestCase {
         }
     }
 
+    /// A bare LF ends no line anywhere in the head (with CRLF elsewhere, `X: y\nTransfer-Encoding:
+    /// chunked` would apply a TE that a front end splitting on CRLF does not see).
+    func testBareLineFeedInTheHead() throws {
+        for request in ["GET / HTTP/1.1\nHost: a\n\n", "GET / HTTP/1.1\r\nHost: a\r\nX: y\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+                        "GET / HTTP/1.1\r\nHost: a\r\n\n", "\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", "GET / HTTP/1.1\r\nHost: a\nb\r\n\r\n"] {
+            try assertRejected(request, status: 400)
+        }
+    }
+
+    /// Chunk framing is as strict as the head: no whitespace after a size without an
+    /// extension, no trailer line without a colon.
+    func testLenientChunkFramingIsRejected() throws {
+        let head = "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+        try assertRejected(head + "5 \r\nhello\r\n0\r\n\r\n", status: 400)
+        try assertRejected(head + "5\t\r\nhello\r\n0\r\n\r\n", status: 400)
+        try assertRejected(head + "0\r\nNoColonTrailer\r\n\r\n", status: 400)
+        try assertRejected(head + "0\r\nName : value\r\n\r\n", status: 400)
+    }
+
+    func testTooManyEmptyLinesBeforeARequest() throws {
+        try assertRejected(String(repeating: "\r\n", count: 5) + "GET / HTTP/1.1\r\nHost: a\r\n\r\n", status: 400)
+        let client = try connect()
+        try client.send(String(repeating: "\r\n", count: 4) + "GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        assertHello(try client.readResponse())
+    }
+
+    /// A body over the limit (1 MiB by default) gets `413` as soon as its size is known.
+    func testBodyOverTheLimitGetsContentTooLarge() throws {
+        let size = 2 * 1024 * 1024
+        try assertRejected("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: \(size)\r\n\r\n", status: 413)
+        // The client sends the whole 2 MiB body anyway: it still reads the 413, then an orderly close.
+        let client = try connect()
+        try client.send("PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: \(size)\r\n\r\n")
+        let chunk = [UInt8](repeating: 0x78, count: 64 * 1024)
+        for _ in 0..<(size / chunk.count) { try? client.send(chunk) }
+        let response = try client.readResponse()
+        XCTAssertEqual(response.status, 413)
+        XCTAssertEqual(response.bodyText, "Content Too Large\n")
+        XCTAssertTrue(client.waitForClose(timeout: 4))
+        // Chunked: the sizes add up past the limit.
+        let chunked = "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+        try assertRejected(chunked + "80000\r\n" + String(repeating: "x", count: 0x80000) + "\r\n80001\r\n", status: 413)
+        // Exactly the limit is fine.
+        let fine = try connect()
+        try fine.send("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: \(1024 * 1024)\r\n\r\n")
+        for _ in 0..<16 { try fine.send(chunk) }
+        assertHello(try fine.readResponse())
+    }
+
     func testUnknownTransferCodingIsNotImplemented() throws {
         try assertRejected("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n", status: 501)
         try assertRejected("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked;x\r\n\r\n", status: 501)

@@ -59,7 +59,7 @@ final class ProcessTests: XCTestCase {
     func testSigtermFinishesTheRequestInFlight() throws {
         let launched = try HelloWebProcess.launch(arguments: ["--port", "0", "--threads", "1"])
         let client = try TestClient(port: launched.port)
-        try client.send("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n01234")
+        try client.send("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n01234")
         usleep(100_000)
         kill(launched.process.processIdentifier, SIGTERM)
         usleep(200_000)
@@ -81,26 +81,58 @@ final class ProcessTests: XCTestCase {
         XCTAssertEqual(try HelloWebProcess.run(["--healthcheck", "--port", String(unusedPort())]).status, 1)
     }
 
-    func testHealthcheckFailsOnNon200AndSilentServers() throws {
-        // A listener that never answers: the health check must time out and fail, not hang.
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        listen(fd, 8)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        let port = Int(UInt16(bigEndian: address.sin_port))
+    /// Runs `--healthcheck --timeout 1` against `port`; checks the exit status, that the
+    /// whole check took at most the timeout + 0.2 s, and that a failure says why in one line.
+    private func assertHealthcheck(port: Int, exits status: Int32, reasonContains reason: String? = nil, _ name: String,
+                                   file: StaticString = #filePath, line: UInt = #line) throws {
         let start = Date()
-        XCTAssertEqual(try HelloWebProcess.run(["--healthcheck", "--port", String(port)]).status, 1)
-        XCTAssertLessThan(Date().timeIntervalSince(start), 5)
+        let result = try HelloWebProcess.run(["--healthcheck", "--port", String(port), "--timeout", "1"])
+        let elapsed = Date().timeIntervalSince(start)
+        XCTAssertEqual(result.status, status, "\(name): \(result.stderr)", file: file, line: line)
+        XCTAssertLessThanOrEqual(elapsed, 1.2, "\(name): the check took \(elapsed) s", file: file, line: line)
+        XCTAssertTrue(result.stdout.isEmpty, name, file: file, line: line)
+        if status == 0 {
+            XCTAssertTrue(result.stderr.isEmpty, "\(name): \(result.stderr)", file: file, line: line)
+        } else {
+            let lines = result.stderr.split(separator: "\n")
+            XCTAssertEqual(lines.count, 1, "\(name): one line: \(result.stderr)", file: file, line: line)
+            XCTAssertTrue(result.stderr.hasPrefix("HelloWeb --healthcheck: "), "\(name): \(result.stderr)", file: file, line: line)
+            if let reason { XCTAssertTrue(result.stderr.contains(reason), "\(name): \(result.stderr)", file: file, line: line) }
+        }
+    }
+
+    func testHealthcheckHasOneDeadlineAndSaysWhyItFails() throws {
+        let trickler = try FakeServer { fd in
+            // A correct answer, one byte every 0.3 s: each read is quick, the whole is not.
+            for byte in Array("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".utf8) {
+                var value = byte
+                if send(fd, &value, 1, Int32(MSG_NOSIGNAL)) != 1 { return }
+                usleep(300_000)
+            }
+        }
+        try assertHealthcheck(port: trickler.port, exits: 1, reasonContains: "within 1 s", "trickling server")
+        let wrongStatus = try FakeServer { fd in
+            let answer = Array("HTTP/1.1 2000 nope\r\nContent-Length: 0\r\n\r\n".utf8)
+            _ = answer.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        }
+        try assertHealthcheck(port: wrongStatus.port, exits: 1, reasonContains: "HTTP/1.1 2000 nope", "HTTP/1.1 2000")
+        let closing = try FakeServer { _ in }
+        try assertHealthcheck(port: closing.port, exits: 1, reasonContains: "closed the connection", "closes at once")
+        let silent = try FakeServer(accepts: false) { _ in }
+        try assertHealthcheck(port: silent.port, exits: 1, reasonContains: "within 1 s", "silent listener")
+        try assertHealthcheck(port: unusedPort(), exits: 1, reasonContains: "connection refused", "dead port")
+        let good = try FakeServer { fd in
+            let answer = Array("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".utf8)
+            _ = answer.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        }
+        try assertHealthcheck(port: good.port, exits: 0, "a 200 answer")
     }
 
     func testBadFlagsExitWithUsageError() throws {
         for arguments in [["--bogus"], ["--port", "abc"], ["--port", "70000"], ["--port"], ["--threads", "0"],
-                          ["--threads", "-2"], ["--head-timeout", "soon"], ["--idle-timeout", "0"]] {
+                          ["--threads", "-2"], ["--head-timeout", "soon"], ["--idle-timeout", "0"],
+                          ["--healthcheck=no"], ["--help=yes"], ["-h=1"], ["--body-timeout", "0"], ["--max-body-size", "-1"],
+                          ["--max-body-size", "1k"], ["--timeout", "1"], ["--healthcheck", "--timeout", "0"]] {
             let result = try HelloWebProcess.run(arguments)
             XCTAssertEqual(result.status, 2, "\(arguments)")
             XCTAssertTrue(result.stderr.contains("HelloWeb:"), "\(arguments): \(result.stderr)")
@@ -111,11 +143,24 @@ final class ProcessTests: XCTestCase {
         XCTAssertTrue(badEnvironment.stderr.contains("PORT"), badEnvironment.stderr)
     }
 
-    func testHelpExitsZero() throws {
+    /// Every option `--help` lists is documented in the README's "Run the server" section.
+    func testHelpListsEveryOptionAndTheReadmeDocumentsThem() throws {
         let result = try HelloWebProcess.run(["--help"])
         XCTAssertEqual(result.status, 0)
-        for flag in ["--port", "--host", "--threads", "--head-timeout", "--idle-timeout", "--healthcheck"] {
-            XCTAssertTrue(result.stdout.contains(flag), flag)
+        let flags = Set(result.stdout.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "," || $0 == ":" || $0 == "[" || $0 == "]" })
+            .map(String.init).filter { $0.hasPrefix("-") })
+        for expected in ["--port", "--host", "--threads", "--head-timeout", "--idle-timeout", "--body-timeout", "--max-body-size",
+                         "--shutdown-timeout", "--healthcheck", "--timeout", "-h", "--help"] {
+            XCTAssertTrue(flags.contains(expected), "--help does not list \(expected)")
+        }
+        let readmePath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("README.md").path
+        let readme = try String(contentsOfFile: readmePath, encoding: .utf8)
+        let sectionStart = try XCTUnwrap(readme.range(of: "## Run the server"), "README has no 'Run the server' section")
+        let rest = readme[sectionStart.upperBound...]
+        let section = rest[..<(rest.range(of: "\n## ")?.lowerBound ?? rest.endIndex)]
+        for flag in flags {
+            XCTAssertTrue(section.contains("`\(flag)"), "README's 'Run the server' section does not document \(flag)")
         }
     }
 
@@ -147,10 +192,16 @@ final class ProcessTests: XCTestCase {
         XCTAssertEqual(try client.readResponse().bodyText, "Hello world!")
     }
 
-    func testInvalidHostFails() throws {
-        let result = try HelloWebProcess.run(["--host", "not-an-address", "--port", "0"])
-        XCTAssertEqual(result.status, 1)
-        XCTAssertTrue(result.stderr.contains("not-an-address"), result.stderr)
+    func testInvalidHostIsAUsageError() throws {
+        // An unset variable (`--host ""`) or `*` must not quietly listen on every interface.
+        for host in ["not-an-address", "", "*", "[]", "300.1.1.1"] {
+            for mode in [[], ["--healthcheck"]] {
+                let result = try HelloWebProcess.run(mode + ["--host", host, "--port", "1"])
+                XCTAssertEqual(result.status, 2, "\(mode) --host '\(host)': \(result.stderr)")
+                XCTAssertTrue(result.stderr.contains("--host '\(host)'"), result.stderr)
+                XCTAssertEqual(result.stderr.split(separator: "\n").count, 2, "the reason and the --help hint: \(result.stderr)")
+            }
+        }
     }
 
     /// Out of file descriptors: the server backs off (no busy loop), keeps serving the
@@ -187,5 +238,42 @@ final class ProcessTests: XCTestCase {
         let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
         let fields = stat[stat.range(of: ")")!.upperBound...].split(separator: " ")
         return Int(fields[11])! + Int(fields[12])!
+    }
+}
+
+/// A one-connection TCP server on 127.0.0.1 that runs `answer` on the accepted socket after
+/// reading the request (or, with `accepts: false`, a listener that never accepts).
+final class FakeServer {
+    let port: Int
+    private let listener: Int32
+    private var thread: Thread?
+
+    init(accepts: Bool = true, answer: @escaping @Sendable (Int32) -> Void) throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.listener = listener
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        guard bound == 0, listen(listener, 8) == 0 else { throw ClientError(description: "fake server: bind/listen failed: errno \(errno)") }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
+        port = Int(UInt16(bigEndian: address.sin_port))
+        guard accepts else { return }
+        let thread = Thread {
+            let fd = accept(listener, nil, nil)
+            guard fd >= 0 else { return }
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            _ = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            answer(fd)
+            close(fd)
+        }
+        thread.start()
+        self.thread = thread
+    }
+
+    deinit {
+        shutdown(listener, Int32(SHUT_RDWR))  // wakes a thread blocked in accept
+        close(listener)
     }
 }

@@ -40,7 +40,7 @@ final class RequestParserTests: XCTestCase {
 
     func testSimpleGet() {
         let results = parseAll("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
-        XCTAssertEqual(results, [.complete(RequestHead(isHead: false, minorVersion: 1, keepAlive: true, expectsContinue: false, framing: .none), consumed: 27)])
+        XCTAssertEqual(results, [.complete(RequestHead(method: .get, minorVersion: 1, keepAlive: true, expectsContinue: false, framing: .none), consumed: 27)])
     }
 
     func testFramingAndFlagsAreReported() {
@@ -50,7 +50,7 @@ final class RequestParserTests: XCTestCase {
             "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\nExpect: 100-continue\r\n\r\n1\r\nx\r\n0\r\n\r\n" +
             "GET / HTTP/1.0\r\n\r\n"))
         XCTAssertEqual(found.count, 4)
-        XCTAssertEqual(found[0], RequestHead(isHead: true, minorVersion: 1, keepAlive: false, expectsContinue: false, framing: .none))
+        XCTAssertEqual(found[0], RequestHead(method: .head, minorVersion: 1, keepAlive: false, expectsContinue: false, framing: .none))
         XCTAssertEqual(found[1].framing, .contentLength(3))
         XCTAssertEqual(found[2].framing, .chunked)
         XCTAssertTrue(found[2].expectsContinue)
@@ -67,8 +67,51 @@ final class RequestParserTests: XCTestCase {
         }
     }
 
-    func testBareLineFeedsAreAccepted() {
-        XCTAssertEqual(heads(parseAll("GET / HTTP/1.1\nHost: a\n\n")).count, 1)
+    /// A bare LF ends no line (a front end splitting only on CRLF would see another request).
+    func testBareLineFeedsAreRejected() {
+        for text in ["GET / HTTP/1.1\nHost: a\n\n", "GET / HTTP/1.1\r\nHost: a\n\r\n",
+                     "GET / HTTP/1.1\r\nX: y\nTransfer-Encoding: chunked\r\nHost: a\r\n\r\n", "\nGET / HTTP/1.1\r\nHost: a\r\n\r\n",
+                     "GET / HTTP/1.1\r\nHost: a\r\n\n"] {
+            XCTAssertEqual(parseAll(text).last, .failure(.badRequest), text.debugDescription)
+            XCTAssertEqual(parseAll(text, step: 1).last, .failure(.badRequest), text.debugDescription)
+        }
+    }
+
+    func testMethodsAreClassified() {
+        let cases: [(String, RequestMethod)] = [
+            ("GET", .get), ("HEAD", .head), ("OPTIONS", .options), ("POST", .notAllowed), ("PUT", .notAllowed),
+            ("DELETE", .notAllowed), ("PATCH", .notAllowed), ("CONNECT", .notAllowed), ("TRACE", .notAllowed),
+            ("FOO", .unknown), ("get", .unknown), (String(repeating: "M", count: 8000), .unknown),
+        ]
+        for (method, expected) in cases {
+            XCTAssertEqual(heads(parseAll("\(method) / HTTP/1.1\r\nHost: a\r\n\r\n")).first?.method, expected, String(method.prefix(20)))
+        }
+    }
+
+    func testLeadingEmptyLinesAreBoundedAndNotABoundary() {
+        XCTAssertEqual(heads(parseAll("\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n")).count, 1)
+        XCTAssertEqual(parseAll(String(repeating: "\r\n", count: 5) + "GET / HTTP/1.1\r\nHost: a\r\n\r\n", step: 2).last, .failure(.badRequest))
+        var parser = RequestParser()
+        let crlf = Array("\r\n".utf8)
+        XCTAssertEqual(crlf.withUnsafeBytes { parser.parse($0) }, .needMore(consumed: 2))
+        XCTAssertFalse(parser.isAtRequestBoundary, "an empty line starts the next request's head timeout")
+    }
+
+    func testBodySizeLimit() {
+        let limits = RequestLimits(bodyBytes: 10)
+        XCTAssertEqual(parseAll("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\n", limits: limits).last, .failure(.contentTooLarge))
+        XCTAssertEqual(heads(parseAll("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n0123456789", limits: limits)).count, 1)
+        let chunked = "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+        XCTAssertEqual(heads(parseAll(chunked + "5\r\nhello\r\n5\r\nworld\r\n0\r\n\r\n", limits: limits)).count, 1)
+        XCTAssertEqual(parseAll(chunked + "5\r\nhello\r\n6\r\n", limits: limits).last, .failure(.contentTooLarge))
+    }
+
+    func testStrictChunkFraming() {
+        let chunked = "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+        XCTAssertEqual(parseAll(chunked + "5 \r\nhello\r\n0\r\n\r\n").last, .failure(.badRequest))
+        XCTAssertEqual(parseAll(chunked + "0\r\nNoColon\r\n\r\n").last, .failure(.badRequest))
+        XCTAssertEqual(parseAll(chunked + "0\r\nName : x\r\n\r\n").last, .failure(.badRequest))
+        XCTAssertEqual(heads(parseAll(chunked + "5 ;a=b\r\nhello\r\n0\r\nT: 1\r\nU:\r\n\r\n")).count, 1)
     }
 
     func testHigherMinorVersionIsTreatedAsHTTP11() {

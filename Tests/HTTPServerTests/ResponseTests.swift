@@ -21,12 +21,10 @@ final class ResponseTests: ServerTestCase {
         XCTAssertEqual(formatter.string(from: parsed), date)
     }
 
-    func testAnyMethodAndPathGetsHello() throws {
+    func testAnyPathGetsHello() throws {
         let client = try connect()
-        for (method, path) in [("GET", "/"), ("GET", "/some/deep/path?query=1&x=%20"), ("POST", "/submit"),
-                               ("PUT", "/x"), ("DELETE", "/y"), ("OPTIONS", "*"), ("PATCH", "/z"), ("BREW", "/coffee"),
-                               ("GET", "http://example.com/absolute-form")] {
-            try client.send("\(method) \(path) HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        for path in ["/", "/some/deep/path?query=1&x=%20", "http://example.com/absolute-form", "/x"] {
+            try client.send("GET \(path) HTTP/1.1\r\nHost: localhost\r\n\r\n")
             assertHello(try client.readResponse())
         }
     }

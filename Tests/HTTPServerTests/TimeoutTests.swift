@@ -1,31 +1,72 @@
 import XCTest
 
-/// Head and idle timeouts, with short configured values.
+/// Head, idle and body timeouts on real sockets, with short configured values. (Every
+/// timeout and shutdown path is also tested without sockets or sleeping, with a manual
+/// clock, in `ConnectionStateMachineTests`; these check the worker's timer wiring.)
 final class TimeoutTests: ServerTestCase {
     override var headTimeout: Double { 0.6 }
     override var idleTimeout: Double { 1.2 }
+    override var bodyTimeout: Double { 1.5 }
+
+    /// Sends `pieces` one every `interval` seconds until the server answers; returns the
+    /// answer and when it became readable (seconds after the first piece). The server
+    /// must answer within `limit` seconds.
+    private func trickle(_ client: TestClient, _ pieces: [String], interval: Double, limit: Double) throws -> (ReceivedResponse, Double) {
+        let start = Date()
+        var index = 0
+        while !client.isReadable(within: index == 0 ? 0 : interval) {
+            let elapsed = Date().timeIntervalSince(start)
+            guard elapsed < limit else { throw ClientError(description: "no answer within \(limit) s") }
+            try client.send(pieces[min(index, pieces.count - 1)])
+            index += 1
+        }
+        let answeredAfter = Date().timeIntervalSince(start)
+        return (try client.readResponse(), answeredAfter)
+    }
 
     /// The head timeout counts from the request's first byte; dribbling bytes does not extend it.
+    /// The client gets a `408`, then an orderly close.
     func testSlowHeadIsCutOffFromItsFirstByte() throws {
         let client = try connect()
-        let start = Date()
-        try client.send("GET / HTTP/1.1\r\n")
-        var closedAfter: Double? = nil
-        for index in 0..<40 {
-            usleep(100_000)
-            if (try? client.send("X-\(index): y\r\n")) == nil { closedAfter = Date().timeIntervalSince(start); break }
-            if Date().timeIntervalSince(start) > 3 { break }
-        }
-        // Either the send failed after the close, or the client reads 408 then EOF.
-        if closedAfter == nil {
-            let response = try? client.readResponse()
-            XCTAssertTrue(response == nil || response!.status == 408)
-            XCTAssertTrue(client.waitForClose(timeout: 3))
-            closedAfter = Date().timeIntervalSince(start)
-        }
-        let elapsed = try XCTUnwrap(closedAfter)
+        let pieces = ["GET / HTTP/1.1\r\n"] + (0..<40).map { "X-\($0): y\r\n" }
+        let (response, elapsed) = try trickle(client, pieces, interval: 0.1, limit: 3)
+        XCTAssertEqual(response.status, 408)
+        XCTAssertEqual(response.header("Connection"), "close")
+        XCTAssertTrue(client.waitForClose(timeout: 3))
         XCTAssertGreaterThan(elapsed, 0.5)
-        XCTAssertLessThan(elapsed, 2.0, "closed after \(elapsed) s: the head timeout must not be reset per byte")
+        XCTAssertLessThan(elapsed, 1.5, "answered after \(elapsed) s: the head timeout must not be reset per byte")
+    }
+
+    /// Empty lines between keep-alive requests start the next request's head timeout: a
+    /// client that sends CRLF every so often is closed with `408`, not held for the idle timeout.
+    func testEmptyLineDripIsCutOffAtTheHeadTimeout() throws {
+        let client = try connect()
+        try client.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        assertHello(try client.readResponse())
+        let (response, elapsed) = try trickle(client, ["\r\n"], interval: 0.25, limit: 3)
+        XCTAssertEqual(response.status, 408, "three empty lines in 0.6 s stay under the limit of four: the head timeout must end it")
+        XCTAssertTrue(client.waitForClose(timeout: 3))
+        XCTAssertGreaterThan(elapsed, 0.5)
+        XCTAssertLessThan(elapsed, 1.1, "answered after \(elapsed) s: the idle timeout (1.2 s) must not apply")
+    }
+
+    /// A body that trickles in (each piece within the head timeout) is cut off by the total
+    /// body deadline with `408`, however it trickles: body bytes, chunk extensions, trailers.
+    func testTrickledBodyGetsRequestTimeoutAtTheBodyDeadline() throws {
+        let variants: [(String, [String])] = [
+            ("Content-Length body", ["POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1000\r\n\r\n"] + Array(repeating: "x", count: 100)),
+            ("chunk extension", ["POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5;"] + Array(repeating: "e", count: 100)),
+            ("trailer", ["POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nT: "] + Array(repeating: "v", count: 100)),
+        ]
+        for (name, pieces) in variants {
+            let client = try connect()
+            let (response, elapsed) = try trickle(client, pieces, interval: 0.3, limit: 4)
+            XCTAssertEqual(response.status, 408, name)
+            XCTAssertEqual(response.header("Connection"), "close", name)
+            XCTAssertGreaterThan(elapsed, 1.4, name)
+            XCTAssertLessThan(elapsed, 2.2, "\(name): answered after \(elapsed) s")
+            XCTAssertTrue(client.waitForClose(timeout: 3), name)
+        }
     }
 
     /// A steady pipeliner whose every read finishes one request and starts the next: each new

@@ -23,6 +23,17 @@ final class AuthAndRetryTests: XCTestCase {
         XCTAssertEqual(RetryPolicy(maxAttempts: 1).delays, [])
     }
 
+    func testJitterStaysBetweenHalfAndAllOfTheBackoffAndRetryAfterIsCapped() {
+        let policy = RetryPolicy(maxAttempts: 3, initialDelay: 2, maxTotalDelay: 10, maxRetryAfter: 5)
+        XCTAssertEqual(policy.delay(beforeAttempt: 2, retryAfter: nil, random: 0), 1)
+        XCTAssertEqual(policy.delay(beforeAttempt: 2, retryAfter: nil, random: 1), 2)
+        XCTAssertEqual(policy.delay(beforeAttempt: 3, retryAfter: nil, random: 0.5), 3)
+        XCTAssertNil(policy.delay(beforeAttempt: 4, retryAfter: nil, random: 0), "no attempts left")
+        XCTAssertEqual(policy.delay(beforeAttempt: 2, retryAfter: 1.5, random: 0), 1.5, "Retry-After replaces the backoff")
+        XCTAssertEqual(policy.delay(beforeAttempt: 2, retryAfter: 3600, random: 0), 5, "but a huge one is capped")
+        XCTAssertNil(policy.delay(beforeAttempt: 4, retryAfter: 1, random: 0), "Retry-After does not add attempts")
+    }
+
     func testCredentialDescriptionHidesThePassword() {
         let credential = Credential(username: "me", password: "hunter2", source: "test")
         XCTAssertEqual("\(credential)", "user 'me' (from test)")

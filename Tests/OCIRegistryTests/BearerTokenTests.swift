@@ -18,7 +18,7 @@ final class BearerTokenTests: XCTestCase {
         let pusher = RegistryPusher(chunkSize: 8 << 20, retryPolicy: RetryPolicy(maxAttempts: 2, initialDelay: 0.05, maxTotalDelay: 0.1),
                                     credentials: CredentialStore(environment: ["HOME": work.path, "CONTAINERIZE_REGISTRY_USERNAME": "robot",
                                                                                "CONTAINERIZE_REGISTRY_PASSWORD": "token-pw-1"]),
-                                    requestTimeout: 10, log: { log.append($0) })
+                                    connection: testConnection(), log: { log.append($0) })
 
         let report = try await pusher.push(layout: image.directory, to: "\(registry.host)/team/app:2")
 
@@ -38,7 +38,7 @@ final class BearerTokenTests: XCTestCase {
         let pusher = RegistryPusher(chunkSize: 8 << 20, retryPolicy: RetryPolicy(maxAttempts: 2, initialDelay: 0.05, maxTotalDelay: 0.1),
                                     credentials: CredentialStore(environment: ["HOME": work.path, "CONTAINERIZE_REGISTRY_USERNAME": "robot",
                                                                                "CONTAINERIZE_REGISTRY_PASSWORD": "not-the-pw"]),
-                                    requestTimeout: 10)
+                                    connection: testConnection())
         do {
             _ = try await pusher.push(layout: image.directory, to: "\(registry.host)/team/app:2")
             XCTFail("the token service refuses these credentials")
@@ -46,5 +46,26 @@ final class BearerTokenTests: XCTestCase {
             XCTAssertEqual(error, .unauthorized(registry: registry.host, username: "robot"))
             XCTAssertFalse(error.description.contains("not-the-pw"))
         }
+    }
+
+    func testMountAcrossRepositoriesAsksForPullOnTheSource() async throws {
+        let tokens = try TokenServer(testCase: self, user: "robot", password: "token-pw-1")
+        let registry = try startRegistry(tokens: tokens)
+        let work = try temporaryDirectory(self)
+        let image = try LayoutBuilder.build(at: work.appendingPathComponent("layout"), layerSizes: [1500])
+        let ledger = BlobLedger()
+        let log = LogRecorder()
+        func pusher() -> RegistryPusher {
+            RegistryPusher(retryPolicy: RetryPolicy(maxAttempts: 2, initialDelay: 0.05, maxTotalDelay: 0.1),
+                           credentials: CredentialStore(environment: ["HOME": work.path, "CONTAINERIZE_REGISTRY_USERNAME": "robot",
+                                                                      "CONTAINERIZE_REGISTRY_PASSWORD": "token-pw-1"]),
+                           connection: testConnection(), ledger: ledger, log: { log.append($0) })
+        }
+        _ = try await pusher().push(layout: image.directory, to: "\(registry.host)/team/one:1")
+        let second = try await pusher().push(layout: image.directory, to: "\(registry.host)/team/two:1")
+        XCTAssertEqual(second.mountedBlobs, 2)
+        XCTAssertEqual(second.uploadedBlobs, 0)
+        XCTAssertTrue(tokens.requestLog.contains("repository:team/one:pull\""), tokens.requestLog)
+        assertNoSecrets(log.lines, ["token-pw-1"], user: "robot")
     }
 }

@@ -28,14 +28,14 @@ final class CredentialStoreTests: XCTestCase {
         CredentialStore(environment: ["HOME": home.path].merging(extra) { $1 })
     }
 
-    func testNothingConfiguredMeansAnonymous() {
-        XCTAssertNil(store().credential(for: "127.0.0.1:5000"))
+    func testNothingConfiguredMeansAnonymous() throws {
+        XCTAssertNil(try store().credential(for: "127.0.0.1:5000"))
     }
 
     func testDockerConfigWinsOverNetrcAndEnvironment() throws {
         try writeDockerConfig(#"{"auths":{"127.0.0.1:5000":{"auth":"\#(auth("docker-user", "docker:pass"))"}}}"#)
         try writeNetrc("machine 127.0.0.1 login netrc-user password netrc-pass\n")
-        let credential = store(environmentCredentials).credential(for: "127.0.0.1:5000")
+        let credential = try store(environmentCredentials).credential(for: "127.0.0.1:5000")
         XCTAssertEqual(credential?.username, "docker-user")
         XCTAssertEqual(credential?.password, "docker:pass", "only the first colon separates user and password")
         XCTAssertEqual(credential?.source, home.path + "/.docker/config.json")
@@ -49,33 +49,33 @@ final class CredentialStoreTests: XCTestCase {
               login netrc-user
               password netrc-pass
             """)
-        let credential = store(environmentCredentials).credential(for: "127.0.0.1:5000")
+        let credential = try store(environmentCredentials).credential(for: "127.0.0.1:5000")
         XCTAssertEqual(credential?.username, "netrc-user")
         XCTAssertEqual(credential?.password, "netrc-pass")
     }
 
-    func testEnvironmentIsTheLastResort() {
-        let credential = store(environmentCredentials).credential(for: "127.0.0.1:5000")
+    func testEnvironmentIsTheLastResort() throws {
+        let credential = try store(environmentCredentials).credential(for: "127.0.0.1:5000")
         XCTAssertEqual(credential?.username, "env-user")
         XCTAssertEqual(credential?.password, "env-pass")
     }
 
     func testDockerConfigKeysWithSchemeAndPathMatch() throws {
         try writeDockerConfig(#"{"auths":{"https://registry.example.com:8443/v1/":{"auth":"\#(auth("u", "p"))"}}}"#)
-        XCTAssertEqual(store().credential(for: "registry.example.com:8443")?.username, "u")
-        XCTAssertNil(store().credential(for: "registry.example.com"), "the port is part of the registry's name")
+        XCTAssertEqual(try store().credential(for: "registry.example.com:8443")?.username, "u")
+        XCTAssertNil(try store().credential(for: "registry.example.com"), "the port is part of the registry's name")
     }
 
     func testDockerHubIsStoredAsIndexDockerIO() throws {
         try writeDockerConfig(#"{"auths":{"https://index.docker.io/v1/":{"auth":"\#(auth("hub", "p"))"}}}"#)
-        XCTAssertEqual(store().credential(for: "docker.io")?.username, "hub")
+        XCTAssertEqual(try store().credential(for: "docker.io")?.username, "hub")
     }
 
     func testDockerConfigVariableOverridesHome() throws {
         try writeDockerConfig(#"{"auths":{"127.0.0.1:5000":{"auth":"\#(auth("home-user", "p"))"}}}"#)
         let elsewhere = try temporaryDirectory(self, "docker-config")
         try writeDockerConfig(#"{"auths":{"127.0.0.1:5000":{"auth":"\#(auth("config-user", "p"))"}}}"#, in: elsewhere)
-        XCTAssertEqual(store(["DOCKER_CONFIG": elsewhere.path]).credential(for: "127.0.0.1:5000")?.username, "config-user")
+        XCTAssertEqual(try store(["DOCKER_CONFIG": elsewhere.path]).credential(for: "127.0.0.1:5000")?.username, "config-user")
     }
 
     func testNetrcPrefersHostAndPortThenHostThenDefault() throws {
@@ -84,9 +84,9 @@ final class CredentialStoreTests: XCTestCase {
             machine 127.0.0.1 login by-host password h
             machine 127.0.0.1:5000 login by-host-and-port password hp
             """)
-        XCTAssertEqual(store().credential(for: "127.0.0.1:5000")?.username, "by-host-and-port")
-        XCTAssertEqual(store().credential(for: "127.0.0.1:6000")?.username, "by-host")
-        XCTAssertEqual(store().credential(for: "registry.example.com")?.username, "fallback")
+        XCTAssertEqual(try store().credential(for: "127.0.0.1:5000")?.username, "by-host-and-port")
+        XCTAssertEqual(try store().credential(for: "127.0.0.1:6000")?.username, "by-host")
+        XCTAssertEqual(try store().credential(for: "registry.example.com")?.username, "fallback")
     }
 
     func testNetrcMacdefIsSkipped() {
@@ -101,6 +101,6 @@ final class CredentialStoreTests: XCTestCase {
 
     func testMalformedDockerConfigFallsThrough() throws {
         try writeDockerConfig("{ not json")
-        XCTAssertEqual(store(environmentCredentials).credential(for: "127.0.0.1:5000")?.username, "env-user")
+        XCTAssertEqual(try store(environmentCredentials).credential(for: "127.0.0.1:5000")?.username, "env-user")
     }
 }

@@ -6,7 +6,7 @@ import XCTest
 final class ProxyErrorTests: XCTestCase {
     func push(_ image: LayoutBuilder.Built, to reference: String, home: URL) async throws -> PushReport {
         try await RegistryPusher(chunkSize: 8 << 20, retryPolicy: RetryPolicy(maxAttempts: 2, initialDelay: 0.05, maxTotalDelay: 0.1),
-                                 credentials: CredentialStore(environment: ["HOME": home.path]), requestTimeout: 10)
+                                 credentials: CredentialStore(environment: ["HOME": home.path]), connection: testConnection())
             .push(layout: image.directory, to: reference)
     }
 

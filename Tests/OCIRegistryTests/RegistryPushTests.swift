@@ -10,7 +10,7 @@ final class RegistryPushTests: XCTestCase {
                 log: LogRecorder) -> RegistryPusher {
         RegistryPusher(chunkSize: chunkSize, retryPolicy: retry,
                        credentials: CredentialStore(environment: ["HOME": home.path].merging(environment) { $1 }),
-                       requestTimeout: 10, log: { log.append($0) })
+                       connection: testConnection(), log: { log.append($0) })
     }
 
     func skopeoDigest(_ reference: String) throws -> String {
@@ -33,6 +33,7 @@ final class RegistryPushTests: XCTestCase {
         XCTAssertEqual(report.skippedBlobs, 0)
         XCTAssertEqual(try skopeoDigest("\(registry.host)/demo/hello:1.0"), image.manifestDigest)
         XCTAssertTrue(log.lines.contains { $0.contains("uploaded 3 blobs, skipped 0") }, "\(log.lines)")
+        XCTAssertTrue(log.lines.contains { $0.contains("does not speak TLS; using plain HTTP") }, "HTTPS was tried first: \(log.lines)")
     }
 
     func testSecondPushUploadsNoBlob() async throws {
@@ -138,7 +139,7 @@ final class RegistryPushTests: XCTestCase {
         let log = LogRecorder()
         // Stop the registry the moment the first blob upload starts: a real mid-push failure.
         let killer = RegistryPusher(chunkSize: 8 << 20, retryPolicy: RetryPolicy(maxAttempts: 3, initialDelay: 0.1, maxTotalDelay: 1),
-                                    credentials: CredentialStore(environment: ["HOME": work.path]), requestTimeout: 5) { line in
+                                    credentials: CredentialStore(environment: ["HOME": work.path]), connection: testConnection(timeout: 5)) { line in
             log.append(line)
             if line.hasPrefix("uploading blob"), !stopped.isSet {
                 try? registry.stop()

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+@testable import OCIRegistry
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -72,13 +73,12 @@ struct TestFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-final class LockedData: @unchecked Sendable {
-    private let lock = NSLock()
-    private var data = Data()
-    private var done = false
-    func set(_ value: Data) { lock.lock(); data = value; done = true; lock.unlock() }
-    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return done }
-    var value: Data { lock.lock(); defer { lock.unlock() }; return data }
+
+/// Connection options that ignore this machine's CA settings (no SSL_CERT_FILE, no certs.d roots).
+func testConnection(plainHTTP: Bool = false, verifyTLS: Bool = true, caFiles: [String] = [], certsDirectoryRoots: [String] = [],
+                    timeout: Double = 10, environment: [String: String] = [:]) -> ConnectionOptions {
+    ConnectionOptions(plainHTTP: plainHTTP, verifyTLS: verifyTLS, caFiles: caFiles, certsDirectoryRoots: certsDirectoryRoots,
+                      timeout: timeout, environment: environment)
 }
 
 /// Collects log lines from a push (the log closure is `@Sendable`).
@@ -115,4 +115,49 @@ func freeLoopbackPort() throws -> Int {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
     }
     return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// Fails the test when any of `texts` (stdout, stderr, --json, logs, error messages) holds any of
+/// `secrets`, also base64-encoded as `user:secret` would be in a Basic header.
+func assertNoSecrets(_ texts: [String], _ secrets: [String], user: String = "pusher", file: StaticString = #filePath, line: UInt = #line) {
+    let all = texts.joined(separator: "\n")
+    for secret in secrets where !secret.isEmpty {
+        for form in [secret, Data("\(user):\(secret)".utf8).base64EncodedString()] {
+            XCTAssertFalse(all.contains(form), "a secret leaked into the output:\n\(all)", file: file, line: line)
+        }
+    }
+}
+
+/// The `containertool` next to the test bundle (built by `swift test`), or $CONTAINERTOOL.
+let containertoolPath: String? = {
+    if let explicit = ProcessInfo.processInfo.environment["CONTAINERTOOL"] { return explicit }
+    var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    for _ in 0..<4 {
+        let candidate = directory.appendingPathComponent("containertool").path
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        directory = directory.deletingLastPathComponent()
+    }
+    return nil
+}()
+
+/// Runs `containertool ARGS` with `environment` (merged over ours) and returns what it printed.
+func runContainertool(_ arguments: [String], environment: [String: String] = [:]) throws -> ToolResult {
+    guard let tool = containertoolPath else { throw TestFailure("containertool was not built next to the tests (swift build --product containertool)") }
+    return try runTool(tool, arguments, environment: ProcessInfo.processInfo.environment.merging(environment) { $1 })
+}
+
+/// A tiny fully static executable to package (gcc with static glibc).
+func staticHelloBinary(_ testCase: XCTestCase) throws -> String {
+    let directory = try temporaryDirectory(testCase, "hello-binary")
+    let source = directory.appendingPathComponent("hello.c")
+    try Data("#include <stdio.h>\nint main(void) { puts(\"hello\"); return 0; }\n".utf8).write(to: source)
+    try runChecked("gcc", ["-static", "-O2", "-s", "-o", directory.appendingPathComponent("hello").path, source.path])
+    return directory.appendingPathComponent("hello").path
+}
+
+/// Seconds `body` took.
+func measure<T>(_ body: () async throws -> T) async rethrows -> (T, Double) {
+    let start = Date()
+    let value = try await body()
+    return (value, Date().timeIntervalSince(start))
 }

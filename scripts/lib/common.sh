@@ -25,11 +25,12 @@ free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# wait_for_http URL [SECONDS] — waits until URL answers at all (any status).
+# wait_for_http URL [SECONDS [CURL_OPTION…]] — waits until URL answers at all (any status).
 wait_for_http() {
     local url=$1 seconds=${2:-20} i
+    shift; shift || true
     for ((i = 0; i < seconds * 10; i++)); do
-        curl -s -o /dev/null --max-time 1 "$url" && return 0
+        curl -s -o /dev/null --max-time 1 "$@" "$url" && return 0
         sleep 0.1
     done
     return 1
@@ -48,4 +49,21 @@ stop_started_services() {
     for item in "${STARTED_PIDS[@]}"; do kill "$item" 2>/dev/null || true; done
     for item in "${STARTED_IMAGES[@]}"; do docker rmi -f "$item" >/dev/null 2>&1 || true; done
     STARTED_CONTAINERS=(); STARTED_PIDS=(); STARTED_IMAGES=()
+}
+
+# usage_from_header SCRIPT — prints the comment block at the top of SCRIPT (after the #! line, up to
+# the first line that is not a comment), without the leading "# ": every script's --help.
+usage_from_header() {
+    awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$1"
+}
+
+# need_value OPTION COUNT [VALUE] — for option loops: dies with "OPTION needs a value" unless a value
+# follows (call it as `need_value "$1" $# "${2:-}"` before using $2).
+need_value() {
+    [[ $2 -ge 2 && -n ${3:-} ]] || { printf '%s: %s needs a value\n' "$(basename "$0")" "$1" >&2; exit 2; }
+}
+
+# swift_minor_version [SWIFT] — prints MAJOR.MINOR of a toolchain's `swift --version` (default: swift on PATH).
+swift_minor_version() {
+    "${1:-swift}" --version 2>&1 | sed -n 's/.*Swift version \([0-9]*\.[0-9]*\).*/\1/p' | head -1
 }

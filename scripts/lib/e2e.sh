@@ -6,17 +6,24 @@ containerize() {
     swift package --allow-writing-to-package-directory containerize "$@"
 }
 
+# containertool_binary — builds this package's containertool (debug) if needed and prints its path.
+containertool_binary() {
+    (cd "$ROOT" && swift build --product containertool >/dev/null 2>&1) || die "building containertool failed"
+    printf '%s/containertool\n' "$(cd "$ROOT" && swift build --show-bin-path)"
+}
+
 # json_field FILE KEY — prints a top-level field of a JSON document.
 json_field() {
     python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"
 }
 
-# run_and_check_container IMAGE — runs the HelloWeb image on a free host port, checks the answer,
-# the scratch-friendly health check and a graceful `docker stop` (SIGTERM to PID 1, exit 0, fast).
+# run_and_check_container IMAGE [DOCKER_RUN_OPTION…] — runs the HelloWeb image on a free host port,
+# checks the answer, the scratch-friendly health check and a graceful `docker stop` (SIGTERM to PID 1,
+# exit 0, fast). The options go to `docker run` (e.g. --platform linux/arm64).
 run_and_check_container() {
     local image=$1 port cid body headers started stopped exit_code
     port=$(free_port)
-    cid=$(docker run -d --network host "$image" --port "$port")
+    cid=$(docker run -d --network host "${@:2}" "$image" --port "$port")
     remember_container "$cid"
     wait_for_http "http://127.0.0.1:$port/" || { docker logs "$cid"; die "$image: nothing answers on port $port"; }
     body=$(curl -s "http://127.0.0.1:$port/any/path")
@@ -130,39 +137,164 @@ e2e_fixture_package() {
     expect_failure "an unknown option is refused" "unknown option '--bogus'" containerize --bogus
     expect_failure "without the permission flag SwiftPM refuses" "allow-writing-to-package-directory" \
         swift package containerize --product hello-b --dockerfile-only
-    [[ ! -e Dockerfile && ! -e .dockerignore ]] || die "a failed run left a Dockerfile or .dockerignore behind"
-    echo "FROM scratch" >Dockerfile
-    expect_failure "a hand-written Dockerfile is kept without --force" "--force" \
-        containerize --product hello-b --dockerfile-only
-    [[ "$(cat Dockerfile)" == "FROM scratch" ]] || die "the hand-written Dockerfile was changed"
+    [[ -z "$(ls Dockerfile* .dockerignore 2>/dev/null)" ]] || die "a failed run left a Dockerfile or .dockerignore behind"
+
+    step "two products, two Dockerfiles (Dockerfile.<product>)"
+    containerize --product hello-a --dockerfile-only >/dev/null
+    containerize --product hello-b --dockerfile-only >/dev/null
+    grep -q 'hello-a' Dockerfile.hello-a || die "Dockerfile.hello-a does not build hello-a"
+    grep -q 'hello-b' Dockerfile.hello-b || die "Dockerfile.hello-b does not build hello-b"
+    [[ ! -e Dockerfile ]] || die "a package with two products got a plain Dockerfile"
+    say "Dockerfile.hello-a and Dockerfile.hello-b, neither replaced the other"
+    containerize --product hello-a --dockerfile "$WORK/custom.Dockerfile" --dockerfile-only >/dev/null
+    grep -q 'hello-a' "$WORK/custom.Dockerfile" || die "--dockerfile PATH was not written"
+    echo "FROM scratch" >Dockerfile.hello-b
+    expect_failure "a hand-written Dockerfile is kept without --force (checked before compiling)" "--force" \
+        containerize --product hello-b
+    [[ "$(cat Dockerfile.hello-b)" == "FROM scratch" ]] || die "the hand-written Dockerfile was changed"
     say "the hand-written Dockerfile is untouched"
-    rm -f Dockerfile .dockerignore
+
+    step "a bad --push reference fails before any compile"
+    if containerize --product hello-a --no-dockerfile --push 127.0.0.1:5000/UX/App:1 >"$WORK/bad-push.log" 2>&1; then
+        die "a push to 127.0.0.1:5000/UX/App:1 was accepted"
+    fi
+    grep -q "invalid image reference '127.0.0.1:5000/UX/App:1'" "$WORK/bad-push.log" || die "the error does not name the reference: $(tail -3 "$WORK/bad-push.log")"
+    ! grep -q 'Building for production\|Compiling' "$WORK/bad-push.log" || die "the product was compiled before the reference was checked"
+    say "rejected before the build: $(grep -m1 'invalid image reference' "$WORK/bad-push.log" | cut -c1-120)"
+    rm -f Dockerfile* .dockerignore
     cd "$ROOT"
 }
 
-# start_test_registry — a real registry (Debian's docker-registry) on 127.0.0.1; sets REGISTRY.
-start_test_registry() {
+# e2e_incremental_build — the plugin builds in .build/containerize-build, so alternating it with a
+# plain `swift build -c release` recompiles nothing (asserted on the build logs, not on time).
+e2e_incremental_build() {
+    step "alternating swift build -c release and containerize rebuilds nothing"
+    cd "$ROOT/Tests/Fixtures/TwoProducts"
+    local args=(--product hello-a --no-dockerfile --output "docker-archive:$WORK/incremental.tar")
+    swift build -c release --product hello-a >"$WORK/inc-1.log" 2>&1
+    containerize "${args[@]}" >"$WORK/inc-2.log" 2>&1
+    swift build -c release --product hello-a >"$WORK/inc-3.log" 2>&1
+    containerize "${args[@]}" >"$WORK/inc-4.log" 2>&1
+    local log
+    for log in inc-3 inc-4; do
+        ! grep -q 'Compiling\|Linking' "$WORK/$log.log" || die "$log: the second build recompiled: $(grep -m3 'Compiling\|Linking' "$WORK/$log.log")"
+    done
+    grep -q 'Building for production' "$WORK/inc-4.log" || die "containerize showed no build progress"
+    say "second swift build and second containerize: no Compiling, no Linking"
+    cd "$ROOT"
+}
+
+# e2e_urlsession_dynamic_libc — FoundationNetworking (libcurl) cannot link fully static: the plugin says
+# so in one line and touches nothing; with --link dynamic-libc the image carries the shared libraries
+# and the loader, and URLSession in it fetches from a loopback HTTP server.
+e2e_urlsession_dynamic_libc() {
+    step "URLSession client: static link explained, --link dynamic-libc runs"
+    cd "$ROOT/Tests/Fixtures/URLSessionClient"
+    rm -rf Dockerfile .dockerignore dist
+    # A generated Dockerfile (marker line first), which a successful run would regenerate:
+    printf '%s\nsentinel\n' "$("$(containertool_binary)" dockerfile --product x --stdout | head -n 1)" >Dockerfile
+    mkdir -p dist && echo sentinel >dist/digest
+    if containerize >"$WORK/fetch-static.log" 2>&1; then die "the fully static URLSession build succeeded (no hint tested)"; fi
+    grep -q "error: .*cannot be linked fully static: libcurl .*--link dynamic-libc" "$WORK/fetch-static.log" \
+        || die "no one-line explanation: $(grep 'error:' "$WORK/fetch-static.log" | tail -2)"
+    if containerize --release --version 1.0.0 >"$WORK/fetch-release.log" 2>&1; then die "the static --release build succeeded"; fi
+    [[ "$(cat Dockerfile)" == *sentinel* && "$(cat dist/digest)" == sentinel && -z "$(ls -A . | grep staging)" ]] \
+        || die "a failed build touched the Dockerfile or dist/"
+    say "failed builds left the Dockerfile and dist/ alone; the error: $(grep -o -m1 "'Fetch' cannot be linked fully static: [^;]*" "$WORK/fetch-static.log")"
+    rm -rf Dockerfile dist
+
+    # A test CA appended to the CA bundle (--ca-file), so the same image also speaks HTTPS to a loopback server.
+    make_test_tls "$WORK/tls"
+    containerize --link dynamic-libc --tag "containerize-e2e-fetch:test" --output "docker-archive:$WORK/fetch.tar" \
+        --ca-file "$WORK/tls/ca.pem" >"$WORK/fetch.log" 2>&1 \
+        || die "--link dynamic-libc failed: $(tail -5 "$WORK/fetch.log")"
+    docker load -q -i "$WORK/fetch.tar" >/dev/null
+    remember_image "containerize-e2e-fetch:test"
+    local port tls_port said scheme
+    port=$(free_port)
+    tls_port=$(free_port)
+    mkdir -p "$WORK/www" && echo "hello over loopback" >"$WORK/www/hello.txt"
+    (cd "$WORK/www" && exec timeout 120 python3 -m http.server "$port" --bind 127.0.0.1 >/dev/null 2>&1) &
+    remember_pid $!
+    serve_https "$WORK/www" "$tls_port" "$WORK/tls" &
+    remember_pid $!
+    for scheme in "http://127.0.0.1:$port" "https://127.0.0.1:$tls_port"; do
+        wait_for_http "$scheme/hello.txt" 20 --cacert "$WORK/tls/ca.pem" || die "the loopback server $scheme did not start"
+        said=$(timeout 60 docker run --rm --network host "containerize-e2e-fetch:test" "$scheme/hello.txt")
+        [[ "$said" == $'200\nhello over loopback' ]] || die "URLSession in the image, $scheme, said: $said"
+        say "URLSession in the scratch image, ${scheme%%:*}: $(head -1 <<<"$said") $(tail -1 <<<"$said")"
+    done
+    say "image: $(stat -c %s "$WORK/fetch.tar") bytes (static Swift runtime + the shared-library closure and loader)"
+    cd "$ROOT"
+}
+
+# make_test_tls DIR — a throwaway CA (DIR/ca.pem) and a server certificate for 127.0.0.1 (DIR/server.pem, .key).
+make_test_tls() {
+    local dir=$1
+    mkdir -p "$dir"
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/ca.key" -out "$dir/ca.pem" -days 2 -subj "/CN=containerize e2e CA" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -keyout "$dir/server.key" -out "$dir/server.csr" -subj "/CN=127.0.0.1" 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1\n' >"$dir/ext"
+    openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial \
+        -out "$dir/server.pem" -days 2 -extfile "$dir/ext" 2>/dev/null
+}
+
+# serve_https DIR PORT TLS_DIR — serves DIR over HTTPS on 127.0.0.1:PORT for at most 120 s (run it with &).
+serve_https() {
+    exec timeout 120 python3 -c '
+import functools, http.server, ssl, sys
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
+server = http.server.HTTPServer(("127.0.0.1", int(sys.argv[2])), handler)
+context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+context.load_cert_chain(sys.argv[3] + "/server.pem", sys.argv[3] + "/server.key")
+server.socket = context.wrap_socket(server.socket, server_side=True)
+server.serve_forever()' "$1" "$2" "$3" >/dev/null 2>&1
+}
+
+# e2e_fixture_release — `containerize --release` from a package that depends on the plugin: dist/ with
+# the four files, a push, the digest as the last stdout line, summary paths that exist.
+e2e_fixture_release() {
+    step "containerize --release in a fixture package, pushed to the loopback registry"
+    ensure_test_registry
+    cd "$ROOT/Tests/Fixtures/TwoProducts"
+    local ref=$REGISTRY/fixture-release:1.0.0 dist=$WORK/fixture-dist last file path
+    containerize --release --product hello-b --version 1.0.0 --push "$ref" --dist "$dist" \
+        >"$WORK/fixture-release.out" 2>"$WORK/fixture-release.err" || die "--release failed: $(tail -5 "$WORK/fixture-release.err")"
+    last=$(cat "$WORK/fixture-release.out")
+    [[ "$last" =~ ^sha256:[0-9a-f]{64}$ ]] || die "--release's standard output is not exactly the digest: '$last'"
+    for file in hello-b.tar hello-b-oci.tar hello-b.spdx.json digest; do
+        [[ -s "$dist/$file" ]] || die "--release did not write $dist/$file"
+    done
+    [[ "$(cat "$dist/digest")" == "$last" ]] || die "dist/digest differs from the printed digest"
+    [[ "$(json_field <(skopeo inspect --tls-verify=false "docker://$ref") Digest)" == "$last" ]] || die "the registry holds another digest"
+    # The summary is on standard error, each line as SwiftPM shows plugin progress: "[ContainerizePlugin] …".
+    sed 's/^\[ContainerizePlugin\] //' "$WORK/fixture-release.err" >"$WORK/fixture-release.log"
+    grep -q "^Image   $REGISTRY/fixture-release@$last" "$WORK/fixture-release.log" || die "the summary does not name the pushed reference"
+    local paths=0
+    while read -r path; do
+        [[ -e "$path" ]] || die "the summary names $path, which does not exist"
+        paths=$((paths + 1))
+    done < <(sed -n 's/^  [a-z-]*: \(\/[^ ]*\) (.*/\1/p; s/^  \(\/[^ ]*\)$/\1/p' "$WORK/fixture-release.log")
+    (( paths == 4 )) || die "the summary named $paths paths in dist/, expected 4"
+    [[ -z "$(ls -A "$WORK" | grep staging)" ]] || die "a staging folder was left beside dist/"
+    say "dist/ has the four files, $ref is at $last, every summary path exists"
+    cd "$ROOT"
+}
+
+# ensure_test_registry — a real registry (Debian's docker-registry) on 127.0.0.1, started once per run
+# through scripts/start-registry.sh; sets REGISTRY. Every function that pushes calls it.
+ensure_test_registry() {
+    [[ -n "${REGISTRY:-}" ]] && return 0
     local port
     port=$(free_port)
-    mkdir -p "$WORK/registry"
-    cat >"$WORK/registry/config.yml" <<YAML
-version: 0.1
-storage:
-  filesystem:
-    rootdirectory: $WORK/registry/data
-http:
-  addr: 127.0.0.1:$port
-YAML
-    docker-registry serve "$WORK/registry/config.yml" >"$WORK/registry/log" 2>&1 &
-    remember_pid $!
+    remember_pid "$("$ROOT/scripts/start-registry.sh" --port "$port" --dir "$WORK/registry")"
     REGISTRY=127.0.0.1:$port
-    wait_for_http "http://$REGISTRY/v2/" || die "the test registry did not start (log: $(tail -5 "$WORK/registry/log"))"
     say "registry on $REGISTRY"
 }
 
 e2e_registry_push() {
     step "push to a real OCI registry"
-    start_test_registry
+    ensure_test_registry
     local ref=$REGISTRY/hello:1.0.0 digest
     containerize --no-dockerfile --push "$ref" --output "oci-layout:$WORK/pushed-oci" | tee "$WORK/push1.log"
     skopeo inspect --tls-verify=false "docker://$ref" >"$WORK/pushed.json"
@@ -179,6 +311,7 @@ e2e_registry_push() {
 
 e2e_release_script() {
     step "scripts/release.sh --push (the pipeline step)"
+    ensure_test_registry
     local ref=$REGISTRY/hello-release:1.0.0 last digest
     local dist=$WORK/dist  # (a developer's own dist/ stays as it is)
     DIST_DIR=$dist scripts/release.sh --skip-tests --version 1.0.0 --push "$ref" | tee "$WORK/release.log"
@@ -203,7 +336,7 @@ PY
 e2e_dockerfile_builds() {
     step "the rendered Dockerfile builds with docker build"
     local version builder
-    version=$(swift --version 2>&1 | sed -n 's/.*Swift version \([0-9]*\.[0-9]*\).*/\1/p' | head -1)
+    version=$(swift_minor_version)
     builder=swift:$version-bookworm
     if ! docker image inspect "$builder" >/dev/null 2>&1; then
         say "SKIPPED: no local builder image $builder (nothing can be pulled here); make one with scripts/make-builder-image.sh"

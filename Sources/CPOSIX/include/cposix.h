@@ -41,6 +41,9 @@ int cposix_affinity_cpu_count(void);
 /// accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC.
 int cposix_accept(int fd);
 
+/// ioctl(SIOCOUTQ): bytes in a TCP socket's send queue (unsent plus unacknowledged).
+int cposix_send_queue_bytes(int fd, int *count);
+
 
 /// Monotonic milliseconds (coarse clock: cheap, ~4 ms resolution, enough for timeouts).
 static inline long long cposix_monotonic_ms(void) {
@@ -115,6 +118,14 @@ static inline int cposix_connect(int fd, int family, const unsigned char *addr, 
     sa.sin6_port = htons(port);
     memcpy(&sa.sin6_addr, addr, 16);
     return connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+}
+
+/// The pending error of a socket (SO_ERROR, e.g. the result of a non-blocking connect), or -1.
+static inline int cposix_socket_error(int fd) {
+    int value = 0;
+    socklen_t length = sizeof(value);
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &value, &length) != 0) return -1;
+    return value;
 }
 
 /// The local port a socket is bound to, or -1.

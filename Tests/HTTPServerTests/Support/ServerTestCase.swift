@@ -6,9 +6,10 @@ class ServerTestCase: XCTestCase {
     /// Override for short timeouts.
     var headTimeout: Double { 5 }
     var idleTimeout: Double { 60 }
+    var bodyTimeout: Double { 30 }
 
     override func setUpWithError() throws {
-        server = try TestServer(headTimeout: headTimeout, idleTimeout: idleTimeout)
+        server = try TestServer(headTimeout: headTimeout, idleTimeout: idleTimeout, bodyTimeout: bodyTimeout)
     }
 
     override func tearDown() {

@@ -137,6 +137,13 @@ final class TestClient {
         }
     }
 
+    /// True when a byte (or EOF) can be read within `timeout` seconds.
+    func isReadable(within timeout: Double = 0) -> Bool {
+        if !buffered.isEmpty { return true }
+        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&descriptor, 1, Int32(timeout * 1000)) > 0
+    }
+
     /// Bytes received but not consumed by `readResponse`.
     var unreadBytes: [UInt8] { buffered }
 }

@@ -17,12 +17,13 @@ final class TestServer {
         return (value?.isEmpty ?? true) ? nil : value
     }
 
-    init(headTimeout: Double = 5, idleTimeout: Double = 60, threads: Int = 2) throws {
+    init(headTimeout: Double = 5, idleTimeout: Double = 60, bodyTimeout: Double = 30, threads: Int = 2) throws {
         if let binary = TestServer.externalBinary {
             let launched = try HelloWebProcess.launch(binary: binary, arguments: [
                 "--port", "0", "--threads", String(threads),
                 "--head-timeout", String(format: "%.3f", headTimeout),
                 "--idle-timeout", String(format: "%.3f", idleTimeout),
+                "--body-timeout", String(format: "%.3f", bodyTimeout),
             ])
             process = launched.process
             port = launched.port
@@ -30,7 +31,8 @@ final class TestServer {
         } else {
             let configuration = ServerConfiguration(
                 host: nil, port: 0, threads: threads,
-                headTimeoutMilliseconds: Int(headTimeout * 1000), idleTimeoutMilliseconds: Int(idleTimeout * 1000))
+                headTimeoutMilliseconds: Int(headTimeout * 1000), idleTimeoutMilliseconds: Int(idleTimeout * 1000),
+                bodyTimeoutMilliseconds: Int(bodyTimeout * 1000))
             do {
                 inProcess = try HTTPServer.start(configuration)
             } catch {

@@ -1,0 +1,67 @@
+import Foundation
+
+/// The plugin's whole contract with `containertool`: every call, and the JSON each one answers with.
+/// Nothing here reads the tool's human output.
+struct ContainerTool {
+    let url: URL
+    let verbose: Bool
+
+    typealias BuildReport = ToolContract.BuildReport
+
+    /// The options `containertool build` (or `dockerfile`) accepts, for passing through the ones the
+    /// plugin does not own.
+    func options(of subcommand: String) throws -> PluginArguments.ToolOptions {
+        let table: ToolContract.OptionTable = try decode(run([subcommand, "--describe-options"]))
+        return .init(valueOptions: Set(table.valueOptions), flags: Set(table.flags))
+    }
+
+    func buildFlags(embedded: Bool, link: String?) throws -> ToolContract.BuildFlags {
+        var arguments = ["build-flags", "--json"]
+        if embedded { arguments.append("--embedded") }
+        if let link { arguments += ["--link", link] }
+        return try decode(run(arguments))
+    }
+
+    /// `containertool build --dry-run`: every option, reference and output path checked before compiling.
+    func checkBuild(_ arguments: [String]) throws {
+        _ = try run(["build", "--dry-run"] + arguments)
+    }
+
+    func build(_ arguments: [String]) throws -> BuildReport {
+        try decode(run(["build", "--json"] + arguments))
+    }
+
+    func dockerfile(_ arguments: [String], dryRun: Bool) throws -> ToolContract.DockerfileReport {
+        try decode(run(["dockerfile", "--json"] + (dryRun ? ["--dry-run"] : []) + arguments))
+    }
+
+    func sbom(_ arguments: [String]) throws {
+        _ = try run(["sbom"] + arguments)
+    }
+
+    /// The standard output of a subcommand that prints text rather than JSON (`resolve`, `kubernetes`).
+    func output(of arguments: [String]) throws -> String {
+        try run(arguments)
+    }
+
+    /// Runs one subcommand; its progress lines show live, its error becomes the thrown message.
+    private func run(_ arguments: [String]) throws -> String {
+        if verbose { printError("+ containertool " + arguments.map(Subprocess.shellQuoted).joined(separator: " ")) }
+        let subcommand = arguments[0]
+        let result = try Subprocess.run(url, arguments) { $0.hasPrefix("containertool \(subcommand): ") }
+        guard result.status == 0 else {
+            let message = result.heldBack.first.map { String($0.dropFirst("containertool \(subcommand): ".count)) }
+            throw PluginError.toolReported(message ?? "containertool \(subcommand) stopped with exit status \(result.status)")
+        }
+        return result.stdout
+    }
+
+    private func decode<Value: Decodable>(_ text: String) throws -> Value {
+        let line = text.split(separator: "\n").last { $0.hasPrefix("{") }.map(String.init) ?? text
+        do {
+            return try JSONDecoder().decode(Value.self, from: Data(line.utf8))
+        } catch {
+            throw PluginError.unreadableToolOutput(String(text.prefix(200)))
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+
+/// Builds one product in release with the flags `containertool build-flags` gives, through a nested
+/// `swift build` with its own scratch path. Why not `PackageManager.build`: it builds into the
+/// package's normal release folder, so flags that differ from a plain `swift build -c release`
+/// recompile everything every time the user alternates the two; and it shows no progress until the
+/// end. A separate `--scratch-path` keeps both builds incremental, and the child's output streams live.
+struct NestedBuild {
+    /// `swift`, and the arguments before `build` (`["swift"]` when it is run through /usr/bin/env).
+    let swift: (executable: URL, leadingArguments: [String])
+    let packageDirectory: URL
+    /// One folder per set of flags (standard, embedded, dynamic-libc), so switching modes rebuilds
+    /// nothing either. Relative to the package root; inside `.build`, which every .gitignore and
+    /// .dockerignore already skips.
+    let scratchPath: String
+
+    init(swift: (URL, [String]), packageDirectory: URL, flags: ToolContract.BuildFlags) {
+        self.swift = swift
+        self.packageDirectory = packageDirectory
+        let suffix = [flags.mode == "standard" ? nil : flags.mode, flags.link == "static" ? nil : flags.link].compactMap { $0 }
+        scratchPath = ([".build/containerize-build"] + suffix).joined(separator: "-")
+    }
+
+    var scratchDirectory: URL { packageDirectory.appendingPathComponent(scratchPath) }
+
+    /// Where the product's binary lands.
+    func binary(for product: String) -> URL {
+        scratchDirectory.appendingPathComponent("release").appendingPathComponent(product)
+    }
+
+    /// Runs the build; returns its log. Throws a one-line error that says what to do.
+    func build(product: String, flags: [String], embedded: Bool, dynamicLibc: Bool) throws -> BuildLog {
+        let arguments = swift.leadingArguments + ["build", "-c", "release", "--product", product, "--scratch-path", scratchDirectory.path] + flags
+        let result = try Subprocess.run(swift.executable, arguments, in: packageDirectory, mergeOutput: true)
+        let log = BuildLog(text: result.stderr)
+        guard result.status == 0 else {
+            throw PluginError.buildFailed(log.failureMessage(product: product, embedded: embedded, dynamicLibc: dynamicLibc))
+        }
+        guard FileManager.default.isExecutableFile(atPath: binary(for: product).path) else {
+            throw PluginError.builtBinaryMissing(path: binary(for: product).path)
+        }
+        if log.hasStaticGlibcWarnings { printError(BuildLog.staticGlibcNote) }
+        return log
+    }
+}

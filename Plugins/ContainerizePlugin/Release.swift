@@ -1,0 +1,127 @@
+import Foundation
+
+/// `swift package containerize --release`: the pipeline step for any package that depends on the
+/// plugin. Outputs are staged in a hidden folder beside dist/ and moved in whole at the end, so a
+/// failed run leaves the old dist/ as it was:
+///   dist/NAME.tar (docker archive), dist/NAME-oci.tar (OCI archive), dist/NAME.spdx.json (SPDX 2.3),
+///   dist/digest (the manifest digest a registry stores), and the digest as the last stdout line.
+struct Release {
+    var product: String
+    var version: String
+    var source: String?
+    var tag: String
+    var labels: [String]
+    var packageDirectory: URL
+    var dist: URL
+    var staging: URL?
+    var pushes: [String]
+    /// The paths in dist/ after `finish`, for the summary.
+    var writtenFiles: [String] = []
+
+    var outputs: [String] {
+        guard let staging else { return [] }
+        return ["docker-archive:" + staging.appendingPathComponent("\(product).tar").path,
+                "oci-archive:" + staging.appendingPathComponent("\(product)-oci.tar").path]
+    }
+
+    /// Reads the release facts from git (all optional outside a checkout) and makes the staging folder.
+    static func prepare(_ options: PluginArguments, product: String, packageDirectory: URL) throws -> Release {
+        let git = { (arguments: [String]) -> String? in
+            let result = try? Subprocess.run(URL(fileURLWithPath: "/usr/bin/env"), ["git", "-C", packageDirectory.path] + arguments, show: false)
+            guard let result, result.status == 0 else { return nil }
+            let text = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            return text.isEmpty ? nil : text
+        }
+        var version = options.version ?? git(["describe", "--tags", "--always"]) ?? "0.0.0-dev"
+        if version.hasPrefix("v"), version.dropFirst().first?.isNumber == true { version.removeFirst() }
+        let revision = git(["rev-parse", "HEAD"]) ?? "unknown"
+        let source = git(["remote", "get-url", "origin"])
+        // One timestamp for the image and the SBOM: the last commit's, so every machine builds the same bytes.
+        if (ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"] ?? "").isEmpty {
+            setenv("SOURCE_DATE_EPOCH", git(["log", "-1", "--format=%ct"]) ?? "0", 1)
+        }
+        var labels = ["org.opencontainers.image.version=\(version)", "org.opencontainers.image.revision=\(revision)"]
+        if let source { labels.append("org.opencontainers.image.source=\(source)") }
+
+        let dist = URL(fileURLWithPath: options.dist ?? "dist", relativeTo: packageDirectory).standardizedFileURL
+        try checkReplaceable(dist, packageDirectory: packageDirectory)
+        let parent = dist.deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
+        removeAbandonedStaging(beside: dist)
+        let staging = parent.appendingPathComponent(".\(dist.lastPathComponent).staging-\(getpid())")
+        try? FileManager.default.removeItem(at: staging)
+        try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o755])
+        printError("release: \(product) \(version), revision \(revision)\(options.pushes.isEmpty ? "" : ", push " + options.pushes.joined(separator: " "))")
+        return Release(product: product, version: version, source: source,
+                       tag: PluginArguments.releaseTag(product: product, version: version), labels: labels,
+                       packageDirectory: packageDirectory, dist: dist, staging: staging, pushes: options.pushes)
+    }
+
+    /// Writes the SBOM and the digest, checks the pushes, and moves the staging folder to dist/.
+    /// Returns the digest and the report with the outputs' final paths in dist/.
+    mutating func finish(_ report: ContainerTool.BuildReport, tool: ContainerTool) throws -> (String, ContainerTool.BuildReport) {
+        guard let staging else { throw PluginError.releaseFailed("the staging folder is gone") }
+        guard let archive = report.outputs.first(where: { $0.kind == "oci-archive" }) else {
+            throw PluginError.releaseFailed("containertool wrote no OCI archive")
+        }
+        let digest = archive.digest
+        for pushed in report.pushed where !pushed.hasSuffix("@" + digest) {
+            throw PluginError.releaseFailed("the registry holds \(pushed), not \(digest)")
+        }
+        var sbom = ["--package-path", packageDirectory.path, "--product", product, "--version", version,
+                    "--output", staging.appendingPathComponent("\(product).spdx.json").path]
+        if let source { sbom += ["--source", source] }
+        try tool.sbom(sbom)
+        try Data((digest + "\n").utf8).write(to: staging.appendingPathComponent("digest"))
+
+        // The old dist/ steps aside before the new one moves in, then goes.
+        let previous = staging.appendingPathExtension("previous")
+        let hadPrevious = FileManager.default.fileExists(atPath: dist.path)
+        if hadPrevious { try FileManager.default.moveItem(at: dist, to: previous) }
+        do {
+            try FileManager.default.moveItem(at: staging, to: dist)
+        } catch {
+            if hadPrevious { try? FileManager.default.moveItem(at: previous, to: dist) }
+            throw PluginError.releaseFailed("could not move the results into \(dist.path): \(error.localizedDescription)")
+        }
+        self.staging = nil
+        try? FileManager.default.removeItem(at: previous)
+        writtenFiles = ["\(product).spdx.json", "digest"].map { dist.appendingPathComponent($0).path }
+        var moved = report
+        for index in moved.outputs.indices where moved.outputs[index].destination.hasPrefix(staging.path + "/") {
+            moved.outputs[index].destination = dist.path + moved.outputs[index].destination.dropFirst(staging.path.count)
+        }
+        return (digest, moved)
+    }
+
+    /// dist/ is replaced whole, so it must be a folder a release wrote (it has a `digest` file) or an
+    /// empty one — never the package, a parent of it, or a folder of the user's files.
+    static func checkReplaceable(_ dist: URL, packageDirectory: URL) throws {
+        let path = dist.path, package = packageDirectory.standardizedFileURL.path
+        if path == "/" || package == path || package.hasPrefix(path + "/") {
+            throw PluginError.releaseFailed("--dist \(path) would replace the package itself; choose a folder such as dist")
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return }
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        guard isDirectory.boolValue, entries.isEmpty || entries.contains("digest") else {
+            throw PluginError.releaseFailed("\(path) exists and is not a release folder (no digest file), so it is not replaced; remove it or choose another --dist")
+        }
+    }
+
+    /// Staging folders of runs that were killed (their process is gone) are removed.
+    static func removeAbandonedStaging(beside dist: URL) {
+        let parent = dist.deletingLastPathComponent()
+        let prefix = ".\(dist.lastPathComponent).staging-"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? [] where name.hasPrefix(prefix) {
+            let pid = name.dropFirst(prefix.count).prefix { $0.isNumber }
+            if let pid = Int32(pid), kill(pid, 0) == 0 || errno == EPERM { continue }
+            try? FileManager.default.removeItem(at: parent.appendingPathComponent(name))
+        }
+    }
+
+    /// Removes the staging folder of a run that did not finish.
+    func discardStaging() {
+        if let staging { try? FileManager.default.removeItem(at: staging) }
+    }
+}

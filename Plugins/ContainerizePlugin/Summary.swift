@@ -1,0 +1,56 @@
+import Foundation
+
+/// What the plugin prints after a successful build: the image by the name a user will pull it by,
+/// a size for each output as it is stored there, the files written, and the next commands.
+struct Summary {
+    var report: ContainerTool.BuildReport
+    var binary: URL
+    /// The port for the `docker run -p` hint; nil for a product not known to listen.
+    var port: Int?
+    var written: [String]
+    var print: (String) -> Void
+
+    func show() {
+        let binarySize = (try? FileManager.default.attributesOfItem(atPath: binary.path)[.size] as? Int) ?? nil
+        let name = report.pushed.first ?? report.tag
+        let hasGzip = report.outputs.contains { $0.kind != "docker-archive" }
+        print("""
+
+            Image   \(name)
+            digest  \(report.digest)
+            ID      \(report.configDigest) (the image ID `docker images` shows)
+            size    \(humanSize(report.uncompressedSize)) uncompressed\(hasGzip ? ", \(humanSize(report.compressedSize)) with gzip layers" : "")
+            binary  \(binary.path)\(binarySize.map { " (\(humanSize($0)))" } ?? "")
+
+            Written:
+            """)
+        for output in report.outputs where output.kind != "registry" {
+            let layers = output.kind == "docker-archive" ? "plain tar layers" : "gzip layers"
+            print("  \(output.kind): \(output.destination) (\(humanSize(output.size)), \(layers))")
+        }
+        for pushed in report.pushed { print("  pushed: \(pushed)") }
+        for line in written { print("  \(line)") }
+
+        let publish = port.map { "-p \($0):\($0) " } ?? ""
+        print("\nNext:")
+        if let archive = report.outputs.first(where: { $0.kind == "docker-archive" }) {
+            print("  docker load -i \(Subprocess.shellQuoted(archive.destination))")
+            print("  docker run --rm \(publish)\(report.tag)")
+        } else if let pushed = report.pushed.first {
+            print("  docker run --rm \(publish)\(pushed)")
+        } else if let layout = report.outputs.first(where: { $0.kind == "oci-layout" }) {
+            print("  skopeo copy \(Subprocess.shellQuoted("oci:" + layout.destination)) docker-daemon:\(report.tag)")
+            print("  docker run --rm \(publish)\(report.tag)")
+        } else if let archive = report.outputs.first(where: { $0.kind == "oci-archive" }) {
+            print("  skopeo copy \(Subprocess.shellQuoted("oci-archive:" + archive.destination)) docker-daemon:\(report.tag)")
+            print("  docker run --rm \(publish)\(report.tag)")
+        }
+    }
+}
+
+/// Formats a byte count for people: 6.84 MB, 712.0 KB.
+func humanSize(_ bytes: Int) -> String {
+    if bytes >= 1_000_000 { return String(format: "%.2f MB", Double(bytes) / 1_000_000) }
+    if bytes >= 1_000 { return String(format: "%.1f KB", Double(bytes) / 1_000) }
+    return "\(bytes) B"
+}

@@ -1,0 +1,1 @@
+../../Sources/containertool/ToolContract.swift

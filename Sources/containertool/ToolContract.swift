@@ -1,0 +1,58 @@
+// The JSON that `containertool` prints for the plugin: one file, compiled into both. The plugin target
+// (which cannot import a library) compiles this very file through the symlink
+// Plugins/ContainerizePlugin/ToolContract.swift. Standard library only.
+
+/// The JSON objects the plugin reads; `containertool` encodes them, the plugin decodes them.
+enum ToolContract {
+    /// `containertool build --json`. `digest` and `compressedSize` describe the image as a registry
+    /// holds it: the first output with gzip layers (OCI layout, OCI archive, registry), else the first
+    /// output. `configDigest` is the image ID `docker images` shows, the same in every output.
+    struct BuildReport: Codable {
+        struct Output: Codable {
+            var kind: String
+            var destination: String
+            var digest: String
+            var size: Int
+        }
+        /// What was added to the image because the binary needs it (`tzdata`, `ca-certificates`,
+        /// `resource-bundle`): where it is in the image, its bytes before compression, and why.
+        struct AddOn: Codable {
+            var kind: String
+            var path: String
+            var size: Int
+            var detail: String
+        }
+        var digest: String
+        var configDigest: String
+        var compressedSize: Int
+        var uncompressedSize: Int
+        var tag: String
+        var outputs: [Output]
+        var pushed: [String]
+        var addOns: [AddOn]
+    }
+
+    /// `containertool build --describe-options`: what the plugin may pass through.
+    struct OptionTable: Codable {
+        var valueOptions: [String]
+        var flags: [String]
+    }
+
+    /// `containertool build-flags --json`.
+    struct BuildFlags: Codable {
+        var mode: String
+        var link: String
+        var swiftBuildFlags: [String]
+        var bundleSharedLibraries: Bool
+    }
+
+    /// `containertool dockerfile --json`. `outcome`: created, updated, unchanged or keptHandWritten.
+    struct DockerfileReport: Codable {
+        struct File: Codable { var path: String; var outcome: String }
+        var template: String
+        var buildMode: String
+        var builderImage: String
+        var dryRun: Bool
+        var files: [File]
+    }
+}

@@ -1,0 +1,286 @@
+import XCTest
+@testable import HTTPServer
+
+/// The connection state machine on its own: no sockets, no threads, no sleeping. A
+/// `SimulatedConnection` plays the worker's part (carrying out actions against a pretend
+/// socket) and the clock is moved by hand.
+final class ConnectionStateMachineTests: XCTestCase {
+    static let timeouts = ConnectionTimeouts(head: 5_000, idle: 60_000, body: 30_000, write: 5_000, linger: 2_000)
+
+    func testRequestIsAnsweredAndTheIdleTimeoutApplies() {
+        let connection = SimulatedConnection()
+        XCTAssertEqual(connection.machine.deadline, 5_000, "a fresh connection gets the head timeout")
+        XCTAssertEqual(connection.receive("GET / HTTP/1.1\r\nHost: a\r\n\r\n"), .read)
+        XCTAssertTrue(connection.takeOutput().hasPrefix("HTTP/1.1 200 OK\r\n"))
+        XCTAssertEqual(connection.machine.state, .awaitingRequest)
+        XCTAssertEqual(connection.machine.deadline, 60_000)
+        connection.now = 59_999
+        XCTAssertEqual(connection.report(.deadlinePassed), .keepWaiting)
+        connection.now = 60_000
+        XCTAssertEqual(connection.report(.deadlinePassed), .close)
+        XCTAssertEqual(connection.takeOutput(), "", "an idle connection is closed without a word")
+    }
+
+    func testHeadTimeoutCountsFromTheFirstByteAndAnswers408() {
+        let connection = SimulatedConnection()
+        connection.now = 1_000
+        XCTAssertEqual(connection.receive("GET / HTTP/1.1\r\n"), .read)
+        for second in 2...5 {
+            connection.now = Int64(second) * 1_000
+            XCTAssertEqual(connection.receive("X-\(second): y\r\n"), .read)
+        }
+        XCTAssertEqual(connection.machine.deadline, 6_000, "dribbling bytes does not extend the head timeout")
+        connection.now = 6_000
+        XCTAssertEqual(connection.report(.deadlinePassed), .close, "408 sent, no input waiting: close")
+        XCTAssertTrue(connection.takeOutput().hasPrefix("HTTP/1.1 408 Request Timeout\r\n"))
+        XCTAssertEqual(connection.probes, 1, "it looked for unread input before closing")
+    }
+
+    func testEmptyLinesStartTheHeadTimeoutNotTheIdleOne() {
+        let connection = SimulatedConnection()
+        _ = connection.receive("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        _ = connection.takeOutput()
+        connection.now = 10_000
+        XCTAssertEqual(connection.receive("\r\n"), .read)
+        XCTAssertEqual(connection.machine.state, .readingHead)
+        XCTAssertEqual(connection.machine.deadline, 15_000)
+        connection.now = 14_000
+        XCTAssertEqual(connection.receive("\r\n"), .read)
+        XCTAssertEqual(connection.machine.deadline, 15_000)
+        connection.now = 15_000
+        XCTAssertEqual(connection.report(.deadlinePassed), .close)
+        XCTAssertTrue(connection.takeOutput().hasPrefix("HTTP/1.1 408 "))
+    }
+
+    func testTrickledBodyIsCutOffAtTheTotalBodyDeadline() {
+        let connection = SimulatedConnection()
+        XCTAssertEqual(connection.receive("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n"), .read)
+        XCTAssertEqual(connection.machine.state, .readingBody(continueSent: false))
+        var now: Int64 = 0
+        while now + 4_500 < 30_000 {
+            now += 4_500  // within the head timeout each time, so only the total deadline applies
+            connection.now = now
+            XCTAssertEqual(connection.report(.deadlinePassed), .keepWaiting)
+            XCTAssertEqual(connection.receive("x"), .read)
+        }
+        XCTAssertEqual(connection.machine.deadline, 30_000)
+        connection.now = 30_000
+        XCTAssertEqual(connection.report(.deadlinePassed), .shutdownOutput, "408, then drain the rest of the body")
+        XCTAssertTrue(connection.takeOutput().hasPrefix("HTTP/1.1 408 "))
+        XCTAssertEqual(connection.machine.state, .lingering)
+    }
+
+    func testBodyInactivityUsesTheHeadTimeout() {
+        let connection = SimulatedConnection()
+        _ = connection.receive("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n")
+        XCTAssertEqual(connection.machine.deadline, 5_000)
+        connection.now = 5_000
+        XCTAssertEqual(connection.report(.deadlinePassed), .shutdownOutput)
+        XCTAssertTrue(connection.takeOutput().hasPrefix("HTTP/1.1 408 "))
+    }
+
+    func testWriteTimeoutClosesAClientThatDoesNotRead() {
+        let connection = SimulatedConnection()
+        connection.socketAccepts = 10  // the socket takes 10 bytes, then no more
+        XCTAssertEqual(connection.receive("GET / HTTP/1.1\r\nHost: a\r\n\r\n"), .waitForWritable)
+        XCTAssertFalse(connection.machine.pendingOutput.isEmpty)
+        XCTAssertEqual(connection.machine.deadline, 5_000)
+        connection.now = 3_000
+        connection.socketAccepts = 10
+        XCTAssertEqual(connection.report(.writable), .waitForWritable)
+        XCTAssertEqual(connection.machine.deadline, 8_000, "progress extends the write timeout")
+        connection.now = 8_000
+        XCTAssertEqual(connection.report(.deadlinePassed), .close)
+    }
+
+    func testBlockedOutputIsSentOnWritableThenReadingResumes() {
+        let connection = SimulatedConnection()
+        connection.socketAccepts = 0
+        XCTAssertEqual(connection.receive("GET / HTTP/1.1\r\nHost: a\r\n\r\n"), .waitForWritable)
+        XCTAssertEqual(connection.takeOutput(), "")
+        connection.socketAccepts = Int.max
+        XCTAssertEqual(connection.report(.writable), .read)
+        XCTAssertTrue(connection.takeOutput().hasSuffix("Hello world!"))
+        XCTAssertEqual(connection.machine.deadline, 60_000, "idle again")
+    }
+
+    func testErrorResponseIsFollowedByALingeringClose() {
+        let connection = SimulatedConnection()
+        XCTAssertEqual(connection.receive("GET / HTTP/1.1\r\nHost : a\r\n\r\n"), .shutdownOutput)
+        XCTAssertTrue(connection.takeOutput().hasPrefix("HTTP/1.1 400 Bad Request\r\n"))
+        XCTAssertEqual(connection.machine.state, .lingering)
+        XCTAssertEqual(connection.machine.deadline, 2_000)
+        connection.now = 1_000
+        XCTAssertEqual(connection.receive("more input is drained and dropped"), .read)
+        XCTAssertEqual(connection.takeOutput(), "")
+        XCTAssertEqual(connection.machine.deadline, 2_000, "draining does not extend the linger timeout")
+        XCTAssertEqual(connection.report(.inputEnded), .close)
+        let slow = SimulatedConnection()
+        _ = slow.receive("BAD\r\n\r\n")
+        slow.now = 2_000
+        XCTAssertEqual(slow.report(.deadlinePassed), .close)
+    }
+
+    func testConnectionCloseProbesForUnreadInputBeforeClosing() {
+        let quiet = SimulatedConnection()
+        XCTAssertEqual(quiet.receive("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"), .close)
+        XCTAssertTrue(quiet.takeOutput().contains("Connection: close\r\n"))
+        let chatty = SimulatedConnection()
+        chatty.unreadInput = "GET /ignored HTTP/1.1\r\n"
+        XCTAssertEqual(chatty.receive("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"), .shutdownOutput,
+                       "input is waiting: a close now would reset the connection and lose the response")
+        XCTAssertEqual(chatty.machine.state, .lingering)
+        XCTAssertEqual(chatty.takeOutput().components(separatedBy: "HTTP/1.1 ").count, 2, "one response only")
+    }
+
+    func testContinueIsSentOnceBeforeTheBody() {
+        let connection = SimulatedConnection()
+        XCTAssertEqual(connection.receive("GET / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n"), .read)
+        XCTAssertEqual(connection.takeOutput(), "HTTP/1.1 100 Continue\r\n\r\n")
+        XCTAssertEqual(connection.receive("ab"), .read)
+        XCTAssertEqual(connection.takeOutput(), "", "100 Continue only once")
+        XCTAssertEqual(connection.receive("cd"), .read)
+        XCTAssertTrue(connection.takeOutput().hasPrefix("HTTP/1.1 200 OK\r\n"))
+        // Not for a body that is already here.
+        let eager = SimulatedConnection()
+        _ = eager.receive("GET / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nab")
+        XCTAssertTrue(eager.takeOutput().hasPrefix("HTTP/1.1 200 OK\r\n"))
+    }
+
+    func testShutdownClosesIdleConnectionsAndFinishesRequestsInFlight() {
+        let idle = SimulatedConnection()
+        _ = idle.receive("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        XCTAssertEqual(idle.report(.shutdown), .close)
+        let busy = SimulatedConnection()
+        _ = busy.receive("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\r\nab")
+        XCTAssertEqual(busy.report(.shutdown), .keepWaiting)
+        XCTAssertEqual(busy.receive("cd"), .close)
+        let response = busy.takeOutput()
+        XCTAssertTrue(response.hasPrefix("HTTP/1.1 200 OK\r\n"))
+        XCTAssertTrue(response.contains("Connection: close\r\n"), "no keep-alive while shutting down")
+        // Output still on its way: closed once it is sent.
+        let blocked = SimulatedConnection()
+        blocked.socketAccepts = 0
+        XCTAssertEqual(blocked.receive("GET / HTTP/1.1\r\nHost: a\r\n\r\n"), .waitForWritable)
+        XCTAssertEqual(blocked.report(.shutdown), .keepWaiting)
+        blocked.socketAccepts = Int.max
+        XCTAssertEqual(blocked.report(.writable), .close)
+    }
+
+    func testMethodsGetTheirAnswerAndTheConnectionStaysOpen() {
+        let connection = SimulatedConnection()
+        let expected = [("OPTIONS", "204 No Content"), ("DELETE", "405 Method Not Allowed"), ("CONNECT", "405 Method Not Allowed"),
+                        ("BREW", "501 Not Implemented"), ("HEAD", "200 OK")]
+        for (method, status) in expected {
+            XCTAssertEqual(connection.receive("\(method) / HTTP/1.1\r\nHost: a\r\n\r\n"), .read, method)
+            let output = connection.takeOutput()
+            XCTAssertTrue(output.hasPrefix("HTTP/1.1 \(status)\r\n"), "\(method): \(output)")
+            XCTAssertEqual(output.contains("Allow: GET, HEAD, OPTIONS\r\n"), method != "HEAD", method)
+        }
+    }
+
+    /// A pipelining client that never reads: responses per event are capped, and further
+    /// requests wait while our output plus the socket's send queue exceeds the bound.
+    func testPipelinedRequestsWaitWhileTheSendQueueIsOverTheBound() {
+        let connection = SimulatedConnection()
+        let request = "GET / HTTP/1.1\r\nHost: a\r\n\r\n"
+        connection.sendQueue = 200 * 1024
+        let action = connection.receive(String(repeating: request, count: 3000))
+        XCTAssertEqual(action, .waitForWritable)
+        let first = connection.takeOutput()
+        XCTAssertGreaterThanOrEqual(first.utf8.count, ConnectionStateMachine.outputPerEvent)
+        XCTAssertLessThan(first.utf8.count, ConnectionStateMachine.outputPerEvent + 200)
+        XCTAssertTrue(connection.machine.inputAwaitsProcessing)
+        XCTAssertEqual(connection.queueMeasurements, 1)
+        // EPOLLOUT: the kernel's queue went down; the remaining requests are answered.
+        connection.sendQueue = 0
+        XCTAssertEqual(connection.report(.writable), .read)
+        let rest = connection.takeOutput()
+        XCTAssertEqual((first + rest).components(separatedBy: "HTTP/1.1 200 OK").count - 1, 3000)
+        XCTAssertFalse(connection.machine.inputAwaitsProcessing)
+    }
+
+    func testOversizedHeadInTheConnectionBufferGets431() {
+        let connection = SimulatedConnection()
+        XCTAssertEqual(connection.receive("GET / HTTP/1.1\r\nX: y"), .read)
+        XCTAssertTrue(connection.machine.hasBufferedInput)
+        XCTAssertEqual(connection.report(.inputBufferFull), .shutdownOutput)
+        XCTAssertTrue(connection.takeOutput().hasPrefix("HTTP/1.1 431 "))
+    }
+}
+
+/// A connection's state machine with a pretend socket: carries out the machine's actions the
+/// way `Worker.drive` does, and records what was sent.
+final class SimulatedConnection {
+    var machine: ConnectionStateMachine
+    var context: ConnectionContext
+    var now: Int64 {
+        get { context.now }
+        set { context.now = newValue }
+    }
+    /// How many more bytes the socket takes before it would block.
+    var socketAccepts = Int.max
+    /// What `.measureSendQueue` finds.
+    var sendQueue = 0
+    /// Input waiting in the socket when the machine probes before closing.
+    var unreadInput = ""
+    private(set) var probes = 0
+    private(set) var queueMeasurements = 0
+    private var sent: [UInt8] = []
+
+    init(timeouts: ConnectionTimeouts = ConnectionStateMachineTests.timeouts, limits: RequestLimits = RequestLimits()) {
+        machine = ConnectionStateMachine(limits: limits, timeouts: timeouts, now: 0)
+        context = ConnectionContext(
+            now: 0, output: OutputBuffer(capacity: 16384),
+            responses: ResponseCache(response: StaticResponse(body: "Hello world!"), now: 1_000_000_000))
+    }
+
+    /// Bytes arrive; returns the action the machine ends up waiting in.
+    func receive(_ text: String) -> ConnectionAction {
+        let bytes = Array(text.utf8)
+        return bytes.withUnsafeBytes { report(.received($0)) }
+    }
+
+    /// Reports `event` and carries out actions until the machine waits.
+    func report(_ event: ConnectionEvent) -> ConnectionAction {
+        var action = machine.handle(event, in: &context)
+        while true {
+            let next: ConnectionEvent
+            switch action {
+            case .read, .waitForWritable, .keepWaiting, .close, .shutdownOutput:
+                return action
+            case .send:
+                next = .sent(take(context.output.readableBytes))
+            case .sendPending:
+                next = .sentPending(take(machine.pendingBytes))
+            case .measureSendQueue:
+                queueMeasurements += 1
+                next = .sendQueue(bytes: sendQueue)
+            case .probeInput:
+                probes += 1
+                if unreadInput.isEmpty {
+                    next = .noInput
+                } else {
+                    let bytes = Array(unreadInput.utf8)
+                    unreadInput = ""
+                    action = bytes.withUnsafeBytes { machine.handle(.received($0), in: &context) }
+                    continue
+                }
+            }
+            action = machine.handle(next, in: &context)
+        }
+    }
+
+    private func take(_ bytes: UnsafeRawBufferPointer) -> Int {
+        let count = min(bytes.count, socketAccepts)
+        sent += bytes[0..<count]
+        if socketAccepts != Int.max { socketAccepts -= count }
+        return count
+    }
+
+    /// What was sent since the last call.
+    func takeOutput() -> String {
+        defer { sent = [] }
+        return String(decoding: sent, as: UTF8.self)
+    }
+}

@@ -1,0 +1,105 @@
+import DockerfileRenderer
+import Foundation
+import XCTest
+
+/// `containertool resolve` and `containertool kubernetes` as the real executable: exit codes, one-line
+/// errors, the JSON the plugin reads, and the marker rule.
+final class CommandLineTests: XCTestCase {
+    private struct Outcome {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs the `containertool` that `swift test` builds beside the test bundle.
+    private func containertool(_ arguments: [String]) throws -> Outcome {
+        let folder = Bundle.main.bundleURL
+        let candidates = [folder.appendingPathComponent("containertool"),
+                          Bundle.main.executableURL!.deletingLastPathComponent().appendingPathComponent("containertool")]
+        guard let tool = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+            XCTFail("containertool not found beside the tests; run `swift build --product containertool` first")
+            throw CocoaError(.fileNoSuchFile)
+        }
+        let process = Process()
+        process.executableURL = tool
+        process.arguments = arguments
+        let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("k8s-cli-\(UUID().uuidString)")
+        _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: errorFile) }
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = try FileHandle(forWritingTo: errorFile)
+        try process.run()
+        let stdout = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Outcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                       stderr: try String(contentsOf: errorFile, encoding: .utf8))
+    }
+
+    func testListJSONIsWhatThePluginReads() throws {
+        let result = try containertool(["resolve", Support.fixtureDeploy, "--list", "--json", "--push", "127.0.0.1:5000/team",
+                                        "--executables", "hello-a,hello-b,containertool"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        let products = try XCTUnwrap(json?["products"] as? [[String: Any]])
+        XCTAssertEqual(products.map { $0["name"] as? String }, ["hello-a", "hello-b"])
+        XCTAssertEqual(products.map { $0["repository"] as? String }, ["127.0.0.1:5000/team/hello-a", "127.0.0.1:5000/team/hello-b"])
+        XCTAssertEqual((json?["references"] as? [Any])?.count, 5)
+        XCTAssertTrue(result.stderr.contains("10-apps.yaml:8: swift:// outside an image field is left as it is"), result.stderr)
+    }
+
+    func testResolvePrintsTheGoldenOutput() throws {
+        let result = try containertool(["resolve", Support.fixtureDeploy]
+            + Support.fixtureImages.sorted { $0.key < $1.key }.flatMap { ["--image", "\($0.key)=\($0.value)"] })
+        XCTAssertEqual(result.status, 0, result.stderr)
+        try Support.assertGolden(result.stdout, "fixture-resolved.yaml")
+    }
+
+    func testBadInputIsOneLineWithExitStatus() throws {
+        let unknown = try containertool(["resolve", Support.fixtureDeploy, "--list", "--executables", "hello-a"])
+        XCTAssertEqual(unknown.status, 1)
+        XCTAssertEqual(unknown.stderr.split(separator: "\n").filter { !$0.hasPrefix("note: ") },
+                       ["containertool resolve: \(Support.fixtureDeploy)/10-apps.yaml:35: swift://hello-b names no executable product of this package (executable products: hello-a)"])
+
+        let missing = try containertool(["resolve", Support.fixtureDeploy, "--image", "hello-a=r.example/t/a@" + Support.digestA])
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertEqual(missing.stdout, "", "nothing is printed before every product has an image")
+        XCTAssertTrue(missing.stderr.hasPrefix("containertool resolve: \(Support.fixtureDeploy)/10-apps.yaml:35: no --image hello-b="))
+
+        let mapping = try containertool(["resolve", Support.fixtureDeploy, "--image", "hello-a=latest"])
+        XCTAssertEqual(mapping.status, 1)
+        XCTAssertTrue(mapping.stderr.contains("invalid --image 'hello-a=latest'"), mapping.stderr)
+
+        for (arguments, message) in [
+            (["resolve", "--list"], "give a manifest file or folder"),
+            (["resolve", Support.fixtureDeploy], "give --list, or --image"),
+            (["resolve", Support.fixtureDeploy, "--list", "--push", "Registry/Team:1"], "is not a REGISTRY[/PREFIX]"),
+            (["kubernetes"], "--product NAME is required"),
+            (["kubernetes", "--product", "HelloWeb", "--user", "0:0"], "must not be root"),
+        ] {
+            let result = try containertool(arguments)
+            XCTAssertEqual(result.status, 2, "\(arguments)")
+            XCTAssertTrue(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+        }
+    }
+
+    func testKubernetesKeepsAHandWrittenFileUnlessForced() throws {
+        let folder = try Support.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("deploy/HelloWeb.yaml")
+        let created = try containertool(["kubernetes", "--product", "HelloWeb", "--output", file.path])
+        XCTAssertEqual(created.status, 0, created.stderr)
+        XCTAssertEqual(created.stdout, "\(file.path): created\n")
+        XCTAssertEqual(try String(contentsOf: file, encoding: .utf8), try String(contentsOf: Support.golden.appendingPathComponent("HelloWeb.yaml"), encoding: .utf8))
+        XCTAssertEqual(try containertool(["kubernetes", "--product", "HelloWeb", "--output", file.path]).stdout, "\(file.path): unchanged\n")
+
+        try Data("kind: Deployment # mine\n".utf8).write(to: file)
+        let refused = try containertool(["kubernetes", "--product", "HelloWeb", "--output", file.path, "--port", "9000"])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.contains("Pass --force"), refused.stderr)
+        XCTAssertEqual(try String(contentsOf: file, encoding: .utf8), "kind: Deployment # mine\n")
+        let forced = try containertool(["kubernetes", "--product", "HelloWeb", "--output", file.path, "--port", "9000", "--force"])
+        XCTAssertEqual(forced.status, 0, forced.stderr)
+        XCTAssertTrue(DockerfileRenderer.isGenerated(try String(contentsOf: file, encoding: .utf8)))
+    }
+}

@@ -1,0 +1,306 @@
+import Foundation
+import XCTest
+
+/// A fault-injecting OCI registry (python3's standard library) with a second "sink" origin on another
+/// port that shares its storage, the way a storage backend or CDN sits behind a registry. Blobs,
+/// uploads (monolithic and chunked), manifests and cross-repository mounts work for real, so pushes
+/// can succeed; `faults` make it misbehave. Every request is logged to `requests` with the origin
+/// that received it and the `Authorization` header it carried.
+///
+/// Faults: `redirect-get` (GET /v2/ → sink), `redirect-head` (blob HEAD → sink), `redirect-put` and
+/// `redirect-patch` (upload PUT/PATCH → sink), `redirect-token` (token realm → sink), `redirect-loop`
+/// (blob HEAD → itself), `redirect-to-http` (blob HEAD → the sink over plain HTTP), `redirect-chain`
+/// (GET /v2/ → /v2/?hop=1 → … → /v2/?hop=9), `no-mount` (mount requests are declined), `huge-headers`
+/// (GET /v2/ answers 2 MB of headers), `drip` (GET /v2/ answers a body at one byte per 0.2 s), `short-body`
+/// (GET /v2/ announces 1000 bytes and sends 10), `error-503` (the first two blob HEADs get 503),
+/// `rate-limit` (the first blob HEAD gets 429 with Retry-After: 1), `sink-challenge` (the sink answers
+/// every /v2/ request with its own Bearer challenge, realm on the sink), `echo-auth` (upload POSTs
+/// get a 400 whose body echoes the request's Authorization header).
+/// `auth`: `basic` (user/password on the main origin) or `bearer` (token realm on the main origin,
+/// Basic credentials there, or a POST with `grant_type=refresh_token` and the password as the
+/// identity token; the registry then accepts the token) or nil.
+final class MockRegistry: @unchecked Sendable {
+    let port: Int
+    let sinkPort: Int
+    let directory: URL
+    let tls: Bool
+    var host: String { "127.0.0.1:\(port)" }
+    var sinkHost: String { "127.0.0.1:\(sinkPort)" }
+
+    struct Request: Decodable {
+        var origin: String
+        var method: String
+        var path: String
+        var authorization: String?
+    }
+
+    /// Every request so far, oldest first (the readiness checks left out).
+    var requests: [Request] { allRequests.filter { $0.path != "/ready" } }
+
+    private var allRequests: [Request] {
+        let text = (try? String(contentsOf: directory.appendingPathComponent("requests.log"), encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap { try? JSONDecoder().decode(Request.self, from: Data($0.utf8)) }
+    }
+
+    /// `certificate`/`key`: serve the main origin over HTTPS with them (the sink stays plain HTTP).
+    init(testCase: XCTestCase, faults: Set<String> = [], auth: String? = nil, user: String = "pusher", password: String = "",
+         certificate: URL? = nil, key: URL? = nil) throws {
+        port = try freeLoopbackPort()
+        sinkPort = try freeLoopbackPort()
+        directory = try temporaryDirectory(testCase, "mock-registry")
+        tls = certificate != nil
+        let script = directory.appendingPathComponent("mock_registry.py")
+        try Data(Self.source.utf8).write(to: script)
+        let config: [String: Any] = ["port": port, "sink_port": sinkPort, "faults": faults.sorted(), "auth": auth ?? "",
+                                     "user": user, "password": password, "cert": certificate?.path ?? "", "key": key?.path ?? "",
+                                     "log": directory.appendingPathComponent("requests.log").path]
+        let configFile = directory.appendingPathComponent("config.json")
+        try JSONSerialization.data(withJSONObject: config).write(to: configFile)
+        let pid = try startDetached(["python3", script.path, configFile.path], log: directory.appendingPathComponent("server.log"))
+        testCase.addTeardownBlock { kill(pid, SIGKILL) }
+        for _ in 0..<100 {
+            let main = try? runTool("curl", ["-sk", "-o", "/dev/null", "\(tls ? "https" : "http")://\(host)/ready"])
+            let sink = try? runTool("curl", ["-s", "-o", "/dev/null", "http://\(sinkHost)/ready"])
+            if main?.status == 0 && sink?.status == 0 { return }
+            usleep(100_000)
+        }
+        throw TestFailure("the mock registry did not start: \((try? String(contentsOf: directory.appendingPathComponent("server.log"), encoding: .utf8)) ?? "")")
+    }
+
+    static let source = #"""
+import base64, hashlib, http.server, json, socketserver, ssl, sys, threading, time, uuid, urllib.parse
+
+config = json.load(open(sys.argv[1]))
+faults = set(config["faults"])
+lock = threading.Lock()
+blobs = {}        # digest -> bytes
+repos = {}        # repo -> set of digests
+uploads = {}      # id -> bytearray
+manifests = {}    # (repo, ref) -> (bytes, media type)
+counters = {"head503": 0, "head429": 0}
+main_scheme = "https" if config["cert"] else "http"
+main_origin = "%s://127.0.0.1:%d" % (main_scheme, config["port"])
+sink_origin = "http://127.0.0.1:%d" % config["sink_port"]
+basic = "Basic " + base64.b64encode(("%s:%s" % (config["user"], config["password"])).encode()).decode()
+
+def log(origin, handler):
+    with lock, open(config["log"], "a") as f:
+        f.write(json.dumps({"origin": origin, "method": handler.command, "path": handler.path,
+                            "authorization": handler.headers.get("Authorization")}) + "\n")
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    origin = "main"
+
+    def log_message(self, *args):
+        pass
+
+    def answer(self, status, body=b"", headers=None):
+        self.send_response(status)
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def body(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n) if n else b""
+
+    def redirect(self, target, status=307):
+        self.body()
+        self.answer(status, b"", {"Location": target})
+
+    def authorized(self):
+        if self.origin == "sink" or not config["auth"]:
+            return True
+        given = self.headers.get("Authorization", "")
+        if config["auth"] == "basic" and given == basic:
+            return True
+        if config["auth"] == "bearer" and given == "Bearer mock-token":
+            return True
+        self.body()
+        if config["auth"] == "basic":
+            self.answer(401, b"{}", {"WWW-Authenticate": 'Basic realm="mock"'})
+        else:
+            self.answer(401, b"{}", {"WWW-Authenticate": 'Bearer realm="%s/token",service="mock"' % main_origin})
+        return False
+
+    def handle_one(self):
+        log(self.origin, self)
+        url = urllib.parse.urlparse(self.path)
+        query = urllib.parse.parse_qs(url.query)
+        path = url.path
+        if path == "/ready":
+            return self.answer(200, b"ok")
+        if path == "/token":
+            if self.origin == "main" and "redirect-token" in faults:
+                return self.redirect(sink_origin + self.path, 302)
+            if self.command == "POST":
+                form = urllib.parse.parse_qs(self.body().decode())
+                if form.get("grant_type") == ["refresh_token"] and form.get("refresh_token") == [config["password"]] and "scope" in form:
+                    return self.answer(200, json.dumps({"access_token": "mock-token"}).encode(), {"Content-Type": "application/json"})
+                return self.answer(401, b"{}")
+            if self.origin == "main" and self.headers.get("Authorization") != basic:
+                return self.answer(401, b"{}")
+            return self.answer(200, json.dumps({"token": "mock-token"}).encode(), {"Content-Type": "application/json"})
+        if self.origin == "sink" and "sink-challenge" in faults and path.startswith("/v2/"):
+            self.body()
+            return self.answer(401, b"{}", {"WWW-Authenticate": 'Bearer realm="%s/token",service="evil"' % sink_origin})
+        if not self.authorized():
+            return
+        if path == "/v2/":
+            if self.origin == "main":
+                if "redirect-get" in faults:
+                    return self.redirect(sink_origin + "/v2/")
+                if "redirect-chain" in faults:
+                    hop = int(query.get("hop", ["0"])[0])
+                    if hop < 9:
+                        return self.redirect("/v2/?hop=%d" % (hop + 1))
+                if "huge-headers" in faults:
+                    self.send_response(200)
+                    for i in range(20000):
+                        self.send_header("X-Filler-%d" % i, "x" * 100)
+                    self.send_header("Content-Length", "2")
+                    self.end_headers()
+                    self.wfile.write(b"{}")
+                    return
+                if "drip" in faults:
+                    self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
+                    for i in range(10000):
+                        self.wfile.write(b"X")
+                        self.wfile.flush()
+                        time.sleep(0.2)
+                    return
+                if "short-body" in faults:
+                    self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n0123456789")
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
+            return self.answer(200, b"{}")
+        parts = [p for p in path[len("/v2/"):].split("/") if p]
+        if "blobs" in parts:
+            i = parts.index("blobs")
+            repo, rest = "/".join(parts[:i]), parts[i + 1:]
+            if rest and rest[0] == "uploads":
+                return self.upload(repo, rest[1:], query)
+            digest = rest[0]
+            if self.command == "HEAD":
+                if self.origin == "main":
+                    if "error-503" in faults and counters["head503"] < 2:
+                        counters["head503"] += 1
+                        return self.answer(503, b"")
+                    if "rate-limit" in faults and counters["head429"] < 1:
+                        counters["head429"] += 1
+                        return self.answer(429, b"", {"Retry-After": "1"})
+                    if "redirect-head" in faults:
+                        return self.redirect(sink_origin + self.path)
+                    if "redirect-loop" in faults:
+                        return self.redirect(self.path)
+                    if "redirect-to-http" in faults:
+                        return self.redirect(sink_origin + self.path)
+                with lock:
+                    present = digest in repos.get(repo, set())
+                return self.answer(200 if present else 404, b"", {"Docker-Content-Digest": digest} if present else {})
+        if "manifests" in parts:
+            i = parts.index("manifests")
+            repo, ref = "/".join(parts[:i]), parts[i + 1]
+            if self.command == "PUT":
+                data = self.body()
+                digest = "sha256:" + hashlib.sha256(data).hexdigest()
+                with lock:
+                    manifests[(repo, ref)] = manifests[(repo, digest)] = (data, self.headers.get("Content-Type"))
+                return self.answer(201, b"", {"Docker-Content-Digest": digest})
+            with lock:
+                found = manifests.get((repo, ref))
+            if not found:
+                return self.answer(404, b"")
+            return self.answer(200, found[0], {"Docker-Content-Digest": "sha256:" + hashlib.sha256(found[0]).hexdigest(), "Content-Type": found[1]})
+        self.answer(404, b"")
+
+    def upload(self, repo, rest, query):
+        if self.command == "POST" and not rest and "echo-auth" in faults:
+            self.body()
+            return self.answer(400, ("you sent: " + self.headers.get("Authorization", "")).encode())
+        if self.command == "POST" and not rest:
+            self.body()
+            if "mount" in query and "no-mount" not in faults:
+                digest, source = query["mount"][0], query.get("from", [""])[0]
+                with lock:
+                    if digest in repos.get(source, set()):
+                        repos.setdefault(repo, set()).add(digest)
+                        return self.answer(201, b"", {"Location": "/v2/%s/blobs/%s" % (repo, digest), "Docker-Content-Digest": digest})
+            uid = str(uuid.uuid4())
+            with lock:
+                uploads[uid] = bytearray()
+            return self.answer(202, b"", {"Location": "/v2/%s/blobs/uploads/%s?_state=x" % (repo, uid), "Range": "0-0"})
+        uid = rest[0] if rest else ""
+        if self.origin == "main" and self.command == "PUT" and "redirect-put" in faults:
+            return self.redirect(sink_origin + self.path)
+        if self.origin == "main" and self.command == "PATCH" and "redirect-patch" in faults:
+            return self.redirect(sink_origin + self.path)
+        data = self.body()
+        with lock:
+            if uid not in uploads:
+                return self.answer(404, b"{}")
+            uploads[uid] += data
+            size = len(uploads[uid])
+        if self.command == "PATCH":
+            return self.answer(202, b"", {"Location": "/v2/%s/blobs/uploads/%s?_state=y" % (repo, uid), "Range": "0-%d" % (size - 1)})
+        if self.command == "PUT":
+            digest = query.get("digest", [""])[0]
+            with lock:
+                content = bytes(uploads.pop(uid))
+                if "sha256:" + hashlib.sha256(content).hexdigest() != digest:
+                    return self.answer(400, json.dumps({"errors": [{"code": "DIGEST_INVALID", "message": "digest mismatch"}]}).encode())
+                blobs[digest] = content
+                repos.setdefault(repo, set()).add(digest)
+            return self.answer(201, b"", {"Location": "/v2/%s/blobs/%s" % (repo, digest), "Docker-Content-Digest": digest})
+        self.answer(405, b"")
+
+    do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = do_DELETE = handle_one
+
+class Sink(Handler):
+    origin = "sink"
+
+class Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+main = Server(("127.0.0.1", config["port"]), Handler)
+if config["cert"]:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(config["cert"], config["key"])
+    main.socket = context.wrap_socket(main.socket, server_side=True)
+sink = Server(("127.0.0.1", config["sink_port"]), Sink)
+threading.Thread(target=sink.serve_forever, daemon=True).start()
+main.serve_forever()
+"""#
+}
+
+/// A server that accepts connections and never answers (a hung registry or load balancer).
+final class SilentServer: @unchecked Sendable {
+    let port: Int
+    var host: String { "127.0.0.1:\(port)" }
+
+    init(testCase: XCTestCase) throws {
+        port = try freeLoopbackPort()
+        let directory = try temporaryDirectory(testCase, "silent-server")
+        let script = """
+            import socket, time
+            s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("127.0.0.1", \(port))); s.listen(64)
+            held = []
+            while True:
+                c, _ = s.accept(); held.append(c)
+            """
+        try Data(script.utf8).write(to: directory.appendingPathComponent("silent.py"))
+        let pid = try startDetached(["python3", directory.appendingPathComponent("silent.py").path], log: directory.appendingPathComponent("log"))
+        testCase.addTeardownBlock { kill(pid, SIGKILL) }
+        for _ in 0..<100 {
+            if (try? runTool("bash", ["-c", "exec 3<>/dev/tcp/127.0.0.1/\(port)"]))?.status == 0 { return }
+            usleep(100_000)
+        }
+        throw TestFailure("the silent server did not start")
+    }
+}
