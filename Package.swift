@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "containertool", targets: ["containertool"]),
         .library(name: "HTTPServer", targets: ["HTTPServer"]),
         .library(name: "ContainerImage", targets: ["ContainerImage"]),
+        .library(name: "OCIModel", targets: ["OCIModel"]),
         .plugin(name: "ContainerizePlugin", targets: ["ContainerizePlugin"]),
     ],
     targets: [
@@ -22,12 +23,16 @@ let package = Package(
         // MARK: The image library and its command line
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CSHA256"),
-        .target(name: "ContainerImage", dependencies: ["CZlib", "CSHA256"]),
+        // One model of OCI types, canonical JSON and image references, shared by the image
+        // builder and the registry client.
+        .target(name: "OCIModel"),
+        .target(name: "ContainerImage", dependencies: ["OCIModel", "CZlib", "CSHA256"]),
+        .target(name: "SBOM"),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
-        .target(name: "OCIRegistry", dependencies: ["CCurl"]),
+        .target(name: "OCIRegistry", dependencies: ["OCIModel", "CCurl"]),
         .target(name: "DockerfileRenderer", dependencies: ["ContainerImage"]),
         .target(name: "KubernetesManifests", dependencies: ["DockerfileRenderer"]),
-        .executableTarget(name: "containertool", dependencies: ["ContainerImage", "OCIRegistry", "DockerfileRenderer", "KubernetesManifests"]),
+        .executableTarget(name: "containertool", dependencies: ["ContainerImage", "OCIModel", "SBOM", "OCIRegistry", "DockerfileRenderer", "KubernetesManifests"]),
 
         // MARK: `swift package containerize`
         .plugin(
@@ -46,7 +51,7 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "CPOSIX"]),
-        .testTarget(name: "ContainerImageTests", dependencies: ["ContainerImage", "CSHA256"]),
+        .testTarget(name: "ContainerImageTests", dependencies: ["ContainerImage", "OCIModel", "SBOM", "CSHA256"]),
         .testTarget(name: "OCIRegistryTests", dependencies: ["OCIRegistry"]),
         .testTarget(name: "DockerfileRendererTests", dependencies: ["DockerfileRenderer"], exclude: ["Golden"]),
         // The plugin's pure files, compiled here through symlinks (a plugin target cannot be imported).

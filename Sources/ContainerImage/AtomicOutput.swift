@@ -3,13 +3,52 @@ import Foundation
 import Glibc
 #endif
 
-/// Writes outputs under a temporary name next to the destination and renames them into place
-/// only when complete, so a failed or interrupted run never leaves a partial image.
+/// Writes outputs under a temporary name in the destination's directory and renames them into
+/// place only when complete, so a failed or interrupted run never leaves a partial image.
+///
+/// Every temporary is created exclusively (`O_CREAT|O_EXCL|O_NOFOLLOW`, or `mkdir`, which never
+/// follows a symlink) under an unpredictable name, so a file or symlink planted in advance is
+/// never followed or overwritten: creation just moves on to another name.
 public enum AtomicOutput {
-    /// A hidden sibling name: `.NAME.partial-PID`.
-    static func temporarySibling(of path: String, suffix: String = "partial") -> String {
+    /// Candidate hidden sibling names: `.NAME.SUFFIX-PID-RANDOM`.
+    static func temporaryNames(for path: String, suffix: String, count: Int = 16) -> [String] {
         let url = URL(fileURLWithPath: path)
-        return url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(suffix)-\(getpid())").path
+        let directory = url.deletingLastPathComponent().path
+        return (0..<count).map { _ in
+            directory + "/.\(url.lastPathComponent).\(suffix)-\(getpid())-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))"
+        }
+    }
+
+    /// Creates and registers (for interrupt cleanup) the first of `candidates` that does not
+    /// exist yet, as a file (returns its descriptor) or a directory (returns -1).
+    static func createExclusive(_ candidates: [String], directory: Bool, mode: mode_t = 0o644) throws -> (path: String, descriptor: Int32) {
+        var lastError: Int32 = EEXIST
+        for candidate in candidates {
+            let descriptor: Int32 = try PendingOutputs.shared.whileOpen {
+                let result: Int32
+                if directory {
+                    result = mkdir(candidate, 0o755) == 0 ? -1 : -2
+                } else {
+                    let opened = open(candidate, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
+                    result = opened >= 0 ? opened : -2
+                }
+                if result != -2 { PendingOutputs.shared.registerLocked(candidate) } else { lastError = errno }
+                return result
+            }
+            if descriptor != -2 { return (candidate, descriptor) }
+            guard lastError == EEXIST else { break }
+        }
+        throw OutputError.cannotCreate(path: candidates.first ?? "", reason: String(cString: strerror(lastError)))
+    }
+
+    /// A new temporary file next to `path` (registered for cleanup); the caller closes the descriptor.
+    static func createTemporaryFile(near path: String, suffix: String = "partial") throws -> (path: String, descriptor: Int32) {
+        try createExclusive(temporaryNames(for: path, suffix: suffix), directory: false)
+    }
+
+    /// A new, empty temporary directory inside `directory` (registered for cleanup).
+    public static func makeTemporaryDirectory(in directory: String, label: String) throws -> String {
+        try createExclusive(temporaryNames(for: directory + "/" + label, suffix: "tmp"), directory: true).path
     }
 
     /// Checks, before any work is done, that `path` can be created: its directory exists and is
@@ -21,40 +60,39 @@ public enum AtomicOutput {
             throw OutputError.missingParent(path: path, parent: parent)
         }
         guard access(parent, W_OK | X_OK) == 0 else { throw OutputError.notWritable(path: path, parent: parent) }
-        // access(2) says yes to root everywhere; really creating the temporary name catches
-        // read-only and virtual file systems before any work is done.
-        let probe = temporarySibling(of: path, suffix: "probe")
-        if asDirectory {
-            guard mkdir(probe, 0o755) == 0 else { throw OutputError.notWritable(path: path, parent: parent) }
-            rmdir(probe)
-        } else {
-            let descriptor = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-            guard descriptor >= 0 else { throw OutputError.notWritable(path: path, parent: parent) }
-            close(descriptor)
-            unlink(probe)
+        // access(2) says yes to root everywhere; really creating a temporary catches read-only
+        // and virtual file systems before any work is done.
+        do {
+            let probe = try createExclusive(temporaryNames(for: path, suffix: "probe"), directory: asDirectory)
+            if probe.descriptor >= 0 { close(probe.descriptor) }
+            PendingOutputs.shared.remove(probe.path)
+        } catch OutputError.interrupted {
+            throw OutputError.interrupted
+        } catch {
+            throw OutputError.notWritable(path: path, parent: parent)
         }
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return }
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        if (info.st_mode & S_IFMT) == S_IFLNK { throw OutputError.isSymlink(path) }
         if asDirectory {
-            guard isDirectory.boolValue else { throw OutputError.existsAsFile(path) }
+            guard (info.st_mode & S_IFMT) == S_IFDIR else { throw OutputError.existsAsFile(path) }
             let contents = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
             guard contents.isEmpty || contents.contains("oci-layout") else { throw OutputError.refuseToReplace(path) }
         } else {
-            guard !isDirectory.boolValue else { throw OutputError.existsAsDirectory(path) }
+            guard (info.st_mode & S_IFMT) != S_IFDIR else { throw OutputError.existsAsDirectory(path) }
         }
     }
 
-    /// Writes the file for `path` under its temporary name from what `produce` writes; nothing
-    /// is visible at `path` until the returned output is committed.
+    /// Writes the file for `path` under a temporary name from what `produce` writes; nothing is
+    /// visible at `path` until the returned output is committed.
     public static func stageFile(at path: String, _ produce: (BufferedFileWriter) throws -> Void) throws -> StagedOutput {
+        try stageFile(at: path, candidates: temporaryNames(for: path, suffix: "partial"), produce)
+    }
+
+    static func stageFile(at path: String, candidates: [String], _ produce: (BufferedFileWriter) throws -> Void) throws -> StagedOutput {
         try checkWritable(path, asDirectory: false)
-        let temporary = temporarySibling(of: path)
-        PendingOutputs.shared.register(temporary)
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else {
-            PendingOutputs.shared.unregister(temporary)
-            throw OutputError.cannotCreate(path: temporary, reason: String(cString: strerror(errno)))
-        }
-        let staged = StagedOutput(temporary: temporary, final: path, isDirectory: false)
+        let (temporary, descriptor) = try createExclusive(candidates, directory: false)
+        let staged = StagedOutput(temporary: temporary, final: path)
         do {
             let writer = BufferedFileWriter(descriptor: descriptor, path: path)
             try produce(writer)
@@ -68,16 +106,12 @@ public enum AtomicOutput {
         }
     }
 
-    /// Fills a temporary directory for `path` through `produce`; an existing OCI layout (or
-    /// empty directory) at `path` is replaced only when the returned output is committed.
+    /// Fills a new temporary directory for `path` through `produce`; it replaces `path` (absent
+    /// or an empty directory) when committed.
     public static func stageDirectory(at path: String, _ produce: (String) throws -> Void) throws -> StagedOutput {
-        try checkWritable(path, asDirectory: true)
-        let temporary = temporarySibling(of: path)
-        try? FileManager.default.removeItem(atPath: temporary)
-        PendingOutputs.shared.register(temporary)
-        let staged = StagedOutput(temporary: temporary, final: path, isDirectory: true)
+        let (temporary, _) = try createExclusive(temporaryNames(for: path, suffix: "partial"), directory: true)
+        let staged = StagedOutput(temporary: temporary, final: path)
         do {
-            try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: false)
             try produce(temporary)
             return staged
         } catch {
@@ -85,94 +119,11 @@ public enum AtomicOutput {
             throw error
         }
     }
-}
 
-/// An output written completely under its temporary name (or a finished registry push),
-/// waiting for `commit()` to rename it into place or `discard()` to remove it.
-public final class StagedOutput: @unchecked Sendable {
-    private let temporary: String?
-    private let final: String?
-    private let isDirectory: Bool
-    /// `HOST/REPO@sha256:…` for a registry push.
-    public let pushedReference: String?
-    private var finished = false
-
-    init(temporary: String, final: String, isDirectory: Bool) {
-        self.temporary = temporary
-        self.final = final
-        self.isDirectory = isDirectory
-        pushedReference = nil
-    }
-
-    private init(pushedReference: String) {
-        temporary = nil
-        final = nil
-        isDirectory = false
-        self.pushedReference = pushedReference
-    }
-
-    /// A push has no local file: committing it does nothing, and it cannot be discarded.
-    public static func pushed(_ reference: String) -> StagedOutput { StagedOutput(pushedReference: reference) }
-
-    /// Renames the temporary into place (replacing an earlier layout directory).
-    public func commit() throws {
-        guard !finished, let temporary, let final else { return }
-        finished = true
-        defer { PendingOutputs.shared.unregister(temporary) }
-        let fileManager = FileManager.default
-        if isDirectory, fileManager.fileExists(atPath: final) {
-            let old = AtomicOutput.temporarySibling(of: final, suffix: "old")
-            guard rename(final, old) == 0 else {
-                let reason = String(cString: strerror(errno))
-                try? fileManager.removeItem(atPath: temporary)
-                throw OutputError.cannotCreate(path: final, reason: reason)
-            }
-            guard rename(temporary, final) == 0 else {
-                let reason = String(cString: strerror(errno))
-                rename(old, final)
-                try? fileManager.removeItem(atPath: temporary)
-                throw OutputError.cannotCreate(path: final, reason: reason)
-            }
-            try? fileManager.removeItem(atPath: old)
-        } else {
-            guard rename(temporary, final) == 0 else {
-                let reason = String(cString: strerror(errno))
-                try? fileManager.removeItem(atPath: temporary)
-                throw OutputError.cannotCreate(path: final, reason: reason)
-            }
-        }
-    }
-
-    /// Removes the temporary; the destination is left as it was.
-    public func discard() {
-        guard !finished, let temporary else { return }
-        finished = true
-        try? FileManager.default.removeItem(atPath: temporary)
-        PendingOutputs.shared.unregister(temporary)
-    }
-}
-
-/// The temporary outputs being written right now, so an interrupt handler can remove them
-/// (`removeAll()`) before the process exits.
-public final class PendingOutputs: @unchecked Sendable {
-    public static let shared = PendingOutputs()
-    private let lock = NSLock()
-    private var paths: Set<String> = []
-
-    public func register(_ path: String) { lock.withLock { _ = paths.insert(path) } }
-    public func unregister(_ path: String) { lock.withLock { _ = paths.remove(path) } }
-
-    /// Deletes every registered temporary file or directory.
-    public func removeAll() {
-        let current = lock.withLock { paths }
-        for path in current { try? FileManager.default.removeItem(atPath: path) }
-    }
-}
-
-extension AtomicOutput {
-    /// Writes a file inside a directory that is itself still temporary.
-    static func writePlainFile(_ path: String, _ bytes: [UInt8]) throws {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    /// Writes a whole file inside a directory that is itself still temporary (or a new
+    /// content-addressed blob): exclusive, never through a symlink.
+    static func writeNewFile(_ path: String, _ bytes: [UInt8]) throws {
+        let descriptor = try PendingOutputs.shared.whileOpen { open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644) }
         guard descriptor >= 0 else { throw OutputError.cannotCreate(path: path, reason: String(cString: strerror(errno))) }
         defer { close(descriptor) }
         let writer = BufferedFileWriter(descriptor: descriptor, path: path)
@@ -180,8 +131,149 @@ extension AtomicOutput {
         try writer.flush()
     }
 
+    /// Puts a copy of the file `source` at `path` (new): a hard link when on the same file
+    /// system, else a streamed copy.
+    static func linkOrCopy(_ source: String, to path: String) throws {
+        let linked = try PendingOutputs.shared.whileOpen { link(source, path) == 0 }
+        if linked { return }
+        let input = open(source, O_RDONLY | O_CLOEXEC)
+        guard input >= 0 else { throw OutputError.cannotCreate(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(input) }
+        let descriptor = try PendingOutputs.shared.whileOpen { open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644) }
+        guard descriptor >= 0 else { throw OutputError.cannotCreate(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(descriptor) }
+        let writer = BufferedFileWriter(descriptor: descriptor, path: path)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
+        defer { buffer.deallocate() }
+        while true {
+            let count = read(input, buffer.baseAddress, buffer.count)
+            if count < 0 && errno == EINTR { continue }
+            guard count >= 0 else { throw OutputError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
+            if count == 0 { break }
+            try writer.write(UnsafeRawBufferPointer(start: buffer.baseAddress, count: count))
+        }
+        try writer.flush()
+    }
+
     static func createDirectory(_ path: String) throws {
-        guard mkdir(path, 0o755) == 0 || errno == EEXIST else { throw OutputError.cannotCreate(path: path, reason: String(cString: strerror(errno))) }
+        let made = try PendingOutputs.shared.whileOpen { mkdir(path, 0o755) == 0 || errno == EEXIST }
+        guard made else { throw OutputError.cannotCreate(path: path, reason: String(cString: strerror(errno))) }
+    }
+}
+
+/// An output written completely under its temporary name (or a finished registry push), waiting
+/// for `commit()` / `StagedOutput.commitAll` to rename it into place or `discard()` to remove it.
+public final class StagedOutput: @unchecked Sendable {
+    private let temporary: String?
+    private let final: String?
+    /// Blobs this run added to an existing layout, removed again if the output is discarded.
+    private let addedFiles: [String]
+    /// `HOST/REPO@sha256:…` for a registry push.
+    public let pushedReference: String?
+    private var finished = false
+    /// The previous file kept while several outputs are committed, for rollback.
+    private var backup: String?
+    private var createdFinal = false
+    private var replacedEmptyDirectory = false
+
+    init(temporary: String, final: String, addedFiles: [String] = []) {
+        self.temporary = temporary
+        self.final = final
+        self.addedFiles = addedFiles
+        pushedReference = nil
+    }
+
+    private init(pushedReference: String) {
+        temporary = nil
+        final = nil
+        addedFiles = []
+        self.pushedReference = pushedReference
+    }
+
+    /// A push has no local file: committing it does nothing, and it cannot be discarded.
+    public static func pushed(_ reference: String) -> StagedOutput { StagedOutput(pushedReference: reference) }
+
+    /// Renames the temporary into place.
+    public func commit() throws { try Self.commitAll([self]) }
+
+    /// Renames every output into place, or none: if one rename fails, the ones before it are
+    /// rolled back (earlier files restored) and every temporary is removed. Runs under the
+    /// interrupt lock, so an interrupt sees either all outputs committed or none.
+    public static func commitAll(_ outputs: [StagedOutput]) throws {
+        do {
+            try PendingOutputs.shared.whileOpen {
+                var done: [StagedOutput] = []
+                do {
+                    for output in outputs where !output.finished {
+                        try output.swapIntoPlace()
+                        done.append(output)
+                    }
+                } catch {
+                    for output in done.reversed() { output.rollBack() }
+                    throw error
+                }
+                for output in done { output.finishCommit() }
+            }
+        } catch {
+            for output in outputs { output.discard() }
+            throw error
+        }
+    }
+
+    /// Moves the temporary to the final name, keeping what was there as a backup.
+    private func swapIntoPlace() throws {
+        guard let temporary, let final else { return }
+        var info = stat()
+        if lstat(final, &info) == 0 {
+            if (info.st_mode & S_IFMT) == S_IFDIR {
+                // An empty directory is replaced by rename(2) itself; a rollback makes it again.
+                createdFinal = true
+                replacedEmptyDirectory = true
+            } else {
+                let candidate = AtomicOutput.temporaryNames(for: final, suffix: "previous", count: 1)[0]
+                guard link(final, candidate) == 0 || rename(final, candidate) == 0 else {
+                    throw OutputError.cannotCreate(path: final, reason: String(cString: strerror(errno)))
+                }
+                PendingOutputs.shared.registerLocked(candidate)
+                backup = candidate
+            }
+        } else {
+            createdFinal = true
+        }
+        guard rename(temporary, final) == 0 else {
+            let reason = String(cString: strerror(errno))
+            if let backup, access(final, F_OK) != 0 { rename(backup, final) }
+            throw OutputError.cannotCreate(path: final, reason: reason)
+        }
+    }
+
+    private func rollBack() {
+        guard let final else { return }
+        if let backup {
+            rename(backup, final)
+        } else if createdFinal {
+            try? FileManager.default.removeItem(atPath: final)
+            if replacedEmptyDirectory { mkdir(final, 0o755) }
+        }
+        for file in addedFiles { unlink(file) }
+    }
+
+    private func finishCommit() {
+        finished = true
+        if let backup { unlink(backup) }
+        for path in [temporary, backup].compactMap({ $0 }) + addedFiles { unregisterLocked(path) }
+    }
+
+    private func unregisterLocked(_ path: String) {
+        // Called under the lock from commitAll: PendingOutputs.unregister would deadlock.
+        PendingOutputs.shared.unregisterLocked(path)
+    }
+
+    /// Removes the temporary (and blobs this run added); the destination is left as it was.
+    public func discard() {
+        guard !finished else { return }
+        finished = true
+        for path in [temporary, backup].compactMap({ $0 }) + addedFiles { PendingOutputs.shared.remove(path) }
     }
 }
 
@@ -218,6 +310,7 @@ public final class BufferedFileWriter {
     }
 
     private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
+        try Interruption.check()
         var offset = 0
         while offset < bytes.count {
             let written = systemWrite(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
@@ -235,9 +328,13 @@ public enum OutputError: Error, CustomStringConvertible, Equatable {
     case notWritable(path: String, parent: String)
     case existsAsFile(String)
     case existsAsDirectory(String)
+    case isSymlink(String)
     case refuseToReplace(String)
     case cannotCreate(path: String, reason: String)
     case cannotWrite(path: String, reason: String)
+    case outputIsInput(output: String, input: String)
+    case hostileLayout(path: String, reason: String)
+    case interrupted
 
     public var description: String {
         switch self {
@@ -249,12 +346,20 @@ public enum OutputError: Error, CustomStringConvertible, Equatable {
             return "\(path) exists and is a file; an OCI layout needs a directory there, remove it or choose another path"
         case .existsAsDirectory(let path):
             return "\(path) is a directory; give a file name for the archive, e.g. \(path.hasSuffix("/") ? path : path + "/")image.tar"
+        case .isSymlink(let path):
+            return "\(path) is a symbolic link; refusing to write through it, give the real path"
         case .refuseToReplace(let path):
             return "\(path) is a non-empty directory that is not an OCI layout; refusing to replace it, choose a new or empty directory"
         case .cannotCreate(let path, let reason):
             return "cannot create \(path): \(reason); check the output path and free space"
         case .cannotWrite(let path, let reason):
             return "cannot write \(path): \(reason); check free space and permissions"
+        case .outputIsInput(let output, let input):
+            return "the output \(output) would overwrite the input \(input); write the image somewhere else"
+        case .hostileLayout(let path, let reason):
+            return "cannot add to the OCI layout \(path): \(reason); remove it or choose another directory"
+        case .interrupted:
+            return "interrupted; nothing was written"
         }
     }
 }

@@ -14,12 +14,12 @@ public struct DockerArchiveDestination: ImageDestination {
         var entries = try OCILayoutFiles.entries(for: image, tag: tag)
         let manifest = [DockerArchiveManifestEntry(
             config: "blobs/sha256/" + image.configBlob.hex,
-            repoTags: [tag.description],
+            repoTags: [tag.familiarDescription],
             layers: image.layers.map { "blobs/sha256/" + $0.blob.hex }
         )]
         entries.append(.file("manifest.json", try CanonicalJSON.encode(manifest)))
         if let topLayer = image.layers.last {
-            entries.append(.file("repositories", try CanonicalJSON.encode([tag.repository: [tag.tag: topLayer.blob.hex]])))
+            entries.append(.file("repositories", try CanonicalJSON.encode([tag.familiarName: [tag.tagOrLatest: topLayer.blob.hex]])))
         }
         return try AtomicOutput.stageFile(at: path) { writer in
             try TarWriter(modificationTime: image.sourceDateEpoch) { try writer.write($0) }.writeArchive(entries)

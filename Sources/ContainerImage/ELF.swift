@@ -13,52 +13,97 @@ public struct ELFExecutable: Sendable, Equatable {
 
     public var isStatic: Bool { interpreter == nil }
 
-    /// Reads the ELF header and program headers of the file at `path`.
+    /// Why this ELF file cannot be run as a program (a shared library, no entry point), or nil.
+    public var notRunnableReason: String?
+
+    /// Reads the ELF header and program headers of the file at `path`; never traps, whatever
+    /// the file holds: every offset, count and size is checked against the file's length.
     public init(path: String) throws {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw ELFError.unreadable(path: path) }
-        defer { try? handle.close() }
-        let header = [UInt8](handle.readData(ofLength: 64))
-        guard header.count >= 52, header[0] == 0x7f, header[1] == UInt8(ascii: "E"), header[2] == UInt8(ascii: "L"), header[3] == UInt8(ascii: "F") else {
+        // O_NONBLOCK: a FIFO or device given as the executable must not hang the open.
+        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard descriptor >= 0 else { throw ELFError.unreadable(path: path) }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw ELFError.unreadable(path: path) }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw ELFError.notELF(path: path) }
+        try self.init(source: FileByteSource(descriptor: descriptor, size: Int(info.st_size)), path: path)
+    }
+
+    /// Parses an ELF image held by `source` (a file, or memory in tests).
+    init(source: some ELFByteSource, path: String) throws {
+        let reader = ELFReader(source: source, path: path)
+        let ident = try reader.bytes(at: 0, count: 16, or: .notELF(path: path))
+        guard ident[0] == 0x7f, ident[1] == UInt8(ascii: "E"), ident[2] == UInt8(ascii: "L"), ident[3] == UInt8(ascii: "F") else {
             throw ELFError.notELF(path: path)
         }
-        let is64 = header[4] == 2
-        let littleEndian = header[5] == 1
-        func integer(_ bytes: [UInt8], _ offset: Int, _ width: Int) -> Int {
-            var value = 0
-            for index in 0..<width {
-                let byte = Int(bytes[littleEndian ? offset + width - 1 - index : offset + index])
-                value = value << 8 | byte
-            }
-            return value
-        }
-        let fileType = integer(header, 16, 2)
+        guard ident[4] == 1 || ident[4] == 2, ident[5] == 1 || ident[5] == 2 else { throw ELFError.malformed(path: path, detail: "unknown class or byte order") }
+        let is64 = ident[4] == 2
+        var reader64 = reader
+        reader64.littleEndian = ident[5] == 1
+        let elf = reader64
+        let header = try elf.bytes(at: 0, count: is64 ? 64 : 52, or: .truncated(path: path))
+
+        let fileType = elf.integer(header, 16, 2)
         guard fileType == 2 || fileType == 3 else { throw ELFError.notExecutable(path: path) }
-        let machine = integer(header, 18, 2)
-        guard let (architecture, variant) = Self.ociArchitecture(machine: machine, is64: is64, littleEndian: littleEndian) else {
+        let machine = elf.integer(header, 18, 2)
+        guard let (architecture, variant) = Self.ociArchitecture(machine: machine, is64: is64, littleEndian: elf.littleEndian) else {
             throw ELFError.unknownArchitecture(path: path, machine: machine)
         }
         self.architecture = architecture
         self.variant = variant
+        let entryPoint = is64 ? elf.integer(header, 24, 8) : elf.integer(header, 24, 4)
 
-        let programHeaderOffset = is64 ? integer(header, 32, 8) : integer(header, 28, 4)
-        let entrySize = is64 ? integer(header, 54, 2) : integer(header, 42, 2)
-        let entryCount = is64 ? integer(header, 56, 2) : integer(header, 44, 2)
-        guard entryCount > 0 else { interpreter = nil; return }
-        try handle.seek(toOffset: UInt64(programHeaderOffset))
-        let table = [UInt8](handle.readData(ofLength: entrySize * entryCount))
-        guard table.count == entrySize * entryCount else { throw ELFError.truncated(path: path) }
+        let tableOffset = is64 ? elf.integer(header, 32, 8) : elf.integer(header, 28, 4)
+        let entrySize = is64 ? elf.integer(header, 54, 2) : elf.integer(header, 42, 2)
+        let entryCount = is64 ? elf.integer(header, 56, 2) : elf.integer(header, 44, 2)
+        let minimumEntrySize = is64 ? 56 : 32
         var interpreter: String?
-        for index in 0..<entryCount {
-            let base = index * entrySize
-            let type = integer(table, base, 4)
-            guard type == 3 else { continue } // PT_INTERP
-            let offset = is64 ? integer(table, base + 8, 8) : integer(table, base + 4, 4)
-            let size = is64 ? integer(table, base + 32, 8) : integer(table, base + 16, 4)
-            try handle.seek(toOffset: UInt64(offset))
-            let bytes = [UInt8](handle.readData(ofLength: size))
-            interpreter = String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+        var dynamic: (offset: Int, size: Int)?
+        if entryCount > 0 {
+            guard entrySize >= minimumEntrySize else { throw ELFError.malformed(path: path, detail: "program header entries of \(entrySize) bytes") }
+            guard entryCount < 0xffff else { throw ELFError.malformed(path: path, detail: "extended program header count") }
+            let table = try elf.bytes(at: tableOffset, count: entrySize * entryCount, or: .truncated(path: path))
+            for index in 0..<entryCount {
+                let base = index * entrySize
+                let type = elf.integer(table, base, 4)
+                let offset = is64 ? elf.integer(table, base + 8, 8) : elf.integer(table, base + 4, 4)
+                let size = is64 ? elf.integer(table, base + 32, 8) : elf.integer(table, base + 16, 4)
+                switch type {
+                case 3: // PT_INTERP
+                    guard size > 1, size <= 4096 else { throw ELFError.malformed(path: path, detail: "an interpreter path of \(size) bytes") }
+                    let bytes = try elf.bytes(at: offset, count: size, or: .truncated(path: path))
+                    interpreter = String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+                case 2: // PT_DYNAMIC
+                    dynamic = (offset, size)
+                default:
+                    continue
+                }
+            }
         }
         self.interpreter = interpreter
+
+        // ET_EXEC runs; ET_DYN is an executable only when it is a PIE: it has a loader, or
+        // (static-PIE) DT_FLAGS_1 carries DF_1_PIE. Anything else is a shared library.
+        notRunnableReason = nil
+        if entryPoint == 0 {
+            notRunnableReason = "it has no entry point"
+        } else if fileType == 3 && interpreter == nil {
+            var isPIE = false
+            if let dynamic {
+                let entryBytes = is64 ? 16 : 8
+                let count = min(dynamic.size / entryBytes, 4096)
+                let table = try elf.bytes(at: dynamic.offset, count: count * entryBytes, or: .truncated(path: path))
+                for index in 0..<count {
+                    let tag = is64 ? elf.integer(table, index * 16, 8) : elf.integer(table, index * 8, 4)
+                    if tag == 0 { break } // DT_NULL
+                    if tag == 0x6fff_fffb { // DT_FLAGS_1
+                        let value = is64 ? elf.integer(table, index * 16 + 8, 8) : elf.integer(table, index * 8 + 4, 4)
+                        isPIE = value & 0x0800_0000 != 0 // DF_1_PIE
+                    }
+                }
+            }
+            if !isPIE { notRunnableReason = "it is a shared library: position-independent, without a loader or the PIE flag" }
+        }
     }
 
     static func ociArchitecture(machine: Int, is64: Bool, littleEndian: Bool) -> (String, String?)? {
@@ -115,6 +160,7 @@ public enum ELFError: Error, CustomStringConvertible, Equatable {
     case notELF(path: String)
     case notExecutable(path: String)
     case truncated(path: String)
+    case malformed(path: String, detail: String)
     case unknownArchitecture(path: String, machine: Int)
     case lddFailed(path: String, output: String)
     case missingLibrary(path: String, library: String)
@@ -129,6 +175,8 @@ public enum ELFError: Error, CustomStringConvertible, Equatable {
             return "\(path) is an ELF object but not an executable; pass the linked binary"
         case .truncated(let path):
             return "\(path) is a truncated ELF file; rebuild it"
+        case .malformed(let path, let detail):
+            return "\(path) is a malformed ELF file (\(detail)); rebuild it"
         case .unknownArchitecture(let path, let machine):
             return "\(path) is built for ELF machine 0x\(String(machine, radix: 16)), which has no OCI architecture name; build for amd64 or arm64"
         case .lddFailed(let path, let output):
@@ -136,5 +184,62 @@ public enum ELFError: Error, CustomStringConvertible, Equatable {
         case .missingLibrary(let path, let library):
             return "\(path) needs \(library), which is not installed on this machine; install it or build the executable static"
         }
+    }
+}
+
+/// Random access to the bytes of an ELF file.
+protocol ELFByteSource {
+    var size: Int { get }
+    /// Exactly `count` bytes at `offset` (the caller has checked the range), or nil on a read error.
+    func read(at offset: Int, count: Int) -> [UInt8]?
+}
+
+/// `pread(2)` on an open file.
+struct FileByteSource: ELFByteSource {
+    var descriptor: Int32
+    var size: Int
+    func read(at offset: Int, count: Int) -> [UInt8]? {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var done = 0
+        while done < count {
+            let result = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + done, count - done, off_t(offset + done)) }
+            if result < 0 && errno == EINTR { continue }
+            guard result > 0 else { return nil }
+            done += result
+        }
+        return bytes
+    }
+}
+
+/// Bytes in memory (tests, fuzzing).
+struct MemoryByteSource: ELFByteSource {
+    var bytes: [UInt8]
+    var size: Int
+    func read(at offset: Int, count: Int) -> [UInt8]? { Array(bytes[offset..<offset + count]) }
+}
+
+/// Range-checked reads and integers of either byte order.
+struct ELFReader<Source: ELFByteSource> {
+    var source: Source
+    var path: String
+    var littleEndian = true
+
+    /// `count` bytes at `offset`, or `error` when the range is not inside the file (overflow-safe).
+    func bytes(at offset: Int, count: Int, or error: ELFError) throws -> [UInt8] {
+        guard offset >= 0, count >= 0, count <= 1 << 24, offset <= source.size, count <= source.size - offset else { throw error }
+        guard let bytes = source.read(at: offset, count: count) else { throw ELFError.unreadable(path: path) }
+        return bytes
+    }
+
+    /// An unsigned integer of `width` bytes at `offset` in `bytes` (which the caller sized);
+    /// values above `Int.max` become `Int.max`, which fails every later range check.
+    func integer(_ bytes: [UInt8], _ offset: Int, _ width: Int) -> Int {
+        guard offset >= 0, offset + width <= bytes.count else { return Int.max }
+        var value: UInt64 = 0
+        for index in 0..<width {
+            let byte = UInt64(bytes[littleEndian ? offset + width - 1 - index : offset + index])
+            value = value << 8 | byte
+        }
+        return value > UInt64(Int.max) ? Int.max : Int(value)
     }
 }

@@ -1,56 +1,129 @@
 import Foundation
 
-/// The image's file system while it is being put together: one entry per path, parent
-/// directories added automatically, conflicting files rejected.
+/// The image's file system, validated before anything is written: one entry per path, parent
+/// directories created implicitly (root-owned, 0755), and every conflict refused with both
+/// paths named — two sources for one destination, a file used as a parent directory, a
+/// destination that passes through a symlink, a symlink whose target escapes its resource.
 struct FileTree {
-    private var byPath: [String: TarEntry] = [:]
+    private struct Node {
+        var entry: TarEntry
+        /// Where it came from, for messages: "the executable", "resource /host/path", ….
+        var origin: String
+        /// True for directories that exist only because something below them needed them.
+        var implicit: Bool
+    }
 
-    var entries: [TarEntry] { Array(byPath.values) }
+    private var byPath: [String: Node] = [:]
+
+    var entries: [TarEntry] { byPath.values.map(\.entry) }
+
+    /// Host files that go into the image (to refuse an output that would overwrite one).
+    var hostFiles: [String] {
+        byPath.values.compactMap { node in
+            if case .file(.hostFile(let path, _)) = node.entry.kind { return path }
+            return nil
+        }
+    }
 
     static func normalize(_ path: String) -> String {
         path.split(separator: "/").filter { $0 != "." && !$0.isEmpty }.joined(separator: "/")
     }
 
-    mutating func add(_ entry: TarEntry, replacingIdentical: Bool = false) throws {
+    /// Adds `entry`; `origin` names its source in error messages. `replacingIdentical` lets the
+    /// shared-library closure name one library twice.
+    mutating func add(_ entry: TarEntry, origin: String, replacingIdentical: Bool = false) throws {
         var entry = entry
         entry.path = Self.normalize(entry.path)
         guard !entry.path.isEmpty, !entry.path.split(separator: "/").contains("..") else { throw ImageBuildError.invalidImagePath(entry.path) }
-        addParents(of: entry.path)
+        try addParents(of: entry.path, origin: origin)
         if let existing = byPath[entry.path] {
-            if existing.kind == .directory && entry.kind == .directory { return }
-            if replacingIdentical { return }
-            throw ImageBuildError.duplicatePath("/" + entry.path)
+            switch (existing.entry.kind, entry.kind) {
+            case (.directory, .directory):
+                // An explicit directory (mode, owner) wins over an implicit one.
+                if existing.implicit { byPath[entry.path] = Node(entry: entry, origin: origin, implicit: false) }
+                return
+            case (.directory, _) where existing.implicit:
+                let child = byPath.keys.filter { $0.hasPrefix(entry.path + "/") }.sorted().first ?? entry.path
+                throw ImageBuildError.fileIsParent(file: "/" + entry.path, fileOrigin: origin, child: "/" + child, childOrigin: byPath[child]?.origin ?? existing.origin)
+            default:
+                if replacingIdentical { return }
+                throw ImageBuildError.duplicatePath("/" + entry.path, first: existing.origin, second: origin)
+            }
         }
-        byPath[entry.path] = entry
+        byPath[entry.path] = Node(entry: entry, origin: origin, implicit: false)
     }
 
-    private mutating func addParents(of path: String) {
-        var components = path.split(separator: "/").dropLast()
-        while !components.isEmpty {
-            let parent = components.joined(separator: "/")
-            if byPath[parent] == nil { byPath[parent] = .directory(parent) }
-            components = components.dropLast()
+    private mutating func addParents(of path: String, origin: String) throws {
+        let components = path.split(separator: "/").dropLast()
+        var parent = ""
+        for component in components {
+            parent = parent.isEmpty ? String(component) : parent + "/" + component
+            guard let existing = byPath[parent] else {
+                byPath[parent] = Node(entry: .directory(parent), origin: "a directory that /\(path) needs", implicit: true)
+                continue
+            }
+            switch existing.entry.kind {
+            case .directory: continue
+            case .symlink(let target):
+                throw ImageBuildError.throughSymlink(path: "/" + path, origin: origin, link: "/" + parent, target: target)
+            case .file:
+                throw ImageBuildError.fileIsParent(file: "/" + parent, fileOrigin: existing.origin, child: "/" + path, childOrigin: origin)
+            }
         }
     }
 
     /// Copies a host file, symlink or whole directory tree to `destination` in the image.
+    /// Symlinks are copied as links; their targets must stay inside `destination`'s tree.
     mutating func addHostItem(_ source: String, at destination: String) throws {
+        let root = Self.normalize(destination)
+        try addHostItem(source, at: root, resourceRoot: root, origin: "resource \(source)")
+    }
+
+    private mutating func addHostItem(_ source: String, at destination: String, resourceRoot: String, origin: String) throws {
         var info = stat()
         guard lstat(source, &info) == 0 else { throw ImageBuildError.resourceNotFound(source) }
         switch info.st_mode & S_IFMT {
         case S_IFDIR:
-            try add(.directory(destination))
+            try add(.directory(destination), origin: origin)
             let children: [String]
             do { children = try FileManager.default.contentsOfDirectory(atPath: source).sorted() } catch { throw ImageBuildError.unreadable(source) }
-            for child in children { try addHostItem(source + "/" + child, at: destination + "/" + child) }
+            for child in children {
+                try addHostItem(source + "/" + child, at: destination + "/" + child, resourceRoot: resourceRoot, origin: "resource \(source)/\(child)")
+            }
         case S_IFLNK:
-            let target = try FileManager.default.destinationOfSymbolicLink(atPath: source)
-            try add(TarEntry(path: destination, kind: .symlink(target: target), mode: 0o777))
+            let target: String
+            do { target = try FileManager.default.destinationOfSymbolicLink(atPath: source) } catch { throw ImageBuildError.unreadable(source) }
+            let imagePath = Self.normalize(destination)
+            // A link given as the resource itself may point at its siblings; links inside a
+            // resource directory must stay inside that directory.
+            let boundary = resourceRoot == imagePath ? imagePath.split(separator: "/").dropLast().joined(separator: "/") : resourceRoot
+            guard !target.isEmpty, let resolved = Self.resolve(target, from: imagePath),
+                  boundary.isEmpty || resolved == boundary || resolved.hasPrefix(boundary + "/")
+            else {
+                throw ImageBuildError.escapingSymlink(link: "/" + imagePath, target: target, origin: origin, boundary: "/" + boundary)
+            }
+            try add(TarEntry(path: imagePath, kind: .symlink(target: target), mode: 0o777), origin: origin)
         case S_IFREG:
             let executable = info.st_mode & 0o111 != 0
-            try add(TarEntry(path: destination, kind: .file(.hostFile(path: source, size: Int(info.st_size))), mode: executable ? 0o755 : 0o644))
+            try add(TarEntry(path: destination, kind: .file(.hostFile(path: source, size: Int(info.st_size))), mode: executable ? 0o755 : 0o644), origin: origin)
         default:
             throw ImageBuildError.notRegularFile(source)
         }
+    }
+
+    /// Where a relative symlink target leads, from the link at `linkPath` (image paths without
+    /// the leading slash); nil for an absolute target or one that climbs above the root.
+    static func resolve(_ target: String, from linkPath: String) -> String? {
+        guard !target.hasPrefix("/") else { return nil }
+        var components = linkPath.split(separator: "/").dropLast().map(String.init)
+        for component in target.split(separator: "/") where component != "." {
+            if component == ".." {
+                guard !components.isEmpty else { return nil }
+                components.removeLast()
+            } else {
+                components.append(String(component))
+            }
+        }
+        return components.joined(separator: "/")
     }
 }

@@ -110,33 +110,10 @@ public enum Gzip {
 
     /// Decompresses a gzip stream (single member).
     public static func decompress(_ bytes: [UInt8]) throws -> [UInt8] {
-        // zlib checks that the stream never moves, so it lives at a fixed heap address.
-        let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
-        stream.initialize(to: z_stream())
-        defer { stream.deallocate() }
-        // 47 = 15 + 32: detect gzip or zlib wrapper automatically.
-        let initCode = inflateInit2_(stream, 47, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
-        guard initCode == Z_OK else { throw GzipError.zlib(operation: "inflateInit2", code: initCode) }
-        defer { inflateEnd(stream) }
         var result = [UInt8]()
-        var chunk = [UInt8](repeating: 0, count: 256 * 1024)
-        var input = bytes
-        try input.withUnsafeMutableBytes { inputBuffer in
-            stream.pointee.next_in = inputBuffer.baseAddress?.assumingMemoryBound(to: Bytef.self)
-            stream.pointee.avail_in = uInt(inputBuffer.count)
-            try chunk.withUnsafeMutableBytes { out in
-                while true {
-                    stream.pointee.next_out = out.baseAddress!.assumingMemoryBound(to: Bytef.self)
-                    stream.pointee.avail_out = uInt(out.count)
-                    let code = inflate(stream, Z_NO_FLUSH)
-                    let produced = out.count - Int(stream.pointee.avail_out)
-                    result.append(contentsOf: UnsafeRawBufferPointer(start: out.baseAddress, count: produced))
-                    if code == Z_STREAM_END { return }
-                    if code == Z_BUF_ERROR && stream.pointee.avail_in == 0 { throw GzipError.truncated }
-                    guard code == Z_OK || code == Z_BUF_ERROR else { throw GzipError.zlib(operation: "inflate", code: code) }
-                }
-            }
-        }
+        let decompressor = try GzipDecompressor { result.append(contentsOf: $0) }
+        try bytes.withUnsafeBytes { try decompressor.write($0) }
+        try decompressor.finish()
         return result
     }
 
@@ -144,5 +121,59 @@ public enum Gzip {
     public static func isGzip(_ bytes: some Collection<UInt8>) -> Bool {
         var iterator = bytes.makeIterator()
         return iterator.next() == 0x1f && iterator.next() == 0x8b
+    }
+}
+
+/// Streaming gunzip (gzip or zlib wrapper, one member): compressed chunks in, plain chunks to
+/// `sink`, in constant memory.
+public final class GzipDecompressor {
+    private let stream: UnsafeMutablePointer<z_stream>
+    private var output = [UInt8](repeating: 0, count: 256 * 1024)
+    private let sink: (UnsafeRawBufferPointer) throws -> Void
+    private var ended = false
+
+    public init(sink: @escaping (UnsafeRawBufferPointer) throws -> Void) throws {
+        self.sink = sink
+        // zlib checks that the stream never moves, so it lives at a fixed heap address.
+        stream = .allocate(capacity: 1)
+        stream.initialize(to: z_stream())
+        // 47 = 15 + 32: detect gzip or zlib wrapper automatically.
+        let code = inflateInit2_(stream, 47, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+        guard code == Z_OK else {
+            stream.deallocate()
+            throw GzipError.zlib(operation: "inflateInit2", code: code)
+        }
+    }
+
+    deinit {
+        inflateEnd(stream)
+        stream.deallocate()
+    }
+
+    /// Decompresses `input`; bytes after the end of the stream are ignored.
+    public func write(_ input: UnsafeRawBufferPointer) throws {
+        guard !ended, let base = input.baseAddress, input.count > 0 else { return }
+        stream.pointee.next_in = UnsafeMutablePointer(mutating: base.assumingMemoryBound(to: Bytef.self))
+        stream.pointee.avail_in = uInt(input.count)
+        let capacity = output.count
+        try output.withUnsafeMutableBytes { out in
+            while true {
+                stream.pointee.next_out = out.baseAddress!.assumingMemoryBound(to: Bytef.self)
+                stream.pointee.avail_out = uInt(capacity)
+                let code = inflate(stream, Z_NO_FLUSH)
+                let produced = capacity - Int(stream.pointee.avail_out)
+                if produced > 0 { try sink(UnsafeRawBufferPointer(start: out.baseAddress, count: produced)) }
+                if code == Z_STREAM_END { ended = true; return }
+                guard code == Z_OK || code == Z_BUF_ERROR else { throw GzipError.zlib(operation: "inflate", code: code) }
+                // This input is done once zlib has taken all of it and had room to spare.
+                if stream.pointee.avail_in == 0 && produced < capacity { return }
+                if code == Z_BUF_ERROR && produced == 0 { return }
+            }
+        }
+    }
+
+    /// Fails when the stream did not end (truncated input).
+    public func finish() throws {
+        guard ended else { throw GzipError.truncated }
     }
 }

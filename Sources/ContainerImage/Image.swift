@@ -1,24 +1,66 @@
-/// A content-addressed blob held in memory (the images built here are a few megabytes).
+@_exported import OCIModel
+import Foundation
+
+/// A content-addressed blob: small ones (config, manifest) in memory, layers in a file written
+/// once per run and shared by every output, so memory does not grow with the image.
 public struct Blob: Sendable, Equatable {
+    /// Where the bytes are.
+    public enum Content: Sendable, Equatable {
+        case bytes([UInt8])
+        /// A file that holds exactly the blob (`size` bytes with `digest`).
+        case file(path: String)
+    }
+
     public var mediaType: String
-    public var bytes: [UInt8]
     public var digest: String
+    public var size: Int
+    public var content: Content
 
     public init(mediaType: String, bytes: [UInt8]) {
-        self.mediaType = mediaType
-        self.bytes = bytes
-        self.digest = sha256Digest(bytes)
+        self.init(mediaType: mediaType, bytes: bytes, digest: sha256Digest(bytes))
     }
 
     init(mediaType: String, bytes: [UInt8], digest: String) {
         self.mediaType = mediaType
-        self.bytes = bytes
         self.digest = digest
+        size = bytes.count
+        content = .bytes(bytes)
     }
 
-    public var descriptor: Descriptor { Descriptor(mediaType: mediaType, digest: digest, size: bytes.count) }
+    /// A blob stored in `file`, whose digest and size the caller computed while writing it.
+    public init(mediaType: String, file: String, digest: String, size: Int) {
+        self.mediaType = mediaType
+        self.digest = digest
+        self.size = size
+        content = .file(path: file)
+    }
+
+    /// The whole blob in memory (reads the file for a file-backed blob; meant for small blobs and tests).
+    public var bytes: [UInt8] {
+        get throws {
+            switch content {
+            case .bytes(let bytes): return bytes
+            case .file(let path): return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+            }
+        }
+    }
+
+    /// The blob as the content of a tar entry (streamed from its file when it has one).
+    var tarContent: TarEntry.FileContent {
+        switch content {
+        case .bytes(let bytes): return .bytes(bytes)
+        case .file(let path): return .hostFile(path: path, size: size)
+        }
+    }
+
+    public var descriptor: Descriptor { Descriptor(mediaType: mediaType, digest: digest, size: Int64(size)) }
     /// The hex part of the digest, the file name under `blobs/sha256/`.
     public var hex: String { String(digest.dropFirst("sha256:".count)) }
+}
+
+/// `sha256:<hex>` of some bytes.
+public func sha256Digest<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+    "sha256:" + SHA256.hash(bytes).hexString
 }
 
 /// A compressed layer and the digest of its uncompressed tar (the config's `diff_id`).
@@ -47,11 +89,15 @@ public struct Image: Sendable, Equatable {
         manifestBlob = Blob(mediaType: MediaType.imageManifest, bytes: try CanonicalJSON.encode(manifest))
     }
 
+    /// The manifest and config bytes (always in memory).
+    public var manifestBytes: [UInt8] { if case .bytes(let bytes) = manifestBlob.content { return bytes } else { return [] } }
+    public var configBytes: [UInt8] { if case .bytes(let bytes) = configBlob.content { return bytes } else { return [] } }
+
     /// The image digest: the digest of its manifest.
     public var digest: String { manifestBlob.digest }
     public var platform: Platform { Platform(architecture: config.architecture, os: config.os, variant: config.variant) }
     /// What a registry stores: manifest + config + compressed layers.
-    public var compressedSize: Int { manifestBlob.bytes.count + configBlob.bytes.count + layers.reduce(0) { $0 + $1.blob.bytes.count } }
+    public var compressedSize: Int { manifestBlob.size + configBlob.size + layers.reduce(0) { $0 + $1.blob.size } }
     /// The sum of the uncompressed layer tars.
     public var uncompressedSize: Int { layers.reduce(0) { $0 + $1.uncompressedSize } }
     /// Every blob, manifest first.
@@ -61,44 +107,7 @@ public struct Image: Sendable, Equatable {
     public func indexDescriptor(tag: ImageReference?) -> Descriptor {
         var descriptor = manifestBlob.descriptor
         descriptor.platform = platform
-        if let tag { descriptor.annotations = [AnnotationKey.refName: tag.tag, AnnotationKey.containerdImageName: tag.fullyQualified] }
+        if let tag { descriptor.annotations = [AnnotationKey.refName: tag.tagOrLatest, AnnotationKey.containerdImageName: tag.description] }
         return descriptor
-    }
-}
-
-/// `NAME[:TAG]` as given to `--tag`; the tag defaults to `latest`.
-public struct ImageReference: Sendable, Equatable, CustomStringConvertible {
-    public var repository: String
-    public var tag: String
-
-    public init(parsing text: String) throws {
-        let lastSlash = text.lastIndex(of: "/")
-        let searchStart = lastSlash.map { text.index(after: $0) } ?? text.startIndex
-        if let colon = text[searchStart...].lastIndex(of: ":") {
-            repository = String(text[..<colon])
-            tag = String(text[text.index(after: colon)...])
-        } else {
-            repository = text
-            tag = "latest"
-        }
-        let repositoryCharacters = Set("abcdefghijklmnopqrstuvwxyz0123456789._-/:")
-        let tagCharacters = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
-        guard !repository.isEmpty, repository.allSatisfy({ repositoryCharacters.contains($0) }),
-              !repository.hasPrefix("/"), !repository.hasSuffix("/"),
-              !tag.isEmpty, tag.count <= 128, tag.allSatisfy({ tagCharacters.contains($0) }), !tag.hasPrefix("."), !tag.hasPrefix("-") else {
-            throw ImageBuildError.invalidTag(text)
-        }
-    }
-
-    public var description: String { "\(repository):\(tag)" }
-
-    /// The name with Docker's implied registry and namespace (`hello:1` → `docker.io/library/hello:1`),
-    /// as `docker save` and containerd write it.
-    public var fullyQualified: String {
-        let components = repository.split(separator: "/")
-        if components.count == 1 { return "docker.io/library/\(repository):\(tag)" }
-        let first = components[0]
-        if first.contains(".") || first.contains(":") || first == "localhost" { return description }
-        return "docker.io/\(repository):\(tag)"
     }
 }

@@ -21,7 +21,9 @@ public enum ImageAssembler {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw ImageBuildError.executableNotFound(path) }
         guard !isDirectory.boolValue else { throw ImageBuildError.executableIsDirectory(path) }
-        return try ELFExecutable(path: path)
+        let elf = try ELFExecutable(path: path)
+        if let reason = elf.notRunnableReason { throw ImageBuildError.notAnExecutable(path: path, reason: reason) }
+        return elf
     }
 
     /// Builds the image with layers stored as `layerCompression` asks.
@@ -33,21 +35,26 @@ public enum ImageAssembler {
     static func fileTree(for spec: ImageSpec) throws -> (FileTree, ELFExecutable) {
         let elf = try inspectExecutable(spec.executablePath)
         var tree = FileTree()
-        try tree.add(TarEntry(path: spec.name, kind: .file(.hostFile(path: spec.executablePath, size: try fileSize(spec.executablePath))), mode: 0o755))
-        for entry in ScratchBase.entries { try tree.add(entry) }
-        if let workingDirectory = spec.workingDirectory, workingDirectory != "/" { try tree.add(.directory(workingDirectory)) }
+        try tree.add(TarEntry(path: spec.name, kind: .file(.hostFile(path: spec.executablePath, size: try fileSize(spec.executablePath))), mode: 0o755),
+                     origin: "the executable \(spec.executablePath)")
+        for entry in ScratchBase.entries { try tree.add(entry, origin: "the image's base files (users, /tmp)") }
+        if let workingDirectory = spec.workingDirectory, workingDirectory != "/" {
+            try tree.add(.directory(workingDirectory), origin: "the working directory")
+        }
         if let bundle = spec.caCertificatesPath {
-            try tree.add(TarEntry(path: caBundleImagePath, kind: .file(.hostFile(path: bundle, size: try fileSize(bundle))), mode: 0o644))
+            try tree.add(TarEntry(path: caBundleImagePath, kind: .file(.hostFile(path: bundle, size: try fileSize(bundle))), mode: 0o644),
+                         origin: "the CA bundle \(bundle)")
         }
         if let interpreter = elf.interpreter {
             guard spec.bundleSharedLibraries else { throw ImageBuildError.notStatic(path: spec.executablePath, interpreter: interpreter) }
             for library in try ELFExecutable.sharedLibraryClosure(path: spec.executablePath, interpreter: interpreter) {
                 let resolved = (library as NSString).resolvingSymlinksInPath
-                try tree.add(TarEntry(path: library, kind: .file(.hostFile(path: resolved, size: try fileSize(resolved))), mode: 0o755), replacingIdentical: true)
+                try tree.add(TarEntry(path: library, kind: .file(.hostFile(path: resolved, size: try fileSize(resolved))), mode: 0o755),
+                             origin: "the shared library \(library)", replacingIdentical: true)
             }
         }
         for resource in spec.resources { try tree.addHostItem(resource.source, at: resource.destination) }
-        for entry in spec.generatedFiles { try tree.add(entry) }
+        for entry in spec.generatedFiles { try tree.add(entry, origin: "the generated file /\(entry.path)") }
         return (tree, elf)
     }
 

@@ -5,10 +5,13 @@ public enum ImageBuildError: Error, CustomStringConvertible, Equatable {
     case unreadable(String)
     case notRegularFile(String)
     case resourceNotFound(String)
-    case duplicatePath(String)
+    case duplicatePath(String, first: String, second: String)
+    case fileIsParent(file: String, fileOrigin: String, child: String, childOrigin: String)
+    case throughSymlink(path: String, origin: String, link: String, target: String)
+    case escapingSymlink(link: String, target: String, origin: String, boundary: String)
+    case notAnExecutable(path: String, reason: String)
     case invalidImagePath(String)
     case noCABundle(searched: [String])
-    case invalidTag(String)
 
     public var description: String {
         switch self {
@@ -17,21 +20,27 @@ public enum ImageBuildError: Error, CustomStringConvertible, Equatable {
         case .executableIsDirectory(let path):
             return "\(path) is a directory; pass the executable file inside it, e.g. \(path.hasSuffix("/") ? path : path + "/")NAME"
         case .notStatic(let path, let interpreter):
-            return "\(path) is dynamically linked (needs \(interpreter)) and would not start on scratch; rebuild it with --static-swift-stdlib -Xswiftc -static-executable, or pass --bundle-shared-libraries to copy its libraries and loader into the image"
+            return "\(path) is dynamically linked (needs \(interpreter)) and would not start on scratch; rebuild it with --static-swift-stdlib -Xswiftc -static-executable, or bundle its shared libraries and loader into the image"
         case .unreadable(let path):
             return "cannot read \(path); check that it exists and is readable"
         case .notRegularFile(let path):
             return "\(path) is not a regular file, directory or symlink; only those can go into the image"
         case .resourceNotFound(let path):
-            return "resource \(path) does not exist; check the --resource SRC[:DEST] path"
-        case .duplicatePath(let path):
-            return "two files would be written to \(path) in the image; give one of them another --resource destination"
+            return "resource \(path) does not exist; check the resource's source path"
+        case .duplicatePath(let path, let first, let second):
+            return "two sources for \(path) in the image: \(first) and \(second); give one of them another destination"
+        case .fileIsParent(let file, let fileOrigin, let child, let childOrigin):
+            return "\(fileOrigin) puts a file or link at \(file), but \(child) (\(childOrigin)) needs \(file) to be a directory; choose another name or destination"
+        case .throughSymlink(let path, let origin, let link, let target):
+            return "\(path) (\(origin)) would be written through the symlink \(link) → \(target); choose a destination that is not below a symlink"
+        case .escapingSymlink(let link, let target, let origin, let boundary):
+            return "the symlink \(link) → \(target) (\(origin)) points outside \(boundary); copy what it points to instead of the link"
+        case .notAnExecutable(let path, let reason):
+            return "\(path) is not an executable program (\(reason)); pass the linked executable, not a shared library"
         case .invalidImagePath(let path):
             return "'\(path)' is not a valid path inside the image; use an absolute path without '..'"
         case .noCABundle(let searched):
-            return "--ca-certificates: no CA bundle found on this machine (looked at \(searched.joined(separator: ", "))); install ca-certificates or add the bundle with --resource FILE:/etc/ssl/certs/ca-certificates.crt"
-        case .invalidTag(let text):
-            return "'\(text)' is not a valid image reference; use NAME:TAG with a lowercase name, e.g. helloweb:1.0"
+            return "no CA bundle found on this machine (looked at \(searched.joined(separator: ", "))); install ca-certificates or add a bundle as a resource at /etc/ssl/certs/ca-certificates.crt"
         }
     }
 }

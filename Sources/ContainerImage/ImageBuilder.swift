@@ -1,26 +1,57 @@
+import Foundation
+
 /// Builds one spec's image once per layer compression the destinations ask for: a docker
 /// archive stores the plain tar (like `docker save`), OCI outputs and registries gzip. The
 /// config, and so the image ID, is the same for both; the manifest digests differ.
-public final class ImageBuilder {
+///
+/// With a layer directory, each layer is streamed once to a temporary file there and shared by
+/// every output of the run; `removeLayerFiles()` deletes those files when the outputs are done.
+public final class ImageBuilder: @unchecked Sendable {
     public let spec: ImageSpec
     public let executable: ELFExecutable
     private let entries: [TarEntry]
+    /// Host files the layer reads (the executable, resources, libraries).
+    public let inputFiles: [String]
+    private let layerDirectory: String?
     private var images: [LayerCompression: Image] = [:]
+    /// Guards `images`; layers of different compressions may be built on different threads.
+    private let lock = NSLock()
 
-    /// Validates the executable and collects every file of the layer (nothing is read yet).
-    public init(_ spec: ImageSpec) throws {
+    /// Validates the executable and the whole file tree (nothing is read or written yet).
+    /// `layerDirectory`: where layers are streamed to; nil keeps them in memory.
+    public init(_ spec: ImageSpec, layerDirectory: String? = nil) throws {
         self.spec = spec
         let (tree, elf) = try ImageAssembler.fileTree(for: spec)
         entries = tree.entries
+        inputFiles = tree.hostFiles
         executable = elf
+        self.layerDirectory = layerDirectory
     }
 
+    /// The image with layers stored as `layerCompression` asks; built on first use. Calls for
+    /// different compressions may run concurrently; one compression is built by one caller.
     public func image(layerCompression: LayerCompression) throws -> Image {
-        if let image = images[layerCompression] { return image }
-        let layer = try LayerBuilder.build(entries: entries, modificationTime: spec.sourceDateEpoch, compression: layerCompression)
+        if let image = lock.withLock({ images[layerCompression] }) { return image }
+        let layer: Layer
+        if let layerDirectory {
+            layer = try LayerBuilder.build(entries: entries, modificationTime: spec.sourceDateEpoch, compression: layerCompression, inDirectory: layerDirectory)
+        } else {
+            layer = try LayerBuilder.build(entries: entries, modificationTime: spec.sourceDateEpoch, compression: layerCompression)
+        }
         let config = ImageAssembler.config(for: spec, elf: executable, diffID: layer.diffID)
         let image = try Image(layers: [layer], config: config, sourceDateEpoch: spec.sourceDateEpoch)
-        images[layerCompression] = image
+        lock.withLock { images[layerCompression] = image }
         return image
+    }
+
+    /// Deletes the layer files of this run (outputs keep their own links or copies).
+    public func removeLayerFiles() {
+        let built = lock.withLock { images.values }
+        for image in built {
+            for layer in image.layers {
+                if case .file(let path) = layer.blob.content { PendingOutputs.shared.remove(path) }
+            }
+        }
+        lock.withLock { images.removeAll() }
     }
 }

@@ -42,7 +42,7 @@ public enum OCILayoutFiles {
             .directory("blobs"),
             .directory("blobs/sha256"),
         ]
-        for blob in image.blobs { entries.append(.file("blobs/sha256/" + blob.hex, blob.bytes)) }
+        for blob in image.blobs { entries.append(TarEntry(path: "blobs/sha256/" + blob.hex, kind: .file(blob.tarContent), mode: 0o644)) }
         return entries
     }
 }

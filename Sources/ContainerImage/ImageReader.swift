@@ -15,77 +15,125 @@ public struct InspectedImage: Sendable, Equatable {
 }
 
 /// Reads any of the three local outputs back: an OCI layout directory, an OCI archive or a
-/// Docker archive (ours or one written by `docker save`).
+/// Docker archive (ours or one written by `docker save`). Blobs are streamed (hashed and, for
+/// gzip layers, decompressed to count their size) in constant memory, whatever their size.
 public enum ImageReader {
     public static func read(path: String, kind requestedKind: String? = nil) throws -> InspectedImage {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw ImageReadError.notFound(path) }
         if isDirectory.boolValue {
-            let root = URL(fileURLWithPath: path)
-            return try read(kind: requestedKind ?? "oci-layout", path: path) { relative in
-                let file = root.appendingPathComponent(relative).path
-                guard FileManager.default.fileExists(atPath: file) else { return nil }
-                return [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
+            return try read(kind: requestedKind ?? "oci-layout", path: path, source: DirectoryImageSource(root: path))
+        }
+        let source: any ImageFileSource
+        if try isGzipFile(path) {
+            // A compressed archive has no offsets to read from: it is unpacked in memory.
+            let archive = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+            var files: [String: [UInt8]] = [:]
+            for record in try TarReader.read(try Gzip.decompress(archive)) where record.kind == .file {
+                var name = record.path
+                while name.hasPrefix("./") { name.removeFirst(2) }
+                files[name] = record.contents
             }
+            source = MemoryImageSource(files: files)
+        } else {
+            source = try TarFileImageSource(path: path)
         }
-        let archive = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-        let records = try TarReader.read(Gzip.isGzip(archive) ? try Gzip.decompress(archive) : archive)
-        var files: [String: [UInt8]] = [:]
-        for record in records where record.kind == .file {
-            var name = record.path
-            while name.hasPrefix("./") { name.removeFirst(2) }
-            files[name] = record.contents
-        }
-        let kind = requestedKind ?? (files["manifest.json"] != nil ? "docker-archive" : "oci-archive")
-        return try read(kind: kind, path: path) { files[$0] }
+        let kind = try requestedKind ?? (source.size(of: "manifest.json") != nil ? "docker-archive" : "oci-archive")
+        return try read(kind: kind, path: path, source: source)
     }
 
-    private static func read(kind: String, path: String, file: (String) throws -> [UInt8]?) throws -> InspectedImage {
-        func blob(_ digest: String) throws -> [UInt8] {
+    private static func isGzipFile(_ path: String) throws -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw ImageReadError.notFound(path) }
+        defer { try? handle.close() }
+        return Gzip.isGzip([UInt8](handle.readData(ofLength: 2)))
+    }
+
+    /// One streaming pass over a blob: its digest, size, and uncompressed size.
+    private struct BlobFacts {
+        var digest: String
+        var size: Int
+        var uncompressedSize: Int
+        var isGzip: Bool
+    }
+
+    private static func facts(_ name: String, source: some ImageFileSource) throws -> BlobFacts {
+        var hasher = SHA256()
+        var size = 0
+        var uncompressed = 0
+        var decompressor: GzipDecompressor?
+        var first = true
+        try source.stream(name) { chunk in
+            if first {
+                first = false
+                if Gzip.isGzip(chunk) { decompressor = try GzipDecompressor { uncompressed += $0.count } }
+            }
+            hasher.update(chunk)
+            size += chunk.count
+            try decompressor?.write(chunk)
+        }
+        try decompressor?.finish()
+        return BlobFacts(digest: "sha256:" + hasher.finalize().hexString, size: size,
+                         uncompressedSize: decompressor == nil ? size : uncompressed, isGzip: decompressor != nil)
+    }
+
+    private static func read(kind: String, path: String, source: some ImageFileSource) throws -> InspectedImage {
+        func blobName(_ digest: String) throws -> String {
             let parts = digest.split(separator: ":", maxSplits: 1)
-            guard parts.count == 2, let bytes = try file("blobs/\(parts[0])/\(parts[1])") else { throw ImageReadError.missingBlob(digest) }
-            guard sha256Digest(bytes) == digest || parts[0] != "sha256" else { throw ImageReadError.digestMismatch(digest) }
+            guard parts.count == 2, !parts[1].contains("/"), !parts[1].contains(".."),
+                  try source.size(of: "blobs/\(parts[0])/\(parts[1])") != nil else { throw ImageReadError.missingBlob(digest) }
+            return "blobs/\(parts[0])/\(parts[1])"
+        }
+        /// A small blob (manifest, config), checked against its digest.
+        func smallBlob(_ digest: String) throws -> [UInt8] {
+            guard let bytes = try source.small(try blobName(digest)) else { throw ImageReadError.missingBlob(digest) }
+            guard sha256Digest(bytes) == digest || !digest.hasPrefix("sha256:") else { throw ImageReadError.digestMismatch(digest) }
             return bytes
         }
-        func uncompressedSize(_ bytes: [UInt8]) throws -> Int {
-            Gzip.isGzip(bytes) ? try Gzip.decompress(bytes).count : bytes.count
-        }
 
-        if kind == "docker-archive", let manifestJSON = try file("manifest.json") {
+        if kind == "docker-archive", let manifestJSON = try source.small("manifest.json") {
             let entries = try CanonicalJSON.decode([DockerArchiveManifestEntry].self, from: manifestJSON)
-            guard let entry = entries.first, let configBytes = try file(entry.config) else { throw ImageReadError.malformed(path, "manifest.json names no readable config") }
+            guard let entry = entries.first, let configBytes = try source.small(entry.config) else {
+                throw ImageReadError.malformed(path, "manifest.json names no readable config")
+            }
             let config = try CanonicalJSON.decode(ImageConfig.self, from: configBytes)
             var layers: [Descriptor] = []
             var uncompressed = 0
             for layerPath in entry.layers {
-                guard let bytes = try file(layerPath) else { throw ImageReadError.malformed(path, "layer \(layerPath) is missing") }
-                layers.append(Descriptor(mediaType: Gzip.isGzip(bytes) ? MediaType.layerTarGzip : MediaType.layerTar, digest: sha256Digest(bytes), size: bytes.count))
-                uncompressed += try uncompressedSize(bytes)
+                guard try source.size(of: layerPath) != nil else { throw ImageReadError.malformed(path, "layer \(layerPath) is missing") }
+                let facts = try facts(layerPath, source: source)
+                layers.append(Descriptor(mediaType: facts.isGzip ? MediaType.layerTarGzip : MediaType.layerTar, digest: facts.digest, size: Int64(facts.size)))
+                uncompressed += facts.uncompressedSize
             }
             var digest: String?
-            if let indexJSON = try file("index.json"), let index = try? CanonicalJSON.decode(ImageIndex.self, from: indexJSON) {
+            if let indexJSON = try source.small("index.json"), let index = try? CanonicalJSON.decode(ImageIndex.self, from: indexJSON) {
                 digest = index.manifests.first?.digest
             }
-            let compressed = configBytes.count + layers.reduce(0) { $0 + $1.size } + (try digest.map { try blob($0).count } ?? 0)
+            let layerBytes: Int = layers.reduce(0) { $0 + Int($1.size) }
+            let manifestBytes: Int = try digest.map { try smallBlob($0).count } ?? 0
             return InspectedImage(kind: kind, path: path, digest: digest, configDigest: sha256Digest(configBytes), tags: entry.repoTags ?? [],
-                                  config: config, layers: layers, compressedSize: compressed, uncompressedSize: uncompressed)
+                                  config: config, layers: layers, compressedSize: configBytes.count + layerBytes + manifestBytes,
+                                  uncompressedSize: uncompressed)
         }
 
-        guard let indexJSON = try file("index.json") else { throw ImageReadError.malformed(path, "no index.json; not an OCI layout or archive") }
+        guard let indexJSON = try source.small("index.json") else { throw ImageReadError.malformed(path, "no index.json; not an OCI layout or archive") }
         let index = try CanonicalJSON.decode(ImageIndex.self, from: indexJSON)
         guard let manifestDescriptor = index.manifests.first(where: { $0.mediaType == MediaType.imageManifest }) ?? index.manifests.first else {
             throw ImageReadError.malformed(path, "index.json lists no manifest")
         }
-        let manifestBytes = try blob(manifestDescriptor.digest)
+        let manifestBytes = try smallBlob(manifestDescriptor.digest)
         let manifest = try CanonicalJSON.decode(ImageManifest.self, from: manifestBytes)
-        let configBytes = try blob(manifest.config.digest)
+        let configBytes = try smallBlob(manifest.config.digest)
         let config = try CanonicalJSON.decode(ImageConfig.self, from: configBytes)
         var uncompressed = 0
-        for layer in manifest.layers { uncompressed += try uncompressedSize(try blob(layer.digest)) }
+        for layer in manifest.layers {
+            let facts = try facts(try blobName(layer.digest), source: source)
+            guard facts.digest == layer.digest || !layer.digest.hasPrefix("sha256:") else { throw ImageReadError.digestMismatch(layer.digest) }
+            uncompressed += facts.uncompressedSize
+        }
         let tags = index.manifests.compactMap { $0.annotations?[AnnotationKey.refName] }
         return InspectedImage(kind: kind, path: path, digest: manifestDescriptor.digest, configDigest: manifest.config.digest, tags: tags,
                               config: config, layers: manifest.layers,
-                              compressedSize: manifestBytes.count + configBytes.count + manifest.layers.reduce(0) { $0 + $1.size },
+                              compressedSize: manifestBytes.count + configBytes.count + manifest.layers.reduce(0) { $0 + Int($1.size) },
                               uncompressedSize: uncompressed)
     }
 }

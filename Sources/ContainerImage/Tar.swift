@@ -71,8 +71,8 @@ public enum TarError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// Writes a deterministic POSIX tar (ustar headers, PAX extended headers for long or non-ASCII
-/// names): entries in byte order of their paths, empty user/group names, every time set to
+/// Writes a deterministic POSIX tar (ustar headers, PAX extended headers for what ustar cannot
+/// hold): entries in byte order of their paths, empty user/group names, every time set to
 /// `modificationTime`. The bytes go to `sink` as they are produced.
 public struct TarWriter {
     public var modificationTime: Int
@@ -109,9 +109,14 @@ public struct TarWriter {
         case .file(let content): typeFlag = UInt8(ascii: "0"); size = content.size
         }
 
+        // PAX records for everything a ustar header cannot hold (readers prefer them over the
+        // header fields, which then hold 0): long or non-ASCII names, sizes of 8 GiB and more,
+        // times outside the 11-digit octal field.
         var paxRecords: [(String, String)] = []
         if !Self.fitsUstar(name) { paxRecords.append(("path", name)) }
         if !Self.fitsUstar(linkName) { paxRecords.append(("linkpath", linkName)) }
+        if !Self.fitsOctal(size) { paxRecords.append(("size", String(size))) }
+        if !Self.fitsOctal(modificationTime) { paxRecords.append(("mtime", String(modificationTime))) }
         if !paxRecords.isEmpty {
             let body = Self.paxBody(paxRecords)
             let paxName = "PaxHeaders/" + String(decoding: Array(name.utf8.suffix(80)).filter { $0 < 0x80 }, as: UTF8.self)
@@ -127,6 +132,9 @@ public struct TarWriter {
             }
         }
     }
+
+    /// Whether `value` fits the 12-byte numeric fields: 11 octal digits, below 8 GiB.
+    static func fitsOctal(_ value: Int) -> Bool { value >= 0 && value < 1 << 33 }
 
     private static func fitsUstar(_ text: String) -> Bool {
         text.utf8.count <= 100 && text.utf8.allSatisfy { $0 < 0x80 && $0 != 0 }
@@ -150,7 +158,8 @@ public struct TarWriter {
             for (index, byte) in bytes.prefix(width).enumerated() { block[offset + index] = byte }
         }
         func octal(_ value: Int, at offset: Int, width: Int) {
-            let digits = String(value, radix: 8)
+            // A value that does not fit is carried by a PAX record; the field then says 0.
+            let digits = String(value >= 0 && value < 1 << (3 * (width - 1)) ? value : 0, radix: 8)
             let padded = String(repeating: "0", count: max(0, width - 1 - digits.count)) + digits
             put(Array(padded.utf8), at: offset, width: width - 1)
         }
@@ -187,9 +196,12 @@ public struct TarWriter {
 
     /// Streams a host file in 1 MiB chunks; fails if its size differs from the header.
     private func copyHostFile(path: String, expectedSize: Int) throws {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: a file swapped for a FIFO since it was checked must not hang the build.
+        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard descriptor >= 0 else { throw TarError.cannotRead(path: path, reason: String(cString: strerror(errno))) }
         defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { throw TarError.fileChanged(path: path) }
         let chunkSize = 1 << 20
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 64)
         defer { buffer.deallocate() }
@@ -201,6 +213,7 @@ public struct TarWriter {
                 throw TarError.cannotRead(path: path, reason: String(cString: strerror(errno)))
             }
             if count == 0 { break }
+            try Interruption.check()
             total += count
             guard total <= expectedSize else { throw TarError.fileChanged(path: path) }
             try sink(UnsafeRawBufferPointer(start: buffer.baseAddress, count: count))

@@ -21,17 +21,16 @@ public enum TarReader {
         var offset = 0
         var pendingPath: String?
         var pendingLink: String?
+        var pendingSize: Int?
+        var pendingTime: Int?
         while offset + 512 <= archive.count {
             let header = Array(archive[offset..<offset + 512])
             if header.allSatisfy({ $0 == 0 }) { break }
-            let stored = octal(header[148..<156])
-            var sum = 0
-            for (index, byte) in header.enumerated() { sum += (148..<156).contains(index) ? 32 : Int(byte) }
-            guard stored == sum else { throw TarError.malformed("bad header checksum at offset \(offset)") }
-            let size = octal(header[124..<136])
+            guard checksumMatches(header) else { throw TarError.malformed("bad header checksum at offset \(offset)") }
+            let size = pendingSize ?? octal(header[124..<136])
             let typeFlag = header[156]
             let dataStart = offset + 512
-            guard dataStart + size <= archive.count else { throw TarError.malformed("entry at offset \(offset) runs past the end") }
+            guard size >= 0, dataStart + size <= archive.count else { throw TarError.malformed("entry at offset \(offset) runs past the end") }
             let data = Array(archive[dataStart..<dataStart + size])
             offset = dataStart + (size + 511) / 512 * 512
 
@@ -40,6 +39,8 @@ public enum TarReader {
                 for (key, value) in paxRecords(data) {
                     if key == "path" { pendingPath = value }
                     if key == "linkpath" { pendingLink = value }
+                    if key == "size" { pendingSize = Int(value) }
+                    if key == "mtime" { pendingTime = Int(value.split(separator: ".").first ?? "") }
                 }
                 continue
             case UInt8(ascii: "L"):
@@ -54,9 +55,7 @@ public enum TarReader {
                 break
             }
 
-            var path = string(header[0..<100])
-            let prefix = string(header[345..<500])
-            if header[257..<262].elementsEqual("ustar".utf8), !prefix.isEmpty { path = prefix + "/" + path }
+            let path = headerPath(header)
             let kind: TarRecord.Kind
             switch typeFlag {
             case UInt8(ascii: "0"), 0: kind = .file
@@ -70,7 +69,7 @@ public enum TarReader {
                 mode: UInt32(octal(header[100..<108])),
                 uid: octal(header[108..<116]),
                 gid: octal(header[116..<124]),
-                modificationTime: octal(header[136..<148]),
+                modificationTime: pendingTime ?? octal(header[136..<148]),
                 linkName: pendingLink ?? string(header[157..<257]),
                 userName: string(header[265..<297]),
                 groupName: string(header[297..<329]),
@@ -78,15 +77,31 @@ public enum TarReader {
             ))
             pendingPath = nil
             pendingLink = nil
+            pendingSize = nil
+            pendingTime = nil
         }
         return records
+    }
+
+    /// Whether a header block's checksum field matches its bytes.
+    static func checksumMatches(_ header: [UInt8]) -> Bool {
+        var sum = 0
+        for (index, byte) in header.enumerated() { sum += (148..<156).contains(index) ? 32 : Int(byte) }
+        return octal(header[148..<156]) == sum
+    }
+
+    /// The ustar name, with the prefix field when present.
+    static func headerPath(_ header: [UInt8]) -> String {
+        let path = string(header[0..<100])
+        let prefix = string(header[345..<500])
+        return header[257..<262].elementsEqual("ustar".utf8) && !prefix.isEmpty ? prefix + "/" + path : path
     }
 
     private static func string(_ field: ArraySlice<UInt8>) -> String {
         String(decoding: field.prefix { $0 != 0 }, as: UTF8.self)
     }
 
-    private static func octal(_ field: ArraySlice<UInt8>) -> Int {
+    static func octal(_ field: ArraySlice<UInt8>) -> Int {
         var value = 0
         for byte in field {
             if byte == 0 || byte == UInt8(ascii: " ") { if value > 0 { break } else { continue } }
@@ -96,7 +111,7 @@ public enum TarReader {
         return value
     }
 
-    private static func paxRecords(_ data: [UInt8]) -> [(String, String)] {
+    static func paxRecords(_ data: [UInt8]) -> [(String, String)] {
         var result: [(String, String)] = []
         var index = 0
         while index < data.count {

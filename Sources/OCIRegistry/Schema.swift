@@ -1,35 +1,11 @@
-// The parts of the OCI image-spec and distribution-spec wire formats the push needs.
+// The distribution-spec wire formats only the registry client needs. The image-spec types
+// (Descriptor, ImageManifest, ImageIndex, MediaType) are OCIModel's, shared with ContainerImage.
+import OCIModel
 
-/// A content descriptor: what a blob or manifest is, by digest and size.
-struct Descriptor: Codable, Sendable, Equatable {
-    var mediaType: String
-    var digest: String
-    var size: Int64
-}
-
-/// `index.json` of an OCI image layout (and an image index in general).
-struct ImageIndex: Codable, Sendable {
-    var schemaVersion: Int
-    var mediaType: String?
-    var manifests: [Descriptor]
-}
-
-/// An image manifest: one config blob and the layer blobs.
-struct ImageManifest: Codable, Sendable {
-    var schemaVersion: Int
-    var mediaType: String?
-    var config: Descriptor
-    var layers: [Descriptor]
-}
-
-/// Media types the push uses.
-enum MediaType {
-    static let ociManifest = "application/vnd.oci.image.manifest.v1+json"
-    static let ociIndex = "application/vnd.oci.image.index.v1+json"
-    static let dockerManifest = "application/vnd.docker.distribution.manifest.v2+json"
-    static let dockerManifestList = "application/vnd.docker.distribution.manifest.list.v2+json"
-    /// What a manifest PUT/HEAD accepts back.
-    static let acceptedManifests = [ociManifest, dockerManifest, ociIndex, dockerManifestList].joined(separator: ", ")
+extension MediaType {
+    /// Names the registry client used before the model was shared.
+    static var ociManifest: String { imageManifest }
+    static var ociIndex: String { imageIndex }
 }
 
 /// The `errors` body of a distribution-spec error response.

@@ -61,42 +61,41 @@ enum BuildCommand {
         var request = try makeRequest(parsed, environment: ProcessInfo.processInfo.environment)
         for destination in request.destinations { try destination.checkWritable() }
         if parsed.has("--dry-run") {
-            printError("containertool: options checked: \(request.destinations.count) output(s), tag \(request.tag)")
+            printError("containertool: options checked: \(request.destinations.count) output(s), tag \(request.tag.familiarDescription)")
             return
         }
         let started = Date()
         _ = try ImageAssembler.inspectExecutable(request.spec.executablePath)  // its errors first: not found, a folder, not ELF
         let addOns = try ImageAddOns.apply(request.addOns, to: &request.spec)
         AddOnOptions.printReports(addOns)
-        let builder = try ImageBuilder(request.spec)
-        let written = try await writeAllOrNothing(request, builder: builder, started: started)
-        report(written, request: request, addOns: addOns)
+        do {
+            let localPaths = request.destinations.filter { !$0.isIrreversible }.map(\.destination)
+            // Layers are streamed once to a temporary file beside the first local output (so an
+            // OCI layout there can hard-link it), else in the temporary directory.
+            let layerDirectory = localPaths.first.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? NSTemporaryDirectory()
+            let builder = try ImageBuilder(request.spec, layerDirectory: layerDirectory)
+            defer { builder.removeLayerFiles() }
+            try InputGuard.refuseOverwriting(inputs: [request.spec.executablePath] + builder.inputFiles,
+                                             directories: request.spec.resources.map(\.source), outputs: localPaths)
+            let written = try await writeAllOrNothing(request, builder: builder, started: started)
+            report(written, request: request, addOns: addOns)
+        } catch let error as UsageError {
+            throw error
+        } catch {
+            throw BuildHints.Hinted(error)
+        }
     }
 
-    /// Stages every output (local ones first, registry pushes last), then commits them all; if
-    /// anything fails, every staged local output is discarded, so a failed build leaves nothing.
+    /// Stages every output (local ones first and concurrently, registry pushes last), then
+    /// commits them all together; if anything fails, nothing is left behind.
     static func writeAllOrNothing(_ request: Request, builder: ImageBuilder, started: Date) async throws -> [WrittenOutput] {
-        let order = request.destinations.indices.sorted { (request.destinations[$0].isIrreversible ? 1 : 0, $0) < (request.destinations[$1].isIrreversible ? 1 : 0, $1) }
-        var staged: [Int: (Image, StagedOutput)] = [:]
-        do {
-            for index in order {
-                let destination = request.destinations[index]
-                let image = try builder.image(layerCompression: destination.layerCompression)
-                staged[index] = (image, try await destination.stage(image, tag: request.tag))
-            }
-            for index in request.destinations.indices { try staged[index]?.1.commit() }
-            for (index, destination) in request.destinations.enumerated() {
-                guard let image = staged[index]?.0 else { continue }
-                printError("containertool: wrote \(destination.kind):\(destination.destination) \(image.digest) (\(image.compressedSize) bytes)")
-            }
-            printError("containertool: done in \(milliseconds(since: started)) ms")
-        } catch {
-            for (_, output) in staged.values { output.discard() }
-            throw error
+        let staged = try await OutputStager.stageAll(request.destinations, builder: builder, tag: request.tag)
+        try StagedOutput.commitAll(staged.map(\.output))
+        for (destination, entry) in zip(request.destinations, staged) {
+            printError("containertool: wrote \(destination.kind):\(destination.destination) \(entry.image.digest) (\(entry.image.compressedSize) bytes)")
         }
-        return request.destinations.indices.compactMap { index in
-            staged[index].map { WrittenOutput(destination: request.destinations[index], image: $0.0, pushed: $0.1.pushedReference) }
-        }
+        printError("containertool: done in \(milliseconds(since: started)) ms")
+        return zip(request.destinations, staged).map { WrittenOutput(destination: $0, image: $1.image, pushed: $1.output.pushedReference) }
     }
 
     static func makeRequest(_ parsed: CommandLineParser.Result, environment: [String: String]) throws -> Request {
@@ -108,8 +107,8 @@ enum BuildCommand {
         let name = parsed.last("--name") ?? URL(fileURLWithPath: executablePath).lastPathComponent
         guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else { throw UsageError("--name '\(name)' must be a plain file name") }
         let tag: ImageReference
-        do { tag = try ImageReference(parsing: parsed.last("--tag") ?? name.lowercased() + ":latest") } catch {
-            throw UsageError("\(error)")
+        do { tag = try ImageReference(parsing: parsed.last("--tag") ?? name.lowercased() + ":latest", allowDigest: false) } catch {
+            throw UsageError("--tag: \(error)")
         }
 
         var spec = ImageSpec(executablePath: executablePath, name: name)
@@ -139,10 +138,7 @@ enum BuildCommand {
         spec.healthcheck = healthcheck.isEmpty ? nil : healthcheck
         spec.resources = try parsed.all("--resource").map(resource)
         spec.bundleSharedLibraries = parsed.has("--bundle-shared-libraries")
-        if let epoch = environment["SOURCE_DATE_EPOCH"], !epoch.isEmpty {
-            guard let seconds = Int(epoch), seconds >= 0 else { throw UsageError("SOURCE_DATE_EPOCH='\(epoch)' must be a non-negative number of seconds") }
-            spec.sourceDateEpoch = seconds
-        }
+        do { spec.sourceDateEpoch = try SourceDateEpoch.from(environment: environment) ?? 0 } catch { throw UsageError(error.description) }
 
         let registryOptions = try RegistryOptions(parsed, environment: environment)
         let destinations = try outputs.map { try destination($0, tag: tag, registry: registryOptions) }
@@ -229,13 +225,13 @@ enum BuildCommand {
         if request.json {
             let report = ToolContract.BuildReport(
                 digest: first.digest, configDigest: first.configBlob.digest, compressedSize: first.compressedSize,
-                uncompressedSize: first.uncompressedSize, tag: request.tag.description,
+                uncompressedSize: first.uncompressedSize, tag: request.tag.familiarDescription,
                 outputs: written.map { .init(kind: $0.destination.kind, destination: $0.destination.destination, digest: $0.image.digest, size: $0.image.compressedSize) },
                 pushed: pushed, addOns: addOns.map { .init(kind: $0.kind, path: $0.path, size: $0.size, detail: $0.detail) })
             print(String(decoding: (try? CanonicalJSON.encode(report)) ?? [], as: UTF8.self))
             return
         }
-        print("image \(request.tag) \(first.digest)")
+        print("image \(request.tag.familiarDescription) \(first.digest)")
         print("  image ID (config): \(first.configBlob.digest), \(first.uncompressedSize) bytes uncompressed")
         for output in written {
             let layers = output.destination.layerCompression == .none ? "plain tar layers" : "gzip layers"

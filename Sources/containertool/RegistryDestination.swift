@@ -78,13 +78,11 @@ struct RegistryDestination: ImageDestination {
     func checkWritable() throws {}
 
     func stage(_ image: Image, tag: ImageReference) async throws -> StagedOutput {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("containertool-push-\(getpid())-\(UUID().uuidString)")
-        PendingOutputs.shared.register(directory.path)
-        defer {
-            try? FileManager.default.removeItem(at: directory)
-            PendingOutputs.shared.unregister(directory.path)
-        }
-        try await OCILayoutDestination(path: directory.path).write(image, tag: tag)
+        // The pusher reads an OCI layout from disk and streams each blob from its file; the
+        // layer is hard-linked (or copied) into it, never held in memory.
+        let directory = URL(fileURLWithPath: try AtomicOutput.makeTemporaryDirectory(in: NSTemporaryDirectory(), label: "containertool-push"))
+        defer { PendingOutputs.shared.remove(directory.path) }
+        try OCILayoutDestination.fill(directory.path, with: image, tag: tag)
         let pusher = RegistryPusher(connection: options.connection, ledger: options.ledger, log: { printError("containertool: \($0)") })
         let report = try await pusher.push(layout: directory, to: reference)
         return .pushed(report.pinnedReference)
@@ -94,6 +92,6 @@ struct RegistryDestination: ImageDestination {
     static func completing(_ reference: String, with tag: ImageReference) -> String {
         let lastComponent = reference.split(separator: "/").last ?? ""
         if lastComponent.contains(":") || lastComponent.contains("@") || !reference.contains("/") { return reference }
-        return reference + ":" + tag.tag
+        return reference + ":" + tag.tagOrLatest
     }
 }

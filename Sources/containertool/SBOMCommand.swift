@@ -1,5 +1,6 @@
 import ContainerImage
 import Foundation
+import SBOM
 
 /// `containertool sbom`: writes an SPDX 2.3 JSON SBOM of a product — the product, the Swift
 /// toolchain, and every pin of the package's `Package.resolved` (none when the file is absent).
@@ -15,7 +16,7 @@ enum SBOMCommand {
           --swift-version V     the toolchain version (default: detected from `swift --version`)
           --source URL          where the product's source lives, e.g. the git remote (default: NOASSERTION)
 
-        creationInfo.created is SOURCE_DATE_EPOCH when set, else the current time.
+        creationInfo.created is SOURCE_DATE_EPOCH when set (whole seconds, at most 253402300799), else the current time.
         """
 
     static let parser = CommandLineParser(
@@ -32,6 +33,13 @@ enum SBOMCommand {
         guard let product = options.last("--product"), !product.isEmpty, let output = options.last("--output"), !output.isEmpty else {
             throw UsageError("--product and --output are required")
         }
+        // The same rule as `build`: an invalid SOURCE_DATE_EPOCH is a usage error, never "now".
+        let created: Date
+        do {
+            created = try SourceDateEpoch.from(environment: ProcessInfo.processInfo.environment).map { Date(timeIntervalSince1970: TimeInterval($0)) } ?? Date()
+        } catch {
+            throw UsageError(error.description)
+        }
         let version = options.last("--version") ?? "0.0.0"
         let resolvedPath = URL(fileURLWithPath: options.last("--package-path") ?? ".").appendingPathComponent("Package.resolved").path
         var pins: [ResolvedPackagePin] = []
@@ -41,7 +49,7 @@ enum SBOMCommand {
         guard let swiftVersion = options.last("--swift-version") ?? detectSwiftVersion() else { throw UnknownSwiftVersion() }
         let document = SBOMDocument(
             product: product, version: version, swiftVersion: swiftVersion, pins: pins,
-            created: SBOMDocument.creationDate(environment: ProcessInfo.processInfo.environment),
+            created: created,
             sourceLocation: options.last("--source"))
         try writeAtomically(try document.jsonData(), to: URL(fileURLWithPath: output))
         print("wrote SPDX 2.3 SBOM of \(product) \(version) (Swift \(swiftVersion), \(pins.count) resolved package\(pins.count == 1 ? "" : "s")) to \(output)")

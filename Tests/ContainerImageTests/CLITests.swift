@@ -73,7 +73,7 @@ struct CLITests {
         (["--expose", "http"], "--expose 'http' must be PORT"),
         (["--expose", "70000/tcp"], "--expose '70000/tcp' must be PORT"),
         (["--workdir", "relative"], "must be an absolute path"),
-        (["--tag", "Upper:1"], "not a valid image reference"),
+        (["--tag", "Upper:1"], "invalid image reference 'Upper:1'"),
         (["--frobnicate"], "unknown option '--frobnicate'"),
         (["--tag"], "--tag needs a value"),
         (["--json=yes"], "--json takes no value"),

@@ -35,13 +35,13 @@ struct CanonicalJSONTests {
     }
 
     @Test func imageReferences() throws {
-        #expect(try ImageReference(parsing: "hello").description == "hello:latest")
+        #expect(try ImageReference(parsing: "hello").familiarDescription == "hello:latest")
         #expect(try ImageReference(parsing: "localhost:5000/team/hello:1.2").tag == "1.2")
-        #expect(try ImageReference(parsing: "localhost:5000/team/hello").description == "localhost:5000/team/hello:latest")
-        #expect(try ImageReference(parsing: "hello:1").fullyQualified == "docker.io/library/hello:1")
-        #expect(try ImageReference(parsing: "team/hello").fullyQualified == "docker.io/team/hello:latest")
-        #expect(try ImageReference(parsing: "localhost:5000/hello:2").fullyQualified == "localhost:5000/hello:2")
-        #expect(throws: ImageBuildError.self) { try ImageReference(parsing: "Hello:1") }
-        #expect(throws: ImageBuildError.self) { try ImageReference(parsing: "hello:") }
+        #expect(try ImageReference(parsing: "localhost:5000/team/hello").familiarDescription == "localhost:5000/team/hello:latest")
+        #expect(try ImageReference(parsing: "hello:1").description == "docker.io/library/hello:1")
+        #expect(try ImageReference(parsing: "team/hello").description == "docker.io/team/hello:latest")
+        #expect(try ImageReference(parsing: "localhost:5000/hello:2").description == "localhost:5000/hello:2")
+        #expect(throws: ReferenceError.self) { try ImageReference(parsing: "Hello:1") }
+        #expect(throws: ReferenceError.self) { try ImageReference(parsing: "hello:") }
     }
 }

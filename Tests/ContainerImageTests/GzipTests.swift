@@ -51,4 +51,33 @@ struct GzipTests {
         let compressed = try Gzip.compress(Self.sample)
         #expect(throws: GzipError.self) { try Gzip.decompress(Array(compressed.prefix(compressed.count / 2))) }
     }
+
+    /// Parallel gzip: one valid member whatever the block boundaries, the same bytes with 1, 2 or
+    /// 4 threads (so digests do not depend on the machine), and `gzip -t` agrees.
+    @Test(arguments: [0, 1, 1 << 20, (1 << 20) + 1, 3 * (1 << 20) + 12345])
+    func parallelGzipIsDeterministicAndValid(size: Int) throws {
+        var generator = SplitMix64(seed: UInt64(size))
+        // Half random, half repetitive: both stored-like and well-compressed blocks.
+        let input = (0..<size).map { index in index % 4096 < 2048 ? UInt8(truncatingIfNeeded: generator.next()) : UInt8(index % 7) }
+        var outputs: [[UInt8]] = []
+        for threads in [1, 2, 4] {
+            var output: [UInt8] = []
+            let compressor = try ParallelGzipCompressor(threads: threads) { output.append(contentsOf: $0) }
+            // Odd write sizes cross block boundaries.
+            var offset = 0
+            while offset < input.count {
+                let end = min(input.count, offset + 333_333)
+                try input[offset..<end].withUnsafeBytes { try compressor.write($0) }
+                offset = end
+            }
+            try compressor.finish()
+            outputs.append(output)
+        }
+        #expect(outputs[0] == outputs[1] && outputs[1] == outputs[2])
+        #expect(try Gzip.decompress(outputs[0]) == input)
+        let directory = try TestSupport.makeTemporaryDirectory()
+        defer { TestSupport.remove(directory) }
+        try Data(outputs[0]).write(to: URL(fileURLWithPath: directory + "/x.gz"))
+        #expect(try TestSupport.run("gzip", ["-t", directory + "/x.gz"]).status == 0)
+    }
 }

@@ -1,4 +1,5 @@
 import ContainerImage
+import SBOM
 import Foundation
 import XCTest
 
@@ -115,10 +116,11 @@ final class SBOMTests: XCTestCase {
         XCTAssertEqual(try document().jsonData(), try document().jsonData())
     }
 
-    func testCreationDateHonoursSourceDateEpoch() {
-        let now = Date(timeIntervalSince1970: 42)
-        XCTAssertEqual(SBOMDocument.creationDate(environment: ["SOURCE_DATE_EPOCH": "1700000000"], now: now), Date(timeIntervalSince1970: 1_700_000_000))
-        XCTAssertEqual(SBOMDocument.creationDate(environment: [:], now: now), now)
+    /// `sbom` reads SOURCE_DATE_EPOCH with the same rule as `build` (OCIModel's `SourceDateEpoch`).
+    func testCreationDateHonoursSourceDateEpoch() throws {
+        XCTAssertEqual(try SourceDateEpoch.from(environment: ["SOURCE_DATE_EPOCH": "1700000000"]), 1_700_000_000)
+        XCTAssertNil(try SourceDateEpoch.from(environment: [:]))
+        XCTAssertThrowsError(try SourceDateEpoch.from(environment: ["SOURCE_DATE_EPOCH": "1.5"]))
     }
 
     func testSwiftVersionFromVersionOutput() {

@@ -1,13 +1,17 @@
-/// The OCI image-spec wire types (https://github.com/opencontainers/image-spec), plus the
+/// The OCI image-spec wire types shared by the image builder and the registry client (https://github.com/opencontainers/image-spec), plus the
 /// Docker-only config fields that `docker run` honours (`Healthcheck`).
 
-/// Media types used by the images this library writes.
+/// Media types of the OCI image spec, and Docker's equivalents that registries still serve.
 public enum MediaType {
     public static let imageIndex = "application/vnd.oci.image.index.v1+json"
     public static let imageManifest = "application/vnd.oci.image.manifest.v1+json"
     public static let imageConfig = "application/vnd.oci.image.config.v1+json"
     public static let layerTarGzip = "application/vnd.oci.image.layer.v1.tar+gzip"
     public static let layerTar = "application/vnd.oci.image.layer.v1.tar"
+    public static let dockerManifest = "application/vnd.docker.distribution.manifest.v2+json"
+    public static let dockerManifestList = "application/vnd.docker.distribution.manifest.list.v2+json"
+    /// What a manifest GET/HEAD accepts back from a registry.
+    public static let acceptedManifests = [imageManifest, dockerManifest, imageIndex, dockerManifestList].joined(separator: ", ")
 }
 
 /// Standard annotation and label keys.
@@ -17,11 +21,6 @@ public enum AnnotationKey {
     public static let containerdImageName = "io.containerd.image.name"
     public static let created = "org.opencontainers.image.created"
     public static let title = "org.opencontainers.image.title"
-}
-
-/// `sha256:<hex>` of some bytes.
-public func sha256Digest<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
-    "sha256:" + SHA256.hash(bytes).hexString
 }
 
 public struct Platform: Codable, Sendable, Equatable {
@@ -39,10 +38,11 @@ public struct Platform: Codable, Sendable, Equatable {
 public struct Descriptor: Codable, Sendable, Equatable {
     public var mediaType: String
     public var digest: String
-    public var size: Int
+    /// Bytes; int64 in the spec.
+    public var size: Int64
     public var annotations: [String: String]?
     public var platform: Platform?
-    public init(mediaType: String, digest: String, size: Int, annotations: [String: String]? = nil, platform: Platform? = nil) {
+    public init(mediaType: String, digest: String, size: Int64, annotations: [String: String]? = nil, platform: Platform? = nil) {
         self.mediaType = mediaType
         self.digest = digest
         self.size = size
@@ -168,24 +168,4 @@ public struct DockerArchiveManifestEntry: Codable, Sendable, Equatable {
         self.layers = layers
     }
     enum CodingKeys: String, CodingKey { case config = "Config", repoTags = "RepoTags", layers = "Layers" }
-}
-
-/// Formats seconds since the epoch as RFC 3339 UTC (`1970-01-01T00:00:00Z`), without Foundation's
-/// locale machinery so the text never depends on the host.
-public func rfc3339(epochSeconds: Int) -> String {
-    let days = epochSeconds >= 0 ? epochSeconds / 86_400 : (epochSeconds - 86_399) / 86_400
-    let secondsOfDay = epochSeconds - days * 86_400
-    // Civil-from-days (Howard Hinnant's algorithm).
-    let z = days + 719_468
-    let era = (z >= 0 ? z : z - 146_096) / 146_097
-    let dayOfEra = z - era * 146_097
-    let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-    let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-    let monthPrime = (5 * dayOfYear + 2) / 153
-    let day = dayOfYear - (153 * monthPrime + 2) / 5 + 1
-    let month = monthPrime < 10 ? monthPrime + 3 : monthPrime - 9
-    let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-    func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
-    let yearText = String(repeating: "0", count: max(0, 4 - String(year).count)) + String(year)
-    return "\(yearText)-\(two(month))-\(two(day))T\(two(secondsOfDay / 3600)):\(two(secondsOfDay / 60 % 60)):\(two(secondsOfDay % 60))Z"
 }

@@ -38,7 +38,8 @@ public struct SBOMDocument: Sendable {
     /// e.g. `6.3.1`, as `swift --version` reports it.
     public var swiftVersion: String
     public var pins: [ResolvedPackagePin]
-    /// `creationInfo.created`: `SOURCE_DATE_EPOCH` when set, so the SBOM is reproducible.
+    /// `creationInfo.created`: the caller passes `SOURCE_DATE_EPOCH` when set (validated like
+    /// `build` does), so the SBOM is reproducible.
     public var created: Date
     /// Where the product's source lives (e.g. the git remote); `NOASSERTION` when unknown.
     public var sourceLocation: String?
@@ -51,14 +52,6 @@ public struct SBOMDocument: Sendable {
         self.pins = pins
         self.created = created
         self.sourceLocation = sourceLocation
-    }
-
-    /// `SOURCE_DATE_EPOCH` from `environment` as a date, else `now`.
-    public static func creationDate(environment: [String: String], now: Date = Date()) -> Date {
-        if let text = environment["SOURCE_DATE_EPOCH"], let seconds = TimeInterval(text.trimmingCharacters(in: .whitespaces)) {
-            return Date(timeIntervalSince1970: seconds)
-        }
-        return now
     }
 
     /// `6.3.1` from `Swift version 6.3.1 (swift-6.3.1-RELEASE)` (also `Apple Swift version …`).

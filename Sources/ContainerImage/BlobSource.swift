@@ -1,0 +1,134 @@
+import Foundation
+
+/// The files of a stored image, read without loading it whole: an OCI layout directory, or a
+/// plain tar archive indexed by entry (blobs are then read from their offsets).
+protocol ImageFileSource {
+    /// The size of `name`, nil when absent.
+    func size(of name: String) throws -> Int?
+    /// Streams `name`'s bytes to `body` in chunks.
+    func stream(_ name: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws
+}
+
+extension ImageFileSource {
+    /// A small file (JSON) in memory; nil when absent. Refuses anything over 64 MiB.
+    func small(_ name: String) throws -> [UInt8]? {
+        guard let size = try size(of: name) else { return nil }
+        guard size <= 64 << 20 else { throw ImageReadError.malformed(name, "\(size) bytes where a small JSON document is expected") }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(size)
+        try stream(name) { bytes.append(contentsOf: $0) }
+        return bytes
+    }
+}
+
+/// Reads `count` bytes from `offset` of `descriptor` in 1 MiB chunks.
+private func streamRange(_ descriptor: Int32, path: String, offset: Int, count: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
+    defer { buffer.deallocate() }
+    var done = 0
+    while done < count {
+        let result = pread(descriptor, buffer.baseAddress, min(buffer.count, count - done), off_t(offset + done))
+        if result < 0 && errno == EINTR { continue }
+        guard result > 0 else { throw ImageReadError.malformed(path, "it ends early") }
+        try body(UnsafeRawBufferPointer(start: buffer.baseAddress, count: result))
+        done += result
+    }
+}
+
+/// An OCI layout directory; only regular files count (symlinks are not followed).
+struct DirectoryImageSource: ImageFileSource {
+    var root: String
+
+    func size(of name: String) throws -> Int? {
+        guard !name.split(separator: "/").contains("..") else { return nil }
+        var info = stat()
+        guard lstat(root + "/" + name, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return Int(info.st_size)
+    }
+
+    func stream(_ name: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let path = root + "/" + name
+        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard descriptor >= 0 else { throw ImageReadError.malformed(root, "cannot read \(name)") }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw ImageReadError.malformed(root, "cannot read \(name)") }
+        try streamRange(descriptor, path: path, offset: 0, count: Int(info.st_size), body)
+    }
+}
+
+/// A plain (uncompressed) tar archive: headers are scanned once, file data read by offset.
+final class TarFileImageSource: ImageFileSource {
+    let path: String
+    private let descriptor: Int32
+    private var entries: [String: (offset: Int, size: Int)] = [:]
+
+    init(path: String) throws {
+        self.path = path
+        descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw ImageReadError.notFound(path) }
+        var info = stat()
+        fstat(descriptor, &info)
+        let fileSize = Int(info.st_size)
+        var offset = 0
+        var pendingPath: String?
+        var pendingSize: Int?
+        var header = [UInt8](repeating: 0, count: 512)
+        while offset + 512 <= fileSize {
+            let read = header.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, 512, off_t(offset)) }
+            guard read == 512 else { throw ImageReadError.malformed(path, "cannot read the tar header at \(offset)") }
+            if header.allSatisfy({ $0 == 0 }) { break }
+            guard TarReader.checksumMatches(header) else { throw ImageReadError.malformed(path, "bad tar header checksum at offset \(offset)") }
+            let size = pendingSize ?? TarReader.octal(header[124..<136])
+            let dataStart = offset + 512
+            guard size >= 0, size <= fileSize - dataStart else { throw ImageReadError.malformed(path, "the entry at offset \(offset) runs past the end") }
+            let typeFlag = header[156]
+            offset = dataStart + (size + 511) / 512 * 512
+            switch typeFlag {
+            case UInt8(ascii: "x"):
+                guard size <= 1 << 20 else { throw ImageReadError.malformed(path, "a PAX header of \(size) bytes") }
+                var data = [UInt8](repeating: 0, count: size)
+                try data.withUnsafeMutableBytes { buffer in
+                    var done = 0
+                    try streamRange(descriptor, path: path, offset: dataStart, count: size) { chunk in
+                        buffer.baseAddress!.advanced(by: done).copyMemory(from: chunk.baseAddress!, byteCount: chunk.count)
+                        done += chunk.count
+                    }
+                }
+                for (key, value) in TarReader.paxRecords(data) {
+                    if key == "path" { pendingPath = value }
+                    if key == "size" { pendingSize = Int(value) }
+                }
+                continue
+            case UInt8(ascii: "g"), UInt8(ascii: "L"), UInt8(ascii: "K"):
+                continue
+            default:
+                break
+            }
+            var name = pendingPath ?? TarReader.headerPath(header)
+            pendingPath = nil
+            pendingSize = nil
+            while name.hasPrefix("./") { name.removeFirst(2) }
+            if typeFlag == UInt8(ascii: "0") || typeFlag == 0 { entries[name] = (dataStart, size) }
+        }
+    }
+
+    deinit { close(descriptor) }
+
+    func size(of name: String) throws -> Int? { entries[name]?.size }
+
+    func stream(_ name: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        guard let entry = entries[name] else { throw ImageReadError.malformed(path, "\(name) is missing") }
+        try streamRange(descriptor, path: path, offset: entry.offset, count: entry.size, body)
+    }
+}
+
+/// Files already in memory (a gzip-compressed archive, read whole).
+struct MemoryImageSource: ImageFileSource {
+    var files: [String: [UInt8]]
+    func size(of name: String) throws -> Int? { files[name]?.count }
+    func stream(_ name: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        guard let bytes = files[name] else { return }
+        try bytes.withUnsafeBytes(body)
+    }
+}

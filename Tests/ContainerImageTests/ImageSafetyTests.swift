@@ -1,0 +1,202 @@
+@testable import ContainerImage
+import Foundation
+import Testing
+
+/// Inputs that could produce a broken image are refused before anything is written; outputs
+/// never follow planted links, never overwrite inputs, and merge into existing OCI layouts.
+@Suite("safe inputs and outputs")
+struct ImageSafetyTests {
+    static var binary: String { TestSupport.fixtures.staticBinary }
+
+    /// Each conflict: exit 1, one line naming both paths, nothing written.
+    @Test func pathConflictsFailWithBothPathsAndNoOutput() throws {
+        guard TestSupport.requireTool("gcc") else { return }
+        let fixtures = try TestSupport.makeTemporaryDirectory()
+        defer { TestSupport.remove(fixtures) }
+        try "x".write(toFile: fixtures + "/f.txt", atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: fixtures + "/r", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: fixtures + "/r/link", withDestinationPath: "/etc")
+        try FileManager.default.createDirectory(atPath: fixtures + "/rel", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: fixtures + "/rel/sub", withDestinationPath: "dir")
+        try FileManager.default.createDirectory(atPath: fixtures + "/up", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: fixtures + "/up/escape", withDestinationPath: "../../etc/shadow")
+        let cases: [([String], [String])] = [
+            (["--name", "etc"], ["/etc", "/etc/passwd"]),
+            (["--name", "HelloWeb", "--resource", fixtures + "/f.txt:/HelloWeb/x"], ["/HelloWeb", "/HelloWeb/x"]),
+            (["--resource", fixtures + "/f.txt:/etc/passwd"], ["/etc/passwd", fixtures + "/f.txt"]),
+            (["--resource", fixtures + "/f.txt:/data/a", "--resource", fixtures + "/f.txt:/data/a"], ["/data/a"]),
+            (["--resource", fixtures + "/r:/r"], ["/r/link", "/etc"]),
+            (["--resource", fixtures + "/rel:/rel", "--resource", fixtures + "/f.txt:/rel/sub/injected"], ["/rel/sub", "/rel/sub/injected"]),
+            (["--resource", fixtures + "/f.txt:/rel/sub/injected", "--resource", fixtures + "/rel:/rel"], ["/rel/sub", "/rel/sub/injected"]),
+            (["--resource", fixtures + "/up:/up"], ["/up/escape", "../../etc/shadow"]),
+        ]
+        for (extra, fragments) in cases {
+            try CLITests.expectFailure({ ["--executable", Self.binary, "--output", "oci-layout:\($0)/layout", "--output", "docker-archive:\($0)/d.tar"] + extra },
+                                       status: 1, mentioning: fragments)
+        }
+        // A relative link that stays inside its resource directory is fine.
+        let fine = try TestSupport.makeTemporaryDirectory()
+        defer { TestSupport.remove(fine) }
+        try FileManager.default.createDirectory(atPath: fine + "/site/v2", withIntermediateDirectories: true)
+        try "v2".write(toFile: fine + "/site/v2/index.html", atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: fine + "/site/current", withDestinationPath: "v2")
+        let ok = try TestSupport.containertool(["build", "--executable", Self.binary, "--resource", fine + "/site:/srv/site", "--output", "oci-archive:o.tar"], in: fine)
+        #expect(ok.status == 0, "\(ok.stderr)")
+    }
+
+    /// skopeo writes two tags into a layout, containertool a third: all three stay listed.
+    @Test func layoutOutputMergesWithOtherTags() throws {
+        guard TestSupport.requireTool("gcc"), TestSupport.requireTool("skopeo") else { return }
+        let directory = try TestSupport.makeTemporaryDirectory()
+        defer { TestSupport.remove(directory) }
+        let first = try TestSupport.containertool(["build", "--executable", Self.binary, "--output", "oci-archive:seed.tar", "--cmd", "seed"], in: directory)
+        #expect(first.status == 0, "\(first.stderr)")
+        for tag in ["one", "two"] {
+            let copy = try TestSupport.run("skopeo", ["copy", "-q", "oci-archive:seed.tar", "oci:layout:\(tag)"], in: directory)
+            #expect(copy.status == 0, "\(copy.stderr)")
+        }
+        let ours = try TestSupport.containertool(["build", "--executable", Self.binary, "--output", "oci-layout:layout", "--tag", "app:three"], in: directory)
+        #expect(ours.status == 0, "\(ours.stderr)")
+        var digests: [String: String] = [:]
+        for tag in ["one", "two", "three"] {
+            let inspect = try TestSupport.run("skopeo", ["inspect", "oci:\(directory)/layout:\(tag)"])
+            #expect(inspect.status == 0, "\(tag): \(inspect.stderr)")
+            let object = try? JSONSerialization.jsonObject(with: Data(inspect.stdout.utf8)) as? [String: Any]
+            digests[tag] = object?["Digest"] as? String
+        }
+        #expect(digests["one"] == digests["two"] && digests["one"] != digests["three"])
+        // The same tag again replaces its entry (with different content), the others stay.
+        let again = try TestSupport.containertool(["build", "--executable", Self.binary, "--output", "oci-layout:layout", "--tag", "app:three", "--cmd", "x"], in: directory)
+        #expect(again.status == 0)
+        let index = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/layout/index.json"))) as? [String: Any]
+        let names = ((index?["manifests"] as? [[String: Any]]) ?? []).compactMap { ($0["annotations"] as? [String: String])?["org.opencontainers.image.ref.name"] }
+        #expect(names.sorted() == ["one", "three", "two"])
+        #expect(!TestSupport.listing(directory).contains { $0.hasPrefix(".") } && !TestSupport.listing(directory + "/layout").contains { $0.hasPrefix(".") })
+    }
+
+    /// Hostile existing layouts are refused without being touched.
+    @Test func hostileLayoutsAreRefused() throws {
+        guard TestSupport.requireTool("gcc") else { return }
+        let directory = try TestSupport.makeTemporaryDirectory()
+        let elsewhere = try TestSupport.makeTemporaryDirectory()
+        defer { TestSupport.remove(directory); TestSupport.remove(elsewhere) }
+        let fileManager = FileManager.default
+        try fileManager.createDirectory(atPath: directory + "/garbage", withIntermediateDirectories: true)
+        try "{\"imageLayoutVersion\":\"1.0.0\"}".write(toFile: directory + "/garbage/oci-layout", atomically: true, encoding: .utf8)
+        try "not json".write(toFile: directory + "/garbage/index.json", atomically: true, encoding: .utf8)
+        try fileManager.createDirectory(atPath: directory + "/linked", withIntermediateDirectories: true)
+        try "{\"imageLayoutVersion\":\"1.0.0\"}".write(toFile: directory + "/linked/oci-layout", atomically: true, encoding: .utf8)
+        try fileManager.createSymbolicLink(atPath: directory + "/linked/blobs", withDestinationPath: elsewhere)
+        for layout in ["garbage", "linked"] {
+            let result = try TestSupport.containertool(["build", "--executable", Self.binary, "--output", "oci-layout:\(layout)"], in: directory)
+            #expect(result.status == 1 && result.stderr.contains("cannot add to the OCI layout"), "\(layout): \(result.stderr)")
+        }
+        #expect(TestSupport.listing(elsewhere) == [])
+        #expect(try String(contentsOfFile: directory + "/garbage/index.json", encoding: .utf8) == "not json")
+        #expect(TestSupport.listing(directory + "/garbage") == ["index.json", "oci-layout"])
+    }
+
+    /// A symlink planted at the temporary name is not followed: its target stays untouched.
+    @Test func plantedSymlinkIsNotFollowed() throws {
+        let directory = try TestSupport.makeTemporaryDirectory()
+        defer { TestSupport.remove(directory) }
+        try "precious".write(toFile: directory + "/victim", atomically: true, encoding: .utf8)
+        let planted = directory + "/.image.tar.partial-planted"
+        try FileManager.default.createSymbolicLink(atPath: planted, withDestinationPath: directory + "/victim")
+        let candidates = [planted] + AtomicOutput.temporaryNames(for: directory + "/image.tar", suffix: "partial")
+        let staged = try AtomicOutput.stageFile(at: directory + "/image.tar", candidates: candidates) { try $0.write(Array("image".utf8)) }
+        try staged.commit()
+        #expect(try String(contentsOfFile: directory + "/victim", encoding: .utf8) == "precious")
+        #expect(try String(contentsOfFile: directory + "/image.tar", encoding: .utf8) == "image")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: planted) == directory + "/victim")
+        // An output path that is itself a symlink is refused.
+        try FileManager.default.createSymbolicLink(atPath: directory + "/out.tar", withDestinationPath: directory + "/victim")
+        #expect(throws: OutputError.isSymlink(directory + "/out.tar")) { try AtomicOutput.checkWritable(directory + "/out.tar", asDirectory: false) }
+    }
+
+    /// All or nothing: when the second output cannot be renamed into place, the first is rolled back.
+    @Test func commitIsAllOrNothing() throws {
+        let directory = try TestSupport.makeTemporaryDirectory()
+        defer { TestSupport.remove(directory) }
+        try "old".write(toFile: directory + "/a.tar", atomically: true, encoding: .utf8)
+        let first = try AtomicOutput.stageFile(at: directory + "/a.tar") { try $0.write(Array("new".utf8)) }
+        let second = try AtomicOutput.stageFile(at: directory + "/b.tar") { try $0.write(Array("new".utf8)) }
+        // b.tar becomes a non-empty directory after staging: its rename must fail.
+        try FileManager.default.createDirectory(atPath: directory + "/b.tar/x", withIntermediateDirectories: true)
+        #expect(throws: OutputError.self) { try StagedOutput.commitAll([first, second]) }
+        #expect(try String(contentsOfFile: directory + "/a.tar", encoding: .utf8) == "old")
+        #expect(TestSupport.listing(directory) == ["a.tar", "b.tar"])
+    }
+
+    @Test func outputThatIsAnInputIsRefused() throws {
+        guard TestSupport.requireTool("gcc") else { return }
+        let directory = try TestSupport.makeTemporaryDirectory()
+        defer { TestSupport.remove(directory) }
+        try FileManager.default.copyItem(atPath: Self.binary, toPath: directory + "/app")
+        try "x".write(toFile: directory + "/data.txt", atomically: true, encoding: .utf8)
+        let original = try TestSupport.readBytes(directory + "/app")
+        for arguments in [["--output", "oci-archive:app"], ["--output", "docker-archive:data.txt", "--resource", "data.txt:/data.txt"],
+                          ["--output", "oci-archive:image.tar", "--resource", ".:/ctx"]] {
+            let result = try TestSupport.containertool(["build", "--executable", "app"] + arguments, in: directory)
+            #expect(result.status == 1 && result.stderr.contains("would overwrite the input"), "\(arguments): \(result.stderr)")
+        }
+        #expect(try TestSupport.readBytes(directory + "/app") == original)
+        #expect(TestSupport.listing(directory) == ["app", "data.txt"])
+    }
+
+    /// Times beyond the ustar field go into PAX records; beyond year 9999 is a usage error, for sbom too.
+    @Test func sourceDateEpochBeyondTheOctalFieldAndYear9999() throws {
+        guard TestSupport.requireTool("gcc"), TestSupport.requireTool("tar") else { return }
+        let directory = try TestSupport.makeTemporaryDirectory()
+        defer { TestSupport.remove(directory) }
+        var environment = ProcessInfo.processInfo.environment
+        environment["SOURCE_DATE_EPOCH"] = "9999999999"
+        let built = try TestSupport.containertool(["build", "--executable", Self.binary, "--output", "docker-archive:d.tar"], in: directory, environment: environment)
+        #expect(built.status == 0, "\(built.stderr)")
+        let image = try ImageReader.read(path: directory + "/d.tar")
+        #expect(image.config.created == "2286-11-20T17:46:39Z")
+        let listing = try TestSupport.run("tar", ["--full-time", "-tvf", "d.tar", "manifest.json"], in: directory, environment: ["TZ": "UTC"])
+        #expect(listing.stdout.contains("2286-11-20 17:46:39"), "\(listing.stdout)\(listing.stderr)")
+        let records = try TarReader.read(try TestSupport.readBytes(directory + "/d.tar"))
+        #expect(records.allSatisfy { $0.modificationTime == 9_999_999_999 })
+
+        environment["SOURCE_DATE_EPOCH"] = "253402300800"
+        let refused = try TestSupport.containertool(["build", "--executable", Self.binary, "--output", "docker-archive:e.tar"], in: directory, environment: environment)
+        #expect(refused.status == 2 && refused.stderr.contains("9999-12-31T23:59:59Z"), "\(refused.stderr)")
+        for bad in ["253402300800", "yesterday"] {
+            environment["SOURCE_DATE_EPOCH"] = bad
+            let sbom = try TestSupport.containertool(["sbom", "--product", "x", "--output", "s.json", "--swift-version", "6.3"], in: directory, environment: environment)
+            #expect(sbom.status == 2 && sbom.stderr.contains("SOURCE_DATE_EPOCH"), "\(sbom.stderr)")
+        }
+        #expect(TestSupport.listing(directory) == ["d.tar"])
+    }
+
+    /// Adversarial inputs: a FIFO as the executable does not hang, deeply nested JSON is refused
+    /// before a recursive parser sees it, a hostile archive is a clean error for inspect.
+    @Test func hostileInputsAreCleanErrors() throws {
+        let directory = try TestSupport.makeTemporaryDirectory()
+        defer { TestSupport.remove(directory) }
+        #expect(mkfifo(directory + "/fifo", 0o644) == 0)
+        try CLITests.expectFailure({ ["--executable", directory + "/fifo", "--output", "oci-archive:\($0)/o.tar"] },
+                                   status: 1, mentioning: ["not an ELF executable"])
+        let nested = [UInt8](repeating: UInt8(ascii: "["), count: 200_000)
+        #expect(throws: JSONNestingError.self) { try CanonicalJSON.checkNesting(nested) }
+        #expect(throws: (any Error).self) { try CanonicalJSON.decode(ImageIndex.self, from: nested) }
+        try FileManager.default.createDirectory(atPath: directory + "/deep", withIntermediateDirectories: true)
+        try "{\"imageLayoutVersion\":\"1.0.0\"}".write(toFile: directory + "/deep/oci-layout", atomically: true, encoding: .utf8)
+        try Data(nested).write(to: URL(fileURLWithPath: directory + "/deep/index.json"))
+        let inspect = try TestSupport.containertool(["inspect", directory + "/deep"])
+        #expect(inspect.status == 1 && inspect.stderr.split(separator: "\n").count == 1, "\(inspect.stderr)")
+        // A tar whose header claims more data than the file holds.
+        var header = [UInt8](repeating: 0, count: 512)
+        for (offset, text) in [(0, "index.json"), (100, "0000644"), (124, "77777777777"), (257, "ustar")] {
+            header.replaceSubrange(offset..<offset + text.utf8.count, with: Array(text.utf8))
+        }
+        header.replaceSubrange(148..<156, with: Array(repeating: UInt8(ascii: " "), count: 8))
+        let sum = String(header.reduce(0) { $0 + Int($1) }, radix: 8)
+        header.replaceSubrange(148..<148 + sum.utf8.count + 1, with: Array(sum.utf8) + [0])
+        try Data(header + [UInt8](repeating: 0, count: 1024)).write(to: URL(fileURLWithPath: directory + "/bad.tar"))
+        let bad = try TestSupport.containertool(["inspect", directory + "/bad.tar"])
+        #expect(bad.status == 1 && bad.stderr.contains("runs past the end"), "\(bad.stderr)")
+    }
+}
