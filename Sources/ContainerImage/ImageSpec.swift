@@ -5,9 +5,13 @@ public struct ImageSpec: Sendable {
         public var source: String
         /// Absolute path inside the image.
         public var destination: String
-        public init(source: String, destination: String) {
+        /// The image folder that symlinks inside the copy must stay in (default: `destination`
+        /// itself). Set when several resources form one tree, as the time-zone entries do.
+        public var symlinkBoundary: String?
+        public init(source: String, destination: String, symlinkBoundary: String? = nil) {
             self.source = source
             self.destination = destination
+            self.symlinkBoundary = symlinkBoundary
         }
     }
 

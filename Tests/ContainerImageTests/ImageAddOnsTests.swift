@@ -36,13 +36,15 @@ struct ImageAddOnsTests {
             var bytes = [UInt8](repeating: 0x41, count: padding)
             for string in strings { bytes += [0] + Array(string.utf8) + [0] }
             try Data(bytes).write(to: URL(fileURLWithPath: executable))
-            for folder in ["Etc", "America", "right/Etc", "posix"] {
+            for folder in ["Etc", "America", "Antarctica", "right/Etc", "posix"] {
                 try manager.createDirectory(atPath: zoneinfo + "/" + folder, withIntermediateDirectories: true)
             }
             try Data("TZif-utc".utf8).write(to: URL(fileURLWithPath: zoneinfo + "/Etc/UTC"))
             try Data("TZif-ny".utf8).write(to: URL(fileURLWithPath: zoneinfo + "/America/New_York"))
             try Data("TZif-right".utf8).write(to: URL(fileURLWithPath: zoneinfo + "/right/Etc/UTC"))
             try manager.createSymbolicLink(atPath: zoneinfo + "/UTC", withDestinationPath: "Etc/UTC")
+            // Zones link across folders (Debian's Antarctica/South_Pole → ../Pacific/Auckland).
+            try manager.createSymbolicLink(atPath: zoneinfo + "/Antarctica/South_Pole", withDestinationPath: "../America/New_York")
             try manager.createSymbolicLink(atPath: zoneinfo + "/localtime", withDestinationPath: "/etc/localtime")
             try Data("HOST BUNDLE".utf8).write(to: URL(fileURLWithPath: hostBundle))  // no final newline
         }
@@ -89,7 +91,7 @@ struct ImageAddOnsTests {
         let sandbox = try Sandbox(executableContaining: [TimeZoneData.marker])
         defer { TestSupport.remove(sandbox.directory) }
         let (spec, reports) = try sandbox.apply(sandbox.request())
-        #expect(spec.resources.map(\.destination) == ["/usr/share/zoneinfo/America", "/usr/share/zoneinfo/Etc", "/usr/share/zoneinfo/UTC"])
+        #expect(spec.resources.map(\.destination) == ["/usr/share/zoneinfo/America", "/usr/share/zoneinfo/Antarctica", "/usr/share/zoneinfo/Etc", "/usr/share/zoneinfo/UTC"])
         #expect(spec.generatedFiles == [TarEntry(path: "/etc/localtime", kind: .symlink(target: "/usr/share/zoneinfo/Etc/UTC"), mode: 0o777)])
         #expect(reports.map(\.kind) == ["tzdata"])
         #expect(reports.first?.size == "TZif-utc".utf8.count + "TZif-ny".utf8.count)
@@ -199,6 +201,7 @@ struct ImageAddOnsTests {
         let files = try ImageAssemblerTests.layerRecords(try ImageAssembler.assemble(spec))
         #expect(files["usr/share/zoneinfo/America/New_York"]?.contents == Array("TZif-ny".utf8))
         #expect(files["usr/share/zoneinfo/UTC"]?.linkName == "Etc/UTC")
+        #expect(files["usr/share/zoneinfo/Antarctica/South_Pole"]?.linkName == "../America/New_York")
         #expect(files["usr/share/zoneinfo/right/"] == nil && files["usr/share/zoneinfo/localtime"] == nil)
         #expect(files["etc/localtime"]?.linkName == "/usr/share/zoneinfo/Etc/UTC")
         #expect(files["etc/ssl/certs/ca-certificates.crt"]?.contents == Array("HOST BUNDLE\n".utf8))
