@@ -128,6 +128,19 @@ final class ProcessTests: XCTestCase {
         try assertHealthcheck(port: good.port, exits: 0, "a 200 answer")
     }
 
+    /// The largest `--timeout` the parser accepts (a year) is more milliseconds than `poll`
+    /// takes (Int32): the check must still wait, not trap, while a slow server answers.
+    func testHealthcheckWithTheLargestTimeoutWaitsForASlowAnswer() throws {
+        let slow = try FakeServer { fd in
+            usleep(300_000)
+            let answer = Array("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".utf8)
+            _ = answer.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        }
+        let result = try HelloWebProcess.run(["--healthcheck", "--port", String(slow.port), "--timeout", "31536000"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.isEmpty, result.stderr)
+    }
+
     func testBadFlagsExitWithUsageError() throws {
         for arguments in [["--bogus"], ["--port", "abc"], ["--port", "70000"], ["--port"], ["--threads", "0"],
                           ["--threads", "-2"], ["--head-timeout", "soon"], ["--idle-timeout", "0"],
