@@ -65,7 +65,7 @@ enum HealthCheck {
             guard wait(fd, for: Int16(POLLIN), until: deadline) else { return timedOut }
         }
         for index in 0..<expected.utf8CodeUnitCount where response[index] != expected.utf8Start[index] {
-            return "\(target.display) answered '\(printable(response[0..<received]))', not 'HTTP/1.1 200'"
+            return "\(target.display) answered '\(printable(response[0..<received]))', not 'HTTP/1.1 200 <reason>'"
         }
         return nil
     }
