@@ -65,7 +65,7 @@ enum HealthCheck {
             guard wait(fd, for: Int16(POLLIN), until: deadline) else { return timedOut }
         }
         for index in 0..<expected.utf8CodeUnitCount where response[index] != expected.utf8Start[index] {
-            return "\(target.display) answered '\(printable(response[0..<received]))', not 'HTTP/1.1 200'"
+            return "\(target.display) answered '\(printable(response[0..<received]))', not 'HTTP/1.1 200 <reason>'"
         }
         return nil
     }
@@ -76,7 +76,8 @@ enum HealthCheck {
             let remaining = deadline - cposix_monotonic_precise_ms()
             if remaining <= 0 { return false }
             var descriptor = pollfd(fd: fd, events: events, revents: 0)
-            let ready = poll(&descriptor, 1, Int32(remaining))
+            // `--timeout` allows a year, more milliseconds than poll's Int32 takes: wait in slices.
+            let ready = poll(&descriptor, 1, Int32(min(remaining, Int64(Int32.max))))
             if ready > 0 { return true }
             if ready < 0 && cposix_errno() != EINTR { return false }
         }

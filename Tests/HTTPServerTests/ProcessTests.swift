@@ -128,6 +128,39 @@ final class ProcessTests: XCTestCase {
         try assertHealthcheck(port: good.port, exits: 0, "a 200 answer")
     }
 
+    /// `HTTP/1.1 200` without the space before the reason is not a 200 status line
+    /// (RFC 9112 §4); the reason must not read as if the answer were what was wanted.
+    func testHealthcheckRejectsAStatusLineWithoutTheSpaceAndSaysWhatWasWanted() throws {
+        func noSpace() throws -> FakeServer {
+            try FakeServer { fd in
+                let answer = Array("HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n".utf8)
+                _ = answer.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            }
+        }
+        let first = try noSpace()
+        try assertHealthcheck(port: first.port, exits: 1, reasonContains: "answered 'HTTP/1.1 200'", "no space after 200")
+        let server = try noSpace()
+        let result = try HelloWebProcess.run(["--healthcheck", "--port", String(server.port), "--timeout", "1"])
+        let quoted = result.stderr.split(separator: "'", omittingEmptySubsequences: false)
+        XCTAssertGreaterThanOrEqual(quoted.count, 5, result.stderr)
+        if quoted.count >= 5 {
+            XCTAssertNotEqual(quoted[1], quoted[3], "what was got and what was wanted read the same: \(result.stderr)")
+        }
+    }
+
+    /// The largest `--timeout` the parser accepts (a year) is more milliseconds than `poll`
+    /// takes (Int32): the check must still wait, not trap, while a slow server answers.
+    func testHealthcheckWithTheLargestTimeoutWaitsForASlowAnswer() throws {
+        let slow = try FakeServer { fd in
+            usleep(300_000)
+            let answer = Array("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".utf8)
+            _ = answer.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        }
+        let result = try HelloWebProcess.run(["--healthcheck", "--port", String(slow.port), "--timeout", "31536000"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.isEmpty, result.stderr)
+    }
+
     func testBadFlagsExitWithUsageError() throws {
         for arguments in [["--bogus"], ["--port", "abc"], ["--port", "70000"], ["--port"], ["--threads", "0"],
                           ["--threads", "-2"], ["--head-timeout", "soon"], ["--idle-timeout", "0"],
