@@ -18,7 +18,8 @@ import XCTest
 /// get a 400 whose body echoes the request's Authorization header), `drop-upload` (the second upload
 /// PATCH/PUT with a body gets half its body read, then the connection is closed without an answer),
 /// `shrink-blob-file`/`grow-blob-file` (the first upload PATCH first truncates the file
-/// `blobFile` to half its size, or appends a byte to it, as if something rewrote the layout mid-push).
+/// `blobFile` to half its size, or appends a byte to it, as if something rewrote the layout mid-push),
+/// `corrupt-blob-file` (the same, but overwrites the file's last 16 bytes with zeros, keeping its size).
 /// `auth`: `basic` (user/password on the main origin) or `bearer` (token realm on the main origin,
 /// Basic credentials there, or a POST with `grant_type=refresh_token` and the password as the
 /// identity token; the registry then accepts the token) or nil.
@@ -252,10 +253,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 if self.command == "PATCH":
                     counters["patches"] += 1
                 patches = counters["patches"]
-            if patches == 1 and self.command == "PATCH" and config["blob_file"] and ("shrink-blob-file" in faults or "grow-blob-file" in faults):
+            if patches == 1 and self.command == "PATCH" and config["blob_file"] and ("shrink-blob-file" in faults or "grow-blob-file" in faults or "corrupt-blob-file" in faults):
                 with open(config["blob_file"], "r+b") as f:
                     if "shrink-blob-file" in faults:
                         f.truncate(f.seek(0, 2) // 2)
+                    elif "corrupt-blob-file" in faults:
+                        f.seek(-16, 2)
+                        f.write(bytes(16))
                     else:
                         f.seek(0, 2)
                         f.write(b"x")

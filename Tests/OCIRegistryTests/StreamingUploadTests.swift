@@ -65,4 +65,22 @@ final class StreamingUploadTests: XCTestCase {
             XCTAssertFalse(mock.requests.contains { $0.method == "PUT" && $0.path.contains("/manifests/") }, "\(fault): no manifest")
         }
     }
+
+    func testBlobFileRewrittenInPlaceDuringThePushIsRefusedByTheDigestCheck() async throws {
+        let work = try temporaryDirectory(self)
+        let image = try LayoutBuilder.build(at: work.appendingPathComponent("layout"), layerSizes: [40 << 20])
+        let layer = image.directory.appendingPathComponent("blobs/sha256/" + image.layerDigests[0].dropFirst("sha256:".count))
+        let mock = try MockRegistry(testCase: self, faults: ["corrupt-blob-file"], blobFile: layer)
+        do {
+            _ = try await pusher(chunkSize: 32 << 20, log: LogRecorder(), home: work).push(layout: image.directory, to: "\(mock.host)/rewritten:1")
+            XCTFail("the push succeeded")
+        } catch let error as RegistryError {
+            // Same size, other bytes: the registry's digest check on the final PUT refuses the upload.
+            guard case let .unexpectedResponse(_, status, detail) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(status, 400)
+            XCTAssertTrue(detail.contains("DIGEST_INVALID"), detail)
+        }
+        XCTAssertEqual(try headStatus(mock, "rewritten", image.layerDigests[0]), "404", "nothing under the layer's digest")
+        XCTAssertFalse(mock.requests.contains { $0.method == "PUT" && $0.path.contains("/manifests/") }, "no manifest")
+    }
 }
