@@ -3,6 +3,8 @@
 #include <curl/curl.h>
 
 typedef size_t (*ccurl_data_callback)(char *buffer, size_t size, size_t count, void *context);
+/// CURLOPT_SEEKFUNCTION: libcurl rewinds an upload body with it (e.g. resending on a fresh connection).
+typedef int (*ccurl_seek_callback)(void *context, curl_off_t offset, int origin);
 
 static inline CURLcode ccurl_set_long(CURL *handle, CURLoption option, long value) {
     return curl_easy_setopt(handle, option, value);
@@ -21,6 +23,9 @@ static inline CURLcode ccurl_set_list(CURL *handle, CURLoption option, struct cu
 }
 static inline CURLcode ccurl_set_callback(CURL *handle, CURLoption option, ccurl_data_callback value) {
     return curl_easy_setopt(handle, option, value);
+}
+static inline CURLcode ccurl_set_seek_callback(CURL *handle, ccurl_seek_callback value) {
+    return curl_easy_setopt(handle, CURLOPT_SEEKFUNCTION, value);
 }
 /// A PEM bundle from memory; curl copies it.
 static inline CURLcode ccurl_set_blob(CURL *handle, CURLoption option, void *data, size_t length) {

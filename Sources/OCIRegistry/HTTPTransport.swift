@@ -2,15 +2,36 @@ import CCurl
 import Dispatch
 import Foundation
 
+/// What a request sends: bytes in memory, or a byte range of a file that is read in small pieces
+/// while sending (a blob of any size costs no more memory than libcurl's upload buffer).
+enum HTTPBody: Sendable, Equatable {
+    case data(Data)
+    /// `length` bytes of the file at `path` from `offset`. The file is opened anew for every send
+    /// (so a retry or a redirect resends the same range); it must still hold the whole range, or the
+    /// request fails with `TransportFailure.fileChanged` and the server never gets a complete body.
+    case file(path: String, offset: Int64, length: Int64)
+
+    var count: Int64 {
+        switch self {
+        case let .data(data): return Int64(data.count)
+        case let .file(_, _, length): return length
+        }
+    }
+}
+
 /// One HTTP request as the registry client sends it. Redirects are never followed here: a 3xx is
 /// returned like any other answer, and `RegistryClient` decides (see `RedirectPolicy`).
 struct HTTPRequest: Sendable {
     var method: String
     var url: URL
     var headers: [(name: String, value: String)] = []
-    var body: Data?
+    var body: HTTPBody?
 
     init(_ method: String, _ url: URL, headers: [(name: String, value: String)] = [], body: Data? = nil) {
+        self.init(method, url, headers: headers, streaming: body.map(HTTPBody.data))
+    }
+
+    init(_ method: String, _ url: URL, headers: [(name: String, value: String)] = [], streaming body: HTTPBody?) {
         self.method = method
         self.url = url
         self.headers = headers
@@ -94,6 +115,9 @@ enum TransportFailure: Error, Equatable, Sendable {
     /// A CA file we were told to trust cannot be used.
     case unusableCAFile(String)
     case responseTooLarge(what: String, limit: Int)
+    /// A `.file` body could not be read, or the file no longer holds the range being sent (it shrank
+    /// or was replaced during the upload). Not retried: the bytes on disk are not the blob any more.
+    case fileChanged(path: String, detail: String)
     case other(String)
 
     /// Only transient network trouble is retried; timeouts, TLS and protocol problems are not.
@@ -171,7 +195,8 @@ final class HTTPTransport: @unchecked Sendable {
         ccurl_set_long(curl, CURLOPT_CONNECTTIMEOUT_MS, Int(settings.connectTimeout * 1000))
         ccurl_set_long(curl, CURLOPT_LOW_SPEED_LIMIT, 1)
         ccurl_set_long(curl, CURLOPT_LOW_SPEED_TIME, inactivity)
-        ccurl_set_long(curl, CURLOPT_TIMEOUT_MS, Int(settings.totalTimeout(bodyBytes: request.body?.count ?? 0) * 1000))
+        let bodyBytes = Int(request.body?.count ?? 0)
+        ccurl_set_long(curl, CURLOPT_TIMEOUT_MS, Int(settings.totalTimeout(bodyBytes: bodyBytes) * 1000))
         ccurl_set_offset(curl, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(settings.maxResponseBytes))
         ccurl_set_pointer(curl, CURLOPT_ERRORBUFFER, errorBuffer)
         ccurl_set_list(curl, CURLOPT_HTTPHEADER, headerList)
@@ -200,17 +225,34 @@ final class HTTPTransport: @unchecked Sendable {
             code = curl_easy_perform(curl)
         default:
             ccurl_set_string(curl, CURLOPT_CUSTOMREQUEST, request.method)
-            let body = request.body ?? Data()
-            code = body.withUnsafeBytes { bytes -> CURLcode in
-                ccurl_set_offset(curl, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(bytes.count))
-                // A non-nil pointer even for an empty body, or libcurl would read from stdin.
-                let empty: StaticString = ""
-                ccurl_set_pointer(curl, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress ?? UnsafeRawPointer(empty.utf8Start)))
-                return curl_easy_perform(curl)
+            switch request.body ?? .data(Data()) {
+            case let .data(body):
+                code = body.withUnsafeBytes { bytes -> CURLcode in
+                    ccurl_set_offset(curl, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(bytes.count))
+                    // A non-nil pointer even for an empty body, or libcurl would read from stdin.
+                    let empty: StaticString = ""
+                    ccurl_set_pointer(curl, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress ?? UnsafeRawPointer(empty.utf8Start)))
+                    return curl_easy_perform(curl)
+                }
+            case let .file(path, offset, length):
+                let source = try FileRangeReader(path: path, offset: offset, length: length)
+                defer { source.close() }
+                let reader = Unmanaged.passRetained(source)
+                defer { reader.release() }
+                // An upload of exactly `length` bytes with Content-Length, pulled through the read callback.
+                ccurl_set_long(curl, CURLOPT_UPLOAD, 1)
+                ccurl_set_offset(curl, CURLOPT_INFILESIZE_LARGE, curl_off_t(length))
+                ccurl_set_callback(curl, CURLOPT_READFUNCTION, FileRangeReader.onRead)
+                ccurl_set_pointer(curl, CURLOPT_READDATA, reader.toOpaque())
+                // libcurl rewinds when it resends on a fresh connection (a reused one had gone stale).
+                ccurl_set_seek_callback(curl, FileRangeReader.onSeek)
+                ccurl_set_pointer(curl, CURLOPT_SEEKDATA, reader.toOpaque())
+                code = curl_easy_perform(curl)
+                if let problem = source.problem { throw TransportFailure.fileChanged(path: path, detail: problem) }
             }
         }
 
-        if code != CURLE_OK { throw failure(code, exchange: exchange, bodyBytes: request.body?.count ?? 0) }
+        if code != CURLE_OK { throw failure(code, exchange: exchange, bodyBytes: bodyBytes) }
         var status = 0
         ccurl_get_long(curl, CURLINFO_RESPONSE_CODE, &status)
         return HTTPResponse(url: request.url, status: status, headers: exchange.headers, body: exchange.body)
@@ -241,13 +283,98 @@ final class HTTPTransport: @unchecked Sendable {
             return .unusableCAFile(detail)
         case CURLE_SSL_CONNECT_ERROR:
             return .tlsHandshakeFailed(detail)
-        case CURLE_GOT_NOTHING, CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_PARTIAL_FILE:
+        case CURLE_GOT_NOTHING, CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_PARTIAL_FILE, CURLE_SEND_FAIL_REWIND:
             return .connectionLost(detail)
         case CURLE_FILESIZE_EXCEEDED:
             return .responseTooLarge(what: "the response body", limit: settings.maxResponseBytes)
         default:
             return .other("\(detail) (libcurl error \(code.rawValue))")
         }
+    }
+}
+
+/// Feeds one byte range of a file to libcurl's read callback straight into libcurl's upload buffer
+/// (`pread`, so nothing else is held in memory). A range the file no longer holds aborts the transfer
+/// and is recorded in `problem`; so is a file whose size changed since it was opened.
+private final class FileRangeReader {
+    let path: String
+    let offset: Int64
+    let length: Int64
+    private var descriptor: Int32
+    private let sizeAtOpen: Int64
+    private(set) var sent: Int64 = 0
+    private(set) var problem: String?
+
+    init(path: String, offset: Int64, length: Int64) throws {
+        self.path = path
+        self.offset = offset
+        self.length = length
+        descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw TransportFailure.fileChanged(path: path, detail: "it cannot be opened (\(String(cString: strerror(errno))))")
+        }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else {
+            let reason = String(cString: strerror(errno))
+            _ = Glibc.close(descriptor)
+            throw TransportFailure.fileChanged(path: path, detail: "it cannot be examined (\(reason))")
+        }
+        sizeAtOpen = Int64(info.st_size)
+        guard offset >= 0, length >= 0, offset + length <= sizeAtOpen else {
+            _ = Glibc.close(descriptor)
+            throw TransportFailure.fileChanged(path: path, detail: "it has \(sizeAtOpen) bytes, but bytes \(offset)..<\(offset + length) are to be sent")
+        }
+    }
+
+    func close() {
+        if descriptor >= 0 { _ = Glibc.close(descriptor) }
+        descriptor = -1
+    }
+
+    /// Fills `buffer` with the next bytes of the range; 0 at its end; `CURL_READFUNC_ABORT` when the
+    /// file cannot deliver them or its size changed (so a changed file is never sent as complete).
+    static let onRead: ccurl_data_callback = { buffer, size, count, context in
+        let reader = Unmanaged<FileRangeReader>.fromOpaque(context!).takeUnretainedValue()
+        let wanted = Int(min(Int64(size * count), reader.length - reader.sent))
+        guard wanted > 0 else { return reader.checkUnchanged() ? 0 : abort }
+        var got = 0
+        while got < wanted {
+            let n = pread(reader.descriptor, buffer!.advanced(by: got), wanted - got, off_t(reader.offset + reader.sent + Int64(got)))
+            if n < 0 {
+                if errno == EINTR { continue }
+                reader.problem = "reading it failed (\(String(cString: strerror(errno))))"
+                return abort
+            }
+            if n == 0 {
+                reader.problem = "it ended after \(reader.offset + reader.sent + Int64(got)) bytes while bytes up to \(reader.offset + reader.length) were being sent"
+                return abort
+            }
+            got += n
+        }
+        reader.sent += Int64(got)
+        if reader.sent == reader.length, !reader.checkUnchanged() { return abort }
+        return got
+    }
+
+    private static let abort = Int(CURL_READFUNC_ABORT)
+
+    /// Moves to `position` within the range (libcurl only ever seeks from the start, to rewind).
+    static let onSeek: ccurl_seek_callback = { context, position, origin in
+        let reader = Unmanaged<FileRangeReader>.fromOpaque(context!).takeUnretainedValue()
+        guard origin == SEEK_SET, position >= 0, Int64(position) <= reader.length else { return Int32(CURL_SEEKFUNC_CANTSEEK) }
+        reader.sent = Int64(position)
+        return Int32(CURL_SEEKFUNC_OK)
+    }
+
+    /// Whether the file still has the size it had when opened; records the problem if not.
+    private func checkUnchanged() -> Bool {
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { problem = "it cannot be examined"; return false }
+        if Int64(info.st_size) != sizeAtOpen {
+            problem = "its size changed from \(sizeAtOpen) to \(info.st_size) bytes during the upload"
+            return false
+        }
+        return true
     }
 }
 

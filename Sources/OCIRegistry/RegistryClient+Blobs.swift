@@ -37,24 +37,40 @@ extension RegistryClient {
     }
 
     /// Uploads the blob stored at `file`: in one `PUT` when it is at most `chunkSize` bytes,
-    /// otherwise in `PATCH` chunks of `chunkSize` read from the file one at a time. The first attempt
-    /// may use an already open upload `session` (a declined mount); a retry restarts the upload session.
+    /// otherwise in `PATCH` chunks of `chunkSize`. Either way the bytes are streamed from the file
+    /// (see `HTTPBody.file`), never held in memory. The first attempt may use an already open upload
+    /// `session` (a declined mount); a retry starts a new upload session and re-reads the file from its
+    /// start. The file must keep the blob's size throughout, or the upload stops with
+    /// `RegistryError.blobChanged` before the registry is asked to commit anything under the digest.
     func uploadBlob(_ blob: Descriptor, from file: URL, chunkSize: Int, session: String? = nil) async throws {
         var session = session
-        try await withRetry("uploading blob \(blob.digest.shortDigest)") {
-            let location: String
-            if let open = session { location = open } else { location = try await startUpload(blob) }
-            session = nil
-            if blob.size <= Int64(chunkSize) {
-                let data: Data
-                do { data = try Data(contentsOf: file) } catch {
-                    throw RegistryError.invalidLayout(path: file.path, reason: "the blob cannot be read (\(error.localizedDescription))")
+        do {
+            try await withRetry("uploading blob \(blob.digest.shortDigest)") {
+                let location: String
+                if let open = session { location = open } else { location = try await startUpload(blob) }
+                session = nil
+                try checkSize(of: blob, at: file)
+                if blob.size <= Int64(chunkSize) {
+                    try await finishUpload(blob, location: location, body: .file(path: file.path, offset: 0, length: blob.size))
+                } else {
+                    let last = try await uploadChunks(blob, from: file, location: location, chunkSize: chunkSize)
+                    try checkSize(of: blob, at: file)
+                    try await finishUpload(blob, location: last, body: .data(Data()))
                 }
-                try await finishUpload(blob, location: location, body: data)
-            } else {
-                let last = try await uploadChunks(blob, from: file, location: location, chunkSize: chunkSize)
-                try await finishUpload(blob, location: last, body: Data())
             }
+        } catch let failure as BodyFileFailure {
+            throw RegistryError.blobChanged(path: failure.path, digest: blob.digest, detail: failure.detail)
+        }
+    }
+
+    /// Throws `BodyFileFailure` unless the file at `file` has exactly the blob's size.
+    private func checkSize(of blob: Descriptor, at file: URL) throws {
+        var info = stat()
+        guard stat(file.path, &info) == 0 else {
+            throw BodyFileFailure(path: file.path, detail: "it cannot be examined (\(String(cString: strerror(errno))))")
+        }
+        guard Int64(info.st_size) == blob.size else {
+            throw BodyFileFailure(path: file.path, detail: "it has \(info.st_size) bytes, the manifest says \(blob.size)")
         }
     }
 
@@ -67,31 +83,24 @@ extension RegistryClient {
         return location
     }
 
-    /// `PATCH` each `chunkSize` slice with `Content-Range: start-end`; returns the last `Location`.
+    /// `PATCH` each `chunkSize` slice of the file, streamed from disk, with `Content-Range: start-end`;
+    /// returns the last `Location`.
     func uploadChunks(_ blob: Descriptor, from file: URL, location: String, chunkSize: Int) async throws -> String {
-        let handle: FileHandle
-        do { handle = try FileHandle(forReadingFrom: file) } catch {
-            throw RegistryError.invalidLayout(path: file.path, reason: "the blob cannot be read (\(error.localizedDescription))")
-        }
-        defer { try? handle.close() }
         var location = location
         var offset: Int64 = 0
         var chunks = 0
         while offset < blob.size {
-            let chunk = try handle.read(upToCount: chunkSize) ?? Data()
-            guard !chunk.isEmpty else {
-                throw RegistryError.invalidLayout(path: file.path, reason: "the blob ended after \(offset) of \(blob.size) bytes")
-            }
+            let length = min(Int64(chunkSize), blob.size - offset)
             let request = HTTPRequest("PATCH", try uploadURL(location: location),
                                       headers: [("Content-Type", "application/octet-stream"),
-                                                ("Content-Range", "\(offset)-\(offset + Int64(chunk.count) - 1)")],
-                                      body: chunk)
+                                                ("Content-Range", "\(offset)-\(offset + length - 1)")],
+                                      streaming: .file(path: file.path, offset: offset, length: length))
             let response = try await send(request)
             guard response.status == 202, let next = response.header("Location") else {
-                throw failure("uploading a chunk of blob \(blob.digest)", response, bytes: Int64(chunk.count))
+                throw failure("uploading a chunk of blob \(blob.digest)", response, bytes: length)
             }
             location = next
-            offset += Int64(chunk.count)
+            offset += length
             chunks += 1
         }
         log("sent blob \(blob.digest.shortDigest) in \(chunks) chunks")
@@ -99,9 +108,9 @@ extension RegistryClient {
     }
 
     /// `PUT <location>&digest=…` with the remaining bytes (all of them for a monolithic upload).
-    func finishUpload(_ blob: Descriptor, location: String, body: Data) async throws {
+    func finishUpload(_ blob: Descriptor, location: String, body: HTTPBody) async throws {
         let request = HTTPRequest("PUT", try uploadURL(location: location, appendingQuery: "digest=\(blob.digest)"),
-                                  headers: [("Content-Type", "application/octet-stream")], body: body)
+                                  headers: [("Content-Type", "application/octet-stream")], streaming: body)
         let response = try await send(request)
         guard response.status == 201 else {
             throw failure("completing the upload of blob \(blob.digest)", response, bytes: blob.size)

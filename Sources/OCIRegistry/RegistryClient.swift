@@ -70,6 +70,13 @@ actor RegistryClient {
         var retryAfter: Double?
     }
 
+    /// A request's `.file` body could not be sent as it was (see `TransportFailure.fileChanged`);
+    /// the blob upload turns it into `RegistryError.blobChanged`. Never retried.
+    struct BodyFileFailure: Error {
+        var path: String
+        var detail: String
+    }
+
     /// Sends `request` to the registry with its authorization; on 401 authenticates once from the challenge
     /// and resends. 5xx and 429 become `TransientFailure`.
     func send(_ request: HTTPRequest) async throws -> HTTPResponse {
@@ -130,6 +137,7 @@ actor RegistryClient {
             case let .clientCertificateRefused(detail): throw RegistryError.clientCertificateRefused(registry: host, detail: detail)
             case let .unusableCAFile(detail): throw RegistryError.unusableCAFile(path: extraCAs.joined(separator: ", "), reason: detail)
             case let .responseTooLarge(what, limit): throw RegistryError.badResponse(registry: host, detail: "\(what) of \(operation) exceeded \(limit) bytes")
+            case let .fileChanged(path, detail): throw BodyFileFailure(path: path, detail: detail)
             case let .other(detail): throw RegistryError.badResponse(registry: host, detail: "\(operation): \(detail)")
             }
         }

@@ -38,6 +38,8 @@ public enum RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
     case badResponse(registry: String, detail: String)
     /// A `docker-credential-*` helper named in the Docker config is missing, failed or timed out.
     case credentialHelperFailed(helper: String, reason: String)
+    /// A blob file of the layout cannot be read, or changed (size or content) while it was being pushed.
+    case blobChanged(path: String, digest: String, detail: String)
 
     public var description: String {
         switch self {
@@ -45,6 +47,8 @@ public enum RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
             return "invalid image reference '\(reference)': \(reason). Expected HOST[:PORT]/REPO[:TAG] or HOST[:PORT]/REPO@sha256:DIGEST."
         case let .invalidLayout(path, reason):
             return "'\(path)' is not a usable OCI image layout: \(reason)."
+        case let .blobChanged(path, digest, detail):
+            return "the blob \(digest) ('\(path)') changed or became unreadable during the push: \(detail). Nothing was stored under its digest; make sure nothing writes to the image while it is pushed, rebuild it and push again."
         case let .unreachable(registry, attempts, lastProblem):
             return "could not reach the registry \(registry) after \(attempts) attempt\(attempts == 1 ? "" : "s") (last problem: \(lastProblem)). Check that the registry is running and the host and port are right, then retry."
         case let .unauthorized(registry, username):

@@ -15,7 +15,11 @@ import XCTest
 /// (GET /v2/ announces 1000 bytes and sends 10), `error-503` (the first two blob HEADs get 503),
 /// `rate-limit` (the first blob HEAD gets 429 with Retry-After: 1), `sink-challenge` (the sink answers
 /// every /v2/ request with its own Bearer challenge, realm on the sink), `echo-auth` (upload POSTs
-/// get a 400 whose body echoes the request's Authorization header).
+/// get a 400 whose body echoes the request's Authorization header), `drop-upload` (the second upload
+/// PATCH/PUT with a body gets half its body read, then the connection is closed without an answer),
+/// `shrink-blob-file`/`grow-blob-file` (the first upload PATCH first truncates the file
+/// `blobFile` to half its size, or appends a byte to it, as if something rewrote the layout mid-push),
+/// `corrupt-blob-file` (the same, but overwrites the file's last 16 bytes with zeros, keeping its size).
 /// `auth`: `basic` (user/password on the main origin) or `bearer` (token realm on the main origin,
 /// Basic credentials there, or a POST with `grant_type=refresh_token` and the password as the
 /// identity token; the registry then accepts the token) or nil.
@@ -44,7 +48,7 @@ final class MockRegistry: @unchecked Sendable {
 
     /// `certificate`/`key`: serve the main origin over HTTPS with them (the sink stays plain HTTP).
     init(testCase: XCTestCase, faults: Set<String> = [], auth: String? = nil, user: String = "pusher", password: String = "",
-         certificate: URL? = nil, key: URL? = nil) throws {
+         certificate: URL? = nil, key: URL? = nil, blobFile: URL? = nil) throws {
         port = try freeLoopbackPort()
         sinkPort = try freeLoopbackPort()
         directory = try temporaryDirectory(testCase, "mock-registry")
@@ -53,7 +57,8 @@ final class MockRegistry: @unchecked Sendable {
         try Data(Self.source.utf8).write(to: script)
         let config: [String: Any] = ["port": port, "sink_port": sinkPort, "faults": faults.sorted(), "auth": auth ?? "",
                                      "user": user, "password": password, "cert": certificate?.path ?? "", "key": key?.path ?? "",
-                                     "log": directory.appendingPathComponent("requests.log").path]
+                                     "log": directory.appendingPathComponent("requests.log").path,
+                                     "blob_file": blobFile?.path ?? ""]
         let configFile = directory.appendingPathComponent("config.json")
         try JSONSerialization.data(withJSONObject: config).write(to: configFile)
         let pid = try startDetached(["python3", script.path, configFile.path], log: directory.appendingPathComponent("server.log"))
@@ -77,7 +82,7 @@ blobs = {}        # digest -> bytes
 repos = {}        # repo -> set of digests
 uploads = {}      # id -> bytearray
 manifests = {}    # (repo, ref) -> (bytes, media type)
-counters = {"head503": 0, "head429": 0}
+counters = {"head503": 0, "head429": 0, "bodies": 0, "patches": 0}
 main_scheme = "https" if config["cert"] else "http"
 main_origin = "%s://127.0.0.1:%d" % (main_scheme, config["port"])
 sink_origin = "http://127.0.0.1:%d" % config["sink_port"]
@@ -240,6 +245,29 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.redirect(sink_origin + self.path)
         if self.origin == "main" and self.command == "PATCH" and "redirect-patch" in faults:
             return self.redirect(sink_origin + self.path)
+        n = int(self.headers.get("Content-Length") or 0)
+        if n and self.origin == "main":
+            with lock:
+                counters["bodies"] += 1
+                count = counters["bodies"]
+                if self.command == "PATCH":
+                    counters["patches"] += 1
+                patches = counters["patches"]
+            if patches == 1 and self.command == "PATCH" and config["blob_file"] and ("shrink-blob-file" in faults or "grow-blob-file" in faults or "corrupt-blob-file" in faults):
+                with open(config["blob_file"], "r+b") as f:
+                    if "shrink-blob-file" in faults:
+                        f.truncate(f.seek(0, 2) // 2)
+                    elif "corrupt-blob-file" in faults:
+                        f.seek(-16, 2)
+                        f.write(bytes(16))
+                    else:
+                        f.seek(0, 2)
+                        f.write(b"x")
+            if count == 2 and "drop-upload" in faults:
+                self.rfile.read(n // 2)
+                self.close_connection = True
+                self.connection.shutdown(2)
+                return
         data = self.body()
         with lock:
             if uid not in uploads:

@@ -26,7 +26,7 @@ final class RedirectPolicyTests: XCTestCase {
         let next = try XCTUnwrap(try policy.next(after: response(307, "/elsewhere/1", url: put.url.absoluteString), of: put))
         XCTAssertEqual(next.url.absoluteString, "https://r.example.com/elsewhere/1")
         XCTAssertEqual(next.method, "PUT")
-        XCTAssertEqual(next.body, Data([1, 2]))
+        XCTAssertEqual(next.body, .data(Data([1, 2])))
         let seeOther = try XCTUnwrap(try policy.next(after: response(303, "https://cdn.example.com/b", url: next.url.absoluteString), of: next))
         XCTAssertEqual(seeOther.method, "GET")
         XCTAssertNil(seeOther.body)
