@@ -73,10 +73,11 @@ struct FileTree {
     }
 
     /// Copies a host file, symlink or whole directory tree to `destination` in the image.
-    /// Symlinks are copied as links; their targets must stay inside `destination`'s tree.
-    mutating func addHostItem(_ source: String, at destination: String) throws {
+    /// Symlinks are copied as links; their targets must stay inside `destination`'s tree, or
+    /// inside `symlinkBoundary` when it is given.
+    mutating func addHostItem(_ source: String, at destination: String, symlinkBoundary: String? = nil) throws {
         let root = Self.normalize(destination)
-        try addHostItem(source, at: root, resourceRoot: root, origin: "resource \(source)")
+        try addHostItem(source, at: root, resourceRoot: symlinkBoundary.map(Self.normalize) ?? root, origin: "resource \(source)")
     }
 
     private mutating func addHostItem(_ source: String, at destination: String, resourceRoot: String, origin: String) throws {

@@ -53,7 +53,7 @@ public enum ImageAssembler {
                              origin: "the shared library \(library)", replacingIdentical: true)
             }
         }
-        for resource in spec.resources { try tree.addHostItem(resource.source, at: resource.destination) }
+        for resource in spec.resources { try tree.addHostItem(resource.source, at: resource.destination, symlinkBoundary: resource.symlinkBoundary) }
         for entry in spec.generatedFiles { try tree.add(entry, origin: "the generated file /\(entry.path)") }
         return (tree, elf)
     }

@@ -5,9 +5,13 @@ public struct ImageSpec: Sendable {
         public var source: String
         /// Absolute path inside the image.
         public var destination: String
-        public init(source: String, destination: String) {
+        /// The image folder the symlinks in this resource must stay inside; nil: the resource
+        /// itself. (One zoneinfo folder's links point into its siblings: `../Pacific/Auckland`.)
+        public var symlinkBoundary: String?
+        public init(source: String, destination: String, symlinkBoundary: String? = nil) {
             self.source = source
             self.destination = destination
+            self.symlinkBoundary = symlinkBoundary
         }
     }
 

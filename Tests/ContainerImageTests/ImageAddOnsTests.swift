@@ -43,6 +43,8 @@ struct ImageAddOnsTests {
             try Data("TZif-ny".utf8).write(to: URL(fileURLWithPath: zoneinfo + "/America/New_York"))
             try Data("TZif-right".utf8).write(to: URL(fileURLWithPath: zoneinfo + "/right/Etc/UTC"))
             try manager.createSymbolicLink(atPath: zoneinfo + "/UTC", withDestinationPath: "Etc/UTC")
+            // As Antarctica/South_Pole -> ../Pacific/Auckland: a link from one zone folder into another.
+            try manager.createSymbolicLink(atPath: zoneinfo + "/America/Atikokan", withDestinationPath: "../Etc/UTC")
             try manager.createSymbolicLink(atPath: zoneinfo + "/localtime", withDestinationPath: "/etc/localtime")
             try Data("HOST BUNDLE".utf8).write(to: URL(fileURLWithPath: hostBundle))  // no final newline
         }
@@ -199,6 +201,7 @@ struct ImageAddOnsTests {
         let files = try ImageAssemblerTests.layerRecords(try ImageAssembler.assemble(spec))
         #expect(files["usr/share/zoneinfo/America/New_York"]?.contents == Array("TZif-ny".utf8))
         #expect(files["usr/share/zoneinfo/UTC"]?.linkName == "Etc/UTC")
+        #expect(files["usr/share/zoneinfo/America/Atikokan"]?.linkName == "../Etc/UTC")
         #expect(files["usr/share/zoneinfo/right/"] == nil && files["usr/share/zoneinfo/localtime"] == nil)
         #expect(files["etc/localtime"]?.linkName == "/usr/share/zoneinfo/Etc/UTC")
         #expect(files["etc/ssl/certs/ca-certificates.crt"]?.contents == Array("HOST BUNDLE\n".utf8))

@@ -37,7 +37,7 @@ public enum TimeZoneData {
         for child in children where !excludedEntries.contains(child) {
             let source = directory + "/" + child
             if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: source), target.hasPrefix("/") { continue }
-            resources.append(ImageSpec.Resource(source: source, destination: imagePath + "/" + child))
+            resources.append(ImageSpec.Resource(source: source, destination: imagePath + "/" + child, symlinkBoundary: imagePath))
         }
         let (bytes, files) = HostTree.measure(resources.map(\.source))
         return (resources, bytes, files)
