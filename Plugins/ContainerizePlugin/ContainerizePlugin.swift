@@ -79,6 +79,7 @@ struct ContainerizePlugin: CommandPlugin {
         var arguments = [
             "--product", product, "--output", dockerfile.path,
             "--dockerignore", package.directoryURL.appendingPathComponent(".dockerignore").path,
+            "--context", package.directoryURL.path,  // the `docker build` hint's context, wherever --dockerfile puts the file
         ]
         if let template = TemplateLocator.template(for: package) { arguments += ["--template", template.path] }
         if let image = options.builderImage { arguments += ["--builder-image", image] }

@@ -20,8 +20,8 @@ struct DockerfileImageOptions {
     static let usage = """
         image options (as for `containertool build`; the Dockerfile reproduces them or refuses):
           --label K=V, --env K=V, --expose PORT[/PROTO], --workdir DIR, --cmd ARG, --healthcheck ARG
-          --resource SRC[:DEST]      SRC (and a --ca-file) must be inside the build context, the
-                                     Dockerfile's folder, and not kept out by .dockerignore
+          --resource SRC[:DEST]      SRC (and a --ca-file) must be inside the build context (--context,
+                                     else the Dockerfile's folder), and not kept out by .dockerignore
         \(AddOnOptions.usage)
         """
 

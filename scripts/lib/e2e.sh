@@ -146,6 +146,10 @@ e2e_fixture_package() {
     grep -q 'hello-b' Dockerfile.hello-b || die "Dockerfile.hello-b does not build hello-b"
     [[ ! -e Dockerfile ]] || die "a package with two products got a plain Dockerfile"
     say "Dockerfile.hello-a and Dockerfile.hello-b, neither replaced the other"
+    containerize --product hello-a --dockerfile-only --dockerfile docker/Dockerfile --resource Sources/HelloA:/src >/dev/null
+    grep -qF 'COPY ["Sources/HelloA", "/rootfs/src"]' docker/Dockerfile || die "a --resource of the package is not taken in the package-root context with --dockerfile docker/Dockerfile"
+    rm -rf docker
+    say "--resource with --dockerfile in a subfolder: taken in the package-root context"
     containerize --product hello-a --dockerfile "$WORK/custom.Dockerfile" --dockerfile-only >/dev/null
     grep -q 'hello-a' "$WORK/custom.Dockerfile" || die "--dockerfile PATH was not written"
     echo "FROM scratch" >Dockerfile.hello-b
