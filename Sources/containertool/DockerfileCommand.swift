@@ -124,6 +124,9 @@ enum DockerfileCommand {
     }
 
     private static func render(_ arguments: Arguments) throws {
+        if let name = arguments.image.name, name != arguments.product {
+            throw DockerfileRendererError.cannotHonour(option: "--name \(name)", reason: "its binary is /\(arguments.product ?? "")")
+        }
         let options = DockerfileOptions(
             product: arguments.product ?? "",
             swiftVersion: arguments.swiftVersion,

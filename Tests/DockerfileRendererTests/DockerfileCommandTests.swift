@@ -140,6 +140,21 @@ final class DockerfileCommandTests: XCTestCase {
         XCTAssertFalse(result.stderr.contains("MIGH"))
     }
 
+    /// `--name` moves the binary in `containertool build`'s image; the Dockerfile's binary is always
+    /// /PRODUCT, so another name is refused rather than dropped.
+    func testANameOtherThanTheProductIsRefused() throws {
+        let folder = try TemporaryFolder()
+        let base = ["--product", "app", "--swift-version", "6.3", "--template", GoldenFiles.repositoryTemplate.path,
+                    "--output", folder.file("Dockerfile").path]
+        var result = try containertool(base + ["--name", "server"], in: folder.url)
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains("cannot reproduce --name server"), result.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.file("Dockerfile").path))
+        result = try containertool(base + ["--name", "app", "--stdout"], in: folder.url)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains(#"ENTRYPOINT ["/app"]"#))
+    }
+
     /// A Dockerfile in a subfolder (the plugin's `--dockerfile deploy/Dockerfile`) is still built with
     /// the package root as its context: `--context` says so, and resources are taken relative to it.
     func testResourcesAreTakenInTheContextNotTheDockerfilesFolder() throws {

@@ -149,6 +149,8 @@ e2e_fixture_package() {
     containerize --product hello-a --dockerfile-only --dockerfile docker/Dockerfile --resource Sources/HelloA:/src >/dev/null
     grep -qF 'COPY ["Sources/HelloA", "/rootfs/src"]' docker/Dockerfile || die "a --resource of the package is not taken in the package-root context with --dockerfile docker/Dockerfile"
     rm -rf docker
+    expect_failure "--name, which the Dockerfile cannot honour, is refused" "cannot reproduce --name other" \
+        containerize --product hello-a --dockerfile-only --name other
     say "--resource with --dockerfile in a subfolder: taken in the package-root context"
     containerize --product hello-a --dockerfile "$WORK/custom.Dockerfile" --dockerfile-only >/dev/null
     grep -q 'hello-a' "$WORK/custom.Dockerfile" || die "--dockerfile PATH was not written"
