@@ -148,6 +148,7 @@ e2e_fixture_package() {
     say "Dockerfile.hello-a and Dockerfile.hello-b, neither replaced the other"
     containerize --product hello-a --dockerfile-only --port 9000 --expose 9001/udp >/dev/null
     grep -qx 'EXPOSE 9001/udp' Dockerfile.hello-a || die "--expose did not reach the Dockerfile as it reaches the image: $(grep EXPOSE Dockerfile.hello-a)"
+    mkdir -p docker
     containerize --product hello-a --dockerfile-only --dockerfile docker/Dockerfile --resource Sources/HelloA:/src >/dev/null
     grep -qF 'COPY ["Sources/HelloA", "/rootfs/src"]' docker/Dockerfile || die "a --resource of the package is not taken in the package-root context with --dockerfile docker/Dockerfile"
     rm -rf docker
