@@ -18,7 +18,7 @@ enum DockerfileCommand {
           --template PATH        template to render (default: ./Dockerfile.template if it exists,
                                  else the one shipped with swift-containerize)
           --output PATH          where to write the Dockerfile (default: ./Dockerfile)
-          --dockerignore PATH    where to write the .dockerignore (default: beside the Dockerfile)
+          --dockerignore PATH    where to write the .dockerignore (default: in the context)
           --context DIR          the build context `docker build` gets, where Package.swift is
                                  (default: the Dockerfile's folder); --resource paths are taken in it
           --builder-image IMG    builder stage image (default: swift:<swift-version>-bookworm)
@@ -151,7 +151,8 @@ enum DockerfileCommand {
         }
         let dockerfileURL = URL(fileURLWithPath: arguments.output).standardizedFileURL
         let dockerignoreURL = arguments.dockerignore.map { URL(fileURLWithPath: $0).standardizedFileURL }
-            ?? dockerfileURL.deletingLastPathComponent().appendingPathComponent(".dockerignore")
+            ?? (arguments.context.map { URL(fileURLWithPath: $0).standardizedFileURL } ?? dockerfileURL.deletingLastPathComponent())
+                .appendingPathComponent(".dockerignore")  // docker reads it at the context's root
         let files = [
             GeneratedFile(url: dockerfileURL, contents: dockerfile, handWrittenPolicy: .refuse),
             GeneratedFile(url: dockerignoreURL, contents: DockerfileRenderer.renderDockerignore(), handWrittenPolicy: .keep),
