@@ -51,6 +51,10 @@ public enum GeneratedFileWriter {
             }
             return .created
         }
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: file.url.path, isDirectory: &isFolder), isFolder.boolValue {
+            throw DockerfileRendererError.writeFailed(path: file.url.path, reason: "it is a folder; give the path of a file")
+        }
         let existing = (try? String(contentsOf: file.url, encoding: .utf8)) ?? ""
         if existing == file.contents { return .unchanged }
         if force || DockerfileRenderer.isGenerated(existing) { return .updated }

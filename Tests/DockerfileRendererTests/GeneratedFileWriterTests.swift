@@ -104,6 +104,10 @@ final class GeneratedFileWriterTests: XCTestCase {
             guard case .writeFailed? = error as? DockerfileRendererError else { return XCTFail("unexpected error \(error)") }
             XCTAssertTrue("\(error)".contains("create it"), "\(error)")
         }
+        // A folder at the path fails the dry run too, --force or not.
+        XCTAssertThrowsError(try GeneratedFileWriter.write([GeneratedFile(url: folder.url, contents: generated)], force: true, dryRun: true)) { error in
+            XCTAssertTrue("\(error)".contains("is a folder"), "\(error)")
+        }
     }
 
     func testTheDockerignoreKeepsBuildFoldersAndGitOutOfTheContext() {
