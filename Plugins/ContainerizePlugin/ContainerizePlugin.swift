@@ -79,10 +79,12 @@ struct ContainerizePlugin: CommandPlugin {
         var arguments = [
             "--product", product, "--output", dockerfile.path,
             "--dockerignore", package.directoryURL.appendingPathComponent(".dockerignore").path,
+            "--context", package.directoryURL.path,  // the `docker build` hint's context, wherever --dockerfile puts the file
         ]
         if let template = TemplateLocator.template(for: package) { arguments += ["--template", template.path] }
         if let image = options.builderImage { arguments += ["--builder-image", image] }
         if let port = options.exposedPort(product: product) { arguments += ["--port", String(port)] }
+        arguments += options.exposes.flatMap { ["--expose", $0] }  // as the image: they replace --port
         if let user = options.user { arguments += ["--user", user] }
         if options.embedded { arguments.append("--embedded") }
         if options.force { arguments.append("--force") }

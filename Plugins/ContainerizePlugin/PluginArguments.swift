@@ -139,6 +139,8 @@ struct PluginArguments: Equatable {
         if !release && (version != nil || dist != nil) {
             throw PluginUsageError("--version and --dist belong to --release; add --release")
         }
+        // An empty value (an unset shell variable) made a release labelled version '' and tagged 'v'.
+        if version?.isEmpty == true { throw PluginUsageError("--version needs a version such as 1.2.0, not ''") }
         if isDynamicLibc && dockerfileOnly {
             throw PluginUsageError("the rendered Dockerfile builds fully static only; drop --link dynamic-libc or --dockerfile-only")
         }

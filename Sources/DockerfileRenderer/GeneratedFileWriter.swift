@@ -42,7 +42,19 @@ public enum GeneratedFileWriter {
     }
 
     private static func plannedOutcome(for file: GeneratedFile, force: Bool) throws -> WriteOutcome {
-        guard FileManager.default.fileExists(atPath: file.url.path) else { return .created }
+        guard FileManager.default.fileExists(atPath: file.url.path) else {
+            // Checked here, so a dry run before a build finds it, not the write after the build.
+            var isFolder: ObjCBool = false
+            let folder = file.url.deletingLastPathComponent().path
+            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+                throw DockerfileRendererError.writeFailed(path: file.url.path, reason: "the folder \(folder) does not exist; create it or choose another path")
+            }
+            return .created
+        }
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: file.url.path, isDirectory: &isFolder), isFolder.boolValue {
+            throw DockerfileRendererError.writeFailed(path: file.url.path, reason: "it is a folder; give the path of a file")
+        }
         let existing = (try? String(contentsOf: file.url, encoding: .utf8)) ?? ""
         if existing == file.contents { return .unchanged }
         if force || DockerfileRenderer.isGenerated(existing) { return .updated }

@@ -190,6 +190,9 @@ enum BuildCommand {
     }
 
     static func resource(_ text: String) throws -> ImageSpec.Resource {
+        guard !text.isEmpty else {  // an unset shell variable; as "" it would be the current folder
+            throw UsageError("--resource '' must be SRC[:DEST] with an absolute DEST, e.g. Public:/public")
+        }
         let source: String
         let destination: String
         if let colon = text.lastIndex(of: ":") {

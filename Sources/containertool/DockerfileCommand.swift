@@ -18,7 +18,9 @@ enum DockerfileCommand {
           --template PATH        template to render (default: ./Dockerfile.template if it exists,
                                  else the one shipped with swift-containerize)
           --output PATH          where to write the Dockerfile (default: ./Dockerfile)
-          --dockerignore PATH    where to write the .dockerignore (default: beside the Dockerfile)
+          --dockerignore PATH    where to write the .dockerignore (default: in the context)
+          --context DIR          the build context `docker build` gets, where Package.swift is
+                                 (default: the Dockerfile's folder); --resource paths are taken in it
           --builder-image IMG    builder stage image (default: swift:<swift-version>-bookworm)
           --swift-version X.Y    Swift version of the builder image (default: \(ToolchainVersion.current),
                                  the toolchain that built this tool)
@@ -56,6 +58,7 @@ enum DockerfileCommand {
         var template: String?
         var output = "Dockerfile"
         var dockerignore: String?
+        var context: String?
         var builderImage: String?
         var swiftVersion = ToolchainVersion.current
         var port: Int?
@@ -71,7 +74,7 @@ enum DockerfileCommand {
 
     static let parser = CommandLineParser(
         valueOptions: DockerfileImageOptions.valueOptions.union(
-            ["--product", "--template", "--output", "--dockerignore", "--builder-image", "--swift-version", "--port", "--user"]),
+            ["--product", "--template", "--output", "--dockerignore", "--context", "--builder-image", "--swift-version", "--port", "--user"]),
         flags: DockerfileImageOptions.flagOptions.union(["--embedded", "--force", "--stdout", "--dry-run", "--json", "--describe-options"])
     )
 
@@ -90,6 +93,7 @@ enum DockerfileCommand {
         parsed.template = options.last("--template")
         parsed.output = options.last("--output") ?? parsed.output
         parsed.dockerignore = options.last("--dockerignore")
+        parsed.context = options.last("--context")
         parsed.builderImage = options.last("--builder-image")
         parsed.swiftVersion = options.last("--swift-version") ?? parsed.swiftVersion
         do {
@@ -120,6 +124,9 @@ enum DockerfileCommand {
     }
 
     private static func render(_ arguments: Arguments) throws {
+        if let name = arguments.image.name, name != arguments.product {
+            throw DockerfileRendererError.cannotHonour(option: "--name \(name)", reason: "its binary is /\(arguments.product ?? "")")
+        }
         let options = DockerfileOptions(
             product: arguments.product ?? "",
             swiftVersion: arguments.swiftVersion,
@@ -129,7 +136,8 @@ enum DockerfileCommand {
             groupID: arguments.user.groupID,
             buildMode: arguments.embedded ? .embedded : .standard,
             contents: try arguments.image.resolved(
-                contextRoot: URL(fileURLWithPath: arguments.output).standardizedFileURL.deletingLastPathComponent().path,
+                contextRoot: arguments.context.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+                    ?? URL(fileURLWithPath: arguments.output).standardizedFileURL.deletingLastPathComponent().path,
                 environment: ProcessInfo.processInfo.environment)
         )
         let currentDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
@@ -143,7 +151,8 @@ enum DockerfileCommand {
         }
         let dockerfileURL = URL(fileURLWithPath: arguments.output).standardizedFileURL
         let dockerignoreURL = arguments.dockerignore.map { URL(fileURLWithPath: $0).standardizedFileURL }
-            ?? dockerfileURL.deletingLastPathComponent().appendingPathComponent(".dockerignore")
+            ?? (arguments.context.map { URL(fileURLWithPath: $0).standardizedFileURL } ?? dockerfileURL.deletingLastPathComponent())
+                .appendingPathComponent(".dockerignore")  // docker reads it at the context's root
         let files = [
             GeneratedFile(url: dockerfileURL, contents: dockerfile, handWrittenPolicy: .refuse),
             GeneratedFile(url: dockerignoreURL, contents: DockerfileRenderer.renderDockerignore(), handWrittenPolicy: .keep),

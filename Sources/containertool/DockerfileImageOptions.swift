@@ -10,8 +10,10 @@ struct DockerfileImageOptions {
     var resources: [ImageSpec.Resource] = []
     var caFiles: [String] = []
     var flags: Set<String> = []
+    /// `--name`: the Dockerfile's binary is always /PRODUCT, so another name is refused.
+    var name: String?
 
-    static let valueOptions = AddOnOptions.valueOptions.union(["--label", "--env", "--expose", "--workdir", "--cmd", "--healthcheck", "--resource"])
+    static let valueOptions = AddOnOptions.valueOptions.union(["--label", "--env", "--expose", "--workdir", "--cmd", "--healthcheck", "--resource", "--name"])
     /// Accepted without effect, so a caller can pass the options it gives `containertool build`
     /// unchanged: `--bundle-shared-libraries` (the Dockerfile's binary is static, so, as with the
     /// plugin's static build, there is nothing to bundle) and `--insecure-registry` (push only).
@@ -20,8 +22,9 @@ struct DockerfileImageOptions {
     static let usage = """
         image options (as for `containertool build`; the Dockerfile reproduces them or refuses):
           --label K=V, --env K=V, --expose PORT[/PROTO], --workdir DIR, --cmd ARG, --healthcheck ARG
-          --resource SRC[:DEST]      SRC (and a --ca-file) must be inside the build context, the
-                                     Dockerfile's folder, and not kept out by .dockerignore
+          --name NAME                only the product's own name: the Dockerfile's binary is /PRODUCT
+          --resource SRC[:DEST]      SRC (and a --ca-file) must be inside the build context (--context,
+                                     else the Dockerfile's folder), and not kept out by .dockerignore
         \(AddOnOptions.usage)
         """
 
@@ -48,6 +51,7 @@ struct DockerfileImageOptions {
         case "--healthcheck": contents.healthcheck = (contents.healthcheck ?? []) + [value]
         case "--resource": resources.append(try BuildCommand.resource(value))
         case "--ca-file": caFiles.append(BuildCommand.absolutePath(value))
+        case "--name": name = value
         default: return false
         }
         return true

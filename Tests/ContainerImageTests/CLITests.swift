@@ -77,6 +77,9 @@ struct CLITests {
         (["--frobnicate"], "unknown option '--frobnicate'"),
         (["--tag"], "--tag needs a value"),
         (["--json=yes"], "--json takes no value"),
+        // An empty value (an unset shell variable) would copy the current folder into the image.
+        (["--resource", ""], "--resource '' must be SRC[:DEST]"),
+        (["--resource="], "--resource '' must be SRC[:DEST]"),
     ])
     func malformedOptions(extra: [String], message: String) throws {
         guard TestSupport.requireTool("gcc") else { return }

@@ -117,6 +117,16 @@ struct ImageAddOnsTests {
         #expect(error.description.contains("--no-tzdata") && !error.description.contains("\n"))
     }
 
+    /// A PEM exported on Windows (CRLF line ends) is as valid as any: openssl reads it. It is appended
+    /// with LF line ends, as the rest of the bundle.
+    @Test func aCAFileWithCRLFLineEndsIsAccepted() throws {
+        let sandbox = try Sandbox(executableContaining: [])
+        defer { TestSupport.remove(sandbox.directory) }
+        let pem = try sandbox.write("windows.pem", Self.certificate.replacingOccurrences(of: "\n", with: "\r\n"))
+        let (bytes, count) = try CABundle.certificates(inPEMFile: pem)
+        #expect(count == 1 && bytes == Array(Self.certificate.utf8))
+    }
+
     @Test func caBundleWhenTheBinaryNamesOneWithCAFilesAppended() throws {
         let sandbox = try Sandbox(executableContaining: ["/etc/ssl/certs/ca-certificates.crt"])
         defer { TestSupport.remove(sandbox.directory) }

@@ -59,6 +59,7 @@ struct PluginArgumentsTests {
         (["--release", "--dockerfile-only"], "drop --dockerfile-only"),
         (["--release", "--output", "oci-layout:x"], "--release writes its own outputs"),
         (["--version", "1.0"], "add --release"),
+        (["--release", "--version="], "--version needs a version such as 1.2.0"),
         (["--link", "dynamic-libc", "--dockerfile-only"], "builds fully static only"),
     ])
     func mistakesAreOneLineUsageErrors(arguments: [String], message: String) {

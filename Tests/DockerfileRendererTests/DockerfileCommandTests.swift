@@ -139,4 +139,39 @@ final class DockerfileCommandTests: XCTestCase {
         }
         XCTAssertFalse(result.stderr.contains("MIGH"))
     }
+
+    /// `--name` moves the binary in `containertool build`'s image; the Dockerfile's binary is always
+    /// /PRODUCT, so another name is refused rather than dropped.
+    func testANameOtherThanTheProductIsRefused() throws {
+        let folder = try TemporaryFolder()
+        let base = ["--product", "app", "--swift-version", "6.3", "--template", GoldenFiles.repositoryTemplate.path,
+                    "--output", folder.file("Dockerfile").path]
+        var result = try containertool(base + ["--name", "server"], in: folder.url)
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains("cannot reproduce --name server"), result.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.file("Dockerfile").path))
+        result = try containertool(base + ["--name", "app", "--stdout"], in: folder.url)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains(#"ENTRYPOINT ["/app"]"#))
+    }
+
+    /// A Dockerfile in a subfolder (the plugin's `--dockerfile deploy/Dockerfile`) is still built with
+    /// the package root as its context: `--context` says so, and resources are taken relative to it.
+    func testResourcesAreTakenInTheContextNotTheDockerfilesFolder() throws {
+        let folder = try TemporaryFolder()
+        try FileManager.default.createDirectory(at: folder.file("Public"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: folder.file("deploy"), withIntermediateDirectories: true)
+        try folder.write("Public/index.html", "<h1>hi</h1>")
+        let base = ["--product", "app", "--swift-version", "6.3", "--template", GoldenFiles.repositoryTemplate.path,
+                    "--output", folder.file("deploy/Dockerfile").path, "--resource", "Public:/srv/public", "--stdout"]
+        var result = try containertool(base + ["--context", folder.url.path], in: folder.url)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains(#"COPY ["Public", "/rootfs/srv/public"]"#), result.stdout)
+        result = try containertool(base.dropLast() + ["--context", folder.url.path], in: folder.url)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder.file(".dockerignore").path), "the .dockerignore goes where docker reads it: the context's root")
+        result = try containertool(base, in: folder.url)
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.stderr.contains("outside the build context"), result.stderr)
+    }
 }

@@ -95,6 +95,21 @@ final class GeneratedFileWriterTests: XCTestCase {
         XCTAssertEqual(try folder.contents(), [])
     }
 
+    /// The plugin's dry run before compiling: a Dockerfile path in a missing folder fails then, with
+    /// what to do, not after the build.
+    func testAMissingFolderFailsTheDryRun() throws {
+        let folder = try TemporaryFolder()
+        let missing = folder.file("no-such-folder/Dockerfile")
+        XCTAssertThrowsError(try GeneratedFileWriter.write([GeneratedFile(url: missing, contents: generated)], force: false, dryRun: true)) { error in
+            guard case .writeFailed? = error as? DockerfileRendererError else { return XCTFail("unexpected error \(error)") }
+            XCTAssertTrue("\(error)".contains("create it"), "\(error)")
+        }
+        // A folder at the path fails the dry run too, --force or not.
+        XCTAssertThrowsError(try GeneratedFileWriter.write([GeneratedFile(url: folder.url, contents: generated)], force: true, dryRun: true)) { error in
+            XCTAssertTrue("\(error)".contains("is a folder"), "\(error)")
+        }
+    }
+
     func testTheDockerignoreKeepsBuildFoldersAndGitOutOfTheContext() {
         let lines = Set(DockerfileRenderer.renderDockerignore().split(separator: "\n").map(String.init))
         XCTAssertTrue(lines.isSuperset(of: [".build", ".build-*", ".git", "dist"]))

@@ -146,6 +146,15 @@ e2e_fixture_package() {
     grep -q 'hello-b' Dockerfile.hello-b || die "Dockerfile.hello-b does not build hello-b"
     [[ ! -e Dockerfile ]] || die "a package with two products got a plain Dockerfile"
     say "Dockerfile.hello-a and Dockerfile.hello-b, neither replaced the other"
+    containerize --product hello-a --dockerfile-only --port 9000 --expose 9001/udp >/dev/null
+    grep -qx 'EXPOSE 9001/udp' Dockerfile.hello-a || die "--expose did not reach the Dockerfile as it reaches the image: $(grep EXPOSE Dockerfile.hello-a)"
+    mkdir -p docker
+    containerize --product hello-a --dockerfile-only --dockerfile docker/Dockerfile --resource Sources/HelloA:/src >/dev/null
+    grep -qF 'COPY ["Sources/HelloA", "/rootfs/src"]' docker/Dockerfile || die "a --resource of the package is not taken in the package-root context with --dockerfile docker/Dockerfile"
+    rm -rf docker
+    expect_failure "--name, which the Dockerfile cannot honour, is refused" "cannot reproduce --name other" \
+        containerize --product hello-a --dockerfile-only --name other
+    say "--expose, --resource with --dockerfile in a subfolder and --name reach the Dockerfile as they reach the image"
     containerize --product hello-a --dockerfile "$WORK/custom.Dockerfile" --dockerfile-only >/dev/null
     grep -q 'hello-a' "$WORK/custom.Dockerfile" || die "--dockerfile PATH was not written"
     echo "FROM scratch" >Dockerfile.hello-b

@@ -39,7 +39,8 @@ public enum CABundle {
         var count = 0
         var block: [Substring]?
         var blockStart = 0
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // "\r\n" is one Character in Swift: split on it too, or a CRLF file is one long line.
+        for (index, line) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated() {
             if block == nil, line.contains(begin) {
                 block = [line]
                 blockStart = index + 1
