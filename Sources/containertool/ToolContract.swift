@@ -30,6 +30,17 @@ enum ToolContract {
         var outputs: [Output]
         var pushed: [String]
         var addOns: [AddOn]
+        /// One image of an index build (`--executable OS/ARCH=PATH`): its platform, manifest digest,
+        /// image ID and registry size.
+        struct PlatformImage: Codable {
+            var platform: String
+            var digest: String
+            var configDigest: String
+            var size: Int
+        }
+        /// Index builds only: the image index digest (also `digest`), and each platform's image.
+        var indexDigest: String? = nil
+        var platforms: [PlatformImage]? = nil
     }
 
     /// `containertool build --describe-options`: what the plugin may pass through.
