@@ -55,6 +55,9 @@ enum ToolContract {
         var link: String
         var swiftBuildFlags: [String]
         var bundleSharedLibraries: Bool
+        /// `--platform`, when given; `swiftSDK`: the Swift SDK the flags build through, if any.
+        var platform: String? = nil
+        var swiftSDK: String? = nil
     }
 
     /// `containertool dockerfile --json`. `outcome`: created, updated, unchanged or keptHandWritten.
