@@ -17,7 +17,8 @@ struct NestedBuild {
     init(swift: (URL, [String]), packageDirectory: URL, flags: ToolContract.BuildFlags) {
         self.swift = swift
         self.packageDirectory = packageDirectory
-        let suffix = [flags.mode == "standard" ? nil : flags.mode, flags.link == "static" ? nil : flags.link].compactMap { $0 }
+        let suffix = [flags.mode == "standard" ? nil : flags.mode, flags.link == "static" ? nil : flags.link,
+                      (flags.platform ?? flags.swiftSDK).map { $0.replacingOccurrences(of: "/", with: "-") }].compactMap { $0 }
         scratchPath = ([".build/containerize-build"] + suffix).joined(separator: "-")
     }
 

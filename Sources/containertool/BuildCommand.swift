@@ -124,7 +124,7 @@ enum BuildCommand {
             }
             try InputGuard.refuseOverwriting(inputs: request.platformExecutables.map(\.path) + builders.flatMap(\.inputFiles),
                                              directories: request.spec.resources.map(\.source), outputs: localPaths)
-            let chosen = request.platform.flatMap { wanted in request.platformExecutables.firstIndex { $0.platform.name == wanted.name } } ?? 0
+            let chosen = request.platform.flatMap { wanted in request.platformExecutables.firstIndex { $0.platform.matches(wanted) } } ?? 0
             let tag = request.tag
             let all = builders
             let staged = try await OutputStager.stageAll(request.destinations) { destination in
@@ -217,7 +217,7 @@ enum BuildCommand {
             throw UsageError("--output \(destination.destination) is given twice; write each output to its own path")
         }
         if !platformExecutables.isEmpty {
-            if let platform, !platformExecutables.contains(where: { $0.platform.name == platform.name }) {
+            if let platform, !platformExecutables.contains(where: { $0.platform.matches(platform) }) {
                 throw UsageError("--platform \(platform.name) is not one of the --executable platforms (\(platformExecutables.map(\.platform.name).joined(separator: ", ")))")
             }
             if platform == nil, platformExecutables.count > 1, destinations.contains(where: { $0 is DockerArchiveDestination }) {
@@ -232,7 +232,8 @@ enum BuildCommand {
     /// `--executable OS/ARCH=PATH` values, in order; empty for one plain `--executable PATH`.
     static func platformExecutables(_ values: [String]) throws -> [(platform: Platform, path: String)] {
         let declared = try values.map { value -> (platform: Platform, path: String)? in
-            guard let equals = value.firstIndex(of: "="), value[..<equals].contains("/"), !value[..<equals].hasPrefix("/"), !value[..<equals].hasPrefix(".") else { return nil }
+            guard let equals = value.firstIndex(of: "="), value[..<equals].contains("/"), !value[..<equals].hasPrefix("/"),
+                  !value[..<equals].hasPrefix("."), !FileManager.default.fileExists(atPath: absolutePath(value)) else { return nil }
             let platform: Platform
             do { platform = try Platform(parsing: String(value[..<equals])) } catch { throw UsageError("--executable \(value): \(error)") }
             let path = String(value[value.index(after: equals)...])
@@ -243,11 +244,11 @@ enum BuildCommand {
         guard declared.allSatisfy({ $0 != nil }) else {
             throw UsageError("either give every --executable a platform (--executable linux/arm64=PATH) or give one plain --executable PATH")
         }
-        var seen: Set<String> = []
-        for entry in declared.compactMap({ $0 }) where !seen.insert(entry.platform.name).inserted {
+        let entries = declared.compactMap { $0 }
+        for (index, entry) in entries.enumerated() where entries[..<index].contains(where: { $0.platform.matches(entry.platform) }) {
             throw UsageError("--executable \(entry.platform.name)= is given twice; give one executable per platform")
         }
-        return declared.compactMap { $0 }
+        return entries
     }
 
     static func destination(_ output: String, tag: ImageReference, registry: RegistryOptions) throws -> any ImageDestination {
@@ -353,5 +354,12 @@ enum BuildCommand {
         }
         for reference in pushed { print("  pushed: \(reference)") }
         for addOn in addOns { print("  add-on \(addOn.kind): \(addOn.path) (\(addOn.size) bytes)") }
+    }
+}
+
+extension Platform {
+    /// Same OS and architecture, and the same variant where both name one (`linux/arm64` is `linux/arm64/v8`).
+    func matches(_ other: Platform) -> Bool {
+        os == other.os && architecture == other.architecture && (variant == nil || other.variant == nil || variant == other.variant)
     }
 }
