@@ -166,4 +166,11 @@ struct BuildLogTests {
             #expect(throws: PluginUsageError.self) { try Self.parse(bad) }
         }
     }
+
+    @Test func aMissingSwiftSDKNamesSwiftSDKList() {
+        let log = BuildLog(text: "error: No valid Swift SDK bundles found at /root/.swiftpm/swift-sdks.\n")
+        let message = log.failureMessage(product: "App", embedded: false, dynamicLibc: false, swiftSDK: "aarch64-swift-linux-musl")
+        #expect(message.contains("aarch64-swift-linux-musl") && message.contains("`swift sdk list`"))
+        #expect(!message.contains("\n"))
+    }
 }
