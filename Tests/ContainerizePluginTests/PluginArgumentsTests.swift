@@ -155,15 +155,15 @@ struct BuildLogTests {
     }
 
     @Test func platformsAreAListAndSwiftSDKIsThePlugins() throws {
-        let parsed = try Self.parse(["--embedded", "--platform", "linux/amd64,linux/arm64", "--push", "127.0.0.1:5000/app:1"])
+        let parsed = try PluginArgumentsTests.parse(["--embedded", "--platform", "linux/amd64,linux/arm64", "--push", "127.0.0.1:5000/app:1"])
         #expect(parsed.platforms == ["linux/amd64", "linux/arm64"])
         #expect(parsed.passthrough.isEmpty)  // --platform is the plugin's, not passed on as one value
-        let standard = try Self.parse(["--platform=linux/arm64", "--swift-sdk", "aarch64-swift-linux-musl"])
+        let standard = try PluginArgumentsTests.parse(["--platform=linux/arm64", "--swift-sdk", "aarch64-swift-linux-musl"])
         #expect(standard.platforms == ["linux/arm64"])
         #expect(standard.swiftSDK == "aarch64-swift-linux-musl")
         for bad in [["--platform", "linux/amd64,,linux/arm64"], ["--platform", "linux/arm64", "--platform", "linux/arm64"],
                     ["--platform", "linux/amd64,linux/arm64", "--swift-sdk", "x86_64-swift-linux-musl"]] {
-            #expect(throws: PluginUsageError.self) { try Self.parse(bad) }
+            #expect(throws: PluginUsageError.self) { try PluginArgumentsTests.parse(bad) }
         }
     }
 

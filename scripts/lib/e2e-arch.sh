@@ -91,6 +91,7 @@ e2e_cross_platform_embedded() {
     swift build --product containertool >/dev/null
     containertool="$(swift build --show-bin-path)/containertool"
     check_two_platform_index "$containertool" "$amd64" "$arm64" "$problem"
+    check_plugin_two_platforms
 
     step "single-platform linux/arm64 scratch image (containertool build) under docker run --platform linux/arm64"
     "$containertool" build --executable "$arm64" --tag "$image" --output "docker-archive:$archive"
@@ -168,4 +169,22 @@ check_two_platform_index() {
     else
         run_and_check_container "$ref" --platform linux/arm64 --pull always
     fi
+}
+
+# check_plugin_two_platforms — `swift package containerize --embedded --platform linux/amd64,linux/arm64
+# --push REF`: the plugin builds each platform (making the local arm64 SDK in .build/containerize-sdk when
+# missing) and pushes one index; its summary lists both platforms and the index digest.
+check_plugin_two_platforms() {
+    local ref=$REGISTRY/arch-e2e/helloweb:plugin index
+    step "swift package containerize --embedded --platform linux/amd64,linux/arm64 --push"
+    (cd "$ROOT" && swift package --allow-writing-to-package-directory --allow-network-connections all containerize \
+        --product HelloWeb --embedded --platform linux/amd64,linux/arm64 --no-dockerfile --push "$ref" \
+        --output "oci-layout:$WORK/plugin-multi") >"$WORK/plugin-multi.log" 2>&1 || die "the plugin failed: $(tail -n 5 "$WORK/plugin-multi.log")"
+    index=$(sed -n 's/^Image index \(sha256:[0-9a-f]*\),.*/\1/p' "$WORK/plugin-multi.log")
+    [[ -n "$index" ]] || die "the plugin's summary names no image index: $(tail -n 20 "$WORK/plugin-multi.log")"
+    grep -q '^  linux/amd64: sha256:' "$WORK/plugin-multi.log" && grep -q '^  linux/arm64/v8: sha256:' "$WORK/plugin-multi.log" \
+        || die "the plugin's summary lacks a platform: $(tail -n 20 "$WORK/plugin-multi.log")"
+    [[ "sha256:$(skopeo inspect --raw --tls-verify=false "docker://$ref" | sha256sum | cut -d' ' -f1)" == "$index" ]] \
+        || die "the registry's index for $ref is not the plugin's $index"
+    say "plugin: $(grep -E '^Image index|^  linux/' "$WORK/plugin-multi.log" | tr -s ' ' | paste -sd';')"
 }
