@@ -49,7 +49,7 @@ struct ContainerizePlugin: CommandPlugin {
         var executables = builds.map { entry in entry.platform.map { "\($0)=" } ?? "" }
         executables = zip(executables, builds).map { $0 + $1.build.binary(for: product.name).path }
         let buildArguments = buildArguments(options, product: product.name, executables: executables, outputFolder: outputFolder,
-                                            release: release, bundle: flags.bundleSharedLibraries)
+                                            release: release, bundle: flags.bundleSharedLibraries, host: flags.hostPlatform)
         try FileManager.default.createDirectory(at: outputFolder, withIntermediateDirectories: true)
         try tool.checkBuild(buildArguments)
         if options.rendersDockerfile { _ = try tool.dockerfile(dockerfileArguments, dryRun: true) }
@@ -81,15 +81,6 @@ struct ContainerizePlugin: CommandPlugin {
         Summary(report: report, binary: binary, port: options.exposedPort(product: product.name), written: written, print: summaryStream).show()
     }
 
-    /// The platform the plugin runs on, `linux/amd64` or `linux/arm64`.
-    static var hostPlatform: String {
-        #if arch(arm64)
-        return "linux/arm64"
-        #else
-        return "linux/amd64"
-        #endif
-    }
-
     /// The toolchain's `swift`: the plugin runs inside it, so it is found beside SwiftPM's other tools;
     /// else the first `swift` on PATH.
     static func swiftExecutable(_ context: PluginContext) -> (URL, [String]) {
@@ -115,11 +106,11 @@ struct ContainerizePlugin: CommandPlugin {
     /// `containertool build …` with the plugin's defaults for whatever the user did not give, then
     /// every option the plugin does not own, unchanged.
     private func buildArguments(_ options: PluginArguments, product: String, executables: [String], outputFolder: URL,
-                                release: Release?, bundle: Bool) -> [String] {
+                                release: Release?, bundle: Bool, host: String?) -> [String] {
         var arguments = executables.flatMap { ["--executable", $0] }
         // A docker archive holds one platform: the host's when it was built, else the first.
         if let first = options.platforms.first {
-            arguments += ["--platform", options.platforms.first { $0 == Self.hostPlatform } ?? first]
+            arguments += ["--platform", options.platforms.first { $0 == host } ?? first]
         }
         var outputs = options.outputs
         if let release {

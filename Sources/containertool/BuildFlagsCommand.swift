@@ -60,7 +60,7 @@ enum BuildFlagsCommand {
         }
         if parsed.has("--json") {
             let report = ToolContract.BuildFlags(mode: mode.rawValue, link: link.rawValue, swiftBuildFlags: flags, bundleSharedLibraries: link == .dynamicLibc,
-                                                 platform: platform, swiftSDK: cross.sdkName(mode: mode))
+                                                 platform: platform, swiftSDK: cross.sdkName(mode: mode), hostPlatform: hostPlatform)
             print(String(decoding: try CanonicalJSON.encode(report), as: UTF8.self))
         } else {
             flags.forEach { print($0) }

@@ -58,6 +58,8 @@ enum ToolContract {
         /// `--platform`, when given; `swiftSDK`: the Swift SDK the flags build through, if any.
         var platform: String? = nil
         var swiftSDK: String? = nil
+        /// The platform containertool runs on (`linux/amd64`): a docker archive of several holds this one.
+        var hostPlatform: String? = nil
     }
 
     /// `containertool dockerfile --json`. `outcome`: created, updated, unchanged or keptHandWritten.
