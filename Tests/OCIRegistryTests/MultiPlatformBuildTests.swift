@@ -153,7 +153,9 @@ final class MultiPlatformBuildTests: XCTestCase {
             if ProcessInfo.processInfo.environment["CI"] == "true" { throw TestFailure("no Docker engine answers") }
             throw XCTSkip("no Docker engine answers; docker run --platform not checked")
         }
-        defer { _ = try? runTool("docker", ["rmi", "-f", reference]) }
+        // Each pull re-tags the reference, leaving the other platform's image untagged: remove both by ID.
+        var pulled: [String] = []
+        defer { for image in pulled + [reference] { _ = try? runTool("docker", ["rmi", "-f", image]) } }
         for platform in ["linux/amd64", "linux/arm64"] {
             if platform == "linux/arm64", let problem = arm64EmulationProblem() {
                 print("SKIPPED: docker run --platform linux/arm64: \(problem)")
@@ -162,6 +164,7 @@ final class MultiPlatformBuildTests: XCTestCase {
             let run = try runTool("docker", ["run", "--rm", "--network", "host", "--pull", "always", "--platform", platform, reference])
             XCTAssertEqual(run.status, 0, "\(platform): \(run.stderr)")
             XCTAssertEqual(run.stdout, "Hello world!\n", platform)
+            if let id = try? runChecked("docker", ["image", "inspect", "-f", "{{.Id}}", reference]) { pulled.append(id.trimmingCharacters(in: .whitespacesAndNewlines)) }
         }
     }
 
