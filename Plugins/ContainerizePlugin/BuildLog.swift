@@ -53,7 +53,7 @@ struct BuildLog {
         "note: the static-glibc warnings above are expected: DNS and /etc/hosts work from scratch; NSS modules (LDAP or systemd users, mDNS) do not"
 
     /// The one-line error for a failed build, with what to do.
-    func failureMessage(product: String, embedded: Bool, dynamicLibc: Bool) -> String {
+    func failureMessage(product: String, embedded: Bool, dynamicLibc: Bool, swiftSDK: String? = nil) -> String {
         let missing = missingLibraries
         if !missing.isEmpty && !embedded && !dynamicLibc {
             let names = missing.map { "lib\($0)" }.joined(separator: ", ")
@@ -62,6 +62,9 @@ struct BuildLog {
                 + "rebuild with --link dynamic-libc (static Swift runtime, dynamic glibc; the image then carries the shared libraries and the loader)"
         }
         let first = firstError.map { ": \($0)" } ?? " (the log is above)"
+        if let swiftSDK, text.contains("Swift SDK") {
+            return "building '\(product)' with the Swift SDK \(swiftSDK) failed\(first); check the installed SDKs with `swift sdk list` and pass one of them to --swift-sdk"
+        }
         if embedded {
             return "building '\(product)' as Embedded Swift failed\(first); "
                 + "Embedded Swift has no Foundation, no existentials (`any P`) and no reflection: drop --embedded to build with the standard Swift runtime"

@@ -15,10 +15,14 @@ struct ContainerTool {
         return .init(valueOptions: Set(table.valueOptions), flags: Set(table.flags))
     }
 
-    func buildFlags(embedded: Bool, link: String?) throws -> ToolContract.BuildFlags {
+    func buildFlags(embedded: Bool, link: String?, platform: String? = nil, swiftSDK: String? = nil,
+                    swiftSDKsPath: String? = nil) throws -> ToolContract.BuildFlags {
         var arguments = ["build-flags", "--json"]
         if embedded { arguments.append("--embedded") }
         if let link { arguments += ["--link", link] }
+        if let platform { arguments += ["--platform", platform] }
+        if let swiftSDK { arguments += ["--swift-sdk", swiftSDK] }
+        if let swiftSDKsPath { arguments += ["--swift-sdks-path", swiftSDKsPath] }
         return try decode(run(arguments))
     }
 

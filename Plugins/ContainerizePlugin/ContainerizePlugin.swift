@@ -34,21 +34,35 @@ struct ContainerizePlugin: CommandPlugin {
         }
 
         // Everything that can be checked is checked before the compiler starts.
-        let flags = try tool.buildFlags(embedded: options.embedded, link: options.link)
+        // One nested build per platform (`--platform a,b`), each with the flags (and Swift SDK) the tool gives.
+        let sdks = LocalSwiftSDK.directory(packageDirectory: root)
+        let builds = try (options.platforms.isEmpty ? [nil] : options.platforms.map(Optional.some)).map { platform in
+            let flags = try tool.buildFlags(embedded: options.embedded, link: options.link, platform: platform, swiftSDK: options.swiftSDK,
+                                            swiftSDKsPath: options.swiftSDK == nil ? sdks.path : nil)
+            return (platform: platform, flags: flags, build: NestedBuild(swift: Self.swiftExecutable(context), packageDirectory: root, flags: flags))
+        }
+        let flags = builds[0].flags
         var release = options.release ? try Release.prepare(options, product: product.name, packageDirectory: root) : nil
         defer { release?.discardStaging() }
-        let build = NestedBuild(swift: Self.swiftExecutable(context), packageDirectory: root, flags: flags)
-        let binary = build.binary(for: product.name)
+        let binary = builds[0].build.binary(for: product.name)
         let outputFolder = root.appendingPathComponent(".build/containerize")
-        let buildArguments = buildArguments(options, product: product.name, binary: binary, outputFolder: outputFolder,
-                                            release: release, bundle: flags.bundleSharedLibraries)
+        var executables = builds.map { entry in entry.platform.map { "\($0)=" } ?? "" }
+        executables = zip(executables, builds).map { $0 + $1.build.binary(for: product.name).path }
+        let buildArguments = buildArguments(options, product: product.name, executables: executables, outputFolder: outputFolder,
+                                            release: release, bundle: flags.bundleSharedLibraries, host: flags.hostPlatform)
         try FileManager.default.createDirectory(at: outputFolder, withIntermediateDirectories: true)
         try tool.checkBuild(buildArguments)
         if options.rendersDockerfile { _ = try tool.dockerfile(dockerfileArguments, dryRun: true) }
 
         let linkDescription = options.embedded ? "Embedded Swift" : options.isDynamicLibc ? "static Swift runtime, dynamic glibc" : "static Swift runtime"
-        printError("Building \(product.name) (release, \(linkDescription), stripped) in \(build.scratchPath)…")
-        _ = try build.build(product: product.name, flags: flags.swiftBuildFlags, embedded: options.embedded, dynamicLibc: options.isDynamicLibc)
+        for entry in builds {
+            if options.swiftSDK == nil, let sdk = entry.flags.swiftSDK, let platform = entry.platform {
+                try LocalSwiftSDK.ensure(sdk, platform: platform, in: sdks, package: package)
+            }
+            let target = entry.platform.map { " for \($0)" } ?? ""
+            printError("Building \(product.name)\(target) (release, \(linkDescription), stripped) in \(entry.build.scratchPath)…")
+            _ = try entry.build.build(product: product.name, flags: entry.flags.swiftBuildFlags, embedded: options.embedded, dynamicLibc: options.isDynamicLibc)
+        }
         let report = try tool.build(buildArguments)
 
         var written: [String] = []
@@ -93,9 +107,13 @@ struct ContainerizePlugin: CommandPlugin {
 
     /// `containertool build …` with the plugin's defaults for whatever the user did not give, then
     /// every option the plugin does not own, unchanged.
-    private func buildArguments(_ options: PluginArguments, product: String, binary: URL, outputFolder: URL,
-                                release: Release?, bundle: Bool) -> [String] {
-        var arguments = ["--executable", binary.path]
+    private func buildArguments(_ options: PluginArguments, product: String, executables: [String], outputFolder: URL,
+                                release: Release?, bundle: Bool, host: String?) -> [String] {
+        var arguments = executables.flatMap { ["--executable", $0] }
+        // A docker archive holds one platform: the host's when it was built, else the first.
+        if let first = options.platforms.first {
+            arguments += ["--platform", options.platforms.first { $0 == host } ?? first]
+        }
         var outputs = options.outputs
         if let release {
             outputs = release.outputs + outputs

@@ -13,11 +13,15 @@ struct NestedBuild {
     /// nothing either. Relative to the package root; inside `.build`, which every .gitignore and
     /// .dockerignore already skips.
     let scratchPath: String
+    /// The Swift SDK the flags build through, for the error when it is missing.
+    let swiftSDK: String?
 
     init(swift: (URL, [String]), packageDirectory: URL, flags: ToolContract.BuildFlags) {
         self.swift = swift
         self.packageDirectory = packageDirectory
-        let suffix = [flags.mode == "standard" ? nil : flags.mode, flags.link == "static" ? nil : flags.link].compactMap { $0 }
+        swiftSDK = flags.swiftSDK
+        let suffix = [flags.mode == "standard" ? nil : flags.mode, flags.link == "static" ? nil : flags.link,
+                      (flags.platform ?? flags.swiftSDK).map { $0.replacingOccurrences(of: "/", with: "-") }].compactMap { $0 }
         scratchPath = ([".build/containerize-build"] + suffix).joined(separator: "-")
     }
 
@@ -34,7 +38,7 @@ struct NestedBuild {
         let result = try Subprocess.run(swift.executable, arguments, in: packageDirectory, mergeOutput: true)
         let log = BuildLog(text: result.stderr)
         guard result.status == 0 else {
-            throw PluginError.buildFailed(log.failureMessage(product: product, embedded: embedded, dynamicLibc: dynamicLibc))
+            throw PluginError.buildFailed(log.failureMessage(product: product, embedded: embedded, dynamicLibc: dynamicLibc, swiftSDK: swiftSDK))
         }
         guard FileManager.default.isExecutableFile(atPath: binary(for: product).path) else {
             throw PluginError.builtBinaryMissing(path: binary(for: product).path)

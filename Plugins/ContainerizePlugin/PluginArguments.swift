@@ -32,6 +32,11 @@ struct PluginArguments: Equatable {
     var pushes: [String] = []
     var tag: String?
     var exposes: [String] = []
+    /// `--platform linux/amd64,linux/arm64` (comma-separated, repeatable): one build per platform and
+    /// one image index; empty builds for the host, as before.
+    var platforms: [String] = []
+    /// `--swift-sdk NAME`: the Swift SDK the nested build goes through (e.g. the Static Linux SDK's).
+    var swiftSDK: String?
     /// Every other `containertool build` option, in the order given, each with its value if it takes one.
     var passthroughOptions: [[String]] = []
     /// The same, flat: what is appended to `containertool build`.
@@ -54,7 +59,7 @@ struct PluginArguments: Equatable {
     /// The plugin's options that take a value.
     static let ownValueOptions: Set<String> = [
         "--product", "--link", "--dockerfile", "--builder-image", "--port", "--user", "--version", "--dist",
-        "--push", "--output", "--tag", "--expose", "--resolve",
+        "--push", "--output", "--tag", "--expose", "--resolve", "--platform", "--swift-sdk",
     ]
     /// The plugin's flags.
     static let ownFlags: Set<String> = [
@@ -114,6 +119,13 @@ struct PluginArguments: Equatable {
             case "--output": parsed.outputs.append(value)
             case "--tag": parsed.tag = value
             case "--expose": parsed.exposes.append(value)
+            case "--platform":
+                for platform in value.split(separator: ",", omittingEmptySubsequences: false).map(String.init) {
+                    guard !platform.isEmpty else { throw PluginUsageError("--platform '\(value)' has an empty entry; write e.g. linux/amd64,linux/arm64") }
+                    guard !parsed.platforms.contains(platform) else { throw PluginUsageError("--platform \(platform) is given twice") }
+                    parsed.platforms.append(platform)
+                }
+            case "--swift-sdk": parsed.swiftSDK = value
             case "--embedded": parsed.embedded = true
             case "--dockerfile-only": parsed.dockerfileOnly = true
             case "--no-dockerfile": parsed.noDockerfile = true
@@ -141,6 +153,9 @@ struct PluginArguments: Equatable {
         }
         // An empty value (an unset shell variable) made a release labelled version '' and tagged 'v'.
         if version?.isEmpty == true { throw PluginUsageError("--version needs a version such as 1.2.0, not ''") }
+        if platforms.count > 1 && swiftSDK != nil {
+            throw PluginUsageError("--swift-sdk names the SDK of one platform; build one --platform at a time with it")
+        }
         if isDynamicLibc && dockerfileOnly {
             throw PluginUsageError("the rendered Dockerfile builds fully static only; drop --link dynamic-libc or --dockerfile-only")
         }

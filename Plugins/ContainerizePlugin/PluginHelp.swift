@@ -26,6 +26,11 @@ enum PluginHelp {
                                   Swift runtime, dynamic glibc and system libraries (FoundationNetworking's
                                   libcurl has no static archive); the image then carries the exact
                                   shared-library closure and the loader
+          --platform P[,P…]       build for these platforms (linux/amd64, linux/arm64): one build each, one
+                                  image index; another CPU needs --embedded (local Swift SDK, made on
+                                  first use) or --swift-sdk; a docker archive holds the host's platform
+          --swift-sdk NAME        build through this installed Swift SDK (`swift sdk list`), e.g. the
+                                  Static Linux SDK's aarch64-swift-linux-musl (one --platform at a time)
           --verbose, -v           show the containertool commands
 
         DOCKERFILE (rendered from Dockerfile.template after a successful build; a Dockerfile.template

@@ -22,8 +22,13 @@ struct Summary {
             size    \(humanSize(report.uncompressedSize)) uncompressed\(hasGzip ? ", \(humanSize(report.compressedSize)) with gzip layers" : "")
             binary  \(binary.path)\(binarySize.map { " (\(humanSize($0)))" } ?? "")
 
-            Written:
             """)
+        if let index = report.indexDigest, let platforms = report.platforms {
+            print("Image index \(index), one image per platform:")
+            for platform in platforms { print("  \(platform.platform): \(platform.digest) (\(humanSize(platform.size)) with gzip layers)") }
+            print("")
+        }
+        print("Written:")
         for output in report.outputs where output.kind != "registry" {
             let layers = output.kind == "docker-archive" ? "plain tar layers" : "gzip layers"
             print("  \(output.kind): \(output.destination) (\(humanSize(output.size)), \(layers))")

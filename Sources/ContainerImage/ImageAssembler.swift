@@ -58,8 +58,8 @@ public enum ImageAssembler {
         return (tree, elf)
     }
 
-    /// The image config around one layer.
-    static func config(for spec: ImageSpec, elf: ELFExecutable, diffID: String) -> ImageConfig {
+    /// The image config around its layers (bottom first).
+    static func config(for spec: ImageSpec, elf: ELFExecutable, diffIDs: [String]) -> ImageConfig {
         let created = rfc3339(epochSeconds: spec.sourceDateEpoch)
         var labels = [AnnotationKey.created: created, AnnotationKey.title: spec.name]
         labels.merge(spec.labels) { _, given in given }
@@ -75,7 +75,7 @@ public enum ImageAssembler {
         )
         return ImageConfig(
             created: created, architecture: elf.architecture, variant: elf.variant, os: "linux", config: containerConfig,
-            rootfs: RootFS(diffIDs: [diffID]),
+            rootfs: RootFS(diffIDs: diffIDs),
             history: [HistoryEntry(created: created, createdBy: "containertool build", comment: "scratch image for /\(spec.name)")]
         )
     }

@@ -12,6 +12,8 @@ public enum ImageBuildError: Error, CustomStringConvertible, Equatable {
     case notAnExecutable(path: String, reason: String)
     case invalidImagePath(String)
     case noCABundle(searched: [String])
+    case duplicatePlatform(String)
+    case singlePlatformOutput(kind: String)
 
     public var description: String {
         switch self {
@@ -39,6 +41,10 @@ public enum ImageBuildError: Error, CustomStringConvertible, Equatable {
             return "\(path) is not an executable program (\(reason)); pass the linked executable, not a shared library"
         case .invalidImagePath(let path):
             return "'\(path)' is not a valid path inside the image; use an absolute path without '..'"
+        case .duplicatePlatform(let platform):
+            return "two executables are declared as \(platform); give one executable per platform"
+        case .singlePlatformOutput(let kind):
+            return "a \(kind) holds one platform's image; choose it with --platform os/arch"
         case .noCABundle(let searched):
             return "no CA bundle found on this machine (looked at \(searched.joined(separator: ", "))); install ca-certificates or add a bundle as a resource at /etc/ssl/certs/ca-certificates.crt"
         }

@@ -13,13 +13,18 @@ public final class ImageBuilder: @unchecked Sendable {
     /// Host files the layer reads (the executable, resources, libraries).
     public let inputFiles: [String]
     private let layerDirectory: String?
+    /// Two layers, the executable on top of everything else, so images of one spec for several
+    /// platforms share the lower layer (same files, same bytes, same digest).
+    private let separateExecutableLayer: Bool
     private var images: [LayerCompression: Image] = [:]
     /// Guards `images`; layers of different compressions may be built on different threads.
     private let lock = NSLock()
 
     /// Validates the executable and the whole file tree (nothing is read or written yet).
     /// `layerDirectory`: where layers are streamed to; nil keeps them in memory.
-    public init(_ spec: ImageSpec, layerDirectory: String? = nil) throws {
+    /// `separateExecutableLayer`: put the executable in a layer of its own (multi-platform builds).
+    public init(_ spec: ImageSpec, layerDirectory: String? = nil, separateExecutableLayer: Bool = false) throws {
+        self.separateExecutableLayer = separateExecutableLayer
         self.spec = spec
         let (tree, elf) = try ImageAssembler.fileTree(for: spec)
         entries = tree.entries
@@ -32,14 +37,15 @@ public final class ImageBuilder: @unchecked Sendable {
     /// different compressions may run concurrently; one compression is built by one caller.
     public func image(layerCompression: LayerCompression) throws -> Image {
         if let image = lock.withLock({ images[layerCompression] }) { return image }
-        let layer: Layer
-        if let layerDirectory {
-            layer = try LayerBuilder.build(entries: entries, modificationTime: spec.sourceDateEpoch, compression: layerCompression, inDirectory: layerDirectory)
-        } else {
-            layer = try LayerBuilder.build(entries: entries, modificationTime: spec.sourceDateEpoch, compression: layerCompression)
+        let groups = separateExecutableLayer ? [entries.filter { $0.path != spec.name }, entries.filter { $0.path == spec.name }] : [entries]
+        let layers = try groups.map { group in
+            if let layerDirectory {
+                return try LayerBuilder.build(entries: group, modificationTime: spec.sourceDateEpoch, compression: layerCompression, inDirectory: layerDirectory)
+            }
+            return try LayerBuilder.build(entries: group, modificationTime: spec.sourceDateEpoch, compression: layerCompression)
         }
-        let config = ImageAssembler.config(for: spec, elf: executable, diffID: layer.diffID)
-        let image = try Image(layers: [layer], config: config, sourceDateEpoch: spec.sourceDateEpoch)
+        let config = ImageAssembler.config(for: spec, elf: executable, diffIDs: layers.map(\.diffID))
+        let image = try Image(layers: layers, config: config, sourceDateEpoch: spec.sourceDateEpoch)
         lock.withLock { images[layerCompression] = image }
         return image
     }

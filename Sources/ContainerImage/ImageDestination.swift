@@ -15,10 +15,17 @@ public protocol ImageDestination: Sendable {
     /// True when staging cannot be undone (a registry push): such destinations go last, after
     /// every local output has been staged successfully.
     var isIrreversible: Bool { get }
+    /// Writes an image index over one image per platform (OCI layouts, archives, registries).
+    func stage(_ index: MultiPlatformImage, tag: ImageReference) async throws -> StagedOutput
 }
 
 extension ImageDestination {
     public var isIrreversible: Bool { false }
+
+    /// Destinations that hold one image (a Docker archive) cannot take an index.
+    public func stage(_ index: MultiPlatformImage, tag: ImageReference) async throws -> StagedOutput {
+        throw ImageBuildError.singlePlatformOutput(kind: kind)
+    }
 
     /// Stages and commits in one go; returns the pinned reference of a registry push.
     @discardableResult
@@ -34,7 +41,7 @@ extension ImageDestination {
 public enum OCILayoutFiles {
     public static let layoutMarker = Array(#"{"imageLayoutVersion":"1.0.0"}"#.utf8)
 
-    public static func entries(for image: Image, tag: ImageReference) throws -> [TarEntry] {
+    public static func entries(for image: some OCILayoutContent, tag: ImageReference) throws -> [TarEntry] {
         let index = ImageIndex(manifests: [image.indexDescriptor(tag: tag)])
         var entries: [TarEntry] = [
             .file("oci-layout", layoutMarker),

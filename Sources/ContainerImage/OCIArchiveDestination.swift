@@ -8,7 +8,10 @@ public struct OCIArchiveDestination: ImageDestination {
 
     public func checkWritable() throws { try AtomicOutput.checkWritable(path, asDirectory: false) }
 
-    public func stage(_ image: Image, tag: ImageReference) async throws -> StagedOutput {
+    public func stage(_ image: Image, tag: ImageReference) async throws -> StagedOutput { try stageContent(image, tag: tag) }
+    public func stage(_ index: MultiPlatformImage, tag: ImageReference) async throws -> StagedOutput { try stageContent(index, tag: tag) }
+
+    func stageContent(_ image: some OCILayoutContent, tag: ImageReference) throws -> StagedOutput {
         let entries = try OCILayoutFiles.entries(for: image, tag: tag)
         return try AtomicOutput.stageFile(at: path) { writer in
             try TarWriter(modificationTime: image.sourceDateEpoch) { try writer.write($0) }.writeArchive(entries)

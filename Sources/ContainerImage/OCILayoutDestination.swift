@@ -15,7 +15,10 @@ public struct OCILayoutDestination: ImageDestination {
 
     public func checkWritable() throws { try AtomicOutput.checkWritable(path, asDirectory: true) }
 
-    public func stage(_ image: Image, tag: ImageReference) async throws -> StagedOutput {
+    public func stage(_ image: Image, tag: ImageReference) async throws -> StagedOutput { try stageContent(image, tag: tag) }
+    public func stage(_ index: MultiPlatformImage, tag: ImageReference) async throws -> StagedOutput { try stageContent(index, tag: tag) }
+
+    func stageContent(_ image: some OCILayoutContent, tag: ImageReference) throws -> StagedOutput {
         try checkWritable()
         if FileManager.default.fileExists(atPath: path + "/oci-layout") {
             return try merge(image, tag: tag)
@@ -26,7 +29,7 @@ public struct OCILayoutDestination: ImageDestination {
     }
 
     /// Writes the complete layout of `image` into the empty directory `directory`.
-    public static func fill(_ directory: String, with image: Image, tag: ImageReference?) throws {
+    public static func fill(_ directory: String, with image: some OCILayoutContent, tag: ImageReference?) throws {
         let index = ImageIndex(manifests: [image.indexDescriptor(tag: tag)])
         try AtomicOutput.writeNewFile(directory + "/oci-layout", OCILayoutFiles.layoutMarker)
         try AtomicOutput.createDirectory(directory + "/blobs")
@@ -45,7 +48,7 @@ public struct OCILayoutDestination: ImageDestination {
     }
 
     /// Adds the image to the existing layout at `path`.
-    private func merge(_ image: Image, tag: ImageReference) throws -> StagedOutput {
+    private func merge(_ image: some OCILayoutContent, tag: ImageReference) throws -> StagedOutput {
         func hostile(_ reason: String) -> OutputError { .hostileLayout(path: path, reason: reason) }
         // The existing index, kept as raw JSON so fields this tool does not know survive.
         var index: [String: Any] = ["schemaVersion": 2, "mediaType": MediaType.imageIndex, "manifests": [Any]()]

@@ -8,11 +8,29 @@ import Foundation
 public enum OutputStager {
     /// One staged destination, in the order of `destinations`.
     public struct Staged: Sendable {
+        /// The image written (for an index: the first platform's, or the one a single-image output chose).
         public var image: Image
         public var output: StagedOutput
+        /// The index written, when the output holds one.
+        public var index: MultiPlatformImage?
+        public init(image: Image, output: StagedOutput, index: MultiPlatformImage? = nil) {
+            self.image = image
+            self.output = output
+            self.index = index
+        }
     }
 
     public static func stageAll(_ destinations: [any ImageDestination], builder: ImageBuilder, tag: ImageReference) async throws -> [Staged] {
+        try await stageAll(destinations) { destination in
+            let image = try builder.image(layerCompression: destination.layerCompression)
+            return Staged(image: image, output: try await destination.stage(image, tag: tag))
+        }
+    }
+
+    /// Stages each destination through `stage` (which builds what it writes), in the order and
+    /// groups described above.
+    public static func stageAll(_ destinations: [any ImageDestination],
+                                stage: @escaping @Sendable (any ImageDestination) async throws -> Staged) async throws -> [Staged] {
         let local = destinations.indices.filter { !destinations[$0].isIrreversible }
         let groups = Dictionary(grouping: local) { destinations[$0].layerCompression }
         var staged: [Int: Staged] = [:]
@@ -22,10 +40,7 @@ public enum OutputStager {
                 group.addTask {
                     var done: [Int: Staged] = [:]
                     do {
-                        for index in indices {
-                            let image = try builder.image(layerCompression: destinations[index].layerCompression)
-                            done[index] = Staged(image: image, output: try await destinations[index].stage(image, tag: tag))
-                        }
+                        for index in indices { done[index] = try await stage(destinations[index]) }
                         return (done, nil)
                     } catch {
                         return (done, error)
@@ -40,8 +55,7 @@ public enum OutputStager {
         do {
             if let firstError { throw firstError }
             for index in destinations.indices where destinations[index].isIrreversible {
-                let image = try builder.image(layerCompression: destinations[index].layerCompression)
-                staged[index] = Staged(image: image, output: try await destinations[index].stage(image, tag: tag))
+                staged[index] = try await stage(destinations[index])
             }
         } catch {
             for entry in staged.values { entry.output.discard() }

@@ -74,8 +74,10 @@ public struct RegistryPusher: Sendable {
         self.ledger = ledger
     }
 
-    /// Pushes the single image of the OCI layout at `layout` to `reference` (`HOST[:PORT]/REPO[:TAG]`
-    /// or `HOST[:PORT]/REPO@sha256:…`; the tag defaults to `latest`).
+    /// Pushes the image of the OCI layout at `layout` to `reference` (`HOST[:PORT]/REPO[:TAG]`
+    /// or `HOST[:PORT]/REPO@sha256:…`; the tag defaults to `latest`). When the layout's one entry is
+    /// an image index, every blob goes up first, then each platform's manifest by digest, then the
+    /// index under the tag; the reported digest is the index's.
     public func push(layout: URL, to reference: String) async throws -> PushReport {
         let target = try RegistryReference(parsing: reference)
         let image = try OCILayout(at: layout)
@@ -120,6 +122,15 @@ public struct RegistryPusher: Sendable {
             await ledger.record(blob.digest, on: registry, in: target.repository)
         }
 
+        // An index's manifests go up first (by digest), so the index never names a missing manifest.
+        if image.isIndex {
+            for entry in image.manifests {
+                var stored = try await client.putManifest(entry.data, mediaType: entry.descriptor.mediaType, reference: entry.descriptor.digest)
+                if stored == nil { stored = try await client.manifestDigest(reference: entry.descriptor.digest) }
+                guard stored == entry.descriptor.digest else { throw RegistryError.digestMismatch(expected: entry.descriptor.digest, received: stored ?? "none") }
+                log("pushed manifest \(entry.descriptor.digest.shortDigest)\(entry.descriptor.platform.map { " (\($0.os)/\($0.architecture))" } ?? "")")
+            }
+        }
         var stored = try await client.putManifest(image.manifestData, mediaType: image.manifestDescriptor.mediaType,
                                                   reference: target.manifestReference)
         if stored == nil { stored = try await client.manifestDigest(reference: target.manifestReference) }

@@ -5,11 +5,17 @@ import OCIRegistry
 /// `containertool build`: executable → scratch image → one or more destinations, no daemon.
 enum BuildCommand {
     static let usage = """
-        usage: containertool build --executable PATH --output KIND:DEST [--output KIND:DEST ...] [options]
+        usage: containertool build --executable [OS/ARCH=]PATH --output KIND:DEST [--output KIND:DEST ...] [options]
 
         Packages one executable as a scratch container image, byte-for-byte reproducible.
 
           --executable PATH          the (static) executable to package (required)
+          --executable OS/ARCH=PATH  one executable per platform (repeatable, e.g. linux/arm64=PATH):
+                                       an OCI image index over one image per platform; each ELF
+                                       machine must match its platform
+          --platform OS/ARCH         the platform a docker-archive output holds (required when
+                                       several are given: docker load takes one); with a plain
+                                       --executable PATH, checks that PATH is built for it
           --output KIND:DEST         where to write the image (required, repeatable):
                                        oci-layout:DIR | oci-archive:FILE | docker-archive:FILE |
                                        registry:HOST[:PORT]/REPO[:TAG]
@@ -40,7 +46,7 @@ enum BuildCommand {
         """
 
     static let parser = CommandLineParser(
-        valueOptions: (["--executable", "--output", "--tag", "--name", "--label", "--env", "--expose", "--user", "--workdir",
+        valueOptions: (["--executable", "--platform", "--output", "--tag", "--name", "--label", "--env", "--expose", "--user", "--workdir",
                         "--cmd", "--resource", "--healthcheck"] as Set<String>).union(AddOnOptions.valueOptions),
         flags: (["--bundle-shared-libraries", "--json", "--dry-run", "--describe-options"] as Set<String>).union(AddOnOptions.flags)
     ).addingRegistryOptions()
@@ -52,6 +58,11 @@ enum BuildCommand {
         var destinations: [any ImageDestination]
         var json: Bool
         var addOns = AddOnRequest()
+        /// One executable per declared platform (`--executable linux/arm64=PATH`): an image index.
+        /// Empty for a plain `--executable PATH` (one image manifest, as before).
+        var platformExecutables: [(platform: Platform, path: String)] = []
+        /// `--platform`: what a docker archive holds (index builds), or what the one executable must be.
+        var platform: Platform?
     }
 
     static func run(_ arguments: [String]) async throws {
@@ -65,7 +76,18 @@ enum BuildCommand {
             return
         }
         let started = Date()
-        _ = try ImageAssembler.inspectExecutable(request.spec.executablePath)  // its errors first: not found, a folder, not ELF
+        let elf = try ImageAssembler.inspectExecutable(request.spec.executablePath)  // its errors first: not found, a folder, not ELF
+        if request.platformExecutables.isEmpty, let platform = request.platform {
+            try PlatformCheck.check(elf, at: request.spec.executablePath, declaredAs: platform)
+        }
+        for (platform, path) in request.platformExecutables {
+            try PlatformCheck.check(try ImageAssembler.inspectExecutable(path), at: path, declaredAs: platform)
+        }
+        if !request.platformExecutables.isEmpty {
+            let addOns = try ImageAddOns.apply(request.addOns, to: &request.spec)
+            AddOnOptions.printReports(addOns)
+            return try await runIndexBuild(request, addOns: addOns, started: started)
+        }
         let addOns = try ImageAddOns.apply(request.addOns, to: &request.spec)
         AddOnOptions.printReports(addOns)
         do {
@@ -78,6 +100,49 @@ enum BuildCommand {
             try InputGuard.refuseOverwriting(inputs: [request.spec.executablePath] + builder.inputFiles,
                                              directories: request.spec.resources.map(\.source), outputs: localPaths)
             let written = try await writeAllOrNothing(request, builder: builder, started: started)
+            report(written, request: request, addOns: addOns)
+        } catch let error as UsageError {
+            throw error
+        } catch {
+            throw BuildHints.Hinted(error)
+        }
+    }
+
+    /// `--executable OS/ARCH=PATH …`: one image per platform (the executable in a layer of its own
+    /// on top of the shared files), an index over them for OCI outputs and registries, and the
+    /// `--platform` image for a docker archive.
+    static func runIndexBuild(_ request: Request, addOns: [AddOnReport], started: Date) async throws {
+        do {
+            let localPaths = request.destinations.filter { !$0.isIrreversible }.map(\.destination)
+            let layerDirectory = localPaths.first.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? NSTemporaryDirectory()
+            var builders: [ImageBuilder] = []
+            defer { for builder in builders { builder.removeLayerFiles() } }
+            for (_, path) in request.platformExecutables {
+                var spec = request.spec
+                spec.executablePath = path
+                builders.append(try ImageBuilder(spec, layerDirectory: layerDirectory, separateExecutableLayer: true))
+            }
+            try InputGuard.refuseOverwriting(inputs: request.platformExecutables.map(\.path) + builders.flatMap(\.inputFiles),
+                                             directories: request.spec.resources.map(\.source), outputs: localPaths)
+            let chosen = request.platform.flatMap { wanted in request.platformExecutables.firstIndex { $0.platform.matches(wanted) } } ?? 0
+            let tag = request.tag
+            let all = builders
+            let staged = try await OutputStager.stageAll(request.destinations) { destination in
+                if destination is DockerArchiveDestination {
+                    let image = try all[chosen].image(layerCompression: destination.layerCompression)
+                    return OutputStager.Staged(image: image, output: try await destination.stage(image, tag: tag))
+                }
+                let index = try MultiPlatformImage(images: try all.map { try $0.image(layerCompression: destination.layerCompression) })
+                return OutputStager.Staged(image: index.images[0], output: try await destination.stage(index, tag: tag), index: index)
+            }
+            try StagedOutput.commitAll(staged.map(\.output))
+            let written = zip(request.destinations, staged).map {
+                WrittenOutput(destination: $0, image: $1.image, pushed: $1.output.pushedReference, index: $1.index)
+            }
+            for output in written {
+                printError("containertool: wrote \(output.destination.kind):\(output.destination.destination) \(output.digest) (\(output.size) bytes)")
+            }
+            printError("containertool: done in \(milliseconds(since: started)) ms")
             report(written, request: request, addOns: addOns)
         } catch let error as UsageError {
             throw error
@@ -102,8 +167,13 @@ enum BuildCommand {
         guard let executable = parsed.last("--executable") else { throw UsageError("missing --executable PATH") }
         let outputs = parsed.all("--output")
         guard !outputs.isEmpty else { throw UsageError("missing --output KIND:DEST (oci-layout:DIR, oci-archive:FILE, docker-archive:FILE or registry:HOST/REPO[:TAG])") }
+        let platformExecutables = try platformExecutables(parsed.all("--executable"))
+        var platform: Platform?
+        if let text = parsed.last("--platform") {
+            do { platform = try Platform(parsing: text) } catch { throw UsageError("--platform: \(error)") }
+        }
 
-        let executablePath = absolutePath(executable)
+        let executablePath = platformExecutables.first?.path ?? absolutePath(executable)
         let name = parsed.last("--name") ?? URL(fileURLWithPath: executablePath).lastPathComponent
         guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else { throw UsageError("--name '\(name)' must be a plain file name") }
         let tag: ImageReference
@@ -146,8 +216,39 @@ enum BuildCommand {
         for destination in destinations where !seen.insert(destination.destination).inserted {
             throw UsageError("--output \(destination.destination) is given twice; write each output to its own path")
         }
+        if !platformExecutables.isEmpty {
+            if let platform, !platformExecutables.contains(where: { $0.platform.matches(platform) }) {
+                throw UsageError("--platform \(platform.name) is not one of the --executable platforms (\(platformExecutables.map(\.platform.name).joined(separator: ", ")))")
+            }
+            if platform == nil, platformExecutables.count > 1, destinations.contains(where: { $0 is DockerArchiveDestination }) {
+                throw UsageError("a docker-archive output holds one platform (docker load takes one); choose it with --platform, e.g. --platform \(platformExecutables[0].platform.name)")
+            }
+        }
         return Request(spec: spec, tag: tag, destinations: destinations, json: parsed.has("--json"),
-                       addOns: try AddOnOptions.request(parsed, environment: environment))
+                       addOns: try AddOnOptions.request(parsed, environment: environment),
+                       platformExecutables: platformExecutables, platform: platform)
+    }
+
+    /// `--executable OS/ARCH=PATH` values, in order; empty for one plain `--executable PATH`.
+    static func platformExecutables(_ values: [String]) throws -> [(platform: Platform, path: String)] {
+        let declared = try values.map { value -> (platform: Platform, path: String)? in
+            guard let equals = value.firstIndex(of: "="), value[..<equals].contains("/"), !value[..<equals].hasPrefix("/"),
+                  !value[..<equals].hasPrefix("."), !FileManager.default.fileExists(atPath: absolutePath(value)) else { return nil }
+            let platform: Platform
+            do { platform = try Platform(parsing: String(value[..<equals])) } catch { throw UsageError("--executable \(value): \(error)") }
+            let path = String(value[value.index(after: equals)...])
+            guard !path.isEmpty else { throw UsageError("--executable \(value) names no file; write OS/ARCH=PATH, e.g. linux/arm64=.build-arm64/release/App") }
+            return (platform, absolutePath(path))
+        }
+        if declared.allSatisfy({ $0 == nil }) { return [] }
+        guard declared.allSatisfy({ $0 != nil }) else {
+            throw UsageError("either give every --executable a platform (--executable linux/arm64=PATH) or give one plain --executable PATH")
+        }
+        let entries = declared.compactMap { $0 }
+        for (index, entry) in entries.enumerated() where entries[..<index].contains(where: { $0.platform.matches(entry.platform) }) {
+            throw UsageError("--executable \(entry.platform.name)= is given twice; give one executable per platform")
+        }
+        return entries
     }
 
     static func destination(_ output: String, tag: ImageReference, registry: RegistryOptions) throws -> any ImageDestination {
@@ -220,27 +321,48 @@ enum BuildCommand {
         var destination: any ImageDestination
         var image: Image
         var pushed: String?
+        /// The index written, for outputs of an index build that hold one.
+        var index: MultiPlatformImage?
+
+        var digest: String { index?.digest ?? image.digest }
+        var size: Int { index?.compressedSize ?? image.compressedSize }
     }
 
     static func report(_ written: [WrittenOutput], request: Request, addOns: [AddOnReport] = []) {
-        guard let first = (written.first { $0.destination.layerCompression == .gzip } ?? written.first)?.image else { return }
+        guard let main = written.first(where: { $0.index != nil }) ?? written.first(where: { $0.destination.layerCompression == .gzip }) ?? written.first else { return }
+        let first = main.image
         let pushed = written.compactMap(\.pushed)
+        let platforms = main.index.map { index in
+            index.images.map { ToolContract.BuildReport.PlatformImage(platform: $0.platform.name, digest: $0.digest, configDigest: $0.configBlob.digest, size: $0.compressedSize) }
+        }
         if request.json {
             let report = ToolContract.BuildReport(
-                digest: first.digest, configDigest: first.configBlob.digest, compressedSize: first.compressedSize,
+                digest: main.digest, configDigest: first.configBlob.digest, compressedSize: main.size,
                 uncompressedSize: first.uncompressedSize, tag: request.tag.familiarDescription,
-                outputs: written.map { .init(kind: $0.destination.kind, destination: $0.destination.destination, digest: $0.image.digest, size: $0.image.compressedSize) },
-                pushed: pushed, addOns: addOns.map { .init(kind: $0.kind, path: $0.path, size: $0.size, detail: $0.detail) })
+                outputs: written.map { .init(kind: $0.destination.kind, destination: $0.destination.destination, digest: $0.digest, size: $0.size) },
+                pushed: pushed, addOns: addOns.map { .init(kind: $0.kind, path: $0.path, size: $0.size, detail: $0.detail) },
+                indexDigest: main.index?.digest, platforms: platforms)
             print(String(decoding: (try? CanonicalJSON.encode(report)) ?? [], as: UTF8.self))
             return
         }
-        print("image \(request.tag.familiarDescription) \(first.digest)")
-        print("  image ID (config): \(first.configBlob.digest), \(first.uncompressedSize) bytes uncompressed")
+        print("image \(request.tag.familiarDescription) \(main.digest)\(main.index == nil ? "" : " (image index)")")
+        for platform in platforms ?? [] {
+            print("  \(platform.platform): \(platform.digest) (\(platform.size) bytes, image ID \(platform.configDigest))")
+        }
+        if platforms == nil { print("  image ID (config): \(first.configBlob.digest), \(first.uncompressedSize) bytes uncompressed") }
         for output in written {
             let layers = output.destination.layerCompression == .none ? "plain tar layers" : "gzip layers"
-            print("  \(output.destination.kind): \(output.destination.destination) \(output.image.digest) (\(output.image.compressedSize) bytes, \(layers))")
+            let which = output.index == nil && main.index != nil ? ", \(output.image.platform.name)" : ""
+            print("  \(output.destination.kind): \(output.destination.destination) \(output.digest) (\(output.size) bytes, \(layers)\(which))")
         }
         for reference in pushed { print("  pushed: \(reference)") }
         for addOn in addOns { print("  add-on \(addOn.kind): \(addOn.path) (\(addOn.size) bytes)") }
+    }
+}
+
+extension Platform {
+    /// Same OS and architecture, and the same variant where both name one (`linux/arm64` is `linux/arm64/v8`).
+    func matches(_ other: Platform) -> Bool {
+        os == other.os && architecture == other.architecture && (variant == nil || other.variant == nil || variant == other.variant)
     }
 }

@@ -77,7 +77,10 @@ struct RegistryDestination: ImageDestination {
 
     func checkWritable() throws {}
 
-    func stage(_ image: Image, tag: ImageReference) async throws -> StagedOutput {
+    func stage(_ image: Image, tag: ImageReference) async throws -> StagedOutput { try await push(image, tag: tag) }
+    func stage(_ index: MultiPlatformImage, tag: ImageReference) async throws -> StagedOutput { try await push(index, tag: tag) }
+
+    private func push(_ image: some OCILayoutContent, tag: ImageReference) async throws -> StagedOutput {
         // The pusher reads an OCI layout from disk and streams each blob from its file; the
         // layer is hard-linked (or copied) into it, never held in memory.
         let directory = URL(fileURLWithPath: try AtomicOutput.makeTemporaryDirectory(in: NSTemporaryDirectory(), label: "containertool-push"))

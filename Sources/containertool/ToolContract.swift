@@ -30,6 +30,17 @@ enum ToolContract {
         var outputs: [Output]
         var pushed: [String]
         var addOns: [AddOn]
+        /// One image of an index build (`--executable OS/ARCH=PATH`): its platform, manifest digest,
+        /// image ID and registry size.
+        struct PlatformImage: Codable {
+            var platform: String
+            var digest: String
+            var configDigest: String
+            var size: Int
+        }
+        /// Index builds only: the image index digest (also `digest`), and each platform's image.
+        var indexDigest: String? = nil
+        var platforms: [PlatformImage]? = nil
     }
 
     /// `containertool build --describe-options`: what the plugin may pass through.
@@ -44,6 +55,11 @@ enum ToolContract {
         var link: String
         var swiftBuildFlags: [String]
         var bundleSharedLibraries: Bool
+        /// `--platform`, when given; `swiftSDK`: the Swift SDK the flags build through, if any.
+        var platform: String? = nil
+        var swiftSDK: String? = nil
+        /// The platform containertool runs on (`linux/amd64`): a docker archive of several holds this one.
+        var hostPlatform: String? = nil
     }
 
     /// `containertool dockerfile --json`. `outcome`: created, updated, unchanged or keptHandWritten.

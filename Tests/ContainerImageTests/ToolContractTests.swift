@@ -24,6 +24,27 @@ struct ToolContractTests {
         }
     }
 
+    @Test func buildFlagsForAPlatformNameItsSwiftSDK() throws {
+        #if arch(arm64)
+        let other = "linux/amd64", host = "linux/arm64"
+        #else
+        let other = "linux/arm64", host = "linux/amd64"
+        #endif
+        let sdk = "embedded-" + other.replacingOccurrences(of: "/", with: "-")
+        let cross = try Self.json(try TestSupport.containertool(["build-flags", "--embedded", "--platform", other, "--swift-sdks-path", "/sdks", "--json"]))
+        #expect(cross["swiftBuildFlags"] as? [String] == ["--swift-sdks-path", "/sdks", "--swift-sdk", sdk, "-Xlinker", "-s"])
+        #expect(cross["swiftSDK"] as? String == sdk && cross["platform"] as? String == other)
+        let native = try Self.json(try TestSupport.containertool(["build-flags", "--embedded", "--platform", host, "--json"]))
+        #expect((native["swiftBuildFlags"] as? [String] ?? []).contains("Embedded") && native["swiftSDK"] == nil, "the host needs no SDK")
+        let musl = try Self.json(try TestSupport.containertool(["build-flags", "--platform", other, "--swift-sdk", "musl-sdk", "--json"]))
+        #expect(musl["swiftBuildFlags"] as? [String] == ["--swift-sdk", "musl-sdk", "--static-swift-stdlib", "-Xlinker", "-s"])
+        let standard = try TestSupport.containertool(["build-flags", "--platform", other])
+        #expect(standard.status == 2 && standard.stdout.isEmpty)
+        #expect(standard.stderr.hasPrefix("containertool build-flags: ") && standard.stderr.contains("--swift-sdk") && standard.stderr.contains("`swift sdk list`"), "\(standard.stderr)")
+        let bad = try TestSupport.containertool(["build-flags", "--platform", "linux"])
+        #expect(bad.status == 2 && bad.stderr.contains("not a platform"), "\(bad.stderr)")
+    }
+
     @Test func describeOptionsListsEveryBuildOption() throws {
         let table = try Self.json(try TestSupport.containertool(["build", "--describe-options"]))
         let values = try #require(table["valueOptions"] as? [String])

@@ -154,4 +154,24 @@ struct BuildLogTests {
         #expect(!BuildLog(text: "Build of product 'A' complete!").hasStaticGlibcWarnings)
         #expect(BuildLog(text: "[1/1] Planning build\nBuild complete!").compiledSteps == 0)
     }
+
+    @Test func platformsAreAListAndSwiftSDKIsThePlugins() throws {
+        let parsed = try PluginArgumentsTests.parse(["--embedded", "--platform", "linux/amd64,linux/arm64", "--push", "127.0.0.1:5000/app:1"])
+        #expect(parsed.platforms == ["linux/amd64", "linux/arm64"])
+        #expect(parsed.passthrough.isEmpty)  // --platform is the plugin's, not passed on as one value
+        let standard = try PluginArgumentsTests.parse(["--platform=linux/arm64", "--swift-sdk", "aarch64-swift-linux-musl"])
+        #expect(standard.platforms == ["linux/arm64"])
+        #expect(standard.swiftSDK == "aarch64-swift-linux-musl")
+        for bad in [["--platform", "linux/amd64,,linux/arm64"], ["--platform", "linux/arm64", "--platform", "linux/arm64"],
+                    ["--platform", "linux/amd64,linux/arm64", "--swift-sdk", "x86_64-swift-linux-musl"]] {
+            #expect(throws: PluginUsageError.self) { try PluginArgumentsTests.parse(bad) }
+        }
+    }
+
+    @Test func aMissingSwiftSDKNamesSwiftSDKList() {
+        let log = BuildLog(text: "error: No valid Swift SDK bundles found at /root/.swiftpm/swift-sdks.\n")
+        let message = log.failureMessage(product: "App", embedded: false, dynamicLibc: false, swiftSDK: "aarch64-swift-linux-musl")
+        #expect(message.contains("aarch64-swift-linux-musl") && message.contains("`swift sdk list`"))
+        #expect(!message.contains("\n"))
+    }
 }
