@@ -173,6 +173,24 @@ final class TimeoutMountAndHelperTests: XCTestCase {
         XCTAssertLessThan(Date().timeIntervalSince(started), 5)
     }
 
+    /// A helper that answers and exits but leaves a background process behind (an agent it started)
+    /// still answers at once: its exit, not the end of every process that inherited its descriptors, counts.
+    func testHelperThatLeavesABackgroundProcessStillAnswersPromptly() throws {
+        let script = """
+            #!/bin/sh
+            read -r url
+            sleep 20 >/dev/null 2>&1 </dev/null &
+            sleep 20 &
+            printf '{"ServerURL":"%s","Username":"pusher","Secret":"pw-bg"}\\n' "$url"
+            """
+        let environment = try helperSetup(server: "r.example.com", password: "", body: script).merging(["HOME": "/nonexistent"]) { $1 }
+        let started = Date()
+        let credential = try CredentialStore(environment: environment, helperTimeout: 8).credential(for: "r.example.com")
+        XCTAssertEqual(credential?.username, "pusher")
+        XCTAssertEqual(credential?.password, "pw-bg")
+        XCTAssertLessThan(Date().timeIntervalSince(started), 5)
+    }
+
     func testIdentityTokenFromAHelperIsTradedAtTheRealmByPOST() async throws {
         let identityToken = "identity-Refresh-token+/=secret"
         let mock = try MockRegistry(testCase: self, auth: "bearer", password: identityToken)
