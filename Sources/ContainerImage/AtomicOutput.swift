@@ -175,18 +175,29 @@ public final class StagedOutput: @unchecked Sendable {
     private var backup: String?
     private var createdFinal = false
     private var replacedEmptyDirectory = false
+    /// A descriptor holding a `flock` on the destination (a merged OCI layout) until committed or discarded.
+    private var lock: Int32
 
-    init(temporary: String, final: String, addedFiles: [String] = []) {
+    init(temporary: String, final: String, addedFiles: [String] = [], lock: Int32 = -1) {
         self.temporary = temporary
         self.final = final
         self.addedFiles = addedFiles
+        self.lock = lock
         pushedReference = nil
+    }
+
+    deinit { releaseLock() }
+
+    private func releaseLock() {
+        if lock >= 0 { close(lock) }
+        lock = -1
     }
 
     private init(pushedReference: String) {
         temporary = nil
         final = nil
         addedFiles = []
+        lock = -1
         self.pushedReference = pushedReference
     }
 
@@ -262,6 +273,7 @@ public final class StagedOutput: @unchecked Sendable {
         finished = true
         if let backup { unlink(backup) }
         for path in [temporary, backup].compactMap({ $0 }) + addedFiles { unregisterLocked(path) }
+        releaseLock()
     }
 
     private func unregisterLocked(_ path: String) {
@@ -274,6 +286,7 @@ public final class StagedOutput: @unchecked Sendable {
         guard !finished else { return }
         finished = true
         for path in [temporary, backup].compactMap({ $0 }) + addedFiles { PendingOutputs.shared.remove(path) }
+        releaseLock()
     }
 }
 
