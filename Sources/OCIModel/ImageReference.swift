@@ -25,6 +25,11 @@ public struct ImageReference: Sendable, Hashable, CustomStringConvertible {
         guard text.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 && $0.value != 0x7f }) else {
             throw invalid("it contains whitespace or a character outside ASCII")
         }
+        // `USER:PASSWORD@HOST/…` (an `@` before the first `/`): refused without echoing what precedes the `@`.
+        if let at = text.firstIndex(of: "@"), let slash = text.firstIndex(of: "/"), at < slash {
+            throw ReferenceError(reference: "…@" + text[text.index(after: at)...],
+                                 reason: "it holds credentials before the host (USER:PASSWORD@); never put them in a reference, use docker login, ~/.netrc or CONTAINERIZE_REGISTRY_USERNAME/CONTAINERIZE_REGISTRY_PASSWORD")
+        }
         var remainder = Substring(text)
         var digest: String?
         if let at = remainder.firstIndex(of: "@") {
