@@ -83,6 +83,14 @@ final class RegistryReferenceTests: XCTestCase {
         }
     }
 
+    /// Control characters in a bad reference are not echoed: the error stays one line and cannot drive a terminal.
+    func testControlCharactersAreNotEchoed() {
+        XCTAssertThrowsError(try RegistryReference(parsing: "localhost:5000/app\n\u{1b}[2J:1")) { error in
+            XCTAssertFalse("\(error)".unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7f }, "\(error)")
+            XCTAssertTrue("\(error)".contains("localhost:5000/app??[2J:1"), "\(error)")
+        }
+    }
+
     func testHTTPSEverywhereUnlessPlainHTTPIsAsked() async throws {
         func scheme(_ text: String, plainHTTP: Bool = false) async throws -> String? {
             let client = try RegistryClient(reference: RegistryReference(parsing: text), connection: testConnection(plainHTTP: plainHTTP),
