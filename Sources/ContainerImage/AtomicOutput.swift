@@ -80,6 +80,8 @@ public enum AtomicOutput {
             guard contents.isEmpty || contents.contains("oci-layout") else { throw OutputError.refuseToReplace(path) }
         } else {
             guard (info.st_mode & S_IFMT) != S_IFDIR else { throw OutputError.existsAsDirectory(path) }
+            // The rename would replace a device, FIFO or socket (as root, /dev/null itself) with a regular file.
+            guard (info.st_mode & S_IFMT) == S_IFREG else { throw OutputError.notRegularFile(path) }
         }
     }
 
@@ -341,6 +343,7 @@ public enum OutputError: Error, CustomStringConvertible, Equatable {
     case notWritable(path: String, parent: String)
     case existsAsFile(String)
     case existsAsDirectory(String)
+    case notRegularFile(String)
     case isSymlink(String)
     case refuseToReplace(String)
     case cannotCreate(path: String, reason: String)
@@ -359,6 +362,8 @@ public enum OutputError: Error, CustomStringConvertible, Equatable {
             return "\(path) exists and is a file; an OCI layout needs a directory there, remove it or choose another path"
         case .existsAsDirectory(let path):
             return "\(path) is a directory; give a file name for the archive, e.g. \(path.hasSuffix("/") ? path : path + "/")image.tar"
+        case .notRegularFile(let path):
+            return "\(path) is a device, FIFO or socket, not a regular file; an image archive replaces its output file, give the path of a file"
         case .isSymlink(let path):
             return "\(path) is a symbolic link; refusing to write through it, give the real path"
         case .refuseToReplace(let path):

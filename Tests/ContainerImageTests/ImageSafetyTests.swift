@@ -74,6 +74,21 @@ struct ImageSafetyTests {
         #expect(!TestSupport.listing(directory).contains { $0.hasPrefix(".") } && !TestSupport.listing(directory + "/layout").contains { $0.hasPrefix(".") })
     }
 
+    /// An archive output that is a FIFO (or a device such as /dev/null) is refused, not replaced by a regular file.
+    @Test func specialFileOutputIsRefusedNotReplaced() throws {
+        let directory = try TestSupport.makeTemporaryDirectory()
+        defer { TestSupport.remove(directory) }
+        let fifo = directory + "/fifo"
+        #expect(mkfifo(fifo, 0o644) == 0)
+        for kind in ["oci-archive", "docker-archive"] {
+            let result = try TestSupport.containertool(["build", "--executable", Self.binary, "--output", "\(kind):\(fifo)"], in: directory)
+            #expect(result.status == 1 && result.stderr.contains("not a regular file"), "\(result.stderr)")
+            var info = stat()
+            #expect(lstat(fifo, &info) == 0 && (info.st_mode & S_IFMT) == S_IFIFO, "the FIFO was replaced")
+        }
+        #expect(TestSupport.listing(directory) == ["fifo"])
+    }
+
     /// Runs merging into one layout at the same time each keep their tag: the layout is locked from
     /// reading index.json to committing it (without the lock the last rename dropped the others).
     @Test func concurrentRunsIntoOneLayoutKeepEveryTag() throws {
