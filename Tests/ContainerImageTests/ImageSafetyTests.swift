@@ -74,6 +74,30 @@ struct ImageSafetyTests {
         #expect(!TestSupport.listing(directory).contains { $0.hasPrefix(".") } && !TestSupport.listing(directory + "/layout").contains { $0.hasPrefix(".") })
     }
 
+    /// Layouts are locked in one order (path order), whatever the order of the --output options, so two
+    /// runs naming the same layouts in opposite orders cannot deadlock. The other run is played by
+    /// flock(1): it holds `one`, then wants `two` (for at most 15 s) while this run stages `two, one`.
+    @Test func layoutsAreLockedInPathOrderSoOppositeOrdersDoNotDeadlock() throws {
+        guard TestSupport.requireTool("flock"), TestSupport.requireTool("timeout") else { return }
+        let directory = try TestSupport.makeTemporaryDirectory()
+        defer { TestSupport.remove(directory) }
+        for layout in ["one", "two"] {
+            let seed = try TestSupport.containertool(["build", "--executable", Self.binary, "--output", "oci-layout:\(layout)"], in: directory)
+            #expect(seed.status == 0, "\(seed.stderr)")
+        }
+        let other = Process()
+        other.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        other.arguments = ["flock", "one", "sh", "-c", "sleep 3; flock -w 15 two true"]
+        other.currentDirectoryURL = URL(fileURLWithPath: directory)
+        try other.run()
+        usleep(500_000)
+        let ours = try TestSupport.run("timeout", ["60", TestSupport.containertool, "build", "--executable", Self.binary, "--tag", "app:ours",
+                                                   "--output", "oci-layout:two", "--output", "oci-layout:one"], in: directory)
+        other.waitUntilExit()
+        #expect(other.terminationStatus == 0, "the other run could not lock 'two' within 15 s: this run held it while waiting for 'one'")
+        #expect(ours.status == 0, "\(ours.stderr)")
+    }
+
     /// An archive output that is a FIFO (or a device such as /dev/null) is refused, not replaced by a regular file.
     @Test func specialFileOutputIsRefusedNotReplaced() throws {
         let directory = try TestSupport.makeTemporaryDirectory()
