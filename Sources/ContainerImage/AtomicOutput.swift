@@ -80,6 +80,8 @@ public enum AtomicOutput {
             guard contents.isEmpty || contents.contains("oci-layout") else { throw OutputError.refuseToReplace(path) }
         } else {
             guard (info.st_mode & S_IFMT) != S_IFDIR else { throw OutputError.existsAsDirectory(path) }
+            // The rename would replace a device, FIFO or socket (as root, /dev/null itself) with a regular file.
+            guard (info.st_mode & S_IFMT) == S_IFREG else { throw OutputError.notRegularFile(path) }
         }
     }
 
@@ -175,18 +177,29 @@ public final class StagedOutput: @unchecked Sendable {
     private var backup: String?
     private var createdFinal = false
     private var replacedEmptyDirectory = false
+    /// A descriptor holding a `flock` on the destination (a merged OCI layout) until committed or discarded.
+    private var lock: Int32
 
-    init(temporary: String, final: String, addedFiles: [String] = []) {
+    init(temporary: String, final: String, addedFiles: [String] = [], lock: Int32 = -1) {
         self.temporary = temporary
         self.final = final
         self.addedFiles = addedFiles
+        self.lock = lock
         pushedReference = nil
+    }
+
+    deinit { releaseLock() }
+
+    private func releaseLock() {
+        if lock >= 0 { close(lock) }
+        lock = -1
     }
 
     private init(pushedReference: String) {
         temporary = nil
         final = nil
         addedFiles = []
+        lock = -1
         self.pushedReference = pushedReference
     }
 
@@ -262,6 +275,7 @@ public final class StagedOutput: @unchecked Sendable {
         finished = true
         if let backup { unlink(backup) }
         for path in [temporary, backup].compactMap({ $0 }) + addedFiles { unregisterLocked(path) }
+        releaseLock()
     }
 
     private func unregisterLocked(_ path: String) {
@@ -274,6 +288,7 @@ public final class StagedOutput: @unchecked Sendable {
         guard !finished else { return }
         finished = true
         for path in [temporary, backup].compactMap({ $0 }) + addedFiles { PendingOutputs.shared.remove(path) }
+        releaseLock()
     }
 }
 
@@ -328,12 +343,14 @@ public enum OutputError: Error, CustomStringConvertible, Equatable {
     case notWritable(path: String, parent: String)
     case existsAsFile(String)
     case existsAsDirectory(String)
+    case notRegularFile(String)
     case isSymlink(String)
     case refuseToReplace(String)
     case cannotCreate(path: String, reason: String)
     case cannotWrite(path: String, reason: String)
     case outputIsInput(output: String, input: String)
     case hostileLayout(path: String, reason: String)
+    case layoutBusy(path: String)
     case interrupted
 
     public var description: String {
@@ -346,6 +363,8 @@ public enum OutputError: Error, CustomStringConvertible, Equatable {
             return "\(path) exists and is a file; an OCI layout needs a directory there, remove it or choose another path"
         case .existsAsDirectory(let path):
             return "\(path) is a directory; give a file name for the archive, e.g. \(path.hasSuffix("/") ? path : path + "/")image.tar"
+        case .notRegularFile(let path):
+            return "\(path) is a device, FIFO or socket, not a regular file; an image archive replaces its output file, give the path of a file"
         case .isSymlink(let path):
             return "\(path) is a symbolic link; refusing to write through it, give the real path"
         case .refuseToReplace(let path):
@@ -358,6 +377,8 @@ public enum OutputError: Error, CustomStringConvertible, Equatable {
             return "the output \(output) would overwrite the input \(input); write the image somewhere else"
         case .hostileLayout(let path, let reason):
             return "cannot add to the OCI layout \(path): \(reason); remove it or choose another directory"
+        case .layoutBusy(let path):
+            return "another run has held the lock of the OCI layout \(path) for 10 minutes; wait for it to finish, or write to another directory"
         case .interrupted:
             return "interrupted; nothing was written"
         }

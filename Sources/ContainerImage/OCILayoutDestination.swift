@@ -49,6 +49,35 @@ public struct OCILayoutDestination: ImageDestination {
 
     /// Adds the image to the existing layout at `path`.
     private func merge(_ image: some OCILayoutContent, tag: ImageReference) throws -> StagedOutput {
+        // Another run merging into the same layout would read the same index.json and the last
+        // rename would drop the other's tag (or count on blobs the other then rolls back): the
+        // layout is locked from reading the index until this output is committed or discarded.
+        let lock = try Self.lock(path)
+        do {
+            return try merge(image, tag: tag, lock: lock)
+        } catch {
+            close(lock)
+            throw error
+        }
+    }
+
+    /// An exclusive `flock` on the layout directory, waiting (interruptibly) while another run holds it.
+    static func lock(_ path: String) throws -> Int32 {
+        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw OutputError.cannotCreate(path: path, reason: String(cString: strerror(errno))) }
+        let deadline = Date().addingTimeInterval(600)
+        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR, Date() < deadline else {
+                close(descriptor)
+                throw OutputError.layoutBusy(path: path)
+            }
+            do { try Interruption.check() } catch { close(descriptor); throw error }
+            usleep(20_000)
+        }
+        return descriptor
+    }
+
+    private func merge(_ image: some OCILayoutContent, tag: ImageReference, lock: Int32) throws -> StagedOutput {
         func hostile(_ reason: String) -> OutputError { .hostileLayout(path: path, reason: reason) }
         // The existing index, kept as raw JSON so fields this tool does not know survive.
         var index: [String: Any] = ["schemaVersion": 2, "mediaType": MediaType.imageIndex, "manifests": [Any]()]
@@ -109,7 +138,7 @@ public struct OCILayoutDestination: ImageDestination {
             defer { close(descriptor) }
             try writer.write(indexBytes)
             try writer.flush()
-            return StagedOutput(temporary: temporary, final: path + "/index.json", addedFiles: added)
+            return StagedOutput(temporary: temporary, final: path + "/index.json", addedFiles: added, lock: lock)
         } catch {
             for file in added { PendingOutputs.shared.remove(file) }
             throw error

@@ -36,7 +36,9 @@ public enum OutputStager {
         var staged: [Int: Staged] = [:]
         var firstError: (any Error)?
         await withTaskGroup(of: ([Int: Staged], (any Error)?).self) { group in
-            for indices in groups.values {
+            // Each group in path order: merged OCI layouts are locked while staged, and one order for
+            // every run means two runs naming the same layouts in opposite orders cannot deadlock.
+            for indices in groups.values.map({ $0.sorted { destinations[$0].destination < destinations[$1].destination } }) {
                 group.addTask {
                     var done: [Int: Staged] = [:]
                     do {

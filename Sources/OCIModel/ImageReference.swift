@@ -23,7 +23,14 @@ public struct ImageReference: Sendable, Hashable, CustomStringConvertible {
         func invalid(_ reason: String) -> ReferenceError { ReferenceError(reference: text, reason: reason) }
         guard !text.isEmpty else { throw invalid("it is empty") }
         guard text.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 && $0.value != 0x7f }) else {
-            throw invalid("it contains whitespace or a character outside ASCII")
+            // Shown with control characters as `?`: the message stays one line and cannot drive a terminal.
+            let shown = String(String.UnicodeScalarView(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7f ? "?" : $0 }))
+            throw ReferenceError(reference: shown, reason: "it contains whitespace or a character outside ASCII")
+        }
+        // `USER:PASSWORD@HOST/…` (an `@` before the first `/`): refused without echoing what precedes the `@`.
+        if let at = text.firstIndex(of: "@"), let slash = text.firstIndex(of: "/"), at < slash {
+            throw ReferenceError(reference: "…@" + text[text.index(after: at)...],
+                                 reason: "it holds credentials before the host (USER:PASSWORD@); never put them in a reference, use docker login, ~/.netrc or CONTAINERIZE_REGISTRY_USERNAME/CONTAINERIZE_REGISTRY_PASSWORD")
         }
         var remainder = Substring(text)
         var digest: String?

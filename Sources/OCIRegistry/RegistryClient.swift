@@ -190,6 +190,11 @@ actor RegistryClient {
     func redacted(_ text: String) -> String {
         var secrets = [authorization, credential?.basicAuthorization, credential?.password].compactMap { $0 }
         secrets += secrets.compactMap { $0.split(separator: " ", maxSplits: 1).last.map(String.init) }
+        // The password alone as base64 and percent-encoded: the forms a server that echoes what it got may show.
+        if let password = credential?.password {
+            secrets.append(Data(password.utf8).base64EncodedString())
+            secrets += [password.addingPercentEncoding(withAllowedCharacters: CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"))].compactMap { $0 }
+        }
         var result = text
         for secret in secrets where secret.count >= 4 { result = result.replacingOccurrences(of: secret, with: "[redacted]") }
         return result

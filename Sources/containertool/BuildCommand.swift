@@ -263,7 +263,9 @@ enum BuildCommand {
         case "docker-archive": return DockerArchiveDestination(path: absolutePath(target))
         case "registry":
             guard target.contains("/"), !target.hasPrefix("/") else {
-                throw UsageError("--output registry:\(target) must be registry:HOST[:PORT]/REPO[:TAG], e.g. registry:localhost:5000/helloweb:1.0")
+                // Not echoed before an `@`: it may be USER:PASSWORD.
+                let shown = target.firstIndex(of: "@").map { "…" + target[$0...] } ?? target
+                throw UsageError("--output registry:\(shown) must be registry:HOST[:PORT]/REPO[:TAG], e.g. registry:localhost:5000/helloweb:1.0")
             }
             let reference = RegistryDestination.completing(target, with: tag)
             // Checked here, before anything is built or staged, with the pusher's own parser.

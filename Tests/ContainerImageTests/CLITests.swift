@@ -93,6 +93,11 @@ struct CLITests {
         try Self.expectFailure({ _ in ["--executable", "/bin/true", "--output", "tarball:x.tar"] }, status: 2, mentioning: ["kind 'tarball' is unknown"])
         try Self.expectFailure({ _ in ["--executable", "/bin/true", "--output", "docker-archive"] }, status: 2, mentioning: ["must be KIND:DEST"])
         try Self.expectFailure({ _ in ["--executable", "/bin/true", "--output", "registry:nohost"] }, status: 2, mentioning: ["registry:HOST[:PORT]/REPO"])
+        // Credentials typed into a reference are never echoed, with or without a repository part.
+        for output in ["registry:pusher:S3cret-pw@localhost", "registry:pusher:S3cret-pw@localhost:5000/app:1"] {
+            let result = try TestSupport.containertool(["build", "--executable", "/bin/true", "--output", output])
+            #expect(result.status == 2 && !result.stderr.isEmpty && !result.stderr.contains("S3cret-pw"), "\(result.stderr)")
+        }
         try Self.expectFailure({ _ in ["--executable", "/bin/true", "--output", "docker-archive:a.tar", "--output", "oci-archive:./a.tar"] },
                                status: 2, mentioning: ["is given twice"])
     }

@@ -74,6 +74,75 @@ struct ImageSafetyTests {
         #expect(!TestSupport.listing(directory).contains { $0.hasPrefix(".") } && !TestSupport.listing(directory + "/layout").contains { $0.hasPrefix(".") })
     }
 
+    /// Layouts are locked in one order (path order), whatever the order of the --output options, so two
+    /// runs naming the same layouts in opposite orders cannot deadlock. The other run is played by
+    /// flock(1): it holds `one`, then wants `two` (for at most 15 s) while this run stages `two, one`.
+    @Test func layoutsAreLockedInPathOrderSoOppositeOrdersDoNotDeadlock() throws {
+        guard TestSupport.requireTool("flock"), TestSupport.requireTool("timeout") else { return }
+        let directory = try TestSupport.makeTemporaryDirectory()
+        defer { TestSupport.remove(directory) }
+        for layout in ["one", "two"] {
+            let seed = try TestSupport.containertool(["build", "--executable", Self.binary, "--output", "oci-layout:\(layout)"], in: directory)
+            #expect(seed.status == 0, "\(seed.stderr)")
+        }
+        let other = Process()
+        other.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        other.arguments = ["flock", "one", "sh", "-c", "sleep 3; flock -w 15 two true"]
+        other.currentDirectoryURL = URL(fileURLWithPath: directory)
+        try other.run()
+        usleep(500_000)
+        let ours = try TestSupport.run("timeout", ["60", TestSupport.containertool, "build", "--executable", Self.binary, "--tag", "app:ours",
+                                                   "--output", "oci-layout:two", "--output", "oci-layout:one"], in: directory)
+        other.waitUntilExit()
+        #expect(other.terminationStatus == 0, "the other run could not lock 'two' within 15 s: this run held it while waiting for 'one'")
+        #expect(ours.status == 0, "\(ours.stderr)")
+    }
+
+    /// An archive output that is a FIFO (or a device such as /dev/null) is refused, not replaced by a regular file.
+    @Test func specialFileOutputIsRefusedNotReplaced() throws {
+        let directory = try TestSupport.makeTemporaryDirectory()
+        defer { TestSupport.remove(directory) }
+        let fifo = directory + "/fifo"
+        #expect(mkfifo(fifo, 0o644) == 0)
+        for kind in ["oci-archive", "docker-archive"] {
+            let result = try TestSupport.containertool(["build", "--executable", Self.binary, "--output", "\(kind):\(fifo)"], in: directory)
+            #expect(result.status == 1 && result.stderr.contains("not a regular file"), "\(result.stderr)")
+            var info = stat()
+            #expect(lstat(fifo, &info) == 0 && (info.st_mode & S_IFMT) == S_IFIFO, "the FIFO was replaced")
+        }
+        #expect(TestSupport.listing(directory) == ["fifo"])
+    }
+
+    /// Runs merging into one layout at the same time each keep their tag: the layout is locked from
+    /// reading index.json to committing it (without the lock the last rename dropped the others).
+    @Test func concurrentRunsIntoOneLayoutKeepEveryTag() throws {
+        let directory = try TestSupport.makeTemporaryDirectory()
+        defer { TestSupport.remove(directory) }
+        // Random bytes, so each run spends a while compressing while the others read the index.
+        let resource = directory + "/data.bin"
+        FileManager.default.createFile(atPath: resource, contents: FileHandle(forReadingAtPath: "/dev/urandom")?.readData(ofLength: 12 << 20))
+        let seed = try TestSupport.containertool(["build", "--executable", Self.binary, "--output", "oci-layout:layout", "--tag", "app:seed"], in: directory)
+        #expect(seed.status == 0, "\(seed.stderr)")
+        let tags = (1...4).map { "t\($0)" }
+        let statuses = LockedStatuses()
+        DispatchQueue.concurrentPerform(iterations: tags.count) { index in
+            let result = try? TestSupport.containertool(["build", "--executable", Self.binary, "--resource", "data.bin", "--label", "n=\(index)",
+                                                         "--output", "oci-layout:layout", "--tag", "app:\(tags[index])"], in: directory)
+            statuses.append(result.map { "\($0.status) \($0.stderr.suffix(300))" } ?? "did not run")
+        }
+        #expect(statuses.values.allSatisfy { $0.hasPrefix("0 ") }, "\(statuses.values)")
+        let index = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/layout/index.json"))) as? [String: Any]
+        let names = ((index?["manifests"] as? [[String: Any]]) ?? []).compactMap { ($0["annotations"] as? [String: String])?["org.opencontainers.image.ref.name"] }
+        #expect(names.sorted() == (["seed"] + tags).sorted())
+        #expect(!TestSupport.listing(directory + "/layout").contains { $0.hasPrefix(".") })
+        if TestSupport.requireTool("skopeo") {
+            for tag in tags {
+                let inspect = try TestSupport.run("skopeo", ["inspect", "oci:\(directory)/layout:\(tag)"])
+                #expect(inspect.status == 0, "\(tag): \(inspect.stderr)")
+            }
+        }
+    }
+
     /// Hostile existing layouts are refused without being touched.
     @Test func hostileLayoutsAreRefused() throws {
         guard TestSupport.requireTool("gcc") else { return }
@@ -199,4 +268,12 @@ struct ImageSafetyTests {
         let bad = try TestSupport.containertool(["inspect", directory + "/bad.tar"])
         #expect(bad.status == 1 && bad.stderr.contains("runs past the end"), "\(bad.stderr)")
     }
+}
+
+/// Results collected from concurrent runs.
+private final class LockedStatuses: @unchecked Sendable {
+    private let lock = NSLock()
+    private var list: [String] = []
+    func append(_ value: String) { lock.withLock { list.append(value) } }
+    var values: [String] { lock.withLock { list } }
 }

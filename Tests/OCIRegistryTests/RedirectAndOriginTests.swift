@@ -155,6 +155,16 @@ final class RedirectAndOriginTests: XCTestCase {
         assertNoSecrets(log.lines + [error.description], [password])
     }
 
+    /// The password echoed alone, base64- or percent-encoded, is redacted too.
+    func testEncodedPasswordEchoedBackIsRedacted() async throws {
+        let password = "Pa55/Secret+XyZ"
+        let client = try RegistryClient(reference: RegistryReference(parsing: "registry.example.com/app:1"), connection: testConnection(),
+                                        credential: Credential(username: "usr", password: password, source: "test"), retryPolicy: .standard, log: { _ in })
+        let echoed = "plain \(password) base64 \(Data(password.utf8).base64EncodedString()) url Pa55%2FSecret%2BXyZ"
+        let shown = await client.redacted(echoed)
+        XCTAssertFalse(shown.contains(password) || shown.contains("UGE1NS9TZWNyZXQrWHla") || shown.contains("Pa55%2FSecret%2BXyZ"), shown)
+    }
+
     func testSecretsEchoedBackInAnErrorBodyAreRedacted() async throws {
         let mock = try MockRegistry(testCase: self, faults: ["echo-auth"], auth: "basic", password: password)
         let log = LogRecorder()

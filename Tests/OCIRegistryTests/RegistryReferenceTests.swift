@@ -70,6 +70,27 @@ final class RegistryReferenceTests: XCTestCase {
         }
     }
 
+    /// `USER:PASSWORD@HOST/…` is refused without the password appearing in the message (it goes to CI logs).
+    func testCredentialsWrittenIntoAReferenceAreRefusedWithoutEchoingThem() {
+        for text in ["pusher:S3cret-pw@registry.example.com/team/app:1", "S3cret-pw@localhost:5000/app", "u:S3cret-pw@[::1]:5000/app@sha256:" + String(repeating: "a", count: 64)] {
+            XCTAssertThrowsError(try RegistryReference(parsing: text), text) { error in
+                XCTAssertFalse("\(error)".contains("S3cret-pw"), "\(error)")
+                XCTAssertTrue("\(error)".contains("credentials"), "\(error)")
+            }
+            XCTAssertThrowsError(try RegistryReference(parsing: text, allowDigest: false), text) { error in
+                XCTAssertFalse("\(error)".contains("S3cret-pw"), "\(error)")
+            }
+        }
+    }
+
+    /// Control characters in a bad reference are not echoed: the error stays one line and cannot drive a terminal.
+    func testControlCharactersAreNotEchoed() {
+        XCTAssertThrowsError(try RegistryReference(parsing: "localhost:5000/app\n\u{1b}[2J:1")) { error in
+            XCTAssertFalse("\(error)".unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7f }, "\(error)")
+            XCTAssertTrue("\(error)".contains("localhost:5000/app??[2J:1"), "\(error)")
+        }
+    }
+
     func testHTTPSEverywhereUnlessPlainHTTPIsAsked() async throws {
         func scheme(_ text: String, plainHTTP: Bool = false) async throws -> String? {
             let client = try RegistryClient(reference: RegistryReference(parsing: text), connection: testConnection(plainHTTP: plainHTTP),

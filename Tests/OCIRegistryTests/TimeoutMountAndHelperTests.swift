@@ -173,6 +173,47 @@ final class TimeoutMountAndHelperTests: XCTestCase {
         XCTAssertLessThan(Date().timeIntervalSince(started), 5)
     }
 
+    /// A helper that answers and exits but leaves a background process behind (an agent it started)
+    /// still answers at once: its exit, not the end of every process that inherited its descriptors, counts.
+    func testHelperThatLeavesABackgroundProcessStillAnswersPromptly() throws {
+        let script = """
+            #!/bin/sh
+            read -r url
+            sleep 20 >/dev/null 2>&1 </dev/null &
+            sleep 20 &
+            printf '{"ServerURL":"%s","Username":"pusher","Secret":"pw-bg"}\\n' "$url"
+            """
+        let environment = try helperSetup(server: "r.example.com", password: "", body: script).merging(["HOME": "/nonexistent"]) { $1 }
+        let started = Date()
+        let credential = try CredentialStore(environment: environment, helperTimeout: 8).credential(for: "r.example.com")
+        XCTAssertEqual(credential?.username, "pusher")
+        XCTAssertEqual(credential?.password, "pw-bg")
+        XCTAssertLessThan(Date().timeIntervalSince(started), 5)
+    }
+
+    /// The helper starts with no signal blocked or ignored, whatever the calling thread blocks: Ctrl-C and kill still end it.
+    func testHelperStartsWithNoSignalBlockedOrIgnored() throws {
+        let script = """
+            #!/bin/sh
+            read -r url
+            masks=$(grep -E '^Sig(Blk|Ign):' /proc/$$/status | awk '{print $2}' | tr '\\n' ' ')
+            printf '{"ServerURL":"%s","Username":"pusher","Secret":"%s"}\\n' "$url" "$masks"
+            """
+        let environment = try helperSetup(server: "r.example.com", password: "", body: script).merging(["HOME": "/nonexistent"]) { $1 }
+        var blocked = sigset_t()
+        var previous = sigset_t()
+        sigemptyset(&blocked)
+        sigaddset(&blocked, SIGTERM)
+        sigaddset(&blocked, SIGINT)
+        pthread_sigmask(SIG_BLOCK, &blocked, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+        let credential = try CredentialStore(environment: environment).credential(for: "r.example.com")
+        // SigBlk and SigIgn as hex masks; the standard signals 1-31 are the low 31 bits (glibc keeps its own from 32).
+        let masks = (credential?.password ?? "").split(separator: " ").compactMap { UInt64($0, radix: 16) }
+        XCTAssertEqual(masks.count, 2, credential?.password ?? "")
+        XCTAssertEqual(masks.map { $0 & 0x7fff_ffff }, [0, 0], credential?.password ?? "")
+    }
+
     func testIdentityTokenFromAHelperIsTradedAtTheRealmByPOST() async throws {
         let identityToken = "identity-Refresh-token+/=secret"
         let mock = try MockRegistry(testCase: self, auth: "bearer", password: identityToken)
