@@ -10,6 +10,12 @@
 #
 #   docker build -t helloweb .
 #   docker run --rm helloweb
+#
+# Several CPUs: docker buildx build --platform linux/amd64,linux/arm64 -t helloweb --push .
+# Every stage then runs on the target platform (under emulation where it is not the host's), so the
+# build needs no TARGETARCH: each platform's builder compiles natively for itself, and the image
+# index pairs the results. Slow under emulation; `swift package containerize --embedded --platform
+# linux/amd64,linux/arm64` cross-compiles instead, without Docker.
 
 # ---- 1. Build: Swift 6.3 on Debian bookworm --------------------------------
 FROM registry.example.com/swift:6.3.1-bookworm AS builder
