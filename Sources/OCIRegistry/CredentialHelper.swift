@@ -30,9 +30,8 @@ struct CredentialHelper {
         let text = String(decoding: output, as: UTF8.self)
         guard status == 0 else {
             if text.lowercased().contains("credentials not found") { return nil }
-            // Only a short first line, and nothing that looks like a JSON answer (it could hold a secret).
-            let firstLine = text.split(separator: "\n").first.map { String($0.prefix(160)) } ?? ""
-            throw fail("it exited with status \(status)" + (firstLine.isEmpty || firstLine.contains("{") ? "" : ": \(firstLine)"))
+            // Its output is never shown: a failing helper may still have printed the secret.
+            throw fail("it exited with status \(status); run `echo \(serverURL) | \(program) get` to see why")
         }
         struct Answer: Decodable { var Username: String?; var Secret: String? }
         guard let answer = try? JSONDecoder().decode(Answer.self, from: output), let secret = answer.Secret else {
