@@ -83,8 +83,8 @@ enum KubernetesCommands {
             let product = try ProductChoice.choose(item.name, in: package)
             guard let repository = item.repository else { throw PluginError.unreadableToolOutput(listingJSON) }
             Diagnostics.progress("Building \(product.name) for swift://\(product.name) → \(repository)…")
-            let binary = try buildBinary(product.name, options: options, tool: tool, swift: swift, packageDirectory: package.directoryURL)
-            var build = ["--executable", binary.path, "--output", "registry:" + repository,
+            let executables = try buildExecutables(product.name, options: options, tool: tool, swift: swift, package: package)
+            var build = executables.flatMap { ["--executable", $0] } + ["--output", "registry:" + repository,
                          "--tag", "\(product.name.lowercased()):latest"]
             if let port = options.exposedPort(product: product.name) {
                 build += (options.exposes.isEmpty ? ["\(port)/tcp"] : options.exposes).flatMap { ["--expose", $0] }
@@ -92,6 +92,7 @@ enum KubernetesCommands {
                 build += options.exposes.flatMap { ["--expose", $0] }
             }
             if let user = options.user { build += ["--user", user] }
+            if options.isDynamicLibc && !options.passthrough.contains("--bundle-shared-libraries") { build.append("--bundle-shared-libraries") }
             let report = try tool.build(build + options.passthrough)
             guard let pinned = report.pushed.first(where: { $0.hasPrefix(repository + "@sha256:") }) else {
                 throw PluginError.unreadableToolOutput(report.pushed.joined(separator: " "))
@@ -106,12 +107,23 @@ enum KubernetesCommands {
 
     // MARK: Build
 
-    /// The product built as the image path builds it (`containertool build-flags`, a nested build).
-    private static func buildBinary(_ product: String, options: PluginArguments, tool: ContainerTool, swift: (URL, [String]),
-                                    packageDirectory: URL) throws -> URL {
-        let flags = try tool.buildFlags(embedded: options.embedded, link: options.link)
-        let build = NestedBuild(swift: swift, packageDirectory: packageDirectory, flags: flags)
-        _ = try build.build(product: product, flags: flags.swiftBuildFlags, embedded: options.embedded, dynamicLibc: options.isDynamicLibc)
-        return build.binary(for: product)
+    /// The product built as the image path builds it: one nested build per `--platform` (each with the
+    /// flags and Swift SDK `containertool build-flags` gives), as `--executable [PLATFORM=]PATH` values.
+    private static func buildExecutables(_ product: String, options: PluginArguments, tool: ContainerTool, swift: (URL, [String]),
+                                         package: Package) throws -> [String] {
+        let root = package.directoryURL
+        let sdks = LocalSwiftSDK.directory(packageDirectory: root)
+        var executables: [String] = []
+        for platform in options.platforms.isEmpty ? [nil] : options.platforms.map(Optional.some) {
+            let flags = try tool.buildFlags(embedded: options.embedded, link: options.link, platform: platform, swiftSDK: options.swiftSDK,
+                                            swiftSDKsPath: options.swiftSDK == nil ? sdks.path : nil)
+            if options.swiftSDK == nil, let sdk = flags.swiftSDK, let platform {
+                try LocalSwiftSDK.ensure(sdk, platform: platform, in: sdks, package: package)
+            }
+            let build = NestedBuild(swift: swift, packageDirectory: root, flags: flags)
+            _ = try build.build(product: product, flags: flags.swiftBuildFlags, embedded: options.embedded, dynamicLibc: options.isDynamicLibc)
+            executables.append((platform.map { "\($0)=" } ?? "") + build.binary(for: product).path)
+        }
+        return executables
     }
 }
