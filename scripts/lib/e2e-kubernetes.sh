@@ -8,6 +8,26 @@ e2e_kubernetes() {
     start_kubernetes_registry
     e2e_kubernetes_resolve
     e2e_kubernetes_podman
+    e2e_kubernetes_multi_platform
+}
+
+# e2e_kubernetes_multi_platform — `--platform a,b` reaches --resolve: the pinned digest is an image index
+# holding both platforms (Embedded HelloWeb, cross-compiled through the local Swift SDKs).
+e2e_kubernetes_multi_platform() {
+    step "containerize --embedded --platform linux/amd64,linux/arm64 --resolve: the pinned image is an index"
+    cd "$ROOT"
+    containerize --embedded --platform linux/amd64,linux/arm64 --resolve deploy/HelloWeb.yaml --push "$K8S_REGISTRY/multi" \
+        >"$WORK/k8s-multi.yaml" 2>"$WORK/k8s-multi.log" || die "multi-platform --resolve failed: $(tail -5 "$WORK/k8s-multi.log")"
+    local reference platforms
+    reference=$(grep -oE "$K8S_REGISTRY/multi/helloweb@sha256:[0-9a-f]{64}" "$WORK/k8s-multi.yaml" | sort -u)
+    [[ -n "$reference" ]] || die "the multi-platform --resolve pinned no helloweb image"
+    platforms=$(skopeo inspect --raw --tls-verify=false "docker://$reference" | python3 -c '
+import json, sys
+index = json.load(sys.stdin)
+assert index.get("mediaType") == "application/vnd.oci.image.index.v1+json", index.get("mediaType")
+print(" ".join(sorted(m["platform"]["os"] + "/" + m["platform"]["architecture"] for m in index["manifests"])))')
+    [[ "$platforms" == "linux/amd64 linux/arm64" ]] || die "$reference holds '$platforms', not linux/amd64 and linux/arm64"
+    say "--resolve pinned $reference: an index of $platforms"
 }
 
 # start_kubernetes_registry — a fresh registry of its own, so its catalog shows exactly what was pushed.
