@@ -5,6 +5,7 @@ public enum ManifestError: Error, Equatable, CustomStringConvertible {
     case invalidReference(file: String, line: Int, value: String, reason: String)
     case unknownProduct(product: String, file: String, line: Int, executables: [String])
     case missingImage(product: String, file: String, line: Int)
+    case sharedRepository(product: String, other: String, repository: String, file: String, line: Int)
     case invalidImageMapping(String)
     case unreadable(path: String, reason: String)
     case tooLarge(path: String, bytes: Int, limit: Int)
@@ -22,6 +23,8 @@ public enum ManifestError: Error, Equatable, CustomStringConvertible {
             return "\(file):\(line): swift://\(product) names no executable product of this package (executable products: \(known))"
         case let .missingImage(product, file, line):
             return "\(file):\(line): no --image \(product)=REF@sha256:… was given for swift://\(product)"
+        case let .sharedRepository(product, other, repository, file, line):
+            return "\(file):\(line): swift://\(product) and swift://\(other) would both be pushed to \(repository); rename one of the two products"
         case let .invalidImageMapping(text):
             return "invalid --image '\(text)': expected PRODUCT=HOST[:PORT]/REPO@sha256:<64 hex digits>"
         case let .unreadable(path, reason):

@@ -106,6 +106,11 @@ enum ResolveCommand {
                     file: first.file, line: first.line, value: "swift://\(product)",
                     reason: "'\(repository)' is not a valid repository name; rename the product or the prefix")
             }
+            // `App` and `app` would share PREFIX/app (and its tag): one would silently replace the other.
+            if let repository, let other = products.first(where: { $0.repository == repository }) {
+                let first = references.first { $0.product == product }!
+                throw ManifestError.sharedRepository(product: product, other: other.name, repository: repository, file: first.file, line: first.line)
+            }
             products.append(.init(name: product, repository: repository, references: references.filter { $0.product == product }.count))
         }
         if parsed.has("--json") {

@@ -83,6 +83,24 @@ final class CommandLineTests: XCTestCase {
         }
     }
 
+    /// `App` and `app` would both go to PREFIX/app: refused before anything is built or pushed.
+    func testProductsThatShareARepositoryAreRefused() throws {
+        let folder = try Support.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("apps.yaml")
+        try Data("""
+            containers:
+              - image: swift://App
+              - image: swift://app
+            """.utf8).write(to: file)
+        let result = try containertool(["resolve", file.path, "--list", "--json", "--push", "127.0.0.1:5000/team"])
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertEqual(result.stdout, "")
+        XCTAssertEqual(result.stderr.split(separator: "\n").filter { !$0.hasPrefix("note: ") },
+                       ["containertool resolve: \(file.path):3: swift://app and swift://App would both be pushed to 127.0.0.1:5000/team/app; rename one of the two products"]
+                        .map { Substring($0) })
+    }
+
     func testKubernetesKeepsAHandWrittenFileUnlessForced() throws {
         let folder = try Support.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
