@@ -108,8 +108,8 @@ enum BuildCommand {
         }
     }
 
-    /// `--executable OS/ARCH=PATH …`: one image per platform (the executable in a layer of its own
-    /// on top of the shared files), an index over them for OCI outputs and registries, and the
+    /// `--executable OS/ARCH=PATH …`: one image per platform (the executable's layer on top of
+    /// the layers the platforms share, stored once), an index over them for OCI outputs and registries, and the
     /// `--platform` image for a docker archive.
     static func runIndexBuild(_ request: Request, addOns: [AddOnReport], started: Date) async throws {
         do {
@@ -120,7 +120,7 @@ enum BuildCommand {
             for (_, path) in request.platformExecutables {
                 var spec = request.spec
                 spec.executablePath = path
-                builders.append(try ImageBuilder(spec, layerDirectory: layerDirectory, separateExecutableLayer: true))
+                builders.append(try ImageBuilder(spec, layerDirectory: layerDirectory))
             }
             try InputGuard.refuseOverwriting(inputs: request.platformExecutables.map(\.path) + builders.flatMap(\.inputFiles),
                                              directories: request.spec.resources.map(\.source), outputs: localPaths)
