@@ -45,12 +45,46 @@ final class ContainertoolRegistryTests: XCTestCase {
                                environment: try helperEnvironment(server: mock.host, password: password))
         XCTAssertEqual(result.status, 0, result.stderr)
         let uploads = mock.requests.filter { $0.method == "PUT" && $0.path.contains("/blobs/uploads/") }
-        XCTAssertEqual(uploads.count, 2, "config and layer uploaded once: \(mock.requests.map { "\($0.method) \($0.path)" })")
-        XCTAssertTrue(result.stderr.contains("mounted 2 from another repository"), result.stderr)
+        XCTAssertEqual(uploads.count, 3, "config and the two layers (add-ons, executable) uploaded once: \(mock.requests.map { "\($0.method) \($0.path)" })")
+        XCTAssertTrue(result.stderr.contains("mounted 3 from another repository"), result.stderr)
         let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
         XCTAssertEqual((json?["pushed"] as? [String])?.count, 2, result.stdout)
         XCTAssertTrue(mock.requests.contains { $0.authorization?.hasPrefix("Basic ") == true }, "the helper's password was used")
         assertNoSecrets([result.stdout, result.stderr], [password])
+    }
+
+    /// Layers by rate of change: after image A, an image B that differs only in the executable
+    /// uploads exactly the executable layer and the config (plus its manifest); one that differs
+    /// only in a resource uploads exactly the resources layer and the config.
+    func testCodeOrResourceChangeUploadsOnlyItsLayer() throws {
+        let mock = try MockRegistry(testCase: self)
+        let work = try temporaryDirectory(self, "layers")
+        let executable = work.appendingPathComponent("app").path, resource = work.appendingPathComponent("data.txt").path
+        try FileManager.default.copyItem(atPath: binary, toPath: executable)
+        try Data("v1".utf8).write(to: URL(fileURLWithPath: resource))
+        func push(_ tag: String) throws -> (uploads: [String], manifests: Int) {
+            let before = mock.requests.count
+            let result = try runContainertool(["build", "--executable", executable, "--resource", resource + ":/data/data.txt",
+                                               "--output", "registry:\(mock.host)/layers/app:\(tag)"],
+                                              environment: ["HOME": home.path, "DOCKER_CONFIG": home.path + "/no-docker-config"])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            let requests = mock.requests.dropFirst(before)
+            let uploads = requests.filter { $0.method == "PUT" && $0.path.contains("/blobs/uploads/") }.map(\.path)
+            return (uploads, requests.filter { $0.method == "PUT" && $0.path.contains("/manifests/") }.count)
+        }
+        let first = try push("a")
+        XCTAssertEqual(first.uploads.count, 4, "config, add-ons, resources and executable layers: \(first.uploads)")
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: executable))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("a code change".utf8))
+        try handle.close()
+        let codeChange = try push("b")
+        XCTAssertEqual(codeChange.uploads.count, 2, "the executable layer and the config: \(codeChange.uploads)")
+        XCTAssertEqual(codeChange.manifests, 1)
+        try Data("v2".utf8).write(to: URL(fileURLWithPath: resource))
+        let resourceChange = try push("c")
+        XCTAssertEqual(resourceChange.uploads.count, 2, "the resources layer and the config: \(resourceChange.uploads)")
+        XCTAssertEqual(resourceChange.manifests, 1)
     }
 
     func testMissingHelperIsAOneLineErrorNamingIt() throws {
