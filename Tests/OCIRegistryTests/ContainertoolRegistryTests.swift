@@ -87,6 +87,36 @@ final class ContainertoolRegistryTests: XCTestCase {
         XCTAssertEqual(resourceChange.manifests, 1)
     }
 
+    /// The same against the real `docker-registry`: a code change pushes one layer and the config
+    /// (the other layers are found already present), and skopeo sees the lower layers unchanged.
+    func testCodeChangeOnARealRegistryUploadsOneLayerAndTheConfig() throws {
+        let registry = try LocalRegistry(testCase: self)
+        let work = try temporaryDirectory(self, "layers-real")
+        let executable = work.appendingPathComponent("app").path, resource = work.appendingPathComponent("data.txt").path
+        try FileManager.default.copyItem(atPath: binary, toPath: executable)
+        try Data(repeating: 7, count: 100_000).write(to: URL(fileURLWithPath: resource))
+        func push(_ tag: String) throws -> (stderr: String, layers: [String]) {
+            let result = try runContainertool(["build", "--executable", executable, "--resource", resource + ":/data/data.bin",
+                                               "--output", "registry:\(registry.host)/layers/app:\(tag)"],
+                                              environment: ["HOME": home.path, "DOCKER_CONFIG": home.path + "/no-docker-config"])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            let inspected = try runChecked("skopeo", ["inspect", "--tls-verify=false", "--no-tags", "docker://\(registry.host)/layers/app:\(tag)"])
+            let layers = (try JSONSerialization.jsonObject(with: Data(inspected.utf8)) as? [String: Any])?["Layers"] as? [String] ?? []
+            return (result.stderr, layers)
+        }
+        let first = try push("a")
+        XCTAssertTrue(first.stderr.contains("uploaded 4 blobs, skipped 0 already present"), first.stderr)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: executable))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("a code change".utf8))
+        try handle.close()
+        let second = try push("b")
+        XCTAssertTrue(second.stderr.contains("uploaded 2 blobs, skipped 2 already present"), second.stderr)
+        XCTAssertEqual(first.layers.count, 3)
+        XCTAssertEqual(first.layers.prefix(2), second.layers.prefix(2), "add-ons and resources layers unchanged")
+        XCTAssertNotEqual(first.layers.last, second.layers.last)
+    }
+
     func testMissingHelperIsAOneLineErrorNamingIt() throws {
         let mock = try MockRegistry(testCase: self, auth: "basic", password: "x")
         let result = try build(["\(mock.host)/team/one:1"], environment: try helperEnvironment(server: mock.host, password: "x", helper: "absent"))
