@@ -136,11 +136,17 @@ struct LayeringTests {
         defer { TestSupport.remove(work.directory) }
         let built = try TestSupport.containertool(["build", "--executable", work.executable, "--resource", work.directory + "/Public:/srv/Public",
                                                    "--resource", work.directory + "/app.conf:/home/nonroot/app.conf", "--workdir", "/srv",
-                                                   "--tag", "layers:1", "--output", "oci-layout:" + work.directory + "/layout"],
+                                                   "--tag", "layers:1", "--output", "oci-layout:" + work.directory + "/layout", "--json"],
                                                   environment: ["SOURCE_DATE_EPOCH": "1700000000"])
         #expect(built.status == 0, "\(built.stderr)")
         let image = try ImageReader.read(path: work.directory + "/layout")
         #expect(image.layers.count == 3 && image.config.history?.count == 3)
+        // --json names each layer with its digest and size, as the layout stores them.
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(built.stdout.utf8)) as? [String: Any])
+        let layers = try #require(report["layers"] as? [[String: Any]], "\(built.stdout)")
+        #expect(layers.compactMap { $0["createdBy"] as? String } == ["containerize: add-ons", "containerize: resources", "containerize: executable"])
+        #expect(layers.compactMap { $0["digest"] as? String } == image.layers.map(\.digest))
+        #expect(layers.compactMap { $0["size"] as? Int } == image.layers.map { Int($0.size) })
         let validate = try TestSupport.run("oci-image-tool", ["validate", "--type", "image", "--ref", "name=1", "layout"], in: work.directory)
         #expect(validate.status == 0, "\(validate.stdout)\(validate.stderr)")
         let copy = try TestSupport.run("skopeo", ["copy", "--quiet", "oci:layout:1", "oci:copied:1"], in: work.directory)
