@@ -11,7 +11,7 @@ struct FileTree {
         var origin: String
         /// True for directories that exist only because something below them needed them.
         var implicit: Bool
-        /// The layer it goes in (implicit directories go in every layer that needs them).
+        /// The layer it goes in; unused for implicit directories, which go in every layer that needs them.
         var layer: ImageLayerKind = .addOns
     }
 

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Builds the layer, config and manifest for an `ImageSpec`.
+/// Builds the layers, config and manifest for an `ImageSpec`.
 public enum ImageAssembler {
     public static let nonrootUser = "65532:65532"
     public static let caBundleImagePath = "etc/ssl/certs/ca-certificates.crt"
@@ -84,7 +84,7 @@ public enum ImageAssembler {
     /// What a layer holds, for its `history` comment.
     static func historyComment(_ kind: ImageLayerKind, spec: ImageSpec) -> String {
         switch kind {
-        case .addOns: return "users, /tmp, CA bundle, time-zone data"
+        case .addOns: return "users, /tmp, working directory and add-ons (CA bundle, time-zone data)"
         case .sharedLibraries: return "shared libraries of /\(spec.name)"
         case .resources: return "resource bundles and --resource items"
         case .executable: return "/\(spec.name) on scratch"

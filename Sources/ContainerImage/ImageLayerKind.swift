@@ -1,7 +1,7 @@
 /// The layers an image is split into, ordered from the least to the most often changed (jib's
 /// rule), so a code change re-uploads only the executable layer and a resource change only the
-/// resources layer. Each is built only when it has files.
-public enum ImageLayerKind: String, Sendable, CaseIterable, Comparable, Codable {
+/// resources layer. Each is built only when it has files; `allCases` is the order, bottom first.
+public enum ImageLayerKind: String, Sendable, CaseIterable {
     /// Users, /tmp, home, working directory, CA bundle, time-zone data: they change with the tool.
     case addOns = "add-ons"
     /// Libraries bundled by `--link dynamic-libc`: they change with the toolchain.
@@ -13,10 +13,6 @@ public enum ImageLayerKind: String, Sendable, CaseIterable, Comparable, Codable 
 
     /// The `created_by` of the layer's `history` entry.
     public var createdBy: String { "containerize: \(rawValue)" }
-
-    public static func < (lhs: ImageLayerKind, rhs: ImageLayerKind) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
-    }
 }
 
 /// One layer's files: its own entries and every parent directory they need, with the metadata

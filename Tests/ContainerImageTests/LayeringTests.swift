@@ -147,6 +147,11 @@ struct LayeringTests {
         #expect(layers.compactMap { $0["createdBy"] as? String } == ["containerize: add-ons", "containerize: resources", "containerize: executable"])
         #expect(layers.compactMap { $0["digest"] as? String } == image.layers.map(\.digest))
         #expect(layers.compactMap { $0["size"] as? Int } == image.layers.map { Int($0.size) })
+        let inspect = try TestSupport.containertool(["inspect", work.directory + "/layout"])
+        #expect(inspect.status == 0 && inspect.stdout.contains(", 3 layer(s)"), "\(inspect.stdout)\(inspect.stderr)")
+        for (layer, kind) in zip(image.layers, ["add-ons", "resources", "executable"]) {
+            #expect(inspect.stdout.contains("layer:        \(layer.digest) (\(layer.size) bytes) containerize: \(kind)"), "\(inspect.stdout)")
+        }
         let validate = try TestSupport.run("oci-image-tool", ["validate", "--type", "image", "--ref", "name=1", "layout"], in: work.directory)
         #expect(validate.status == 0, "\(validate.stdout)\(validate.stderr)")
         let copy = try TestSupport.run("skopeo", ["copy", "--quiet", "oci:layout:1", "oci:copied:1"], in: work.directory)
