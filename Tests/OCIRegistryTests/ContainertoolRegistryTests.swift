@@ -117,6 +117,52 @@ final class ContainertoolRegistryTests: XCTestCase {
         XCTAssertNotEqual(first.layers.last, second.layers.last)
     }
 
+    func testInterruptedPushEndsARunningCredentialHelper() throws {
+        // `kill -INT` reaches containertool only (Ctrl-C would reach the whole process group).
+        let mock = try MockRegistry(testCase: self, auth: "basic", password: "x")
+        let bin = try temporaryDirectory(self, "slow-bin")
+        let pidFile = bin.appendingPathComponent("helper.pid").path
+        try Data("#!/bin/sh\necho $$ > \(pidFile)\nexec sleep 30\n".utf8).write(to: bin.appendingPathComponent("docker-credential-slow"))
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: bin.appendingPathComponent("docker-credential-slow").path)
+        let config = try temporaryDirectory(self, "slow-config")
+        try Data(#"{"credHelpers":{"\#(mock.host)":"slow"}}"#.utf8).write(to: config.appendingPathComponent("config.json"))
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try XCTUnwrap(containertoolPath))
+        process.arguments = ["build", "--executable", binary, "--tag", "hello:1", "--output", "registry:\(mock.host)/team/app:1"]
+        process.environment = ProcessInfo.processInfo.environment.merging(
+            ["HOME": home.path, "DOCKER_CONFIG": config.path, "PATH": bin.path + ":/usr/bin:/bin"]) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var helper: pid_t = 0
+        for _ in 0..<500 where helper == 0 {  // up to 10 s for the push to reach the helper
+            if let text = try? String(contentsOfFile: pidFile, encoding: .utf8), let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                helper = pid
+            } else { usleep(20_000) }
+        }
+        XCTAssertNotEqual(helper, 0, "the credential helper never started")
+        kill(process.processIdentifier, SIGINT)
+        // Polled before waitUntilExit: Process sees its child's end only once every inheritor of its
+        // hidden socket is gone, and a leftover helper is one.
+        var alive = true
+        for _ in 0..<250 where alive {  // up to 5 s
+            alive = kill(helper, 0) == 0 && !isZombie(helper)
+            if alive { usleep(20_000) }
+        }
+        XCTAssertFalse(alive, "the credential helper \(helper) outlived the interrupted containertool")
+        if alive { kill(helper, SIGKILL) }
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 130)
+    }
+
+    /// True once `pid` has exited but not been reaped (an orphan waits for init to reap it).
+    private func isZombie(_ pid: pid_t) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return true }
+        return stat[stat.index(close, offsetBy: 2)] == "Z"
+    }
+
     func testMissingHelperIsAOneLineErrorNamingIt() throws {
         let mock = try MockRegistry(testCase: self, auth: "basic", password: "x")
         let result = try build(["\(mock.host)/team/one:1"], environment: try helperEnvironment(server: mock.host, password: "x", helper: "absent"))
