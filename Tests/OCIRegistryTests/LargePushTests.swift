@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// `containertool build --output registry:` with a 1 GiB resource, pushed to a real docker-registry on

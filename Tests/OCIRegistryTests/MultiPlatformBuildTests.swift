@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// `containertool build --executable linux/amd64=PATH --executable linux/arm64=PATH`: an OCI image index
