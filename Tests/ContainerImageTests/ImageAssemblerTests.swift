@@ -1,44 +1,44 @@
 import ContainerImage
 import Foundation
-import Testing
+import TestSupport
+import XCTest
 
-@Suite("image assembly")
-struct ImageAssemblerTests {
+final class ImageAssemblerTests: XCTestCase {
     static func layerRecords(_ image: Image) throws -> [String: TarRecord] {
-        let records = try TarReader.read(try Gzip.decompress(try #require(image.layers.first).blob.bytes))
+        let records = try TarReader.read(try Gzip.decompress(try XCTUnwrap(image.layers.first).blob.bytes))
         return Dictionary(uniqueKeysWithValues: records.map { ($0.path, $0) })
     }
 
-    @Test func defaultLayerAndConfig() throws {
-        guard TestSupport.requireTool("gcc") else { return }
+    func testDefaultLayerAndConfig() throws {
+        try Prerequisite.requireTools("gcc")
         let image = try ImageAssembler.assemble(ImageSpec(executablePath: TestSupport.fixtures.staticBinary, name: "hello"))
         let files = try Self.layerRecords(image)
-        #expect(files.keys.sorted() == ["etc/", "etc/group", "etc/passwd", "hello", "home/", "home/nonroot/", "tmp/"])
-        #expect(files["hello"]?.mode == 0o755)
-        #expect(files["hello"]?.contents == (try TestSupport.readBytes(TestSupport.fixtures.staticBinary)))
+        XCTAssertTrue(files.keys.sorted() == ["etc/", "etc/group", "etc/passwd", "hello", "home/", "home/nonroot/", "tmp/"])
+        XCTAssertTrue(files["hello"]?.mode == 0o755)
+        XCTAssertTrue(files["hello"]?.contents == (try TestSupport.readBytes(TestSupport.fixtures.staticBinary)))
         let passwd = String(decoding: files["etc/passwd"]?.contents ?? [], as: UTF8.self)
         let group = String(decoding: files["etc/group"]?.contents ?? [], as: UTF8.self)
-        #expect(passwd.contains("nonroot:x:65532:65532:"))
-        #expect(group.contains("nonroot:x:65532:"))
-        #expect(files["tmp/"]?.mode == 0o1777)
-        #expect(files.values.allSatisfy { $0.modificationTime == 0 })
+        XCTAssertTrue(passwd.contains("nonroot:x:65532:65532:"))
+        XCTAssertTrue(group.contains("nonroot:x:65532:"))
+        XCTAssertTrue(files["tmp/"]?.mode == 0o1777)
+        XCTAssertTrue(files.values.allSatisfy { $0.modificationTime == 0 })
 
         let config = image.config
-        #expect(config.architecture == "amd64" && config.os == "linux")
-        #expect(config.created == "1970-01-01T00:00:00Z")
-        #expect(config.config?.entrypoint == ["/hello"])
-        #expect(config.config?.user == "65532:65532")
-        #expect(config.config?.labels?["org.opencontainers.image.title"] == "hello")
-        #expect(config.config?.labels?["org.opencontainers.image.created"] == "1970-01-01T00:00:00Z")
-        #expect(config.rootfs.diffIDs == [image.layers[0].diffID])
+        XCTAssertTrue(config.architecture == "amd64" && config.os == "linux")
+        XCTAssertTrue(config.created == "1970-01-01T00:00:00Z")
+        XCTAssertTrue(config.config?.entrypoint == ["/hello"])
+        XCTAssertTrue(config.config?.user == "65532:65532")
+        XCTAssertTrue(config.config?.labels?["org.opencontainers.image.title"] == "hello")
+        XCTAssertTrue(config.config?.labels?["org.opencontainers.image.created"] == "1970-01-01T00:00:00Z")
+        XCTAssertTrue(config.rootfs.diffIDs == [image.layers[0].diffID])
         let layerBytes = try image.layers[0].blob.bytes
-        #expect(image.layers[0].diffID == sha256Digest(try Gzip.decompress(layerBytes)))
-        #expect(image.layers[0].blob.digest == sha256Digest(layerBytes))
-        #expect(image.digest == sha256Digest(image.manifestBytes))
+        XCTAssertTrue(image.layers[0].diffID == sha256Digest(try Gzip.decompress(layerBytes)))
+        XCTAssertTrue(image.layers[0].blob.digest == sha256Digest(layerBytes))
+        XCTAssertTrue(image.digest == sha256Digest(image.manifestBytes))
     }
 
-    @Test func optionsReachTheConfigAndLayer() throws {
-        guard TestSupport.requireTool("gcc") else { return }
+    func testOptionsReachTheConfigAndLayer() throws {
+        try Prerequisite.requireTools("gcc")
         let directory = try TestSupport.makeTemporaryDirectory()
         defer { TestSupport.remove(directory) }
         try FileManager.default.createDirectory(atPath: directory + "/Public/css", withIntermediateDirectories: true)
@@ -61,44 +61,44 @@ struct ImageAssemblerTests {
         let image = try ImageAssembler.assemble(spec)
 
         let files = try Self.layerRecords(image)
-        #expect(files["Server"] != nil)
-        #expect(files["srv/"]?.kind == .directory && files["srv/app/"]?.kind == .directory)
-        #expect(files["srv/app/Public/css/site.css"]?.contents == Array("body{}".utf8))
-        #expect(files["srv/app/Public/home.html"]?.kind == .symlink && files["srv/app/Public/home.html"]?.linkName == "index.html")
-        #expect(files["etc/app.conf"]?.contents == Array("k=v".utf8) && files["etc/app.conf"]?.mode == 0o644)
-        #expect(files["etc/ssl/certs/ca-certificates.crt"]?.contents == (try TestSupport.readBytes(spec.caCertificatesPath!)))
-        #expect(files.values.allSatisfy { $0.modificationTime == 1_700_000_000 })
+        XCTAssertTrue(files["Server"] != nil)
+        XCTAssertTrue(files["srv/"]?.kind == .directory && files["srv/app/"]?.kind == .directory)
+        XCTAssertTrue(files["srv/app/Public/css/site.css"]?.contents == Array("body{}".utf8))
+        XCTAssertTrue(files["srv/app/Public/home.html"]?.kind == .symlink && files["srv/app/Public/home.html"]?.linkName == "index.html")
+        XCTAssertTrue(files["etc/app.conf"]?.contents == Array("k=v".utf8) && files["etc/app.conf"]?.mode == 0o644)
+        XCTAssertTrue(files["etc/ssl/certs/ca-certificates.crt"]?.contents == (try TestSupport.readBytes(spec.caCertificatesPath!)))
+        XCTAssertTrue(files.values.allSatisfy { $0.modificationTime == 1_700_000_000 })
 
-        let config = try #require(image.config.config)
-        #expect(image.config.created == "2023-11-14T22:13:20Z")
-        #expect(config.entrypoint == ["/Server"] && config.cmd == ["--port", "8080"])
-        #expect(config.env == ["LOG_LEVEL=debug"])
-        #expect(config.exposedPorts?.keys.sorted() == ["8080/tcp", "9000/udp"])
-        #expect(config.user == "1000:1000" && config.workingDir == "/srv/app")
-        #expect(config.healthcheck?.test == ["CMD", "/Server", "--healthcheck"])
-        #expect(config.labels?["org.opencontainers.image.title"] == "custom")
-        #expect(config.labels?["org.opencontainers.image.source"] == "https://example.com/repo")
-        #expect(config.labels?["org.opencontainers.image.created"] == "2023-11-14T22:13:20Z")
+        let config = try XCTUnwrap(image.config.config)
+        XCTAssertTrue(image.config.created == "2023-11-14T22:13:20Z")
+        XCTAssertTrue(config.entrypoint == ["/Server"] && config.cmd == ["--port", "8080"])
+        XCTAssertTrue(config.env == ["LOG_LEVEL=debug"])
+        XCTAssertTrue(config.exposedPorts?.keys.sorted() == ["8080/tcp", "9000/udp"])
+        XCTAssertTrue(config.user == "1000:1000" && config.workingDir == "/srv/app")
+        XCTAssertTrue(config.healthcheck?.test == ["CMD", "/Server", "--healthcheck"])
+        XCTAssertTrue(config.labels?["org.opencontainers.image.title"] == "custom")
+        XCTAssertTrue(config.labels?["org.opencontainers.image.source"] == "https://example.com/repo")
+        XCTAssertTrue(config.labels?["org.opencontainers.image.created"] == "2023-11-14T22:13:20Z")
     }
 
-    @Test func conflictingResourceIsAnError() throws {
-        guard TestSupport.requireTool("gcc") else { return }
+    func testConflictingResourceIsAnError() throws {
+        try Prerequisite.requireTools("gcc")
         var spec = ImageSpec(executablePath: TestSupport.fixtures.staticBinary, name: "hello")
         spec.resources = [.init(source: TestSupport.fixtures.staticBinary, destination: "/etc/passwd")]
-        #expect(throws: ImageBuildError.duplicatePath("/etc/passwd", first: "the image's base files (users, /tmp)", second: "resource \(TestSupport.fixtures.staticBinary)")) {
+        assertThrows(ImageBuildError.duplicatePath("/etc/passwd", first: "the image's base files (users, /tmp)", second: "resource \(TestSupport.fixtures.staticBinary)")) {
             try ImageAssembler.assemble(spec)
         }
     }
 
-    @Test func dynamicExecutableNeedsBundlingOrFails() throws {
-        guard TestSupport.requireTool("gcc") else { return }
+    func testDynamicExecutableNeedsBundlingOrFails() throws {
+        try Prerequisite.requireTools("gcc")
         var spec = ImageSpec(executablePath: TestSupport.fixtures.dynamicBinary, name: "hello")
-        #expect(throws: ImageBuildError.self) { try ImageAssembler.assemble(spec) }
+        assertThrows(ImageBuildError.self) { try ImageAssembler.assemble(spec) }
         spec.bundleSharedLibraries = true
         let image = try ImageAssembler.assemble(spec)
         let files = try Self.layerRecords(image)
-        let interpreter = try #require(try ELFExecutable(path: TestSupport.fixtures.dynamicBinary).interpreter)
-        #expect(files[String(interpreter.dropFirst())]?.kind == .file)
-        #expect(files.keys.contains { $0.hasSuffix("/libc.so.6") })
+        let interpreter = try XCTUnwrap(try ELFExecutable(path: TestSupport.fixtures.dynamicBinary).interpreter)
+        XCTAssertTrue(files[String(interpreter.dropFirst())]?.kind == .file)
+        XCTAssertTrue(files.keys.contains { $0.hasSuffix("/libc.so.6") })
     }
 }
