@@ -8,7 +8,7 @@ import XCTest
 /// `CONTAINERIZE_LARGE_TESTS=1` and are skipped (saying so) otherwise.
 final class LargeImageTests: XCTestCase {
     override func setUpWithError() throws {
-        guard LargeTestGate.enabled else { throw XCTSkip("set CONTAINERIZE_LARGE_TESTS=1 (CI=true does) to run the gigabyte tests") }
+        try LargeTests.requireEnabled()
     }
 
     static let gibibyte = 1 << 30
@@ -161,9 +161,4 @@ final class LargeImageTests: XCTestCase {
         let stat = try TestSupport.run("umoci", ["stat", "--image", "layout:1"], in: directory)
         XCTAssertTrue(stat.status == 0, "\(stat.stderr)")
     }
-}
-
-/// Whether the gigabyte tests run (`CI=true` or `CONTAINERIZE_LARGE_TESTS=1`).
-enum LargeTestGate {
-    static let enabled = ProcessInfo.processInfo.environment["CI"] == "true" || ProcessInfo.processInfo.environment["CONTAINERIZE_LARGE_TESTS"] == "1"
 }
