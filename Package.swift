@@ -53,6 +53,7 @@ let package = Package(
         // Helpers every test target shares (process runner, free ports, temporary folders, the
         // skip-or-fail rule for missing prerequisites); depended on only by test targets.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "TestSupportTests", dependencies: ["TestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["TestSupport", "HTTPServer", "CPOSIX"]),
         .testTarget(name: "ContainerImageTests", dependencies: ["TestSupport", "ContainerImage", "OCIModel", "SBOM", "CSHA256"]),
         .testTarget(name: "OCIRegistryTests", dependencies: ["TestSupport", "OCIRegistry"]),

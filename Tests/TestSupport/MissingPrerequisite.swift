@@ -9,7 +9,7 @@ public enum Prerequisite {
     public static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
 
     /// Skips the test with `reason` (an `XCTSkip`), or fails it under `CI=true`.
-    public static func missing(_ reason: String) -> any Error {
+    public static func missing(_ reason: String, isCI: Bool = Prerequisite.isCI) -> any Error {
         isCI ? TestFailure("\(reason) (CI=true: a missing prerequisite fails instead of skipping)") : XCTSkip(reason)
     }
 

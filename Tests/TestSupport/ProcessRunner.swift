@@ -56,25 +56,48 @@ public func runProcess(_ executable: String, _ arguments: [String], in directory
         let writer = stdinPipe.fileHandleForWriting
         let bytes = Data(input)
         Thread.detachNewThread {
-            signal(SIGPIPE, SIG_IGN)
+            // A child that exits without reading everything must give this write EPIPE, not kill
+            // the test process: SIGPIPE is blocked on this thread only (it dies with the thread).
+            var pipeSignal = sigset_t()
+            sigemptyset(&pipeSignal)
+            sigaddset(&pipeSignal, SIGPIPE)
+            pthread_sigmask(SIG_BLOCK, &pipeSignal, nil)
             try? writer.write(contentsOf: bytes)
             try? writer.close()
         }
     }
     let deadline = Date().addingTimeInterval(timeout)
     let (out, err, finished) = drain(stdoutPipe.fileHandleForReading.fileDescriptor,
-                                     stderrPipe.fileHandleForReading.fileDescriptor, until: deadline)
-    if !finished || !waitForExit(process, until: deadline) {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+                                     stderrPipe.fileHandleForReading.fileDescriptor, until: deadline,
+                                     childExited: { exitStatus(of: process) != nil })
+    guard finished, let status = waitForExit(process, until: deadline) else {
+        kill(process.processIdentifier, SIGKILL)
         throw ProcessTimedOut(command: [executable] + arguments, seconds: timeout)
     }
-    return ProcessResult(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
+    return ProcessResult(status: status, stdout: String(decoding: out, as: UTF8.self),
                          stderr: String(decoding: err, as: UTF8.self), stdoutBytes: out)
 }
 
-/// Reads both descriptors until both reach end-of-file (`finished`) or the deadline passes.
-private func drain(_ stdout: Int32, _ stderr: Int32, until deadline: Date) -> (stdout: [UInt8], stderr: [UInt8], finished: Bool) {
+/// The child's exit status (or the signal that ended it) once it has exited, else nil.
+///
+/// Not `Process.isRunning`: Foundation learns of the exit when a descriptor the child inherited is
+/// closed, and a daemon the child started keeps it open, so `isRunning` stays true for as long as
+/// the daemon lives. `waitid(WNOWAIT)` reads the status without reaping, so Foundation still can.
+private func exitStatus(of process: Process) -> Int32? {
+    if !process.isRunning { return process.terminationStatus }
+    var info = siginfo_t()
+    guard waitid(P_PID, id_t(process.processIdentifier), &info, WEXITED | WNOHANG | WNOWAIT) == 0,
+          info._sifields._sigchld.si_pid == process.processIdentifier else {
+        return process.isRunning ? nil : process.terminationStatus // reaped by Foundation meanwhile
+    }
+    return info._sifields._sigchld.si_status
+}
+
+/// Reads both descriptors until both reach end-of-file, or the child has exited and nothing more
+/// arrives for a moment (a daemon it started may hold the pipes open for ever): `finished`. Stops
+/// unfinished at the deadline.
+private func drain(_ stdout: Int32, _ stderr: Int32, until deadline: Date,
+                   childExited: () -> Bool) -> (stdout: [UInt8], stderr: [UInt8], finished: Bool) {
     var collected: [[UInt8]] = [[], []]
     var open = [true, true]
     let descriptors = [stdout, stderr]
@@ -84,8 +107,10 @@ private func drain(_ stdout: Int32, _ stderr: Int32, until deadline: Date) -> (s
         if remaining <= 0 { return (collected[0], collected[1], false) }
         var fds = descriptors.enumerated().filter { open[$0.offset] }
             .map { pollfd(fd: $0.element, events: Int16(POLLIN), revents: 0) }
-        let ready = poll(&fds, nfds_t(fds.count), Int32(min(remaining, 1) * 1000) + 1)
+        let exited = childExited()
+        let ready = poll(&fds, nfds_t(fds.count), exited ? 200 : Int32(min(remaining, 1) * 1000) + 1)
         if ready < 0 && errno != EINTR { return (collected[0], collected[1], false) }
+        if ready == 0 && exited { break } // what the child wrote before it exited is all read
         guard ready > 0 else { continue }
         for entry in fds where entry.revents != 0 {
             let index = entry.fd == stdout ? 0 : 1
@@ -100,12 +125,11 @@ private func drain(_ stdout: Int32, _ stderr: Int32, until deadline: Date) -> (s
     return (collected[0], collected[1], true)
 }
 
-/// Waits for the child to exit, at most until the deadline.
-private func waitForExit(_ process: Process, until deadline: Date) -> Bool {
-    while process.isRunning {
-        if Date() >= deadline { return false }
+/// Waits for the child to exit, at most until the deadline; its status, or nil at the deadline.
+private func waitForExit(_ process: Process, until deadline: Date) -> Int32? {
+    while true {
+        if let status = exitStatus(of: process) { return status }
+        if Date() >= deadline { return nil }
         usleep(2_000)
     }
-    process.waitUntilExit()
-    return true
 }
