@@ -11,16 +11,16 @@ final class CLITests: XCTestCase {
         let directory = try TestSupport.makeTemporaryDirectory()
         defer { TestSupport.remove(directory) }
         let result = try TestSupport.containertool(["build"] + arguments(directory), in: directory)
-        XCTAssertTrue(result.status == status, "stderr: \(result.stderr)", file: file, line: line)
+        XCTAssertEqual(result.status, status, "stderr: \(result.stderr)", file: file, line: line)
         XCTAssertTrue(result.stdout.isEmpty, file: file, line: line)
         let firstLine = result.stderr.split(separator: "\n").first.map(String.init) ?? ""
         for fragment in fragments {
             XCTAssertTrue(firstLine.contains(fragment), "'\(fragment)' not in: \(firstLine)", file: file, line: line)
         }
         if status == 1 && singleLine {
-            XCTAssertTrue(result.stderr.split(separator: "\n").count == 1, "one line expected: \(result.stderr)", file: file, line: line)
+            XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, "one line expected: \(result.stderr)", file: file, line: line)
         }
-        XCTAssertTrue(TestSupport.listing(directory) == [], "left behind: \(TestSupport.listing(directory))", file: file, line: line)
+        XCTAssertEqual(TestSupport.listing(directory), [], "left behind: \(TestSupport.listing(directory))", file: file, line: line)
     }
 
     func testMissingExecutable() throws {
@@ -109,7 +109,7 @@ final class CLITests: XCTestCase {
 
     func testHelpAndUnknownSubcommand() throws {
         let help = try TestSupport.containertool(["build", "--help"])
-        XCTAssertTrue(help.status == 0)
+        XCTAssertEqual(help.status, 0)
         XCTAssertTrue(help.stdout.contains("--executable PATH") && help.stdout.contains("--bundle-shared-libraries"))
         let inspectHelp = try TestSupport.containertool(["inspect", "-h"])
         XCTAssertTrue(inspectHelp.status == 0 && inspectHelp.stdout.contains("usage: containertool inspect"))
@@ -118,7 +118,7 @@ final class CLITests: XCTestCase {
         let inspectMissing = try TestSupport.containertool(["inspect", "/nonexistent/image.tar"])
         XCTAssertTrue(inspectMissing.status == 1 && inspectMissing.stderr.contains("does not exist"))
         let inspectNothing = try TestSupport.containertool(["inspect"])
-        XCTAssertTrue(inspectNothing.status == 2)
+        XCTAssertEqual(inspectNothing.status, 2)
     }
 
     /// `--json` prints exactly one JSON object with the documented keys, and inspect agrees.
@@ -131,34 +131,34 @@ final class CLITests: XCTestCase {
             "--output", "docker-archive:image.tar", "--output", "oci-layout:layout", "--output", "oci-archive:oci.tar",
             "--expose", "8080", "--env", "A=1", "--label", "org.opencontainers.image.version=1.2.3",
         ], in: directory)
-        XCTAssertTrue(result.status == 0, "\(result.stderr)")
+        XCTAssertEqual(result.status, 0, "\(result.stderr)")
         let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdoutBytes)) as? [String: Any])
-        XCTAssertTrue(Set(object.keys) == ["digest", "configDigest", "compressedSize", "uncompressedSize", "tag", "outputs", "pushed", "addOns"])
-        XCTAssertTrue(object["tag"] as? String == "hello:latest")
+        XCTAssertEqual(Set(object.keys), ["digest", "configDigest", "compressedSize", "uncompressedSize", "tag", "outputs", "pushed", "addOns"])
+        XCTAssertEqual(object["tag"] as? String, "hello:latest")
         let outputs = try XCTUnwrap(object["outputs"] as? [[String: Any]])
-        XCTAssertTrue(outputs.map { $0["kind"] as? String ?? "" } == ["docker-archive", "oci-layout", "oci-archive"])
-        XCTAssertTrue(outputs.map { $0["destination"] as? String ?? "" } == [directory + "/image.tar", directory + "/layout", directory + "/oci.tar"])
-        XCTAssertTrue(TestSupport.listing(directory) == ["image.tar", "layout", "oci.tar"])
+        XCTAssertEqual(outputs.map { $0["kind"] as? String ?? "" }, ["docker-archive", "oci-layout", "oci-archive"])
+        XCTAssertEqual(outputs.map { $0["destination"] as? String ?? "" }, [directory + "/image.tar", directory + "/layout", directory + "/oci.tar"])
+        XCTAssertEqual(TestSupport.listing(directory), ["image.tar", "layout", "oci.tar"])
         // The docker archive keeps plain tar layers (like docker save), the OCI outputs gzip them:
         // one config (image ID), two manifests. The top-level digest is the one a registry would
         // show: the first gzip output's, even though the docker archive came first.
         let digests = outputs.map { $0["digest"] as? String ?? "" }
-        XCTAssertTrue(object["digest"] as? String == digests[1])
-        XCTAssertTrue(object["compressedSize"] as? Int == outputs[1]["size"] as? Int)
+        XCTAssertEqual(object["digest"] as? String, digests[1])
+        XCTAssertEqual(object["compressedSize"] as? Int, outputs[1]["size"] as? Int)
         XCTAssertTrue(digests[1] == digests[2] && digests[0] != digests[1])
         XCTAssertTrue((outputs[0]["size"] as? Int ?? 0) > (outputs[1]["size"] as? Int ?? 0))
 
         for (index, target) in ["image.tar", "layout", "oci.tar", "docker-archive:image.tar", "oci-layout:layout", "oci-archive:oci.tar"].enumerated() {
             let inspected = try TestSupport.containertool(["inspect", target, "--json"], in: directory)
-            XCTAssertTrue(inspected.status == 0, "\(inspected.stderr)")
+            XCTAssertEqual(inspected.status, 0, "\(inspected.stderr)")
             let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(inspected.stdoutBytes)) as? [String: Any])
-            XCTAssertTrue(report["digest"] as? String == digests[index % 3], "\(target)")
-            XCTAssertTrue(report["configDigest"] as? String == object["configDigest"] as? String)
-            XCTAssertTrue(report["compressedSize"] as? Int == outputs[index % 3]["size"] as? Int)
-            XCTAssertTrue(report["uncompressedSize"] as? Int == object["uncompressedSize"] as? Int)
+            XCTAssertEqual(report["digest"] as? String, digests[index % 3], "\(target)")
+            XCTAssertEqual(report["configDigest"] as? String, object["configDigest"] as? String)
+            XCTAssertEqual(report["compressedSize"] as? Int, outputs[index % 3]["size"] as? Int)
+            XCTAssertEqual(report["uncompressedSize"] as? Int, object["uncompressedSize"] as? Int)
             let config = try XCTUnwrap(report["config"] as? [String: Any])
-            XCTAssertTrue(config["Entrypoint"] as? [String] == ["/Hello"])
-            XCTAssertTrue((config["Labels"] as? [String: String])?["org.opencontainers.image.version"] == "1.2.3")
+            XCTAssertEqual(config["Entrypoint"] as? [String], ["/Hello"])
+            XCTAssertEqual((config["Labels"] as? [String: String])?["org.opencontainers.image.version"], "1.2.3")
         }
         let human = try TestSupport.containertool(["inspect", "image.tar"], in: directory)
         XCTAssertTrue(human.stdout.contains(digests[0]) && human.stdout.contains("65532:65532") && human.stdout.contains("8080/tcp"))
@@ -184,8 +184,8 @@ final class CLITests: XCTestCase {
         Thread.sleep(forTimeInterval: 0.4)
         process.interrupt()
         process.waitUntilExit()
-        XCTAssertTrue(process.terminationStatus == 130)
-        XCTAssertTrue(TestSupport.listing(output) == [])
+        XCTAssertEqual(process.terminationStatus, 130)
+        XCTAssertEqual(TestSupport.listing(output), [])
     }
 
     /// Building again over an existing layout replaces it; over a non-layout directory it refuses.
@@ -194,13 +194,13 @@ final class CLITests: XCTestCase {
         let directory = try TestSupport.makeTemporaryDirectory()
         defer { TestSupport.remove(directory) }
         let arguments = ["build", "--executable", TestSupport.fixtures.staticBinary, "--output", "oci-layout:layout"]
-        XCTAssertTrue(try TestSupport.containertool(arguments, in: directory).status == 0)
-        XCTAssertTrue(try TestSupport.containertool(arguments + ["--cmd", "x"], in: directory).status == 0)
-        XCTAssertTrue(TestSupport.listing(directory) == ["layout"])
+        XCTAssertEqual(try TestSupport.containertool(arguments, in: directory).status, 0)
+        XCTAssertEqual(try TestSupport.containertool(arguments + ["--cmd", "x"], in: directory).status, 0)
+        XCTAssertEqual(TestSupport.listing(directory), ["layout"])
         try FileManager.default.createDirectory(atPath: directory + "/precious", withIntermediateDirectories: true)
         try "keep".write(toFile: directory + "/precious/file", atomically: true, encoding: .utf8)
         let refused = try TestSupport.containertool(["build", "--executable", TestSupport.fixtures.staticBinary, "--output", "oci-layout:precious"], in: directory)
         XCTAssertTrue(refused.status == 1 && refused.stderr.contains("refusing to replace"))
-        XCTAssertTrue(TestSupport.listing(directory + "/precious") == ["file"])
+        XCTAssertEqual(TestSupport.listing(directory + "/precious"), ["file"])
     }
 }

@@ -9,7 +9,7 @@ final class DockerTests: XCTestCase {
 
     static func loadAndRun(archive: String, tag: String, runArguments: [String] = []) throws -> ProcessResult {
         let load = try TestSupport.run("docker", ["load", "-i", archive])
-        XCTAssertTrue(load.status == 0, "\(load.stderr)")
+        XCTAssertEqual(load.status, 0, "\(load.stderr)")
         XCTAssertTrue(load.stdout.contains("Loaded image: \(tag)"))
         return try TestSupport.run("docker", ["run", "--rm", "--network", "host"] + [tag] + runArguments)
     }
@@ -24,20 +24,20 @@ final class DockerTests: XCTestCase {
         let build = try TestSupport.containertool(["build", "--executable", TestSupport.fixtures.staticBinary, "--tag", tag,
                                                    "--cmd", "docker", "--healthcheck", "/hello", "--healthcheck", "probe",
                                                    "--output", "docker-archive:image.tar"], in: directory)
-        XCTAssertTrue(build.status == 0, "\(build.stderr)")
+        XCTAssertEqual(build.status, 0, "\(build.stderr)")
         let run = try Self.loadAndRun(archive: directory + "/image.tar", tag: tag)
-        XCTAssertTrue(run.status == 0, "\(run.stderr)")
-        XCTAssertTrue(run.stdout == "Hello from docker! uid=65532\n")
+        XCTAssertEqual(run.status, 0, "\(run.stderr)")
+        XCTAssertEqual(run.stdout, "Hello from docker! uid=65532\n")
         let healthcheck = try TestSupport.run("docker", ["image", "inspect", "--format", "{{json .Config.Healthcheck.Test}} {{.Config.User}}", tag])
-        XCTAssertTrue(healthcheck.stdout == "[\"CMD\",\"/hello\",\"probe\"] 65532:65532\n")
+        XCTAssertEqual(healthcheck.stdout, "[\"CMD\",\"/hello\",\"probe\"] 65532:65532\n")
         let override = try TestSupport.run("docker", ["run", "--rm", "--network", "host", tag, "override"])
-        XCTAssertTrue(override.stdout == "Hello from override! uid=65532\n")
+        XCTAssertEqual(override.stdout, "Hello from override! uid=65532\n")
 
         // What docker save writes back (Docker 20.10: the legacy layout) is readable by inspect.
         let saved = try TestSupport.run("docker", ["save", "-o", directory + "/saved.tar", tag])
-        XCTAssertTrue(saved.status == 0, "\(saved.stderr)")
+        XCTAssertEqual(saved.status, 0, "\(saved.stderr)")
         let inspected = try TestSupport.containertool(["inspect", "docker-archive:" + directory + "/saved.tar", "--json"])
-        XCTAssertTrue(inspected.status == 0, "\(inspected.stderr)")
+        XCTAssertEqual(inspected.status, 0, "\(inspected.stderr)")
         XCTAssertTrue(inspected.stdout.contains(#""Entrypoint":["/hello"]"#))
     }
 
@@ -48,9 +48,9 @@ final class DockerTests: XCTestCase {
         defer { TestSupport.remove(directory); Self.removeImage(tag) }
         let build = try TestSupport.containertool(["build", "--executable", TestSupport.fixtures.dynamicBinary, "--tag", tag,
                                                    "--bundle-shared-libraries", "--output", "docker-archive:image.tar"], in: directory)
-        XCTAssertTrue(build.status == 0, "\(build.stderr)")
+        XCTAssertEqual(build.status, 0, "\(build.stderr)")
         let run = try Self.loadAndRun(archive: directory + "/image.tar", tag: tag, runArguments: ["bundled"])
-        XCTAssertTrue(run.status == 0, "\(run.stderr)")
-        XCTAssertTrue(run.stdout == "Hello from bundled! uid=65532\n")
+        XCTAssertEqual(run.status, 0, "\(run.stderr)")
+        XCTAssertEqual(run.stdout, "Hello from bundled! uid=65532\n")
     }
 }

@@ -42,7 +42,7 @@ final class ELFFuzzTests: XCTestCase {
             parse(mutated, size: mutated.count)
             for (position, byte) in changes.reversed() { mutated[position] = byte }
         }
-        XCTAssertTrue(answers + errors == 20_000)
+        XCTAssertEqual(answers + errors, 20_000)
         XCTAssertTrue(errors > 500 && answers > 1_000, "answers \(answers), errors \(errors)")
     }
 
@@ -72,14 +72,14 @@ final class ELFFuzzTests: XCTestCase {
         defer { TestSupport.remove(directory) }
         try TestSupport.helloSource.write(toFile: directory + "/hello.c", atomically: true, encoding: .utf8)
         let built = try TestSupport.run("gcc", ["-static-pie", "-O2", "-o", directory + "/pie", directory + "/hello.c"])
-        XCTAssertTrue(built.status == 0, "\(built.stderr)")
+        XCTAssertEqual(built.status, 0, "\(built.stderr)")
         let pie = try ImageAssembler.inspectExecutable(directory + "/pie")
         XCTAssertTrue(pie.isStatic && pie.notRunnableReason == nil)
         let shared = try TestSupport.run("gcc", ["-shared", "-fPIC", "-o", directory + "/libx.so", directory + "/hello.c"])
-        XCTAssertTrue(shared.status == 0)
+        XCTAssertEqual(shared.status, 0)
         assertThrows(ImageBuildError.self) { try ImageAssembler.inspectExecutable(directory + "/libx.so") }
         // The dynamic PIE fixture is an executable (it needs a loader, handled separately).
-        XCTAssertTrue(try ELFExecutable(path: TestSupport.fixtures.dynamicBinary).notRunnableReason == nil)
+        XCTAssertEqual(try ELFExecutable(path: TestSupport.fixtures.dynamicBinary).notRunnableReason, nil)
     }
 }
 

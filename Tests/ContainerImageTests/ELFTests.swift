@@ -8,7 +8,7 @@ final class ELFTests: XCTestCase {
         try Prerequisite.requireTools("gcc")
         let elf = try ELFExecutable(path: TestSupport.fixtures.staticBinary)
         XCTAssertTrue(elf.isStatic)
-        XCTAssertTrue(elf.architecture == "amd64")
+        XCTAssertEqual(elf.architecture, "amd64")
     }
 
     func testDynamicExecutableAndItsLibraries() throws {
@@ -17,7 +17,7 @@ final class ELFTests: XCTestCase {
         let interpreter = try XCTUnwrap(elf.interpreter)
         XCTAssertTrue(interpreter.hasPrefix("/lib"))
         let libraries = try ELFExecutable.sharedLibraryClosure(path: TestSupport.fixtures.dynamicBinary, interpreter: interpreter)
-        XCTAssertTrue(libraries.first == interpreter)
+        XCTAssertEqual(libraries.first, interpreter)
         XCTAssertTrue(libraries.contains { $0.hasSuffix("/libc.so.6") })
         XCTAssertTrue(libraries.allSatisfy { $0.hasPrefix("/") })
     }

@@ -11,9 +11,9 @@ final class GzipTests: XCTestCase {
         let compressed = try Gzip.compress(Self.sample)
         XCTAssertTrue(compressed.count < Self.sample.count / 10)
         let result = try TestSupport.run("gunzip", ["-c"], input: compressed)
-        XCTAssertTrue(result.status == 0, "\(result.stderr)")
-        XCTAssertTrue(result.stdoutBytes == Self.sample)
-        XCTAssertTrue(try Gzip.decompress(compressed) == Self.sample)
+        XCTAssertEqual(result.status, 0, "\(result.stderr)")
+        XCTAssertEqual(result.stdoutBytes, Self.sample)
+        XCTAssertEqual(try Gzip.decompress(compressed), Self.sample)
     }
 
     func testRoundTripOfRandomBytesInManyWrites() throws {
@@ -28,23 +28,23 @@ final class GzipTests: XCTestCase {
             offset = end
         }
         try compressor.finish()
-        XCTAssertTrue(try Gzip.decompress(compressed) == message)
+        XCTAssertEqual(try Gzip.decompress(compressed), message)
     }
 
     /// RFC 1952 header: magic, deflate, no flags (no name/comment), mtime 0, OS 255.
     func testDeterministicHeader() throws {
         let compressed = try Gzip.compress(Self.sample)
-        XCTAssertTrue(Array(compressed.prefix(4)) == [0x1f, 0x8b, 8, 0])
-        XCTAssertTrue(Array(compressed[4..<8]) == [0, 0, 0, 0])
-        XCTAssertTrue(compressed[9] == 255)
+        XCTAssertEqual(Array(compressed.prefix(4)), [0x1f, 0x8b, 8, 0])
+        XCTAssertEqual(Array(compressed[4..<8]), [0, 0, 0, 0])
+        XCTAssertEqual(compressed[9], 255)
     }
 
     /// The same input gives the same bytes, pinned to a fixed digest (system zlib, level 1).
     func testFixedDigest() throws {
         let first = try Gzip.compress(Self.sample)
         let second = try Gzip.compress(Self.sample)
-        XCTAssertTrue(first == second)
-        XCTAssertTrue(sha256Digest(first) == "sha256:4f3290ee84d8753435610844a65386e9900c4501dc26ba230781b9ed7ad9083c")
+        XCTAssertEqual(first, second)
+        XCTAssertEqual(sha256Digest(first), "sha256:4f3290ee84d8753435610844a65386e9900c4501dc26ba230781b9ed7ad9083c")
     }
 
     func testTruncatedStreamIsAnError() throws {
@@ -79,10 +79,10 @@ final class GzipTests: XCTestCase {
             outputs.append(output)
         }
         XCTAssertTrue(outputs[0] == outputs[1] && outputs[1] == outputs[2])
-        XCTAssertTrue(try Gzip.decompress(outputs[0]) == input)
+        XCTAssertEqual(try Gzip.decompress(outputs[0]), input)
         let directory = try TestSupport.makeTemporaryDirectory()
         defer { TestSupport.remove(directory) }
         try Data(outputs[0]).write(to: URL(fileURLWithPath: directory + "/x.gz"))
-        XCTAssertTrue(try TestSupport.run("gzip", ["-t", directory + "/x.gz"]).status == 0)
+        XCTAssertEqual(try TestSupport.run("gzip", ["-t", directory + "/x.gz"]).status, 0)
     }
 }

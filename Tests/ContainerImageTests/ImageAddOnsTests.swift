@@ -76,7 +76,7 @@ final class ImageAddOnsTests: XCTestCase {
         // The 1 MiB read boundary falls inside the marker.
         let sandbox = try Sandbox(executableContaining: [TimeZoneData.marker, "tail"], padding: (1 << 20) - 9)
         defer { TestSupport.remove(sandbox.directory) }
-        XCTAssertTrue(try BinaryStrings.find([TimeZoneData.marker, "tail", "absent"], in: sandbox.executable) == [TimeZoneData.marker, "tail"])
+        XCTAssertEqual(try BinaryStrings.find([TimeZoneData.marker, "tail", "absent"], in: sandbox.executable), [TimeZoneData.marker, "tail"])
         XCTAssertTrue(try BinaryStrings.find(["/usr/share/zoneinfo/x"], in: sandbox.executable).isEmpty)
     }
 
@@ -91,17 +91,17 @@ final class ImageAddOnsTests: XCTestCase {
         let sandbox = try Sandbox(executableContaining: [TimeZoneData.marker])
         defer { TestSupport.remove(sandbox.directory) }
         let (spec, reports) = try sandbox.apply(sandbox.request())
-        XCTAssertTrue(spec.resources.map(\.destination) == ["/usr/share/zoneinfo/America", "/usr/share/zoneinfo/Antarctica", "/usr/share/zoneinfo/Etc", "/usr/share/zoneinfo/UTC"])
-        XCTAssertTrue(spec.generatedFiles == [TarEntry(path: "/etc/localtime", kind: .symlink(target: "/usr/share/zoneinfo/Etc/UTC"), mode: 0o777)])
-        XCTAssertTrue(reports.map(\.kind) == ["tzdata"])
-        XCTAssertTrue(reports.first?.size == "TZif-utc".utf8.count + "TZif-ny".utf8.count)
+        XCTAssertEqual(spec.resources.map(\.destination), ["/usr/share/zoneinfo/America", "/usr/share/zoneinfo/Antarctica", "/usr/share/zoneinfo/Etc", "/usr/share/zoneinfo/UTC"])
+        XCTAssertEqual(spec.generatedFiles, [TarEntry(path: "/etc/localtime", kind: .symlink(target: "/usr/share/zoneinfo/Etc/UTC"), mode: 0o777)])
+        XCTAssertEqual(reports.map(\.kind), ["tzdata"])
+        XCTAssertEqual(reports.first?.size, "TZif-utc".utf8.count + "TZif-ny".utf8.count)
         XCTAssertTrue(try sandbox.apply(sandbox.request(tz: .off)).1.isEmpty)
     }
 
     func testForcedTimeZoneDataWithoutMarkerAndMissingZoneinfoErrors() throws {
         let sandbox = try Sandbox(executableContaining: [])
         defer { TestSupport.remove(sandbox.directory) }
-        XCTAssertTrue(try sandbox.apply(sandbox.request(tz: .on)).1.map(\.kind) == ["tzdata"])
+        XCTAssertEqual(try sandbox.apply(sandbox.request(tz: .on)).1.map(\.kind), ["tzdata"])
         var request = sandbox.request(tz: .on)
         request.zoneinfoDirectory = sandbox.directory + "/nowhere"
         assertThrows(AddOnError.noTimeZoneData(directory: request.zoneinfoDirectory, detected: false)) { try sandbox.apply(request) }
@@ -133,9 +133,9 @@ final class ImageAddOnsTests: XCTestCase {
         let pem = try sandbox.write("company.pem", "subject=whatever\n" + Self.certificate + "trailing text\n")
         let (spec, reports) = try sandbox.apply(sandbox.request(caFiles: [pem]))
         let bundle = try XCTUnwrap(spec.generatedFiles.first { $0.path == CABundle.imagePath })
-        XCTAssertTrue(bundle.kind == .file(.bytes(Array(("HOST BUNDLE\n" + Self.certificate).utf8))))
+        XCTAssertEqual(bundle.kind, .file(.bytes(Array(("HOST BUNDLE\n" + Self.certificate).utf8))))
         XCTAssertTrue(reports.map(\.kind) == ["ca-certificates"] && reports[0].size == ("HOST BUNDLE\n" + Self.certificate).utf8.count)
-        XCTAssertTrue(try sandbox.apply(sandbox.request()).1.map(\.kind) == ["ca-certificates"])
+        XCTAssertEqual(try sandbox.apply(sandbox.request()).1.map(\.kind), ["ca-certificates"])
         XCTAssertTrue(try sandbox.apply(sandbox.request(ca: .off)).1.isEmpty)
     }
 
@@ -144,7 +144,7 @@ final class ImageAddOnsTests: XCTestCase {
         defer { TestSupport.remove(sandbox.directory) }
         let pem = try sandbox.write("company.pem", Self.certificate + Self.certificate)
         let (spec, _) = try sandbox.apply(sandbox.request(ca: .off, caFiles: [pem]))
-        XCTAssertTrue(spec.generatedFiles == [.file(CABundle.imagePath, Array((Self.certificate + Self.certificate).utf8))])
+        XCTAssertEqual(spec.generatedFiles, [.file(CABundle.imagePath, Array((Self.certificate + Self.certificate).utf8))])
     }
 
     func testNoCABundleOnTheHostIsAnErrorWhenOneIsNeeded() throws {
@@ -191,7 +191,7 @@ final class ImageAddOnsTests: XCTestCase {
         _ = try sandbox.write("bin/Pkg_Mine.resources/public/hello.txt", "hello")
         _ = try sandbox.write("bin/.resources", "not a bundle")
         let (spec, reports) = try sandbox.apply(sandbox.request())
-        XCTAssertTrue(spec.resources == [.init(source: sandbox.directory + "/bin/Pkg_Mine.resources", destination: "/Pkg_Mine.resources")])
+        XCTAssertEqual(spec.resources, [.init(source: sandbox.directory + "/bin/Pkg_Mine.resources", destination: "/Pkg_Mine.resources")])
         XCTAssertTrue(reports.map(\.kind) == ["resource-bundle"] && reports[0].size == 5)
         var request = sandbox.request()
         request.resourceBundles = .off
@@ -209,13 +209,13 @@ final class ImageAddOnsTests: XCTestCase {
         var spec = ImageSpec(executablePath: sandbox.executable, name: "app")
         _ = try ImageAddOns.apply(sandbox.request(), to: &spec)
         let files = try ImageAssemblerTests.layerRecords(try ImageAssembler.assemble(spec))
-        XCTAssertTrue(files["usr/share/zoneinfo/America/New_York"]?.contents == Array("TZif-ny".utf8))
-        XCTAssertTrue(files["usr/share/zoneinfo/UTC"]?.linkName == "Etc/UTC")
-        XCTAssertTrue(files["usr/share/zoneinfo/Antarctica/South_Pole"]?.linkName == "../America/New_York")
+        XCTAssertEqual(files["usr/share/zoneinfo/America/New_York"]?.contents, Array("TZif-ny".utf8))
+        XCTAssertEqual(files["usr/share/zoneinfo/UTC"]?.linkName, "Etc/UTC")
+        XCTAssertEqual(files["usr/share/zoneinfo/Antarctica/South_Pole"]?.linkName, "../America/New_York")
         XCTAssertTrue(files["usr/share/zoneinfo/right/"] == nil && files["usr/share/zoneinfo/localtime"] == nil)
-        XCTAssertTrue(files["etc/localtime"]?.linkName == "/usr/share/zoneinfo/Etc/UTC")
-        XCTAssertTrue(files["etc/ssl/certs/ca-certificates.crt"]?.contents == Array("HOST BUNDLE\n".utf8))
-        XCTAssertTrue(files["etc/ssl/certs/ca-certificates.crt"]?.mode == 0o644)
+        XCTAssertEqual(files["etc/localtime"]?.linkName, "/usr/share/zoneinfo/Etc/UTC")
+        XCTAssertEqual(files["etc/ssl/certs/ca-certificates.crt"]?.contents, Array("HOST BUNDLE\n".utf8))
+        XCTAssertEqual(files["etc/ssl/certs/ca-certificates.crt"]?.mode, 0o644)
     }
 
     func testAResourceAtAnAddOnsPathWinsOverDetectionAndContradictsARequest() throws {
@@ -227,7 +227,7 @@ final class ImageAddOnsTests: XCTestCase {
                           .init(source: mine, destination: "//etc/localtime")]
         var detected = spec
         let reports = try ImageAddOns.apply(sandbox.request(), to: &detected)
-        XCTAssertTrue(reports.map(\.kind) == ["tzdata"], "the user's CA bundle wins; tzdata still comes")
+        XCTAssertEqual(reports.map(\.kind), ["tzdata"], "the user's CA bundle wins; tzdata still comes")
         XCTAssertTrue(detected.generatedFiles.isEmpty, "neither a CA bundle nor the /etc/localtime symlink is generated")
         let conflict = AddOnError.conflictsWithResource(path: CABundle.imagePath, option: "--ca-certificates/--ca-file")
         var requested = spec
@@ -251,7 +251,7 @@ final class ImageAddOnsTests: XCTestCase {
         // A bundle folder that is a symlink is copied from where it points.
         try manager.createDirectory(atPath: sandbox.directory + "/elsewhere", withIntermediateDirectories: true)
         try manager.createSymbolicLink(atPath: sandbox.directory + "/bin/Pkg_Linked.resources", withDestinationPath: sandbox.directory + "/elsewhere")
-        XCTAssertTrue(try ResourceBundles.referenced(byExecutable: sandbox.executable) == [sandbox.directory + "/elsewhere", bundle])
+        XCTAssertEqual(try ResourceBundles.referenced(byExecutable: sandbox.executable), [sandbox.directory + "/elsewhere", bundle])
 
         for (link, target) in [("public/secret", "/etc/hostname"), ("public/css/out", "../../../outside.txt")] {
             try manager.createSymbolicLink(atPath: bundle + "/" + link, withDestinationPath: target)

@@ -34,7 +34,7 @@ final class ImageReferenceTests: XCTestCase {
         XCTAssertTrue(hosted.registry == "localhost:5000" && hosted.repository == "a/b" && hosted.tag == "1" && hosted.isLoopback)
         let pinned = try ImageReference(parsing: "a.b/c_d/e-f:latest@\(Self.digest)")
         XCTAssertTrue(pinned.registry == "a.b" && pinned.repository == "c_d/e-f" && pinned.tag == "latest" && pinned.digest == Self.digest)
-        XCTAssertTrue(pinned.manifestReference == Self.digest)
+        XCTAssertEqual(pinned.manifestReference, Self.digest)
         let ipv6 = try ImageReference(parsing: "[::1]:5000/repo:tag")
         XCTAssertTrue(ipv6.registry == "[::1]:5000" && ipv6.hostWithoutPort == "[::1]" && ipv6.isLoopback && ipv6.repository == "repo")
         let full6 = try ImageReference(parsing: "[2001:db8::1]/team/app")
@@ -45,16 +45,16 @@ final class ImageReferenceTests: XCTestCase {
 
     func testDockerNormalisation() throws {
         let official = try ImageReference(parsing: "hello")
-        XCTAssertTrue(official.description == "docker.io/library/hello:latest")
-        XCTAssertTrue(official.familiarDescription == "hello:latest")
-        XCTAssertTrue(official.apiHost == "registry-1.docker.io")
+        XCTAssertEqual(official.description, "docker.io/library/hello:latest")
+        XCTAssertEqual(official.familiarDescription, "hello:latest")
+        XCTAssertEqual(official.apiHost, "registry-1.docker.io")
         let user = try ImageReference(parsing: "someone/app:2")
         XCTAssertTrue(user.description == "docker.io/someone/app:2" && user.familiarDescription == "someone/app:2")
         let explicit = try ImageReference(parsing: "docker.io/library/hello:3")
         let short = try ImageReference(parsing: "hello:3")
         XCTAssertTrue(explicit.familiarDescription == "hello:3" && explicit == short)
-        XCTAssertTrue(try ImageReference(parsing: "index.docker.io/x/y").registry == "docker.io")
-        XCTAssertTrue(try ImageReference(parsing: "localhost/app").registry == "localhost")
+        XCTAssertEqual(try ImageReference(parsing: "index.docker.io/x/y").registry, "docker.io")
+        XCTAssertEqual(try ImageReference(parsing: "localhost/app").registry, "localhost")
     }
 
     func testLocalNamesCannotBePinned() {
@@ -63,9 +63,9 @@ final class ImageReferenceTests: XCTestCase {
     }
 
     func testSourceDateEpochLimits() throws {
-        XCTAssertTrue(try SourceDateEpoch.parse("0") == 0)
-        XCTAssertTrue(try SourceDateEpoch.parse("253402300799") == 253_402_300_799)
-        XCTAssertTrue(rfc3339(epochSeconds: 253_402_300_799) == "9999-12-31T23:59:59Z")
+        XCTAssertEqual(try SourceDateEpoch.parse("0"), 0)
+        XCTAssertEqual(try SourceDateEpoch.parse("253402300799"), 253_402_300_799)
+        XCTAssertEqual(rfc3339(epochSeconds: 253_402_300_799), "9999-12-31T23:59:59Z")
         for bad in ["253402300800", "-1", "1.5", "abc", "99999999999999999999"] {
             assertThrows(SourceDateEpochError.self, "\(bad)") { try SourceDateEpoch.parse(bad) }
         }

@@ -41,7 +41,7 @@ final class ImageSafetyTests: XCTestCase {
         try "v2".write(toFile: fine + "/site/v2/index.html", atomically: true, encoding: .utf8)
         try FileManager.default.createSymbolicLink(atPath: fine + "/site/current", withDestinationPath: "v2")
         let ok = try TestSupport.containertool(["build", "--executable", Self.binary, "--resource", fine + "/site:/srv/site", "--output", "oci-archive:o.tar"], in: fine)
-        XCTAssertTrue(ok.status == 0, "\(ok.stderr)")
+        XCTAssertEqual(ok.status, 0, "\(ok.stderr)")
     }
 
     /// skopeo writes two tags into a layout, containertool a third: all three stay listed.
@@ -50,27 +50,27 @@ final class ImageSafetyTests: XCTestCase {
         let directory = try TestSupport.makeTemporaryDirectory()
         defer { TestSupport.remove(directory) }
         let first = try TestSupport.containertool(["build", "--executable", Self.binary, "--output", "oci-archive:seed.tar", "--cmd", "seed"], in: directory)
-        XCTAssertTrue(first.status == 0, "\(first.stderr)")
+        XCTAssertEqual(first.status, 0, "\(first.stderr)")
         for tag in ["one", "two"] {
             let copy = try TestSupport.run("skopeo", ["copy", "-q", "oci-archive:seed.tar", "oci:layout:\(tag)"], in: directory)
-            XCTAssertTrue(copy.status == 0, "\(copy.stderr)")
+            XCTAssertEqual(copy.status, 0, "\(copy.stderr)")
         }
         let ours = try TestSupport.containertool(["build", "--executable", Self.binary, "--output", "oci-layout:layout", "--tag", "app:three"], in: directory)
-        XCTAssertTrue(ours.status == 0, "\(ours.stderr)")
+        XCTAssertEqual(ours.status, 0, "\(ours.stderr)")
         var digests: [String: String] = [:]
         for tag in ["one", "two", "three"] {
             let inspect = try TestSupport.run("skopeo", ["inspect", "oci:\(directory)/layout:\(tag)"])
-            XCTAssertTrue(inspect.status == 0, "\(tag): \(inspect.stderr)")
+            XCTAssertEqual(inspect.status, 0, "\(tag): \(inspect.stderr)")
             let object = try? JSONSerialization.jsonObject(with: Data(inspect.stdout.utf8)) as? [String: Any]
             digests[tag] = object?["Digest"] as? String
         }
         XCTAssertTrue(digests["one"] == digests["two"] && digests["one"] != digests["three"])
         // The same tag again replaces its entry (with different content), the others stay.
         let again = try TestSupport.containertool(["build", "--executable", Self.binary, "--output", "oci-layout:layout", "--tag", "app:three", "--cmd", "x"], in: directory)
-        XCTAssertTrue(again.status == 0)
+        XCTAssertEqual(again.status, 0)
         let index = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/layout/index.json"))) as? [String: Any]
         let names = ((index?["manifests"] as? [[String: Any]]) ?? []).compactMap { ($0["annotations"] as? [String: String])?["org.opencontainers.image.ref.name"] }
-        XCTAssertTrue(names.sorted() == ["one", "three", "two"])
+        XCTAssertEqual(names.sorted(), ["one", "three", "two"])
         XCTAssertTrue(!TestSupport.listing(directory).contains { $0.hasPrefix(".") } && !TestSupport.listing(directory + "/layout").contains { $0.hasPrefix(".") })
     }
 
@@ -83,7 +83,7 @@ final class ImageSafetyTests: XCTestCase {
         defer { TestSupport.remove(directory) }
         for layout in ["one", "two"] {
             let seed = try TestSupport.containertool(["build", "--executable", Self.binary, "--output", "oci-layout:\(layout)"], in: directory)
-            XCTAssertTrue(seed.status == 0, "\(seed.stderr)")
+            XCTAssertEqual(seed.status, 0, "\(seed.stderr)")
         }
         let other = Process()
         other.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -94,8 +94,8 @@ final class ImageSafetyTests: XCTestCase {
         let ours = try TestSupport.run("timeout", ["60", TestSupport.containertool, "build", "--executable", Self.binary, "--tag", "app:ours",
                                                    "--output", "oci-layout:two", "--output", "oci-layout:one"], in: directory)
         other.waitUntilExit()
-        XCTAssertTrue(other.terminationStatus == 0, "the other run could not lock 'two' within 15 s: this run held it while waiting for 'one'")
-        XCTAssertTrue(ours.status == 0, "\(ours.stderr)")
+        XCTAssertEqual(other.terminationStatus, 0, "the other run could not lock 'two' within 15 s: this run held it while waiting for 'one'")
+        XCTAssertEqual(ours.status, 0, "\(ours.stderr)")
     }
 
     /// An archive output that is a FIFO (or a device such as /dev/null) is refused, not replaced by a regular file.
@@ -103,14 +103,14 @@ final class ImageSafetyTests: XCTestCase {
         let directory = try TestSupport.makeTemporaryDirectory()
         defer { TestSupport.remove(directory) }
         let fifo = directory + "/fifo"
-        XCTAssertTrue(mkfifo(fifo, 0o644) == 0)
+        XCTAssertEqual(mkfifo(fifo, 0o644), 0)
         for kind in ["oci-archive", "docker-archive"] {
             let result = try TestSupport.containertool(["build", "--executable", Self.binary, "--output", "\(kind):\(fifo)"], in: directory)
             XCTAssertTrue(result.status == 1 && result.stderr.contains("not a regular file"), "\(result.stderr)")
             var info = stat()
             XCTAssertTrue(lstat(fifo, &info) == 0 && (info.st_mode & S_IFMT) == S_IFIFO, "the FIFO was replaced")
         }
-        XCTAssertTrue(TestSupport.listing(directory) == ["fifo"])
+        XCTAssertEqual(TestSupport.listing(directory), ["fifo"])
     }
 
     /// Runs merging into one layout at the same time each keep their tag: the layout is locked from
@@ -122,7 +122,7 @@ final class ImageSafetyTests: XCTestCase {
         let resource = directory + "/data.bin"
         FileManager.default.createFile(atPath: resource, contents: FileHandle(forReadingAtPath: "/dev/urandom")?.readData(ofLength: 12 << 20))
         let seed = try TestSupport.containertool(["build", "--executable", Self.binary, "--output", "oci-layout:layout", "--tag", "app:seed"], in: directory)
-        XCTAssertTrue(seed.status == 0, "\(seed.stderr)")
+        XCTAssertEqual(seed.status, 0, "\(seed.stderr)")
         let tags = (1...4).map { "t\($0)" }
         let statuses = LockedStatuses()
         DispatchQueue.concurrentPerform(iterations: tags.count) { index in
@@ -133,12 +133,12 @@ final class ImageSafetyTests: XCTestCase {
         XCTAssertTrue(statuses.values.allSatisfy { $0.hasPrefix("0 ") }, "\(statuses.values)")
         let index = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/layout/index.json"))) as? [String: Any]
         let names = ((index?["manifests"] as? [[String: Any]]) ?? []).compactMap { ($0["annotations"] as? [String: String])?["org.opencontainers.image.ref.name"] }
-        XCTAssertTrue(names.sorted() == (["seed"] + tags).sorted())
+        XCTAssertEqual(names.sorted(), (["seed"] + tags).sorted())
         XCTAssertTrue(!TestSupport.listing(directory + "/layout").contains { $0.hasPrefix(".") })
         try Prerequisite.requireTools("skopeo")
         for tag in tags {
             let inspect = try TestSupport.run("skopeo", ["inspect", "oci:\(directory)/layout:\(tag)"])
-            XCTAssertTrue(inspect.status == 0, "\(tag): \(inspect.stderr)")
+            XCTAssertEqual(inspect.status, 0, "\(tag): \(inspect.stderr)")
         }
     }
 
@@ -159,9 +159,9 @@ final class ImageSafetyTests: XCTestCase {
             let result = try TestSupport.containertool(["build", "--executable", Self.binary, "--output", "oci-layout:\(layout)"], in: directory)
             XCTAssertTrue(result.status == 1 && result.stderr.contains("cannot add to the OCI layout"), "\(layout): \(result.stderr)")
         }
-        XCTAssertTrue(TestSupport.listing(elsewhere) == [])
-        XCTAssertTrue(try String(contentsOfFile: directory + "/garbage/index.json", encoding: .utf8) == "not json")
-        XCTAssertTrue(TestSupport.listing(directory + "/garbage") == ["index.json", "oci-layout"])
+        XCTAssertEqual(TestSupport.listing(elsewhere), [])
+        XCTAssertEqual(try String(contentsOfFile: directory + "/garbage/index.json", encoding: .utf8), "not json")
+        XCTAssertEqual(TestSupport.listing(directory + "/garbage"), ["index.json", "oci-layout"])
     }
 
     /// A symlink planted at the temporary name is not followed: its target stays untouched.
@@ -174,9 +174,9 @@ final class ImageSafetyTests: XCTestCase {
         let candidates = [planted] + AtomicOutput.temporaryNames(for: directory + "/image.tar", suffix: "partial")
         let staged = try AtomicOutput.stageFile(at: directory + "/image.tar", candidates: candidates) { try $0.write(Array("image".utf8)) }
         try staged.commit()
-        XCTAssertTrue(try String(contentsOfFile: directory + "/victim", encoding: .utf8) == "precious")
-        XCTAssertTrue(try String(contentsOfFile: directory + "/image.tar", encoding: .utf8) == "image")
-        XCTAssertTrue(try FileManager.default.destinationOfSymbolicLink(atPath: planted) == directory + "/victim")
+        XCTAssertEqual(try String(contentsOfFile: directory + "/victim", encoding: .utf8), "precious")
+        XCTAssertEqual(try String(contentsOfFile: directory + "/image.tar", encoding: .utf8), "image")
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: planted), directory + "/victim")
         // An output path that is itself a symlink is refused.
         try FileManager.default.createSymbolicLink(atPath: directory + "/out.tar", withDestinationPath: directory + "/victim")
         assertThrows(OutputError.isSymlink(directory + "/out.tar")) { try AtomicOutput.checkWritable(directory + "/out.tar", asDirectory: false) }
@@ -192,8 +192,8 @@ final class ImageSafetyTests: XCTestCase {
         // b.tar becomes a non-empty directory after staging: its rename must fail.
         try FileManager.default.createDirectory(atPath: directory + "/b.tar/x", withIntermediateDirectories: true)
         assertThrows(OutputError.self) { try StagedOutput.commitAll([first, second]) }
-        XCTAssertTrue(try String(contentsOfFile: directory + "/a.tar", encoding: .utf8) == "old")
-        XCTAssertTrue(TestSupport.listing(directory) == ["a.tar", "b.tar"])
+        XCTAssertEqual(try String(contentsOfFile: directory + "/a.tar", encoding: .utf8), "old")
+        XCTAssertEqual(TestSupport.listing(directory), ["a.tar", "b.tar"])
     }
 
     func testOutputThatIsAnInputIsRefused() throws {
@@ -208,8 +208,8 @@ final class ImageSafetyTests: XCTestCase {
             let result = try TestSupport.containertool(["build", "--executable", "app"] + arguments, in: directory)
             XCTAssertTrue(result.status == 1 && result.stderr.contains("would overwrite the input"), "\(arguments): \(result.stderr)")
         }
-        XCTAssertTrue(try TestSupport.readBytes(directory + "/app") == original)
-        XCTAssertTrue(TestSupport.listing(directory) == ["app", "data.txt"])
+        XCTAssertEqual(try TestSupport.readBytes(directory + "/app"), original)
+        XCTAssertEqual(TestSupport.listing(directory), ["app", "data.txt"])
     }
 
     /// Times beyond the ustar field go into PAX records; beyond year 9999 is a usage error, for sbom too.
@@ -220,9 +220,9 @@ final class ImageSafetyTests: XCTestCase {
         var environment = ProcessInfo.processInfo.environment
         environment["SOURCE_DATE_EPOCH"] = "9999999999"
         let built = try TestSupport.containertool(["build", "--executable", Self.binary, "--output", "docker-archive:d.tar"], in: directory, environment: environment)
-        XCTAssertTrue(built.status == 0, "\(built.stderr)")
+        XCTAssertEqual(built.status, 0, "\(built.stderr)")
         let image = try ImageReader.read(path: directory + "/d.tar")
-        XCTAssertTrue(image.config.created == "2286-11-20T17:46:39Z")
+        XCTAssertEqual(image.config.created, "2286-11-20T17:46:39Z")
         let listing = try TestSupport.run("tar", ["--full-time", "-tvf", "d.tar", "manifest.json"], in: directory, environment: ["TZ": "UTC"])
         XCTAssertTrue(listing.stdout.contains("2286-11-20 17:46:39"), "\(listing.stdout)\(listing.stderr)")
         let records = try TarReader.read(try TestSupport.readBytes(directory + "/d.tar"))
@@ -236,7 +236,7 @@ final class ImageSafetyTests: XCTestCase {
             let sbom = try TestSupport.containertool(["sbom", "--product", "x", "--output", "s.json", "--swift-version", "6.3"], in: directory, environment: environment)
             XCTAssertTrue(sbom.status == 2 && sbom.stderr.contains("SOURCE_DATE_EPOCH"), "\(sbom.stderr)")
         }
-        XCTAssertTrue(TestSupport.listing(directory) == ["d.tar"])
+        XCTAssertEqual(TestSupport.listing(directory), ["d.tar"])
     }
 
     /// Adversarial inputs: a FIFO as the executable does not hang, deeply nested JSON is refused
@@ -244,7 +244,7 @@ final class ImageSafetyTests: XCTestCase {
     func testHostileInputsAreCleanErrors() throws {
         let directory = try TestSupport.makeTemporaryDirectory()
         defer { TestSupport.remove(directory) }
-        XCTAssertTrue(mkfifo(directory + "/fifo", 0o644) == 0)
+        XCTAssertEqual(mkfifo(directory + "/fifo", 0o644), 0)
         try CLITests.expectFailure({ ["--executable", directory + "/fifo", "--output", "oci-archive:\($0)/o.tar"] },
                                    status: 1, mentioning: ["not an ELF executable"])
         let nested = [UInt8](repeating: UInt8(ascii: "["), count: 200_000)

@@ -44,7 +44,7 @@ final class LargeImageTests: XCTestCase {
         environment.removeValue(forKey: "SOURCE_DATE_EPOCH")
         let result = try TestSupport.run("python3", ["-c", script] + arguments, environment: environment)
         let fields = result.stdout.split(separator: " ").map { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1 }
-        XCTAssertTrue(fields.count == 2, "\(result.stdout)\(result.stderr)")
+        XCTAssertEqual(fields.count, 2, "\(result.stdout)\(result.stderr)")
         return (Int32(fields.first ?? -1), fields.last ?? Int.max)
     }
 
@@ -70,18 +70,18 @@ final class LargeImageTests: XCTestCase {
         for outputs in [["oci-layout:layout"], ["oci-archive:oci.tar"], ["docker-archive:docker.tar"], ["oci-layout:all-layout", "oci-archive:all-oci.tar", "docker-archive:all-docker.tar"]] {
             let absolute = outputs.map { $0.replacingOccurrences(of: ":", with: ":\(directory)/") }
             let (status, peakKiB) = try Self.runMeasuringPeakRSS(base + absolute.flatMap { ["--output", $0] })
-            XCTAssertTrue(status == 0, "\(outputs)")
+            XCTAssertEqual(status, 0, "\(outputs)")
             XCTAssertTrue(peakKiB * 1024 < 64_000_000, "\(outputs): peak RSS \(peakKiB) KiB")
             print("large images: \(outputs.joined(separator: " ")): peak RSS \(peakKiB / 1024) MiB")
         }
 
         // The OCI layout: skopeo reads it, and the file inside is intact.
-        XCTAssertTrue(try TestSupport.run("skopeo", ["inspect", "oci:layout:1"], in: directory).status == 0)
+        XCTAssertEqual(try TestSupport.run("skopeo", ["inspect", "oci:layout:1"], in: directory).status, 0)
         let layer = try Self.layerDigest(ofLayout: directory + "/layout")
         let fromLayout = try TestSupport.run("sh", ["-c", "tar -xzOf layout/blobs/sha256/\(layer) data/big.bin | sha256sum"], in: directory)
         XCTAssertTrue(fromLayout.stdout.hasPrefix(expected))
         // The OCI archive: the same layer blob inside a tar.
-        XCTAssertTrue(try TestSupport.run("skopeo", ["inspect", "oci-archive:oci.tar"], in: directory).status == 0)
+        XCTAssertEqual(try TestSupport.run("skopeo", ["inspect", "oci-archive:oci.tar"], in: directory).status, 0)
         let fromArchive = try TestSupport.run("sh", ["-c", "tar -xOf oci.tar blobs/sha256/\(layer) | tar -xzO data/big.bin | sha256sum"], in: directory)
         XCTAssertTrue(fromArchive.stdout.hasPrefix(expected))
         // The docker archive: docker loads it; its plain layer holds the same file.
@@ -125,15 +125,15 @@ final class LargeImageTests: XCTestCase {
             XCTAssertTrue(process.terminationStatus == 130 || process.terminationStatus == 0, "run \(run): status \(process.terminationStatus)")
             if process.terminationStatus == 130 {
                 interrupted += 1
-                XCTAssertTrue(listing == [], "run \(run) left \(listing)")
+                XCTAssertEqual(listing, [], "run \(run) left \(listing)")
             } else {
-                XCTAssertTrue(listing == ["docker.tar", "layout", "oci.tar"], "run \(run) left \(listing)")
+                XCTAssertEqual(listing, ["docker.tar", "layout", "oci.tar"], "run \(run) left \(listing)")
             }
             TestSupport.remove(output)
         }
         print("large images: \(interrupted) of 20 runs interrupted, slowest exit \(Int(slowest * 1000)) ms")
         XCTAssertTrue(interrupted >= 10, "only \(interrupted) of 20 runs were still working when interrupted")
-        XCTAssertTrue(TestSupport.listing(directory) == ["big.bin"])
+        XCTAssertEqual(TestSupport.listing(directory), ["big.bin"])
     }
 
     /// An 8 GiB + 4 KiB sparse file: PAX carries its size, `tar tvf` lists it with the right
@@ -147,18 +147,18 @@ final class LargeImageTests: XCTestCase {
         try Self.makeLargeFile(directory + "/huge.bin", size: size, randomChunks: 0)
         let build = try TestSupport.containertool(["build", "--executable", TestSupport.fixtures.staticBinary, "--resource", "huge.bin:/aaa/huge.bin",
                                                    "--output", "oci-layout:layout", "--tag", "huge:1"], in: directory)
-        XCTAssertTrue(build.status == 0, "\(build.stderr)")
+        XCTAssertEqual(build.status, 0, "\(build.stderr)")
         let layer = try Self.layerDigest(ofLayout: directory + "/layout")
         let listing = try TestSupport.run("tar", ["-tvzf", "layout/blobs/sha256/\(layer)"], in: directory)
-        XCTAssertTrue(listing.status == 0, "\(listing.stderr)")
+        XCTAssertEqual(listing.status, 0, "\(listing.stderr)")
         let lines = listing.stdout.split(separator: "\n")
         XCTAssertTrue(lines.contains { $0.contains(" \(size) ") && $0.hasSuffix("aaa/huge.bin") }, "\(listing.stdout)")
         let names = lines.compactMap { $0.split(separator: " ").last.map(String.init) }
         XCTAssertTrue(["aaa/huge.bin", "etc/group", "etc/passwd", "hello", "home/nonroot/", "tmp/"].allSatisfy(names.contains), "\(names)")
-        XCTAssertTrue(try TestSupport.run("skopeo", ["inspect", "oci:layout:1"], in: directory).status == 0)
+        XCTAssertEqual(try TestSupport.run("skopeo", ["inspect", "oci:layout:1"], in: directory).status, 0)
         let copy = try TestSupport.run("skopeo", ["copy", "-q", "oci:layout:1", "oci:copy:1"], in: directory)
-        XCTAssertTrue(copy.status == 0, "\(copy.stderr)")
+        XCTAssertEqual(copy.status, 0, "\(copy.stderr)")
         let stat = try TestSupport.run("umoci", ["stat", "--image", "layout:1"], in: directory)
-        XCTAssertTrue(stat.status == 0, "\(stat.stderr)")
+        XCTAssertEqual(stat.status, 0, "\(stat.stderr)")
     }
 }

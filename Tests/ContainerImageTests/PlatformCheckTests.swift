@@ -5,12 +5,12 @@ import XCTest
 
 final class PlatformCheckTests: XCTestCase {
     func testParsesWhatUsersWrite() throws {
-        XCTAssertTrue(try Platform(parsing: "linux/arm64") == Platform(architecture: "arm64", os: "linux"))
-        XCTAssertTrue(try Platform(parsing: "linux/amd64") == Platform(architecture: "amd64", os: "linux"))
-        XCTAssertTrue(try Platform(parsing: "linux/arm64/v8") == Platform(architecture: "arm64", os: "linux", variant: "v8"))
-        XCTAssertTrue(try Platform(parsing: "Linux/AArch64") == Platform(architecture: "arm64", os: "linux"))
-        XCTAssertTrue(try Platform(parsing: "linux/x86_64") == Platform(architecture: "amd64", os: "linux"))
-        XCTAssertTrue(try Platform(parsing: "linux/arm/v7").name == "linux/arm/v7")
+        XCTAssertEqual(try Platform(parsing: "linux/arm64"), Platform(architecture: "arm64", os: "linux"))
+        XCTAssertEqual(try Platform(parsing: "linux/amd64"), Platform(architecture: "amd64", os: "linux"))
+        XCTAssertEqual(try Platform(parsing: "linux/arm64/v8"), Platform(architecture: "arm64", os: "linux", variant: "v8"))
+        XCTAssertEqual(try Platform(parsing: "Linux/AArch64"), Platform(architecture: "arm64", os: "linux"))
+        XCTAssertEqual(try Platform(parsing: "linux/x86_64"), Platform(architecture: "amd64", os: "linux"))
+        XCTAssertEqual(try Platform(parsing: "linux/arm/v7").name, "linux/arm/v7")
     }
 
     func testRefusesMalformedPlatforms() {
@@ -57,7 +57,7 @@ final class PlatformCheckTests: XCTestCase {
             try PlatformCheck.check(executable, at: path, declaredAs: Platform(parsing: "linux/arm64"))
         }
         let message = try XCTUnwrap(error).description
-        XCTAssertTrue(message == "\(path) is a linux/amd64 executable but is declared as linux/arm64; build it for linux/arm64 (Embedded Swift: scripts/make-swift-sdk.sh, then swift build --swift-sdk embedded-linux-arm64) or declare it as linux/amd64")
+        XCTAssertEqual(message, "\(path) is a linux/amd64 executable but is declared as linux/arm64; build it for linux/arm64 (Embedded Swift: scripts/make-swift-sdk.sh, then swift build --swift-sdk embedded-linux-arm64) or declare it as linux/amd64")
         XCTAssertTrue(!message.contains("\n"))
     }
 
@@ -67,7 +67,7 @@ final class PlatformCheckTests: XCTestCase {
         defer { TestSupport.remove(directory) }
         try TestSupport.helloSource.write(toFile: directory + "/hello.c", atomically: true, encoding: .utf8)
         let compiled = try TestSupport.run("aarch64-linux-gnu-gcc", ["-static", "-O2", "-s", "-o", directory + "/hello", directory + "/hello.c"])
-        XCTAssertTrue(compiled.status == 0, "\(compiled.stderr)")
+        XCTAssertEqual(compiled.status, 0, "\(compiled.stderr)")
         let executable = try ELFExecutable(path: directory + "/hello")
         XCTAssertTrue(executable.architecture == "arm64" && executable.isStatic)
         try PlatformCheck.check(executable, at: directory + "/hello", declaredAs: Platform(parsing: "linux/arm64/v8"))

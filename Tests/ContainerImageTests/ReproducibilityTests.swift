@@ -13,7 +13,7 @@ final class ReproducibilityTests: XCTestCase {
             "build", "--executable", executable, "--output", "docker-archive:image.tar", "--output", "oci-layout:layout",
             "--tag", "repro:1", "--json", "--resource", "assets:/assets",
         ], in: directory, environment: environment)
-        XCTAssertTrue(result.status == 0, "\(result.stderr)")
+        XCTAssertEqual(result.status, 0, "\(result.stderr)")
         let object = try JSONSerialization.jsonObject(with: Data(result.stdoutBytes)) as? [String: Any]
         return (object?["digest"] as? String ?? "", try TestSupport.readBytes(directory + "/image.tar"), directory + "/layout")
     }
@@ -39,8 +39,8 @@ final class ReproducibilityTests: XCTestCase {
         try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: 1_000_000)], ofItemAtPath: second + "/assets/a.txt")
         let two = try Self.build(from: second, executable: second + "/hello")
         XCTAssertTrue(one.digest.hasPrefix("sha256:"))
-        XCTAssertTrue(one.digest == two.digest)
-        XCTAssertTrue(one.archive == two.archive)
+        XCTAssertEqual(one.digest, two.digest)
+        XCTAssertEqual(one.archive, two.archive)
     }
 
     func testSourceDateEpochChangesOnlyTimes() throws {
@@ -52,16 +52,16 @@ final class ReproducibilityTests: XCTestCase {
         XCTAssertTrue(plain.digest != dated.digest)
 
         let plainImage = try ImageReader.read(path: plain.layout), datedImage = try ImageReader.read(path: dated.layout)
-        XCTAssertTrue(plainImage.config.created == "1970-01-01T00:00:00Z")
-        XCTAssertTrue(datedImage.config.created == "2023-11-14T22:13:20Z")
-        XCTAssertTrue(datedImage.config.config?.labels?["org.opencontainers.image.created"] == "2023-11-14T22:13:20Z")
+        XCTAssertEqual(plainImage.config.created, "1970-01-01T00:00:00Z")
+        XCTAssertEqual(datedImage.config.created, "2023-11-14T22:13:20Z")
+        XCTAssertEqual(datedImage.config.config?.labels?["org.opencontainers.image.created"], "2023-11-14T22:13:20Z")
         // With the times put back, the configs are equal.
         var normalized = datedImage.config
         normalized.created = plainImage.config.created
         normalized.history = plainImage.config.history
         normalized.config?.labels?["org.opencontainers.image.created"] = plainImage.config.created
         normalized.rootfs = plainImage.config.rootfs
-        XCTAssertTrue(normalized == plainImage.config)
+        XCTAssertEqual(normalized, plainImage.config)
 
         // The layers hold the same entries; only modification times differ.
         func records(_ layout: String, _ image: InspectedImage) throws -> [TarRecord] {
@@ -71,7 +71,7 @@ final class ReproducibilityTests: XCTestCase {
         let plainRecords = try records(plain.layout, plainImage), datedRecords = try records(dated.layout, datedImage)
         XCTAssertTrue(plainRecords.allSatisfy { $0.modificationTime == 0 })
         XCTAssertTrue(datedRecords.allSatisfy { $0.modificationTime == 1_700_000_000 })
-        XCTAssertTrue(datedRecords.map { var record = $0; record.modificationTime = 0; return record } == plainRecords)
+        XCTAssertEqual(datedRecords.map { var record = $0; record.modificationTime = 0; return record }, plainRecords)
     }
 
     func testInvalidSourceDateEpochIsAUsageError() throws {

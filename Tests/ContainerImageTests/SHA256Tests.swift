@@ -19,14 +19,14 @@ final class SHA256Tests: XCTestCase {
     }
 
     func nistVectors(message: String, expected: String) {
-        XCTAssertTrue(SHA256.hash(Array(message.utf8)).hexString == expected)
+        XCTAssertEqual(SHA256.hash(Array(message.utf8)).hexString, expected)
     }
 
     func testMillionAs() {
         var hasher = SHA256()
         let chunk = [UInt8](repeating: UInt8(ascii: "a"), count: 1000)
         for _ in 0..<1000 { hasher.update(chunk) }
-        XCTAssertTrue(hasher.finalize().hexString == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        XCTAssertEqual(hasher.finalize().hexString, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 
     /// Streaming in chunk sizes that straddle block boundaries gives the one-shot digest.
@@ -42,7 +42,7 @@ final class SHA256Tests: XCTestCase {
                 message[offset..<end].withUnsafeBytes { hasher.update($0) }
                 offset = end
             }
-            XCTAssertTrue(hasher.finalize() == expected, "chunk size \(chunkSize)")
+            XCTAssertEqual(hasher.finalize(), expected, "chunk size \(chunkSize)")
         }
     }
 
@@ -52,7 +52,7 @@ final class SHA256Tests: XCTestCase {
         for length in [0, 1, 55, 56, 57, 63, 64, 65, 119, 120, 128, 130, 1 << 20] {
             let message = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
             let system = try TestSupport.run("sha256sum", [], input: message)
-            XCTAssertTrue(system.stdout.prefix(64) == SHA256.hash(message).hexString, "length \(length)")
+            XCTAssertEqual(String(system.stdout.prefix(64)), SHA256.hash(message).hexString, "length \(length)")
         }
     }
 
@@ -67,7 +67,7 @@ final class SHA256Tests: XCTestCase {
             var portable = start
             csha256_compress(&dispatched, blocks, blockCount)
             csha256_compress_portable(&portable, blocks, blockCount)
-            XCTAssertTrue(dispatched == portable, "\(blockCount) blocks")
+            XCTAssertEqual(dispatched, portable, "\(blockCount) blocks")
             XCTAssertTrue(dispatched != start)
         }
     }
@@ -81,10 +81,10 @@ final class SHA256Tests: XCTestCase {
         #else
         let expected: Int32 = 0
         #endif
-        XCTAssertTrue(csha256_uses_sha_extensions() == expected)
+        XCTAssertEqual(csha256_uses_sha_extensions(), expected)
     }
 
     func testDigestFormat() {
-        XCTAssertTrue(sha256Digest(Array("abc".utf8)) == "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        XCTAssertEqual(sha256Digest(Array("abc".utf8)), "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 }

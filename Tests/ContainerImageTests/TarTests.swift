@@ -25,9 +25,9 @@ final class TarTests: XCTestCase {
 
     func testEntriesReadBackSortedWithFixedMetadata() throws {
         let records = try TarReader.read(try Self.archive(Self.sampleEntries, mtime: 1_234))
-        XCTAssertTrue(records.map(\.path) == ["a-link", "b.txt", "bin/", "bin/tool", "deep/", Self.longName, "home/nonroot/", "tmp/"])
+        XCTAssertEqual(records.map(\.path), ["a-link", "b.txt", "bin/", "bin/tool", "deep/", Self.longName, "home/nonroot/", "tmp/"])
         for record in records {
-            XCTAssertTrue(record.modificationTime == 1_234)
+            XCTAssertEqual(record.modificationTime, 1_234)
             XCTAssertTrue(record.userName.isEmpty && record.groupName.isEmpty)
         }
         let byPath = Dictionary(uniqueKeysWithValues: records.map { ($0.path, $0) })
@@ -36,16 +36,16 @@ final class TarTests: XCTestCase {
         XCTAssertTrue(byPath["tmp/"]?.mode == 0o1777 && byPath["tmp/"]?.kind == .directory)
         XCTAssertTrue(byPath["home/nonroot/"]?.uid == 65532 && byPath["home/nonroot/"]?.gid == 65532)
         XCTAssertTrue(byPath["b.txt"]?.uid == 0 && byPath["b.txt"]?.mode == 0o644)
-        XCTAssertTrue(byPath[Self.longName]?.contents == Array("long\n".utf8))
+        XCTAssertEqual(byPath[Self.longName]?.contents, Array("long\n".utf8))
     }
 
     /// GNU tar reads the archive: names (PAX long name included), modes, owners, link, times.
     func testGnuTarListsIt() throws {
         try Prerequisite.requireTools("tar")
         let listing = try TestSupport.run("tar", ["--numeric-owner", "--full-time", "-tvf", "-"], input: try Self.archive(Self.sampleEntries))
-        XCTAssertTrue(listing.status == 0, "\(listing.stderr)")
+        XCTAssertEqual(listing.status, 0, "\(listing.stderr)")
         let lines = listing.stdout.split(separator: "\n").map(String.init)
-        XCTAssertTrue(lines.count == 8)
+        XCTAssertEqual(lines.count, 8)
         XCTAssertTrue(lines.contains { $0.hasPrefix("lrwxrwxrwx 0/0") && $0.hasSuffix("a-link -> b.txt") })
         XCTAssertTrue(lines.contains { $0.hasPrefix("drwxrwxrwt 0/0") && $0.hasSuffix(" tmp/") })
         XCTAssertTrue(lines.contains { $0.hasPrefix("drwx------ 65532/65532") && $0.hasSuffix(" home/nonroot/") })
@@ -59,13 +59,13 @@ final class TarTests: XCTestCase {
         let directory = try TestSupport.makeTemporaryDirectory()
         defer { TestSupport.remove(directory) }
         let result = try TestSupport.run("tar", ["-xf", "-", "-C", directory], input: try Self.archive(Self.sampleEntries))
-        XCTAssertTrue(result.status == 0, "\(result.stderr)")
-        XCTAssertTrue(try String(contentsOfFile: directory + "/" + Self.longName, encoding: .utf8) == "long\n")
-        XCTAssertTrue(try FileManager.default.destinationOfSymbolicLink(atPath: directory + "/a-link") == "b.txt")
+        XCTAssertEqual(result.status, 0, "\(result.stderr)")
+        XCTAssertEqual(try String(contentsOfFile: directory + "/" + Self.longName, encoding: .utf8), "long\n")
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: directory + "/a-link"), "b.txt")
     }
 
     func testSameEntriesInAnyOrderGiveSameBytes() throws {
-        XCTAssertTrue(try Self.archive(Self.sampleEntries) == Self.archive(Self.sampleEntries.reversed()))
+        XCTAssertEqual(try Self.archive(Self.sampleEntries), try Self.archive(Self.sampleEntries.reversed()))
     }
 
     func testHostFileThatChangesSizeIsAnError() throws {

@@ -13,7 +13,7 @@ final class ToolAcceptanceTests: XCTestCase {
             "--output", "oci-layout:layout", "--output", "oci-archive:oci.tar", "--output", "docker-archive:docker.tar",
             "--expose", "8080/tcp", "--label", "org.opencontainers.image.revision=abc123",
         ], in: directory)
-        XCTAssertTrue(result.status == 0, "\(result.stderr)")
+        XCTAssertEqual(result.status, 0, "\(result.stderr)")
         let object = try JSONSerialization.jsonObject(with: Data(result.stdoutBytes)) as? [String: Any]
         return (directory, object?["digest"] as? String ?? "")
     }
@@ -24,17 +24,17 @@ final class ToolAcceptanceTests: XCTestCase {
         let (directory, _) = try Self.buildAll()
         defer { TestSupport.remove(directory) }
         let result = try TestSupport.run("oci-image-tool", ["validate", "--type", "image", "--ref", "name=1.0", "layout"], in: directory)
-        XCTAssertTrue(result.status == 0, "\(result.stdout)\(result.stderr)")
+        XCTAssertEqual(result.status, 0, "\(result.stdout)\(result.stderr)")
         XCTAssertTrue(result.stdout.contains("Validation succeeded"))
         for (type, file) in [("imageIndex", "layout/index.json")] {
             let check = try TestSupport.run("oci-image-tool", ["validate", "--type", type, file], in: directory)
-            XCTAssertTrue(check.status == 0, "\(check.stdout)\(check.stderr)")
+            XCTAssertEqual(check.status, 0, "\(check.stdout)\(check.stderr)")
         }
         let layout = try ImageReader.read(path: directory + "/layout")
         for (type, digest) in [("manifest", layout.digest ?? ""), ("config", layout.configDigest)] {
             let file = "layout/blobs/sha256/" + digest.dropFirst("sha256:".count)
             let check = try TestSupport.run("oci-image-tool", ["validate", "--type", type, file], in: directory)
-            XCTAssertTrue(check.status == 0, "\(type): \(check.stdout)\(check.stderr)")
+            XCTAssertEqual(check.status, 0, "\(type): \(check.stdout)\(check.stderr)")
         }
     }
 
@@ -49,18 +49,18 @@ final class ToolAcceptanceTests: XCTestCase {
         let (directory, digest) = try Self.buildAll()
         defer { TestSupport.remove(directory) }
         let result = try TestSupport.run("skopeo", ["inspect", reference], in: directory)
-        XCTAssertTrue(result.status == 0, "\(result.stderr)")
+        XCTAssertEqual(result.status, 0, "\(result.stderr)")
         let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdoutBytes)) as? [String: Any])
-        XCTAssertTrue(object["Architecture"] as? String == "amd64")
-        XCTAssertTrue(object["Os"] as? String == "linux")
-        XCTAssertTrue((object["Labels"] as? [String: String])?["org.opencontainers.image.revision"] == "abc123")
-        XCTAssertTrue((object["Layers"] as? [String])?.count == 1)
+        XCTAssertEqual(object["Architecture"] as? String, "amd64")
+        XCTAssertEqual(object["Os"] as? String, "linux")
+        XCTAssertEqual((object["Labels"] as? [String: String])?["org.opencontainers.image.revision"], "abc123")
+        XCTAssertEqual((object["Layers"] as? [String])?.count, 1)
         if !reference.hasPrefix("docker-archive") {
-            XCTAssertTrue(object["Digest"] as? String == digest)
+            XCTAssertEqual(object["Digest"] as? String, digest)
         }
         // skopeo can also copy it, which reads and verifies every blob.
         let copy = try TestSupport.run("skopeo", ["copy", "--quiet", reference, "oci:copied:latest"], in: directory)
-        XCTAssertTrue(copy.status == 0, "\(copy.stderr)")
+        XCTAssertEqual(copy.status, 0, "\(copy.stderr)")
     }
 
     func testUmociUnpacksTheRootfs() throws {
@@ -68,9 +68,9 @@ final class ToolAcceptanceTests: XCTestCase {
         let (directory, _) = try Self.buildAll()
         defer { TestSupport.remove(directory) }
         let result = try TestSupport.run("umoci", ["unpack", "--rootless", "--image", "layout:1.0", "bundle"], in: directory)
-        XCTAssertTrue(result.status == 0, "\(result.stderr)")
+        XCTAssertEqual(result.status, 0, "\(result.stderr)")
         let rootfs = directory + "/bundle/rootfs"
-        XCTAssertTrue(try TestSupport.readBytes(rootfs + "/hello") == (try TestSupport.readBytes(TestSupport.fixtures.staticBinary)))
+        XCTAssertEqual(try TestSupport.readBytes(rootfs + "/hello"), (try TestSupport.readBytes(TestSupport.fixtures.staticBinary)))
         XCTAssertTrue(FileManager.default.isExecutableFile(atPath: rootfs + "/hello"))
         XCTAssertTrue(try String(contentsOfFile: rootfs + "/etc/passwd", encoding: .utf8).contains("nonroot:x:65532:65532:"))
         XCTAssertTrue(try String(contentsOfFile: rootfs + "/etc/group", encoding: .utf8).contains("nonroot:x:65532:"))

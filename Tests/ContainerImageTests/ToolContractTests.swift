@@ -10,14 +10,14 @@ final class ToolContractTests: XCTestCase {
 
     func testBuildFlagsAreTheOneOwnerOfCompilerFlags() throws {
         let standard = try TestSupport.containertool(["build-flags"])
-        XCTAssertTrue(standard.status == 0)
-        XCTAssertTrue(standard.stdout.split(separator: "\n") == ["--static-swift-stdlib", "-Xswiftc", "-static-executable", "-Xlinker", "-s"])
+        XCTAssertEqual(standard.status, 0)
+        XCTAssertEqual(standard.stdout.split(separator: "\n"), ["--static-swift-stdlib", "-Xswiftc", "-static-executable", "-Xlinker", "-s"])
         let dynamic = try Self.json(try TestSupport.containertool(["build-flags", "--link=dynamic-libc", "--json"]))
-        XCTAssertTrue(dynamic["swiftBuildFlags"] as? [String] == ["--static-swift-stdlib", "-Xlinker", "-s"])
-        XCTAssertTrue(dynamic["bundleSharedLibraries"] as? Bool == true)
+        XCTAssertEqual(dynamic["swiftBuildFlags"] as? [String], ["--static-swift-stdlib", "-Xlinker", "-s"])
+        XCTAssertEqual(dynamic["bundleSharedLibraries"] as? Bool, true)
         let embedded = try Self.json(try TestSupport.containertool(["build-flags", "--embedded", "--json"]))
         XCTAssertTrue((embedded["swiftBuildFlags"] as? [String] ?? []).contains("Embedded"))
-        XCTAssertTrue(embedded["bundleSharedLibraries"] as? Bool == false)
+        XCTAssertEqual(embedded["bundleSharedLibraries"] as? Bool, false)
         for bad in [["build-flags", "--embedded", "--link", "dynamic-libc"], ["build-flags", "--link", "musl"], ["build-flags", "--link"]] {
             let result = try TestSupport.containertool(bad)
             XCTAssertTrue(result.status == 2 && result.stdout.isEmpty, "\(bad): \(result.stderr)")
@@ -32,12 +32,12 @@ final class ToolContractTests: XCTestCase {
         #endif
         let sdk = "embedded-" + other.replacingOccurrences(of: "/", with: "-")
         let cross = try Self.json(try TestSupport.containertool(["build-flags", "--embedded", "--platform", other, "--swift-sdks-path", "/sdks", "--json"]))
-        XCTAssertTrue(cross["swiftBuildFlags"] as? [String] == ["--swift-sdks-path", "/sdks", "--swift-sdk", sdk, "-Xlinker", "-s"])
+        XCTAssertEqual(cross["swiftBuildFlags"] as? [String], ["--swift-sdks-path", "/sdks", "--swift-sdk", sdk, "-Xlinker", "-s"])
         XCTAssertTrue(cross["swiftSDK"] as? String == sdk && cross["platform"] as? String == other)
         let native = try Self.json(try TestSupport.containertool(["build-flags", "--embedded", "--platform", host, "--json"]))
         XCTAssertTrue((native["swiftBuildFlags"] as? [String] ?? []).contains("Embedded") && native["swiftSDK"] == nil, "the host needs no SDK")
         let musl = try Self.json(try TestSupport.containertool(["build-flags", "--platform", other, "--swift-sdk", "musl-sdk", "--json"]))
-        XCTAssertTrue(musl["swiftBuildFlags"] as? [String] == ["--swift-sdk", "musl-sdk", "--static-swift-stdlib", "-Xlinker", "-s"])
+        XCTAssertEqual(musl["swiftBuildFlags"] as? [String], ["--swift-sdk", "musl-sdk", "--static-swift-stdlib", "-Xlinker", "-s"])
         let standard = try TestSupport.containertool(["build-flags", "--platform", other])
         XCTAssertTrue(standard.status == 2 && standard.stdout.isEmpty)
         XCTAssertTrue(standard.stderr.hasPrefix("containertool build-flags: ") && standard.stderr.contains("--swift-sdk") && standard.stderr.contains("`swift sdk list`"), "\(standard.stderr)")
@@ -63,26 +63,26 @@ final class ToolContractTests: XCTestCase {
         defer { TestSupport.remove(directory) }
         let bad = try TestSupport.containertool(["build", "--dry-run", "--executable", "later/App",
                                                  "--output", "docker-archive:image.tar", "--output", "registry:127.0.0.1:5000/UX/App:1"], in: directory)
-        XCTAssertTrue(bad.status == 2)
-        XCTAssertTrue(bad.stderr.split(separator: "\n").first?.contains("invalid image reference '127.0.0.1:5000/UX/App:1'") == true, "\(bad.stderr)")
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertEqual(bad.stderr.split(separator: "\n").first?.contains("invalid image reference '127.0.0.1:5000/UX/App:1'"), true, "\(bad.stderr)")
         let good = try TestSupport.containertool(["build", "--dry-run", "--executable", "later/App",
                                                   "--output", "docker-archive:image.tar", "--output", "registry:127.0.0.1:5000/ux/app"], in: directory)
         XCTAssertTrue(good.status == 0 && good.stdout.isEmpty, "\(good.stderr)")
         let unwritable = try TestSupport.containertool(["build", "--dry-run", "--executable", "later/App", "--output", "oci-layout:no/such/dir"], in: directory)
-        XCTAssertTrue(unwritable.status == 1)
-        XCTAssertTrue(TestSupport.listing(directory) == [])
+        XCTAssertEqual(unwritable.status, 1)
+        XCTAssertEqual(TestSupport.listing(directory), [])
     }
 
     func testDockerfileJSONAndDryRun() throws {
         let directory = try TestSupport.makeTemporaryDirectory()
         defer { TestSupport.remove(directory) }
         let dry = try Self.json(try TestSupport.containertool(["dockerfile", "--product=App", "--dry-run", "--json", "--output", "Dockerfile.App"], in: directory))
-        XCTAssertTrue(dry["dryRun"] as? Bool == true)
-        XCTAssertTrue(TestSupport.listing(directory) == [])
+        XCTAssertEqual(dry["dryRun"] as? Bool, true)
+        XCTAssertEqual(TestSupport.listing(directory), [])
         let written = try Self.json(try TestSupport.containertool(["dockerfile", "--product", "App", "--json", "--output", "Dockerfile.App"], in: directory))
         let files = try XCTUnwrap(written["files"] as? [[String: String]])
-        XCTAssertTrue(files.map { $0["outcome"] } == ["created", "created"])
-        XCTAssertTrue(files.map { URL(fileURLWithPath: $0["path"] ?? "").lastPathComponent } == ["Dockerfile.App", ".dockerignore"])
+        XCTAssertEqual(files.map { $0["outcome"] }, ["created", "created"])
+        XCTAssertEqual(files.map { URL(fileURLWithPath: $0["path"] ?? "").lastPathComponent }, ["Dockerfile.App", ".dockerignore"])
         // A hand-written Dockerfile fails the dry run too: the plugin learns it before compiling.
         try "FROM scratch\n".write(toFile: directory + "/Dockerfile", atomically: true, encoding: .utf8)
         let refused = try TestSupport.containertool(["dockerfile", "--product", "App", "--dry-run", "--json"], in: directory)
@@ -101,19 +101,19 @@ final class ToolContractTests: XCTestCase {
 
     func usageErrorsAreExitCode2WithTheUsageLine(arguments: [String]) throws {
         let result = try TestSupport.containertool(arguments)
-        XCTAssertTrue(result.status == 2, "\(arguments): \(result.stderr)")
+        XCTAssertEqual(result.status, 2, "\(arguments): \(result.stderr)")
         let lines = result.stderr.split(separator: "\n")
-        XCTAssertTrue(lines.count == 3, "\(result.stderr)")
-        XCTAssertTrue(lines.first?.hasPrefix("containertool \(arguments[0]): ") == true)
-        XCTAssertTrue(lines.dropFirst().first?.hasPrefix("usage: containertool \(arguments[0])") == true)
+        XCTAssertEqual(lines.count, 3, "\(result.stderr)")
+        XCTAssertEqual(lines.first?.hasPrefix("containertool \(arguments[0]): "), true)
+        XCTAssertEqual(lines.dropFirst().first?.hasPrefix("usage: containertool \(arguments[0])"), true)
     }
 
     func testOptionEqualsValueWorksEverywhere() throws {
         let directory = try TestSupport.makeTemporaryDirectory()
         defer { TestSupport.remove(directory) }
         let sbom = try TestSupport.containertool(["sbom", "--product=App", "--output=sbom.json", "--swift-version=6.3", "--version=1.0"], in: directory)
-        XCTAssertTrue(sbom.status == 0, "\(sbom.stderr)")
-        XCTAssertTrue(TestSupport.listing(directory) == ["sbom.json"])
+        XCTAssertEqual(sbom.status, 0, "\(sbom.stderr)")
+        XCTAssertEqual(TestSupport.listing(directory), ["sbom.json"])
         let digest = try TestSupport.containertool(["digest", "sbom.json", "missing"], in: directory)
         XCTAssertTrue(digest.status == 1 && digest.stdout.hasPrefix("sha256:") && digest.stderr.contains("cannot read missing"))
     }
