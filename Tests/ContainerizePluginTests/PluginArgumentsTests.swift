@@ -20,11 +20,11 @@ final class PluginArgumentsTests: XCTestCase {
             "--product", "App", "--label", "a=b", "--embedded", "--plain-http", "--registry-ca=/x y/ca.pem",
             "--cmd", "--port=9000", "--push", "127.0.0.1:5000/app:1", "--env=K=V=W",
         ])
-        XCTAssertTrue(parsed.product == "App")
+        XCTAssertEqual(parsed.product, "App")
         XCTAssertTrue(parsed.embedded)
-        XCTAssertTrue(parsed.port == nil)  // `--port=9000` was --cmd's value
-        XCTAssertTrue(parsed.pushes == ["127.0.0.1:5000/app:1"])
-        XCTAssertTrue(parsed.outputs == ["registry:127.0.0.1:5000/app:1"])
+        XCTAssertEqual(parsed.port, nil)  // `--port=9000` was --cmd's value
+        XCTAssertEqual(parsed.pushes, ["127.0.0.1:5000/app:1"])
+        XCTAssertEqual(parsed.outputs, ["registry:127.0.0.1:5000/app:1"])
         XCTAssertTrue(parsed.passthrough == [
             "--label", "a=b", "--plain-http", "--registry-ca", "/x y/ca.pem", "--cmd", "--port=9000", "--env", "K=V=W",
         ])
@@ -33,14 +33,14 @@ final class PluginArgumentsTests: XCTestCase {
     func testOptionsTheDockerfileAlsoTakesReachIt() throws {
         let parsed = try Self.parse(["--env", "A=1", "--cmd", "--env", "--ca-certificates", "--label=k=v"])
         let dockerfile = PluginArguments.ToolOptions(valueOptions: ["--env", "--product"], flags: ["--ca-certificates"])
-        XCTAssertTrue(parsed.passthrough(acceptedBy: dockerfile) == ["--env", "A=1", "--ca-certificates"])
+        XCTAssertEqual(parsed.passthrough(acceptedBy: dockerfile), ["--env", "A=1", "--ca-certificates"])
     }
 
     func testValuesThatLookLikeOptionsStayValues() throws {
         let parsed = try Self.parse(["--tag", "--weird", "--cmd", "-v", "--label", "--help=x"])
-        XCTAssertTrue(parsed.tag == "--weird")
+        XCTAssertEqual(parsed.tag, "--weird")
         XCTAssertTrue(!parsed.verbose && !parsed.help)
-        XCTAssertTrue(parsed.passthrough == ["--cmd", "-v", "--label", "--help=x"])
+        XCTAssertEqual(parsed.passthrough, ["--cmd", "-v", "--label", "--help=x"])
     }
 
     func testMistakesAreOneLineUsageErrors() {
@@ -81,24 +81,24 @@ final class PluginArgumentsTests: XCTestCase {
     }
 
     func testDockerfilePerProduct() throws {
-        XCTAssertTrue(try Self.parse([]).dockerfilePath(product: "A", executableProductCount: 1) == "Dockerfile")
-        XCTAssertTrue(try Self.parse([]).dockerfilePath(product: "A", executableProductCount: 2) == "Dockerfile.A")
-        XCTAssertTrue(try Self.parse(["--dockerfile", "ops/A.Dockerfile"]).dockerfilePath(product: "A", executableProductCount: 2) == "ops/A.Dockerfile")
+        XCTAssertEqual(try Self.parse([]).dockerfilePath(product: "A", executableProductCount: 1), "Dockerfile")
+        XCTAssertEqual(try Self.parse([]).dockerfilePath(product: "A", executableProductCount: 2), "Dockerfile.A")
+        XCTAssertEqual(try Self.parse(["--dockerfile", "ops/A.Dockerfile"]).dockerfilePath(product: "A", executableProductCount: 2), "ops/A.Dockerfile")
         XCTAssertTrue(!(try Self.parse(["--link", "dynamic-libc"])).rendersDockerfile)
         XCTAssertTrue(!(try Self.parse(["--no-dockerfile"])).rendersDockerfile)
     }
 
     func testPortOnlyWhenGivenOrKnown() throws {
-        XCTAssertTrue(try Self.parse([]).exposedPort(product: "Tool") == nil)
-        XCTAssertTrue(try Self.parse([]).exposedPort(product: "HelloWeb") == 8080)
-        XCTAssertTrue(try Self.parse(["--port", "9000"]).exposedPort(product: "Tool") == 9000)
+        XCTAssertEqual(try Self.parse([]).exposedPort(product: "Tool"), nil)
+        XCTAssertEqual(try Self.parse([]).exposedPort(product: "HelloWeb"), 8080)
+        XCTAssertEqual(try Self.parse(["--port", "9000"]).exposedPort(product: "Tool"), 9000)
     }
 
     func testReleaseTags() {
-        XCTAssertTrue(PluginArguments.releaseTag(product: "MyServer", version: "1.2.0") == "myserver:1.2.0")
-        XCTAssertTrue(PluginArguments.releaseTag(product: "App", version: "1.0.0+build/7") == "app:1.0.0-build-7")
-        XCTAssertTrue(PluginArguments.releaseTag(product: "App", version: "-rc") == "app:v-rc")
-        XCTAssertTrue(PluginArguments.releaseTag(product: "App", version: String(repeating: "9", count: 300)).count == "app:".count + 128)
+        XCTAssertEqual(PluginArguments.releaseTag(product: "MyServer", version: "1.2.0"), "myserver:1.2.0")
+        XCTAssertEqual(PluginArguments.releaseTag(product: "App", version: "1.0.0+build/7"), "app:1.0.0-build-7")
+        XCTAssertEqual(PluginArguments.releaseTag(product: "App", version: "-rc"), "app:v-rc")
+        XCTAssertEqual(PluginArguments.releaseTag(product: "App", version: String(repeating: "9", count: 300)).count, "app:".count + 128)
     }
 }
 
@@ -113,7 +113,7 @@ final class BuildLogTests: XCTestCase {
 
     func testMissingStaticArchiveIsExplained() {
         let log = BuildLog(text: Self.curlLog)
-        XCTAssertTrue(log.missingLibraries == ["curl"])
+        XCTAssertEqual(log.missingLibraries, ["curl"])
         let message = log.failureMessage(product: "Fetcher", embedded: false, dynamicLibc: false)
         XCTAssertTrue(message.contains("libcurl has no complete static archive"))
         XCTAssertTrue(message.contains("--link dynamic-libc"))
@@ -128,7 +128,7 @@ final class BuildLogTests: XCTestCase {
             /lib/x86_64-linux-gnu/libcurl.a(libcurl_la-psl.o):function Curl_psl_destroy: error: undefined reference to 'psl_free'
             /lib/x86_64-linux-gnu/libcurl.a(libcurl_la-version.o):function curl_version: error: undefined reference to 'zlibVersion'
             """)
-        XCTAssertTrue(log.missingLibraries == ["curl"])
+        XCTAssertEqual(log.missingLibraries, ["curl"])
         XCTAssertTrue(log.failureMessage(product: "Fetch", embedded: false, dynamicLibc: false).contains("URLSession needs libcurl"))
         XCTAssertTrue(!log.failureMessage(product: "Fetch", embedded: false, dynamicLibc: true).contains("--link dynamic-libc"))
     }
@@ -142,7 +142,7 @@ final class BuildLogTests: XCTestCase {
     }
 
     func testPlainFailureWithoutErrorLine() {
-        XCTAssertTrue(BuildLog(text: "killed\n").failureMessage(product: "A", embedded: false, dynamicLibc: false) == "building 'A' failed (the log is above)")
+        XCTAssertEqual(BuildLog(text: "killed\n").failureMessage(product: "A", embedded: false, dynamicLibc: false), "building 'A' failed (the log is above)")
     }
 
     func testStaticGlibcWarningsAndCompileCount() {
@@ -152,18 +152,18 @@ final class BuildLogTests: XCTestCase {
             warning: Using 'getaddrinfo' in statically linked applications requires at runtime the shared libraries from the glibc version used for linking
             """)
         XCTAssertTrue(log.hasStaticGlibcWarnings)
-        XCTAssertTrue(log.compiledSteps == 2)
+        XCTAssertEqual(log.compiledSteps, 2)
         XCTAssertTrue(!BuildLog(text: "Build of product 'A' complete!").hasStaticGlibcWarnings)
-        XCTAssertTrue(BuildLog(text: "[1/1] Planning build\nBuild complete!").compiledSteps == 0)
+        XCTAssertEqual(BuildLog(text: "[1/1] Planning build\nBuild complete!").compiledSteps, 0)
     }
 
     func testPlatformsAreAListAndSwiftSDKIsThePlugins() throws {
         let parsed = try PluginArgumentsTests.parse(["--embedded", "--platform", "linux/amd64,linux/arm64", "--push", "127.0.0.1:5000/app:1"])
-        XCTAssertTrue(parsed.platforms == ["linux/amd64", "linux/arm64"])
+        XCTAssertEqual(parsed.platforms, ["linux/amd64", "linux/arm64"])
         XCTAssertTrue(parsed.passthrough.isEmpty)  // --platform is the plugin's, not passed on as one value
         let standard = try PluginArgumentsTests.parse(["--platform=linux/arm64", "--swift-sdk", "aarch64-swift-linux-musl"])
-        XCTAssertTrue(standard.platforms == ["linux/arm64"])
-        XCTAssertTrue(standard.swiftSDK == "aarch64-swift-linux-musl")
+        XCTAssertEqual(standard.platforms, ["linux/arm64"])
+        XCTAssertEqual(standard.swiftSDK, "aarch64-swift-linux-musl")
         for bad in [["--platform", "linux/amd64,,linux/arm64"], ["--platform", "linux/arm64", "--platform", "linux/arm64"],
                     ["--platform", "linux/amd64,linux/arm64", "--swift-sdk", "x86_64-swift-linux-musl"]] {
             assertThrows(PluginUsageError.self) { try PluginArgumentsTests.parse(bad) }
