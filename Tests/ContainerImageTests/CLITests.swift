@@ -133,7 +133,7 @@ final class CLITests: XCTestCase {
         ], in: directory)
         XCTAssertEqual(result.status, 0, "\(result.stderr)")
         let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdoutBytes)) as? [String: Any])
-        XCTAssertEqual(Set(object.keys), ["digest", "configDigest", "compressedSize", "uncompressedSize", "tag", "outputs", "pushed", "addOns"])
+        XCTAssertEqual(Set(object.keys), ["digest", "configDigest", "compressedSize", "uncompressedSize", "tag", "outputs", "pushed", "addOns", "layers"])
         XCTAssertEqual(object["tag"] as? String, "hello:latest")
         let outputs = try XCTUnwrap(object["outputs"] as? [[String: Any]])
         XCTAssertEqual(outputs.map { $0["kind"] as? String ?? "" }, ["docker-archive", "oci-layout", "oci-archive"])

@@ -4,9 +4,14 @@ import TestSupport
 import XCTest
 
 final class ImageAssemblerTests: XCTestCase {
+    /// The image's files as `docker run` sees them: every layer unpacked in order, a later entry
+    /// replacing an earlier one at the same path.
     static func layerRecords(_ image: Image) throws -> [String: TarRecord] {
-        let records = try TarReader.read(try Gzip.decompress(try XCTUnwrap(image.layers.first).blob.bytes))
-        return Dictionary(uniqueKeysWithValues: records.map { ($0.path, $0) })
+        var files: [String: TarRecord] = [:]
+        for layer in image.layers {
+            for record in try TarReader.read(try Gzip.decompress(try layer.blob.bytes)) { files[record.path] = record }
+        }
+        return files
     }
 
     func testDefaultLayerAndConfig() throws {
@@ -30,10 +35,13 @@ final class ImageAssemblerTests: XCTestCase {
         XCTAssertEqual(config.config?.user, "65532:65532")
         XCTAssertEqual(config.config?.labels?["org.opencontainers.image.title"], "hello")
         XCTAssertEqual(config.config?.labels?["org.opencontainers.image.created"], "1970-01-01T00:00:00Z")
-        XCTAssertEqual(config.rootfs.diffIDs, [image.layers[0].diffID])
-        let layerBytes = try image.layers[0].blob.bytes
-        XCTAssertEqual(image.layers[0].diffID, sha256Digest(try Gzip.decompress(layerBytes)))
-        XCTAssertEqual(image.layers[0].blob.digest, sha256Digest(layerBytes))
+        XCTAssertEqual(config.rootfs.diffIDs, image.layers.map(\.diffID))
+        XCTAssertEqual(config.history?.compactMap(\.createdBy), ["containerize: add-ons", "containerize: executable"])
+        for layer in image.layers {
+            let layerBytes = try layer.blob.bytes
+            XCTAssertEqual(layer.diffID, sha256Digest(try Gzip.decompress(layerBytes)))
+            XCTAssertEqual(layer.blob.digest, sha256Digest(layerBytes))
+        }
         XCTAssertEqual(image.digest, sha256Digest(image.manifestBytes))
     }
 

@@ -54,7 +54,7 @@ final class ToolAcceptanceTests: XCTestCase {
         XCTAssertEqual(object["Architecture"] as? String, "amd64")
         XCTAssertEqual(object["Os"] as? String, "linux")
         XCTAssertEqual((object["Labels"] as? [String: String])?["org.opencontainers.image.revision"], "abc123")
-        XCTAssertEqual((object["Layers"] as? [String])?.count, 1)
+        XCTAssertEqual((object["Layers"] as? [String])?.count, 2, "add-ons and executable layers")
         if !reference.hasPrefix("docker-archive") {
             XCTAssertEqual(object["Digest"] as? String, digest)
         }
