@@ -145,7 +145,9 @@ final class LargeImageTests: XCTestCase {
         defer { TestSupport.remove(directory) }
         let size = 8 * Self.gibibyte + 4096
         try Self.makeLargeFile(directory + "/huge.bin", size: size, randomChunks: 0)
+        try Data("after\n".utf8).write(to: URL(fileURLWithPath: directory + "/after.txt"))
         let build = try TestSupport.containertool(["build", "--executable", TestSupport.fixtures.staticBinary, "--resource", "huge.bin:/aaa/huge.bin",
+                                                   "--resource", "after.txt:/zzz/after.txt",
                                                    "--output", "oci-layout:layout", "--tag", "huge:1"], in: directory)
         XCTAssertEqual(build.status, 0, "\(build.stderr)")
         let layer = try Self.layerDigest(ofLayout: directory + "/layout")
@@ -153,8 +155,16 @@ final class LargeImageTests: XCTestCase {
         XCTAssertEqual(listing.status, 0, "\(listing.stderr)")
         let lines = listing.stdout.split(separator: "\n")
         XCTAssertTrue(lines.contains { $0.contains(" \(size) ") && $0.hasSuffix("aaa/huge.bin") }, "\(listing.stdout)")
-        let names = lines.compactMap { $0.split(separator: " ").last.map(String.init) }
-        XCTAssertTrue(["aaa/huge.bin", "etc/group", "etc/passwd", "hello", "home/nonroot/", "tmp/"].allSatisfy(names.contains), "\(names)")
+        XCTAssertTrue(lines.last?.hasSuffix("zzz/after.txt") == true, "the entry after the 8 GiB one is intact: \(listing.stdout)")
+        // The other files are in the image's other layers (add-ons, executable): the tar after the huge
+        // entry is intact, and the stack still holds everything.
+        var names = lines.compactMap { $0.split(separator: " ").last.map(String.init) }
+        for other in try ImageReader.read(path: directory + "/layout").layers where !other.digest.hasSuffix(layer) {
+            let otherListing = try TestSupport.run("tar", ["-tzf", "layout/blobs/sha256/\(other.digest.dropFirst("sha256:".count))"], in: directory)
+            XCTAssertEqual(otherListing.status, 0, "\(otherListing.stderr)")
+            names += otherListing.stdout.split(separator: "\n").map(String.init)
+        }
+        XCTAssertTrue(["aaa/huge.bin", "zzz/after.txt", "etc/group", "etc/passwd", "hello", "home/nonroot/", "tmp/"].allSatisfy(names.contains), "\(names)")
         XCTAssertEqual(try TestSupport.run("skopeo", ["inspect", "oci:layout:1"], in: directory).status, 0)
         let copy = try TestSupport.run("skopeo", ["copy", "-q", "oci:layout:1", "oci:copy:1"], in: directory)
         XCTAssertEqual(copy.status, 0, "\(copy.stderr)")
