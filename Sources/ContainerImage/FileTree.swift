@@ -17,6 +17,9 @@ struct FileTree {
 
     private var byPath: [String: Node] = [:]
 
+    /// The name prefix of OCI whiteouts; no image path may have a component that starts with it.
+    static let whiteoutPrefix = ".wh."
+
     var entries: [TarEntry] { byPath.values.map(\.entry) }
 
     /// Host files that go into the image (to refuse an output that would overwrite one).
@@ -37,6 +40,11 @@ struct FileTree {
         var entry = entry
         entry.path = Self.normalize(entry.path)
         guard !entry.path.isEmpty, !entry.path.split(separator: "/").contains("..") else { throw ImageBuildError.invalidImagePath(entry.path) }
+        // In a layer, `.wh.NAME` deletes NAME of the layers below and `.wh..wh..opq` empties its
+        // directory: a user's file named so would delete /etc/passwd or a whole folder.
+        guard !entry.path.split(separator: "/").contains(where: { $0.hasPrefix(Self.whiteoutPrefix) }) else {
+            throw ImageBuildError.whiteoutName(path: "/" + entry.path, origin: origin)
+        }
         try addParents(of: entry.path, origin: origin)
         if let existing = byPath[entry.path] {
             switch (existing.entry.kind, entry.kind) {
