@@ -48,4 +48,45 @@ struct LayeringAdversarialTests {
         #expect(result.status == 1 && result.stderr.contains("/.wh.etc") && result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: layout))
     }
+
+    /// `inspect` of what `build` writes with two platforms (an index in index.json) failed with a
+    /// raw DecodingError; now it names the index and its platforms and shows the first platform's
+    /// image with that image's layers. In a layout holding two images, `tags` listed every tag
+    /// beside one image: now only the tags of the image shown.
+    @Test func inspectReadsAnIndexLayoutAndNamesOnlyTheShownImagesTags() throws {
+        guard TestSupport.requireTool("gcc") else { return }
+        let directory = try TestSupport.makeTemporaryDirectory("cit-inspect-index")
+        defer { TestSupport.remove(directory) }
+        let arm = directory + "/hello-arm64"
+        try FileManager.default.copyItem(atPath: TestSupport.fixtures.staticBinary, toPath: arm)
+        // Only the ELF machine field is read for the platform check: make the copy an AArch64 ELF.
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: arm))
+        try handle.seek(toOffset: 18)
+        try handle.write(contentsOf: Data([183, 0]))
+        try handle.close()
+        let layout = directory + "/layout"
+        let built = try TestSupport.containertool(["build", "--executable", "linux/amd64=" + TestSupport.fixtures.staticBinary, "--executable", "linux/arm64=" + arm,
+                                                   "--tag", "multi:1", "--output", "oci-layout:" + layout, "--json"])
+        #expect(built.status == 0, "\(built.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(built.stdout.utf8)) as? [String: Any])
+        let platforms = try #require(report["platforms"] as? [[String: Any]])
+        let inspected = try TestSupport.containertool(["inspect", layout, "--json"])
+        #expect(inspected.status == 0, "\(inspected.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(inspected.stdout.utf8)) as? [String: Any])
+        #expect(json["index"] as? String == report["digest"] as? String)
+        #expect(json["platforms"] as? [String] == ["linux/amd64", "linux/arm64/v8"])
+        #expect(json["digest"] as? String == platforms.first?["digest"] as? String)
+        #expect((json["layers"] as? [[String: Any]])?.compactMap { $0["digest"] as? String } == (report["layers"] as? [[String: Any]])?.compactMap { $0["digest"] as? String })
+        let human = try TestSupport.containertool(["inspect", layout])
+        #expect(human.status == 0 && human.stdout.contains("index:        \(report["digest"] as? String ?? "?") (linux/amd64, linux/arm64/v8; shown: linux/amd64)"), "\(human.stdout)\(human.stderr)")
+
+        // A second image under another tag in the same layout: inspect shows one image (a plain
+        // image entry before an index) and names only that image's tag.
+        let second = try TestSupport.containertool(["build", "--executable", TestSupport.fixtures.staticBinary, "--env", "B=2", "--tag", "single:2", "--output", "oci-layout:" + layout])
+        #expect(second.status == 0, "\(second.stderr)")
+        let both = try TestSupport.containertool(["inspect", layout, "--json"])
+        let bothJSON = try #require(try JSONSerialization.jsonObject(with: Data(both.stdout.utf8)) as? [String: Any], "\(both.stderr)")
+        #expect(bothJSON["tags"] as? [String] == ["2"], "\(both.stdout)")
+        #expect(((bothJSON["config"] as? [String: Any])?["Env"] as? [String])?.contains("B=2") == true, "\(both.stdout)")
+    }
 }
