@@ -105,7 +105,14 @@ struct FileTree {
     /// Copies a host file, symlink or whole directory tree to `destination` in the image.
     /// Symlinks are copied as links; their targets must stay inside `destination`'s tree, or inside
     /// `symlinkBoundary` when one is given (a tree copied as several resources).
+    /// A destination ending in `/` names the folder a file or link goes into, as Docker's `COPY`
+    /// (and so the rendered Dockerfile) reads it; a directory's contents go to that folder either way.
     mutating func addHostItem(_ source: String, at destination: String, symlinkBoundary: String? = nil, layer: ImageLayerKind = .resources) throws {
+        var destination = destination
+        var info = stat()
+        if destination.hasSuffix("/"), lstat(source, &info) == 0, info.st_mode & S_IFMT != S_IFDIR {
+            destination += URL(fileURLWithPath: source).lastPathComponent
+        }
         let root = Self.normalize(destination)
         try addHostItem(source, at: root, resourceRoot: symlinkBoundary.map(Self.normalize) ?? root, origin: "resource \(source)", layer: layer)
     }

@@ -89,4 +89,25 @@ struct LayeringAdversarialTests {
         #expect(bothJSON["tags"] as? [String] == ["2"], "\(both.stdout)")
         #expect(((bothJSON["config"] as? [String: Any])?["Env"] as? [String])?.contains("B=2") == true, "\(both.stdout)")
     }
+
+    /// `--resource app.conf:/srv/` made a file named /srv, where the rendered Dockerfile's
+    /// `COPY ["app.conf", "/rootfs/srv/"]` (Docker's rule) makes /srv/app.conf: the plugin's image
+    /// and the Dockerfile's differed. A trailing slash now names the folder for a file or a link;
+    /// a folder's contents land in the destination with or without it, as with `COPY`.
+    @Test func aTrailingSlashDestinationIsTheFolderAFileGoesInto() throws {
+        let directory = try TestSupport.makeTemporaryDirectory("cit-slash")
+        defer { TestSupport.remove(directory) }
+        try FileManager.default.createDirectory(atPath: directory + "/Public", withIntermediateDirectories: true)
+        try "x".write(toFile: directory + "/Public/index.html", atomically: true, encoding: .utf8)
+        try "k=v".write(toFile: directory + "/app.conf", atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: directory + "/current.conf", withDestinationPath: "app.conf")
+        var tree = FileTree()
+        try tree.addHostItem(directory + "/app.conf", at: "/srv/")
+        try tree.addHostItem(directory + "/current.conf", at: "/srv/")
+        try tree.addHostItem(directory + "/app.conf", at: "/")
+        try tree.addHostItem(directory + "/Public", at: "/www/")
+        try tree.addHostItem(directory + "/app.conf", at: "/etc/plain.conf")
+        let paths = Set(tree.entries.map { $0.path + ($0.kind == .directory ? "/" : "") })
+        #expect(paths == ["srv/", "srv/app.conf", "srv/current.conf", "app.conf", "www/", "www/index.html", "etc/", "etc/plain.conf"])
+    }
 }
