@@ -110,4 +110,28 @@ struct LayeringAdversarialTests {
         let paths = Set(tree.entries.map { $0.path + ($0.kind == .directory ? "/" : "") })
         #expect(paths == ["srv/", "srv/app.conf", "srv/current.conf", "app.conf", "www/", "www/index.html", "etc/", "etc/plain.conf"])
     }
+
+    /// Decided: the order of `--resource` options, the host's permission bits other than the
+    /// executable bit and file times do not change any layer (the tree is sorted by path; modes
+    /// are 0644/0755); swapping two resources gives the same digests. (The umask, process-wide,
+    /// is not changed here: tests run in parallel; it only reaches output files' modes.)
+    @Test func resourceOrderAndHostModesDoNotChangeAnyLayer() throws {
+        guard TestSupport.requireTool("gcc") else { return }
+        let directory = try TestSupport.makeTemporaryDirectory("cit-order")
+        defer { TestSupport.remove(directory) }
+        try FileManager.default.createDirectory(atPath: directory + "/Public/css", withIntermediateDirectories: true)
+        try "body{}".write(toFile: directory + "/Public/css/site.css", atomically: true, encoding: .utf8)
+        try "k=v".write(toFile: directory + "/app.conf", atomically: true, encoding: .utf8)
+        func build(_ resources: [ImageSpec.Resource]) throws -> [String] {
+            var spec = ImageSpec(executablePath: TestSupport.fixtures.staticBinary, name: "app")
+            spec.resources = resources
+            return try ImageAssembler.assemble(spec).layers.map(\.blob.digest)
+        }
+        let publicDir = ImageSpec.Resource(source: directory + "/Public", destination: "/srv/Public")
+        let conf = ImageSpec.Resource(source: directory + "/app.conf", destination: "/srv/app.conf")
+        let first = try build([publicDir, conf])
+        try FileManager.default.setAttributes([.posixPermissions: 0o600, .modificationDate: Date(timeIntervalSince1970: 1)], ofItemAtPath: directory + "/app.conf")
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: directory + "/Public/css")
+        #expect(try build([conf, publicDir]) == first)
+    }
 }
