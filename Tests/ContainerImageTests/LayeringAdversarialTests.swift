@@ -52,7 +52,8 @@ struct LayeringAdversarialTests {
     /// `inspect` of what `build` writes with two platforms (an index in index.json) failed with a
     /// raw DecodingError; now it names the index and its platforms and shows the first platform's
     /// image with that image's layers. In a layout holding two images, `tags` listed every tag
-    /// beside one image: now only the tags of the image shown.
+    /// beside one image: now only the tags of the image shown. `--json` of an index build gives
+    /// every platform's layers (it gave only the first platform's).
     @Test func inspectReadsAnIndexLayoutAndNamesOnlyTheShownImagesTags() throws {
         guard TestSupport.requireTool("gcc") else { return }
         let directory = try TestSupport.makeTemporaryDirectory("cit-inspect-index")
@@ -70,6 +71,20 @@ struct LayeringAdversarialTests {
         #expect(built.status == 0, "\(built.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(built.stdout.utf8)) as? [String: Any])
         let platforms = try #require(report["platforms"] as? [[String: Any]])
+        // --json gives each platform its own layers, as its manifest in the layout lists them
+        // (the top-level `layers` are the first platform's): the add-ons blob is shared.
+        func json(_ path: String) throws -> [String: Any] {
+            try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: layout + "/" + path))) as? [String: Any])
+        }
+        func blob(_ digest: String?) -> String { "blobs/sha256/" + (digest ?? "").dropFirst("sha256:".count) }
+        let nested = try json(blob(((try json("index.json"))["manifests"] as? [[String: Any]])?.first?["digest"] as? String))
+        let manifestLayers = try (nested["manifests"] as? [[String: Any]] ?? []).map { entry in
+            (try json(blob(entry["digest"] as? String))["layers"] as? [[String: Any]] ?? []).compactMap { $0["digest"] as? String }
+        }
+        let reportedLayers = platforms.map { ($0["layers"] as? [[String: Any]] ?? []).compactMap { $0["digest"] as? String } }
+        #expect(reportedLayers == manifestLayers && manifestLayers.count == 2, "\(built.stdout)")
+        #expect(reportedLayers.first?.first == reportedLayers.last?.first && reportedLayers.first?.last != reportedLayers.last?.last)
+        #expect(built.stdout.contains("\"layers\":[{\"createdBy\":\"containerize: add-ons\""))
         let inspected = try TestSupport.containertool(["inspect", layout, "--json"])
         #expect(inspected.status == 0, "\(inspected.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(inspected.stdout.utf8)) as? [String: Any])
