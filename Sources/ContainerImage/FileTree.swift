@@ -83,6 +83,40 @@ struct FileTree {
         }
     }
 
+    /// The layers to stack on a base image whose file tree is `lower` (paths without the leading
+    /// slash, the last base layer's entry for each). A directory our layers carry that the base
+    /// already has keeps the base's mode and owner: a resource under /tmp must not turn the base's
+    /// 1777 /tmp into 0755. A path the base has as a symlink or file where ours is a directory, or
+    /// as a directory where ours is a file, is refused: ours would hide the base's (/lib → usr/lib).
+    func layers(over lower: [String: TarEntry]) throws -> [LayerContents] {
+        try layers.map { contents in
+            var contents = contents
+            contents.entries = try contents.entries.map { entry in
+                guard let below = lower[entry.path] else { return entry }
+                switch (entry.kind, below.kind) {
+                case (.directory, .directory):
+                    var kept = entry
+                    (kept.mode, kept.uid, kept.gid) = (below.mode, below.uid, below.gid)
+                    return kept
+                case (.directory, _), (_, .directory):
+                    throw ImageBuildError.hidesBaseEntry(path: "/" + entry.path, origin: byPath[entry.path]?.origin ?? "the image", base: Self.describe(below))
+                default:
+                    return entry  // a file or link over the base's file or link replaces it, as COPY does
+                }
+            }
+            return contents
+        }
+    }
+
+    /// "a directory", "a file", "a symlink → target", for messages.
+    private static func describe(_ entry: TarEntry) -> String {
+        switch entry.kind {
+        case .directory: return "a directory"
+        case .file: return "a file"
+        case .symlink(let target): return "a symlink → \(target)"
+        }
+    }
+
     private mutating func addParents(of path: String, origin: String) throws {
         let components = path.split(separator: "/").dropLast()
         var parent = ""

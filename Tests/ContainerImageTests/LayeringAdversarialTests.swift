@@ -149,4 +149,40 @@ struct LayeringAdversarialTests {
         try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: directory + "/Public/css")
         #expect(try build([conf, publicDir]) == first)
     }
+
+    /// On a base image (`--from`, merged from another branch), our layers' parent directories
+    /// used to carry our defaults: a resource under /tmp turned the base's 1777 /tmp into 0755
+    /// (seen with umoci and docker). Over a base tree, a directory the base has keeps the base's
+    /// mode and owner in every layer, and a directory where the base has a symlink (/lib → usr/lib)
+    /// or a file where it has a directory is a one-line error.
+    @Test func layersOverABaseKeepItsDirectoriesAndRefuseToHideItsLinks() throws {
+        let directory = try TestSupport.makeTemporaryDirectory("cit-over-base")
+        defer { TestSupport.remove(directory) }
+        try "x".write(toFile: directory + "/f", atomically: true, encoding: .utf8)
+        let lower: [String: TarEntry] = [
+            "tmp": .directory("tmp", mode: 0o1777), "srv": .directory("srv", mode: 0o750, uid: 1000, gid: 1000),
+            "lib": TarEntry(path: "lib", kind: .symlink(target: "usr/lib"), mode: 0o777), "etc": .directory("etc"),
+        ]
+        var tree = FileTree()
+        try tree.add(.file("app", [1]), origin: "the executable", layer: .executable)
+        try tree.add(.directory("srv"), origin: "the working directory", layer: .addOns)
+        try tree.addHostItem(directory + "/f", at: "/tmp/cache/f")
+        try tree.addHostItem(directory + "/f", at: "/srv/data/f")
+        let layers = try tree.layers(over: lower)
+        let entries = layers.flatMap { layer in layer.entries.map { (layer.kind, $0) } }
+        for (kind, entry) in entries where entry.path == "tmp" { #expect(entry.mode == 0o1777, "\(kind)") }
+        for (kind, entry) in entries where entry.path == "srv" { #expect(entry.mode == 0o750 && entry.uid == 1000 && entry.gid == 1000, "\(kind)") }
+        #expect(entries.filter { $0.1.path == "srv" }.count == 2, "the add-ons and resources layers both carry /srv")
+        #expect(entries.first { $0.1.path == "tmp/cache" }?.1.mode == 0o755, "a directory the base lacks keeps ours")
+        #expect(try tree.layers.flatMap(\.entries).first { $0.path == "tmp" }?.mode == 0o755, "on scratch: unchanged")
+
+        for (path, named) in [("/lib/x86_64-linux-gnu/libc.so.6", "usr/lib"), ("/etc", "a directory")] {
+            var hiding = tree
+            try hiding.addHostItem(directory + "/f", at: path)
+            #expect(throws: ImageBuildError.self, "\(path)") { try hiding.layers(over: lower) }
+            do { _ = try hiding.layers(over: lower) } catch {
+                #expect("\(error)".contains(named) && !"\(error)".contains("\n"), "\(error)")
+            }
+        }
+    }
 }
