@@ -156,7 +156,8 @@ struct FileTree {
         guard lstat(source, &info) == 0 else { throw ImageBuildError.resourceNotFound(source) }
         switch info.st_mode & S_IFMT {
         case S_IFDIR:
-            try add(.directory(destination), origin: origin, layer: layer)
+            // A folder copied to / (as `COPY dir /` does) adds its contents; the root itself is no entry.
+            if !destination.isEmpty { try add(.directory(destination), origin: origin, layer: layer) }
             let children: [String]
             do { children = try FileManager.default.contentsOfDirectory(atPath: source).sorted() } catch { throw ImageBuildError.unreadable(source) }
             for child in children {
