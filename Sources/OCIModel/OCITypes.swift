@@ -10,6 +10,11 @@ public enum MediaType {
     public static let layerTar = "application/vnd.oci.image.layer.v1.tar"
     public static let dockerManifest = "application/vnd.docker.distribution.manifest.v2+json"
     public static let dockerManifestList = "application/vnd.docker.distribution.manifest.list.v2+json"
+    public static let dockerConfig = "application/vnd.docker.container.image.v1+json"
+    public static let dockerLayerGzip = "application/vnd.docker.image.rootfs.diff.tar.gzip"
+    /// Layer media types a base image may use: kept as they are in our manifest (never recompressed).
+    public static let gzipLayers: Set<String> = [layerTarGzip, dockerLayerGzip]
+    public static let plainLayers: Set<String> = [layerTar, "application/vnd.docker.image.rootfs.diff.tar"]
     /// What a manifest GET/HEAD accepts back from a registry.
     public static let acceptedManifests = [imageManifest, dockerManifest, imageIndex, dockerManifestList].joined(separator: ", ")
 }
@@ -32,6 +37,14 @@ public struct Platform: Codable, Sendable, Equatable {
         self.os = os
         self.variant = variant
     }
+
+    /// Same OS and architecture, and the same variant where both name one (`linux/arm64` is `linux/arm64/v8`).
+    public func matches(_ other: Platform) -> Bool {
+        os == other.os && architecture == other.architecture && (variant == nil || other.variant == nil || variant == other.variant)
+    }
+
+    /// `os/architecture[/variant]`, the form `init(parsing:)` reads.
+    public var name: String { [os, architecture, variant].compactMap { $0 }.joined(separator: "/") }
 }
 
 /// A content descriptor: what a blob is, its digest and size.

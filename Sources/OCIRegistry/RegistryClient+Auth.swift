@@ -51,7 +51,7 @@ struct AuthChallenge: Sendable, Equatable {
 extension RegistryClient {
     /// The scope a push needs on this repository, plus pull on the repositories blobs may be mounted from.
     var pushScopes: [String] {
-        ["repository:\(reference.repository):pull,push"] + mountSources.filter { $0 != reference.repository }.map { "repository:\($0):pull" }
+        ["repository:\(reference.repository):\(pullOnly ? "pull" : "pull,push")"] + mountSources.filter { $0 != reference.repository }.map { "repository:\($0):pull" }
     }
 
     /// Answers `challenge`: Basic uses the credential directly; Bearer fetches a token from the realm.

@@ -361,10 +361,3 @@ enum BuildCommand {
         for addOn in addOns { print("  add-on \(addOn.kind): \(addOn.path) (\(addOn.size) bytes)") }
     }
 }
-
-extension Platform {
-    /// Same OS and architecture, and the same variant where both name one (`linux/arm64` is `linux/arm64/v8`).
-    func matches(_ other: Platform) -> Bool {
-        os == other.os && architecture == other.architecture && (variant == nil || other.variant == nil || variant == other.variant)
-    }
-}
