@@ -108,9 +108,13 @@ public struct ContainerConfig: Codable, Sendable, Equatable {
     public var workingDir: String?
     public var labels: [String: String]?
     public var healthcheck: HealthConfig?
+    /// Kept from a base image (we never set them ourselves).
+    public var stopSignal: String?
+    public var volumes: [String: EmptyObject]?
 
     public init(user: String? = nil, exposedPorts: [String: EmptyObject]? = nil, env: [String]? = nil, entrypoint: [String]? = nil,
-                cmd: [String]? = nil, workingDir: String? = nil, labels: [String: String]? = nil, healthcheck: HealthConfig? = nil) {
+                cmd: [String]? = nil, workingDir: String? = nil, labels: [String: String]? = nil, healthcheck: HealthConfig? = nil,
+                stopSignal: String? = nil, volumes: [String: EmptyObject]? = nil) {
         self.user = user
         self.exposedPorts = exposedPorts
         self.env = env
@@ -119,11 +123,13 @@ public struct ContainerConfig: Codable, Sendable, Equatable {
         self.workingDir = workingDir
         self.labels = labels
         self.healthcheck = healthcheck
+        self.stopSignal = stopSignal
+        self.volumes = volumes
     }
 
     enum CodingKeys: String, CodingKey {
         case user = "User", exposedPorts = "ExposedPorts", env = "Env", entrypoint = "Entrypoint", cmd = "Cmd"
-        case workingDir = "WorkingDir", labels = "Labels", healthcheck = "Healthcheck"
+        case workingDir = "WorkingDir", labels = "Labels", healthcheck = "Healthcheck", stopSignal = "StopSignal", volumes = "Volumes"
     }
 }
 
