@@ -82,6 +82,11 @@ public struct BaseImage: Sendable, Equatable {
         }
     }
 
+    /// Refuses to stack an executable for `ours` on a base of another OS or architecture.
+    public func checkPlatform(_ ours: Platform) throws {
+        guard platform.matches(ours) else { throw BaseImageError.platformMismatch(reference, base: platform.name, ours: ours.name) }
+    }
+
     /// Our config on top of the base's: see `README.md`, "Base images". Env and Labels merge by key
     /// (ours win), ExposedPorts and Volumes are the union, our entrypoint replaces the base's (and so
     /// its Cmd, which only made sense as arguments to it, unless we give `--cmd`), WorkingDir and
@@ -89,10 +94,7 @@ public struct BaseImage: Sendable, Equatable {
     /// was given (`userIsExplicit`), and our nonroot user when the base names none. diff_ids and
     /// history are the base's, then ours. The OS and architecture must be the base's.
     public func inherit(into ours: ImageConfig, userIsExplicit: Bool) throws -> ImageConfig {
-        guard config.os == ours.os, config.architecture == ours.architecture,
-              config.variant == nil || ours.variant == nil || config.variant == ours.variant else {
-            throw BaseImageError.platformMismatch(reference, base: platform.name, ours: Platform(architecture: ours.architecture, os: ours.os, variant: ours.variant).name)
-        }
+        try checkPlatform(Platform(architecture: ours.architecture, os: ours.os, variant: ours.variant))
         let theirs = config.config ?? ContainerConfig()
         let mine = ours.config ?? ContainerConfig()
         var merged = mine

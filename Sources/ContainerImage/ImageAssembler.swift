@@ -37,7 +37,10 @@ public enum ImageAssembler {
         var tree = FileTree()
         try tree.add(TarEntry(path: spec.name, kind: .file(.hostFile(path: spec.executablePath, size: try fileSize(spec.executablePath))), mode: 0o755),
                      origin: "the executable \(spec.executablePath)")
-        for entry in ScratchBase.entries { try tree.add(entry, origin: "the image's base files (users, /tmp)") }
+        // A base image brings its own users and /tmp: its /etc/passwd and /etc/group are never replaced.
+        if spec.base == nil {
+            for entry in ScratchBase.entries { try tree.add(entry, origin: "the image's base files (users, /tmp)") }
+        }
         if let workingDirectory = spec.workingDirectory, workingDirectory != "/" {
             try tree.add(.directory(workingDirectory), origin: "the working directory")
         }
