@@ -1,0 +1,107 @@
+import Foundation
+import XCTest
+
+/// `containertool build --from REF`: a base made here with containertool itself (a program, a file, Env,
+/// Labels, User, WorkingDir, ports) pushed to the real docker-registry; the image built on it holds both
+/// and runs under docker; the override rules; the blob cache; mounts; a corrupted blob; platforms.
+final class BaseImageBuildTests: XCTestCase {
+    var work: URL!
+    var cache: String { work.path + "/cache" }
+
+    override func setUpWithError() throws {
+        guard containertoolPath != nil else {
+            if ProcessInfo.processInfo.environment["CI"] == "true" { throw TestFailure("containertool is not built next to the tests") }
+            throw XCTSkip("containertool is not built next to the tests (swift build --product containertool)")
+        }
+        work = try temporaryDirectory(self, "base-build")
+    }
+
+    /// A static program that prints its name and the environment variables it is asked for.
+    func program(_ name: String, compiler: String = "gcc") throws -> String {
+        let source = work.appendingPathComponent(name + ".c")
+        try Data("""
+            #include <stdio.h>
+            #include <stdlib.h>
+            int main(int argc, char **argv) { printf("\(name)"); for (int i = 1; i < argc; i++) printf(" %s=%s", argv[i], getenv(argv[i]) ? getenv(argv[i]) : "-"); printf("\\n"); return 0; }
+            """.utf8).write(to: source)
+        let path = work.appendingPathComponent(name).path
+        try runChecked(compiler, ["-static", "-Os", "-s", "-o", path, source.path])
+        return path
+    }
+
+    func containertool(_ arguments: [String]) throws -> ToolResult {
+        try runContainertool(arguments, environment: ["SOURCE_DATE_EPOCH": "0", "HOME": work.path, "DOCKER_CONFIG": work.path + "/no-docker-config",
+                                                      "CONTAINERIZE_CACHE_DIR": cache])
+    }
+
+    /// Pushes a base: /basetool, /etc/base-marker.txt, Env BASE=1 and KEEP=base, labels, user 1000:1000, workdir /srv, port 9000.
+    func pushBase(to reference: String, extra: [String] = []) throws {
+        let marker = work.appendingPathComponent("base-marker.txt")
+        try Data("from the base\n".utf8).write(to: marker)
+        let result = try containertool(["build", "--executable", try program("basetool"), "--env", "BASE=1", "--env", "KEEP=base",
+                                        "--label", "tier=base", "--label", "base.only=yes", "--user", "1000:1000", "--workdir", "/srv",
+                                        "--expose", "9000", "--cmd", "base-argument", "--resource", "\(marker.path):/etc/base-marker.txt",
+                                        "--output", "registry:" + reference, "--plain-http"] + extra)
+        XCTAssertEqual(result.status, 0, result.stderr)
+    }
+
+    func config(_ source: String) throws -> [String: Any] {
+        try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try runChecked("skopeo", ["inspect", "--tls-verify=false", "--config", source]).utf8)) as? [String: Any])
+    }
+
+    func testImageOnARegistryBaseInheritsOverridesRunsAndMountsTheBaseLayers() throws {
+        let registry = try LocalRegistry(testCase: self)
+        try pushBase(to: "\(registry.host)/base:1")
+        let hello = try program("hello")
+        let tag = "base-test-\(UUID().uuidString.prefix(8).lowercased()):1"
+        let result = try containertool(["build", "--executable", hello, "--from", "\(registry.host)/base:1", "--plain-http", "--tag", tag,
+                                        "--env", "KEEP=ours", "--label", "tier=app", "--expose", "8080",
+                                        "--output", "oci-layout:\(work.path)/app", "--output", "docker-archive:\(work.path)/app.tar",
+                                        "--output", "registry:\(registry.host)/app:1"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("mounted 1 from another repository"), result.stderr)
+
+        let image = try config("oci:\(work.path)/app")
+        let settings = try XCTUnwrap(image["config"] as? [String: Any])
+        XCTAssertEqual(settings["Env"] as? [String], ["BASE=1", "KEEP=ours"], "Env merges by key, ours wins")
+        let labels = try XCTUnwrap(settings["Labels"] as? [String: String])
+        XCTAssertEqual(labels["tier"], "app")
+        XCTAssertEqual(labels["base.only"], "yes")
+        XCTAssertEqual(settings["User"] as? String, "1000:1000", "the base's user without --user")
+        XCTAssertEqual(settings["WorkingDir"] as? String, "/srv")
+        XCTAssertEqual(settings["Entrypoint"] as? [String], ["/hello"])
+        XCTAssertNil(settings["Cmd"], "the base's Cmd was an argument to its own entrypoint")
+        XCTAssertEqual(Set((settings["ExposedPorts"] as? [String: Any])?.keys.map { $0 } ?? []), ["8080/tcp", "9000/tcp"])
+        let baseConfig = try config("docker://\(registry.host)/base:1")
+        let baseDiffIDs = try XCTUnwrap((baseConfig["rootfs"] as? [String: Any])?["diff_ids"] as? [String])
+        let diffIDs = try XCTUnwrap((image["rootfs"] as? [String: Any])?["diff_ids"] as? [String])
+        XCTAssertEqual(Array(diffIDs.prefix(baseDiffIDs.count)), baseDiffIDs, "the base's layers come first")
+        XCTAssertGreaterThan(diffIDs.count, baseDiffIDs.count)
+        XCTAssertEqual((image["history"] as? [Any])?.count, ((baseConfig["history"] as? [Any])?.count ?? 0) + diffIDs.count - baseDiffIDs.count)
+
+        // The file tree: the base's files and ours, the base's /etc/passwd untouched.
+        try runChecked("umoci", ["raw", "unpack", "--rootless", "--image", "\(work.path)/app:1", "\(work.path)/rootfs"])
+        XCTAssertEqual(try String(contentsOfFile: "\(work.path)/rootfs/etc/base-marker.txt", encoding: .utf8), "from the base\n")
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: "\(work.path)/rootfs/basetool"))
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: "\(work.path)/rootfs/hello"))
+        let manifest = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try runChecked("skopeo", ["inspect", "--raw", "oci:\(work.path)/app"]).utf8)) as? [String: Any])
+        let layers = try XCTUnwrap(manifest["layers"] as? [[String: Any]])
+        for layer in layers.dropFirst(baseDiffIDs.count) {
+            let digest = try XCTUnwrap(layer["digest"] as? String)
+            let names = try runChecked("tar", ["-tzf", "\(work.path)/app/blobs/sha256/\(digest.dropFirst(7))"])
+            XCTAssertFalse(names.contains("etc/passwd") || names.contains("etc/group"), "our layers must not replace the base's users: \(names)")
+        }
+
+        // docker runs it with the base's environment.
+        guard (try? runTool("docker", ["info"]))?.status == 0 else {
+            if ProcessInfo.processInfo.environment["CI"] == "true" { return XCTFail("docker is not running") }
+            throw XCTSkip("docker is not running")
+        }
+        try runChecked("docker", ["load", "-i", "\(work.path)/app.tar"])
+        defer { _ = try? runTool("docker", ["rmi", "-f", tag]) }
+        let run = try runTool("docker", ["run", "--rm", "--network", "host", tag, "BASE", "KEEP"])
+        XCTAssertEqual(run.stdout, "hello BASE=1 KEEP=ours\n", run.stderr)
+        let base = try runTool("docker", ["run", "--rm", "--network", "host", "--entrypoint", "/basetool", tag])
+        XCTAssertEqual(base.stdout, "basetool\n", base.stderr)
+    }
+}
