@@ -104,4 +104,99 @@ final class BaseImageBuildTests: XCTestCase {
         let base = try runTool("docker", ["run", "--rm", "--network", "host", "--entrypoint", "/basetool", tag])
         XCTAssertEqual(base.stdout, "basetool\n", base.stderr)
     }
+
+    func testSecondBuildDownloadsNoBlobAndAPushToTheSameRegistryMountsTheBase() throws {
+        let mock = try MockRegistry(testCase: self)
+        try pushBase(to: "\(mock.host)/base:1")
+        let hello = try program("hello")
+        let blobGETs = { mock.requests.filter { $0.method == "GET" && $0.path.contains("/blobs/sha256:") }.count }
+        let first = try containertool(["build", "--executable", hello, "--from", "\(mock.host)/base:1", "--plain-http", "--output", "oci-layout:\(work.path)/one"])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let afterFirst = blobGETs()
+        XCTAssertGreaterThanOrEqual(afterFirst, 2, "config and layer downloaded")
+        let requestsBefore = mock.requests.count
+        let second = try containertool(["build", "--executable", hello, "--from", "\(mock.host)/base:1", "--plain-http", "--output", "registry:\(mock.host)/app:1"])
+        XCTAssertEqual(second.status, 0, second.stderr)
+        XCTAssertEqual(blobGETs(), afterFirst, "the second build downloads no blob")
+        let secondRequests = mock.requests[requestsBefore...]
+        let mounts = secondRequests.filter { $0.method == "POST" && $0.path.contains("mount=") }
+        let uploads = secondRequests.filter { ["PATCH", "PUT"].contains($0.method) && $0.path.contains("/blobs/uploads/") }.count
+        XCTAssertEqual(mounts.count, 1, "the base's one layer is mounted: \(secondRequests.map(\.path))")
+        XCTAssertTrue(mounts.allSatisfy { $0.path.contains("from=base") })
+        XCTAssertLessThanOrEqual(uploads, 2, "only our layer and config are uploaded, the base's layer is mounted")
+    }
+
+    func testACorruptedBaseBlobIsRefusedNamingItsDigestAndNothingIsWritten() throws {
+        let mock = try MockRegistry(testCase: self, faults: ["corrupt-blob-get"])
+        try pushBase(to: "\(mock.host)/base:1")
+        let result = try containertool(["build", "--executable", try program("hello"), "--from", "\(mock.host)/base:1", "--plain-http",
+                                        "--output", "oci-layout:\(work.path)/out", "--output", "docker-archive:\(work.path)/out.tar"])
+        XCTAssertEqual(result.status, 1)
+        let error = result.stderr.split(separator: "\n").filter { !$0.hasPrefix("containertool: downloading") }
+        XCTAssertEqual(error.count, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains("does not match sha256:"), result.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(work.path)/out"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(work.path)/out.tar"))
+        XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: cache + "/blobs/sha256")) ?? [], [], "nothing cached")
+        XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: cache + "/tmp")) ?? [], [], "no partial download left")
+    }
+
+    func testUserOverrideAndPlatformMismatch() throws {
+        let registry = try LocalRegistry(testCase: self)
+        try pushBase(to: "\(registry.host)/base:1")
+        let hello = try program("hello")
+        let overridden = try containertool(["build", "--executable", hello, "--from", "\(registry.host)/base:1", "--plain-http", "--user", "0:0",
+                                            "--workdir", "/app", "--cmd", "x", "--output", "oci-layout:\(work.path)/user"])
+        XCTAssertEqual(overridden.status, 0, overridden.stderr)
+        let settings = try XCTUnwrap(try config("oci:\(work.path)/user")["config"] as? [String: Any])
+        XCTAssertEqual(settings["User"] as? String, "0:0")
+        XCTAssertEqual(settings["WorkingDir"] as? String, "/app")
+        XCTAssertEqual(settings["Cmd"] as? [String], ["x"])
+
+        guard (try? runTool("aarch64-linux-gnu-gcc", ["--version"]))?.status == 0 else {
+            if ProcessInfo.processInfo.environment["CI"] == "true" { return XCTFail("aarch64-linux-gnu-gcc is missing") }
+            throw XCTSkip("aarch64-linux-gnu-gcc is missing")
+        }
+        let arm = try program("hello-arm", compiler: "aarch64-linux-gnu-gcc")
+        let mismatch = try containertool(["build", "--executable", arm, "--from", "\(registry.host)/base:1", "--plain-http", "--output", "oci-layout:\(work.path)/arm"])
+        XCTAssertEqual(mismatch.status, 1)
+        XCTAssertTrue(mismatch.stderr.contains("is linux/amd64 but the executable is linux/arm64"), mismatch.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(work.path)/arm"))
+    }
+
+    func testTwoPlatformBaseIndexGivesEachPlatformItsBaseAndAMissingOneIsNamed() throws {
+        guard (try? runTool("aarch64-linux-gnu-gcc", ["--version"]))?.status == 0 else {
+            if ProcessInfo.processInfo.environment["CI"] == "true" { return XCTFail("aarch64-linux-gnu-gcc is missing") }
+            throw XCTSkip("aarch64-linux-gnu-gcc is missing")
+        }
+        let registry = try LocalRegistry(testCase: self)
+        let baseAMD = try program("base-amd")
+        let baseARM = try program("base-arm", compiler: "aarch64-linux-gnu-gcc")
+        let pushed = try containertool(["build", "--executable", "linux/amd64=" + baseAMD, "--executable", "linux/arm64=" + baseARM, "--name", "basetool",
+                                        "--env", "BASE=1", "--plain-http", "--output", "registry:\(registry.host)/multibase:1"])
+        XCTAssertEqual(pushed.status, 0, pushed.stderr)
+        let armOnly = try containertool(["build", "--executable", "linux/arm64=" + baseARM, "--name", "basetool", "--plain-http", "--output", "registry:\(registry.host)/armbase:1"])
+        XCTAssertEqual(armOnly.status, 0, armOnly.stderr)
+
+        let hello = try program("hello")
+        let helloARM = try program("hello-arm", compiler: "aarch64-linux-gnu-gcc")
+        let both = try containertool(["build", "--executable", "linux/amd64=" + hello, "--executable", "linux/arm64=" + helloARM,
+                                      "--from", "\(registry.host)/multibase:1", "--plain-http", "--output", "oci-layout:\(work.path)/both"])
+        XCTAssertEqual(both.status, 0, both.stderr)
+        for architecture in ["amd64", "arm64"] {
+            func diffIDs(_ source: String) throws -> [String] {
+                let text = try runChecked("skopeo", ["inspect", "--tls-verify=false", "--override-arch", architecture, "--config", source])
+                let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+                XCTAssertEqual(object["architecture"] as? String, architecture)
+                return try XCTUnwrap((object["rootfs"] as? [String: Any])?["diff_ids"] as? [String])
+            }
+            let base = try diffIDs("docker://\(registry.host)/multibase:1")
+            let ours = try diffIDs("oci:\(work.path)/both:latest")
+            XCTAssertEqual(Array(ours.prefix(base.count)), base, "\(architecture) builds on the \(architecture) base")
+        }
+        let single = try containertool(["build", "--executable", hello, "--from", "\(registry.host)/armbase:1", "--plain-http", "--output", "oci-layout:\(work.path)/missing"])
+        XCTAssertEqual(single.status, 1)
+        XCTAssertTrue(single.stderr.contains("no image for linux/amd64 (available: linux/arm64/v8)"), single.stderr)
+        XCTAssertEqual(single.stderr.split(separator: "\n").filter { !$0.hasPrefix("containertool: ") || $0.contains("error") }.count, 1, single.stderr)
+    }
 }
