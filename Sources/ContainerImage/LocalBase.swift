@@ -39,7 +39,9 @@ public enum LocalBase {
             var files: [String] = []
             for name in entry.layers {
                 let file = try copy(name, from: source, expected: nil, cache: cache, reference: reference)
-                let isGzip = try Gzip.isGzip([UInt8](FileHandle(forReadingFrom: URL(fileURLWithPath: file.path)).readData(ofLength: 2)))
+                let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: file.path))
+                let isGzip = Gzip.isGzip([UInt8](handle.readData(ofLength: 2)))
+                try? handle.close()
                 layers.append(Descriptor(mediaType: isGzip ? MediaType.layerTarGzip : MediaType.layerTar, digest: file.digest, size: Int64(file.size)))
                 files.append(file.path)
             }

@@ -42,7 +42,18 @@ public struct BlobCache: Sendable {
         _ = try path(of: digest)
         let directory = root + "/tmp"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        Self.removeStale(in: directory)
         return directory + "/" + digest.dropFirst("sha256:".count).prefix(16) + ".\(getpid()).\(UInt64.random(in: 0...UInt64.max))"
+    }
+
+    /// Deletes what interrupted runs left in `tmp/` (files untouched for a day; a running download
+    /// writes to its file all the time).
+    static func removeStale(in directory: String) {
+        let cutoff = Date().addingTimeInterval(-86_400)
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
+            let path = directory + "/" + name
+            if let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date, modified < cutoff { unlink(path) }
+        }
     }
 
     /// Moves a downloaded and verified file into place under `digest` (atomic; a concurrent run that

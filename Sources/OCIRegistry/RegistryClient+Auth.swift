@@ -92,9 +92,9 @@ extension RegistryClient {
             response = try await exchangeIdentityToken(credential, realm: realm, service: challenge.service, scopes: scopes)
         } else {
             if let credential {
-                log("requesting a push token from \(realmOrigin) as \(credential)")
+                log("requesting a \(pullOnly ? "pull" : "push") token from \(realmOrigin) as \(credential)")
             } else {
-                log("requesting an anonymous push token from \(realmOrigin)")
+                log("requesting an anonymous \(pullOnly ? "pull" : "push") token from \(realmOrigin)")
             }
             do {
                 response = try await follow(HTTPRequest("GET", url), authorization: credential?.basicAuthorization, authorizedOrigin: realmOrigin)

@@ -171,4 +171,46 @@ final class BasePullTests: XCTestCase {
             XCTAssertThrowsError(try cache.path(of: digest), digest)
         }
     }
+
+    func testConcurrentPullsIntoOneCacheBothSucceed() async throws {
+        let (mock, built) = try registryWithBase()
+        _ = try await pusher().push(layout: built.directory, to: "\(mock.host)/base:1")
+        let cache = BlobCache(root: try temporaryDirectory(self).path)
+        async let first = puller().pull("\(mock.host)/base:1", platform: amd64, cache: cache)
+        async let second = puller().pull("\(mock.host)/base:1", platform: amd64, cache: cache)
+        let (one, two) = try await (first, second)
+        XCTAssertEqual(one.layerFiles, two.layerFiles)
+        for (file, digest) in zip(one.layerFiles, built.layerDigests) {
+            XCTAssertEqual(try LayoutBuilder.sha256(of: URL(fileURLWithPath: file)), digest)
+        }
+        XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: cache.root + "/tmp")) ?? [], [])
+    }
+
+    func testAHugeManifestAndAManifestThatOverstatesASizeAreRefused() async throws {
+        let (mock, built) = try registryWithBase()
+        _ = try await pusher().push(layout: built.directory, to: "\(mock.host)/base:1")
+        let work = try temporaryDirectory(self)
+        let huge = work.appendingPathComponent("huge.json")
+        try Data(("{\"schemaVersion\":2,\"padding\":\"" + String(repeating: "x", count: 5 << 20) + "\"}").utf8).write(to: huge)
+        try runChecked("curl", ["-sf", "-X", "PUT", "-H", "Content-Type: \(MediaType.imageManifest)", "--data-binary", "@\(huge.path)", "http://\(mock.host)/v2/base/manifests/huge"])
+        // The real manifest with the first layer's size raised by one byte.
+        let manifestPath = built.directory.path + "/blobs/sha256/" + built.manifestDigest.dropFirst(7)
+        var manifest = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: manifestPath))) as? [String: Any])
+        var layers = try XCTUnwrap(manifest["layers"] as? [[String: Any]])
+        layers[0]["size"] = (layers[0]["size"] as! Int) + 1
+        manifest["layers"] = layers
+        let lying = work.appendingPathComponent("lying.json")
+        try JSONSerialization.data(withJSONObject: manifest).write(to: lying)
+        try runChecked("curl", ["-sf", "-X", "PUT", "-H", "Content-Type: \(MediaType.imageManifest)", "--data-binary", "@\(lying.path)", "http://\(mock.host)/v2/base/manifests/lying"])
+        let cache = BlobCache(root: work.appendingPathComponent("cache").path)
+        for (tag, expected) in [("huge", "exceeded"), ("lying", "the manifest says")] {
+            do {
+                _ = try await puller().pull("\(mock.host)/base:\(tag)", platform: amd64, cache: cache)
+                XCTFail("\(tag) was accepted")
+            } catch {
+                XCTAssertTrue("\(error)".contains(expected), "\(tag): \(error)")
+            }
+        }
+        XCTAssertNil(try cache.verifiedFile(for: Descriptor(mediaType: "", digest: built.layerDigests[0], size: 1)))
+    }
 }

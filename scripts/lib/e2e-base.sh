@@ -46,7 +46,7 @@ e2e_base_image() {
     fi
     docker pull -q "$base" >/dev/null
     remember_image "$base"
-    "$tool" dockerfile --product HelloWeb --from "$base" --output "$WORK/Dockerfile.base" --context "$ROOT" >/dev/null
+    "$tool" dockerfile --product HelloWeb --port 8080 --from "$base" --output "$WORK/Dockerfile.base" --context "$ROOT" >/dev/null
     grep -q "^FROM $base\$" "$WORK/Dockerfile.base" || die "the rendered Dockerfile's last stage is not FROM $base"
     hadolint "$WORK/Dockerfile.base" || die "hadolint has findings on the rendered --from Dockerfile"
     remember_image e2e-base-hello:dockerfile
