@@ -1,4 +1,4 @@
-import ContainerImage
+@testable import ContainerImage
 import Foundation
 import Testing
 

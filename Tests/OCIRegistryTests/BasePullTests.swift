@@ -176,8 +176,9 @@ final class BasePullTests: XCTestCase {
         let (mock, built) = try registryWithBase()
         _ = try await pusher().push(layout: built.directory, to: "\(mock.host)/base:1")
         let cache = BlobCache(root: try temporaryDirectory(self).path)
-        async let first = puller().pull("\(mock.host)/base:1", platform: amd64, cache: cache)
-        async let second = puller().pull("\(mock.host)/base:1", platform: amd64, cache: cache)
+        let (puller, reference, platform) = (puller(), "\(mock.host)/base:1", amd64)
+        async let first = puller.pull(reference, platform: platform, cache: cache)
+        async let second = puller.pull(reference, platform: platform, cache: cache)
         let (one, two) = try await (first, second)
         XCTAssertEqual(one.layerFiles, two.layerFiles)
         for (file, digest) in zip(one.layerFiles, built.layerDigests) {
