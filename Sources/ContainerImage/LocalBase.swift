@@ -59,23 +59,21 @@ public enum LocalBase {
             }
         }
         guard var descriptor = candidates.first else { throw fail("its index.json lists no image") }
-        if [MediaType.imageIndex, MediaType.dockerManifestList].contains(descriptor.mediaType) {
-            let nested = try CanonicalJSON.decode(ImageIndex.self, from: try smallBlob(descriptor, from: source, reference: reference))
-            candidates = nested.manifests
+        if ImageIndex.isIndex(descriptor.mediaType) {
+            candidates = try CanonicalJSON.decode(ImageIndex.self, from: try smallBlob(descriptor, from: source, reference: reference)).manifests
         }
         if candidates.count > 1 || candidates.first?.platform != nil {
-            let images = candidates.filter { [MediaType.imageManifest, MediaType.dockerManifest].contains($0.mediaType) }
-            guard let match = images.first(where: { $0.platform?.matches(platform) ?? (images.count == 1) }) else {
-                let available = images.compactMap(\.platform).map(\.name)
-                throw fail("it has no image for \(platform.name) (available: \(available.isEmpty ? "none" : available.joined(separator: ", ")))")
+            let index = ImageIndex(manifests: candidates)
+            guard let match = index.image(for: platform) ?? (index.images.count == 1 && index.images[0].platform == nil ? index.images[0] : nil) else {
+                throw fail("it has no image for \(platform.name) (available: \(index.platformList))")
             }
             descriptor = match
         }
-        guard [MediaType.imageManifest, MediaType.dockerManifest].contains(descriptor.mediaType) else {
+        guard ImageManifest.isManifest(descriptor.mediaType) else {
             throw fail("its manifest has the media type '\(descriptor.mediaType.prefix(100))'")
         }
         let manifest = try CanonicalJSON.decode(ImageManifest.self, from: try smallBlob(descriptor, from: source, reference: reference))
-        for layer in manifest.layers where !MediaType.gzipLayers.contains(layer.mediaType) && !MediaType.plainLayers.contains(layer.mediaType) {
+        if let layer = manifest.unsupportedLayer {
             throw fail("its layer \(layer.digest.prefix(19)) has the media type '\(layer.mediaType.prefix(100))'; only tar and tar+gzip layers are supported")
         }
         let configBytes = try smallBlob(manifest.config, from: source, reference: reference)

@@ -86,6 +86,35 @@ public struct ImageIndex: Codable, Sendable, Equatable {
     }
 }
 
+extension ImageIndex {
+    /// Whether a media type names an image index (OCI or Docker's manifest list).
+    public static func isIndex(_ mediaType: String) -> Bool { [MediaType.imageIndex, MediaType.dockerManifestList].contains(mediaType) }
+
+    /// The image manifest entries (nested indexes, attestations without a platform and the like are left out).
+    public var images: [Descriptor] { manifests.filter { ImageManifest.isManifest($0.mediaType) } }
+
+    /// The entry for `platform` (see `Platform.matches`), or nil.
+    public func image(for platform: Platform) -> Descriptor? {
+        images.first { $0.platform.map { $0.matches(platform) } ?? false }
+    }
+
+    /// `linux/amd64, linux/arm64/v8`, or `none`: what an error about a missing platform lists.
+    public var platformList: String {
+        let names = images.compactMap(\.platform).filter { $0.os != "unknown" }.map(\.name)
+        return names.isEmpty ? "none" : names.joined(separator: ", ")
+    }
+}
+
+extension ImageManifest {
+    /// Whether a media type names a single-image manifest (OCI or Docker v2 schema 2).
+    public static func isManifest(_ mediaType: String) -> Bool { [MediaType.imageManifest, MediaType.dockerManifest].contains(mediaType) }
+
+    /// The first layer whose media type a base image may not have (zstd, foreign, …): we pass on tar and tar+gzip only.
+    public var unsupportedLayer: Descriptor? {
+        layers.first { !MediaType.gzipLayers.contains($0.mediaType) && !MediaType.plainLayers.contains($0.mediaType) }
+    }
+}
+
 /// An empty JSON object, the value type of `ExposedPorts` and `Volumes`.
 public struct EmptyObject: Codable, Sendable, Equatable {
     public init() {}

@@ -41,16 +41,18 @@ public struct RegistryPuller: Sendable {
                                         retryPolicy: retryPolicy, pullOnly: true, log: log)
         try await client.ping()
         var fetched = try await client.fetchManifest(reference: reference.manifestReference)
-        if [MediaType.imageIndex, MediaType.dockerManifestList].contains(fetched.mediaType) {
+        if ImageIndex.isIndex(fetched.mediaType) {
             let index = try decode(ImageIndex.self, fetched.data, reference: text, what: "index")
             let entry = try Self.select(platform, from: index, reference: text)
             fetched = try await client.fetchManifest(reference: entry.digest)
         }
-        guard [MediaType.imageManifest, MediaType.dockerManifest].contains(fetched.mediaType) else {
+        guard ImageManifest.isManifest(fetched.mediaType) else {
             throw RegistryError.unusableImage(reference: text, reason: "its manifest has the media type '\(fetched.mediaType.prefix(100))'; an OCI or Docker v2 image manifest or index is needed (Docker schema 1 is not supported)")
         }
         let manifest = try decode(ImageManifest.self, fetched.data, reference: text, what: "manifest")
-        try Self.checkLayers(manifest, reference: text)
+        if let layer = manifest.unsupportedLayer {
+            throw RegistryError.unusableImage(reference: text, reason: "its layer \(layer.digest.prefix(19)) has the media type '\(layer.mediaType.prefix(100))'; only tar and tar+gzip layers are supported (re-publish the base with gzip layers)")
+        }
         guard manifest.config.size <= Self.maxConfigBytes else {
             throw RegistryError.unusableImage(reference: text, reason: "its config blob claims \(manifest.config.size) bytes (more than \(Self.maxConfigBytes))")
         }
@@ -87,16 +89,7 @@ public struct RegistryPuller: Sendable {
 
     /// The index entry for `platform`, or a one-line error listing the platforms the index has.
     static func select(_ platform: Platform, from index: ImageIndex, reference: String) throws -> Descriptor {
-        let images = index.manifests.filter { [MediaType.imageManifest, MediaType.dockerManifest].contains($0.mediaType) }
-        if let entry = images.first(where: { $0.platform.map { $0.matches(platform) } ?? false }) { return entry }
-        let available = images.compactMap(\.platform).filter { $0.os != "unknown" }.map(\.name)
-        throw RegistryError.unusableImage(reference: reference, reason: "it has no image for \(platform.name) (available: \(available.isEmpty ? "none" : available.joined(separator: ", "))); build for one of those or choose another base")
-    }
-
-    /// Refuses layer media types we cannot pass on (zstd, foreign or non-distributable layers).
-    static func checkLayers(_ manifest: ImageManifest, reference: String) throws {
-        for layer in manifest.layers where !MediaType.gzipLayers.contains(layer.mediaType) && !MediaType.plainLayers.contains(layer.mediaType) {
-            throw RegistryError.unusableImage(reference: reference, reason: "its layer \(layer.digest.prefix(19)) has the media type '\(layer.mediaType.prefix(100))'; only tar and tar+gzip layers are supported (re-publish the base with gzip layers)")
-        }
+        if let entry = index.image(for: platform) { return entry }
+        throw RegistryError.unusableImage(reference: reference, reason: "it has no image for \(platform.name) (available: \(index.platformList)); build for one of those or choose another base")
     }
 }
