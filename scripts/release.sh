@@ -59,9 +59,10 @@ fi
 # Pushing is the only step that needs the network; the plugin gets it only then.
 current_step="swift package containerize --release"; step "$current_step" >&2
 # The plugin's standard output is the digest alone (progress goes to stderr); anything else SwiftPM
-# itself prints there is shown on stderr too, and the last line kept.
+# itself prints there is shown on stderr too, and the last line kept. swift_package (common.sh) reruns
+# the command once if swift-package itself crashes (an intermittent SwiftPM bug); the run is idempotent.
 log="$(mktemp)"
-swift package --allow-writing-to-package-directory "${network[@]}" containerize "${release_options[@]}" | tee "$log" >&2
+swift_package --allow-writing-to-package-directory "${network[@]}" containerize "${release_options[@]}" | tee "$log" >&2
 digest="$(tail -n 1 "$log")"
 rm -f "$log"
 [[ "$digest" =~ ^sha256:[0-9a-f]{64}$ ]] || { echo "release.sh: the plugin did not end with a digest (got '$digest')" >&2; exit 1; }

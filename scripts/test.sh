@@ -30,8 +30,12 @@ case "${1:-}" in
 esac
 
 WORK=$(mktemp -d /tmp/containerize-test.XXXXXX)
+export SWIFTPM_CRASH_LOG=$WORK/swiftpm-crashes  # see swift_package in scripts/lib/common.sh
+current_check=""
 cleanup() {
     local status=$?
+    # set -e ends the run at the first failing command, sometimes without a message (a crash): name the check.
+    [[ $status == 0 || -z "$current_check" ]] || printf 'error: end-to-end check %s failed (exit %s)\n' "$current_check" "$status" >&2
     stop_started_services
     rm -rf "$WORK"
     exit "$status"
@@ -65,8 +69,11 @@ source scripts/lib/e2e-kubernetes.sh
 source scripts/lib/e2e-base.sh
 for check in "${e2e_checks[@]}"; do
     declare -F "e2e_$check" >/dev/null || die "no end-to-end check '$check' (known: $(declare -F | sed -n 's/^declare -f e2e_//p' | tr '\n' ' '))"
+    current_check=$check
     "e2e_$check"
 done
+current_check=""
 
 step "all checks passed"
-echo "e2e: ${#e2e_checks[@]} passed, 0 failed"  # reached only when every check passed (set -e, die)
+crashes=$(cat "$SWIFTPM_CRASH_LOG" 2>/dev/null | wc -l)
+echo "e2e: ${#e2e_checks[@]} passed, 0 failed; swift-package crashes rerun: $crashes"  # reached only when every check passed (set -e, die)

@@ -30,7 +30,8 @@ enum KubernetesCommands {
         }
         let product = try ProductChoice.choose(options.product, in: package)
         let output = package.directoryURL.appendingPathComponent("deploy/\(product.name).yaml")
-        var arguments = ["kubernetes", "--product", product.name, "--output", output.path]
+        let executables = package.products(ofType: ExecutableProduct.self).map(\.name)
+        var arguments = ["kubernetes", "--product", product.name, "--output", output.path, "--executables", executables.joined(separator: ",")]
         if let port = options.port { arguments += ["--port", String(port)] }
         if let user = options.user { arguments += ["--user", user] }
         if options.force { arguments.append("--force") }

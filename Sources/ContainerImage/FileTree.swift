@@ -11,6 +11,8 @@ struct FileTree {
         var origin: String
         /// True for directories that exist only because something below them needed them.
         var implicit: Bool
+        /// The layer it goes in; unused for implicit directories, which go in every layer that needs them.
+        var layer: ImageLayerKind = .addOns
     }
 
     private var byPath: [String: Node] = [:]
@@ -31,7 +33,7 @@ struct FileTree {
 
     /// Adds `entry`; `origin` names its source in error messages. `replacingIdentical` lets the
     /// shared-library closure name one library twice.
-    mutating func add(_ entry: TarEntry, origin: String, replacingIdentical: Bool = false) throws {
+    mutating func add(_ entry: TarEntry, origin: String, layer: ImageLayerKind, replacingIdentical: Bool = false) throws {
         var entry = entry
         entry.path = Self.normalize(entry.path)
         guard !entry.path.isEmpty, !entry.path.split(separator: "/").contains("..") else { throw ImageBuildError.invalidImagePath(entry.path) }
@@ -40,7 +42,7 @@ struct FileTree {
             switch (existing.entry.kind, entry.kind) {
             case (.directory, .directory):
                 // An explicit directory (mode, owner) wins over an implicit one.
-                if existing.implicit { byPath[entry.path] = Node(entry: entry, origin: origin, implicit: false) }
+                if existing.implicit { byPath[entry.path] = Node(entry: entry, origin: origin, implicit: false, layer: layer) }
                 return
             case (.directory, _) where existing.implicit:
                 let child = byPath.keys.filter { $0.hasPrefix(entry.path + "/") }.sorted().first ?? entry.path
@@ -50,7 +52,27 @@ struct FileTree {
                 throw ImageBuildError.duplicatePath("/" + entry.path, first: existing.origin, second: origin)
             }
         }
-        byPath[entry.path] = Node(entry: entry, origin: origin, implicit: false)
+        byPath[entry.path] = Node(entry: entry, origin: origin, implicit: false, layer: layer)
+    }
+
+    /// The tree split by layer, bottom first, empty layers left out. Each layer holds its own
+    /// entries plus every parent directory they need, with the same mode and owner as in the whole
+    /// tree, so the layers stacked in order give exactly `entries`.
+    var layers: [LayerContents] {
+        var byLayer: [ImageLayerKind: [String: TarEntry]] = [:]
+        for node in byPath.values where !node.implicit {
+            byLayer[node.layer, default: [:]][node.entry.path] = node.entry
+            // Every path already in a layer has its parents there too, so stop at the first one.
+            var parent = Substring(node.entry.path)
+            while let slash = parent.lastIndex(of: "/") {
+                parent = parent[..<slash]
+                guard byLayer[node.layer]?[String(parent)] == nil, let directory = byPath[String(parent)] else { break }
+                byLayer[node.layer, default: [:]][directory.entry.path] = directory.entry
+            }
+        }
+        return ImageLayerKind.allCases.compactMap { kind in
+            byLayer[kind].map { LayerContents(kind: kind, entries: Array($0.values)) }
+        }
     }
 
     private mutating func addParents(of path: String, origin: String) throws {
@@ -75,21 +97,21 @@ struct FileTree {
     /// Copies a host file, symlink or whole directory tree to `destination` in the image.
     /// Symlinks are copied as links; their targets must stay inside `destination`'s tree, or inside
     /// `symlinkBoundary` when one is given (a tree copied as several resources).
-    mutating func addHostItem(_ source: String, at destination: String, symlinkBoundary: String? = nil) throws {
+    mutating func addHostItem(_ source: String, at destination: String, symlinkBoundary: String? = nil, layer: ImageLayerKind = .resources) throws {
         let root = Self.normalize(destination)
-        try addHostItem(source, at: root, resourceRoot: symlinkBoundary.map(Self.normalize) ?? root, origin: "resource \(source)")
+        try addHostItem(source, at: root, resourceRoot: symlinkBoundary.map(Self.normalize) ?? root, origin: "resource \(source)", layer: layer)
     }
 
-    private mutating func addHostItem(_ source: String, at destination: String, resourceRoot: String, origin: String) throws {
+    private mutating func addHostItem(_ source: String, at destination: String, resourceRoot: String, origin: String, layer: ImageLayerKind) throws {
         var info = stat()
         guard lstat(source, &info) == 0 else { throw ImageBuildError.resourceNotFound(source) }
         switch info.st_mode & S_IFMT {
         case S_IFDIR:
-            try add(.directory(destination), origin: origin)
+            try add(.directory(destination), origin: origin, layer: layer)
             let children: [String]
             do { children = try FileManager.default.contentsOfDirectory(atPath: source).sorted() } catch { throw ImageBuildError.unreadable(source) }
             for child in children {
-                try addHostItem(source + "/" + child, at: destination + "/" + child, resourceRoot: resourceRoot, origin: "resource \(source)/\(child)")
+                try addHostItem(source + "/" + child, at: destination + "/" + child, resourceRoot: resourceRoot, origin: "resource \(source)/\(child)", layer: layer)
             }
         case S_IFLNK:
             let target: String
@@ -103,10 +125,10 @@ struct FileTree {
             else {
                 throw ImageBuildError.escapingSymlink(link: "/" + imagePath, target: target, origin: origin, boundary: "/" + boundary)
             }
-            try add(TarEntry(path: imagePath, kind: .symlink(target: target), mode: 0o777), origin: origin)
+            try add(TarEntry(path: imagePath, kind: .symlink(target: target), mode: 0o777), origin: origin, layer: layer)
         case S_IFREG:
             let executable = info.st_mode & 0o111 != 0
-            try add(TarEntry(path: destination, kind: .file(.hostFile(path: source, size: Int(info.st_size))), mode: executable ? 0o755 : 0o644), origin: origin)
+            try add(TarEntry(path: destination, kind: .file(.hostFile(path: source, size: Int(info.st_size))), mode: executable ? 0o755 : 0o644), origin: origin, layer: layer)
         default:
             throw ImageBuildError.notRegularFile(source)
         }

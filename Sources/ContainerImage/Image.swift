@@ -102,6 +102,8 @@ public struct Image: Sendable, Equatable {
     public var uncompressedSize: Int { layers.reduce(0) { $0 + $1.uncompressedSize } }
     /// Every blob, manifest first.
     public var blobs: [Blob] { [manifestBlob, configBlob] + layers.map(\.blob) }
+    /// What each layer is, bottom first (see `ImageConfig.layerDescriptions`).
+    public var layerDescriptions: [String] { config.layerDescriptions(layerCount: layers.count) }
 
     /// The manifest descriptor as it appears in an `index.json`, tagged with `tag`'s tag part.
     public func indexDescriptor(tag: ImageReference?) -> Descriptor {
@@ -109,5 +111,17 @@ public struct Image: Sendable, Equatable {
         descriptor.platform = platform
         if let tag { descriptor.annotations = [AnnotationKey.refName: tag.tagOrLatest, AnnotationKey.containerdImageName: tag.description] }
         return descriptor
+    }
+}
+
+extension ImageConfig {
+    /// What each of `layerCount` layers is, bottom first: the `created_by` of its `history` entry
+    /// (entries marked `empty_layer` have no layer), e.g. `containerize: executable`; `layer N`
+    /// when the history does not say.
+    public func layerDescriptions(layerCount: Int) -> [String] {
+        let entries = (history ?? []).filter { $0.emptyLayer != true }
+        return (0..<layerCount).map { index in
+            (entries.count == layerCount ? entries[index].createdBy : nil) ?? "layer \(index + 1)"
+        }
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Builds the layer, config and manifest for an `ImageSpec`.
+/// Builds the layers, config and manifest for an `ImageSpec`.
 public enum ImageAssembler {
     public static let nonrootUser = "65532:65532"
     public static let caBundleImagePath = "etc/ssl/certs/ca-certificates.crt"
@@ -31,38 +31,39 @@ public enum ImageAssembler {
         try ImageBuilder(spec).image(layerCompression: layerCompression)
     }
 
-    /// The layer's file system for `spec`: the executable, users, /tmp, options; plus the ELF facts.
+    /// The image's file system for `spec` (the executable, users, /tmp, options), each entry
+    /// tagged with its layer, validated as a whole; plus the ELF facts.
     static func fileTree(for spec: ImageSpec) throws -> (FileTree, ELFExecutable) {
         let elf = try inspectExecutable(spec.executablePath)
         var tree = FileTree()
         try tree.add(TarEntry(path: spec.name, kind: .file(.hostFile(path: spec.executablePath, size: try fileSize(spec.executablePath))), mode: 0o755),
-                     origin: "the executable \(spec.executablePath)")
+                     origin: "the executable \(spec.executablePath)", layer: .executable)
         // A base image brings its own users and /tmp: its /etc/passwd and /etc/group are never replaced.
         if spec.base == nil {
-            for entry in ScratchBase.entries { try tree.add(entry, origin: "the image's base files (users, /tmp)") }
+            for entry in ScratchBase.entries { try tree.add(entry, origin: "the image's base files (users, /tmp)", layer: .addOns) }
         }
         if let workingDirectory = spec.workingDirectory, workingDirectory != "/" {
-            try tree.add(.directory(workingDirectory), origin: "the working directory")
+            try tree.add(.directory(workingDirectory), origin: "the working directory", layer: .addOns)
         }
         if let bundle = spec.caCertificatesPath {
             try tree.add(TarEntry(path: caBundleImagePath, kind: .file(.hostFile(path: bundle, size: try fileSize(bundle))), mode: 0o644),
-                         origin: "the CA bundle \(bundle)")
+                         origin: "the CA bundle \(bundle)", layer: .addOns)
         }
         if let interpreter = elf.interpreter {
             guard spec.bundleSharedLibraries else { throw ImageBuildError.notStatic(path: spec.executablePath, interpreter: interpreter) }
             for library in try ELFExecutable.sharedLibraryClosure(path: spec.executablePath, interpreter: interpreter) {
                 let resolved = (library as NSString).resolvingSymlinksInPath
                 try tree.add(TarEntry(path: library, kind: .file(.hostFile(path: resolved, size: try fileSize(resolved))), mode: 0o755),
-                             origin: "the shared library \(library)", replacingIdentical: true)
+                             origin: "the shared library \(library)", layer: .sharedLibraries, replacingIdentical: true)
             }
         }
-        for resource in spec.resources { try tree.addHostItem(resource.source, at: resource.destination, symlinkBoundary: resource.symlinkBoundary) }
-        for entry in spec.generatedFiles { try tree.add(entry, origin: "the generated file /\(entry.path)") }
+        for resource in spec.resources { try tree.addHostItem(resource.source, at: resource.destination, symlinkBoundary: resource.symlinkBoundary, layer: resource.layer) }
+        for entry in spec.generatedFiles { try tree.add(entry, origin: "the generated file /\(entry.path)", layer: .addOns) }
         return (tree, elf)
     }
 
-    /// The image config around its layers (bottom first).
-    static func config(for spec: ImageSpec, elf: ELFExecutable, diffIDs: [String]) -> ImageConfig {
+    /// The image config around its layers (bottom first): one `history` entry per layer.
+    static func config(for spec: ImageSpec, elf: ELFExecutable, layers: [(kind: ImageLayerKind, diffID: String)]) -> ImageConfig {
         let created = rfc3339(epochSeconds: spec.sourceDateEpoch)
         var labels = [AnnotationKey.created: created, AnnotationKey.title: spec.name]
         labels.merge(spec.labels) { _, given in given }
@@ -78,9 +79,19 @@ public enum ImageAssembler {
         )
         return ImageConfig(
             created: created, architecture: elf.architecture, variant: elf.variant, os: "linux", config: containerConfig,
-            rootfs: RootFS(diffIDs: diffIDs),
-            history: [HistoryEntry(created: created, createdBy: "containertool build", comment: "scratch image for /\(spec.name)")]
+            rootfs: RootFS(diffIDs: layers.map(\.diffID)),
+            history: layers.map { HistoryEntry(created: created, createdBy: $0.kind.createdBy, comment: historyComment($0.kind, spec: spec)) }
         )
+    }
+
+    /// What a layer holds, for its `history` comment.
+    static func historyComment(_ kind: ImageLayerKind, spec: ImageSpec) -> String {
+        switch kind {
+        case .addOns: return spec.base == nil ? "users, /tmp, working directory and add-ons (CA bundle, time-zone data)" : "working directory and add-ons (CA bundle, time-zone data)"
+        case .sharedLibraries: return "shared libraries of /\(spec.name)"
+        case .resources: return "resource bundles and --resource items"
+        case .executable: return "/\(spec.name) on \(spec.base?.reference ?? "scratch")"
+        }
     }
 
     static func fileSize(_ path: String) throws -> Int {

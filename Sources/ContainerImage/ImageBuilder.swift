@@ -9,25 +9,22 @@ import Foundation
 public final class ImageBuilder: @unchecked Sendable {
     public let spec: ImageSpec
     public let executable: ELFExecutable
-    private let entries: [TarEntry]
-    /// Host files the layer reads (the executable, resources, libraries).
+    /// The image's files split by layer, bottom first (see `ImageLayerKind`); empty layers are left out.
+    public let layerContents: [LayerContents]
+    /// Host files the layers read (the executable, resources, libraries).
     public let inputFiles: [String]
     private let layerDirectory: String?
-    /// Two layers, the executable on top of everything else, so images of one spec for several
-    /// platforms share the lower layer (same files, same bytes, same digest).
-    private let separateExecutableLayer: Bool
     private var images: [LayerCompression: Image] = [:]
     /// Guards `images`; layers of different compressions may be built on different threads.
     private let lock = NSLock()
 
-    /// Validates the executable and the whole file tree (nothing is read or written yet).
+    /// Validates the executable and the whole file tree (nothing is read or written yet): a path
+    /// given twice is refused across layers as within one.
     /// `layerDirectory`: where layers are streamed to; nil keeps them in memory.
-    /// `separateExecutableLayer`: put the executable in a layer of its own (multi-platform builds).
-    public init(_ spec: ImageSpec, layerDirectory: String? = nil, separateExecutableLayer: Bool = false) throws {
-        self.separateExecutableLayer = separateExecutableLayer
+    public init(_ spec: ImageSpec, layerDirectory: String? = nil) throws {
         self.spec = spec
         let (tree, elf) = try ImageAssembler.fileTree(for: spec)
-        entries = tree.entries
+        layerContents = tree.layers
         inputFiles = tree.hostFiles
         executable = elf
         try spec.base?.checkPlatform(Platform(architecture: elf.architecture, os: "linux", variant: elf.variant))
@@ -38,14 +35,13 @@ public final class ImageBuilder: @unchecked Sendable {
     /// different compressions may run concurrently; one compression is built by one caller.
     public func image(layerCompression: LayerCompression) throws -> Image {
         if let image = lock.withLock({ images[layerCompression] }) { return image }
-        let groups = separateExecutableLayer ? [entries.filter { $0.path != spec.name }, entries.filter { $0.path == spec.name }] : [entries]
-        let layers = try groups.map { group in
+        let layers = try layerContents.map { contents in
             if let layerDirectory {
-                return try LayerBuilder.build(entries: group, modificationTime: spec.sourceDateEpoch, compression: layerCompression, inDirectory: layerDirectory)
+                return try LayerBuilder.build(entries: contents.entries, modificationTime: spec.sourceDateEpoch, compression: layerCompression, inDirectory: layerDirectory)
             }
-            return try LayerBuilder.build(entries: group, modificationTime: spec.sourceDateEpoch, compression: layerCompression)
+            return try LayerBuilder.build(entries: contents.entries, modificationTime: spec.sourceDateEpoch, compression: layerCompression)
         }
-        var config = ImageAssembler.config(for: spec, elf: executable, diffIDs: layers.map(\.diffID))
+        var config = ImageAssembler.config(for: spec, elf: executable, layers: zip(layerContents, layers).map { ($0.kind, $1.diffID) })
         var allLayers = layers
         if let base = spec.base {
             config = try base.inherit(into: config, userIsExplicit: spec.userIsExplicit)

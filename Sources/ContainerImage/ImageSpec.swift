@@ -1,4 +1,4 @@
-/// Everything that goes into a single-layer `scratch` image around one executable.
+/// Everything that goes into a `scratch` image around one executable (layered by `ImageLayerKind`).
 public struct ImageSpec: Sendable {
     /// A host file or directory copied into the image.
     public struct Resource: Sendable, Equatable {
@@ -8,10 +8,13 @@ public struct ImageSpec: Sendable {
         /// The image folder that symlinks inside the copy must stay in (default: `destination`
         /// itself). Set when several resources form one tree, as the time-zone entries do.
         public var symlinkBoundary: String?
-        public init(source: String, destination: String, symlinkBoundary: String? = nil) {
+        /// The layer it goes in: `.resources`, or `.addOns` for add-ons copied as files (tzdata).
+        public var layer: ImageLayerKind
+        public init(source: String, destination: String, symlinkBoundary: String? = nil, layer: ImageLayerKind = .resources) {
             self.source = source
             self.destination = destination
             self.symlinkBoundary = symlinkBoundary
+            self.layer = layer
         }
     }
 
@@ -31,7 +34,7 @@ public struct ImageSpec: Sendable {
     public var bundleSharedLibraries = false
     /// Exec-form health check command (without the leading `CMD`).
     public var healthcheck: [String]?
-    /// Files made rather than copied (add-ons: the CA bundle, /etc/localtime); see `ImageAddOns`.
+    /// Files made rather than copied (add-ons: the CA bundle, /etc/localtime), in the add-ons layer; see `ImageAddOns`.
     public var generatedFiles: [TarEntry] = []
     /// Seconds since the epoch used for `created` and every file time (`SOURCE_DATE_EPOCH`).
     public var sourceDateEpoch: Int = 0

@@ -279,8 +279,9 @@ public final class ImageReferenceScanner {
                 break
             }
             if quote == .quote, current == .backslash, index + 1 < bytes.count {
-                if value.count < Self.valueLimit { value += Self.unescape(bytes[index + 1]) }
-                index += 2
+                let (unescaped, length) = Self.unescape(bytes, at: index + 1)
+                if value.count < Self.valueLimit { value += unescaped }
+                index += 1 + length
                 continue
             }
             if value.count < Self.valueLimit { value.append(current) }
@@ -296,14 +297,40 @@ public final class ImageReferenceScanner {
     /// megabyte-long string (a certificate, a script) costs no copy.
     static let valueLimit = 4096
 
-    /// The common one-character escapes; anything longer (`\x41`, `\u00e9`) is kept as written, which
-    /// is never a `swift://` reference anyway.
-    private static func unescape(_ byte: UInt8) -> [UInt8] {
+    /// A double-quoted scalar's escape after its backslash (YAML 1.2 §5.7): the bytes it stands for and
+    /// how many bytes it spans. `\x`, `\u` and `\U` are decoded too, since `"\u0073wift://app"` is
+    /// `swift://app` to every YAML reader, so it must be resolved; an invalid escape is kept as written.
+    static func unescape<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes, at index: Int) -> (bytes: [UInt8], length: Int)
+        where Bytes.Index == Int {
+        let byte = bytes[index]
+        let hexDigits: Int
         switch byte {
-        case UInt8(ascii: "n"): return [.newline]
-        case UInt8(ascii: "t"): return [.tab]
-        case .quote, .backslash, .slash, .space: return [byte]
-        default: return [.backslash, byte]
+        case UInt8(ascii: "n"): return ([.newline], 1)
+        case UInt8(ascii: "t"), 0x09: return ([.tab], 1)
+        case UInt8(ascii: "0"): return ([0], 1)
+        case UInt8(ascii: "r"): return ([0x0D], 1)
+        case .quote, .backslash, .slash, .space: return ([byte], 1)
+        case UInt8(ascii: "x"): hexDigits = 2
+        case UInt8(ascii: "u"): hexDigits = 4
+        case UInt8(ascii: "U"): hexDigits = 8
+        default: return ([.backslash, byte], 1)
+        }
+        guard index + hexDigits < bytes.count else { return ([.backslash, byte], 1) }
+        var code: UInt32 = 0
+        for digit in bytes[(index + 1)...(index + hexDigits)] {
+            guard let value = hexValue(digit) else { return ([.backslash, byte], 1) }
+            code = code << 4 | value
+        }
+        guard let scalar = Unicode.Scalar(code) else { return ([.backslash, byte], 1) }
+        return (Array(String(Character(scalar)).utf8), 1 + hexDigits)
+    }
+
+    private static func hexValue(_ digit: UInt8) -> UInt32? {
+        switch digit {
+        case 0x30...0x39: return UInt32(digit - 0x30)
+        case 0x41...0x46: return UInt32(digit - 0x41 + 10)
+        case 0x61...0x66: return UInt32(digit - 0x61 + 10)
+        default: return nil
         }
     }
 

@@ -10,6 +10,7 @@ public enum ManifestError: Error, Equatable, CustomStringConvertible {
     case unreadable(path: String, reason: String)
     case tooLarge(path: String, bytes: Int, limit: Int)
     case noManifests(path: String)
+    case notUTF8(file: String, line: Int)
 
     public var description: String {
         switch self {
@@ -31,6 +32,8 @@ public enum ManifestError: Error, Equatable, CustomStringConvertible {
             return "cannot read \(path): \(reason)"
         case let .tooLarge(path, bytes, limit):
             return "\(path) is \(bytes) bytes, over the \(limit)-byte limit for a manifest file; split it or pass the folder that holds the real manifests"
+        case let .notUTF8(file, line):
+            return "\(file):\(line): not valid UTF-8, which YAML and Kubernetes require; save the file as UTF-8"
         case let .noManifests(path):
             return "\(path) holds no .yaml, .yml or .json file; pass a manifest file or a folder of manifests"
         }

@@ -55,6 +55,26 @@ public enum ManifestFiles {
             throw .unreadable(path: path, reason: "not a readable file")
         }
         guard data.count <= sizeLimit else { throw .tooLarge(path: path, bytes: data.count, limit: sizeLimit) }
-        return [UInt8](data)
+        let bytes = [UInt8](data)
+        // YAML and Kubernetes read UTF-8 only (kubectl refuses other bytes); refusing here also means the
+        // resolved output, which copies the file byte for byte, is always valid UTF-8.
+        if let offset = firstInvalidUTF8(bytes) {
+            throw .notUTF8(file: path, line: bytes[..<offset].reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 })
+        }
+        return bytes
+    }
+
+    /// The offset of the first byte that does not belong to a well-formed UTF-8 sequence, or nil.
+    static func firstInvalidUTF8(_ bytes: [UInt8]) -> Int? {
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        var offset = 0
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar): offset += UTF8.width(scalar)
+            case .emptyInput: return nil
+            case .error: return offset
+            }
+        }
     }
 }

@@ -28,6 +28,11 @@ public struct StarterManifest: Sendable, Equatable {
         return String(name.prefix(63))
     }
 
+    /// Another product among `executables` whose manifests would get the same `objectName`, if any.
+    public func productSharingObjectName(among executables: [String]) -> String? {
+        executables.first { $0 != product && StarterManifest(product: $0).objectName == objectName }
+    }
+
     /// Memory request: 4× the peak, rounded up to a power of two, at least 16 MiB. Limit: 4× that.
     public var memoryRequestMiB: Int {
         var mebibytes = 16

@@ -84,6 +84,8 @@ struct CredentialHelper {
         close(pair[1])
         close(output[1])
         guard spawned == 0 else { throw fail("it cannot be started (\(String(cString: strerror(spawned))))") }
+        RunningCredentialHelpers.shared.insert(pid)
+        defer { RunningCredentialHelpers.shared.remove(pid) }
 
         let bytes = Array((input + "\n").utf8)
         _ = bytes.withUnsafeBytes { send(pair[0], $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -139,4 +141,21 @@ final class LockedData: @unchecked Sendable {
     func set(_ value: Data) { lock.lock(); data = value; done = true; lock.unlock() }
     var isSet: Bool { lock.lock(); defer { lock.unlock() }; return done }
     var value: Data { lock.lock(); defer { lock.unlock() }; return data }
+}
+
+/// The credential helpers running right now, so that an interrupted `containertool` (`kill -INT`, which
+/// reaches only this process, not its process group as Ctrl-C does) ends them too instead of leaving
+/// one behind holding a secret.
+public final class RunningCredentialHelpers: @unchecked Sendable {
+    public static let shared = RunningCredentialHelpers()
+    private let lock = NSLock()
+    private var pids: Set<pid_t> = []
+
+    func insert(_ pid: pid_t) { lock.withLock { _ = pids.insert(pid) } }
+    func remove(_ pid: pid_t) { lock.withLock { _ = pids.remove(pid) } }
+
+    /// Sends SIGTERM to every running helper; for the interrupt path, just before the process exits.
+    public func terminateAll() {
+        for pid in lock.withLock({ pids }) { kill(pid, SIGTERM) }
+    }
 }

@@ -117,8 +117,8 @@ enum BuildCommand {
         }
     }
 
-    /// `--executable OS/ARCH=PATH …`: one image per platform (the executable in a layer of its own
-    /// on top of the shared files), an index over them for OCI outputs and registries, and the
+    /// `--executable OS/ARCH=PATH …`: one image per platform (the executable's layer on top of
+    /// the layers the platforms share, stored once), an index over them for OCI outputs and registries, and the
     /// `--platform` image for a docker archive.
     static func runIndexBuild(_ request: Request, addOns: [AddOnReport], started: Date) async throws {
         do {
@@ -133,7 +133,7 @@ enum BuildCommand {
                 if let base = request.base {
                     spec.base = try await BaseOption.resolve(base, platform: platform, registry: request.registry, environment: request.environment)
                 }
-                builders.append(try ImageBuilder(spec, layerDirectory: layerDirectory, separateExecutableLayer: true))
+                builders.append(try ImageBuilder(spec, layerDirectory: layerDirectory))
             }
             try InputGuard.refuseOverwriting(inputs: request.platformExecutables.map(\.path) + builders.flatMap(\.inputFiles),
                                              directories: request.spec.resources.map(\.source), outputs: localPaths)
@@ -352,13 +352,14 @@ enum BuildCommand {
         let platforms = main.index.map { index in
             index.images.map { ToolContract.BuildReport.PlatformImage(platform: $0.platform.name, digest: $0.digest, configDigest: $0.configBlob.digest, size: $0.compressedSize) }
         }
+        let layers = zip(first.layers, first.layerDescriptions).map { ToolContract.BuildReport.Layer(createdBy: $1, digest: $0.blob.digest, size: $0.blob.size) }
         if request.json {
             let report = ToolContract.BuildReport(
                 digest: main.digest, configDigest: first.configBlob.digest, compressedSize: main.size,
                 uncompressedSize: first.uncompressedSize, tag: request.tag.familiarDescription,
                 outputs: written.map { .init(kind: $0.destination.kind, destination: $0.destination.destination, digest: $0.digest, size: $0.size) },
                 pushed: pushed, addOns: addOns.map { .init(kind: $0.kind, path: $0.path, size: $0.size, detail: $0.detail) },
-                indexDigest: main.index?.digest, platforms: platforms)
+                indexDigest: main.index?.digest, platforms: platforms, layers: layers)
             print(String(decoding: (try? CanonicalJSON.encode(report)) ?? [], as: UTF8.self))
             return
         }
@@ -367,6 +368,7 @@ enum BuildCommand {
             print("  \(platform.platform): \(platform.digest) (\(platform.size) bytes, image ID \(platform.configDigest))")
         }
         if platforms == nil { print("  image ID (config): \(first.configBlob.digest), \(first.uncompressedSize) bytes uncompressed") }
+        for layer in layers { print("  layer \(layer.createdBy): \(layer.digest) (\(layer.size) bytes)") }
         for output in written {
             let layers = output.destination.layerCompression == .none ? "plain tar layers" : "gzip layers"
             let which = output.index == nil && main.index != nil ? ", \(output.image.platform.name)" : ""

@@ -74,6 +74,9 @@ enum InspectCommand {
         print("  platform:     \(image.config.os)/\(image.config.architecture)\(image.config.variant.map { "/" + $0 } ?? "")")
         print("  created:      \(image.config.created ?? "-")")
         print("  size:         \(image.compressedSize) bytes compressed, \(image.uncompressedSize) bytes uncompressed, \(image.layers.count) layer(s)")
+        for (layer, description) in zip(image.layers, image.config.layerDescriptions(layerCount: image.layers.count)) {
+            print("  layer:        \(layer.digest) (\(layer.size) bytes) \(description)")
+        }
         print("  entrypoint:   \(list(config.entrypoint))")
         print("  cmd:          \(list(config.cmd))")
         print("  user:         \(config.user ?? "-")")

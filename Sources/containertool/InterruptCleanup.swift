@@ -1,5 +1,6 @@
 import ContainerImage
 import Foundation
+import OCIRegistry
 
 /// Ctrl-C, `kill` or a closed terminal while outputs are being written: first stop the work
 /// (`PendingOutputs` closes, so nothing new can be created and every write loop throws), then
@@ -21,6 +22,7 @@ func installInterruptCleanup() -> Thread {
     let thread = Thread {
         var received: Int32 = 0
         while withUnsafeMutableBytes(of: &received, { read(readEnd, $0.baseAddress, 4) }) != 4 {}
+        RunningCredentialHelpers.shared.terminateAll()
         PendingOutputs.shared.closeAndRemoveAll()
         _exit(128 + received)
     }

@@ -22,6 +22,8 @@ enum KubernetesCommand {
           --shutdown-timeout S       the server's drain time after SIGTERM (default: 5, HelloWeb's)
           --force                    overwrite a file that lacks the generated-file marker line
           --stdout                   print the manifests and write nothing
+          --executables A,B,…        the package's executable products: warns when another one
+                                     gets the same Kubernetes name (App and app are both "app")
           -h, --help                 show this help
 
         The file starts with the marker line
@@ -31,13 +33,19 @@ enum KubernetesCommand {
         """
 
     static let parser = CommandLineParser(
-        valueOptions: ["--product", "--output", "--port", "--replicas", "--user", "--peak-rss", "--shutdown-timeout"],
+        valueOptions: ["--product", "--output", "--port", "--replicas", "--user", "--peak-rss", "--shutdown-timeout", "--executables"],
         flags: ["--force", "--stdout"])
 
     static func run(_ arguments: [String]) async throws {
         let parsed = try parser.parse(arguments)
         if parsed.wantsHelp { return print(usage) }
         let manifest = try makeManifest(parsed)
+        let executables = parsed.last("--executables").map { $0.split(separator: ",").map(String.init) } ?? []
+        if let other = manifest.productSharingObjectName(among: executables) {
+            // Both Deployments would be one object in the cluster: applying the second replaces the first.
+            printError("warning: swift://\(manifest.product) and swift://\(other) both get the Kubernetes name '\(manifest.objectName)'; "
+                + "change metadata.name and the app label in one of their manifests before applying both")
+        }
         let rendered = manifest.render()
         if parsed.has("--stdout") { return print(rendered, terminator: "") }
         let url = URL(fileURLWithPath: parsed.last("--output") ?? "deploy/\(manifest.product).yaml").standardizedFileURL

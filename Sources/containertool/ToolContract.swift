@@ -41,6 +41,14 @@ enum ToolContract {
         /// Index builds only: the image index digest (also `digest`), and each platform's image.
         var indexDigest: String? = nil
         var platforms: [PlatformImage]? = nil
+        /// One layer of the reported image, bottom first: what it is (`containerize: resources`),
+        /// its blob digest and stored size (an index build: the first platform's image).
+        struct Layer: Codable {
+            var createdBy: String
+            var digest: String
+            var size: Int
+        }
+        var layers: [Layer]? = nil
     }
 
     /// `containertool build --describe-options`: what the plugin may pass through.

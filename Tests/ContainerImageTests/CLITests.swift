@@ -128,7 +128,7 @@ struct CLITests {
         ], in: directory)
         #expect(result.status == 0, "\(result.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdoutBytes)) as? [String: Any])
-        #expect(Set(object.keys) == ["digest", "configDigest", "compressedSize", "uncompressedSize", "tag", "outputs", "pushed", "addOns"])
+        #expect(Set(object.keys) == ["digest", "configDigest", "compressedSize", "uncompressedSize", "tag", "outputs", "pushed", "addOns", "layers"])
         #expect(object["tag"] as? String == "hello:latest")
         let outputs = try #require(object["outputs"] as? [[String: Any]])
         #expect(outputs.map { $0["kind"] as? String ?? "" } == ["docker-archive", "oci-layout", "oci-archive"])

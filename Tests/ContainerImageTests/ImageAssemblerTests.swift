@@ -4,9 +4,14 @@ import Testing
 
 @Suite("image assembly")
 struct ImageAssemblerTests {
+    /// The image's files as `docker run` sees them: every layer unpacked in order, a later entry
+    /// replacing an earlier one at the same path.
     static func layerRecords(_ image: Image) throws -> [String: TarRecord] {
-        let records = try TarReader.read(try Gzip.decompress(try #require(image.layers.first).blob.bytes))
-        return Dictionary(uniqueKeysWithValues: records.map { ($0.path, $0) })
+        var files: [String: TarRecord] = [:]
+        for layer in image.layers {
+            for record in try TarReader.read(try Gzip.decompress(try layer.blob.bytes)) { files[record.path] = record }
+        }
+        return files
     }
 
     @Test func defaultLayerAndConfig() throws {
@@ -30,10 +35,13 @@ struct ImageAssemblerTests {
         #expect(config.config?.user == "65532:65532")
         #expect(config.config?.labels?["org.opencontainers.image.title"] == "hello")
         #expect(config.config?.labels?["org.opencontainers.image.created"] == "1970-01-01T00:00:00Z")
-        #expect(config.rootfs.diffIDs == [image.layers[0].diffID])
-        let layerBytes = try image.layers[0].blob.bytes
-        #expect(image.layers[0].diffID == sha256Digest(try Gzip.decompress(layerBytes)))
-        #expect(image.layers[0].blob.digest == sha256Digest(layerBytes))
+        #expect(config.rootfs.diffIDs == image.layers.map(\.diffID))
+        #expect(config.history?.compactMap(\.createdBy) == ["containerize: add-ons", "containerize: executable"])
+        for layer in image.layers {
+            let layerBytes = try layer.blob.bytes
+            #expect(layer.diffID == sha256Digest(try Gzip.decompress(layerBytes)))
+            #expect(layer.blob.digest == sha256Digest(layerBytes))
+        }
         #expect(image.digest == sha256Digest(image.manifestBytes))
     }
 

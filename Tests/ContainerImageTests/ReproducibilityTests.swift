@@ -65,8 +65,9 @@ struct ReproducibilityTests {
 
         // The layers hold the same entries; only modification times differ.
         func records(_ layout: String, _ image: InspectedImage) throws -> [TarRecord] {
-            let blob = try TestSupport.readBytes(layout + "/blobs/sha256/" + image.layers[0].digest.dropFirst("sha256:".count))
-            return try TarReader.read(try Gzip.decompress(blob))
+            try image.layers.flatMap { layer in
+                try TarReader.read(try Gzip.decompress(try TestSupport.readBytes(layout + "/blobs/sha256/" + layer.digest.dropFirst("sha256:".count))))
+            }
         }
         let plainRecords = try records(plain.layout, plainImage), datedRecords = try records(dated.layout, datedImage)
         #expect(plainRecords.allSatisfy { $0.modificationTime == 0 })

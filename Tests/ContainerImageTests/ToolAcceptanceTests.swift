@@ -49,7 +49,7 @@ struct ToolAcceptanceTests {
         #expect(object["Architecture"] as? String == "amd64")
         #expect(object["Os"] as? String == "linux")
         #expect((object["Labels"] as? [String: String])?["org.opencontainers.image.revision"] == "abc123")
-        #expect((object["Layers"] as? [String])?.count == 1)
+        #expect((object["Layers"] as? [String])?.count == 2, "add-ons and executable layers")
         if !reference.hasPrefix("docker-archive") {
             #expect(object["Digest"] as? String == digest)
         }

@@ -1,5 +1,6 @@
 import DockerfileRenderer
 import Foundation
+import KubernetesManifests
 import XCTest
 
 /// `containertool resolve` and `containertool kubernetes` as the real executable: exit codes, one-line
@@ -119,5 +120,20 @@ final class CommandLineTests: XCTestCase {
         let forced = try containertool(["kubernetes", "--product", "HelloWeb", "--output", file.path, "--port", "9000", "--force"])
         XCTAssertEqual(forced.status, 0, forced.stderr)
         XCTAssertTrue(DockerfileRenderer.isGenerated(try String(contentsOf: file, encoding: .utf8)))
+    }
+
+    func testKubernetesWarnsWhenAnotherProductGetsTheSameObjectName() throws {
+        let folder = try Support.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let shared = try containertool(["kubernetes", "--product", "App", "--output", folder.appendingPathComponent("App.yaml").path,
+                                        "--executables", "App,app,Tool"])
+        XCTAssertEqual(shared.status, 0, shared.stderr)
+        XCTAssertEqual(shared.stderr, "warning: swift://App and swift://app both get the Kubernetes name 'app'; "
+                       + "change metadata.name and the app label in one of their manifests before applying both\n")
+        let alone = try containertool(["kubernetes", "--product", "Tool", "--output", folder.appendingPathComponent("Tool.yaml").path,
+                                       "--executables", "App,app,Tool"])
+        XCTAssertEqual(alone.status, 0, alone.stderr)
+        XCTAssertEqual(alone.stderr, "")
+        XCTAssertEqual(StarterManifest(product: "My_App").productSharingObjectName(among: ["my-app", "My_App"]), "my-app")
     }
 }

@@ -53,6 +53,24 @@ final class ManifestFilesTests: XCTestCase {
                        .tooLarge(path: huge.path, bytes: ManifestFiles.sizeLimit + 1, limit: ManifestFiles.sizeLimit))
     }
 
+    func testAFileThatIsNotUTF8IsRefusedWithItsLine() throws {
+        let folder = try Support.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let latin1 = folder.appendingPathComponent("latin1.yaml")
+        // "# caf\u{e9}" in ISO 8859-1 on line 2: kubectl refuses it, and a rewrite must never pass it on.
+        try Data("a: 1\n# caf".utf8 + [0xE9] + Data("\nimage: swift://app\n".utf8)).write(to: latin1)
+        XCTAssertEqual(Support.error { _ = try ManifestFiles.read(latin1.path) }, .notUTF8(file: latin1.path, line: 2))
+        XCTAssertEqual(ManifestError.notUTF8(file: "x.yaml", line: 2).description,
+                       "x.yaml:2: not valid UTF-8, which YAML and Kubernetes require; save the file as UTF-8")
+        let truncated = folder.appendingPathComponent("truncated.yaml")
+        try Data("image: swift://app # \u{e9}".utf8.dropLast()).write(to: truncated)  // half of a two-byte sequence
+        XCTAssertEqual(Support.error { _ = try ManifestFiles.read(truncated.path) }, .notUTF8(file: truncated.path, line: 1))
+        let fine = folder.appendingPathComponent("fine.yaml")
+        let text = "\u{FEFF}# caf\u{e9} \u{1F600}\nimage: swift://app\n"
+        try Data(text.utf8).write(to: fine)
+        XCTAssertEqual(try ManifestFiles.read(fine.path), Array(text.utf8))
+    }
+
     func testSeveralFilesAreJoinedWithDocumentMarkers() throws {
         let folder = try Support.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -32,6 +32,18 @@ final class ScannerTests: XCTestCase {
         }
     }
 
+    func testDoubleQuotedEscapesAreDecodedAsYAMLReadersDo() throws {
+        // Every YAML reader sees swift://app here, so leaving them unresolved would deploy "swift://app".
+        for escaped in [#""\u0073wift://app""#, #""\x73wift://app""#, #""\U00000073wift://app""#, #""swift:\/\/app""#] {
+            XCTAssertEqual(try Support.resolve("image: \(escaped)\n", pinned), "image: \"r.example/t/app@\(Support.digestA)\"\n", escaped)
+        }
+        // Invalid or incomplete escapes are kept as written: never a reference, never a crash.
+        for kept in [#""\u00zzwift://app""#, #""\u007""#, #""\UFFFFFFFF""#, #""\x""#, #""\uD800""#] {
+            XCTAssertEqual(try Support.resolve("image: \(kept)\n", pinned), "image: \(kept)\n", kept)
+        }
+        XCTAssertEqual(ImageReferenceScanner.unescape(Array(#"u00e9"#.utf8), at: 0).bytes, Array("\u{e9}".utf8))
+    }
+
     func testLineEndingsAndByteOrderMarkAreKept() throws {
         let crlf = "a: 1\r\nimage: swift://app\r\n# end\r\n"
         XCTAssertEqual(try Support.resolve(crlf, pinned), "a: 1\r\nimage: r.example/t/app@\(Support.digestA)\r\n# end\r\n")

@@ -45,12 +45,122 @@ final class ContainertoolRegistryTests: XCTestCase {
                                environment: try helperEnvironment(server: mock.host, password: password))
         XCTAssertEqual(result.status, 0, result.stderr)
         let uploads = mock.requests.filter { $0.method == "PUT" && $0.path.contains("/blobs/uploads/") }
-        XCTAssertEqual(uploads.count, 2, "config and layer uploaded once: \(mock.requests.map { "\($0.method) \($0.path)" })")
-        XCTAssertTrue(result.stderr.contains("mounted 2 from another repository"), result.stderr)
+        XCTAssertEqual(uploads.count, 3, "config and the two layers (add-ons, executable) uploaded once: \(mock.requests.map { "\($0.method) \($0.path)" })")
+        XCTAssertTrue(result.stderr.contains("mounted 3 from another repository"), result.stderr)
         let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
         XCTAssertEqual((json?["pushed"] as? [String])?.count, 2, result.stdout)
         XCTAssertTrue(mock.requests.contains { $0.authorization?.hasPrefix("Basic ") == true }, "the helper's password was used")
         assertNoSecrets([result.stdout, result.stderr], [password])
+    }
+
+    /// Layers by rate of change: after image A, an image B that differs only in the executable
+    /// uploads exactly the executable layer and the config (plus its manifest); one that differs
+    /// only in a resource uploads exactly the resources layer and the config.
+    func testCodeOrResourceChangeUploadsOnlyItsLayer() throws {
+        let mock = try MockRegistry(testCase: self)
+        let work = try temporaryDirectory(self, "layers")
+        let executable = work.appendingPathComponent("app").path, resource = work.appendingPathComponent("data.txt").path
+        try FileManager.default.copyItem(atPath: binary, toPath: executable)
+        try Data("v1".utf8).write(to: URL(fileURLWithPath: resource))
+        func push(_ tag: String) throws -> (uploads: [String], manifests: Int) {
+            let before = mock.requests.count
+            let result = try runContainertool(["build", "--executable", executable, "--resource", resource + ":/data/data.txt",
+                                               "--output", "registry:\(mock.host)/layers/app:\(tag)"],
+                                              environment: ["HOME": home.path, "DOCKER_CONFIG": home.path + "/no-docker-config"])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            let requests = mock.requests.dropFirst(before)
+            let uploads = requests.filter { $0.method == "PUT" && $0.path.contains("/blobs/uploads/") }.map(\.path)
+            return (uploads, requests.filter { $0.method == "PUT" && $0.path.contains("/manifests/") }.count)
+        }
+        let first = try push("a")
+        XCTAssertEqual(first.uploads.count, 4, "config, add-ons, resources and executable layers: \(first.uploads)")
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: executable))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("a code change".utf8))
+        try handle.close()
+        let codeChange = try push("b")
+        XCTAssertEqual(codeChange.uploads.count, 2, "the executable layer and the config: \(codeChange.uploads)")
+        XCTAssertEqual(codeChange.manifests, 1)
+        try Data("v2".utf8).write(to: URL(fileURLWithPath: resource))
+        let resourceChange = try push("c")
+        XCTAssertEqual(resourceChange.uploads.count, 2, "the resources layer and the config: \(resourceChange.uploads)")
+        XCTAssertEqual(resourceChange.manifests, 1)
+    }
+
+    /// The same against the real `docker-registry`: a code change pushes one layer and the config
+    /// (the other layers are found already present), and skopeo sees the lower layers unchanged.
+    func testCodeChangeOnARealRegistryUploadsOneLayerAndTheConfig() throws {
+        let registry = try LocalRegistry(testCase: self)
+        let work = try temporaryDirectory(self, "layers-real")
+        let executable = work.appendingPathComponent("app").path, resource = work.appendingPathComponent("data.txt").path
+        try FileManager.default.copyItem(atPath: binary, toPath: executable)
+        try Data(repeating: 7, count: 100_000).write(to: URL(fileURLWithPath: resource))
+        func push(_ tag: String) throws -> (stderr: String, layers: [String]) {
+            let result = try runContainertool(["build", "--executable", executable, "--resource", resource + ":/data/data.bin",
+                                               "--output", "registry:\(registry.host)/layers/app:\(tag)"],
+                                              environment: ["HOME": home.path, "DOCKER_CONFIG": home.path + "/no-docker-config"])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            let inspected = try runChecked("skopeo", ["inspect", "--tls-verify=false", "--no-tags", "docker://\(registry.host)/layers/app:\(tag)"])
+            let layers = (try JSONSerialization.jsonObject(with: Data(inspected.utf8)) as? [String: Any])?["Layers"] as? [String] ?? []
+            return (result.stderr, layers)
+        }
+        let first = try push("a")
+        XCTAssertTrue(first.stderr.contains("uploaded 4 blobs, skipped 0 already present"), first.stderr)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: executable))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("a code change".utf8))
+        try handle.close()
+        let second = try push("b")
+        XCTAssertTrue(second.stderr.contains("uploaded 2 blobs, skipped 2 already present"), second.stderr)
+        XCTAssertEqual(first.layers.count, 3)
+        XCTAssertEqual(first.layers.prefix(2), second.layers.prefix(2), "add-ons and resources layers unchanged")
+        XCTAssertNotEqual(first.layers.last, second.layers.last)
+    }
+
+    func testInterruptedPushEndsARunningCredentialHelper() throws {
+        // `kill -INT` reaches containertool only (Ctrl-C would reach the whole process group).
+        let mock = try MockRegistry(testCase: self, auth: "basic", password: "x")
+        let bin = try temporaryDirectory(self, "slow-bin")
+        let pidFile = bin.appendingPathComponent("helper.pid").path
+        try Data("#!/bin/sh\necho $$ > \(pidFile)\nexec sleep 30\n".utf8).write(to: bin.appendingPathComponent("docker-credential-slow"))
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: bin.appendingPathComponent("docker-credential-slow").path)
+        let config = try temporaryDirectory(self, "slow-config")
+        try Data(#"{"credHelpers":{"\#(mock.host)":"slow"}}"#.utf8).write(to: config.appendingPathComponent("config.json"))
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try XCTUnwrap(containertoolPath))
+        process.arguments = ["build", "--executable", binary, "--tag", "hello:1", "--output", "registry:\(mock.host)/team/app:1"]
+        process.environment = ProcessInfo.processInfo.environment.merging(
+            ["HOME": home.path, "DOCKER_CONFIG": config.path, "PATH": bin.path + ":/usr/bin:/bin"]) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var helper: pid_t = 0
+        for _ in 0..<500 where helper == 0 {  // up to 10 s for the push to reach the helper
+            if let text = try? String(contentsOfFile: pidFile, encoding: .utf8), let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                helper = pid
+            } else { usleep(20_000) }
+        }
+        XCTAssertNotEqual(helper, 0, "the credential helper never started")
+        kill(process.processIdentifier, SIGINT)
+        // Polled before waitUntilExit: Process sees its child's end only once every inheritor of its
+        // hidden socket is gone, and a leftover helper is one.
+        var alive = true
+        for _ in 0..<250 where alive {  // up to 5 s
+            alive = kill(helper, 0) == 0 && !isZombie(helper)
+            if alive { usleep(20_000) }
+        }
+        XCTAssertFalse(alive, "the credential helper \(helper) outlived the interrupted containertool")
+        if alive { kill(helper, SIGKILL) }
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 130)
+    }
+
+    /// True once `pid` has exited but not been reaped (an orphan waits for init to reap it).
+    private func isZombie(_ pid: pid_t) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return true }
+        return stat[stat.index(close, offsetBy: 2)] == "Z"
     }
 
     func testMissingHelperIsAOneLineErrorNamingIt() throws {

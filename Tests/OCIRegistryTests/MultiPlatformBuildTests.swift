@@ -73,10 +73,34 @@ final class MultiPlatformBuildTests: XCTestCase {
         }
         // index, 2 manifests, 2 configs, the shared base layer, 2 executable layers.
         let blobs = try FileManager.default.contentsOfDirectory(atPath: work.appendingPathComponent("one/blobs/sha256").path)
-        XCTAssertEqual(blobs.count, 8, "the base layer (users, /tmp) is stored once: \(blobs)")
+        XCTAssertEqual(blobs.count, 8, "the add-ons layer (users, /tmp) is stored once: \(blobs)")
         let arm64Config = try runChecked("skopeo", ["inspect", "--config", "--override-arch", "arm64", "oci:\(work.path)/one:1"])
         XCTAssertEqual(try json(arm64Config)["architecture"] as? String, "arm64")
         XCTAssertEqual(((try json(arm64Config)["rootfs"] as? [String: Any])?["diff_ids"] as? [Any])?.count, 2)
+    }
+
+    /// With a resource, the add-ons and resources layers are the same blobs on both platforms
+    /// (stored once); each platform has its own executable layer on top.
+    func testLowerLayersAreSharedAcrossPlatforms() throws {
+        let resource = work.appendingPathComponent("data.txt")
+        try Data("shared".utf8).write(to: resource)
+        let result = try build(bothPlatforms + ["--resource", resource.path + ":/data.txt", "--output", "oci-layout:\(work.path)/shared"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let blobs = work.appendingPathComponent("shared/blobs/sha256")
+        func object(_ digest: String) throws -> [String: Any] {
+            try json(String(decoding: try Data(contentsOf: blobs.appendingPathComponent(String(digest.dropFirst("sha256:".count)))), as: UTF8.self))
+        }
+        let top = try json(String(decoding: try Data(contentsOf: work.appendingPathComponent("shared/index.json")), as: UTF8.self))
+        let indexDigest = try XCTUnwrap(((top["manifests"] as? [[String: Any]])?.first?["digest"]) as? String)
+        let manifests = try XCTUnwrap(try object(indexDigest)["manifests"] as? [[String: Any]])
+        let layers = try manifests.map { entry in
+            try XCTUnwrap(try object(try XCTUnwrap(entry["digest"] as? String))["layers"] as? [[String: Any]]).compactMap { $0["digest"] as? String }
+        }
+        XCTAssertEqual(layers.map(\.count), [3, 3], "add-ons, resources, executable: \(layers)")
+        XCTAssertEqual(layers[0].prefix(2), layers[1].prefix(2), "add-ons and resources shared")
+        XCTAssertNotEqual(layers[0][2], layers[1][2])
+        // index, 2 manifests, 2 configs, 2 shared layers, 2 executable layers.
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: blobs.path).count, 9)
     }
 
     func testMismatchedAndAmbiguousInputsAreRefusedWithOneLineAndNothingWritten() throws {

@@ -178,7 +178,7 @@ check_two_platform_index() {
 check_plugin_two_platforms() {
     local ref=$REGISTRY/arch-e2e/helloweb:plugin index
     step "swift package containerize --embedded --platform linux/amd64,linux/arm64 --push"
-    (cd "$ROOT" && swift package --allow-writing-to-package-directory --allow-network-connections all containerize \
+    (cd "$ROOT" && swift_package --allow-writing-to-package-directory --allow-network-connections all containerize \
         --product HelloWeb --embedded --platform linux/amd64,linux/arm64 --no-dockerfile --push "$ref" \
         --output "oci-layout:$WORK/plugin-multi") >"$WORK/plugin-multi.log" 2>&1 || die "the plugin failed: $(tail -n 5 "$WORK/plugin-multi.log")"
     index=$(sed -n 's/^Image index \(sha256:[0-9a-f]*\),.*/\1/p' "$WORK/plugin-multi.log")

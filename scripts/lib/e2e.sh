@@ -3,7 +3,7 @@
 
 # The plugin as a user runs it, in the current directory's package.
 containerize() {
-    swift package --allow-writing-to-package-directory containerize "$@"
+    swift_package --allow-writing-to-package-directory containerize "$@"
 }
 
 # containertool_binary — builds this package's containertool (debug) if needed and prints its path.
@@ -136,7 +136,7 @@ e2e_fixture_package() {
     expect_failure "an unknown product is refused" "no product named 'nope'" containerize --product nope
     expect_failure "an unknown option is refused" "unknown option '--bogus'" containerize --bogus
     expect_failure "without the permission flag SwiftPM refuses" "allow-writing-to-package-directory" \
-        swift package containerize --product hello-b --dockerfile-only
+        swift_package containerize --product hello-b --dockerfile-only
     [[ -z "$(ls Dockerfile* .dockerignore 2>/dev/null)" ]] || die "a failed run left a Dockerfile or .dockerignore behind"
 
     step "two products, two Dockerfiles (Dockerfile.<product>)"

@@ -39,7 +39,7 @@ public enum TimeZoneData {
             if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: source), target.hasPrefix("/") { continue }
             // Zones link to each other across folders (Antarctica/South_Pole → ../Pacific/Auckland):
             // links may point anywhere inside the zoneinfo tree.
-            resources.append(ImageSpec.Resource(source: source, destination: imagePath + "/" + child, symlinkBoundary: imagePath))
+            resources.append(ImageSpec.Resource(source: source, destination: imagePath + "/" + child, symlinkBoundary: imagePath, layer: .addOns))
         }
         let (bytes, files) = HostTree.measure(resources.map(\.source))
         return (resources, bytes, files)
