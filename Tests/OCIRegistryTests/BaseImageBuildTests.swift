@@ -201,4 +201,33 @@ final class BaseImageBuildTests: XCTestCase {
         XCTAssertTrue(single.stderr.contains("no image for linux/amd64 (available: linux/arm64/v8)"), single.stderr)
         XCTAssertEqual(single.stderr.split(separator: "\n").filter { !$0.hasPrefix("containertool: ") || $0.contains("error") }.count, 1, single.stderr)
     }
+
+    func testLocalBasesOCILayoutAndDockerArchive() throws {
+        let built = try containertool(["build", "--executable", try program("basetool"), "--env", "BASE=1", "--tag", "base:7",
+                                       "--output", "oci-layout:\(work.path)/base-layout", "--output", "docker-archive:\(work.path)/base.tar"])
+        XCTAssertEqual(built.status, 0, built.stderr)
+        let hello = try program("hello")
+        for (index, from) in ["oci-layout:\(work.path)/base-layout", "oci-layout:\(work.path)/base-layout:7", "docker-archive:\(work.path)/base.tar"].enumerated() {
+            let result = try containertool(["build", "--executable", hello, "--from", from, "--output", "oci-layout:\(work.path)/app\(index)"])
+            XCTAssertEqual(result.status, 0, "\(from): \(result.stderr)")
+            let image = try config("oci:\(work.path)/app\(index):latest")
+            XCTAssertEqual((image["config"] as? [String: Any])?["Env"] as? [String], ["BASE=1"], from)
+            let baseConfig = try config(from.hasPrefix("docker-archive") ? from : "oci:\(work.path)/base-layout:7")
+            let baseDiffIDs = try XCTUnwrap((baseConfig["rootfs"] as? [String: Any])?["diff_ids"] as? [String])
+            let diffIDs = try XCTUnwrap((image["rootfs"] as? [String: Any])?["diff_ids"] as? [String])
+            XCTAssertEqual(Array(diffIDs.prefix(baseDiffIDs.count)), baseDiffIDs, from)
+        }
+        let missingTag = try containertool(["build", "--executable", hello, "--from", "oci-layout:\(work.path)/base-layout:nope", "--output", "oci-layout:\(work.path)/x"])
+        XCTAssertEqual(missingTag.status, 1)
+        XCTAssertTrue(missingTag.stderr.contains("holds no image tagged nope (tags: 7)"), missingTag.stderr)
+        // A damaged blob in the layout is refused, naming it.
+        let manifest = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try runChecked("skopeo", ["inspect", "--raw", "oci:\(work.path)/base-layout:7"]).utf8)) as? [String: Any])
+        let layer = try XCTUnwrap((manifest["layers"] as? [[String: Any]])?.last?["digest"] as? String)
+        try Data("damaged".utf8).write(to: URL(fileURLWithPath: "\(work.path)/base-layout/blobs/sha256/\(layer.dropFirst(7))"))
+        try? FileManager.default.removeItem(atPath: cache)
+        let damaged = try containertool(["build", "--executable", hello, "--from", "oci-layout:\(work.path)/base-layout", "--output", "oci-layout:\(work.path)/y"])
+        XCTAssertEqual(damaged.status, 1)
+        XCTAssertTrue(damaged.stderr.contains(layer), damaged.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(work.path)/y"))
+    }
 }
