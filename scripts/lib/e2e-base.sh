@@ -35,6 +35,13 @@ e2e_base_image() {
     check_image_config "$tag" 12000000
     run_and_check_container "$tag"
 
+    # The release path takes --from too.
+    DIST_DIR=$WORK/base-dist CONTAINERIZE_CACHE_DIR=$cache scripts/release.sh --skip-tests --version 1.0.0 --from "$base" \
+        >/dev/null 2>"$WORK/base-release.log" || { tail -20 "$WORK/base-release.log"; die "release.sh --from failed"; }
+    skopeo inspect --config "docker-archive:$WORK/base-dist/HelloWeb.tar" | grep -q 'BASE_MARKER=1' \
+        || die "release.sh --from: dist/HelloWeb.tar lacks the base's Env"
+    say "release.sh --from $base: dist/HelloWeb.tar is built on the base"
+
     # The rendered Dockerfile FROM the same base (docker pulls it from the loopback registry).
     local version builder
     version=$(swift_minor_version)
