@@ -60,7 +60,12 @@ struct BaseImageTests {
         #expect(plain[0].diffID == sha256Digest(tar))
         #expect(plain[0].blob.digest == sha256Digest(tar))
         #expect(try plain[0].blob.bytes == tar)
-        #expect(try base(nil, layers: [good]).layers(for: .gzip, in: directory) == [good], "gzip outputs keep the base's blob as it is")
+        let kept = try base(nil, layers: [good]).layers(for: .gzip, in: directory)
+        #expect(kept[0].blob.digest == good.blob.digest && kept[0].blob.content == good.blob.content, "gzip outputs keep the base's blob as it is")
+        #expect(kept[0].blob.mediaType == MediaType.layerTarGzip, "a Docker media type becomes its OCI equivalent")
+        var zstd = good
+        zstd.blob.mediaType = "application/vnd.oci.image.layer.v1.tar+zstd"
+        #expect(throws: BaseImageError.self) { try base(nil, layers: [zstd]) }
 
         var lying = good
         lying.diffID = "sha256:" + String(repeating: "0", count: 64)

@@ -230,4 +230,34 @@ final class BaseImageBuildTests: XCTestCase {
         XCTAssertTrue(damaged.stderr.contains(layer), damaged.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: "\(work.path)/y"))
     }
+
+    func testADockerV2Schema2BaseKeepsItsDigestsUnderOCIMediaTypes() throws {
+        let registry = try LocalRegistry(testCase: self)
+        let built = try containertool(["build", "--executable", try program("basetool"), "--env", "BASE=v2", "--tag", "base:1",
+                                       "--output", "oci-layout:\(work.path)/base-layout"])
+        XCTAssertEqual(built.status, 0, built.stderr)
+        // skopeo rewrites the manifest as Docker v2 schema 2 (docker media types, the same gzip layer bytes).
+        try runChecked("skopeo", ["copy", "--format", "v2s2", "--dest-tls-verify=false", "oci:\(work.path)/base-layout:1", "docker://\(registry.host)/v2base:1"])
+        let baseManifest = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try runChecked("skopeo", ["inspect", "--tls-verify=false", "--raw", "docker://\(registry.host)/v2base:1"]).utf8)) as? [String: Any])
+        XCTAssertEqual(baseManifest["mediaType"] as? String, "application/vnd.docker.distribution.manifest.v2+json")
+        let baseLayers = try XCTUnwrap(baseManifest["layers"] as? [[String: Any]])
+
+        let result = try containertool(["build", "--executable", try program("hello"), "--from", "\(registry.host)/v2base:1", "--plain-http", "--tag", "app:1",
+                                        "--output", "oci-layout:\(work.path)/app", "--output", "docker-archive:\(work.path)/app.tar"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let manifest = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try runChecked("skopeo", ["inspect", "--raw", "oci:\(work.path)/app:1"]).utf8)) as? [String: Any])
+        let layers = try XCTUnwrap(manifest["layers"] as? [[String: Any]])
+        for (ours, theirs) in zip(layers, baseLayers) {
+            XCTAssertEqual(ours["digest"] as? String, theirs["digest"] as? String, "the base's layers are not recompressed")
+            XCTAssertEqual(theirs["mediaType"] as? String, "application/vnd.docker.image.rootfs.diff.tar.gzip")
+            XCTAssertEqual(ours["mediaType"] as? String, "application/vnd.oci.image.layer.v1.tar+gzip", "the same bytes under the OCI media type")
+        }
+        XCTAssertEqual(((try config("oci:\(work.path)/app:1"))["config"] as? [String: Any])?["Env"] as? [String], ["BASE=v2"])
+        // The docker archive holds every layer as a plain tar: skopeo reads it and umoci unpacks the OCI layout.
+        let archived = try config("docker-archive:\(work.path)/app.tar")
+        XCTAssertEqual(((archived["rootfs"] as? [String: Any])?["diff_ids"] as? [String])?.count, layers.count)
+        try runChecked("umoci", ["raw", "unpack", "--rootless", "--image", "\(work.path)/app:1", "\(work.path)/rootfs"])
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: "\(work.path)/rootfs/basetool"))
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: "\(work.path)/rootfs/hello"))
+    }
 }
