@@ -25,7 +25,7 @@ let package = Package(
         .target(name: "CSHA256"),
         // One model of OCI types, canonical JSON and image references, shared by the image
         // builder and the registry client.
-        .target(name: "OCIModel"),
+        .target(name: "OCIModel", dependencies: ["CSHA256"]),
         .target(name: "ContainerImage", dependencies: ["OCIModel", "CZlib", "CSHA256"]),
         .target(name: "SBOM"),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),

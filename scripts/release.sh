@@ -2,13 +2,15 @@
 # scripts/release.sh — this repository's pipeline step: run the tests, then
 # `swift package containerize --release` (which any package depending on the plugin can run itself).
 #
-#   scripts/release.sh [--version V] [--push REF] [--product NAME] [--embedded] [--platform P[,P]] [--skip-tests]
+#   scripts/release.sh [--version V] [--push REF] [--product NAME] [--from REF] [--embedded] [--platform P[,P]] [--skip-tests]
 #
 #   --version V     image version label, tag and SBOM version (default: `git describe --tags --always`, v stripped)
 #   --push REF      also push to a registry, e.g. 127.0.0.1:5000/hello:1.0.0 (HOST[:PORT]/REPO[:TAG]);
 #                   credentials: ~/.docker/config.json, then ~/.netrc, then
 #                   CONTAINERIZE_REGISTRY_USERNAME / CONTAINERIZE_REGISTRY_PASSWORD
 #   --product NAME  executable product to containerize (default: HelloWeb)
+#   --from REF      build on a base image instead of scratch (HOST[:PORT]/REPO[:TAG], oci-layout:DIR[:TAG],
+#                   oci-archive:FILE, docker-archive:FILE; see README "Base images")
 #   --embedded      build the product as Embedded Swift
 #   --platform P    build for these platforms, e.g. linux/amd64,linux/arm64 (with --embedded: one image index;
 #                   dist/NAME.tar holds the host's platform); --swift-sdk NAME: the standard build's Swift SDK
@@ -33,6 +35,9 @@ while [[ $# -gt 0 ]]; do
     --version|--product) need_value "$1" $# "${2:-}"; release_options+=("$1" "$2"); shift 2 ;;
     --push) need_value "$1" $# "${2:-}"; release_options+=(--push "$2"); network=(--allow-network-connections all); shift 2 ;;
     --embedded) release_options+=(--embedded); shift ;;
+    --from) need_value "$1" $# "${2:-}"; release_options+=(--from "$2")
+            case "$2" in oci-layout:*|oci-archive:*|docker-archive:*) ;; *) network=(--allow-network-connections all) ;; esac
+            shift 2 ;;
     --platform|--swift-sdk) need_value "$1" $# "${2:-}"; release_options+=("$1" "$2"); shift 2 ;;
     --skip-tests) skip_tests=1; shift ;;
     -h|--help) usage_from_header "$0"; exit 0 ;;

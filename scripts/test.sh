@@ -19,7 +19,7 @@ run_unit=1
 run_e2e=1
 e2e_checks=(standard_image embedded_image fixture_package incremental_build urlsession_dynamic_libc
             registry_push release_script fixture_release dockerfile_builds foundation_apps
-            cross_platform_embedded kubernetes)
+            cross_platform_embedded kubernetes base_image)
 case "${1:-}" in
     --unit-only) run_e2e=0 ;;
     --e2e-only) run_unit=0 ;;
@@ -66,6 +66,7 @@ source scripts/lib/e2e.sh
 source scripts/lib/e2e-apps.sh
 source scripts/lib/e2e-arch.sh
 source scripts/lib/e2e-kubernetes.sh
+source scripts/lib/e2e-base.sh
 for check in "${e2e_checks[@]}"; do
     declare -F "e2e_$check" >/dev/null || die "no end-to-end check '$check' (known: $(declare -F | sed -n 's/^declare -f e2e_//p' | tr '\n' ' '))"
     current_check=$check

@@ -38,7 +38,10 @@ public enum ImageAssembler {
         var tree = FileTree()
         try tree.add(TarEntry(path: spec.name, kind: .file(.hostFile(path: spec.executablePath, size: try fileSize(spec.executablePath))), mode: 0o755),
                      origin: "the executable \(spec.executablePath)", layer: .executable)
-        for entry in ScratchBase.entries { try tree.add(entry, origin: "the image's base files (users, /tmp)", layer: .addOns) }
+        // A base image brings its own users and /tmp: its /etc/passwd and /etc/group are never replaced.
+        if spec.base == nil {
+            for entry in ScratchBase.entries { try tree.add(entry, origin: "the image's base files (users, /tmp)", layer: .addOns) }
+        }
         if let workingDirectory = spec.workingDirectory, workingDirectory != "/" {
             try tree.add(.directory(workingDirectory), origin: "the working directory", layer: .addOns)
         }
@@ -84,10 +87,10 @@ public enum ImageAssembler {
     /// What a layer holds, for its `history` comment.
     static func historyComment(_ kind: ImageLayerKind, spec: ImageSpec) -> String {
         switch kind {
-        case .addOns: return "users, /tmp, working directory and add-ons (CA bundle, time-zone data)"
+        case .addOns: return spec.base == nil ? "users, /tmp, working directory and add-ons (CA bundle, time-zone data)" : "working directory and add-ons (CA bundle, time-zone data)"
         case .sharedLibraries: return "shared libraries of /\(spec.name)"
         case .resources: return "resource bundles and --resource items"
-        case .executable: return "/\(spec.name) on scratch"
+        case .executable: return "/\(spec.name) on \(spec.base?.reference ?? "scratch")"
         }
     }
 

@@ -27,6 +27,7 @@ public final class ImageBuilder: @unchecked Sendable {
         layerContents = tree.layers
         inputFiles = tree.hostFiles
         executable = elf
+        try spec.base?.checkPlatform(Platform(architecture: elf.architecture, os: "linux", variant: elf.variant))
         self.layerDirectory = layerDirectory
     }
 
@@ -40,8 +41,13 @@ public final class ImageBuilder: @unchecked Sendable {
             }
             return try LayerBuilder.build(entries: contents.entries, modificationTime: spec.sourceDateEpoch, compression: layerCompression)
         }
-        let config = ImageAssembler.config(for: spec, elf: executable, layers: zip(layerContents, layers).map { ($0.kind, $1.diffID) })
-        let image = try Image(layers: layers, config: config, sourceDateEpoch: spec.sourceDateEpoch)
+        var config = ImageAssembler.config(for: spec, elf: executable, layers: zip(layerContents, layers).map { ($0.kind, $1.diffID) })
+        var allLayers = layers
+        if let base = spec.base {
+            config = try base.inherit(into: config, userIsExplicit: spec.userIsExplicit)
+            allLayers = try base.layers(for: layerCompression, in: layerDirectory ?? NSTemporaryDirectory()) + layers
+        }
+        let image = try Image(layers: allLayers, config: config, sourceDateEpoch: spec.sourceDateEpoch)
         lock.withLock { images[layerCompression] = image }
         return image
     }
@@ -50,7 +56,8 @@ public final class ImageBuilder: @unchecked Sendable {
     public func removeLayerFiles() {
         let built = lock.withLock { images.values }
         for image in built {
-            for layer in image.layers {
+            // The base's own blob files (the blob cache) are never ours to delete.
+            for layer in image.layers where !(spec.base?.layers.contains(layer) ?? false) {
                 if case .file(let path) = layer.blob.content { PendingOutputs.shared.remove(path) }
             }
         }

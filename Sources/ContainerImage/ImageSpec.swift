@@ -38,6 +38,10 @@ public struct ImageSpec: Sendable {
     public var generatedFiles: [TarEntry] = []
     /// Seconds since the epoch used for `created` and every file time (`SOURCE_DATE_EPOCH`).
     public var sourceDateEpoch: Int = 0
+    /// The image to build on (`--from`); nil builds on scratch.
+    public var base: BaseImage?
+    /// `--user` was given: it wins over a base image's user (see `BaseImage.inherit`).
+    public var userIsExplicit = false
 
     public init(executablePath: String, name: String) {
         self.executablePath = executablePath

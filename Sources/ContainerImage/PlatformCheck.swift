@@ -15,9 +15,6 @@ extension Platform {
         self.init(architecture: aliases[parts[1]] ?? parts[1], os: parts[0], variant: parts.count == 3 ? parts[2] : nil)
     }
 
-    /// `os/architecture[/variant]`, the form `init(parsing:)` reads.
-    public var name: String { [os, architecture, variant].compactMap { $0 }.joined(separator: "/") }
-
     private static func isNameCharacter(_ character: Character) -> Bool {
         character.isASCII && (character.isLetter || character.isNumber || character == "_" || character == "-")
     }

@@ -15,6 +15,10 @@ public struct DockerfileOptions: Sendable, Equatable {
     public var buildMode: BuildMode
     /// Everything else the image holds and declares, as `containertool build` takes it.
     public var contents: ImageContents
+    /// The runtime stage's base (`--from`, a registry reference); nil is `scratch`.
+    public var baseImage: String?
+    /// `--user` was given; on a base without it, no `USER` line is written and the base's user stays.
+    public var userIsExplicit = false
 
     public static let defaultPort = 8080
     public static let defaultUserID = 65532
@@ -61,6 +65,11 @@ public struct DockerfileOptions: Sendable, Equatable {
                 throw DockerfileRendererError.invalidBuilderImage(builderImage)
             }
         }
+        if let baseImage {
+            guard !baseImage.isEmpty, !baseImage.contains(where: { $0.isWhitespace || $0 == "\"" }) else {
+                throw DockerfileRendererError.invalidBaseImage(baseImage)
+            }
+        }
         try contents.validate()
     }
 
@@ -71,6 +80,7 @@ public struct DockerfileOptions: Sendable, Equatable {
             "PRODUCT_TAG": product.lowercased(),
             "SWIFT_VERSION": swiftVersion,
             "BUILDER_IMAGE": effectiveBuilderImage,
+            "BASE_IMAGE": baseImage ?? "scratch",
             "PORT": String(port ?? DockerfileOptions.defaultPort),  // (custom templates' `-p` hints)
             "USER": "\(userID):\(groupID)",
             "USER_ID": String(userID),
@@ -80,7 +90,8 @@ public struct DockerfileOptions: Sendable, Equatable {
             "COLLECT_RESOURCE_BUNDLES": contents.resourceBundleCollection(product: product),
             "ROOTFS_COPIES": contents.rootfsCopies(),
             "ROOTFS_SCRIPT": contents.rootfsScript(product: product),
-            "IMAGE_CONFIG": contents.configLines(product: product, port: port, user: "\(userID):\(groupID)"),
+            "IMAGE_CONFIG": contents.configLines(product: product, port: port,
+                                                 user: baseImage != nil && !userIsExplicit ? nil : "\(userID):\(groupID)"),
         ]
     }
 
@@ -89,6 +100,7 @@ public struct DockerfileOptions: Sendable, Equatable {
     public var requiredPlaceholders: [(name: String, option: String)] {
         var required: [(String, String)] = []
         let defaults = ImageContents()
+        if baseImage != nil { required.append(("BASE_IMAGE", "--from")) }
         if !contents.labels.isEmpty { required.append(("IMAGE_CONFIG", "--label")) }
         if !contents.environment.isEmpty { required.append(("IMAGE_CONFIG", "--env")) }
         if contents.exposedPorts != nil { required.append(("IMAGE_CONFIG", "--expose")) }

@@ -7,6 +7,7 @@ public enum DockerfileRendererError: Error, Equatable, CustomStringConvertible {
     case invalidUser(String)
     case invalidSwiftVersion(String)
     case invalidBuilderImage(String)
+    case invalidBaseImage(String)
     case templateUnreadable(path: String, reason: String)
     case wouldOverwriteHandWrittenFile(path: String)
     case writeFailed(path: String, reason: String)
@@ -30,6 +31,8 @@ public enum DockerfileRendererError: Error, Equatable, CustomStringConvertible {
             return "invalid Swift version '\(version)': expected MAJOR.MINOR, e.g. 6.3"
         case let .invalidBuilderImage(image):
             return "invalid builder image '\(image)': expected an image reference such as swift:6.3-bookworm"
+        case let .invalidBaseImage(image):
+            return "invalid base image '\(image)': a Dockerfile's FROM needs a registry reference such as registry.example.com/base:1 (oci-layout:, oci-archive: and docker-archive: bases work with containertool build only; with the plugin, add --no-dockerfile)"
         case let .templateUnreadable(path, reason):
             return "cannot read template \(path): \(reason)"
         case let .wouldOverwriteHandWrittenFile(path):

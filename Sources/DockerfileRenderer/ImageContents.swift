@@ -25,6 +25,9 @@ public struct ImageContents: Sendable, Equatable {
     public var resourceBundles = true
     /// `SOURCE_DATE_EPOCH`: the `org.opencontainers.image.created` label, as containertool sets it.
     public var sourceDateEpoch = 0
+    /// Built on a base image (`--from`): the base's /etc/passwd, /etc/group and /tmp are kept, so
+    /// the rootfs stage writes none of them (as `containertool build --from` adds none).
+    public var onBase = false
 
     public init() {}
 

@@ -29,11 +29,14 @@ extension ImageContents {
     /// `{{ROOTFS_SCRIPT}}`: the body of the rootfs stage's `RUN`, run in /rootfs (its `WORKDIR`).
     func rootfsScript(product: String) -> String {
         var steps: [String] = []
-        var folders = ["etc", relative(ScratchBase.temporaryPath), relative(ScratchBase.homePath)]
+        // (etc/ also on a base: the add-ons below write into it.)
+        var folders = onBase ? ["etc"] : ["etc", relative(ScratchBase.temporaryPath), relative(ScratchBase.homePath)]
         if let workingDirectory, workingDirectory != "/" { folders.append(relative(workingDirectory)) }
         steps.append("mkdir -p " + folders.map(shellQuoted).joined(separator: " "))
-        steps.append("printf '%s\\n' " + ScratchBase.passwdLines.map(shellQuoted).joined(separator: " ") + " > etc/passwd")
-        steps.append("printf '%s\\n' " + ScratchBase.groupLines.map(shellQuoted).joined(separator: " ") + " > etc/group")
+        if !onBase {
+            steps.append("printf '%s\\n' " + ScratchBase.passwdLines.map(shellQuoted).joined(separator: " ") + " > etc/passwd")
+            steps.append("printf '%s\\n' " + ScratchBase.groupLines.map(shellQuoted).joined(separator: " ") + " > etc/group")
+        }
 
         let binary = shellQuoted("/rootfs/" + product)
         // (validate() has thrown for a conflict already; here a --resource at an add-on's path wins.)
@@ -88,6 +91,7 @@ extension ImageContents {
         // Modes and owners as containertool writes them: root-owned, files 0644 (0755 when executable),
         // folders 0755, then /tmp and the non-root user's home.
         steps.append("chown -R 0:0 . && chmod -R u=rwX,go=rX .")
+        if onBase { return steps.joined(separator: " \\\n    && ") }
         steps.append("chmod \(String(ScratchBase.temporaryMode, radix: 8)) \(relative(ScratchBase.temporaryPath))")
         steps.append("chown \(ScratchBase.homeOwner):\(ScratchBase.homeOwner) \(relative(ScratchBase.homePath)) && chmod \(String(ScratchBase.homeMode, radix: 8)) \(relative(ScratchBase.homePath))")
         return steps.joined(separator: " \\\n    && ")
@@ -95,7 +99,7 @@ extension ImageContents {
 
     /// `{{IMAGE_CONFIG}}`: LABEL, ENV, EXPOSE, USER, WORKDIR, HEALTHCHECK and CMD lines, giving the
     /// config `ImageAssembler.config` writes (labels include its `created` and `title`).
-    func configLines(product: String, port: Int?, user: String) -> String {
+    func configLines(product: String, port: Int?, user: String?) -> String {
         var allLabels = [AnnotationKey.created: rfc3339(epochSeconds: sourceDateEpoch), AnnotationKey.title: product]
         allLabels.merge(labels) { _, given in given }
         var lines = ["LABEL " + allLabels.sorted { $0.key < $1.key }.map { "\(quoted($0.key))=\(quoted($0.value))" }.joined(separator: " \\\n      ")]
@@ -105,7 +109,7 @@ extension ImageContents {
         }
         let ports = exposedPorts ?? port.map { ["\($0)/tcp"] } ?? []
         if !ports.isEmpty { lines.append("EXPOSE " + ports.joined(separator: " ")) }
-        lines.append("USER \(user)")
+        if let user { lines.append("USER \(user)") }
         if let workingDirectory { lines.append("WORKDIR \(workingDirectory)") }
         if let healthcheck { lines.append("HEALTHCHECK CMD " + jsonArray(healthcheck)) }
         if let command { lines.append("CMD " + jsonArray(command)) }

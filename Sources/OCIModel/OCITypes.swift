@@ -10,6 +10,11 @@ public enum MediaType {
     public static let layerTar = "application/vnd.oci.image.layer.v1.tar"
     public static let dockerManifest = "application/vnd.docker.distribution.manifest.v2+json"
     public static let dockerManifestList = "application/vnd.docker.distribution.manifest.list.v2+json"
+    public static let dockerConfig = "application/vnd.docker.container.image.v1+json"
+    public static let dockerLayerGzip = "application/vnd.docker.image.rootfs.diff.tar.gzip"
+    /// Layer media types a base image may use: kept as they are in our manifest (never recompressed).
+    public static let gzipLayers: Set<String> = [layerTarGzip, dockerLayerGzip]
+    public static let plainLayers: Set<String> = [layerTar, "application/vnd.docker.image.rootfs.diff.tar"]
     /// What a manifest GET/HEAD accepts back from a registry.
     public static let acceptedManifests = [imageManifest, dockerManifest, imageIndex, dockerManifestList].joined(separator: ", ")
 }
@@ -32,6 +37,14 @@ public struct Platform: Codable, Sendable, Equatable {
         self.os = os
         self.variant = variant
     }
+
+    /// Same OS and architecture, and the same variant where both name one (`linux/arm64` is `linux/arm64/v8`).
+    public func matches(_ other: Platform) -> Bool {
+        os == other.os && architecture == other.architecture && (variant == nil || other.variant == nil || variant == other.variant)
+    }
+
+    /// `os/architecture[/variant]`, the form `init(parsing:)` reads.
+    public var name: String { [os, architecture, variant].compactMap { $0 }.joined(separator: "/") }
 }
 
 /// A content descriptor: what a blob is, its digest and size.
@@ -73,6 +86,35 @@ public struct ImageIndex: Codable, Sendable, Equatable {
     }
 }
 
+extension ImageIndex {
+    /// Whether a media type names an image index (OCI or Docker's manifest list).
+    public static func isIndex(_ mediaType: String) -> Bool { [MediaType.imageIndex, MediaType.dockerManifestList].contains(mediaType) }
+
+    /// The image manifest entries (nested indexes, attestations without a platform and the like are left out).
+    public var images: [Descriptor] { manifests.filter { ImageManifest.isManifest($0.mediaType) } }
+
+    /// The entry for `platform` (see `Platform.matches`), or nil.
+    public func image(for platform: Platform) -> Descriptor? {
+        images.first { $0.platform.map { $0.matches(platform) } ?? false }
+    }
+
+    /// `linux/amd64, linux/arm64/v8`, or `none`: what an error about a missing platform lists.
+    public var platformList: String {
+        let names = images.compactMap(\.platform).filter { $0.os != "unknown" }.map(\.name)
+        return names.isEmpty ? "none" : names.joined(separator: ", ")
+    }
+}
+
+extension ImageManifest {
+    /// Whether a media type names a single-image manifest (OCI or Docker v2 schema 2).
+    public static func isManifest(_ mediaType: String) -> Bool { [MediaType.imageManifest, MediaType.dockerManifest].contains(mediaType) }
+
+    /// The first layer whose media type a base image may not have (zstd, foreign, …): we pass on tar and tar+gzip only.
+    public var unsupportedLayer: Descriptor? {
+        layers.first { !MediaType.gzipLayers.contains($0.mediaType) && !MediaType.plainLayers.contains($0.mediaType) }
+    }
+}
+
 /// An empty JSON object, the value type of `ExposedPorts` and `Volumes`.
 public struct EmptyObject: Codable, Sendable, Equatable {
     public init() {}
@@ -95,9 +137,13 @@ public struct ContainerConfig: Codable, Sendable, Equatable {
     public var workingDir: String?
     public var labels: [String: String]?
     public var healthcheck: HealthConfig?
+    /// Kept from a base image (we never set them ourselves).
+    public var stopSignal: String?
+    public var volumes: [String: EmptyObject]?
 
     public init(user: String? = nil, exposedPorts: [String: EmptyObject]? = nil, env: [String]? = nil, entrypoint: [String]? = nil,
-                cmd: [String]? = nil, workingDir: String? = nil, labels: [String: String]? = nil, healthcheck: HealthConfig? = nil) {
+                cmd: [String]? = nil, workingDir: String? = nil, labels: [String: String]? = nil, healthcheck: HealthConfig? = nil,
+                stopSignal: String? = nil, volumes: [String: EmptyObject]? = nil) {
         self.user = user
         self.exposedPorts = exposedPorts
         self.env = env
@@ -106,11 +152,13 @@ public struct ContainerConfig: Codable, Sendable, Equatable {
         self.workingDir = workingDir
         self.labels = labels
         self.healthcheck = healthcheck
+        self.stopSignal = stopSignal
+        self.volumes = volumes
     }
 
     enum CodingKeys: String, CodingKey {
         case user = "User", exposedPorts = "ExposedPorts", env = "Env", entrypoint = "Entrypoint", cmd = "Cmd"
-        case workingDir = "WorkingDir", labels = "Labels", healthcheck = "Healthcheck"
+        case workingDir = "WorkingDir", labels = "Labels", healthcheck = "Healthcheck", stopSignal = "StopSignal", volumes = "Volumes"
     }
 }
 

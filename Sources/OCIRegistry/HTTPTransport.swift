@@ -26,6 +26,8 @@ struct HTTPRequest: Sendable {
     var url: URL
     var headers: [(name: String, value: String)] = []
     var body: HTTPBody?
+    /// Where a 200 answer's body goes instead of memory (blob downloads); other answers stay in memory.
+    var download: DownloadSink?
 
     init(_ method: String, _ url: URL, headers: [(name: String, value: String)] = [], body: Data? = nil) {
         self.init(method, url, headers: headers, streaming: body.map(HTTPBody.data))
@@ -118,6 +120,8 @@ enum TransportFailure: Error, Equatable, Sendable {
     /// A `.file` body could not be read, or the file no longer holds the range being sent (it shrank
     /// or was replaced during the upload). Not retried: the bytes on disk are not the blob any more.
     case fileChanged(path: String, detail: String)
+    /// A download's body could not be written to its file, or ran past the size it must have.
+    case downloadFailed(String)
     case other(String)
 
     /// Only transient network trouble is retried; timeouts, TLS and protocol problems are not.
@@ -167,7 +171,7 @@ final class HTTPTransport: @unchecked Sendable {
         curl_easy_reset(curl)
         errorBuffer[0] = 0
 
-        let exchange = Exchange(maxBody: settings.maxResponseBytes, maxHeaders: settings.maxHeaderBytes)
+        let exchange = Exchange(maxBody: settings.maxResponseBytes, maxHeaders: settings.maxHeaderBytes, download: request.download)
         let context = Unmanaged.passRetained(exchange)
         defer { context.release() }
 
@@ -195,9 +199,10 @@ final class HTTPTransport: @unchecked Sendable {
         ccurl_set_long(curl, CURLOPT_CONNECTTIMEOUT_MS, Int(settings.connectTimeout * 1000))
         ccurl_set_long(curl, CURLOPT_LOW_SPEED_LIMIT, 1)
         ccurl_set_long(curl, CURLOPT_LOW_SPEED_TIME, inactivity)
-        let bodyBytes = Int(request.body?.count ?? 0)
+        // A download's expected size counts like an upload's: the whole-request limit grows with it.
+        let bodyBytes = Int(request.body?.count ?? 0) + Int(request.download?.limit ?? 0)
         ccurl_set_long(curl, CURLOPT_TIMEOUT_MS, Int(settings.totalTimeout(bodyBytes: bodyBytes) * 1000))
-        ccurl_set_offset(curl, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(settings.maxResponseBytes))
+        ccurl_set_offset(curl, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(max(Int64(settings.maxResponseBytes), request.download?.limit ?? 0)))
         ccurl_set_pointer(curl, CURLOPT_ERRORBUFFER, errorBuffer)
         ccurl_set_list(curl, CURLOPT_HTTPHEADER, headerList)
         ccurl_set_callback(curl, CURLOPT_HEADERFUNCTION, Exchange.onHeader)
@@ -252,6 +257,7 @@ final class HTTPTransport: @unchecked Sendable {
             }
         }
 
+        if let problem = request.download?.problem { throw TransportFailure.downloadFailed(problem) }
         if code != CURLE_OK { throw failure(code, exchange: exchange, bodyBytes: bodyBytes) }
         var status = 0
         ccurl_get_long(curl, CURLINFO_RESPONSE_CODE, &status)
@@ -386,10 +392,14 @@ private final class Exchange {
     var overflow: (what: String, limit: Int)?
     let maxBody: Int
     let maxHeaders: Int
+    /// The status of the answer being received (from its status line), so a 200 body goes to `download`.
+    var status = 0
+    let download: DownloadSink?
 
-    init(maxBody: Int, maxHeaders: Int) {
+    init(maxBody: Int, maxHeaders: Int, download: DownloadSink?) {
         self.maxBody = maxBody
         self.maxHeaders = maxHeaders
+        self.download = download
     }
 
     static let onHeader: ccurl_data_callback = { buffer, size, count, context in
@@ -405,6 +415,7 @@ private final class Exchange {
         if line.hasPrefix("HTTP/") {
             // A new status line (after 100 Continue, or a new response): start over.
             exchange.headers = []
+            exchange.status = line.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
         } else if let colon = line.firstIndex(of: ":") {
             let name = line[..<colon].trimmingCharacters(in: .whitespaces)
             let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
@@ -416,11 +427,61 @@ private final class Exchange {
     static let onBody: ccurl_data_callback = { buffer, size, count, context in
         let exchange = Unmanaged<Exchange>.fromOpaque(context!).takeUnretainedValue()
         let length = size * count
+        if let download = exchange.download, exchange.status == 200 {
+            return download.write(UnsafeRawBufferPointer(start: buffer, count: length)) ? length : 0
+        }
         guard exchange.body.count + length <= exchange.maxBody else {
             exchange.overflow = ("the response body", exchange.maxBody)
             return 0
         }
         if let buffer { exchange.body.append(UnsafeRawBufferPointer(start: buffer, count: length).bindMemory(to: UInt8.self)) }
         return length
+    }
+}
+
+/// Receives a blob download: writes the body to an open file while hashing it, and stops the
+/// transfer (recording `problem`) as soon as it runs past `limit` bytes or cannot be written, so a
+/// hostile server can neither fill the disk nor pass off other bytes.
+final class DownloadSink: @unchecked Sendable {
+    let limit: Int64
+    private let descriptor: Int32
+    private var hasher = SHA256()
+    /// Only touched on the transport's queue while a request runs, read after it.
+    private(set) var received: Int64 = 0
+    private(set) var problem: String?
+
+    /// Creates (or truncates) `path` for writing; `limit` is the size the blob must have.
+    init(path: String, limit: Int64) throws {
+        self.limit = limit
+        descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        guard descriptor >= 0 else { throw TransportFailure.downloadFailed("cannot create \(path) (\(String(cString: strerror(errno))))") }
+    }
+
+    deinit { _ = Glibc.close(descriptor) }
+
+    /// The `sha256:…` digest of what was received.
+    func digest() -> String {
+        var copy = hasher
+        return "sha256:" + copy.finalize().hexString
+    }
+
+    func write(_ chunk: UnsafeRawBufferPointer) -> Bool {
+        guard received + Int64(chunk.count) <= limit else {
+            problem = "the server sent more than the \(limit) bytes the manifest gives"
+            return false
+        }
+        hasher.update(chunk)
+        var done = 0
+        while done < chunk.count {
+            let n = Glibc.write(descriptor, chunk.baseAddress!.advanced(by: done), chunk.count - done)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                problem = "writing the download failed (\(String(cString: strerror(errno))))"
+                return false
+            }
+            done += n
+        }
+        received += Int64(chunk.count)
+        return true
     }
 }

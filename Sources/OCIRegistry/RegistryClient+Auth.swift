@@ -51,7 +51,7 @@ struct AuthChallenge: Sendable, Equatable {
 extension RegistryClient {
     /// The scope a push needs on this repository, plus pull on the repositories blobs may be mounted from.
     var pushScopes: [String] {
-        ["repository:\(reference.repository):pull,push"] + mountSources.filter { $0 != reference.repository }.map { "repository:\($0):pull" }
+        ["repository:\(reference.repository):\(pullOnly ? "pull" : "pull,push")"] + mountSources.filter { $0 != reference.repository }.map { "repository:\($0):pull" }
     }
 
     /// Answers `challenge`: Basic uses the credential directly; Bearer fetches a token from the realm.
@@ -92,9 +92,9 @@ extension RegistryClient {
             response = try await exchangeIdentityToken(credential, realm: realm, service: challenge.service, scopes: scopes)
         } else {
             if let credential {
-                log("requesting a push token from \(realmOrigin) as \(credential)")
+                log("requesting a \(pullOnly ? "pull" : "push") token from \(realmOrigin) as \(credential)")
             } else {
-                log("requesting an anonymous push token from \(realmOrigin)")
+                log("requesting an anonymous \(pullOnly ? "pull" : "push") token from \(realmOrigin)")
             }
             do {
                 response = try await follow(HTTPRequest("GET", url), authorization: credential?.basicAuthorization, authorizedOrigin: realmOrigin)

@@ -19,11 +19,13 @@ actor RegistryClient {
     let extraCAs: [String]
     /// Repositories blobs may be mounted from: their pull scope is asked for with the push scope.
     let mountSources: [String]
+    /// Ask tokens for the pull scope only (a base image is read, never written).
+    let pullOnly: Bool
     /// The `Authorization` header value for the registry's origin; never logged.
     var authorization: String?
 
     init(reference: RegistryReference, connection: ConnectionOptions, credential: Credential?, retryPolicy: RetryPolicy,
-         mountSources: [String] = [], log: @escaping @Sendable (String) -> Void) throws {
+         mountSources: [String] = [], pullOnly: Bool = false, log: @escaping @Sendable (String) -> Void) throws {
         self.reference = reference
         let scheme = connection.plainHTTP ? "http" : "https"
         guard let url = URL(string: "\(scheme)://\(reference.apiHost)/"), Origin(url) != nil else {
@@ -36,6 +38,7 @@ actor RegistryClient {
         self.credential = credential
         self.retryPolicy = retryPolicy
         self.mountSources = mountSources
+        self.pullOnly = pullOnly
         self.log = log
         transport = HTTPTransport(settings: settings)
     }
@@ -74,6 +77,11 @@ actor RegistryClient {
     /// the blob upload turns it into `RegistryError.blobChanged`. Never retried.
     struct BodyFileFailure: Error {
         var path: String
+        var detail: String
+    }
+
+    /// A download's body ran past its size or could not be written (see `DownloadSink`). Never retried.
+    struct DownloadFailure: Error {
         var detail: String
     }
 
@@ -138,6 +146,7 @@ actor RegistryClient {
             case let .unusableCAFile(detail): throw RegistryError.unusableCAFile(path: extraCAs.joined(separator: ", "), reason: detail)
             case let .responseTooLarge(what, limit): throw RegistryError.badResponse(registry: host, detail: "\(what) of \(operation) exceeded \(limit) bytes")
             case let .fileChanged(path, detail): throw BodyFileFailure(path: path, detail: detail)
+            case let .downloadFailed(detail): throw DownloadFailure(detail: detail)
             case let .other(detail): throw RegistryError.badResponse(registry: host, detail: "\(operation): \(detail)")
             }
         }

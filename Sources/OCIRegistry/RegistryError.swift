@@ -40,6 +40,10 @@ public enum RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
     case credentialHelperFailed(helper: String, reason: String)
     /// A blob file of the layout cannot be read, or changed (size or content) while it was being pushed.
     case blobChanged(path: String, digest: String, detail: String)
+    /// A pulled blob or manifest is not what its digest and size say (nothing of it was kept).
+    case contentMismatch(registry: String, digest: String, detail: String)
+    /// A base image (index or manifest) cannot be used: no entry for the platform, an unknown media type, ….
+    case unusableImage(reference: String, reason: String)
 
     public var description: String {
         switch self {
@@ -85,6 +89,10 @@ public enum RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
             return "refusing a redirect from \(registry): \(detail). Check the registry's (or its proxy's) redirect configuration."
         case let .badResponse(registry, detail):
             return "\(registry) sent an unusable answer: \(detail). Check that the address is an OCI registry and not something in front of it."
+        case let .contentMismatch(registry, digest, detail):
+            return "\(registry) sent content that does not match \(digest): \(detail). Nothing was kept; check for a proxy or cache that rewrites content, then retry."
+        case let .unusableImage(reference, reason):
+            return "cannot use the image \(reference): \(reason)."
         case let .credentialHelperFailed(helper, reason):
             return "the credential helper \(helper) failed: \(reason). Fix or install the helper, or remove it from credHelpers/credsStore in the Docker config."
         }

@@ -36,6 +36,12 @@ public actor BlobLedger {
         Array(Set((repositories[registry] ?? [:]).values.joined())).sorted()
     }
 
+    /// Notes that `repository` of `registry` holds `digest` (e.g. a base image's layer), so a push to
+    /// another repository there mounts it instead of uploading it.
+    public func recordKnown(_ digest: String, on registry: String, in repository: String) {
+        record(digest, on: registry, in: repository)
+    }
+
     func record(_ digest: String, on registry: String, in repository: String) {
         if !(repositories[registry]?[digest] ?? []).contains(repository) {
             repositories[registry, default: [:]][digest, default: []].append(repository)

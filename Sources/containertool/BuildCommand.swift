@@ -28,6 +28,7 @@ enum BuildCommand {
           --workdir DIR              working directory (absolute)
           --cmd ARG                  default argument after the entrypoint (repeatable)
           --resource SRC[:DEST]      copy a file or directory into the image (default DEST: /basename)
+        \(BaseOption.usage)
         \(AddOnOptions.usage)
           --bundle-shared-libraries  copy the shared libraries and loader of a dynamic executable
           --healthcheck ARG          exec-form health check command word (repeatable)
@@ -47,7 +48,7 @@ enum BuildCommand {
 
     static let parser = CommandLineParser(
         valueOptions: (["--executable", "--platform", "--output", "--tag", "--name", "--label", "--env", "--expose", "--user", "--workdir",
-                        "--cmd", "--resource", "--healthcheck"] as Set<String>).union(AddOnOptions.valueOptions),
+                        "--cmd", "--resource", "--healthcheck", "--from"] as Set<String>).union(AddOnOptions.valueOptions),
         flags: (["--bundle-shared-libraries", "--json", "--dry-run", "--describe-options"] as Set<String>).union(AddOnOptions.flags)
     ).addingRegistryOptions()
 
@@ -63,6 +64,10 @@ enum BuildCommand {
         var platformExecutables: [(platform: Platform, path: String)] = []
         /// `--platform`: what a docker archive holds (index builds), or what the one executable must be.
         var platform: Platform?
+        /// `--from`: the base image, resolved per platform once the executables are known.
+        var base: BaseOption.Source?
+        var registry: RegistryOptions
+        var environment: [String: String] = [:]
     }
 
     static func run(_ arguments: [String]) async throws {
@@ -87,6 +92,10 @@ enum BuildCommand {
             let addOns = try ImageAddOns.apply(request.addOns, to: &request.spec)
             AddOnOptions.printReports(addOns)
             return try await runIndexBuild(request, addOns: addOns, started: started)
+        }
+        if let base = request.base {
+            request.spec.base = try await BaseOption.resolve(base, platform: Platform(architecture: elf.architecture, os: "linux", variant: elf.variant),
+                                                             registry: request.registry, environment: request.environment)
         }
         let addOns = try ImageAddOns.apply(request.addOns, to: &request.spec)
         AddOnOptions.printReports(addOns)
@@ -117,9 +126,13 @@ enum BuildCommand {
             let layerDirectory = localPaths.first.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? NSTemporaryDirectory()
             var builders: [ImageBuilder] = []
             defer { for builder in builders { builder.removeLayerFiles() } }
-            for (_, path) in request.platformExecutables {
+            for (platform, path) in request.platformExecutables {
                 var spec = request.spec
                 spec.executablePath = path
+                // Each platform builds on the base's image for that platform (an index base resolves per platform).
+                if let base = request.base {
+                    spec.base = try await BaseOption.resolve(base, platform: platform, registry: request.registry, environment: request.environment)
+                }
                 builders.append(try ImageBuilder(spec, layerDirectory: layerDirectory))
             }
             try InputGuard.refuseOverwriting(inputs: request.platformExecutables.map(\.path) + builders.flatMap(\.inputFiles),
@@ -197,6 +210,7 @@ enum BuildCommand {
                 throw UsageError("--user '\(user)' must be UID[:GID] (e.g. 65532:65532) or a user name")
             }
             spec.user = user
+            spec.userIsExplicit = true
         }
         if let workdir = parsed.last("--workdir") {
             guard workdir.hasPrefix("/") else { throw UsageError("--workdir '\(workdir)' must be an absolute path, e.g. /app") }
@@ -226,7 +240,8 @@ enum BuildCommand {
         }
         return Request(spec: spec, tag: tag, destinations: destinations, json: parsed.has("--json"),
                        addOns: try AddOnOptions.request(parsed, environment: environment),
-                       platformExecutables: platformExecutables, platform: platform)
+                       platformExecutables: platformExecutables, platform: platform,
+                       base: try parsed.last("--from").map(BaseOption.parse), registry: registryOptions, environment: environment)
     }
 
     /// `--executable OS/ARCH=PATH` values, in order; empty for one plain `--executable PATH`.
@@ -368,12 +383,5 @@ enum BuildCommand {
         }
         for reference in pushed { print("  pushed: \(reference)") }
         for addOn in addOns { print("  add-on \(addOn.kind): \(addOn.path) (\(addOn.size) bytes)") }
-    }
-}
-
-extension Platform {
-    /// Same OS and architecture, and the same variant where both name one (`linux/arm64` is `linux/arm64/v8`).
-    func matches(_ other: Platform) -> Bool {
-        os == other.os && architecture == other.architecture && (variant == nil || other.variant == nil || variant == other.variant)
     }
 }

@@ -25,7 +25,10 @@ enum DockerfileCommand {
           --swift-version X.Y    Swift version of the builder image (default: \(ToolchainVersion.current),
                                  the toolchain that built this tool)
           --port N               port to EXPOSE (default: none; --expose replaces it)
-          --user UID:GID         numeric user to run as (default: 65532:65532, named nonroot)
+          --user UID:GID         numeric user to run as (default: 65532:65532, named nonroot; with
+                                 --from: the base's user)
+          --from REF             the runtime stage's base image (a registry reference; default: scratch);
+                                 the base's /etc/passwd, /etc/group and /tmp are kept
           --embedded             build the product as Embedded Swift (no runtime floor; ~700 KB)
           --force                overwrite files that lack the generated-file marker line
           --stdout               print the Dockerfile to standard output and write nothing
@@ -60,6 +63,8 @@ enum DockerfileCommand {
         var dockerignore: String?
         var context: String?
         var builderImage: String?
+        var baseImage: String?
+        var userIsExplicit = false
         var swiftVersion = ToolchainVersion.current
         var port: Int?
         var user = (userID: DockerfileOptions.defaultUserID, groupID: DockerfileOptions.defaultUserID)
@@ -74,7 +79,7 @@ enum DockerfileCommand {
 
     static let parser = CommandLineParser(
         valueOptions: DockerfileImageOptions.valueOptions.union(
-            ["--product", "--template", "--output", "--dockerignore", "--context", "--builder-image", "--swift-version", "--port", "--user"]),
+            ["--product", "--template", "--output", "--dockerignore", "--context", "--builder-image", "--swift-version", "--port", "--user", "--from"]),
         flags: DockerfileImageOptions.flagOptions.union(["--embedded", "--force", "--stdout", "--dry-run", "--json", "--describe-options"])
     )
 
@@ -95,6 +100,11 @@ enum DockerfileCommand {
         parsed.dockerignore = options.last("--dockerignore")
         parsed.context = options.last("--context")
         parsed.builderImage = options.last("--builder-image")
+        parsed.baseImage = options.last("--from")
+        parsed.userIsExplicit = options.last("--user") != nil
+        if let base = parsed.baseImage, ["oci-layout:", "oci-archive:", "docker-archive:"].contains(where: { base.hasPrefix($0) }) {
+            throw UsageError(DockerfileRendererError.invalidBaseImage(base).description)
+        }
         parsed.swiftVersion = options.last("--swift-version") ?? parsed.swiftVersion
         do {
             if let port = options.last("--port") { parsed.port = try DockerfileOptions.parsePort(port) }
@@ -127,7 +137,7 @@ enum DockerfileCommand {
         if let name = arguments.image.name, name != arguments.product {
             throw DockerfileRendererError.cannotHonour(option: "--name \(name)", reason: "its binary is /\(arguments.product ?? "")")
         }
-        let options = DockerfileOptions(
+        var options = DockerfileOptions(
             product: arguments.product ?? "",
             swiftVersion: arguments.swiftVersion,
             builderImage: arguments.builderImage,
@@ -140,6 +150,9 @@ enum DockerfileCommand {
                     ?? URL(fileURLWithPath: arguments.output).standardizedFileURL.deletingLastPathComponent().path,
                 environment: ProcessInfo.processInfo.environment)
         )
+        options.baseImage = arguments.baseImage
+        options.userIsExplicit = arguments.userIsExplicit
+        options.contents.onBase = arguments.baseImage != nil
         let currentDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         let templateURL = DockerfileTemplate.locate(explicit: arguments.template, packageRoot: currentDirectory)
         let dockerfile = try DockerfileRenderer.renderDockerfile(

@@ -13,7 +13,7 @@ struct LayoutBuilder {
     }
 
     /// One layer per entry of `layerSizes`, each holding one file of that many random bytes.
-    static func build(at directory: URL, layerSizes: [Int]) throws -> Built {
+    static func build(at directory: URL, layerSizes: [Int], architecture: String = "amd64", env: [String] = []) throws -> Built {
         let blobs = directory.appendingPathComponent("blobs/sha256")
         try FileManager.default.createDirectory(at: blobs, withIntermediateDirectories: true)
         let scratch = directory.deletingLastPathComponent().appendingPathComponent(directory.lastPathComponent + "-work")
@@ -35,9 +35,11 @@ struct LayoutBuilder {
             let gz = scratch.appendingPathComponent("layer\(index).tar.gz")
             layers.append(try store(gz, in: blobs, mediaType: "application/vnd.oci.image.layer.v1.tar+gzip"))
         }
+        var containerConfig: [String: Any] = ["Cmd": ["/payload"]]
+        if !env.isEmpty { containerConfig["Env"] = env }
         let config: [String: Any] = [
-            "architecture": "amd64", "os": "linux",
-            "config": ["Cmd": ["/payload"]],
+            "architecture": architecture, "os": "linux",
+            "config": containerConfig,
             "rootfs": ["type": "layers", "diff_ids": diffIDs],
         ]
         let configDescriptor = try storeJSON(config, in: blobs, scratch: scratch, mediaType: "application/vnd.oci.image.config.v1+json")

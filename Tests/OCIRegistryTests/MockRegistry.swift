@@ -21,6 +21,8 @@ import XCTest
 /// `shrink-blob-file`/`grow-blob-file` (the first upload PATCH first truncates the file
 /// `blobFile` to half its size, or appends a byte to it, as if something rewrote the layout mid-push),
 /// `corrupt-blob-file` (the same, but overwrites the file's last 16 bytes with zeros, keeping its size).
+/// Blob GETs serve what was pushed; `corrupt-blob-get` flips the last byte, `long-blob-get` appends bytes,
+/// `endless-blob-get` streams zeros without end (chunked), `redirect-blob-get` sends the GET to the sink.
 /// `auth`: `basic` (user/password on the main origin) or `bearer` (token realm on the main origin,
 /// Basic credentials there, or a POST with `grant_type=refresh_token` and the password as the
 /// identity token; the registry then accepts the token) or nil.
@@ -209,6 +211,27 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 with lock:
                     present = digest in repos.get(repo, set())
                 return self.answer(200 if present else 404, b"", {"Docker-Content-Digest": digest} if present else {})
+            if self.command == "GET":
+                with lock:
+                    content = blobs.get(digest) if digest in repos.get(repo, set()) else None
+                if content is None:
+                    return self.answer(404, b"")
+                if "corrupt-blob-get" in faults:
+                    content = content[:-1] + bytes([content[-1] ^ 0xFF])
+                if "long-blob-get" in faults:
+                    content = content + b"extra bytes a hostile registry appends"
+                if "endless-blob-get" in faults:
+                    self.wfile.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+                    try:
+                        for i in range(100000):
+                            self.wfile.write(b"10000\r\n" + bytes(65536) + b"\r\n")
+                    except Exception:
+                        pass
+                    self.close_connection = True
+                    return
+                if "redirect-blob-get" in faults and self.origin == "main":
+                    return self.redirect(sink_origin + self.path)
+                return self.answer(200, content, {"Docker-Content-Digest": digest, "Content-Type": "application/octet-stream"})
         if "manifests" in parts:
             i = parts.index("manifests")
             repo, ref = "/".join(parts[:i]), parts[i + 1]

@@ -1,0 +1,127 @@
+import Foundation
+
+/// A base image stored locally (`oci-layout:DIR[:TAG]`, `oci-archive:FILE`, `docker-archive:FILE`),
+/// read through `ImageFileSource` like `inspect` reads images. Every blob is copied into the blob
+/// cache, hashed while copied and checked against its digest, so the build reads only verified bytes
+/// that cannot change under it.
+public enum LocalBase {
+    public enum Kind: String, Sendable {
+        case ociLayout = "oci-layout", ociArchive = "oci-archive", dockerArchive = "docker-archive"
+    }
+
+    public static func load(_ kind: Kind, path: String, tag: String?, platform: Platform, cache: BlobCache) throws -> BaseImage {
+        let reference = "\(kind.rawValue):\(path)\(tag.map { ":" + $0 } ?? "")"
+        func fail(_ reason: String) -> BaseImageError { .unusable(reference, reason) }
+        let source: any ImageFileSource
+        switch kind {
+        case .ociLayout:
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else { throw fail("no such directory") }
+            source = DirectoryImageSource(root: path)
+        case .ociArchive, .dockerArchive:
+            guard FileManager.default.fileExists(atPath: path) else { throw fail("no such file") }
+            source = try TarFileImageSource(path: path)
+        }
+
+        if kind == .dockerArchive {
+            guard let manifestJSON = try source.small("manifest.json"),
+                  let entries = try? CanonicalJSON.decode([DockerArchiveManifestEntry].self, from: manifestJSON), !entries.isEmpty else {
+                throw fail("it has no readable manifest.json (a plain, uncompressed docker save archive is needed)")
+            }
+            let entry = try tag.map { wanted in
+                guard let match = entries.first(where: { ($0.repoTags ?? []).contains { $0 == wanted || $0.hasSuffix("/" + wanted) } }) else {
+                    throw fail("it holds no image tagged \(wanted) (tags: \(entries.flatMap { $0.repoTags ?? [] }.joined(separator: ", ")))")
+                }
+                return match
+            } ?? entries[0]
+            let configFile = try copy(entry.config, from: source, expected: nil, cache: cache, reference: reference)
+            var layers: [Descriptor] = []
+            var files: [String] = []
+            for name in entry.layers {
+                let file = try copy(name, from: source, expected: nil, cache: cache, reference: reference)
+                let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: file.path))
+                let isGzip = Gzip.isGzip([UInt8](handle.readData(ofLength: 2)))
+                try? handle.close()
+                layers.append(Descriptor(mediaType: isGzip ? MediaType.layerTarGzip : MediaType.layerTar, digest: file.digest, size: Int64(file.size)))
+                files.append(file.path)
+            }
+            return try BaseImage(reference: reference, configBytes: [UInt8](try Data(contentsOf: URL(fileURLWithPath: configFile.path))), layers: layers, layerFiles: files)
+        }
+
+        guard let indexJSON = try source.small("index.json"), let index = try? CanonicalJSON.decode(ImageIndex.self, from: indexJSON) else {
+            throw fail("it has no readable index.json (not an OCI layout)")
+        }
+        var candidates = index.manifests
+        if let tag {
+            candidates = candidates.filter { $0.annotations?[AnnotationKey.refName] == tag }
+            guard !candidates.isEmpty else {
+                throw fail("it holds no image tagged \(tag) (tags: \(index.manifests.compactMap { $0.annotations?[AnnotationKey.refName] }.joined(separator: ", ")))")
+            }
+        }
+        guard var descriptor = candidates.first else { throw fail("its index.json lists no image") }
+        if ImageIndex.isIndex(descriptor.mediaType) {
+            candidates = try CanonicalJSON.decode(ImageIndex.self, from: try smallBlob(descriptor, from: source, reference: reference)).manifests
+        }
+        if candidates.count > 1 || candidates.first?.platform != nil {
+            let index = ImageIndex(manifests: candidates)
+            guard let match = index.image(for: platform) ?? (index.images.count == 1 && index.images[0].platform == nil ? index.images[0] : nil) else {
+                throw fail("it has no image for \(platform.name) (available: \(index.platformList))")
+            }
+            descriptor = match
+        }
+        guard ImageManifest.isManifest(descriptor.mediaType) else {
+            throw fail("its manifest has the media type '\(descriptor.mediaType.prefix(100))'")
+        }
+        let manifest = try CanonicalJSON.decode(ImageManifest.self, from: try smallBlob(descriptor, from: source, reference: reference))
+        if let layer = manifest.unsupportedLayer {
+            throw fail("its layer \(layer.digest.prefix(19)) has the media type '\(layer.mediaType.prefix(100))'; only tar and tar+gzip layers are supported")
+        }
+        let configBytes = try smallBlob(manifest.config, from: source, reference: reference)
+        let files = try manifest.layers.map { try copy(blobName($0.digest, reference: reference), from: source, expected: $0, cache: cache, reference: reference).path }
+        return try BaseImage(reference: reference, configBytes: configBytes, layers: manifest.layers, layerFiles: files)
+    }
+
+    private static func blobName(_ digest: String, reference: String) throws -> String {
+        guard ImageReference.isValidDigest(digest) else { throw BaseImageError.unusable(reference, "'\(digest.prefix(80))' is not a sha256 digest") }
+        return "blobs/sha256/" + digest.dropFirst("sha256:".count)
+    }
+
+    private static func smallBlob(_ descriptor: Descriptor, from source: some ImageFileSource, reference: String) throws -> [UInt8] {
+        guard let bytes = try source.small(try blobName(descriptor.digest, reference: reference)) else { throw BaseImageError.unusable(reference, "blob \(descriptor.digest) is missing") }
+        guard sha256Digest(bytes) == descriptor.digest, bytes.count == descriptor.size else {
+            throw BaseImageError.unusable(reference, "blob \(descriptor.digest) does not match its digest or size")
+        }
+        return bytes
+    }
+
+    /// Copies `name` into the cache (unless it is there already), hashing it on the way; with
+    /// `expected`, a mismatch in digest or size is an error and nothing is cached.
+    private static func copy(_ name: String, from source: some ImageFileSource, expected: Descriptor?, cache: BlobCache,
+                             reference: String) throws -> (path: String, digest: String, size: Int) {
+        if let expected, let cached = try cache.verifiedFile(for: expected) { return (cached, expected.digest, Int(expected.size)) }
+        guard try source.size(of: name) != nil else { throw BaseImageError.unusable(reference, "\(name) is missing") }
+        let temporary = try cache.temporaryPath(for: expected?.digest ?? "sha256:" + String(repeating: "0", count: 64))
+        var hasher = SHA256()
+        var size = 0
+        do {
+            guard FileManager.default.createFile(atPath: temporary, contents: nil), let output = FileHandle(forWritingAtPath: temporary) else {
+                throw BaseImageError.unusable(reference, "cannot write to the blob cache \(cache.root)")
+            }
+            defer { try? output.close() }
+            try source.stream(name) { chunk in
+                hasher.update(chunk)
+                size += chunk.count
+                output.write(Data(chunk))
+            }
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+        let digest = "sha256:" + hasher.finalize().hexString
+        if let expected, expected.digest != digest || Int(expected.size) != size {
+            unlink(temporary)
+            throw BaseImageError.unusable(reference, "blob \(expected.digest) does not match its digest or size (it hashes to \(digest), \(size) bytes)")
+        }
+        return (try cache.commit(temporary: temporary, digest: digest), digest, size)
+    }
+}

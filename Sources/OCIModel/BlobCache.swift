@@ -1,0 +1,115 @@
+import Foundation
+
+/// A local store of blobs by digest (`ROOT/blobs/sha256/<hex>`), shared by every build on the machine,
+/// so a base image's layers are downloaded once. A file enters the cache only by `rename` after its
+/// digest and size were verified, so concurrent runs never see a partial file; a file whose content
+/// does not match its name (a poisoned or damaged cache) is detected on every use and removed.
+public struct BlobCache: Sendable {
+    /// The cache directory (holds `blobs/sha256/` and `tmp/`).
+    public let root: String
+
+    public init(root: String) { self.root = root }
+
+    /// `CONTAINERIZE_CACHE_DIR`, else `$XDG_CACHE_HOME/containerize`, else `~/.cache/containerize`.
+    public static func defaultRoot(environment: [String: String]) -> String {
+        if let explicit = environment["CONTAINERIZE_CACHE_DIR"], !explicit.isEmpty { return explicit }
+        if let xdg = environment["XDG_CACHE_HOME"], xdg.hasPrefix("/") { return xdg + "/containerize" }
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        return home + "/.cache/containerize"
+    }
+
+    /// Where the blob with `digest` lives; throws for anything but `sha256:` and 64 lowercase hex
+    /// digits (a digest from a hostile manifest must never become a path like `../../x`).
+    public func path(of digest: String) throws -> String {
+        guard ImageReference.isValidDigest(digest), digest.hasPrefix("sha256:") else { throw BlobCacheError.invalidDigest(digest) }
+        return root + "/blobs/sha256/" + digest.dropFirst("sha256:".count)
+    }
+
+    /// The cached file of `blob` when it is there and its size and digest match; a mismatching
+    /// file is deleted (and nil returned, so the caller fetches it again).
+    public func verifiedFile(for blob: Descriptor) throws -> String? {
+        let path = try path(of: blob.digest)
+        guard let digest = try? Self.digest(ofFile: path, expectedSize: blob.size) else { return nil }
+        guard digest == blob.digest else {
+            unlink(path)
+            return nil
+        }
+        return path
+    }
+
+    /// A fresh temporary file name inside the cache (same file system as the blobs, so `commit` is a rename).
+    public func temporaryPath(for digest: String) throws -> String {
+        _ = try path(of: digest)
+        let directory = root + "/tmp"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        Self.removeStale(in: directory)
+        return directory + "/" + digest.dropFirst("sha256:".count).prefix(16) + ".\(getpid()).\(UInt64.random(in: 0...UInt64.max))"
+    }
+
+    /// Deletes what interrupted runs left in `tmp/` (files untouched for a day; a running download
+    /// writes to its file all the time).
+    static func removeStale(in directory: String) {
+        let cutoff = Date().addingTimeInterval(-86_400)
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
+            let path = directory + "/" + name
+            if let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date, modified < cutoff { unlink(path) }
+        }
+    }
+
+    /// Moves a downloaded and verified file into place under `digest` (atomic; a concurrent run that
+    /// committed the same blob first is harmless: the content is the same).
+    public func commit(temporary: String, digest: String) throws -> String {
+        let path = try path(of: digest)
+        try FileManager.default.createDirectory(atPath: root + "/blobs/sha256", withIntermediateDirectories: true)
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw BlobCacheError.unwritable(path, reason)
+        }
+        return path
+    }
+
+    /// Stores `bytes` (verified against `digest`) in the cache.
+    public func store(_ bytes: [UInt8], digest: String) throws -> String {
+        let actual = "sha256:" + SHA256.hash(bytes).hexString
+        guard actual == digest else { throw BlobCacheError.mismatch(digest, actual) }
+        let temporary = try temporaryPath(for: digest)
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) else { throw BlobCacheError.unwritable(temporary, "cannot create it") }
+        return try commit(temporary: temporary, digest: digest)
+    }
+
+    /// `sha256:…` of a regular file's content, which must have `expectedSize` bytes (streamed, 1 MiB at a time).
+    public static func digest(ofFile path: String, expectedSize: Int64? = nil) throws -> String {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard descriptor >= 0 else { throw BlobCacheError.unwritable(path, String(cString: strerror(errno))) }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { throw BlobCacheError.unwritable(path, "not a regular file") }
+        if let expectedSize, Int64(info.st_size) != expectedSize { throw BlobCacheError.unwritable(path, "\(info.st_size) bytes, \(expectedSize) expected") }
+        var hasher = SHA256()
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
+        defer { buffer.deallocate() }
+        while true {
+            let count = read(descriptor, buffer.baseAddress, buffer.count)
+            if count < 0 && errno == EINTR { continue }
+            guard count >= 0 else { throw BlobCacheError.unwritable(path, String(cString: strerror(errno))) }
+            if count == 0 { break }
+            hasher.update(UnsafeRawBufferPointer(start: buffer.baseAddress, count: count))
+        }
+        return "sha256:" + hasher.finalize().hexString
+    }
+}
+
+public enum BlobCacheError: Error, Sendable, Equatable, CustomStringConvertible {
+    case invalidDigest(String)
+    case mismatch(String, String)
+    case unwritable(String, String)
+
+    public var description: String {
+        switch self {
+        case let .invalidDigest(digest): return "'\(digest.prefix(100))' is not a sha256 digest (sha256: and 64 lowercase hex digits); the image's manifest is malformed"
+        case let .mismatch(expected, actual): return "content for \(expected) hashes to \(actual); nothing was cached"
+        case let .unwritable(path, reason): return "the blob cache file \(path) cannot be used (\(reason)); check permissions, or set CONTAINERIZE_CACHE_DIR to another directory"
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import ContainerImage
+import Foundation
+import OCIRegistry
+
+/// `--from REF`: the base image to build on, and how it is fetched (see README, "Base images").
+enum BaseOption {
+    static let usage = """
+          --from REF                 build on a base image instead of scratch: HOST[:PORT]/REPO[:TAG|@sha256:…]
+                                       (pulled through the registry options below, blobs cached by
+                                       digest in $CONTAINERIZE_CACHE_DIR, $XDG_CACHE_HOME/containerize or
+                                       ~/.cache/containerize), oci-layout:DIR[:TAG], oci-archive:FILE or
+                                       docker-archive:FILE; its config is inherited, ours overrides it
+        """
+
+    enum Source: Equatable {
+        case registry(String)
+        case local(LocalBase.Kind, path: String, tag: String?)
+    }
+
+    /// Parses `--from`'s value (nothing is read yet).
+    static func parse(_ text: String) throws -> Source {
+        for kind in [LocalBase.Kind.ociLayout, .ociArchive, .dockerArchive] where text.hasPrefix(kind.rawValue + ":") {
+            var path = String(text.dropFirst(kind.rawValue.count + 1))
+            var tag: String?
+            // oci-layout:DIR:TAG, unless DIR itself (with its colon) exists.
+            if kind == .ociLayout, let colon = path.lastIndex(of: ":"), !FileManager.default.fileExists(atPath: BuildCommand.absolutePath(path)) {
+                tag = String(path[path.index(after: colon)...])
+                path = String(path[..<colon])
+            }
+            guard !path.isEmpty else { throw UsageError("--from \(text): the \(kind.rawValue) path is empty, e.g. --from \(kind.rawValue):base.tar") }
+            if let tag, !ImageReference.isValidTag(tag) { throw UsageError("--from \(text): '\(tag)' is not a valid tag") }
+            return .local(kind, path: BuildCommand.absolutePath(path), tag: tag)
+        }
+        do { _ = try RegistryReference(parsing: text) } catch {
+            throw UsageError("--from: \(error) Or give oci-layout:DIR[:TAG], oci-archive:FILE or docker-archive:FILE.")
+        }
+        return .registry(text)
+    }
+
+    /// The base for `platform`: pulled (manifest always, blobs only when not cached) or read locally.
+    static func resolve(_ source: Source, platform: Platform, registry: RegistryOptions, environment: [String: String]) async throws -> BaseImage {
+        let cache = BlobCache(root: BlobCache.defaultRoot(environment: environment))
+        switch source {
+        case let .local(kind, path, tag):
+            return try LocalBase.load(kind, path: path, tag: tag, platform: platform, cache: cache)
+        case let .registry(reference):
+            let puller = RegistryPuller(connection: registry.connection, credentials: CredentialStore(environment: environment),
+                                        log: { printError("containertool: \($0)") })
+            let pulled = try await puller.pull(reference, platform: platform, cache: cache)
+            let base = try BaseImage(reference: pulled.pinnedReference, configBytes: [UInt8](pulled.configData), layers: pulled.manifest.layers,
+                                     layerFiles: pulled.layerFiles, registry: pulled.reference.registry, repository: pulled.reference.repository)
+            // A push to the same registry mounts these blobs from the base's repository instead of uploading them.
+            for layer in pulled.manifest.layers {
+                await registry.ledger.recordKnown(layer.digest, on: pulled.reference.registry, in: pulled.reference.repository)
+            }
+            return base
+        }
+    }
+}

@@ -1,0 +1,66 @@
+# End-to-end check of `--from` (README "Base images"), sourced by scripts/test.sh after e2e.sh and
+# e2e-apps.sh (it reuses their helpers). Expects common.sh, $ROOT and $WORK.
+
+# e2e_base_image — a base made here (a static program, a file, Env, a label) pushed to the real
+# registry; the plugin builds HelloWeb --from it; docker runs the image; the second build downloads no
+# blob; the rendered Dockerfile --from the same base builds the same file tree under docker build.
+e2e_base_image() {
+    step "--from a base image on a real registry: plugin build, docker run, Dockerfile parity"
+    ensure_test_registry
+    local base=$REGISTRY/e2e-base:1 tool cache=$WORK/base-cache tag=e2e-base-hello:plugin
+    tool=$(containertool_binary)
+    mkdir -p "$WORK/base-src"
+    printf '#include <stdio.h>\nint main(void) { puts("base tool"); return 0; }\n' >"$WORK/base-src/basetool.c"
+    gcc -static -Os -s -o "$WORK/base-src/basetool" "$WORK/base-src/basetool.c"
+    printf 'from the base\n' >"$WORK/base-src/marker.txt"
+    "$tool" build --executable "$WORK/base-src/basetool" --env BASE_MARKER=1 --label base.origin=e2e \
+        --resource "$WORK/base-src/marker.txt:/etc/base-marker.txt" --output "registry:$base" >/dev/null
+    say "base pushed: $base"
+
+    cd "$ROOT"
+    CONTAINERIZE_CACHE_DIR=$cache containerize --no-dockerfile --from "$base" --tag "$tag" \
+        --output "docker-archive:$WORK/base-hello.tar" 2>&1 | tee "$WORK/base-build1.log"
+    grep -q "blob(s) downloaded" "$WORK/base-build1.log" || die "the first --from build did not report the base download"
+    CONTAINERIZE_CACHE_DIR=$cache containerize --no-dockerfile --from "$base" --tag "$tag" \
+        --output "docker-archive:$WORK/base-hello.tar" 2>&1 | tee "$WORK/base-build2.log"
+    grep -q ": [0-9]* layer(s), 0 blob(s) downloaded" "$WORK/base-build2.log" || die "the second --from build downloaded base blobs again"
+    say "second build: no base blob downloaded (cache $cache)"
+
+    docker load -q -i "$WORK/base-hello.tar" >/dev/null
+    remember_image "$tag"
+    docker image inspect -f '{{json .Config.Env}}' "$tag" | grep -q 'BASE_MARKER=1' || die "$tag lacks the base's Env BASE_MARKER=1"
+    [[ "$(docker image inspect -f '{{index .Config.Labels "base.origin"}}' "$tag")" == e2e ]] || die "$tag lacks the base's label"
+    apps_extract "$WORK/base-hello.tar" /etc/base-marker.txt "$WORK/base-marker.out"
+    [[ "$(cat "$WORK/base-marker.out")" == "from the base" ]] || die "$tag lacks the base's /etc/base-marker.txt"
+    check_image_config "$tag" 12000000
+    run_and_check_container "$tag"
+
+    # The release path takes --from too.
+    DIST_DIR=$WORK/base-dist CONTAINERIZE_CACHE_DIR=$cache scripts/release.sh --skip-tests --version 1.0.0 --from "$base" \
+        >/dev/null 2>"$WORK/base-release.log" || { tail -20 "$WORK/base-release.log"; die "release.sh --from failed"; }
+    skopeo inspect --config "docker-archive:$WORK/base-dist/HelloWeb.tar" | grep -q 'BASE_MARKER=1' \
+        || die "release.sh --from: dist/HelloWeb.tar lacks the base's Env"
+    say "release.sh --from $base: dist/HelloWeb.tar is built on the base"
+
+    # The rendered Dockerfile FROM the same base (docker pulls it from the loopback registry).
+    local version builder
+    version=$(swift_minor_version)
+    builder=swift:$version-bookworm
+    if ! docker image inspect "$builder" >/dev/null 2>&1; then
+        [[ "${CI:-}" != "true" ]] || die "no local builder image $builder (.ci/run makes it with scripts/make-builder-image.sh)"
+        say "SKIPPED: Dockerfile --from: no local builder image $builder; make one with scripts/make-builder-image.sh"
+        return 0
+    fi
+    docker pull -q "$base" >/dev/null
+    remember_image "$base"
+    "$tool" dockerfile --product HelloWeb --port 8080 --from "$base" --output "$WORK/Dockerfile.base" --context "$ROOT" >/dev/null
+    grep -q "^FROM $base\$" "$WORK/Dockerfile.base" || die "the rendered Dockerfile's last stage is not FROM $base"
+    hadolint "$WORK/Dockerfile.base" || die "hadolint has findings on the rendered --from Dockerfile"
+    remember_image e2e-base-hello:dockerfile
+    docker build --network host --force-rm -q -f "$WORK/Dockerfile.base" -t e2e-base-hello:dockerfile "$ROOT" >"$WORK/base-docker-build.log" 2>&1 \
+        || { tail -30 "$WORK/base-docker-build.log"; die "docker build of the --from Dockerfile failed"; }
+    docker save -o "$WORK/base-hello-dockerfile.tar" e2e-base-hello:dockerfile
+    apps_compare_images "$WORK/base-hello.tar" "$WORK/base-hello-dockerfile.tar" /HelloWeb \
+        || die "the Dockerfile's --from image differs from the plugin's"
+    run_and_check_container e2e-base-hello:dockerfile
+}
