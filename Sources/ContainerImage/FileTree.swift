@@ -88,9 +88,11 @@ struct FileTree {
     /// already has keeps the base's mode and owner: a resource under /tmp must not turn the base's
     /// 1777 /tmp into 0755. A path the base has as a symlink or file where ours is a directory, or
     /// as a directory where ours is a file, is refused: ours would hide the base's (/lib → usr/lib).
+    /// Shared libraries go where the base's symlinked directories lead (`placedThroughLinks`).
     func layers(over lower: [String: TarEntry]) throws -> [LayerContents] {
         try layers.map { contents in
             var contents = contents
+            if contents.kind == .sharedLibraries { contents.entries = Self.placedThroughLinks(contents.entries, over: lower) }
             contents.entries = try contents.entries.map { entry in
                 guard let below = lower[entry.path] else { return entry }
                 switch (entry.kind, below.kind) {
@@ -98,6 +100,11 @@ struct FileTree {
                     var kept = entry
                     (kept.mode, kept.uid, kept.gid) = (below.mode, below.uid, below.gid)
                     return kept
+                case (.directory, .symlink(let target)):
+                    // Name what the user put below the link, and where it belongs instead.
+                    let inside = contents.entries.filter { $0.path.hasPrefix(entry.path + "/") && $0.kind != .directory }.map(\.path).min() ?? entry.path
+                    let real = Self.resolvingLinks(inside, in: lower, last: false).map { "/" + $0 } ?? "a path that is not below it"
+                    throw ImageBuildError.underBaseSymlink(path: "/" + inside, origin: byPath[inside]?.origin ?? "the image", link: "/" + entry.path, target: target, real: real)
                 case (.directory, _), (_, .directory):
                     throw ImageBuildError.hidesBaseEntry(path: "/" + entry.path, origin: byPath[entry.path]?.origin ?? "the image", base: Self.describe(below))
                 default:
@@ -106,6 +113,51 @@ struct FileTree {
             }
             return contents
         }
+    }
+
+    /// Bundled libraries at the paths the base's symlinked directories lead to: with a merged-/usr
+    /// base (/lib → usr/lib), /lib/x86_64-linux-gnu/libc.so.6 goes to /usr/lib/x86_64-linux-gnu/,
+    /// where the loader finds it through the base's link, which stays a link. Parent directories
+    /// the moved entries need are added (they take the base's metadata in `layers(over:)`).
+    static func placedThroughLinks(_ entries: [TarEntry], over lower: [String: TarEntry]) -> [TarEntry] {
+        var placed: [String: TarEntry] = [:]
+        for var entry in entries {
+            entry.path = resolvingLinks(entry.path, in: lower, last: entry.kind == .directory) ?? entry.path
+            // Two of our paths may lead to one place (/lib/x and /usr/lib/x): a file wins over a directory.
+            if let existing = placed[entry.path], existing.kind != .directory || entry.kind == .directory { continue }
+            placed[entry.path] = entry
+        }
+        for path in Array(placed.keys) {
+            var parent = Substring(path)
+            while let slash = parent.lastIndex(of: "/") {
+                parent = parent[..<slash]
+                guard placed[String(parent)] == nil else { break }
+                placed[String(parent)] = .directory(String(parent))
+            }
+        }
+        return placed.values.sorted { $0.path < $1.path }
+    }
+
+    /// `path` with every symlink of the base (`lower`) it goes through followed, as the kernel
+    /// would inside the container (absolute targets from the image root); the last component is
+    /// followed only when `last`. Nil after 40 links (a loop).
+    static func resolvingLinks(_ path: String, in lower: [String: TarEntry], last: Bool) -> String? {
+        var pending = path.split(separator: "/").map(String.init)
+        var resolved: [String] = []
+        var links = 0
+        while !pending.isEmpty {
+            let component = pending.removeFirst()
+            if component == "." || component.isEmpty { continue }
+            if component == ".." { _ = resolved.popLast(); continue }
+            let candidate = (resolved + [component]).joined(separator: "/")
+            if pending.isEmpty && !last { resolved.append(component); break }
+            guard case .symlink(let target) = lower[candidate]?.kind else { resolved.append(component); continue }
+            links += 1
+            guard links <= 40 else { return nil }
+            if target.hasPrefix("/") { resolved = [] }
+            pending = target.split(separator: "/").map(String.init) + pending
+        }
+        return resolved.joined(separator: "/")
     }
 
     /// "a directory", "a file", "a symlink → target", for messages.

@@ -24,7 +24,8 @@ public final class ImageBuilder: @unchecked Sendable {
     public init(_ spec: ImageSpec, layerDirectory: String? = nil) throws {
         self.spec = spec
         let (tree, elf) = try ImageAssembler.fileTree(for: spec)
-        layerContents = tree.layers
+        // On a base, our parent directories keep the base's metadata and must not hide its links.
+        layerContents = try spec.base.map { try tree.layers(over: $0.fileTree()) } ?? tree.layers
         inputFiles = tree.hostFiles
         executable = elf
         try spec.base?.checkPlatform(Platform(architecture: elf.architecture, os: "linux", variant: elf.variant))

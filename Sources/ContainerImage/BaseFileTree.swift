@@ -1,0 +1,74 @@
+import Foundation
+
+extension BaseImage {
+    /// The base's merged file system as its layers stacked in order give it: path (no leading
+    /// slash) → the entry of the topmost layer that has it, with OCI whiteouts applied (`.wh.NAME`
+    /// deletes NAME and everything below it, `.wh..wh..opq` empties its directory of what lower
+    /// layers put there) and a directory replaced by a file or link losing what was below it.
+    /// Only tar headers are read, streaming (gunzip → `TarHeaderStream`); file contents are not kept.
+    public func fileTree() throws -> [String: TarEntry] {
+        var tree: [String: TarEntry] = [:]
+        for layer in layers {
+            guard case .file(let file) = layer.blob.content else { continue }
+            var entries: [TarEntry] = []
+            var deleted = Set<String>()  // the path and all below it are gone
+            var emptied = Set<String>()  // all below the path is gone
+            let reader = TarHeaderStream { record in
+                let path = FileTree.normalize(record.path)
+                guard !path.isEmpty, !path.split(separator: "/").contains("..") else { return }
+                let parent = path.split(separator: "/").dropLast().joined(separator: "/")
+                let name = path.split(separator: "/").last.map(String.init) ?? path
+                if name == FileTree.whiteoutPrefix + FileTree.whiteoutPrefix + "opq" {
+                    emptied.insert(parent)
+                } else if name.hasPrefix(FileTree.whiteoutPrefix) {
+                    deleted.insert((parent.isEmpty ? "" : parent + "/") + name.dropFirst(FileTree.whiteoutPrefix.count))
+                } else {
+                    entries.append(Self.entry(record, path: path))
+                }
+            }
+            do {
+                if MediaType.gzipLayers.contains(layer.blob.mediaType) {
+                    let decompressor = try GzipDecompressor { try reader.write($0) }
+                    try Self.stream(file: file) { try decompressor.write($0) }
+                    try decompressor.finish()
+                } else {
+                    try Self.stream(file: file) { try reader.write($0) }
+                }
+                try reader.finish()
+            } catch {
+                throw BaseImageError.unusable(reference, "its layer \(layer.blob.digest.prefix(19)) cannot be read as a tar archive (\(error))")
+            }
+            for entry in entries where entry.kind != .directory {
+                if tree[entry.path]?.kind == .directory { emptied.insert(entry.path) }
+            }
+            if !deleted.isEmpty || !emptied.isEmpty {
+                tree = tree.filter { path, _ in !Self.isRemoved(path, deleted: deleted, emptied: emptied) }
+            }
+            for entry in entries { tree[entry.path] = entry }
+        }
+        return tree
+    }
+
+    /// Whether `path` or one of its parents is in `deleted`, or one of its parents is in `emptied`.
+    private static func isRemoved(_ path: String, deleted: Set<String>, emptied: Set<String>) -> Bool {
+        if deleted.contains(path) { return true }
+        var parent = Substring(path)
+        while true {
+            guard let slash = parent.lastIndex(of: "/") else { return emptied.contains("") }
+            parent = parent[..<slash]
+            if deleted.contains(String(parent)) || emptied.contains(String(parent)) { return true }
+        }
+    }
+
+    /// The record's kind, mode bits (file-type bits some writers add dropped) and owner; hard
+    /// links, devices and FIFOs count as files.
+    private static func entry(_ record: TarRecord, path: String) -> TarEntry {
+        let kind: TarEntry.Kind
+        switch record.kind {
+        case .directory: kind = .directory
+        case .symlink: kind = .symlink(target: record.linkName)
+        default: kind = .file(.bytes([]))
+        }
+        return TarEntry(path: path, kind: kind, mode: record.mode & 0o7777, uid: record.uid, gid: record.gid)
+    }
+}

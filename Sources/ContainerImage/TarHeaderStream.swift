@@ -1,0 +1,69 @@
+/// Reads the entries of a tar stream fed in chunks of any size, skipping the files' data: a base
+/// image's file tree is read from its layers without holding a layer (or a file) in memory. Only
+/// extended headers (PAX, GNU long names) are collected, up to `maxExtendedHeader` bytes each.
+final class TarHeaderStream {
+    static let maxExtendedHeader = 1 << 20
+    private let onRecord: (TarRecord) throws -> Void
+    private var header: [UInt8] = []
+    private var extended: (header: [UInt8], size: Int)?
+    private var extendedData: [UInt8] = []
+    private var skip = 0
+    private var pending = TarPendingFields()
+    private var offset = 0
+    private var ended = false
+
+    /// `onRecord` is called for each entry, in order, with empty `contents`.
+    init(onRecord: @escaping (TarRecord) throws -> Void) {
+        self.onRecord = onRecord
+    }
+
+    func write(_ input: UnsafeRawBufferPointer) throws {
+        var index = 0
+        while index < input.count, !ended {
+            if skip > 0 {
+                let count = min(skip, input.count - index)
+                (skip, index, offset) = (skip - count, index + count, offset + count)
+            } else if let (block, size) = extended, extendedData.count < size {
+                let count = min(size - extendedData.count, input.count - index)
+                extendedData.append(contentsOf: input[index..<index + count])
+                (index, offset) = (index + count, offset + count)
+                if extendedData.count == size {
+                    _ = pending.absorb(typeFlag: block[156], data: extendedData)
+                    (extended, extendedData, skip) = (nil, [], Self.padding(size))
+                }
+            } else {
+                let count = min(512 - header.count, input.count - index)
+                header.append(contentsOf: input[index..<index + count])
+                (index, offset) = (index + count, offset + count)
+                if header.count == 512 { try takeHeader() }
+            }
+        }
+    }
+
+    /// Checks that the stream did not stop inside an entry.
+    func finish() throws {
+        guard ended || (header.isEmpty && skip == 0 && extended == nil) else {
+            throw TarError.malformed("the archive ends inside an entry (at byte \(offset))")
+        }
+    }
+
+    private func takeHeader() throws {
+        let block = header
+        header = []
+        if block.allSatisfy({ $0 == 0 }) { ended = true; return }
+        guard TarReader.checksumMatches(block) else { throw TarError.malformed("bad header checksum at byte \(offset - 512)") }
+        let typeFlag = block[156]
+        let size = TarPendingFields.isExtended(typeFlag) ? TarReader.octal(block[124..<136]) : pending.size ?? TarReader.octal(block[124..<136])
+        guard size >= 0 else { throw TarError.malformed("negative size at byte \(offset - 512)") }
+        if TarPendingFields.isExtended(typeFlag) {
+            guard size <= Self.maxExtendedHeader else { throw TarError.malformed("an extended header of \(size) bytes at byte \(offset - 512)") }
+            if size == 0 { _ = pending.absorb(typeFlag: typeFlag, data: []) } else { (extended, extendedData) = ((block, size), []) }
+            return
+        }
+        try onRecord(TarReader.record(header: block, path: pending.path, link: pending.link, time: pending.time, data: []))
+        pending = TarPendingFields()
+        skip = size + Self.padding(size)
+    }
+
+    private static func padding(_ size: Int) -> Int { (512 - size % 512) % 512 }
+}
