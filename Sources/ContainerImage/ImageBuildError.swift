@@ -47,7 +47,7 @@ public enum ImageBuildError: Error, CustomStringConvertible, Equatable {
         case .whiteoutName(let path, let origin):
             return "\(path) (\(origin)) has a name starting with '\(FileTree.whiteoutPrefix)', which image layers read as an order to delete files below it (a whiteout); rename it or leave it out"
         case .hidesBaseEntry(let path, let origin, let base):
-            return "\(path) (\(origin)) would hide what the base image has there (\(base)); choose a destination the base does not have, or one inside the link's target"
+            return "\(path) (\(origin)) would hide what the base image has there (\(base)); choose a destination the base does not have"
         case .underBaseSymlink(let path, let origin, let link, let target, let real):
             return "\(path) (\(origin)) is below the base image's symlink \(link) → \(target), which would become a directory hiding the base's files there; put it at \(real) instead"
         case .duplicatePlatform(let platform):
