@@ -1,17 +1,17 @@
 @testable import ContainerImage
 import Foundation
-import Testing
+import TestSupport
+import XCTest
 
 /// Hostile inputs against layers by rate of change: names that stacked layers would read as
 /// instructions (whiteouts).
-@Suite("layers: hostile inputs")
-struct LayeringAdversarialTests {
+final class LayeringAdversarialTests: XCTestCase {
     /// A resource named `.wh.passwd` under /etc, stacked on the add-ons layer, deleted /etc/passwd
     /// under umoci and docker; `.wh..wh..opq` emptied /etc. Every way such a name reaches the tree
     /// (a resource file, a file deep in a resource folder, a destination, the executable's name)
     /// is refused with one line that names the path.
-    @Test func whiteoutNamesAreRefused() throws {
-        guard TestSupport.requireTool("gcc") else { return }
+    func testWhiteoutNamesAreRefused() throws {
+        try Prerequisite.requireTools("gcc")
         let directory = try TestSupport.makeTemporaryDirectory("cit-whiteout")
         defer { TestSupport.remove(directory) }
         try FileManager.default.createDirectory(atPath: directory + "/etc/deep", withIntermediateDirectories: true)
@@ -29,11 +29,11 @@ struct LayeringAdversarialTests {
             spec.resources = [resource]
             do {
                 _ = try ImageBuilder(spec)
-                Issue.record("\(path) was accepted")
+                XCTFail("\(path) was accepted")
             } catch let error as ImageBuildError {
-                guard case .whiteoutName(let named, _) = error else { Issue.record("\(error)"); continue }
-                #expect(named == path)
-                #expect("\(error)".contains(".wh.") && !"\(error)".contains("\n"), "\(error)")
+                guard case .whiteoutName(let named, _) = error else { XCTFail("\(error)"); continue }
+                XCTAssertEqual(named, path)
+                XCTAssertTrue("\(error)".contains(".wh.") && !"\(error)".contains("\n"), "\(error)")
             }
         }
         // A plain `.wh` prefix without the dot, or `.wh.` in the middle of a name, is an ordinary name.
@@ -45,8 +45,8 @@ struct LayeringAdversarialTests {
         let layout = directory + "/layout"
         let result = try TestSupport.containertool(["build", "--executable", TestSupport.fixtures.staticBinary, "--name", ".wh.etc",
                                                     "--tag", "wh:1", "--output", "oci-layout:" + layout])
-        #expect(result.status == 1 && result.stderr.contains("/.wh.etc") && result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
-        #expect(!FileManager.default.fileExists(atPath: layout))
+        XCTAssertTrue(result.status == 1 && result.stderr.contains("/.wh.etc") && result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+        XCTAssertTrue(!FileManager.default.fileExists(atPath: layout))
     }
 
     /// `inspect` of what `build` writes with two platforms (an index in index.json) failed with a
@@ -54,8 +54,8 @@ struct LayeringAdversarialTests {
     /// image with that image's layers. In a layout holding two images, `tags` listed every tag
     /// beside one image: now only the tags of the image shown. `--json` of an index build gives
     /// every platform's layers (it gave only the first platform's).
-    @Test func inspectReadsAnIndexLayoutAndNamesOnlyTheShownImagesTags() throws {
-        guard TestSupport.requireTool("gcc") else { return }
+    func testInspectReadsAnIndexLayoutAndNamesOnlyTheShownImagesTags() throws {
+        try Prerequisite.requireTools("gcc")
         let directory = try TestSupport.makeTemporaryDirectory("cit-inspect-index")
         defer { TestSupport.remove(directory) }
         let arm = directory + "/hello-arm64"
@@ -68,13 +68,13 @@ struct LayeringAdversarialTests {
         let layout = directory + "/layout"
         let built = try TestSupport.containertool(["build", "--executable", "linux/amd64=" + TestSupport.fixtures.staticBinary, "--executable", "linux/arm64=" + arm,
                                                    "--tag", "multi:1", "--output", "oci-layout:" + layout, "--json"])
-        #expect(built.status == 0, "\(built.stderr)")
-        let report = try #require(try JSONSerialization.jsonObject(with: Data(built.stdout.utf8)) as? [String: Any])
-        let platforms = try #require(report["platforms"] as? [[String: Any]])
+        XCTAssertEqual(built.status, 0, "\(built.stderr)")
+        let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(built.stdout.utf8)) as? [String: Any])
+        let platforms = try XCTUnwrap(report["platforms"] as? [[String: Any]])
         // --json gives each platform its own layers, as its manifest in the layout lists them
         // (the top-level `layers` are the first platform's): the add-ons blob is shared.
         func json(_ path: String) throws -> [String: Any] {
-            try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: layout + "/" + path))) as? [String: Any])
+            try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: layout + "/" + path))) as? [String: Any])
         }
         func blob(_ digest: String?) -> String { "blobs/sha256/" + (digest ?? "").dropFirst("sha256:".count) }
         let nested = try json(blob(((try json("index.json"))["manifests"] as? [[String: Any]])?.first?["digest"] as? String))
@@ -82,27 +82,27 @@ struct LayeringAdversarialTests {
             (try json(blob(entry["digest"] as? String))["layers"] as? [[String: Any]] ?? []).compactMap { $0["digest"] as? String }
         }
         let reportedLayers = platforms.map { ($0["layers"] as? [[String: Any]] ?? []).compactMap { $0["digest"] as? String } }
-        #expect(reportedLayers == manifestLayers && manifestLayers.count == 2, "\(built.stdout)")
-        #expect(reportedLayers.first?.first == reportedLayers.last?.first && reportedLayers.first?.last != reportedLayers.last?.last)
-        #expect(built.stdout.contains("\"layers\":[{\"createdBy\":\"containerize: add-ons\""))
+        XCTAssertTrue(reportedLayers == manifestLayers && manifestLayers.count == 2, "\(built.stdout)")
+        XCTAssertTrue(reportedLayers.first?.first == reportedLayers.last?.first && reportedLayers.first?.last != reportedLayers.last?.last)
+        XCTAssertTrue(built.stdout.contains("\"layers\":[{\"createdBy\":\"containerize: add-ons\""))
         let inspected = try TestSupport.containertool(["inspect", layout, "--json"])
-        #expect(inspected.status == 0, "\(inspected.stderr)")
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(inspected.stdout.utf8)) as? [String: Any])
-        #expect(json["index"] as? String == report["digest"] as? String)
-        #expect(json["platforms"] as? [String] == ["linux/amd64", "linux/arm64/v8"])
-        #expect(json["digest"] as? String == platforms.first?["digest"] as? String)
-        #expect((json["layers"] as? [[String: Any]])?.compactMap { $0["digest"] as? String } == (report["layers"] as? [[String: Any]])?.compactMap { $0["digest"] as? String })
+        XCTAssertEqual(inspected.status, 0, "\(inspected.stderr)")
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(inspected.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(json["index"] as? String, report["digest"] as? String)
+        XCTAssertEqual(json["platforms"] as? [String], ["linux/amd64", "linux/arm64/v8"])
+        XCTAssertEqual(json["digest"] as? String, platforms.first?["digest"] as? String)
+        XCTAssertEqual((json["layers"] as? [[String: Any]])?.compactMap { $0["digest"] as? String }, (report["layers"] as? [[String: Any]])?.compactMap { $0["digest"] as? String })
         let human = try TestSupport.containertool(["inspect", layout])
-        #expect(human.status == 0 && human.stdout.contains("index:        \(report["digest"] as? String ?? "?") (linux/amd64, linux/arm64/v8; shown: linux/amd64)"), "\(human.stdout)\(human.stderr)")
+        XCTAssertTrue(human.status == 0 && human.stdout.contains("index:        \(report["digest"] as? String ?? "?") (linux/amd64, linux/arm64/v8; shown: linux/amd64)"), "\(human.stdout)\(human.stderr)")
 
         // A second image under another tag in the same layout: inspect shows one image (a plain
         // image entry before an index) and names only that image's tag.
         let second = try TestSupport.containertool(["build", "--executable", TestSupport.fixtures.staticBinary, "--env", "B=2", "--tag", "single:2", "--output", "oci-layout:" + layout])
-        #expect(second.status == 0, "\(second.stderr)")
+        XCTAssertEqual(second.status, 0, "\(second.stderr)")
         let both = try TestSupport.containertool(["inspect", layout, "--json"])
-        let bothJSON = try #require(try JSONSerialization.jsonObject(with: Data(both.stdout.utf8)) as? [String: Any], "\(both.stderr)")
-        #expect(bothJSON["tags"] as? [String] == ["2"], "\(both.stdout)")
-        #expect(((bothJSON["config"] as? [String: Any])?["Env"] as? [String])?.contains("B=2") == true, "\(both.stdout)")
+        let bothJSON = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(both.stdout.utf8)) as? [String: Any], "\(both.stderr)")
+        XCTAssertEqual(bothJSON["tags"] as? [String], ["2"], "\(both.stdout)")
+        XCTAssertEqual(((bothJSON["config"] as? [String: Any])?["Env"] as? [String])?.contains("B=2"), true, "\(both.stdout)")
     }
 
     /// `--resource app.conf:/srv/` made a file named /srv, where the rendered Dockerfile's
@@ -110,7 +110,7 @@ struct LayeringAdversarialTests {
     /// and the Dockerfile's differed. A trailing slash now names the folder for a file or a link;
     /// a folder's contents land in the destination with or without it, as with `COPY` (a folder
     /// copied to / was "'' is not a valid path").
-    @Test func aTrailingSlashDestinationIsTheFolderAFileGoesInto() throws {
+    func testATrailingSlashDestinationIsTheFolderAFileGoesInto() throws {
         let directory = try TestSupport.makeTemporaryDirectory("cit-slash")
         defer { TestSupport.remove(directory) }
         try FileManager.default.createDirectory(atPath: directory + "/Public", withIntermediateDirectories: true)
@@ -125,15 +125,15 @@ struct LayeringAdversarialTests {
         try tree.addHostItem(directory + "/app.conf", at: "/etc/plain.conf")
         try tree.addHostItem(directory + "/Public", at: "/")
         let paths = Set(tree.entries.map { $0.path + ($0.kind == .directory ? "/" : "") })
-        #expect(paths == ["srv/", "srv/app.conf", "srv/current.conf", "app.conf", "www/", "www/index.html", "etc/", "etc/plain.conf", "index.html"])
+        XCTAssertEqual(paths, ["srv/", "srv/app.conf", "srv/current.conf", "app.conf", "www/", "www/index.html", "etc/", "etc/plain.conf", "index.html"])
     }
 
     /// Decided: the order of `--resource` options, the host's permission bits other than the
     /// executable bit and file times do not change any layer (the tree is sorted by path; modes
     /// are 0644/0755); swapping two resources gives the same digests. (The umask, process-wide,
     /// is not changed here: tests run in parallel; it only reaches output files' modes.)
-    @Test func resourceOrderAndHostModesDoNotChangeAnyLayer() throws {
-        guard TestSupport.requireTool("gcc") else { return }
+    func testResourceOrderAndHostModesDoNotChangeAnyLayer() throws {
+        try Prerequisite.requireTools("gcc")
         let directory = try TestSupport.makeTemporaryDirectory("cit-order")
         defer { TestSupport.remove(directory) }
         try FileManager.default.createDirectory(atPath: directory + "/Public/css", withIntermediateDirectories: true)
@@ -149,7 +149,7 @@ struct LayeringAdversarialTests {
         let first = try build([publicDir, conf])
         try FileManager.default.setAttributes([.posixPermissions: 0o600, .modificationDate: Date(timeIntervalSince1970: 1)], ofItemAtPath: directory + "/app.conf")
         try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: directory + "/Public/css")
-        #expect(try build([conf, publicDir]) == first)
+        XCTAssertEqual(try build([conf, publicDir]), first)
     }
 
     /// On a base image (`--from`, merged from another branch), our layers' parent directories
@@ -157,7 +157,7 @@ struct LayeringAdversarialTests {
     /// (seen with umoci and docker). Over a base tree, a directory the base has keeps the base's
     /// mode and owner in every layer, and a directory where the base has a symlink (/lib → usr/lib)
     /// or a file where it has a directory is a one-line error.
-    @Test func layersOverABaseKeepItsDirectoriesAndRefuseToHideItsLinks() throws {
+    func testLayersOverABaseKeepItsDirectoriesAndRefuseToHideItsLinks() throws {
         let directory = try TestSupport.makeTemporaryDirectory("cit-over-base")
         defer { TestSupport.remove(directory) }
         try "x".write(toFile: directory + "/f", atomically: true, encoding: .utf8)
@@ -172,18 +172,18 @@ struct LayeringAdversarialTests {
         try tree.addHostItem(directory + "/f", at: "/srv/data/f")
         let layers = try tree.layers(over: lower)
         let entries = layers.flatMap { layer in layer.entries.map { (layer.kind, $0) } }
-        for (kind, entry) in entries where entry.path == "tmp" { #expect(entry.mode == 0o1777, "\(kind)") }
-        for (kind, entry) in entries where entry.path == "srv" { #expect(entry.mode == 0o750 && entry.uid == 1000 && entry.gid == 1000, "\(kind)") }
-        #expect(entries.filter { $0.1.path == "srv" }.count == 2, "the add-ons and resources layers both carry /srv")
-        #expect(entries.first { $0.1.path == "tmp/cache" }?.1.mode == 0o755, "a directory the base lacks keeps ours")
-        #expect(try tree.layers.flatMap(\.entries).first { $0.path == "tmp" }?.mode == 0o755, "on scratch: unchanged")
+        for (kind, entry) in entries where entry.path == "tmp" { XCTAssertEqual(entry.mode, 0o1777, "\(kind)") }
+        for (kind, entry) in entries where entry.path == "srv" { XCTAssertTrue(entry.mode == 0o750 && entry.uid == 1000 && entry.gid == 1000, "\(kind)") }
+        XCTAssertEqual(entries.filter { $0.1.path == "srv" }.count, 2, "the add-ons and resources layers both carry /srv")
+        XCTAssertEqual(entries.first { $0.1.path == "tmp/cache" }?.1.mode, 0o755, "a directory the base lacks keeps ours")
+        XCTAssertEqual(try tree.layers.flatMap(\.entries).first { $0.path == "tmp" }?.mode, 0o755, "on scratch: unchanged")
 
         for (path, named) in [("/lib/x86_64-linux-gnu/libc.so.6", "usr/lib"), ("/etc", "a directory")] {
             var hiding = tree
             try hiding.addHostItem(directory + "/f", at: path)
-            #expect(throws: ImageBuildError.self, "\(path)") { try hiding.layers(over: lower) }
+            assertThrows(ImageBuildError.self, "\(path)") { try hiding.layers(over: lower) }
             do { _ = try hiding.layers(over: lower) } catch {
-                #expect("\(error)".contains(named) && !"\(error)".contains("\n"), "\(error)")
+                XCTAssertTrue("\(error)".contains(named) && !"\(error)".contains("\n"), "\(error)")
             }
         }
     }
