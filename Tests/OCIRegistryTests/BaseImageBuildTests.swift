@@ -206,6 +206,17 @@ final class BaseImageBuildTests: XCTestCase {
             let diffIDs = try XCTUnwrap((image["rootfs"] as? [String: Any])?["diff_ids"] as? [String])
             XCTAssertEqual(Array(diffIDs.prefix(baseDiffIDs.count)), baseDiffIDs, from)
         }
+        // A resource under the base's /tmp (1777 there) leaves /tmp as the base has it.
+        let data = work.appendingPathComponent("data.txt")
+        try Data("data\n".utf8).write(to: data)
+        let underTmp = try containertool(["build", "--executable", hello, "--from", "oci-layout:\(work.path)/base-layout", "--resource", "\(data.path):/tmp/data.txt",
+                                          "--output", "oci-layout:\(work.path)/tmp-app"])
+        XCTAssertEqual(underTmp.status, 0, underTmp.stderr)
+        try runChecked("umoci", ["raw", "unpack", "--rootless", "--image", "\(work.path)/tmp-app:latest", "\(work.path)/tmp-rootfs"])
+        let tmpMode = try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: "\(work.path)/tmp-rootfs/tmp")[.posixPermissions] as? Int)
+        XCTAssertEqual(tmpMode & 0o7777, 0o1777, "the base's /tmp keeps its mode under our resource")
+        XCTAssertEqual(try String(contentsOfFile: "\(work.path)/tmp-rootfs/tmp/data.txt", encoding: .utf8), "data\n")
+
         let missingTag = try containertool(["build", "--executable", hello, "--from", "oci-layout:\(work.path)/base-layout:nope", "--output", "oci-layout:\(work.path)/x"])
         XCTAssertEqual(missingTag.status, 1)
         XCTAssertTrue(missingTag.stderr.contains("holds no image tagged nope (tags: 7)"), missingTag.stderr)
