@@ -72,4 +72,29 @@ final class BaseImageTests: XCTestCase {
         lying.diffID = "sha256:" + String(repeating: "0", count: 64)
         XCTAssertThrowsError(try base(nil, layers: [lying]).layers(for: .none, in: directory)) { XCTAssertTrue($0 is BaseImageError) }
     }
+
+    func testTheBaseFileTreeAppliesWhiteoutsAndLongNames() throws {
+        let directory = try temporaryDirectory(self, "base-tree").path
+        let long = "deep/" + String(repeating: "n", count: 150)
+        try runChecked("bash", ["-c", """
+            set -e; cd '\(directory)'
+            mkdir -p one/a one/b one/deep two/a two/b; echo x > one/a/x; echo y > one/b/y; echo z > one/\(long); chmod 1777 one/b
+            ln -s usr/lib one/lib
+            touch two/a/.wh.x two/b/.wh..wh..opq two/.wh.lib
+            tar --format=pax --owner=0 --group=0 -C one -cf one.tar a b deep lib
+            tar --format=pax --owner=0 --group=0 -C two -cf two.tar a/.wh.x b/.wh..wh..opq .wh.lib
+            gzip -k one.tar
+            """])
+        func layer(_ name: String, _ mediaType: String) throws -> Layer {
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: directory + "/" + name))
+            return Layer(blob: Blob(mediaType: mediaType, file: directory + "/" + name, digest: sha256Digest(bytes), size: bytes.count),
+                         diffID: sha256Digest(bytes), uncompressedSize: bytes.count)
+        }
+        let first = try base(nil, layers: [try layer("one.tar.gz", MediaType.layerTarGzip)]).fileTree()
+        XCTAssertEqual(Set(first.keys), ["a", "a/x", "b", "b/y", "deep", long, "lib"])
+        XCTAssertEqual((first["b"]?.mode ?? 0) & 0o7777, 0o1777)
+        XCTAssertEqual(first["lib"]?.kind, .symlink(target: "usr/lib"))
+        let stacked = try base(nil, layers: [try layer("one.tar", MediaType.layerTar), try layer("two.tar", MediaType.layerTar)]).fileTree()
+        XCTAssertEqual(Set(stacked.keys), ["a", "b", "deep", long], "a/x and lib whited out, b emptied")
+    }
 }
