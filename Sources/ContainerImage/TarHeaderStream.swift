@@ -62,8 +62,11 @@ final class TarHeaderStream {
         }
         try onRecord(TarReader.record(header: block, path: pending.path, link: pending.link, time: pending.time, data: []))
         pending = TarPendingFields()
-        skip = size + Self.padding(size)
+        // As Go's archive/tar (and so docker) reads them, links, devices, directories and FIFOs have no data.
+        skip = Self.headerOnly.contains(typeFlag) ? 0 : size + Self.padding(size)
     }
+
+    private static let headerOnly: Set<UInt8> = Set("123456".utf8)
 
     private static func padding(_ size: Int) -> Int { (512 - size % 512) % 512 }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// `containertool build --from REF`: a base made here with containertool itself (a program, a file, Env,
@@ -9,10 +10,7 @@ final class BaseImageBuildTests: XCTestCase {
     var cache: String { work.path + "/cache" }
 
     override func setUpWithError() throws {
-        guard containertoolPath != nil else {
-            if ProcessInfo.processInfo.environment["CI"] == "true" { throw TestFailure("containertool is not built next to the tests") }
-            throw XCTSkip("containertool is not built next to the tests (swift build --product containertool)")
-        }
+        try Prerequisite.require(containertoolPath != nil, "containertool is not built next to the tests (swift build --product containertool)")
         work = try temporaryDirectory(self, "base-build")
     }
 
@@ -93,10 +91,7 @@ final class BaseImageBuildTests: XCTestCase {
         }
 
         // docker runs it with the base's environment.
-        guard (try? runTool("docker", ["info"]))?.status == 0 else {
-            if ProcessInfo.processInfo.environment["CI"] == "true" { return XCTFail("docker is not running") }
-            throw XCTSkip("docker is not running")
-        }
+        try Prerequisite.require((try? runTool("docker", ["info"]))?.status == 0, "no Docker engine answers (docker info)")
         try runChecked("docker", ["load", "-i", "\(work.path)/app.tar"])
         defer { _ = try? runTool("docker", ["rmi", "-f", tag]) }
         let run = try runTool("docker", ["run", "--rm", "--network", "host", tag, "BASE", "KEEP"])
@@ -155,10 +150,7 @@ final class BaseImageBuildTests: XCTestCase {
         XCTAssertEqual(settings["WorkingDir"] as? String, "/app")
         XCTAssertEqual(settings["Cmd"] as? [String], ["x"])
 
-        guard (try? runTool("aarch64-linux-gnu-gcc", ["--version"]))?.status == 0 else {
-            if ProcessInfo.processInfo.environment["CI"] == "true" { return XCTFail("aarch64-linux-gnu-gcc is missing") }
-            throw XCTSkip("aarch64-linux-gnu-gcc is missing")
-        }
+        try Prerequisite.requireTool("aarch64-linux-gnu-gcc", install: "apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross")
         let arm = try program("hello-arm", compiler: "aarch64-linux-gnu-gcc")
         let mismatch = try containertool(["build", "--executable", arm, "--from", "\(registry.host)/base:1", "--plain-http", "--output", "oci-layout:\(work.path)/arm"])
         XCTAssertEqual(mismatch.status, 1)
@@ -167,10 +159,7 @@ final class BaseImageBuildTests: XCTestCase {
     }
 
     func testTwoPlatformBaseIndexGivesEachPlatformItsBaseAndAMissingOneIsNamed() throws {
-        guard (try? runTool("aarch64-linux-gnu-gcc", ["--version"]))?.status == 0 else {
-            if ProcessInfo.processInfo.environment["CI"] == "true" { return XCTFail("aarch64-linux-gnu-gcc is missing") }
-            throw XCTSkip("aarch64-linux-gnu-gcc is missing")
-        }
+        try Prerequisite.requireTool("aarch64-linux-gnu-gcc", install: "apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross")
         let registry = try LocalRegistry(testCase: self)
         let baseAMD = try program("base-amd")
         let baseARM = try program("base-arm", compiler: "aarch64-linux-gnu-gcc")
@@ -217,6 +206,17 @@ final class BaseImageBuildTests: XCTestCase {
             let diffIDs = try XCTUnwrap((image["rootfs"] as? [String: Any])?["diff_ids"] as? [String])
             XCTAssertEqual(Array(diffIDs.prefix(baseDiffIDs.count)), baseDiffIDs, from)
         }
+        // A resource under the base's /tmp (1777 there) leaves /tmp as the base has it.
+        let data = work.appendingPathComponent("data.txt")
+        try Data("data\n".utf8).write(to: data)
+        let underTmp = try containertool(["build", "--executable", hello, "--from", "oci-layout:\(work.path)/base-layout", "--resource", "\(data.path):/tmp/data.txt",
+                                          "--output", "oci-layout:\(work.path)/tmp-app"])
+        XCTAssertEqual(underTmp.status, 0, underTmp.stderr)
+        try runChecked("umoci", ["raw", "unpack", "--rootless", "--image", "\(work.path)/tmp-app:latest", "\(work.path)/tmp-rootfs"])
+        let tmpMode = try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: "\(work.path)/tmp-rootfs/tmp")[.posixPermissions] as? Int)
+        XCTAssertEqual(tmpMode & 0o7777, 0o1777, "the base's /tmp keeps its mode under our resource")
+        XCTAssertEqual(try String(contentsOfFile: "\(work.path)/tmp-rootfs/tmp/data.txt", encoding: .utf8), "data\n")
+
         let missingTag = try containertool(["build", "--executable", hello, "--from", "oci-layout:\(work.path)/base-layout:nope", "--output", "oci-layout:\(work.path)/x"])
         XCTAssertEqual(missingTag.status, 1)
         XCTAssertTrue(missingTag.stderr.contains("holds no image tagged nope (tags: 7)"), missingTag.stderr)
