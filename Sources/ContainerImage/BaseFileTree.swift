@@ -18,7 +18,7 @@ extension BaseImage {
                 guard !path.isEmpty, !path.split(separator: "/").contains("..") else { return }
                 let parent = path.split(separator: "/").dropLast().joined(separator: "/")
                 let name = path.split(separator: "/").last.map(String.init) ?? path
-                if name == FileTree.whiteoutPrefix + FileTree.whiteoutPrefix + "opq" {
+                if name == FileTree.whiteoutPrefix + FileTree.whiteoutPrefix + ".opq" {
                     emptied.insert(parent)
                 } else if name.hasPrefix(FileTree.whiteoutPrefix) {
                     deleted.insert((parent.isEmpty ? "" : parent + "/") + name.dropFirst(FileTree.whiteoutPrefix.count))

@@ -1,0 +1,123 @@
+@testable import ContainerImage
+import Foundation
+import TestSupport
+import XCTest
+
+/// A base image's merged file tree (`BaseImage.fileTree`), read streaming from its layers'
+/// tar headers, and our layers placed over it (`FileTree.layers(over:)`).
+final class BaseFileTreeTests: XCTestCase {
+    func archive(_ entries: [TarEntry]) throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        try TarWriter { bytes.append(contentsOf: $0) }.writeArchive(entries)
+        return bytes
+    }
+
+    func headers(_ archive: [UInt8], chunk: Int) throws -> [TarRecord] {
+        var records: [TarRecord] = []
+        let stream = TarHeaderStream { records.append($0) }
+        var offset = 0
+        while offset < archive.count {
+            let end = min(offset + chunk, archive.count)
+            try archive[offset..<end].withUnsafeBytes { try stream.write($0) }
+            offset = end
+        }
+        try stream.finish()
+        return records
+    }
+
+    /// Long names (PAX), long link targets, data of every size: the stream, fed in chunks of any
+    /// size, reads what the in-memory reader reads, without the contents; a cut stream is an error.
+    func testTheStreamReadsEveryHeaderInAnyChunking() throws {
+        let long = String(repeating: "d", count: 150) + "/" + String(repeating: "f", count: 120)
+        let tar = try archive([
+            .directory("etc", mode: 0o1777, uid: 7, gid: 8), .file("etc/a", Array(repeating: 1, count: 1000)), .file(long, [2], mode: 0o600),
+            TarEntry(path: "link", kind: .symlink(target: "/" + long), mode: 0o777), .file("etc/empty", []), .file("etc/b", Array(repeating: 3, count: 512)),
+        ])
+        let expected = try TarReader.read(tar).map { record in var record = record; record.contents = []; return record }
+        XCTAssertEqual(expected.count, 6)
+        for chunk in [1, 7, 511, 512, 513, 100_000] {
+            XCTAssertEqual(try headers(tar, chunk: chunk), expected, "chunks of \(chunk)")
+        }
+        // Sorted by path: the long name's PAX header (0), its data (512), its header (1024), data (1536).
+        for cut in [100, 812, 1500, 1600] {
+            assertThrows(TarError.self, "cut at \(cut)") { try self.headers(Array(tar.prefix(cut)), chunk: 64) }
+        }
+        var corrupt = tar
+        corrupt[1030] ^= 0xFF  // inside the long name's header
+        assertThrows(TarError.self) { try self.headers(corrupt, chunk: 4096) }
+    }
+
+    /// Layers bottom first, one gzip and one plain: `.wh.NAME` deletes NAME and all below it,
+    /// `.wh..wh..opq` empties a directory of the lower layers' files but keeps the upper's, a link
+    /// replacing a directory takes what was below it, and the base's modes (1777) are kept.
+    func testTheMergedTreeAppliesWhiteoutsInLayerOrder() throws {
+        let directory = try temporaryDirectory(self, "base-tree")
+        let lower = try archive([
+            .directory("tmp", mode: 0o1777), .directory("etc"), .file("etc/keep", [1]), .file("etc/gone", [1]),
+            .directory("var"), .directory("var/cache"), .file("var/cache/x", [1]), .directory("opt"), .file("opt/old", [1]),
+            .directory("lib"), .file("lib/libold.so", [1]), .directory("srv"), .file("srv/data", [1]),
+        ])
+        let upper = try archive([
+            .file("etc/.wh.gone", []), .file("var/.wh.cache", []), .directory("opt"), .file("opt/.wh..wh..opq", []), .file("opt/new", [2]),
+            TarEntry(path: "lib", kind: .symlink(target: "usr/lib"), mode: 0o777), .directory("usr"), .directory("usr/lib"),
+            .file("srv/.wh.data", []), .file("srv/data2", [1]),
+        ])
+        var layers: [Descriptor] = []
+        var files: [String] = []
+        var diffIDs: [String] = []
+        for (index, (tar, gzip)) in [(lower, true), (upper, false)].enumerated() {
+            let blob = gzip ? try Gzip.compress(tar) : tar
+            let file = directory.path + "/layer\(index)"
+            try Data(blob).write(to: URL(fileURLWithPath: file))
+            layers.append(Descriptor(mediaType: gzip ? MediaType.layerTarGzip : MediaType.layerTar, digest: sha256Digest(blob), size: Int64(blob.count)))
+            files.append(file)
+            diffIDs.append(sha256Digest(tar))
+        }
+        let config = ImageConfig(created: nil, architecture: "amd64", os: "linux", config: nil, rootfs: RootFS(diffIDs: diffIDs), history: nil)
+        let base = try BaseImage(reference: "base:1", configBytes: try CanonicalJSON.encode(config), layers: layers, layerFiles: files)
+        let tree = try base.fileTree()
+        XCTAssertEqual(Set(tree.keys), ["tmp", "etc", "etc/keep", "var", "opt", "opt/new", "lib", "usr", "usr/lib", "srv", "srv/data2"])
+        XCTAssertEqual(tree["tmp"]?.mode, 0o1777)
+        XCTAssertEqual(tree["lib"]?.kind, .symlink(target: "usr/lib"))
+
+        // A layer that is not a tar archive is refused, naming the base.
+        try Data(try Gzip.compress(Array(repeating: 7, count: 5000))).write(to: URL(fileURLWithPath: files[0]))
+        assertThrows(BaseImageError.self) { try base.fileTree() }
+        do { _ = try base.fileTree() } catch { XCTAssertTrue("\(error)".contains("cannot use the base image base:1"), "\(error)") }
+    }
+
+    /// With a merged-/usr base (/lib → usr/lib, /lib64 → usr/lib64), bundled libraries go where
+    /// the links lead and the links stay; a resource below such a link is refused, naming the real
+    /// path; a loop of links is refused rather than followed forever.
+    func testBundledLibrariesGoThroughTheBasesLinks() throws {
+        let lower: [String: TarEntry] = [
+            "lib": TarEntry(path: "lib", kind: .symlink(target: "usr/lib"), mode: 0o777),
+            "lib64": TarEntry(path: "lib64", kind: .symlink(target: "/usr/lib64"), mode: 0o777),
+            "usr": .directory("usr", mode: 0o755, uid: 0, gid: 0), "usr/lib": .directory("usr/lib", mode: 0o750),
+            "usr/lib64": .directory("usr/lib64"), "loop": TarEntry(path: "loop", kind: .symlink(target: "loop2"), mode: 0o777),
+            "loop2": TarEntry(path: "loop2", kind: .symlink(target: "./loop"), mode: 0o777),
+        ]
+        var tree = FileTree()
+        try tree.add(.file("app", [1]), origin: "the executable", layer: .executable)
+        for path in ["lib/x86_64-linux-gnu/libc.so.6", "lib64/ld-linux-x86-64.so.2", "usr/lib/x86_64-linux-gnu/libz.so.1"] {
+            try tree.add(.file(path, [2], mode: 0o755), origin: "the shared library /\(path)", layer: .sharedLibraries)
+        }
+        let libraries = try XCTUnwrap(try tree.layers(over: lower).first { $0.kind == .sharedLibraries })
+        XCTAssertEqual(libraries.entries.map(\.path).sorted(), ["usr", "usr/lib", "usr/lib/x86_64-linux-gnu", "usr/lib/x86_64-linux-gnu/libc.so.6",
+                                                               "usr/lib/x86_64-linux-gnu/libz.so.1", "usr/lib64", "usr/lib64/ld-linux-x86-64.so.2"])
+        XCTAssertEqual(libraries.entries.first { $0.path == "usr/lib" }?.mode, 0o750, "the base's directory keeps its mode")
+
+        var below = tree
+        try below.add(.file("lib/x86_64-linux-gnu/app.conf", [3]), origin: "resource app.conf", layer: .resources)
+        do {
+            _ = try below.layers(over: lower)
+            XCTFail("a resource below the base's /lib link was accepted")
+        } catch {
+            XCTAssertEqual("\(error)", "/lib/x86_64-linux-gnu/app.conf (resource app.conf) is below the base image's symlink /lib → usr/lib, which would become a directory hiding the base's files there; put it at /usr/lib/x86_64-linux-gnu/app.conf instead")
+        }
+        XCTAssertNil(FileTree.resolvingLinks("loop/x", in: lower, last: false))
+        var looping = FileTree()
+        try looping.add(.file("loop/libx.so", [1]), origin: "the shared library /loop/libx.so", layer: .sharedLibraries)
+        assertThrows(ImageBuildError.self) { try looping.layers(over: lower) }
+    }
+}
