@@ -93,7 +93,7 @@ struct FileTree {
         try layers.map { contents in
             var contents = contents
             if contents.kind == .sharedLibraries { contents.entries = Self.placedThroughLinks(contents.entries, over: lower) }
-            contents.entries = try contents.entries.map { entry in
+            contents.entries = try contents.entries.compactMap { entry in
                 guard let below = lower[entry.path] else { return entry }
                 switch (entry.kind, below.kind) {
                 case (.directory, .directory):
@@ -101,10 +101,13 @@ struct FileTree {
                     (kept.mode, kept.uid, kept.gid) = (below.mode, below.uid, below.gid)
                     return kept
                 case (.directory, .symlink(let target)):
-                    // Name what the user put below the link, and where it belongs instead.
-                    let inside = contents.entries.filter { $0.path.hasPrefix(entry.path + "/") && $0.kind != .directory }.map(\.path).min() ?? entry.path
-                    let real = Self.resolvingLinks(inside, in: lower, last: false).map { "/" + $0 } ?? "a path that is not below it"
-                    throw ImageBuildError.underBaseSymlink(path: "/" + inside, origin: byPath[inside]?.origin ?? "the image", link: "/" + entry.path, target: target, real: real)
+                    let inside = contents.entries.filter { $0.path.hasPrefix(entry.path + "/") }
+                    // A directory of ours at the base's link to a directory (--workdir /lib): the link gives it.
+                    if inside.isEmpty, let real = Self.resolvingLinks(entry.path, in: lower, last: true), lower[real]?.kind == .directory { return nil }
+                    // Name what the user put below the link (a file first), and where it belongs instead.
+                    let named = inside.filter { $0.kind != .directory }.map(\.path).min() ?? inside.map(\.path).max() ?? entry.path
+                    let real = Self.resolvingLinks(named, in: lower, last: false).map { "/" + $0 } ?? "a path that is not below it"
+                    throw ImageBuildError.underBaseSymlink(path: "/" + named, origin: byPath[named]?.origin ?? "the image", link: "/" + entry.path, target: target, real: real)
                 case (.directory, _), (_, .directory):
                     throw ImageBuildError.hidesBaseEntry(path: "/" + entry.path, origin: byPath[entry.path]?.origin ?? "the image", base: Self.describe(below))
                 default:

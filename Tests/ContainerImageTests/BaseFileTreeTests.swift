@@ -115,6 +115,17 @@ final class BaseFileTreeTests: XCTestCase {
         } catch {
             XCTAssertEqual("\(error)", "/lib/x86_64-linux-gnu/app.conf (resource app.conf) is below the base image's symlink /lib → usr/lib, which would become a directory hiding the base's files there; put it at /usr/lib/x86_64-linux-gnu/app.conf instead")
         }
+        // A working directory at the link itself is the link's directory; one below it is refused.
+        var workdir = tree
+        try workdir.add(.directory("lib64", mode: 0o700), origin: "the working directory", layer: .addOns)
+        XCTAssertFalse(try workdir.layers(over: lower).flatMap(\.entries).contains { $0.path == "lib64" })
+        var deeper = tree
+        try deeper.add(.directory("lib64/app"), origin: "the working directory", layer: .addOns)
+        XCTAssertThrowsError(try deeper.layers(over: lower)) { XCTAssertTrue("\($0)".contains("/lib64/app (the working directory) is below the base image's symlink /lib64 → /usr/lib64") && "\($0)".contains("put it at /usr/lib64/app instead"), "\($0)") }
+        var dangling = tree
+        try dangling.add(.directory("loop"), origin: "the working directory", layer: .addOns)
+        XCTAssertThrowsError(try dangling.layers(over: lower), "a directory over a link that leads nowhere")
+
         XCTAssertNil(FileTree.resolvingLinks("loop/x", in: lower, last: false))
         var looping = FileTree()
         try looping.add(.file("loop/libx.so", [1]), origin: "the shared library /loop/libx.so", layer: .sharedLibraries)
