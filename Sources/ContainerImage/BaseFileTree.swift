@@ -6,16 +6,28 @@ extension BaseImage {
     /// deletes NAME and everything below it, `.wh..wh..opq` empties its directory of what lower
     /// layers put there) and a directory replaced by a file or link losing what was below it.
     /// Only tar headers are read, streaming (gunzip → `TarHeaderStream`); file contents are not kept.
-    public func fileTree() throws -> [String: TarEntry] {
+    public func fileTree() throws -> [String: TarEntry] { try fileTree(digestsOfFilesNamed: []).tree }
+
+    /// `fileTree()`, and the SHA-256 digest of each regular file whose name is in `names` (by path;
+    /// a path's digest is that of its topmost file), hashed while streamed.
+    public func fileTree(digestsOfFilesNamed names: Set<String>) throws -> (tree: [String: TarEntry], digests: [String: String]) {
         var tree: [String: TarEntry] = [:]
+        var digests: [String: String] = [:]
+        var hashing: (path: String, hasher: SHA256)?
+        func finishHashing() {
+            guard var current = hashing else { return }
+            digests[current.path] = "sha256:" + current.hasher.finalize().hexString
+            hashing = nil
+        }
         for layer in layers {
             guard case .file(let file) = layer.blob.content else { continue }
             var entries: [TarEntry] = []
             var deleted = Set<String>()  // the path and all below it are gone
             var emptied = Set<String>()  // all below the path is gone
-            let reader = TarHeaderStream { record in
+            let reader = TarHeaderStream(readingData: { record in
+                finishHashing()
                 let path = FileTree.normalize(record.path)
-                guard !path.isEmpty, !path.split(separator: "/").contains("..") else { return }
+                guard !path.isEmpty, !path.split(separator: "/").contains("..") else { return nil }
                 let parent = path.split(separator: "/").dropLast().joined(separator: "/")
                 let name = path.split(separator: "/").last.map(String.init) ?? path
                 if name == FileTree.whiteoutPrefix + FileTree.whiteoutPrefix + ".opq" {
@@ -24,8 +36,13 @@ extension BaseImage {
                     deleted.insert((parent.isEmpty ? "" : parent + "/") + name.dropFirst(FileTree.whiteoutPrefix.count))
                 } else {
                     entries.append(Self.entry(record, path: path))
+                    if record.kind == .file, names.contains(name) {
+                        hashing = (path, SHA256())
+                        return { hashing?.hasher.update($0) }
+                    }
                 }
-            }
+                return nil
+            })
             do {
                 if MediaType.gzipLayers.contains(layer.blob.mediaType) {
                     let decompressor = try GzipDecompressor { try reader.write($0) }
@@ -35,6 +52,7 @@ extension BaseImage {
                     try Self.stream(file: file) { try reader.write($0) }
                 }
                 try reader.finish()
+                finishHashing()
             } catch {
                 throw BaseImageError.unusable(reference, "its layer \(layer.blob.digest.prefix(19)) cannot be read as a tar archive (\(error))")
             }
@@ -46,7 +64,7 @@ extension BaseImage {
             }
             for entry in entries { tree[entry.path] = entry }
         }
-        return tree
+        return (tree, digests)
     }
 
     /// Whether `path` or one of its parents is in `deleted`, or one of its parents is in `emptied`.

@@ -88,11 +88,15 @@ struct FileTree {
     /// already has keeps the base's mode and owner: a resource under /tmp must not turn the base's
     /// 1777 /tmp into 0755. A path the base has as a symlink or file where ours is a directory, or
     /// as a directory where ours is a file, is refused: ours would hide the base's (/lib → usr/lib).
-    /// Shared libraries go where the base's symlinked directories lead (`placedThroughLinks`).
-    func layers(over lower: [String: TarEntry]) throws -> [LayerContents] {
-        try layers.map { contents in
+    /// Shared libraries go where the base's symlinked directories lead (`placedThroughLinks`), and
+    /// one the base already has there, byte for byte (`baseDigests`, by path), is left to the base.
+    func layers(over lower: [String: TarEntry], baseDigests: [String: String] = [:]) throws -> [LayerContents] {
+        try layers.compactMap { contents in
             var contents = contents
-            if contents.kind == .sharedLibraries { contents.entries = Self.placedThroughLinks(contents.entries, over: lower) }
+            if contents.kind == .sharedLibraries {
+                contents.entries = try Self.placedThroughLinks(contents.entries, over: lower, baseDigests: baseDigests)
+                if contents.entries.isEmpty { return nil }
+            }
             contents.entries = try contents.entries.compactMap { entry in
                 guard let below = lower[entry.path] else { return entry }
                 switch (entry.kind, below.kind) {
@@ -120,16 +124,26 @@ struct FileTree {
 
     /// Bundled libraries at the paths the base's symlinked directories lead to: with a merged-/usr
     /// base (/lib → usr/lib), /lib/x86_64-linux-gnu/libc.so.6 goes to /usr/lib/x86_64-linux-gnu/,
-    /// where the loader finds it through the base's link, which stays a link. Parent directories
-    /// the moved entries need are added (they take the base's metadata in `layers(over:)`).
-    static func placedThroughLinks(_ entries: [TarEntry], over lower: [String: TarEntry]) -> [TarEntry] {
+    /// where the loader finds it through the base's link, which stays a link. A file the base has
+    /// there with the same bytes (`baseDigests`) or a link with the same target is left out: the base
+    /// provides it, as with ko and jib. Parent directories the remaining entries need are added (they
+    /// take the base's metadata in `layers(over:)`).
+    static func placedThroughLinks(_ entries: [TarEntry], over lower: [String: TarEntry], baseDigests: [String: String] = [:]) throws -> [TarEntry] {
         var placed: [String: TarEntry] = [:]
         for var entry in entries {
             entry.path = resolvingLinks(entry.path, in: lower, last: entry.kind == .directory) ?? entry.path
+            switch (entry.kind, lower[entry.path]?.kind) {
+            case (.symlink(let ours), .symlink(let theirs)) where ours == theirs: continue
+            case (.file(let content), .file):
+                if let theirs = baseDigests[entry.path], try digest(of: content) == theirs { continue }
+            default: break
+            }
             // Two of our paths may lead to one place (/lib/x and /usr/lib/x): a file wins over a directory.
             if let existing = placed[entry.path], existing.kind != .directory || entry.kind == .directory { continue }
             placed[entry.path] = entry
         }
+        // Directories that hold nothing of ours any more (all left to the base) go too.
+        placed = placed.filter { path, entry in entry.kind != .directory || placed.keys.contains { $0.hasPrefix(path + "/") && placed[$0]?.kind != .directory } }
         for path in Array(placed.keys) {
             var parent = Substring(path)
             while let slash = parent.lastIndex(of: "/") {
@@ -139,6 +153,16 @@ struct FileTree {
             }
         }
         return placed.values.sorted { $0.path < $1.path }
+    }
+
+    /// The SHA-256 digest of a file's bytes (a host file is streamed).
+    static func digest(of content: TarEntry.FileContent) throws -> String {
+        var hasher = SHA256()
+        switch content {
+        case .bytes(let bytes): hasher.update(bytes)
+        case .hostFile(let path, _): try BaseImage.stream(file: path) { hasher.update($0) }
+        }
+        return "sha256:" + hasher.finalize().hexString
     }
 
     /// `path` with every symlink of the base (`lower`) it goes through followed, as the kernel

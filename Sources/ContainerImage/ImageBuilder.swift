@@ -26,7 +26,12 @@ public final class ImageBuilder: @unchecked Sendable {
         let (tree, elf) = try ImageAssembler.fileTree(for: spec)
         try spec.base?.checkPlatform(Platform(architecture: elf.architecture, os: "linux", variant: elf.variant))
         // On a base, our directories keep the base's mode and owner, and nothing of ours hides its paths.
-        layerContents = try spec.base.map { try tree.layers(over: $0.fileTree()) } ?? tree.layers
+        layerContents = try spec.base.map { base in
+            // Libraries the base has byte for byte are left to it: hash the base's files of those names.
+            let libraries = tree.layers.filter { $0.kind == .sharedLibraries }.flatMap(\.entries).filter { $0.kind != .directory }
+            let (lower, digests) = try base.fileTree(digestsOfFilesNamed: Set(libraries.compactMap { $0.path.split(separator: "/").last.map(String.init) }))
+            return try tree.layers(over: lower, baseDigests: digests)
+        } ?? tree.layers
         inputFiles = tree.hostFiles
         executable = elf
         self.layerDirectory = layerDirectory

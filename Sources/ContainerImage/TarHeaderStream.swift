@@ -3,17 +3,26 @@
 /// extended headers (PAX, GNU long names) are collected, up to `maxExtendedHeader` bytes each.
 final class TarHeaderStream {
     static let maxExtendedHeader = 1 << 20
-    private let onRecord: (TarRecord) throws -> Void
+    private let onRecord: (TarRecord) throws -> ((UnsafeRawBufferPointer) throws -> Void)?
     private var header: [UInt8] = []
     private var extended: (header: [UInt8], size: Int)?
     private var extendedData: [UInt8] = []
     private var skip = 0
+    /// Of `skip`, the bytes that are the entry's data (the rest is padding).
+    private var data = 0
+    /// Where the current entry's data goes, when `onRecord` asked for it.
+    private var dataSink: ((UnsafeRawBufferPointer) throws -> Void)?
     private var pending = TarPendingFields()
     private var offset = 0
     private var ended = false
 
     /// `onRecord` is called for each entry, in order, with empty `contents`.
-    init(onRecord: @escaping (TarRecord) throws -> Void) {
+    convenience init(onRecord: @escaping (TarRecord) throws -> Void) {
+        self.init(readingData: { try onRecord($0); return nil })
+    }
+
+    /// `onRecord` may return a sink that is given the entry's data, in chunks, before the next entry.
+    init(readingData onRecord: @escaping (TarRecord) throws -> ((UnsafeRawBufferPointer) throws -> Void)?) {
         self.onRecord = onRecord
     }
 
@@ -22,6 +31,8 @@ final class TarHeaderStream {
         while index < input.count, !ended {
             if skip > 0 {
                 let count = min(skip, input.count - index)
+                if let dataSink, data > 0 { try dataSink(UnsafeRawBufferPointer(rebasing: input[index..<index + min(count, data)])) }
+                data = max(0, data - count)
                 (skip, index, offset) = (skip - count, index + count, offset + count)
             } else if let (block, size) = extended, extendedData.count < size {
                 let count = min(size - extendedData.count, input.count - index)
@@ -60,10 +71,11 @@ final class TarHeaderStream {
             if size == 0 { _ = pending.absorb(typeFlag: typeFlag, data: []) } else { (extended, extendedData) = ((block, size), []) }
             return
         }
-        try onRecord(TarReader.record(header: block, path: pending.path, link: pending.link, time: pending.time, data: []))
+        dataSink = try onRecord(TarReader.record(header: block, path: pending.path, link: pending.link, time: pending.time, data: []))
         pending = TarPendingFields()
         // As Go's archive/tar (and so docker) reads them, links, devices, directories and FIFOs have no data.
-        skip = Self.headerOnly.contains(typeFlag) ? 0 : size + Self.padding(size)
+        data = Self.headerOnly.contains(typeFlag) ? 0 : size
+        skip = data == 0 ? 0 : size + Self.padding(size)
     }
 
     private static let headerOnly: Set<UInt8> = Set("123456".utf8)

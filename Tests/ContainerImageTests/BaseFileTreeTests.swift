@@ -79,6 +79,10 @@ final class BaseFileTreeTests: XCTestCase {
         XCTAssertEqual(Set(tree.keys), ["tmp", "etc", "etc/keep", "var", "opt", "opt/new", "lib", "usr", "usr/lib", "srv", "srv/data2"])
         XCTAssertEqual(tree["tmp"]?.mode, 0o1777)
         XCTAssertEqual(tree["lib"]?.kind, .symlink(target: "usr/lib"))
+        let hashed = try base.fileTree(digestsOfFilesNamed: ["keep", "new", "old"])
+        XCTAssertEqual(hashed.tree, tree)
+        XCTAssertEqual(hashed.digests, ["etc/keep": sha256Digest([1]), "opt/new": sha256Digest([2]), "opt/old": sha256Digest([1])],
+                       "the files of those names, hashed (opt/old is whited out of the tree, the caller looks paths up there)")
 
         // A layer that is not a tar archive is refused, naming the base.
         try Data(try Gzip.compress(Array(repeating: 7, count: 5000))).write(to: URL(fileURLWithPath: files[0]))
@@ -115,6 +119,17 @@ final class BaseFileTreeTests: XCTestCase {
         } catch {
             XCTAssertEqual("\(error)", "/lib/x86_64-linux-gnu/app.conf (resource app.conf) is below the base image's symlink /lib → usr/lib, which would become a directory hiding the base's files there; put it at /usr/lib/x86_64-linux-gnu/app.conf instead")
         }
+        // A library the base has at the same place with the same bytes is left to the base; one with
+        // other bytes is ours; with all of them provided there is no libraries layer.
+        var withLibraries = lower
+        for path in ["usr/lib/x86_64-linux-gnu/libz.so.1", "usr/lib/x86_64-linux-gnu/libc.so.6", "usr/lib64/ld-linux-x86-64.so.2"] { withLibraries[path] = .file(path, []) }
+        let digests = ["usr/lib/x86_64-linux-gnu/libz.so.1": sha256Digest([2]), "usr/lib/x86_64-linux-gnu/libc.so.6": sha256Digest([9])]
+        let provided = try XCTUnwrap(try tree.layers(over: withLibraries, baseDigests: digests).first { $0.kind == .sharedLibraries })
+        XCTAssertEqual(provided.entries.map(\.path).sorted(), ["usr", "usr/lib", "usr/lib/x86_64-linux-gnu", "usr/lib/x86_64-linux-gnu/libc.so.6",
+                                                              "usr/lib64", "usr/lib64/ld-linux-x86-64.so.2"])
+        let all = digests.merging(["usr/lib/x86_64-linux-gnu/libc.so.6": sha256Digest([2]), "usr/lib64/ld-linux-x86-64.so.2": sha256Digest([2])]) { $1 }
+        XCTAssertEqual(try tree.layers(over: withLibraries, baseDigests: all).map(\.kind), [.executable])
+
         // A working directory at the link itself is the link's directory; one below it is refused.
         var workdir = tree
         try workdir.add(.directory("lib64", mode: 0o700), origin: "the working directory", layer: .addOns)

@@ -8,7 +8,8 @@ import XCTest
 extension BaseImageBuildTests {
     /// Makes `layout`:1 with umoci: layer 1 has /tmp (1777), /usr/lib/base.txt behind /lib,
     /// /lib64 → usr/lib64, a file /data and a link /opt; layer 2 deletes /data and /opt (whiteouts).
-    func makeMergedUsrBase(_ layout: String) throws {
+    /// With `hostLibc`, the build host's libc.so.6 is at /usr/lib/x86_64-linux-gnu/ too.
+    func makeMergedUsrBase(_ layout: String, hostLibc: Bool = false) throws {
         try Prerequisite.requireTool("umoci")
         let bundle = work.path + "/bundle"
         try runChecked("bash", ["-c", """
@@ -17,6 +18,7 @@ extension BaseImageBuildTests {
             umoci unpack --rootless --image '\(layout):1' '\(bundle)'
             cd '\(bundle)/rootfs'; mkdir -p tmp usr/lib/x86_64-linux-gnu usr/lib64 etc; chmod 1777 tmp
             echo base > usr/lib/base.txt; ln -s usr/lib lib; ln -s usr/lib64 lib64; echo old > data; ln -s etc opt
+            \(hostLibc ? "cp /lib/x86_64-linux-gnu/libc.so.6 usr/lib/x86_64-linux-gnu/" : "")
             cd /; umoci repack --image '\(layout):1' '\(bundle)'; rm -rf '\(bundle)'
             umoci unpack --rootless --image '\(layout):1' '\(bundle)'; rm '\(bundle)/rootfs/data' '\(bundle)/rootfs/opt'
             umoci repack --image '\(layout):1' '\(bundle)'; rm -rf '\(bundle)'
@@ -57,10 +59,11 @@ extension BaseImageBuildTests {
     }
 
     /// `--bundle-shared-libraries` on a merged-/usr base: the libraries go where /lib and /lib64
-    /// lead, the links stay, and the dynamic program starts (its loader found through /lib64).
+    /// lead, the links stay, and the dynamic program starts (its loader found through /lib64). The
+    /// base's libc.so.6, the build host's bytes, is left to the base: no layer of ours carries it.
     func testBundledLibrariesGoBehindAMergedUsrBasesLinksAndTheProgramRuns() throws {
         let layout = work.path + "/merged-usr"
-        try makeMergedUsrBase(layout)
+        try makeMergedUsrBase(layout, hostLibc: true)
         let source = work.appendingPathComponent("dynamic.c")
         try Data("#include <stdio.h>\nint main(void) { puts(\"dynamic\"); return 0; }\n".utf8).write(to: source)
         let program = work.path + "/dynamic"
@@ -77,6 +80,11 @@ extension BaseImageBuildTests {
         XCTAssertTrue(files.fileExists(atPath: rootfs + "/usr/lib/x86_64-linux-gnu/libc.so.6"))
         XCTAssertTrue(files.fileExists(atPath: rootfs + "/usr/lib64/ld-linux-x86-64.so.2"))
         XCTAssertEqual(try String(contentsOfFile: rootfs + "/usr/lib/base.txt", encoding: .utf8), "base\n")
+        let manifest = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try runChecked("skopeo", ["inspect", "--raw", "oci:\(work.path)/app"]).utf8)) as? [String: Any])
+        let layers = try XCTUnwrap(manifest["layers"] as? [[String: Any]]).compactMap { $0["digest"] as? String }
+        let names = try layers.dropFirst(2).map { try runChecked("tar", ["-tzf", "\(work.path)/app/blobs/sha256/\($0.dropFirst(7))"]) }.joined(separator: "\n")
+        XCTAssertTrue(names.contains("usr/lib64/ld-linux-x86-64.so.2"), names)
+        XCTAssertFalse(names.contains("libc.so.6"), "the base has the same libc.so.6: \(names)")
 
         try Prerequisite.require((try? runTool("docker", ["info"]))?.status == 0, "no Docker engine answers (docker info)")
         try runChecked("docker", ["load", "-i", "\(work.path)/app.tar"])
