@@ -54,7 +54,7 @@ extension BaseImage {
                 try reader.finish()
                 finishHashing()
             } catch {
-                throw BaseImageError.unusable(reference, "its layer \(layer.blob.digest.prefix(19)) cannot be read as a tar archive (\(error))")
+                throw BaseImageError.unusable(reference, "its layer \(layer.blob.digest) cannot be read as a tar archive (\(error))")
             }
             for entry in entries where entry.kind != .directory {
                 if tree[entry.path]?.kind == .directory { emptied.insert(entry.path) }
