@@ -1,0 +1,30 @@
+import Foundation
+import XCTest
+@testable import OCIRegistry
+
+/// The adversarial pass over pulling a base (`adv-base`): what a hostile registry tries beyond `BasePullTests`.
+extension BasePullTests {
+    /// An index entry must name its manifest by digest: a tag (or a path) there would fetch a manifest
+    /// nothing verifies, so a base pinned by `@sha256:` of its index could still change under us.
+    func testAnIndexEntryThatIsNotADigestIsRefused() async throws {
+        let (mock, built) = try registryWithBase()
+        _ = try await pusher().push(layout: built.directory, to: "\(mock.host)/base:real")
+        let work = try temporaryDirectory(self)
+        let cache = BlobCache(root: work.appendingPathComponent("cache").path)
+        for (tag, digest) in [("bytag", "real"), ("bypath", "../../base/manifests/real")] {
+            let index = work.appendingPathComponent(tag)
+            try JSONSerialization.data(withJSONObject: ["schemaVersion": 2, "mediaType": MediaType.imageIndex, "manifests": [
+                ["mediaType": MediaType.imageManifest, "digest": digest, "size": 10, "platform": ["os": "linux", "architecture": "amd64"]]]]).write(to: index)
+            try runChecked("curl", ["-sf", "-X", "PUT", "-H", "Content-Type: \(MediaType.imageIndex)", "--data-binary", "@\(index.path)",
+                                    "http://\(mock.host)/v2/base/manifests/\(tag)"])
+            do {
+                let pulled = try await puller().pull("\(mock.host)/base:\(tag)", platform: amd64, cache: cache)
+                XCTFail("\(tag): an index entry without a digest was followed to \(pulled.pinnedReference)")
+            } catch let error as RegistryError {
+                XCTAssertTrue(error.description.contains("not a sha256 digest"), "\(tag): \(error)")
+                XCTAssertFalse(error.description.contains("\n"))
+            }
+        }
+        XCTAssertEqual(cachedFiles(cache), [])
+    }
+}
