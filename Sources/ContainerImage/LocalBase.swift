@@ -34,6 +34,10 @@ public enum LocalBase {
                 }
                 return match
             } ?? entries[0]
+            // Several images and none named: which one is meant cannot be guessed.
+            guard tag != nil || entries.count == 1 else {
+                throw fail("it holds \(entries.count) images (tags: \(entries.flatMap { $0.repoTags ?? [] }.joined(separator: ", "))); name one, e.g. docker-archive:\(path):\(entries.first?.repoTags?.first ?? "NAME:TAG")")
+            }
             let configFile = try copy(entry.config, from: source, expected: nil, cache: cache, reference: reference)
             var layers: [Descriptor] = []
             var files: [String] = []
@@ -52,6 +56,11 @@ public enum LocalBase {
             throw fail("it has no readable index.json (not an OCI layout)")
         }
         var candidates = index.manifests
+        // Several tags and none named: which image is meant cannot be guessed (entries of one tag are platforms).
+        let tags = Set(index.manifests.compactMap { $0.annotations?[AnnotationKey.refName] }).sorted()
+        if tag == nil, tags.count > 1 {
+            throw fail("it holds several images (tags: \(tags.joined(separator: ", "))); name one, e.g. \(kind.rawValue):\(path):\(tags[0])")
+        }
         if let tag {
             candidates = candidates.filter { $0.annotations?[AnnotationKey.refName] == tag }
             guard !candidates.isEmpty else {
@@ -65,6 +74,7 @@ public enum LocalBase {
         if candidates.count > 1 || candidates.first?.platform != nil {
             let index = ImageIndex(manifests: candidates)
             guard let match = index.image(for: platform) ?? (index.images.count == 1 && index.images[0].platform == nil ? index.images[0] : nil) else {
+                if index.images.allSatisfy({ $0.platform == nil }) { throw fail("it lists \(candidates.count) images with neither a tag nor a platform; which one is the base cannot be told") }
                 throw fail("it has no image for \(platform.name) (available: \(index.platformList))")
             }
             descriptor = match

@@ -1,0 +1,43 @@
+import Foundation
+import XCTest
+
+/// The adversarial pass over local bases (`adv-base`): an archive or layout holding several images.
+extension BaseImageBuildTests {
+    /// A layout or docker archive with several images: without a tag the build is refused naming the
+    /// tags (never the first one silently); with `KIND:PATH:TAG` that image is the base.
+    func testALocalBaseWithSeveralImagesMustBeNamed() throws {
+        var archives: [String] = []
+        for (name, tag) in [("basea", "base:7"), ("baseb", "other:8")] {
+            let built = try containertool(["build", "--executable", try program(name), "--env", "FROM=\(name)", "--tag", tag,
+                                           "--output", "oci-layout:\(work.path)/\(name)-layout", "--output", "docker-archive:\(work.path)/\(name).tar"])
+            XCTAssertEqual(built.status, 0, built.stderr)
+            try runChecked("skopeo", ["copy", "-q", "oci:\(work.path)/\(name)-layout:\(tag.split(separator: ":")[1])", "oci:\(work.path)/several:\(name)"])
+            archives.append("\(work.path)/\(name).tar")
+        }
+        // One docker archive holding both (as `docker save A B` writes).
+        let merged = work.appendingPathComponent("merged")
+        try FileManager.default.createDirectory(at: merged, withIntermediateDirectories: true)
+        var entries: [Any] = []
+        for archive in archives {
+            try runChecked("tar", ["-xf", archive, "-C", merged.path])
+            entries += try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: merged.appendingPathComponent("manifest.json"))) as? [Any])
+        }
+        try JSONSerialization.data(withJSONObject: entries).write(to: merged.appendingPathComponent("manifest.json"))
+        try FileManager.default.removeItem(at: merged.appendingPathComponent("repositories"))
+        try runChecked("tar", ["-cf", "\(work.path)/several.tar", "-C", merged.path] + (try FileManager.default.contentsOfDirectory(atPath: merged.path)))
+
+        let hello = try program("hello")
+        for (from, expected) in [("oci-layout:\(work.path)/several", "holds several images (tags: basea, baseb)"),
+                                 ("docker-archive:\(work.path)/several.tar", "holds 2 images (tags: base:7, other:8)")] {
+            let result = try containertool(["build", "--executable", hello, "--from", from, "--output", "oci-layout:\(work.path)/refused"])
+            XCTAssertEqual(result.status, 1, from)
+            XCTAssertTrue(result.stderr.contains(expected), result.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: "\(work.path)/refused"))
+        }
+        for (index, from) in ["oci-layout:\(work.path)/several:baseb", "docker-archive:\(work.path)/several.tar:other:8"].enumerated() {
+            let result = try containertool(["build", "--executable", hello, "--from", from, "--output", "oci-layout:\(work.path)/app\(index)"])
+            XCTAssertEqual(result.status, 0, "\(from): \(result.stderr)")
+            XCTAssertEqual((try config("oci:\(work.path)/app\(index):latest")["config"] as? [String: Any])?["Env"] as? [String], ["FROM=baseb"], from)
+        }
+    }
+}
