@@ -27,4 +27,23 @@ extension BasePullTests {
         }
         XCTAssertEqual(cachedFiles(cache), [])
     }
+
+    /// A cache directory that cannot be made (a file in the way, a read-only place): one line that says
+    /// what to do, not Foundation's error dump; nothing fetched is kept.
+    func testAnUnusableCacheDirectoryIsOneLineNamingTheFix() async throws {
+        let (mock, built) = try registryWithBase()
+        _ = try await pusher().push(layout: built.directory, to: "\(mock.host)/base:1")
+        let file = try temporaryDirectory(self).appendingPathComponent("a-file")
+        try Data("x".utf8).write(to: file)
+        for root in [file.path, "/proc/containerize-cache"] {
+            do {
+                _ = try await puller().pull("\(mock.host)/base:1", platform: amd64, cache: BlobCache(root: root))
+                XCTFail("\(root): a cache that cannot be written was used")
+            } catch {
+                let message = "\(error)"
+                XCTAssertTrue(message.contains("CONTAINERIZE_CACHE_DIR"), message)
+                XCTAssertFalse(message.contains("NSCocoaErrorDomain") || message.contains("\n"), message)
+            }
+        }
+    }
 }
