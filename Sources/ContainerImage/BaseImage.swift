@@ -4,8 +4,11 @@ import Foundation
 /// blob cache, or an OCI layout's `blobs/`). Our layers go on top; the base's blobs are never
 /// recompressed, so their digests and media types stay what the base's registry has.
 public struct BaseImage: Sendable, Equatable {
-    /// What the user named (`host/repo:tag`, `oci-layout:DIR`, …), pinned when known; shown in history and logs.
+    /// What the user named (`host/repo:tag`, `oci-layout:DIR`, …), pinned when known; shown in logs and errors.
     public var reference: String
+    /// What the image's history says it is built on: `reference` for a registry base; for a local one no
+    /// path (the image would differ by where the base lies, and tell the builder's directories).
+    public var historyName: String
     public var config: ImageConfig
     /// Bottom first; `diffID` from the base config's `rootfs.diff_ids`.
     public var layers: [Layer]
@@ -14,7 +17,8 @@ public struct BaseImage: Sendable, Equatable {
     public var repository: String?
 
     /// A base from its config bytes and its layer descriptors with their files (same order).
-    public init(reference: String, configBytes: [UInt8], layers: [Descriptor], layerFiles: [String], registry: String? = nil, repository: String? = nil) throws {
+    public init(reference: String, configBytes: [UInt8], layers: [Descriptor], layerFiles: [String], registry: String? = nil, repository: String? = nil,
+                historyName: String? = nil) throws {
         var config: ImageConfig
         do { config = try CanonicalJSON.decode(ImageConfig.self, from: configBytes) } catch {
             throw BaseImageError.unusable(reference, "its config is not an image config (\(error))")
@@ -32,7 +36,8 @@ public struct BaseImage: Sendable, Equatable {
         guard layerEntries <= layers.count else {
             throw BaseImageError.unusable(reference, "its config's history has \(layerEntries) layer entries for \(layers.count) layers")
         }
-        history += Array(repeating: HistoryEntry(created: nil, createdBy: nil, comment: "a layer of \(reference) (no history)"), count: layers.count - layerEntries)
+        self.historyName = historyName ?? reference
+        history += Array(repeating: HistoryEntry(created: nil, createdBy: nil, comment: "a layer of \(self.historyName) (no history)"), count: layers.count - layerEntries)
         config.history = history.isEmpty ? nil : history
         self.reference = reference
         self.config = config

@@ -11,6 +11,8 @@ public enum LocalBase {
 
     public static func load(_ kind: Kind, path: String, tag: String?, platform: Platform, cache: BlobCache) throws -> BaseImage {
         let reference = "\(kind.rawValue):\(path)\(tag.map { ":" + $0 } ?? "")"
+        /// The history's name for it: its kind and config digest (what it is), never its path or tag (where it lies).
+        func historyName(_ configBytes: [UInt8]) -> String { "\(kind.rawValue) base (config \(sha256Digest(configBytes)))" }
         func fail(_ reason: String) -> BaseImageError { .unusable(reference, reason) }
         let source: any ImageFileSource
         switch kind {
@@ -49,7 +51,8 @@ public enum LocalBase {
                 layers.append(Descriptor(mediaType: isGzip ? MediaType.layerTarGzip : MediaType.layerTar, digest: file.digest, size: Int64(file.size)))
                 files.append(file.path)
             }
-            return try BaseImage(reference: reference, configBytes: [UInt8](try Data(contentsOf: URL(fileURLWithPath: configFile.path))), layers: layers, layerFiles: files)
+            let configBytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: configFile.path)))
+            return try BaseImage(reference: reference, configBytes: configBytes, layers: layers, layerFiles: files, historyName: historyName(configBytes))
         }
 
         guard let indexJSON = try source.small("index.json"), let index = try? CanonicalJSON.decode(ImageIndex.self, from: indexJSON) else {
@@ -88,7 +91,7 @@ public enum LocalBase {
         }
         let configBytes = try smallBlob(manifest.config, from: source, reference: reference)
         let files = try manifest.layers.map { try copy(blobName($0.digest, reference: reference), from: source, expected: $0, cache: cache, reference: reference).path }
-        return try BaseImage(reference: reference, configBytes: configBytes, layers: manifest.layers, layerFiles: files)
+        return try BaseImage(reference: reference, configBytes: configBytes, layers: manifest.layers, layerFiles: files, historyName: historyName(configBytes))
     }
 
     private static func blobName(_ digest: String, reference: String) throws -> String {

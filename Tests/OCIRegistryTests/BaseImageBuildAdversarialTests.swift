@@ -40,4 +40,23 @@ extension BaseImageBuildTests {
             XCTAssertEqual((try config("oci:\(work.path)/app\(index):latest")["config"] as? [String: Any])?["Env"] as? [String], ["FROM=baseb"], from)
         }
     }
+
+    /// The same local base in two directories gives the same image (byte-for-byte), and the image's
+    /// history tells nothing of the builder's directories.
+    func testALocalBaseGivesTheSameImageWhereverItLies() throws {
+        for folder in ["one", "two"] { try FileManager.default.createDirectory(atPath: "\(work.path)/\(folder)", withIntermediateDirectories: true) }
+        let built = try containertool(["build", "--executable", try program("basetool"), "--tag", "base:7", "--output", "oci-layout:\(work.path)/one/base"])
+        XCTAssertEqual(built.status, 0, built.stderr)
+        try FileManager.default.copyItem(atPath: "\(work.path)/one/base", toPath: "\(work.path)/two/other-name")
+        let hello = try program("hello")
+        var digests: [String] = []
+        for (index, from) in ["oci-layout:\(work.path)/one/base", "oci-layout:\(work.path)/two/other-name:7"].enumerated() {
+            let result = try containertool(["build", "--executable", hello, "--from", from, "--output", "oci-layout:\(work.path)/app\(index)"])
+            XCTAssertEqual(result.status, 0, "\(from): \(result.stderr)")
+            digests.append(try runChecked("skopeo", ["inspect", "--format", "{{.Digest}}", "oci:\(work.path)/app\(index):latest"]))
+            let history = try XCTUnwrap(try config("oci:\(work.path)/app\(index):latest")["history"] as? [[String: Any]])
+            XCTAssertFalse("\(history)".contains(work.path), "\(history)")
+        }
+        XCTAssertEqual(digests[0], digests[1])
+    }
 }
