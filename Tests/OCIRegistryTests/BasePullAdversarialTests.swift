@@ -46,4 +46,30 @@ extension BasePullTests {
             }
         }
     }
+
+    /// The manifest's bytes must be what was asked for: the `@sha256:` of the reference, and the
+    /// registry's own `Docker-Content-Digest`; either mismatch is refused and nothing is fetched further.
+    func testAManifestThatIsNotTheDigestAskedOrStatedIsRefused() async throws {
+        for fault in ["lying-manifest-digest", ""] {
+            let (mock, built) = try registryWithBase(faults: fault.isEmpty ? [] : [fault])
+            _ = try await pusher().push(layout: built.directory, to: "\(mock.host)/base:1")
+            let other = "sha256:" + String(repeating: "f", count: 64)
+            // The real manifest's bytes stored under another digest (a registry serving other bytes for a digest).
+            let manifest = built.directory.path + "/blobs/sha256/" + built.manifestDigest.dropFirst(7)
+            try runChecked("curl", ["-sf", "-X", "PUT", "-H", "Content-Type: \(MediaType.imageManifest)", "--data-binary", "@\(manifest)",
+                                    "http://\(mock.host)/v2/base/manifests/\(other)"])
+            let cache = BlobCache(root: try temporaryDirectory(self).path)
+            for reference in fault.isEmpty ? ["\(mock.host)/base@\(other)"] : ["\(mock.host)/base:1", "\(mock.host)/base@\(built.manifestDigest)"] {
+                do {
+                    _ = try await puller().pull(reference, platform: amd64, cache: cache)
+                    XCTFail("\(reference) (\(fault)): a manifest that is not the digest was accepted")
+                } catch let error as RegistryError {
+                    guard case .contentMismatch = error else { return XCTFail("\(reference): \(error)") }
+                    XCTAssertTrue(error.description.contains("hash to \(built.manifestDigest)"), error.description)
+                }
+            }
+            XCTAssertEqual(blobGETs(mock).count, 0)
+            XCTAssertEqual(cachedFiles(cache), [])
+        }
+    }
 }

@@ -22,6 +22,7 @@ import XCTest
 /// `corrupt-blob-file` (the same, but overwrites the file's last 16 bytes with zeros, keeping its size).
 /// Blob GETs serve what was pushed; `corrupt-blob-get` flips the last byte, `long-blob-get` appends bytes,
 /// `endless-blob-get` streams zeros without end (chunked), `redirect-blob-get` sends the GET to the sink.
+/// `lying-manifest-digest`: manifest GETs state a Docker-Content-Digest of zeros.
 /// `auth`: `basic` (user/password on the main origin) or `bearer` (token realm on the main origin,
 /// Basic credentials there, or a POST with `grant_type=refresh_token` and the password as the
 /// identity token; the registry then accepts the token) or nil.
@@ -244,7 +245,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 found = manifests.get((repo, ref))
             if not found:
                 return self.answer(404, b"")
-            return self.answer(200, found[0], {"Docker-Content-Digest": "sha256:" + hashlib.sha256(found[0]).hexdigest(), "Content-Type": found[1]})
+            stated = "sha256:" + ("0" * 64 if "lying-manifest-digest" in faults else hashlib.sha256(found[0]).hexdigest())
+            return self.answer(200, found[0], {"Docker-Content-Digest": stated, "Content-Type": found[1]})
         self.answer(404, b"")
 
     def upload(self, repo, rest, query):
