@@ -17,8 +17,12 @@ enum BaseOption {
         case local(LocalBase.Kind, path: String, tag: String?)
     }
 
-    /// Parses `--from`'s value (nothing is read yet).
-    static func parse(_ text: String) throws -> Source {
+    /// `--from scratch` is no base at all, as Docker's `FROM scratch` (not `docker.io/library/scratch`).
+    static let scratch = "scratch"
+
+    /// Parses `--from`'s value (nothing is read yet); nil for `scratch`.
+    static func parse(_ text: String) throws -> Source? {
+        if text == scratch { return nil }
         for kind in [LocalBase.Kind.ociLayout, .ociArchive, .dockerArchive] where text.hasPrefix(kind.rawValue + ":") {
             var path = String(text.dropFirst(kind.rawValue.count + 1))
             var tag: String?

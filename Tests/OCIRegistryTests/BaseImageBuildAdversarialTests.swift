@@ -59,4 +59,22 @@ extension BaseImageBuildTests {
         }
         XCTAssertEqual(digests[0], digests[1])
     }
+
+    /// `--from scratch` is Docker's `FROM scratch`: the same image and Dockerfile as no `--from` (not a pull of
+    /// docker.io/library/scratch, nor a rootful image without users or /tmp from the Dockerfile).
+    func testFromScratchIsNoBase() throws {
+        let hello = try program("hello")
+        var digests: [String] = []
+        for (index, extra) in [[], ["--from", "scratch"]].enumerated() {
+            let result = try containertool(["build", "--executable", hello, "--output", "oci-layout:\(work.path)/scratch\(index)"] + extra)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            digests.append(try runChecked("skopeo", ["inspect", "--format", "{{.Digest}}", "oci:\(work.path)/scratch\(index):latest"]))
+        }
+        XCTAssertEqual(digests[0], digests[1])
+        let plain = try containertool(["dockerfile", "--product", "App", "--stdout"])
+        let scratch = try containertool(["dockerfile", "--product", "App", "--stdout", "--from", "scratch"])
+        XCTAssertEqual(plain.status, 0, plain.stderr)
+        XCTAssertEqual(scratch.stdout, plain.stdout)
+        XCTAssertTrue(scratch.stdout.contains("\nUSER 65532:65532"), scratch.stdout)
+    }
 }
