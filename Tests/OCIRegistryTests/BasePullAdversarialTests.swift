@@ -72,4 +72,20 @@ extension BasePullTests {
             XCTAssertEqual(cachedFiles(cache), [])
         }
     }
+
+    /// A blob one byte short of its descriptor's size (with a Content-Length that agrees, so HTTP sees no error).
+    func testABlobShorterThanItsSizeIsRefusedAndNothingIsCached() async throws {
+        let (mock, built) = try registryWithBase(faults: ["short-blob-get"])
+        _ = try await pusher().push(layout: built.directory, to: "\(mock.host)/base:1")
+        let cache = BlobCache(root: try temporaryDirectory(self).path)
+        do {
+            _ = try await puller().pull("\(mock.host)/base:1", platform: amd64, cache: cache)
+            XCTFail("a short blob was accepted")
+        } catch let error as RegistryError {
+            guard case let .contentMismatch(_, digest, _) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(digest, built.configDigest)
+            XCTAssertTrue(error.description.contains("the manifest says"), error.description)
+        }
+        XCTAssertEqual(cachedFiles(cache), [])
+    }
 }

@@ -20,7 +20,7 @@ import XCTest
 /// `shrink-blob-file`/`grow-blob-file` (the first upload PATCH first truncates the file
 /// `blobFile` to half its size, or appends a byte to it, as if something rewrote the layout mid-push),
 /// `corrupt-blob-file` (the same, but overwrites the file's last 16 bytes with zeros, keeping its size).
-/// Blob GETs serve what was pushed; `corrupt-blob-get` flips the last byte, `long-blob-get` appends bytes,
+/// Blob GETs serve what was pushed; `corrupt-blob-get` flips the last byte, `long-blob-get` appends bytes, `short-blob-get` drops the last byte,
 /// `endless-blob-get` streams zeros without end (chunked), `redirect-blob-get` sends the GET to the sink.
 /// `lying-manifest-digest`: manifest GETs state a Docker-Content-Digest of zeros.
 /// `auth`: `basic` (user/password on the main origin) or `bearer` (token realm on the main origin,
@@ -220,6 +220,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     content = content[:-1] + bytes([content[-1] ^ 0xFF])
                 if "long-blob-get" in faults:
                     content = content + b"extra bytes a hostile registry appends"
+                if "short-blob-get" in faults:
+                    content = content[:-1]
                 if "endless-blob-get" in faults:
                     self.wfile.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
                     try:
