@@ -88,4 +88,24 @@ extension BasePullTests {
         }
         XCTAssertEqual(cachedFiles(cache), [])
     }
+
+    /// A blob GET redirected to another origin (a storage backend) is followed without the registry's
+    /// credentials, and neither the log nor the error holds them.
+    func testABlobRedirectedToAnotherOriginGetsNoCredentials() async throws {
+        let mock = try MockRegistry(testCase: self, faults: ["redirect-blob-get"], auth: "basic", password: "pull-pw-7")
+        let work = try temporaryDirectory(self)
+        let built = try LayoutBuilder.build(at: work.appendingPathComponent("layout"), layerSizes: [2000])
+        let credentials = CredentialStore(environment: ["HOME": work.path, "CONTAINERIZE_REGISTRY_USERNAME": "pusher", "CONTAINERIZE_REGISTRY_PASSWORD": "pull-pw-7"])
+        let retry = RetryPolicy(maxAttempts: 2, initialDelay: 0.05, maxTotalDelay: 0.1)
+        _ = try await RegistryPusher(retryPolicy: retry, credentials: credentials, connection: testConnection(plainHTTP: true)).push(layout: built.directory, to: "\(mock.host)/base:1")
+        let log = LogRecorder()
+        let pulled = try await RegistryPuller(connection: testConnection(plainHTTP: true), credentials: credentials, retryPolicy: retry, log: { log.append($0) })
+            .pull("\(mock.host)/base:1", platform: amd64, cache: BlobCache(root: work.appendingPathComponent("cache").path))
+        XCTAssertEqual(pulled.downloadedBlobs, 2)
+        let sink = mock.requests.filter { $0.origin == "sink" && $0.path.contains("/blobs/") }
+        XCTAssertEqual(sink.count, 2)
+        XCTAssertEqual(sink.compactMap(\.authorization), [], "credentials followed the redirect to another origin")
+        XCTAssertFalse(mock.requests.filter { $0.origin == "main" && $0.path.contains("/manifests/") }.compactMap(\.authorization).isEmpty)
+        XCTAssertFalse(log.lines.joined().contains("pull-pw-7"))
+    }
 }
