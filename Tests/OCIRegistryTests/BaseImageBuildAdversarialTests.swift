@@ -77,4 +77,25 @@ extension BaseImageBuildTests {
         XCTAssertEqual(scratch.stdout, plain.stdout)
         XCTAssertTrue(scratch.stdout.contains("\nUSER 65532:65532"), scratch.stdout)
     }
+
+    /// A push to another registry than the base's uploads the base's blobs from the cache: no blob GET
+    /// on the base's registry, no mount attempt across registries, and the target holds the whole image.
+    func testAPushToAnotherRegistryUploadsTheBaseFromTheCache() throws {
+        let source = try MockRegistry(testCase: self)
+        let target = try MockRegistry(testCase: self)
+        try pushBase(to: "\(source.host)/base:1")
+        let hello = try program("hello")
+        let warm = try containertool(["build", "--executable", hello, "--from", "\(source.host)/base:1", "--plain-http", "--output", "oci-layout:\(work.path)/warm"])
+        XCTAssertEqual(warm.status, 0, warm.stderr)
+        let sourceBlobGETs = source.requests.filter { $0.method == "GET" && $0.path.contains("/blobs/") }.count
+        let result = try containertool(["build", "--executable", hello, "--from", "\(source.host)/base:1", "--plain-http", "--output", "registry:\(target.host)/app:1"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(source.requests.filter { $0.method == "GET" && $0.path.contains("/blobs/") }.count, sourceBlobGETs, "the base's blobs come from the cache")
+        XCTAssertFalse(target.requests.contains { $0.path.contains("mount=") }, "no mount from another registry")
+        let manifest = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try runChecked("curl", ["-sf", "-H", "Accept: application/vnd.oci.image.manifest.v1+json", "http://\(target.host)/v2/app/manifests/1"]).utf8)) as? [String: Any])
+        let digests = try XCTUnwrap(manifest["layers"] as? [[String: Any]]).compactMap { $0["digest"] as? String } + [try XCTUnwrap((manifest["config"] as? [String: Any])?["digest"] as? String)]
+        for digest in digests {
+            XCTAssertEqual(try runChecked("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-I", "http://\(target.host)/v2/app/blobs/\(digest)"]), "200", digest)
+        }
+    }
 }
