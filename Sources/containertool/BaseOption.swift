@@ -8,8 +8,9 @@ enum BaseOption {
           --from REF                 build on a base image instead of scratch: HOST[:PORT]/REPO[:TAG|@sha256:…]
                                        (pulled through the registry options below, blobs cached by
                                        digest in $CONTAINERIZE_CACHE_DIR, $XDG_CACHE_HOME/containerize or
-                                       ~/.cache/containerize), oci-layout:DIR[:TAG], oci-archive:FILE or
-                                       docker-archive:FILE; its config is inherited, ours overrides it
+                                       ~/.cache/containerize), oci-layout:DIR[:TAG], oci-archive:FILE[:TAG]
+                                       or docker-archive:FILE[:NAME:TAG] (the image to use when it holds
+                                       several), or scratch; its config is inherited, ours overrides it
         """
 
     enum Source: Equatable {
@@ -42,7 +43,7 @@ enum BaseOption {
             return .local(kind, path: BuildCommand.absolutePath(path), tag: tag)
         }
         do { _ = try RegistryReference(parsing: text) } catch {
-            throw UsageError("--from: \(error) Or give oci-layout:DIR[:TAG], oci-archive:FILE or docker-archive:FILE.")
+            throw UsageError("--from: \(error) Or give oci-layout:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:NAME:TAG] or scratch.")
         }
         return .registry(text)
     }
