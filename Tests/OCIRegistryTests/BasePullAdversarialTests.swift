@@ -108,4 +108,30 @@ extension BasePullTests {
         XCTAssertFalse(mock.requests.filter { $0.origin == "main" && $0.path.contains("/manifests/") }.compactMap(\.authorization).isEmpty)
         XCTAssertFalse(log.lines.joined().contains("pull-pw-7"))
     }
+
+    /// The storage a blob GET is redirected to answers 401 with a token realm of its own: not answered
+    /// (no token asked there, no credential sent), the pull fails, nothing is cached, no secret shown.
+    func testAChallengeFromTheBlobStorageOriginIsNotAnswered() async throws {
+        let mock = try MockRegistry(testCase: self, faults: ["redirect-blob-get", "sink-challenge"], auth: "basic", password: "pull-pw-8")
+        let work = try temporaryDirectory(self)
+        let built = try LayoutBuilder.build(at: work.appendingPathComponent("layout"), layerSizes: [2000])
+        let credentials = CredentialStore(environment: ["HOME": work.path, "CONTAINERIZE_REGISTRY_USERNAME": "pusher", "CONTAINERIZE_REGISTRY_PASSWORD": "pull-pw-8"])
+        let retry = RetryPolicy(maxAttempts: 2, initialDelay: 0.05, maxTotalDelay: 0.1)
+        _ = try await RegistryPusher(retryPolicy: retry, credentials: credentials, connection: testConnection(plainHTTP: true)).push(layout: built.directory, to: "\(mock.host)/base:1")
+        let log = LogRecorder()
+        let cache = BlobCache(root: work.appendingPathComponent("cache").path)
+        do {
+            _ = try await RegistryPuller(connection: testConnection(plainHTTP: true), credentials: credentials, retryPolicy: retry, log: { log.append($0) })
+                .pull("\(mock.host)/base:1", platform: amd64, cache: cache)
+            XCTFail("a blob the storage origin refused was accepted")
+        } catch {
+            XCTAssertFalse("\(error)".contains("pull-pw-8") || "\(error)".contains("\n"), "\(error)")
+        }
+        let sink = mock.requests.filter { $0.origin == "sink" }
+        XCTAssertTrue(sink.contains { $0.path.contains("/blobs/") }, "\(mock.requests)")
+        XCTAssertFalse(sink.contains { $0.path.hasPrefix("/token") }, "the storage's realm must not be asked for a token: \(sink)")
+        XCTAssertTrue(sink.allSatisfy { $0.authorization == nil }, "\(sink)")
+        XCTAssertFalse(log.lines.joined().contains("pull-pw-8"))
+        XCTAssertEqual(cachedFiles(cache), [])
+    }
 }
