@@ -50,13 +50,17 @@ let package = Package(
         ),
 
         // MARK: Tests
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "CPOSIX"]),
-        .testTarget(name: "ContainerImageTests", dependencies: ["ContainerImage", "OCIModel", "SBOM", "CSHA256"]),
-        .testTarget(name: "OCIRegistryTests", dependencies: ["OCIRegistry"]),
-        .testTarget(name: "DockerfileRendererTests", dependencies: ["DockerfileRenderer"], exclude: ["Golden"]),
+        // Helpers every test target shares (process runner, free ports, temporary folders, the
+        // skip-or-fail rule for missing prerequisites); depended on only by test targets.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "TestSupportTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["TestSupport", "HTTPServer", "CPOSIX"]),
+        .testTarget(name: "ContainerImageTests", dependencies: ["TestSupport", "ContainerImage", "OCIModel", "SBOM", "CSHA256"]),
+        .testTarget(name: "OCIRegistryTests", dependencies: ["TestSupport", "OCIRegistry"]),
+        .testTarget(name: "DockerfileRendererTests", dependencies: ["TestSupport", "DockerfileRenderer"], exclude: ["Golden"]),
         // The plugin's pure files, compiled here through symlinks (a plugin target cannot be imported).
-        .testTarget(name: "ContainerizePluginTests"),
-        .testTarget(name: "KubernetesManifestsTests", dependencies: ["KubernetesManifests"], exclude: ["Golden"]),
+        .testTarget(name: "ContainerizePluginTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "KubernetesManifestsTests", dependencies: ["TestSupport", "KubernetesManifests"], exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]
 )

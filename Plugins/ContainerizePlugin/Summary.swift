@@ -10,15 +10,20 @@ struct Summary {
     var written: [String]
     var print: (String) -> Void
 
-    /// `layers  add-ons 316 B, resources 3.8 MB, executable 2.8 MB` (bottom first; a code change
-    /// re-uploads only the last one), or nothing when the report names no layers.
-    var layerLine: String {
-        guard let layers = report.layers, !layers.isEmpty else { return "" }
-        let parts = layers.map { layer in
+    /// `add-ons 316 B, resources 3.8 MB, executable 2.8 MB` (bottom first; a code change re-uploads
+    /// only the last one), or nil when the report names no layers.
+    static func layerList(_ layers: [ContainerTool.BuildReport.Layer]?) -> String? {
+        guard let layers, !layers.isEmpty else { return nil }
+        return layers.map { layer in
             let name = layer.createdBy.hasPrefix("containerize: ") ? String(layer.createdBy.dropFirst("containerize: ".count)) : layer.createdBy
             return "\(name) \(humanSize(layer.size))"
-        }
-        return "\nlayers  " + parts.joined(separator: ", ")
+        }.joined(separator: ", ")
+    }
+
+    /// The image's layers under its size; an index build lists them under each platform instead.
+    var layerLine: String {
+        guard report.indexDigest == nil, let list = Self.layerList(report.layers) else { return "" }
+        return "\nlayers  " + list
     }
 
     func show() {
@@ -36,7 +41,10 @@ struct Summary {
             """)
         if let index = report.indexDigest, let platforms = report.platforms {
             print("Image index \(index), one image per platform:")
-            for platform in platforms { print("  \(platform.platform): \(platform.digest) (\(humanSize(platform.size)) with gzip layers)") }
+            for platform in platforms {
+                print("  \(platform.platform): \(platform.digest) (\(humanSize(platform.size)) with gzip layers)")
+                if let list = Self.layerList(platform.layers) { print("    layers  \(list)") }
+            }
             print("")
         }
         print("Written:")

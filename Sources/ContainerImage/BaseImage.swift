@@ -2,7 +2,9 @@ import Foundation
 
 /// The image we build on (`--from`): its config and its layers, each a blob in a local file (the
 /// blob cache, or an OCI layout's `blobs/`). Our layers go on top; the base's blobs are never
-/// recompressed, so their digests and media types stay what the base's registry has.
+/// recompressed, so their digests stay what the base's registry has. A Docker v2 base's layer media
+/// types are written as their OCI equivalents (the same bytes, as skopeo converts them), so the image
+/// is one consistent OCI manifest that every OCI tool reads (umoci refuses Docker types in one).
 public struct BaseImage: Sendable, Equatable {
     /// What the user named (`host/repo:tag`, `oci-layout:DIR`, …), pinned when known; shown in logs and errors.
     public var reference: String
@@ -22,6 +24,9 @@ public struct BaseImage: Sendable, Equatable {
         var config: ImageConfig
         do { config = try CanonicalJSON.decode(ImageConfig.self, from: configBytes) } catch {
             throw BaseImageError.unusable(reference, "its config is not an image config (\(error))")
+        }
+        if let layer = ImageManifest(config: Descriptor(mediaType: "", digest: "", size: 0), layers: layers).unsupportedLayer {
+            throw BaseImageError.unusable(reference, "its layer \(layer.digest.prefix(19)) has the media type '\(layer.mediaType.prefix(100))'; only tar and tar+gzip layers are supported")
         }
         guard config.rootfs.diffIDs.count == layers.count, layers.count == layerFiles.count else {
             throw BaseImageError.unusable(reference, "its config lists \(config.rootfs.diffIDs.count) diff_ids for \(layers.count) layers")
@@ -45,7 +50,7 @@ public struct BaseImage: Sendable, Equatable {
             let (descriptor, file) = pair
             // The uncompressed size is known for plain tar layers only (gzip ones are not unpacked).
             let plain = MediaType.plainLayers.contains(descriptor.mediaType)
-            return Layer(blob: Blob(mediaType: descriptor.mediaType, file: file, digest: descriptor.digest, size: Int(descriptor.size)),
+            return Layer(blob: Blob(mediaType: plain ? MediaType.layerTar : MediaType.layerTarGzip, file: file, digest: descriptor.digest, size: Int(descriptor.size)),
                          diffID: diffID, uncompressedSize: plain ? Int(descriptor.size) : 0)
         }
         self.registry = registry

@@ -17,6 +17,9 @@ struct FileTree {
 
     private var byPath: [String: Node] = [:]
 
+    /// The name prefix of OCI whiteouts; no image path may have a component that starts with it.
+    static let whiteoutPrefix = ".wh."
+
     var entries: [TarEntry] { byPath.values.map(\.entry) }
 
     /// Host files that go into the image (to refuse an output that would overwrite one).
@@ -37,6 +40,11 @@ struct FileTree {
         var entry = entry
         entry.path = Self.normalize(entry.path)
         guard !entry.path.isEmpty, !entry.path.split(separator: "/").contains("..") else { throw ImageBuildError.invalidImagePath(entry.path) }
+        // In a layer, `.wh.NAME` deletes NAME of the layers below and `.wh..wh..opq` empties its
+        // directory: a user's file named so would delete /etc/passwd or a whole folder.
+        guard !entry.path.split(separator: "/").contains(where: { $0.hasPrefix(Self.whiteoutPrefix) }) else {
+            throw ImageBuildError.whiteoutName(path: "/" + entry.path, origin: origin)
+        }
         try addParents(of: entry.path, origin: origin)
         if let existing = byPath[entry.path] {
             switch (existing.entry.kind, entry.kind) {
@@ -75,6 +83,40 @@ struct FileTree {
         }
     }
 
+    /// The layers to stack on a base image whose file tree is `lower` (paths without the leading
+    /// slash, the last base layer's entry for each). A directory our layers carry that the base
+    /// already has keeps the base's mode and owner: a resource under /tmp must not turn the base's
+    /// 1777 /tmp into 0755. A path the base has as a symlink or file where ours is a directory, or
+    /// as a directory where ours is a file, is refused: ours would hide the base's (/lib → usr/lib).
+    func layers(over lower: [String: TarEntry]) throws -> [LayerContents] {
+        try layers.map { contents in
+            var contents = contents
+            contents.entries = try contents.entries.map { entry in
+                guard let below = lower[entry.path] else { return entry }
+                switch (entry.kind, below.kind) {
+                case (.directory, .directory):
+                    var kept = entry
+                    (kept.mode, kept.uid, kept.gid) = (below.mode, below.uid, below.gid)
+                    return kept
+                case (.directory, _), (_, .directory):
+                    throw ImageBuildError.hidesBaseEntry(path: "/" + entry.path, origin: byPath[entry.path]?.origin ?? "the image", base: Self.describe(below))
+                default:
+                    return entry  // a file or link over the base's file or link replaces it, as COPY does
+                }
+            }
+            return contents
+        }
+    }
+
+    /// "a directory", "a file", "a symlink → target", for messages.
+    private static func describe(_ entry: TarEntry) -> String {
+        switch entry.kind {
+        case .directory: return "a directory"
+        case .file: return "a file"
+        case .symlink(let target): return "a symlink → \(target)"
+        }
+    }
+
     private mutating func addParents(of path: String, origin: String) throws {
         let components = path.split(separator: "/").dropLast()
         var parent = ""
@@ -97,7 +139,14 @@ struct FileTree {
     /// Copies a host file, symlink or whole directory tree to `destination` in the image.
     /// Symlinks are copied as links; their targets must stay inside `destination`'s tree, or inside
     /// `symlinkBoundary` when one is given (a tree copied as several resources).
+    /// A destination ending in `/` names the folder a file or link goes into, as Docker's `COPY`
+    /// (and so the rendered Dockerfile) reads it; a directory's contents go to that folder either way.
     mutating func addHostItem(_ source: String, at destination: String, symlinkBoundary: String? = nil, layer: ImageLayerKind = .resources) throws {
+        var destination = destination
+        var info = stat()
+        if destination.hasSuffix("/"), lstat(source, &info) == 0, info.st_mode & S_IFMT != S_IFDIR {
+            destination += URL(fileURLWithPath: source).lastPathComponent
+        }
         let root = Self.normalize(destination)
         try addHostItem(source, at: root, resourceRoot: symlinkBoundary.map(Self.normalize) ?? root, origin: "resource \(source)", layer: layer)
     }
@@ -107,7 +156,8 @@ struct FileTree {
         guard lstat(source, &info) == 0 else { throw ImageBuildError.resourceNotFound(source) }
         switch info.st_mode & S_IFMT {
         case S_IFDIR:
-            try add(.directory(destination), origin: origin, layer: layer)
+            // A folder copied to / (as `COPY dir /` does) adds its contents; the root itself is no entry.
+            if !destination.isEmpty { try add(.directory(destination), origin: origin, layer: layer) }
             let children: [String]
             do { children = try FileManager.default.contentsOfDirectory(atPath: source).sorted() } catch { throw ImageBuildError.unreadable(source) }
             for child in children {

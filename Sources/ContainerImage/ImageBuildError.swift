@@ -11,6 +11,8 @@ public enum ImageBuildError: Error, CustomStringConvertible, Equatable {
     case escapingSymlink(link: String, target: String, origin: String, boundary: String)
     case notAnExecutable(path: String, reason: String)
     case invalidImagePath(String)
+    case whiteoutName(path: String, origin: String)
+    case hidesBaseEntry(path: String, origin: String, base: String)
     case noCABundle(searched: [String])
     case duplicatePlatform(String)
     case singlePlatformOutput(kind: String)
@@ -41,6 +43,10 @@ public enum ImageBuildError: Error, CustomStringConvertible, Equatable {
             return "\(path) is not an executable program (\(reason)); pass the linked executable, not a shared library"
         case .invalidImagePath(let path):
             return "'\(path)' is not a valid path inside the image; use an absolute path without '..'"
+        case .whiteoutName(let path, let origin):
+            return "\(path) (\(origin)) has a name starting with '\(FileTree.whiteoutPrefix)', which image layers read as an order to delete files below it (a whiteout); rename it or leave it out"
+        case .hidesBaseEntry(let path, let origin, let base):
+            return "\(path) (\(origin)) would hide what the base image has there (\(base)); choose a destination the base does not have, or one inside the link's target"
         case .duplicatePlatform(let platform):
             return "two executables are declared as \(platform); give one executable per platform"
         case .singlePlatformOutput(let kind):

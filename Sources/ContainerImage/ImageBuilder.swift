@@ -24,10 +24,11 @@ public final class ImageBuilder: @unchecked Sendable {
     public init(_ spec: ImageSpec, layerDirectory: String? = nil) throws {
         self.spec = spec
         let (tree, elf) = try ImageAssembler.fileTree(for: spec)
-        layerContents = tree.layers
+        try spec.base?.checkPlatform(Platform(architecture: elf.architecture, os: "linux", variant: elf.variant))
+        // On a base, our directories keep the base's mode and owner, and nothing of ours hides its paths.
+        layerContents = try spec.base.map { try tree.layers(over: $0.fileTree()) } ?? tree.layers
         inputFiles = tree.hostFiles
         executable = elf
-        try spec.base?.checkPlatform(Platform(architecture: elf.architecture, os: "linux", variant: elf.variant))
         self.layerDirectory = layerDirectory
     }
 

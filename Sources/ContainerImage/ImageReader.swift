@@ -12,6 +12,10 @@ public struct InspectedImage: Sendable, Equatable {
     public var layers: [Descriptor]
     public var compressedSize: Int
     public var uncompressedSize: Int
+    /// When the entry is an image index (a multi-platform build): its digest and platforms, in
+    /// order; the image described is the first platform's.
+    public var index: String? = nil
+    public var platforms: [String] = []
 }
 
 /// Reads any of the three local outputs back: an OCI layout directory, an OCI archive or a
@@ -117,8 +121,18 @@ public enum ImageReader {
 
         guard let indexJSON = try source.small("index.json") else { throw ImageReadError.malformed(path, "no index.json; not an OCI layout or archive") }
         let index = try CanonicalJSON.decode(ImageIndex.self, from: indexJSON)
-        guard let manifestDescriptor = index.manifests.first(where: { $0.mediaType == MediaType.imageManifest }) ?? index.manifests.first else {
+        guard let entry = index.manifests.first(where: { $0.mediaType == MediaType.imageManifest }) ?? index.manifests.first else {
             throw ImageReadError.malformed(path, "index.json lists no manifest")
+        }
+        var manifestDescriptor = entry
+        var platforms: [String] = []
+        if entry.mediaType == MediaType.imageIndex {
+            let nested = try CanonicalJSON.decode(ImageIndex.self, from: try smallBlob(entry.digest))
+            guard let first = nested.manifests.first(where: { $0.mediaType == MediaType.imageManifest }) else {
+                throw ImageReadError.malformed(path, "image index \(entry.digest) lists no image manifest")
+            }
+            manifestDescriptor = first
+            platforms = nested.manifests.compactMap { $0.platform?.name }
         }
         let manifestBytes = try smallBlob(manifestDescriptor.digest)
         let manifest = try CanonicalJSON.decode(ImageManifest.self, from: manifestBytes)
@@ -130,11 +144,12 @@ public enum ImageReader {
             guard facts.digest == layer.digest || !layer.digest.hasPrefix("sha256:") else { throw ImageReadError.digestMismatch(layer.digest) }
             uncompressed += facts.uncompressedSize
         }
-        let tags = index.manifests.compactMap { $0.annotations?[AnnotationKey.refName] }
+        // Only the tags of the entry shown: a shared layout holds other images under other tags.
+        let tags = index.manifests.filter { $0.digest == entry.digest }.compactMap { $0.annotations?[AnnotationKey.refName] }
         return InspectedImage(kind: kind, path: path, digest: manifestDescriptor.digest, configDigest: manifest.config.digest, tags: tags,
                               config: config, layers: manifest.layers,
                               compressedSize: manifestBytes.count + configBytes.count + manifest.layers.reduce(0) { $0 + Int($1.size) },
-                              uncompressedSize: uncompressed)
+                              uncompressedSize: uncompressed, index: entry.mediaType == MediaType.imageIndex ? entry.digest : nil, platforms: platforms)
     }
 }
 

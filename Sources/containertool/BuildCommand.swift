@@ -349,10 +349,14 @@ enum BuildCommand {
         guard let main = written.first(where: { $0.index != nil }) ?? written.first(where: { $0.destination.layerCompression == .gzip }) ?? written.first else { return }
         let first = main.image
         let pushed = written.compactMap(\.pushed)
-        let platforms = main.index.map { index in
-            index.images.map { ToolContract.BuildReport.PlatformImage(platform: $0.platform.name, digest: $0.digest, configDigest: $0.configBlob.digest, size: $0.compressedSize) }
+        func layerReports(_ image: Image) -> [ToolContract.BuildReport.Layer] {
+            zip(image.layers, image.layerDescriptions).map { ToolContract.BuildReport.Layer(createdBy: $1, digest: $0.blob.digest, size: $0.blob.size) }
         }
-        let layers = zip(first.layers, first.layerDescriptions).map { ToolContract.BuildReport.Layer(createdBy: $1, digest: $0.blob.digest, size: $0.blob.size) }
+        let platforms = main.index.map { index in
+            index.images.map { ToolContract.BuildReport.PlatformImage(platform: $0.platform.name, digest: $0.digest, configDigest: $0.configBlob.digest,
+                                                                      size: $0.compressedSize, layers: layerReports($0)) }
+        }
+        let layers = layerReports(first)
         if request.json {
             let report = ToolContract.BuildReport(
                 digest: main.digest, configDigest: first.configBlob.digest, compressedSize: main.size,
@@ -366,9 +370,12 @@ enum BuildCommand {
         print("image \(request.tag.familiarDescription) \(main.digest)\(main.index == nil ? "" : " (image index)")")
         for platform in platforms ?? [] {
             print("  \(platform.platform): \(platform.digest) (\(platform.size) bytes, image ID \(platform.configDigest))")
+            for layer in platform.layers ?? [] { print("    layer \(layer.createdBy): \(layer.digest) (\(layer.size) bytes)") }
         }
-        if platforms == nil { print("  image ID (config): \(first.configBlob.digest), \(first.uncompressedSize) bytes uncompressed") }
-        for layer in layers { print("  layer \(layer.createdBy): \(layer.digest) (\(layer.size) bytes)") }
+        if platforms == nil {
+            print("  image ID (config): \(first.configBlob.digest), \(first.uncompressedSize) bytes uncompressed")
+            for layer in layers { print("  layer \(layer.createdBy): \(layer.digest) (\(layer.size) bytes)") }
+        }
         for output in written {
             let layers = output.destination.layerCompression == .none ? "plain tar layers" : "gzip layers"
             let which = output.index == nil && main.index != nil ? ", \(output.image.platform.name)" : ""

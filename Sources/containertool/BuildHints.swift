@@ -8,7 +8,7 @@ enum BuildHints {
         case ImageBuildError.notStatic: return " (containertool: --bundle-shared-libraries)"
         case ImageBuildError.resourceNotFound: return " (containertool: --resource SRC[:DEST])"
         case ImageBuildError.noCABundle: return " (containertool: drop --ca-certificates or pass --resource FILE:/etc/ssl/certs/ca-certificates.crt)"
-        case ImageBuildError.duplicatePath, ImageBuildError.fileIsParent, ImageBuildError.throughSymlink:
+        case ImageBuildError.duplicatePath, ImageBuildError.fileIsParent, ImageBuildError.throughSymlink, ImageBuildError.whiteoutName:
             return " (containertool: see --name and --resource SRC[:DEST])"
         default: return ""
         }

@@ -48,6 +48,9 @@ enum InspectCommand {
         var uncompressedSize: Int
         var layers: [Descriptor]
         var config: ContainerConfig?
+        /// A multi-platform entry: the index digest and its platforms (the image shown is the first).
+        var index: String?
+        var platforms: [String]?
 
         init(_ image: InspectedImage) {
             kind = image.kind
@@ -62,6 +65,8 @@ enum InspectCommand {
             uncompressedSize = image.uncompressedSize
             layers = image.layers
             config = image.config.config
+            index = image.index
+            platforms = image.index == nil ? nil : image.platforms
         }
     }
 
@@ -69,6 +74,9 @@ enum InspectCommand {
         let config = image.config.config ?? ContainerConfig()
         func list(_ values: [String]?) -> String { values.map { "[" + $0.map { "\"\($0)\"" }.joined(separator: ", ") + "]" } ?? "-" }
         print("\(image.kind) \(image.path)")
+        if let index = image.index {
+            print("  index:        \(index) (\(image.platforms.joined(separator: ", ")); shown: \(image.platforms.first ?? "-"))")
+        }
         print("  digest:       \(image.digest ?? "- (no manifest; config \(image.configDigest))")")
         print("  tags:         \(image.tags.isEmpty ? "-" : image.tags.joined(separator: ", "))")
         print("  platform:     \(image.config.os)/\(image.config.architecture)\(image.config.variant.map { "/" + $0 } ?? "")")

@@ -31,12 +31,13 @@ enum ToolContract {
         var pushed: [String]
         var addOns: [AddOn]
         /// One image of an index build (`--executable OS/ARCH=PATH`): its platform, manifest digest,
-        /// image ID and registry size.
+        /// image ID, registry size and layers (the lower ones are the same blobs on every platform).
         struct PlatformImage: Codable {
             var platform: String
             var digest: String
             var configDigest: String
             var size: Int
+            var layers: [Layer]? = nil
         }
         /// Index builds only: the image index digest (also `digest`), and each platform's image.
         var indexDigest: String? = nil

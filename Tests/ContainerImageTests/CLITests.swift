@@ -1,45 +1,45 @@
 import ContainerImage
 import Foundation
-import Testing
+import TestSupport
+import XCTest
 
 /// `containertool` as users and scripts run it: exit codes, one-line errors, nothing left behind.
-@Suite("containertool command line")
-struct CLITests {
+final class CLITests: XCTestCase {
     /// Runs a build expected to fail, in a fresh directory, and checks the directory stays empty.
     static func expectFailure(_ arguments: (String) -> [String], status: Int32, mentioning fragments: [String], singleLine: Bool = true,
-                              sourceLocation: SourceLocation = #_sourceLocation) throws {
+                              file: StaticString = #filePath, line: UInt = #line) throws {
         let directory = try TestSupport.makeTemporaryDirectory()
         defer { TestSupport.remove(directory) }
         let result = try TestSupport.containertool(["build"] + arguments(directory), in: directory)
-        #expect(result.status == status, "stderr: \(result.stderr)", sourceLocation: sourceLocation)
-        #expect(result.stdout.isEmpty, sourceLocation: sourceLocation)
+        XCTAssertEqual(result.status, status, "stderr: \(result.stderr)", file: file, line: line)
+        XCTAssertTrue(result.stdout.isEmpty, file: file, line: line)
         let firstLine = result.stderr.split(separator: "\n").first.map(String.init) ?? ""
         for fragment in fragments {
-            #expect(firstLine.contains(fragment), "'\(fragment)' not in: \(firstLine)", sourceLocation: sourceLocation)
+            XCTAssertTrue(firstLine.contains(fragment), "'\(fragment)' not in: \(firstLine)", file: file, line: line)
         }
         if status == 1 && singleLine {
-            #expect(result.stderr.split(separator: "\n").count == 1, "one line expected: \(result.stderr)", sourceLocation: sourceLocation)
+            XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, "one line expected: \(result.stderr)", file: file, line: line)
         }
-        #expect(TestSupport.listing(directory) == [], "left behind: \(TestSupport.listing(directory))", sourceLocation: sourceLocation)
+        XCTAssertEqual(TestSupport.listing(directory), [], "left behind: \(TestSupport.listing(directory))", file: file, line: line)
     }
 
-    @Test func missingExecutable() throws {
+    func testMissingExecutable() throws {
         try Self.expectFailure({ ["--executable", $0 + "/nope", "--output", "docker-archive:\($0)/image.tar"] },
                                status: 1, mentioning: ["not found", "swift build"])
     }
 
-    @Test func directoryAsExecutable() throws {
+    func testDirectoryAsExecutable() throws {
         try Self.expectFailure({ ["--executable", "/usr/bin", "--output", "docker-archive:\($0)/image.tar"] },
                                status: 1, mentioning: ["is a directory"])
     }
 
-    @Test func notAnExecutable() throws {
+    func testNotAnExecutable() throws {
         try Self.expectFailure({ ["--executable", "/etc/hostname", "--output", "oci-layout:\($0)/layout"] },
                                status: 1, mentioning: ["not an ELF executable"])
     }
 
-    @Test func unwritableOutputPaths() throws {
-        guard TestSupport.requireTool("gcc") else { return }
+    func testUnwritableOutputPaths() throws {
+        try Prerequisite.requireTools("gcc")
         let binary = TestSupport.fixtures.staticBinary
         try Self.expectFailure({ ["--executable", binary, "--output", "docker-archive:\($0)/missing/image.tar"] },
                                status: 1, mentioning: ["does not exist", "mkdir -p"])
@@ -53,21 +53,22 @@ struct CLITests {
     }
 
     /// A failing registry push (nothing listens on port 1) discards the local outputs staged before it.
-    @Test func failedPushLeavesNoLocalOutputs() throws {
-        guard TestSupport.requireTool("gcc") else { return }
+    func testFailedPushLeavesNoLocalOutputs() throws {
+        try Prerequisite.requireTools("gcc")
         try Self.expectFailure({ ["--executable", TestSupport.fixtures.staticBinary, "--insecure-registry",
                                   "--output", "registry:127.0.0.1:1/cit/hello:1", "--output", "docker-archive:\($0)/image.tar",
                                   "--output", "oci-layout:\($0)/layout"] },
                                status: 1, mentioning: [], singleLine: false) // the pusher may log progress first
     }
 
-    @Test func dynamicExecutableWithoutBundling() throws {
-        guard TestSupport.requireTool("gcc") else { return }
+    func testDynamicExecutableWithoutBundling() throws {
+        try Prerequisite.requireTools("gcc")
         try Self.expectFailure({ ["--executable", TestSupport.fixtures.dynamicBinary, "--output", "docker-archive:\($0)/image.tar"] },
                                status: 1, mentioning: ["dynamically linked", "-static-executable", "--bundle-shared-libraries"])
     }
 
-    @Test(arguments: [
+    func testMalformedOptions() throws {
+        for (extra, message) in [
         (["--label", "novalue"], "--label 'novalue' must be KEY=VALUE"),
         (["--env", "=x"], "--env '=x' must be KEY=VALUE"),
         (["--expose", "http"], "--expose 'http' must be PORT"),
@@ -80,14 +81,18 @@ struct CLITests {
         // An empty value (an unset shell variable) would copy the current folder into the image.
         (["--resource", ""], "--resource '' must be SRC[:DEST]"),
         (["--resource="], "--resource '' must be SRC[:DEST]"),
-    ])
+    ] {
+            try malformedOptions(extra: extra, message: message)
+        }
+    }
+
     func malformedOptions(extra: [String], message: String) throws {
-        guard TestSupport.requireTool("gcc") else { return }
+        try Prerequisite.requireTools("gcc")
         try Self.expectFailure({ ["--executable", TestSupport.fixtures.staticBinary, "--output", "docker-archive:\($0)/image.tar"] + extra },
                                status: 2, mentioning: [message])
     }
 
-    @Test func missingRequiredOptions() throws {
+    func testMissingRequiredOptions() throws {
         try Self.expectFailure({ ["--output", "docker-archive:\($0)/image.tar"] }, status: 2, mentioning: ["missing --executable"])
         try Self.expectFailure({ _ in ["--executable", "/bin/true"] }, status: 2, mentioning: ["missing --output"])
         try Self.expectFailure({ _ in ["--executable", "/bin/true", "--output", "tarball:x.tar"] }, status: 2, mentioning: ["kind 'tarball' is unknown"])
@@ -96,29 +101,29 @@ struct CLITests {
         // Credentials typed into a reference are never echoed, with or without a repository part.
         for output in ["registry:pusher:S3cret-pw@localhost", "registry:pusher:S3cret-pw@localhost:5000/app:1"] {
             let result = try TestSupport.containertool(["build", "--executable", "/bin/true", "--output", output])
-            #expect(result.status == 2 && !result.stderr.isEmpty && !result.stderr.contains("S3cret-pw"), "\(result.stderr)")
+            XCTAssertTrue(result.status == 2 && !result.stderr.isEmpty && !result.stderr.contains("S3cret-pw"), "\(result.stderr)")
         }
         try Self.expectFailure({ _ in ["--executable", "/bin/true", "--output", "docker-archive:a.tar", "--output", "oci-archive:./a.tar"] },
                                status: 2, mentioning: ["is given twice"])
     }
 
-    @Test func helpAndUnknownSubcommand() throws {
+    func testHelpAndUnknownSubcommand() throws {
         let help = try TestSupport.containertool(["build", "--help"])
-        #expect(help.status == 0)
-        #expect(help.stdout.contains("--executable PATH") && help.stdout.contains("--bundle-shared-libraries"))
+        XCTAssertEqual(help.status, 0)
+        XCTAssertTrue(help.stdout.contains("--executable PATH") && help.stdout.contains("--bundle-shared-libraries"))
         let inspectHelp = try TestSupport.containertool(["inspect", "-h"])
-        #expect(inspectHelp.status == 0 && inspectHelp.stdout.contains("usage: containertool inspect"))
+        XCTAssertTrue(inspectHelp.status == 0 && inspectHelp.stdout.contains("usage: containertool inspect"))
         let unknown = try TestSupport.containertool(["frobnicate"])
-        #expect(unknown.status == 2 && unknown.stderr.contains("unknown subcommand"))
+        XCTAssertTrue(unknown.status == 2 && unknown.stderr.contains("unknown subcommand"))
         let inspectMissing = try TestSupport.containertool(["inspect", "/nonexistent/image.tar"])
-        #expect(inspectMissing.status == 1 && inspectMissing.stderr.contains("does not exist"))
+        XCTAssertTrue(inspectMissing.status == 1 && inspectMissing.stderr.contains("does not exist"))
         let inspectNothing = try TestSupport.containertool(["inspect"])
-        #expect(inspectNothing.status == 2)
+        XCTAssertEqual(inspectNothing.status, 2)
     }
 
     /// `--json` prints exactly one JSON object with the documented keys, and inspect agrees.
-    @Test func jsonResultAndInspect() throws {
-        guard TestSupport.requireTool("gcc") else { return }
+    func testJsonResultAndInspect() throws {
+        try Prerequisite.requireTools("gcc")
         let directory = try TestSupport.makeTemporaryDirectory()
         defer { TestSupport.remove(directory) }
         let result = try TestSupport.containertool([
@@ -126,48 +131,48 @@ struct CLITests {
             "--output", "docker-archive:image.tar", "--output", "oci-layout:layout", "--output", "oci-archive:oci.tar",
             "--expose", "8080", "--env", "A=1", "--label", "org.opencontainers.image.version=1.2.3",
         ], in: directory)
-        #expect(result.status == 0, "\(result.stderr)")
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdoutBytes)) as? [String: Any])
-        #expect(Set(object.keys) == ["digest", "configDigest", "compressedSize", "uncompressedSize", "tag", "outputs", "pushed", "addOns", "layers"])
-        #expect(object["tag"] as? String == "hello:latest")
-        let outputs = try #require(object["outputs"] as? [[String: Any]])
-        #expect(outputs.map { $0["kind"] as? String ?? "" } == ["docker-archive", "oci-layout", "oci-archive"])
-        #expect(outputs.map { $0["destination"] as? String ?? "" } == [directory + "/image.tar", directory + "/layout", directory + "/oci.tar"])
-        #expect(TestSupport.listing(directory) == ["image.tar", "layout", "oci.tar"])
+        XCTAssertEqual(result.status, 0, "\(result.stderr)")
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdoutBytes)) as? [String: Any])
+        XCTAssertEqual(Set(object.keys), ["digest", "configDigest", "compressedSize", "uncompressedSize", "tag", "outputs", "pushed", "addOns", "layers"])
+        XCTAssertEqual(object["tag"] as? String, "hello:latest")
+        let outputs = try XCTUnwrap(object["outputs"] as? [[String: Any]])
+        XCTAssertEqual(outputs.map { $0["kind"] as? String ?? "" }, ["docker-archive", "oci-layout", "oci-archive"])
+        XCTAssertEqual(outputs.map { $0["destination"] as? String ?? "" }, [directory + "/image.tar", directory + "/layout", directory + "/oci.tar"])
+        XCTAssertEqual(TestSupport.listing(directory), ["image.tar", "layout", "oci.tar"])
         // The docker archive keeps plain tar layers (like docker save), the OCI outputs gzip them:
         // one config (image ID), two manifests. The top-level digest is the one a registry would
         // show: the first gzip output's, even though the docker archive came first.
         let digests = outputs.map { $0["digest"] as? String ?? "" }
-        #expect(object["digest"] as? String == digests[1])
-        #expect(object["compressedSize"] as? Int == outputs[1]["size"] as? Int)
-        #expect(digests[1] == digests[2] && digests[0] != digests[1])
-        #expect((outputs[0]["size"] as? Int ?? 0) > (outputs[1]["size"] as? Int ?? 0))
+        XCTAssertEqual(object["digest"] as? String, digests[1])
+        XCTAssertEqual(object["compressedSize"] as? Int, outputs[1]["size"] as? Int)
+        XCTAssertTrue(digests[1] == digests[2] && digests[0] != digests[1])
+        XCTAssertTrue((outputs[0]["size"] as? Int ?? 0) > (outputs[1]["size"] as? Int ?? 0))
 
         for (index, target) in ["image.tar", "layout", "oci.tar", "docker-archive:image.tar", "oci-layout:layout", "oci-archive:oci.tar"].enumerated() {
             let inspected = try TestSupport.containertool(["inspect", target, "--json"], in: directory)
-            #expect(inspected.status == 0, "\(inspected.stderr)")
-            let report = try #require(try JSONSerialization.jsonObject(with: Data(inspected.stdoutBytes)) as? [String: Any])
-            #expect(report["digest"] as? String == digests[index % 3], "\(target)")
-            #expect(report["configDigest"] as? String == object["configDigest"] as? String)
-            #expect(report["compressedSize"] as? Int == outputs[index % 3]["size"] as? Int)
-            #expect(report["uncompressedSize"] as? Int == object["uncompressedSize"] as? Int)
-            let config = try #require(report["config"] as? [String: Any])
-            #expect(config["Entrypoint"] as? [String] == ["/Hello"])
-            #expect((config["Labels"] as? [String: String])?["org.opencontainers.image.version"] == "1.2.3")
+            XCTAssertEqual(inspected.status, 0, "\(inspected.stderr)")
+            let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(inspected.stdoutBytes)) as? [String: Any])
+            XCTAssertEqual(report["digest"] as? String, digests[index % 3], "\(target)")
+            XCTAssertEqual(report["configDigest"] as? String, object["configDigest"] as? String)
+            XCTAssertEqual(report["compressedSize"] as? Int, outputs[index % 3]["size"] as? Int)
+            XCTAssertEqual(report["uncompressedSize"] as? Int, object["uncompressedSize"] as? Int)
+            let config = try XCTUnwrap(report["config"] as? [String: Any])
+            XCTAssertEqual(config["Entrypoint"] as? [String], ["/Hello"])
+            XCTAssertEqual((config["Labels"] as? [String: String])?["org.opencontainers.image.version"], "1.2.3")
         }
         let human = try TestSupport.containertool(["inspect", "image.tar"], in: directory)
-        #expect(human.stdout.contains(digests[0]) && human.stdout.contains("65532:65532") && human.stdout.contains("8080/tcp"))
+        XCTAssertTrue(human.stdout.contains(digests[0]) && human.stdout.contains("65532:65532") && human.stdout.contains("8080/tcp"))
     }
 
     /// SIGINT in the middle of a build: exit 130, no image and no temporary file left.
-    @Test func interruptedBuildLeavesNothing() throws {
-        guard TestSupport.requireTool("gcc") else { return }
+    func testInterruptedBuildLeavesNothing() throws {
+        try Prerequisite.requireTools("gcc")
         let directory = try TestSupport.makeTemporaryDirectory()
         let output = try TestSupport.makeTemporaryDirectory()
         defer { TestSupport.remove(directory); TestSupport.remove(output) }
         // A large resource keeps the build busy for a while (sparse file, read back as zeros).
-        #expect(FileManager.default.createFile(atPath: directory + "/big.bin", contents: nil))
-        let handle = try #require(FileHandle(forWritingAtPath: directory + "/big.bin"))
+        XCTAssertTrue(FileManager.default.createFile(atPath: directory + "/big.bin", contents: nil))
+        let handle = try XCTUnwrap(FileHandle(forWritingAtPath: directory + "/big.bin"))
         try handle.truncate(atOffset: 400_000_000)
         try handle.close()
         let process = Process()
@@ -179,23 +184,23 @@ struct CLITests {
         Thread.sleep(forTimeInterval: 0.4)
         process.interrupt()
         process.waitUntilExit()
-        #expect(process.terminationStatus == 130)
-        #expect(TestSupport.listing(output) == [])
+        XCTAssertEqual(process.terminationStatus, 130)
+        XCTAssertEqual(TestSupport.listing(output), [])
     }
 
     /// Building again over an existing layout replaces it; over a non-layout directory it refuses.
-    @Test func replacesOnlyOCILayouts() throws {
-        guard TestSupport.requireTool("gcc") else { return }
+    func testReplacesOnlyOCILayouts() throws {
+        try Prerequisite.requireTools("gcc")
         let directory = try TestSupport.makeTemporaryDirectory()
         defer { TestSupport.remove(directory) }
         let arguments = ["build", "--executable", TestSupport.fixtures.staticBinary, "--output", "oci-layout:layout"]
-        #expect(try TestSupport.containertool(arguments, in: directory).status == 0)
-        #expect(try TestSupport.containertool(arguments + ["--cmd", "x"], in: directory).status == 0)
-        #expect(TestSupport.listing(directory) == ["layout"])
+        XCTAssertEqual(try TestSupport.containertool(arguments, in: directory).status, 0)
+        XCTAssertEqual(try TestSupport.containertool(arguments + ["--cmd", "x"], in: directory).status, 0)
+        XCTAssertEqual(TestSupport.listing(directory), ["layout"])
         try FileManager.default.createDirectory(atPath: directory + "/precious", withIntermediateDirectories: true)
         try "keep".write(toFile: directory + "/precious/file", atomically: true, encoding: .utf8)
         let refused = try TestSupport.containertool(["build", "--executable", TestSupport.fixtures.staticBinary, "--output", "oci-layout:precious"], in: directory)
-        #expect(refused.status == 1 && refused.stderr.contains("refusing to replace"))
-        #expect(TestSupport.listing(directory + "/precious") == ["file"])
+        XCTAssertTrue(refused.status == 1 && refused.stderr.contains("refusing to replace"))
+        XCTAssertEqual(TestSupport.listing(directory + "/precious"), ["file"])
     }
 }

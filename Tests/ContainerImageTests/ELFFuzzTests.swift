@@ -1,26 +1,26 @@
 @testable import ContainerImage
 import Foundation
-import Testing
+import TestSupport
+import XCTest
 
 /// The ELF reader never traps: every truncation and mutation of a real binary gives a clean
 /// error or an answer; shared libraries are refused as executables, static-PIE is accepted.
-@Suite("ELF reader robustness")
-struct ELFFuzzTests {
+final class ELFFuzzTests: XCTestCase {
     /// 20,000 inputs: 4,000 truncations, 16,000 runs of random byte and field mutations of the headers.
-    @Test func truncationsAndMutationsNeverCrash() throws {
-        guard TestSupport.requireTool("gcc") else { return }
+    func testTruncationsAndMutationsNeverCrash() throws {
+        try Prerequisite.requireTools("gcc")
         let original = try TestSupport.readBytes(TestSupport.fixtures.staticBinary)
         var generator = SplitMix64(seed: 0x5eed)
         var answers = 0, errors = 0
         func parse(_ bytes: [UInt8], size: Int) {
             do {
                 let elf = try ELFExecutable(source: MemoryByteSource(bytes: bytes, size: size), path: "fuzz")
-                #expect(!elf.architecture.isEmpty)
+                XCTAssertTrue(!elf.architecture.isEmpty)
                 answers += 1
             } catch is ELFError {
                 errors += 1
             } catch {
-                Issue.record("unexpected error type: \(error)")
+                XCTFail("unexpected error type: \(error)")
             }
         }
         for index in 0..<4_000 {
@@ -42,12 +42,12 @@ struct ELFFuzzTests {
             parse(mutated, size: mutated.count)
             for (position, byte) in changes.reversed() { mutated[position] = byte }
         }
-        #expect(answers + errors == 20_000)
-        #expect(errors > 500 && answers > 1_000, "answers \(answers), errors \(errors)")
+        XCTAssertEqual(answers + errors, 20_000)
+        XCTAssertTrue(errors > 500 && answers > 1_000, "answers \(answers), errors \(errors)")
     }
 
-    @Test func crafted() throws {
-        guard TestSupport.requireTool("gcc") else { return }
+    func testCrafted() throws {
+        try Prerequisite.requireTools("gcc")
         let original = try TestSupport.readBytes(TestSupport.fixtures.staticBinary)
         func attempt(_ change: (inout [UInt8]) -> Void) -> Result<ELFExecutable, Error> {
             var bytes = original
@@ -55,31 +55,31 @@ struct ELFFuzzTests {
             return Result { try ELFExecutable(source: MemoryByteSource(bytes: bytes, size: bytes.count), path: "x") }
         }
         // 55 bytes, e_phentsize = 0, a huge e_phoff, a huge e_phnum.
-        #expect(throws: ELFError.self) { try ELFExecutable(source: MemoryByteSource(bytes: original, size: 55), path: "x") }
-        if case .success = attempt({ $0[54] = 0; $0[55] = 0 }) { Issue.record("e_phentsize 0 accepted") }
-        if case .success = attempt({ for i in 32..<40 { $0[i] = 0xff } }) { Issue.record("huge e_phoff accepted") }
-        if case .success = attempt({ $0[56] = 0xff; $0[57] = 0xff }) { Issue.record("e_phnum 0xffff accepted") }
+        assertThrows(ELFError.self) { try ELFExecutable(source: MemoryByteSource(bytes: original, size: 55), path: "x") }
+        if case .success = attempt({ $0[54] = 0; $0[55] = 0 }) { XCTFail("e_phentsize 0 accepted") }
+        if case .success = attempt({ for i in 32..<40 { $0[i] = 0xff } }) { XCTFail("huge e_phoff accepted") }
+        if case .success = attempt({ $0[56] = 0xff; $0[57] = 0xff }) { XCTFail("e_phnum 0xffff accepted") }
     }
 
-    @Test func sharedLibraryIsRefusedStaticPIEIsAccepted() throws {
-        guard TestSupport.requireTool("gcc") else { return }
+    func testSharedLibraryIsRefusedStaticPIEIsAccepted() throws {
+        try Prerequisite.requireTools("gcc")
         let libz = ["/usr/lib/x86_64-linux-gnu/libz.so.1", "/lib/x86_64-linux-gnu/libz.so.1"].first { FileManager.default.fileExists(atPath: $0) }
-        let library = try #require(libz, "libz.so.1 is installed with zlib1g")
-        #expect(throws: ImageBuildError.self) { try ImageAssembler.inspectExecutable(library) }
-        #expect(try ELFExecutable(path: library).notRunnableReason != nil)
+        let library = try XCTUnwrap(libz, "libz.so.1 is installed with zlib1g")
+        assertThrows(ImageBuildError.self) { try ImageAssembler.inspectExecutable(library) }
+        XCTAssertTrue(try ELFExecutable(path: library).notRunnableReason != nil)
 
         let directory = try TestSupport.makeTemporaryDirectory()
         defer { TestSupport.remove(directory) }
         try TestSupport.helloSource.write(toFile: directory + "/hello.c", atomically: true, encoding: .utf8)
         let built = try TestSupport.run("gcc", ["-static-pie", "-O2", "-o", directory + "/pie", directory + "/hello.c"])
-        #expect(built.status == 0, "\(built.stderr)")
+        XCTAssertEqual(built.status, 0, "\(built.stderr)")
         let pie = try ImageAssembler.inspectExecutable(directory + "/pie")
-        #expect(pie.isStatic && pie.notRunnableReason == nil)
+        XCTAssertTrue(pie.isStatic && pie.notRunnableReason == nil)
         let shared = try TestSupport.run("gcc", ["-shared", "-fPIC", "-o", directory + "/libx.so", directory + "/hello.c"])
-        #expect(shared.status == 0)
-        #expect(throws: ImageBuildError.self) { try ImageAssembler.inspectExecutable(directory + "/libx.so") }
+        XCTAssertEqual(shared.status, 0)
+        assertThrows(ImageBuildError.self) { try ImageAssembler.inspectExecutable(directory + "/libx.so") }
         // The dynamic PIE fixture is an executable (it needs a loader, handled separately).
-        #expect(try ELFExecutable(path: TestSupport.fixtures.dynamicBinary).notRunnableReason == nil)
+        XCTAssertEqual(try ELFExecutable(path: TestSupport.fixtures.dynamicBinary).notRunnableReason, nil)
     }
 }
 

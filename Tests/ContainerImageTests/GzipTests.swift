@@ -1,22 +1,22 @@
 import ContainerImage
 import Foundation
-import Testing
+import TestSupport
+import XCTest
 
-@Suite("gzip")
-struct GzipTests {
+final class GzipTests: XCTestCase {
     static let sample = Array(String(repeating: "Hello, container world! 0123456789\n", count: 2000).utf8)
 
-    @Test func roundTripThroughGunzip() throws {
-        guard TestSupport.requireTool("gunzip") else { return }
+    func testRoundTripThroughGunzip() throws {
+        try Prerequisite.requireTools("gunzip")
         let compressed = try Gzip.compress(Self.sample)
-        #expect(compressed.count < Self.sample.count / 10)
+        XCTAssertTrue(compressed.count < Self.sample.count / 10)
         let result = try TestSupport.run("gunzip", ["-c"], input: compressed)
-        #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdoutBytes == Self.sample)
-        #expect(try Gzip.decompress(compressed) == Self.sample)
+        XCTAssertEqual(result.status, 0, "\(result.stderr)")
+        XCTAssertEqual(result.stdoutBytes, Self.sample)
+        XCTAssertEqual(try Gzip.decompress(compressed), Self.sample)
     }
 
-    @Test func roundTripOfRandomBytesInManyWrites() throws {
+    func testRoundTripOfRandomBytesInManyWrites() throws {
         var generator = SystemRandomNumberGenerator()
         let message = (0..<700_000).map { _ in UInt8.random(in: 0...255, using: &generator) }
         var compressed = [UInt8]()
@@ -28,33 +28,38 @@ struct GzipTests {
             offset = end
         }
         try compressor.finish()
-        #expect(try Gzip.decompress(compressed) == message)
+        XCTAssertEqual(try Gzip.decompress(compressed), message)
     }
 
     /// RFC 1952 header: magic, deflate, no flags (no name/comment), mtime 0, OS 255.
-    @Test func deterministicHeader() throws {
+    func testDeterministicHeader() throws {
         let compressed = try Gzip.compress(Self.sample)
-        #expect(Array(compressed.prefix(4)) == [0x1f, 0x8b, 8, 0])
-        #expect(Array(compressed[4..<8]) == [0, 0, 0, 0])
-        #expect(compressed[9] == 255)
+        XCTAssertEqual(Array(compressed.prefix(4)), [0x1f, 0x8b, 8, 0])
+        XCTAssertEqual(Array(compressed[4..<8]), [0, 0, 0, 0])
+        XCTAssertEqual(compressed[9], 255)
     }
 
     /// The same input gives the same bytes, pinned to a fixed digest (system zlib, level 1).
-    @Test func fixedDigest() throws {
+    func testFixedDigest() throws {
         let first = try Gzip.compress(Self.sample)
         let second = try Gzip.compress(Self.sample)
-        #expect(first == second)
-        #expect(sha256Digest(first) == "sha256:4f3290ee84d8753435610844a65386e9900c4501dc26ba230781b9ed7ad9083c")
+        XCTAssertEqual(first, second)
+        XCTAssertEqual(sha256Digest(first), "sha256:4f3290ee84d8753435610844a65386e9900c4501dc26ba230781b9ed7ad9083c")
     }
 
-    @Test func truncatedStreamIsAnError() throws {
+    func testTruncatedStreamIsAnError() throws {
         let compressed = try Gzip.compress(Self.sample)
-        #expect(throws: GzipError.self) { try Gzip.decompress(Array(compressed.prefix(compressed.count / 2))) }
+        assertThrows(GzipError.self) { try Gzip.decompress(Array(compressed.prefix(compressed.count / 2))) }
     }
 
     /// Parallel gzip: one valid member whatever the block boundaries, the same bytes with 1, 2 or
     /// 4 threads (so digests do not depend on the machine), and `gzip -t` agrees.
-    @Test(arguments: [0, 1, 1 << 20, (1 << 20) + 1, 3 * (1 << 20) + 12345])
+    func testParallelGzipIsDeterministicAndValid() throws {
+        for size in [0, 1, 1 << 20, (1 << 20) + 1, 3 * (1 << 20) + 12345] {
+            try parallelGzipIsDeterministicAndValid(size: size)
+        }
+    }
+
     func parallelGzipIsDeterministicAndValid(size: Int) throws {
         var generator = SplitMix64(seed: UInt64(size))
         // Half random, half repetitive: both stored-like and well-compressed blocks.
@@ -73,11 +78,11 @@ struct GzipTests {
             try compressor.finish()
             outputs.append(output)
         }
-        #expect(outputs[0] == outputs[1] && outputs[1] == outputs[2])
-        #expect(try Gzip.decompress(outputs[0]) == input)
+        XCTAssertTrue(outputs[0] == outputs[1] && outputs[1] == outputs[2])
+        XCTAssertEqual(try Gzip.decompress(outputs[0]), input)
         let directory = try TestSupport.makeTemporaryDirectory()
         defer { TestSupport.remove(directory) }
         try Data(outputs[0]).write(to: URL(fileURLWithPath: directory + "/x.gz"))
-        #expect(try TestSupport.run("gzip", ["-t", directory + "/x.gz"]).status == 0)
+        XCTAssertEqual(try TestSupport.run("gzip", ["-t", directory + "/x.gz"]).status, 0)
     }
 }

@@ -1,9 +1,9 @@
 import ContainerImage
 import Foundation
-import Testing
+import TestSupport
+import XCTest
 
-@Suite("image assembly")
-struct ImageAssemblerTests {
+final class ImageAssemblerTests: XCTestCase {
     /// The image's files as `docker run` sees them: every layer unpacked in order, a later entry
     /// replacing an earlier one at the same path.
     static func layerRecords(_ image: Image) throws -> [String: TarRecord] {
@@ -14,39 +14,39 @@ struct ImageAssemblerTests {
         return files
     }
 
-    @Test func defaultLayerAndConfig() throws {
-        guard TestSupport.requireTool("gcc") else { return }
+    func testDefaultLayerAndConfig() throws {
+        try Prerequisite.requireTools("gcc")
         let image = try ImageAssembler.assemble(ImageSpec(executablePath: TestSupport.fixtures.staticBinary, name: "hello"))
         let files = try Self.layerRecords(image)
-        #expect(files.keys.sorted() == ["etc/", "etc/group", "etc/passwd", "hello", "home/", "home/nonroot/", "tmp/"])
-        #expect(files["hello"]?.mode == 0o755)
-        #expect(files["hello"]?.contents == (try TestSupport.readBytes(TestSupport.fixtures.staticBinary)))
+        XCTAssertEqual(files.keys.sorted(), ["etc/", "etc/group", "etc/passwd", "hello", "home/", "home/nonroot/", "tmp/"])
+        XCTAssertEqual(files["hello"]?.mode, 0o755)
+        XCTAssertEqual(files["hello"]?.contents, (try TestSupport.readBytes(TestSupport.fixtures.staticBinary)))
         let passwd = String(decoding: files["etc/passwd"]?.contents ?? [], as: UTF8.self)
         let group = String(decoding: files["etc/group"]?.contents ?? [], as: UTF8.self)
-        #expect(passwd.contains("nonroot:x:65532:65532:"))
-        #expect(group.contains("nonroot:x:65532:"))
-        #expect(files["tmp/"]?.mode == 0o1777)
-        #expect(files.values.allSatisfy { $0.modificationTime == 0 })
+        XCTAssertTrue(passwd.contains("nonroot:x:65532:65532:"))
+        XCTAssertTrue(group.contains("nonroot:x:65532:"))
+        XCTAssertEqual(files["tmp/"]?.mode, 0o1777)
+        XCTAssertTrue(files.values.allSatisfy { $0.modificationTime == 0 })
 
         let config = image.config
-        #expect(config.architecture == "amd64" && config.os == "linux")
-        #expect(config.created == "1970-01-01T00:00:00Z")
-        #expect(config.config?.entrypoint == ["/hello"])
-        #expect(config.config?.user == "65532:65532")
-        #expect(config.config?.labels?["org.opencontainers.image.title"] == "hello")
-        #expect(config.config?.labels?["org.opencontainers.image.created"] == "1970-01-01T00:00:00Z")
-        #expect(config.rootfs.diffIDs == image.layers.map(\.diffID))
-        #expect(config.history?.compactMap(\.createdBy) == ["containerize: add-ons", "containerize: executable"])
+        XCTAssertTrue(config.architecture == "amd64" && config.os == "linux")
+        XCTAssertEqual(config.created, "1970-01-01T00:00:00Z")
+        XCTAssertEqual(config.config?.entrypoint, ["/hello"])
+        XCTAssertEqual(config.config?.user, "65532:65532")
+        XCTAssertEqual(config.config?.labels?["org.opencontainers.image.title"], "hello")
+        XCTAssertEqual(config.config?.labels?["org.opencontainers.image.created"], "1970-01-01T00:00:00Z")
+        XCTAssertEqual(config.rootfs.diffIDs, image.layers.map(\.diffID))
+        XCTAssertEqual(config.history?.compactMap(\.createdBy), ["containerize: add-ons", "containerize: executable"])
         for layer in image.layers {
             let layerBytes = try layer.blob.bytes
-            #expect(layer.diffID == sha256Digest(try Gzip.decompress(layerBytes)))
-            #expect(layer.blob.digest == sha256Digest(layerBytes))
+            XCTAssertEqual(layer.diffID, sha256Digest(try Gzip.decompress(layerBytes)))
+            XCTAssertEqual(layer.blob.digest, sha256Digest(layerBytes))
         }
-        #expect(image.digest == sha256Digest(image.manifestBytes))
+        XCTAssertEqual(image.digest, sha256Digest(image.manifestBytes))
     }
 
-    @Test func optionsReachTheConfigAndLayer() throws {
-        guard TestSupport.requireTool("gcc") else { return }
+    func testOptionsReachTheConfigAndLayer() throws {
+        try Prerequisite.requireTools("gcc")
         let directory = try TestSupport.makeTemporaryDirectory()
         defer { TestSupport.remove(directory) }
         try FileManager.default.createDirectory(atPath: directory + "/Public/css", withIntermediateDirectories: true)
@@ -69,44 +69,44 @@ struct ImageAssemblerTests {
         let image = try ImageAssembler.assemble(spec)
 
         let files = try Self.layerRecords(image)
-        #expect(files["Server"] != nil)
-        #expect(files["srv/"]?.kind == .directory && files["srv/app/"]?.kind == .directory)
-        #expect(files["srv/app/Public/css/site.css"]?.contents == Array("body{}".utf8))
-        #expect(files["srv/app/Public/home.html"]?.kind == .symlink && files["srv/app/Public/home.html"]?.linkName == "index.html")
-        #expect(files["etc/app.conf"]?.contents == Array("k=v".utf8) && files["etc/app.conf"]?.mode == 0o644)
-        #expect(files["etc/ssl/certs/ca-certificates.crt"]?.contents == (try TestSupport.readBytes(spec.caCertificatesPath!)))
-        #expect(files.values.allSatisfy { $0.modificationTime == 1_700_000_000 })
+        XCTAssertTrue(files["Server"] != nil)
+        XCTAssertTrue(files["srv/"]?.kind == .directory && files["srv/app/"]?.kind == .directory)
+        XCTAssertEqual(files["srv/app/Public/css/site.css"]?.contents, Array("body{}".utf8))
+        XCTAssertTrue(files["srv/app/Public/home.html"]?.kind == .symlink && files["srv/app/Public/home.html"]?.linkName == "index.html")
+        XCTAssertTrue(files["etc/app.conf"]?.contents == Array("k=v".utf8) && files["etc/app.conf"]?.mode == 0o644)
+        XCTAssertEqual(files["etc/ssl/certs/ca-certificates.crt"]?.contents, (try TestSupport.readBytes(spec.caCertificatesPath!)))
+        XCTAssertTrue(files.values.allSatisfy { $0.modificationTime == 1_700_000_000 })
 
-        let config = try #require(image.config.config)
-        #expect(image.config.created == "2023-11-14T22:13:20Z")
-        #expect(config.entrypoint == ["/Server"] && config.cmd == ["--port", "8080"])
-        #expect(config.env == ["LOG_LEVEL=debug"])
-        #expect(config.exposedPorts?.keys.sorted() == ["8080/tcp", "9000/udp"])
-        #expect(config.user == "1000:1000" && config.workingDir == "/srv/app")
-        #expect(config.healthcheck?.test == ["CMD", "/Server", "--healthcheck"])
-        #expect(config.labels?["org.opencontainers.image.title"] == "custom")
-        #expect(config.labels?["org.opencontainers.image.source"] == "https://example.com/repo")
-        #expect(config.labels?["org.opencontainers.image.created"] == "2023-11-14T22:13:20Z")
+        let config = try XCTUnwrap(image.config.config)
+        XCTAssertEqual(image.config.created, "2023-11-14T22:13:20Z")
+        XCTAssertTrue(config.entrypoint == ["/Server"] && config.cmd == ["--port", "8080"])
+        XCTAssertEqual(config.env, ["LOG_LEVEL=debug"])
+        XCTAssertEqual(config.exposedPorts?.keys.sorted(), ["8080/tcp", "9000/udp"])
+        XCTAssertTrue(config.user == "1000:1000" && config.workingDir == "/srv/app")
+        XCTAssertEqual(config.healthcheck?.test, ["CMD", "/Server", "--healthcheck"])
+        XCTAssertEqual(config.labels?["org.opencontainers.image.title"], "custom")
+        XCTAssertEqual(config.labels?["org.opencontainers.image.source"], "https://example.com/repo")
+        XCTAssertEqual(config.labels?["org.opencontainers.image.created"], "2023-11-14T22:13:20Z")
     }
 
-    @Test func conflictingResourceIsAnError() throws {
-        guard TestSupport.requireTool("gcc") else { return }
+    func testConflictingResourceIsAnError() throws {
+        try Prerequisite.requireTools("gcc")
         var spec = ImageSpec(executablePath: TestSupport.fixtures.staticBinary, name: "hello")
         spec.resources = [.init(source: TestSupport.fixtures.staticBinary, destination: "/etc/passwd")]
-        #expect(throws: ImageBuildError.duplicatePath("/etc/passwd", first: "the image's base files (users, /tmp)", second: "resource \(TestSupport.fixtures.staticBinary)")) {
+        assertThrows(ImageBuildError.duplicatePath("/etc/passwd", first: "the image's base files (users, /tmp)", second: "resource \(TestSupport.fixtures.staticBinary)")) {
             try ImageAssembler.assemble(spec)
         }
     }
 
-    @Test func dynamicExecutableNeedsBundlingOrFails() throws {
-        guard TestSupport.requireTool("gcc") else { return }
+    func testDynamicExecutableNeedsBundlingOrFails() throws {
+        try Prerequisite.requireTools("gcc")
         var spec = ImageSpec(executablePath: TestSupport.fixtures.dynamicBinary, name: "hello")
-        #expect(throws: ImageBuildError.self) { try ImageAssembler.assemble(spec) }
+        assertThrows(ImageBuildError.self) { try ImageAssembler.assemble(spec) }
         spec.bundleSharedLibraries = true
         let image = try ImageAssembler.assemble(spec)
         let files = try Self.layerRecords(image)
-        let interpreter = try #require(try ELFExecutable(path: TestSupport.fixtures.dynamicBinary).interpreter)
-        #expect(files[String(interpreter.dropFirst())]?.kind == .file)
-        #expect(files.keys.contains { $0.hasSuffix("/libc.so.6") })
+        let interpreter = try XCTUnwrap(try ELFExecutable(path: TestSupport.fixtures.dynamicBinary).interpreter)
+        XCTAssertEqual(files[String(interpreter.dropFirst())]?.kind, .file)
+        XCTAssertTrue(files.keys.contains { $0.hasSuffix("/libc.so.6") })
     }
 }

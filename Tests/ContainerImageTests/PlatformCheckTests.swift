@@ -1,30 +1,40 @@
 import ContainerImage
 import Foundation
-import Testing
+import TestSupport
+import XCTest
 
-@Suite("Declared platforms and the ELF machine check")
-struct PlatformCheckTests {
-    @Test func parsesWhatUsersWrite() throws {
-        #expect(try Platform(parsing: "linux/arm64") == Platform(architecture: "arm64", os: "linux"))
-        #expect(try Platform(parsing: "linux/amd64") == Platform(architecture: "amd64", os: "linux"))
-        #expect(try Platform(parsing: "linux/arm64/v8") == Platform(architecture: "arm64", os: "linux", variant: "v8"))
-        #expect(try Platform(parsing: "Linux/AArch64") == Platform(architecture: "arm64", os: "linux"))
-        #expect(try Platform(parsing: "linux/x86_64") == Platform(architecture: "amd64", os: "linux"))
-        #expect(try Platform(parsing: "linux/arm/v7").name == "linux/arm/v7")
+final class PlatformCheckTests: XCTestCase {
+    func testParsesWhatUsersWrite() throws {
+        XCTAssertEqual(try Platform(parsing: "linux/arm64"), Platform(architecture: "arm64", os: "linux"))
+        XCTAssertEqual(try Platform(parsing: "linux/amd64"), Platform(architecture: "amd64", os: "linux"))
+        XCTAssertEqual(try Platform(parsing: "linux/arm64/v8"), Platform(architecture: "arm64", os: "linux", variant: "v8"))
+        XCTAssertEqual(try Platform(parsing: "Linux/AArch64"), Platform(architecture: "arm64", os: "linux"))
+        XCTAssertEqual(try Platform(parsing: "linux/x86_64"), Platform(architecture: "amd64", os: "linux"))
+        XCTAssertEqual(try Platform(parsing: "linux/arm/v7").name, "linux/arm/v7")
     }
 
-    @Test(arguments: ["", "linux", "linux/", "/arm64", "linux//v8", "linux/arm64/v8/x", "linux/arm 64", "linux/arm64\n", "linux/ärm64"])
+    func testRefusesMalformedPlatforms() {
+        for text in ["", "linux", "linux/", "/arm64", "linux//v8", "linux/arm64/v8/x", "linux/arm 64", "linux/arm64\n", "linux/ärm64"] {
+            refusesMalformedPlatforms(text: text)
+        }
+    }
+
     func refusesMalformedPlatforms(text: String) {
-        #expect(throws: PlatformError.malformed(text)) { try Platform(parsing: text) }
+        assertThrows(PlatformError.malformed(text)) { try Platform(parsing: text) }
     }
 
-    @Test func refusesOtherOperatingSystems() {
-        #expect(throws: PlatformError.unsupportedOS("windows/amd64")) { try Platform(parsing: "windows/amd64") }
-        #expect(throws: PlatformError.unsupportedOS("darwin/arm64")) { try Platform(parsing: "darwin/arm64") }
+    func testRefusesOtherOperatingSystems() {
+        assertThrows(PlatformError.unsupportedOS("windows/amd64")) { try Platform(parsing: "windows/amd64") }
+        assertThrows(PlatformError.unsupportedOS("darwin/arm64")) { try Platform(parsing: "darwin/arm64") }
     }
 
     /// Minimal ELF executables (header only) for each machine, so the check needs no cross compiler.
-    @Test(arguments: [(0x3e, "amd64"), (0xb7, "arm64"), (0xf3, "riscv64")])
+    func testMatchesTheELFMachine() throws {
+        for (machine, architecture) in [(0x3e, "amd64"), (0xb7, "arm64"), (0xf3, "riscv64")] {
+            try matchesTheELFMachine(machine: machine, architecture: architecture)
+        }
+    }
+
     func matchesTheELFMachine(machine: Int, architecture: String) throws {
         let directory = try TestSupport.makeTemporaryDirectory()
         defer { TestSupport.remove(directory) }
@@ -33,35 +43,35 @@ struct PlatformCheckTests {
         let executable = try ELFExecutable(path: path)
         try PlatformCheck.check(executable, at: path, declaredAs: Platform(parsing: "linux/\(architecture)"))
         let other = architecture == "arm64" ? "linux/amd64" : "linux/arm64"
-        #expect(throws: PlatformError.mismatch(path: path, declared: other, actual: "linux/\(architecture)")) {
+        assertThrows(PlatformError.mismatch(path: path, declared: other, actual: "linux/\(architecture)")) {
             try PlatformCheck.check(executable, at: path, declaredAs: Platform(parsing: other))
         }
     }
 
-    @Test func anAmd64BinaryDeclaredAsArm64IsRefused() throws {
-        guard TestSupport.requireTool("gcc") else { return }
+    func testAnAmd64BinaryDeclaredAsArm64IsRefused() throws {
+        try Prerequisite.requireTools("gcc")
         let path = TestSupport.fixtures.staticBinary
         let executable = try ELFExecutable(path: path)
         try PlatformCheck.check(executable, at: path, declaredAs: Platform(parsing: "linux/amd64"))
-        let error = #expect(throws: PlatformError.self) {
+        let error = assertThrows(PlatformError.self) {
             try PlatformCheck.check(executable, at: path, declaredAs: Platform(parsing: "linux/arm64"))
         }
-        let message = try #require(error).description
-        #expect(message == "\(path) is a linux/amd64 executable but is declared as linux/arm64; build it for linux/arm64 (Embedded Swift: scripts/make-swift-sdk.sh, then swift build --swift-sdk embedded-linux-arm64) or declare it as linux/amd64")
-        #expect(!message.contains("\n"))
+        let message = try XCTUnwrap(error).description
+        XCTAssertEqual(message, "\(path) is a linux/amd64 executable but is declared as linux/arm64; build it for linux/arm64 (Embedded Swift: scripts/make-swift-sdk.sh, then swift build --swift-sdk embedded-linux-arm64) or declare it as linux/amd64")
+        XCTAssertTrue(!message.contains("\n"))
     }
 
-    @Test func anArm64BinaryFromTheCrossCompilerMatchesArm64Only() throws {
-        guard TestSupport.requireTool("aarch64-linux-gnu-gcc") else { return }
+    func testAnArm64BinaryFromTheCrossCompilerMatchesArm64Only() throws {
+        try Prerequisite.requireTools("aarch64-linux-gnu-gcc")
         let directory = try TestSupport.makeTemporaryDirectory()
         defer { TestSupport.remove(directory) }
         try TestSupport.helloSource.write(toFile: directory + "/hello.c", atomically: true, encoding: .utf8)
         let compiled = try TestSupport.run("aarch64-linux-gnu-gcc", ["-static", "-O2", "-s", "-o", directory + "/hello", directory + "/hello.c"])
-        #expect(compiled.status == 0, "\(compiled.stderr)")
+        XCTAssertEqual(compiled.status, 0, "\(compiled.stderr)")
         let executable = try ELFExecutable(path: directory + "/hello")
-        #expect(executable.architecture == "arm64" && executable.isStatic)
+        XCTAssertTrue(executable.architecture == "arm64" && executable.isStatic)
         try PlatformCheck.check(executable, at: directory + "/hello", declaredAs: Platform(parsing: "linux/arm64/v8"))
-        #expect(throws: PlatformError.mismatch(path: directory + "/hello", declared: "linux/amd64", actual: "linux/arm64")) {
+        assertThrows(PlatformError.mismatch(path: directory + "/hello", declared: "linux/amd64", actual: "linux/arm64")) {
             try PlatformCheck.check(executable, at: directory + "/hello", declaredAs: Platform(parsing: "linux/amd64"))
         }
     }

@@ -1,10 +1,10 @@
 import ContainerImage
 import Foundation
-import Testing
+import TestSupport
+import XCTest
 
 /// Same binary → same bytes, whenever and wherever it is built; SOURCE_DATE_EPOCH moves only times.
-@Suite("reproducibility")
-struct ReproducibilityTests {
+final class ReproducibilityTests: XCTestCase {
     static func build(from directory: String, executable: String, epoch: String? = nil) throws -> (digest: String, archive: [UInt8], layout: String) {
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "SOURCE_DATE_EPOCH")
@@ -13,7 +13,7 @@ struct ReproducibilityTests {
             "build", "--executable", executable, "--output", "docker-archive:image.tar", "--output", "oci-layout:layout",
             "--tag", "repro:1", "--json", "--resource", "assets:/assets",
         ], in: directory, environment: environment)
-        #expect(result.status == 0, "\(result.stderr)")
+        XCTAssertEqual(result.status, 0, "\(result.stderr)")
         let object = try JSONSerialization.jsonObject(with: Data(result.stdoutBytes)) as? [String: Any]
         return (object?["digest"] as? String ?? "", try TestSupport.readBytes(directory + "/image.tar"), directory + "/layout")
     }
@@ -28,8 +28,8 @@ struct ReproducibilityTests {
         return directory
     }
 
-    @Test func twoBuildsAtDifferentTimesInDifferentDirectoriesAreIdentical() throws {
-        guard TestSupport.requireTool("gcc") else { return }
+    func testTwoBuildsAtDifferentTimesInDifferentDirectoriesAreIdentical() throws {
+        try Prerequisite.requireTools("gcc")
         let first = try Self.workspace(), second = try Self.workspace()
         defer { TestSupport.remove(first); TestSupport.remove(second) }
         let one = try Self.build(from: first, executable: "hello")
@@ -38,30 +38,30 @@ struct ReproducibilityTests {
         try FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: second + "/hello")
         try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: 1_000_000)], ofItemAtPath: second + "/assets/a.txt")
         let two = try Self.build(from: second, executable: second + "/hello")
-        #expect(one.digest.hasPrefix("sha256:"))
-        #expect(one.digest == two.digest)
-        #expect(one.archive == two.archive)
+        XCTAssertTrue(one.digest.hasPrefix("sha256:"))
+        XCTAssertEqual(one.digest, two.digest)
+        XCTAssertEqual(one.archive, two.archive)
     }
 
-    @Test func sourceDateEpochChangesOnlyTimes() throws {
-        guard TestSupport.requireTool("gcc") else { return }
+    func testSourceDateEpochChangesOnlyTimes() throws {
+        try Prerequisite.requireTools("gcc")
         let first = try Self.workspace(), second = try Self.workspace()
         defer { TestSupport.remove(first); TestSupport.remove(second) }
         let plain = try Self.build(from: first, executable: "hello")
         let dated = try Self.build(from: second, executable: "hello", epoch: "1700000000")
-        #expect(plain.digest != dated.digest)
+        XCTAssertTrue(plain.digest != dated.digest)
 
         let plainImage = try ImageReader.read(path: plain.layout), datedImage = try ImageReader.read(path: dated.layout)
-        #expect(plainImage.config.created == "1970-01-01T00:00:00Z")
-        #expect(datedImage.config.created == "2023-11-14T22:13:20Z")
-        #expect(datedImage.config.config?.labels?["org.opencontainers.image.created"] == "2023-11-14T22:13:20Z")
+        XCTAssertEqual(plainImage.config.created, "1970-01-01T00:00:00Z")
+        XCTAssertEqual(datedImage.config.created, "2023-11-14T22:13:20Z")
+        XCTAssertEqual(datedImage.config.config?.labels?["org.opencontainers.image.created"], "2023-11-14T22:13:20Z")
         // With the times put back, the configs are equal.
         var normalized = datedImage.config
         normalized.created = plainImage.config.created
         normalized.history = plainImage.config.history
         normalized.config?.labels?["org.opencontainers.image.created"] = plainImage.config.created
         normalized.rootfs = plainImage.config.rootfs
-        #expect(normalized == plainImage.config)
+        XCTAssertEqual(normalized, plainImage.config)
 
         // The layers hold the same entries; only modification times differ.
         func records(_ layout: String, _ image: InspectedImage) throws -> [TarRecord] {
@@ -70,19 +70,19 @@ struct ReproducibilityTests {
             }
         }
         let plainRecords = try records(plain.layout, plainImage), datedRecords = try records(dated.layout, datedImage)
-        #expect(plainRecords.allSatisfy { $0.modificationTime == 0 })
-        #expect(datedRecords.allSatisfy { $0.modificationTime == 1_700_000_000 })
-        #expect(datedRecords.map { var record = $0; record.modificationTime = 0; return record } == plainRecords)
+        XCTAssertTrue(plainRecords.allSatisfy { $0.modificationTime == 0 })
+        XCTAssertTrue(datedRecords.allSatisfy { $0.modificationTime == 1_700_000_000 })
+        XCTAssertEqual(datedRecords.map { var record = $0; record.modificationTime = 0; return record }, plainRecords)
     }
 
-    @Test func invalidSourceDateEpochIsAUsageError() throws {
-        guard TestSupport.requireTool("gcc") else { return }
+    func testInvalidSourceDateEpochIsAUsageError() throws {
+        try Prerequisite.requireTools("gcc")
         let directory = try Self.workspace()
         defer { TestSupport.remove(directory) }
         var environment = ProcessInfo.processInfo.environment
         environment["SOURCE_DATE_EPOCH"] = "yesterday"
         let result = try TestSupport.containertool(["build", "--executable", "hello", "--output", "docker-archive:image.tar"], in: directory, environment: environment)
-        #expect(result.status == 2 && result.stderr.contains("SOURCE_DATE_EPOCH"))
-        #expect(!FileManager.default.fileExists(atPath: directory + "/image.tar"))
+        XCTAssertTrue(result.status == 2 && result.stderr.contains("SOURCE_DATE_EPOCH"))
+        XCTAssertTrue(!FileManager.default.fileExists(atPath: directory + "/image.tar"))
     }
 }

@@ -1,9 +1,9 @@
 import ContainerImage
 import Foundation
-import Testing
+import TestSupport
+import XCTest
 
-@Suite("tar")
-struct TarTests {
+final class TarTests: XCTestCase {
     static let longName = "deep/" + String(repeating: "directory-name/", count: 9) + "file-with-a-long-name.txt"
 
     static func archive(_ entries: [TarEntry], mtime: Int = 0) throws -> [UInt8] {
@@ -23,56 +23,56 @@ struct TarTests {
         .directory("home/nonroot", mode: 0o700, uid: 65532, gid: 65532),
     ]
 
-    @Test func entriesReadBackSortedWithFixedMetadata() throws {
+    func testEntriesReadBackSortedWithFixedMetadata() throws {
         let records = try TarReader.read(try Self.archive(Self.sampleEntries, mtime: 1_234))
-        #expect(records.map(\.path) == ["a-link", "b.txt", "bin/", "bin/tool", "deep/", Self.longName, "home/nonroot/", "tmp/"])
+        XCTAssertEqual(records.map(\.path), ["a-link", "b.txt", "bin/", "bin/tool", "deep/", Self.longName, "home/nonroot/", "tmp/"])
         for record in records {
-            #expect(record.modificationTime == 1_234)
-            #expect(record.userName.isEmpty && record.groupName.isEmpty)
+            XCTAssertEqual(record.modificationTime, 1_234)
+            XCTAssertTrue(record.userName.isEmpty && record.groupName.isEmpty)
         }
         let byPath = Dictionary(uniqueKeysWithValues: records.map { ($0.path, $0) })
-        #expect(byPath["a-link"]?.kind == .symlink && byPath["a-link"]?.linkName == "b.txt")
-        #expect(byPath["bin/tool"]?.mode == 0o755 && byPath["bin/tool"]?.contents == Array("#!\n".utf8))
-        #expect(byPath["tmp/"]?.mode == 0o1777 && byPath["tmp/"]?.kind == .directory)
-        #expect(byPath["home/nonroot/"]?.uid == 65532 && byPath["home/nonroot/"]?.gid == 65532)
-        #expect(byPath["b.txt"]?.uid == 0 && byPath["b.txt"]?.mode == 0o644)
-        #expect(byPath[Self.longName]?.contents == Array("long\n".utf8))
+        XCTAssertTrue(byPath["a-link"]?.kind == .symlink && byPath["a-link"]?.linkName == "b.txt")
+        XCTAssertTrue(byPath["bin/tool"]?.mode == 0o755 && byPath["bin/tool"]?.contents == Array("#!\n".utf8))
+        XCTAssertTrue(byPath["tmp/"]?.mode == 0o1777 && byPath["tmp/"]?.kind == .directory)
+        XCTAssertTrue(byPath["home/nonroot/"]?.uid == 65532 && byPath["home/nonroot/"]?.gid == 65532)
+        XCTAssertTrue(byPath["b.txt"]?.uid == 0 && byPath["b.txt"]?.mode == 0o644)
+        XCTAssertEqual(byPath[Self.longName]?.contents, Array("long\n".utf8))
     }
 
     /// GNU tar reads the archive: names (PAX long name included), modes, owners, link, times.
-    @Test func gnuTarListsIt() throws {
-        guard TestSupport.requireTool("tar") else { return }
+    func testGnuTarListsIt() throws {
+        try Prerequisite.requireTools("tar")
         let listing = try TestSupport.run("tar", ["--numeric-owner", "--full-time", "-tvf", "-"], input: try Self.archive(Self.sampleEntries))
-        #expect(listing.status == 0, "\(listing.stderr)")
+        XCTAssertEqual(listing.status, 0, "\(listing.stderr)")
         let lines = listing.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.count == 8)
-        #expect(lines.contains { $0.hasPrefix("lrwxrwxrwx 0/0") && $0.hasSuffix("a-link -> b.txt") })
-        #expect(lines.contains { $0.hasPrefix("drwxrwxrwt 0/0") && $0.hasSuffix(" tmp/") })
-        #expect(lines.contains { $0.hasPrefix("drwx------ 65532/65532") && $0.hasSuffix(" home/nonroot/") })
-        #expect(lines.contains { $0.hasSuffix(" " + Self.longName) })
-        #expect(lines.allSatisfy { $0.contains("1970-01-01 00:00:00") })
+        XCTAssertEqual(lines.count, 8)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("lrwxrwxrwx 0/0") && $0.hasSuffix("a-link -> b.txt") })
+        XCTAssertTrue(lines.contains { $0.hasPrefix("drwxrwxrwt 0/0") && $0.hasSuffix(" tmp/") })
+        XCTAssertTrue(lines.contains { $0.hasPrefix("drwx------ 65532/65532") && $0.hasSuffix(" home/nonroot/") })
+        XCTAssertTrue(lines.contains { $0.hasSuffix(" " + Self.longName) })
+        XCTAssertTrue(lines.allSatisfy { $0.contains("1970-01-01 00:00:00") })
     }
 
     /// Extracting with GNU tar gives back the file contents.
-    @Test func gnuTarExtractsIt() throws {
-        guard TestSupport.requireTool("tar") else { return }
+    func testGnuTarExtractsIt() throws {
+        try Prerequisite.requireTools("tar")
         let directory = try TestSupport.makeTemporaryDirectory()
         defer { TestSupport.remove(directory) }
         let result = try TestSupport.run("tar", ["-xf", "-", "-C", directory], input: try Self.archive(Self.sampleEntries))
-        #expect(result.status == 0, "\(result.stderr)")
-        #expect(try String(contentsOfFile: directory + "/" + Self.longName, encoding: .utf8) == "long\n")
-        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: directory + "/a-link") == "b.txt")
+        XCTAssertEqual(result.status, 0, "\(result.stderr)")
+        XCTAssertEqual(try String(contentsOfFile: directory + "/" + Self.longName, encoding: .utf8), "long\n")
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: directory + "/a-link"), "b.txt")
     }
 
-    @Test func sameEntriesInAnyOrderGiveSameBytes() throws {
-        #expect(try Self.archive(Self.sampleEntries) == Self.archive(Self.sampleEntries.reversed()))
+    func testSameEntriesInAnyOrderGiveSameBytes() throws {
+        XCTAssertEqual(try Self.archive(Self.sampleEntries), try Self.archive(Self.sampleEntries.reversed()))
     }
 
-    @Test func hostFileThatChangesSizeIsAnError() throws {
+    func testHostFileThatChangesSizeIsAnError() throws {
         let directory = try TestSupport.makeTemporaryDirectory()
         defer { TestSupport.remove(directory) }
         try "12345".write(toFile: directory + "/f", atomically: true, encoding: .utf8)
         let entry = TarEntry(path: "f", kind: .file(.hostFile(path: directory + "/f", size: 3)), mode: 0o644)
-        #expect(throws: TarError.fileChanged(path: directory + "/f")) { try Self.archive([entry]) }
+        assertThrows(TarError.fileChanged(path: directory + "/f")) { try Self.archive([entry]) }
     }
 }

@@ -1,30 +1,30 @@
 import Foundation
-import Testing
+import TestSupport
+import XCTest
 
 /// What the plugin and the scripts read from `containertool`: JSON and exit codes, never human text.
-@Suite("containertool: the contract with the plugin and scripts")
-struct ToolContractTests {
+final class ToolContractTests: XCTestCase {
     static func json(_ result: ProcessResult) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(result.stdoutBytes)) as? [String: Any])
+        try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdoutBytes)) as? [String: Any])
     }
 
-    @Test func buildFlagsAreTheOneOwnerOfCompilerFlags() throws {
+    func testBuildFlagsAreTheOneOwnerOfCompilerFlags() throws {
         let standard = try TestSupport.containertool(["build-flags"])
-        #expect(standard.status == 0)
-        #expect(standard.stdout.split(separator: "\n") == ["--static-swift-stdlib", "-Xswiftc", "-static-executable", "-Xlinker", "-s"])
+        XCTAssertEqual(standard.status, 0)
+        XCTAssertEqual(standard.stdout.split(separator: "\n"), ["--static-swift-stdlib", "-Xswiftc", "-static-executable", "-Xlinker", "-s"])
         let dynamic = try Self.json(try TestSupport.containertool(["build-flags", "--link=dynamic-libc", "--json"]))
-        #expect(dynamic["swiftBuildFlags"] as? [String] == ["--static-swift-stdlib", "-Xlinker", "-s"])
-        #expect(dynamic["bundleSharedLibraries"] as? Bool == true)
+        XCTAssertEqual(dynamic["swiftBuildFlags"] as? [String], ["--static-swift-stdlib", "-Xlinker", "-s"])
+        XCTAssertEqual(dynamic["bundleSharedLibraries"] as? Bool, true)
         let embedded = try Self.json(try TestSupport.containertool(["build-flags", "--embedded", "--json"]))
-        #expect((embedded["swiftBuildFlags"] as? [String] ?? []).contains("Embedded"))
-        #expect(embedded["bundleSharedLibraries"] as? Bool == false)
+        XCTAssertTrue((embedded["swiftBuildFlags"] as? [String] ?? []).contains("Embedded"))
+        XCTAssertEqual(embedded["bundleSharedLibraries"] as? Bool, false)
         for bad in [["build-flags", "--embedded", "--link", "dynamic-libc"], ["build-flags", "--link", "musl"], ["build-flags", "--link"]] {
             let result = try TestSupport.containertool(bad)
-            #expect(result.status == 2 && result.stdout.isEmpty, "\(bad): \(result.stderr)")
+            XCTAssertTrue(result.status == 2 && result.stdout.isEmpty, "\(bad): \(result.stderr)")
         }
     }
 
-    @Test func buildFlagsForAPlatformNameItsSwiftSDK() throws {
+    func testBuildFlagsForAPlatformNameItsSwiftSDK() throws {
         #if arch(arm64)
         let other = "linux/amd64", host = "linux/arm64"
         #else
@@ -32,84 +32,89 @@ struct ToolContractTests {
         #endif
         let sdk = "embedded-" + other.replacingOccurrences(of: "/", with: "-")
         let cross = try Self.json(try TestSupport.containertool(["build-flags", "--embedded", "--platform", other, "--swift-sdks-path", "/sdks", "--json"]))
-        #expect(cross["swiftBuildFlags"] as? [String] == ["--swift-sdks-path", "/sdks", "--swift-sdk", sdk, "-Xlinker", "-s"])
-        #expect(cross["swiftSDK"] as? String == sdk && cross["platform"] as? String == other)
+        XCTAssertEqual(cross["swiftBuildFlags"] as? [String], ["--swift-sdks-path", "/sdks", "--swift-sdk", sdk, "-Xlinker", "-s"])
+        XCTAssertTrue(cross["swiftSDK"] as? String == sdk && cross["platform"] as? String == other)
         let native = try Self.json(try TestSupport.containertool(["build-flags", "--embedded", "--platform", host, "--json"]))
-        #expect((native["swiftBuildFlags"] as? [String] ?? []).contains("Embedded") && native["swiftSDK"] == nil, "the host needs no SDK")
+        XCTAssertTrue((native["swiftBuildFlags"] as? [String] ?? []).contains("Embedded") && native["swiftSDK"] == nil, "the host needs no SDK")
         let musl = try Self.json(try TestSupport.containertool(["build-flags", "--platform", other, "--swift-sdk", "musl-sdk", "--json"]))
-        #expect(musl["swiftBuildFlags"] as? [String] == ["--swift-sdk", "musl-sdk", "--static-swift-stdlib", "-Xlinker", "-s"])
+        XCTAssertEqual(musl["swiftBuildFlags"] as? [String], ["--swift-sdk", "musl-sdk", "--static-swift-stdlib", "-Xlinker", "-s"])
         let standard = try TestSupport.containertool(["build-flags", "--platform", other])
-        #expect(standard.status == 2 && standard.stdout.isEmpty)
-        #expect(standard.stderr.hasPrefix("containertool build-flags: ") && standard.stderr.contains("--swift-sdk") && standard.stderr.contains("`swift sdk list`"), "\(standard.stderr)")
+        XCTAssertTrue(standard.status == 2 && standard.stdout.isEmpty)
+        XCTAssertTrue(standard.stderr.hasPrefix("containertool build-flags: ") && standard.stderr.contains("--swift-sdk") && standard.stderr.contains("`swift sdk list`"), "\(standard.stderr)")
         let bad = try TestSupport.containertool(["build-flags", "--platform", "linux"])
-        #expect(bad.status == 2 && bad.stderr.contains("not a platform"), "\(bad.stderr)")
+        XCTAssertTrue(bad.status == 2 && bad.stderr.contains("not a platform"), "\(bad.stderr)")
     }
 
-    @Test func describeOptionsListsEveryBuildOption() throws {
+    func testDescribeOptionsListsEveryBuildOption() throws {
         let table = try Self.json(try TestSupport.containertool(["build", "--describe-options"]))
-        let values = try #require(table["valueOptions"] as? [String])
-        let flags = try #require(table["flags"] as? [String])
-        #expect(values.contains("--label") && values.contains("--output") && values.contains("--cmd"))
-        #expect(flags.contains("--bundle-shared-libraries") && flags.contains("--dry-run"))
-        #expect(Set(values).isDisjoint(with: flags))
+        let values = try XCTUnwrap(table["valueOptions"] as? [String])
+        let flags = try XCTUnwrap(table["flags"] as? [String])
+        XCTAssertTrue(values.contains("--label") && values.contains("--output") && values.contains("--cmd"))
+        XCTAssertTrue(flags.contains("--bundle-shared-libraries") && flags.contains("--dry-run"))
+        XCTAssertTrue(Set(values).isDisjoint(with: flags))
         // Every option in the help is in the table, so the plugin can pass it through.
         let help = try TestSupport.containertool(["build", "--help"]).stdout
-        for option in values + flags { #expect(help.contains(option), "\(option) missing from build --help") }
+        for option in values + flags { XCTAssertTrue(help.contains(option), "\(option) missing from build --help") }
     }
 
     /// `--dry-run` checks references and output paths before anything is built: the executable need not exist yet.
-    @Test func dryRunRejectsABadPushReferenceAndWritesNothing() throws {
+    func testDryRunRejectsABadPushReferenceAndWritesNothing() throws {
         let directory = try TestSupport.makeTemporaryDirectory()
         defer { TestSupport.remove(directory) }
         let bad = try TestSupport.containertool(["build", "--dry-run", "--executable", "later/App",
                                                  "--output", "docker-archive:image.tar", "--output", "registry:127.0.0.1:5000/UX/App:1"], in: directory)
-        #expect(bad.status == 2)
-        #expect(bad.stderr.split(separator: "\n").first?.contains("invalid image reference '127.0.0.1:5000/UX/App:1'") == true, "\(bad.stderr)")
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertEqual(bad.stderr.split(separator: "\n").first?.contains("invalid image reference '127.0.0.1:5000/UX/App:1'"), true, "\(bad.stderr)")
         let good = try TestSupport.containertool(["build", "--dry-run", "--executable", "later/App",
                                                   "--output", "docker-archive:image.tar", "--output", "registry:127.0.0.1:5000/ux/app"], in: directory)
-        #expect(good.status == 0 && good.stdout.isEmpty, "\(good.stderr)")
+        XCTAssertTrue(good.status == 0 && good.stdout.isEmpty, "\(good.stderr)")
         let unwritable = try TestSupport.containertool(["build", "--dry-run", "--executable", "later/App", "--output", "oci-layout:no/such/dir"], in: directory)
-        #expect(unwritable.status == 1)
-        #expect(TestSupport.listing(directory) == [])
+        XCTAssertEqual(unwritable.status, 1)
+        XCTAssertEqual(TestSupport.listing(directory), [])
     }
 
-    @Test func dockerfileJSONAndDryRun() throws {
+    func testDockerfileJSONAndDryRun() throws {
         let directory = try TestSupport.makeTemporaryDirectory()
         defer { TestSupport.remove(directory) }
         let dry = try Self.json(try TestSupport.containertool(["dockerfile", "--product=App", "--dry-run", "--json", "--output", "Dockerfile.App"], in: directory))
-        #expect(dry["dryRun"] as? Bool == true)
-        #expect(TestSupport.listing(directory) == [])
+        XCTAssertEqual(dry["dryRun"] as? Bool, true)
+        XCTAssertEqual(TestSupport.listing(directory), [])
         let written = try Self.json(try TestSupport.containertool(["dockerfile", "--product", "App", "--json", "--output", "Dockerfile.App"], in: directory))
-        let files = try #require(written["files"] as? [[String: String]])
-        #expect(files.map { $0["outcome"] } == ["created", "created"])
-        #expect(files.map { URL(fileURLWithPath: $0["path"] ?? "").lastPathComponent } == ["Dockerfile.App", ".dockerignore"])
+        let files = try XCTUnwrap(written["files"] as? [[String: String]])
+        XCTAssertEqual(files.map { $0["outcome"] }, ["created", "created"])
+        XCTAssertEqual(files.map { URL(fileURLWithPath: $0["path"] ?? "").lastPathComponent }, ["Dockerfile.App", ".dockerignore"])
         // A hand-written Dockerfile fails the dry run too: the plugin learns it before compiling.
         try "FROM scratch\n".write(toFile: directory + "/Dockerfile", atomically: true, encoding: .utf8)
         let refused = try TestSupport.containertool(["dockerfile", "--product", "App", "--dry-run", "--json"], in: directory)
-        #expect(refused.status == 1 && refused.stderr.contains("--force"))
+        XCTAssertTrue(refused.status == 1 && refused.stderr.contains("--force"))
     }
 
     /// Every subcommand parses with the same rules and reports a mistake the same way.
-    @Test(arguments: [
+    func testUsageErrorsAreExitCode2WithTheUsageLine() throws {
+        for arguments in [
         ["sbom", "--product"], ["sbom", "--bogus", "x"], ["dockerfile", "--bogus"], ["dockerfile", "--port=0", "--product", "A"],
         ["inspect", "a", "b"], ["digest"], ["build-flags", "--json=1"],
-    ])
-    func usageErrorsAreExitCode2WithTheUsageLine(arguments: [String]) throws {
-        let result = try TestSupport.containertool(arguments)
-        #expect(result.status == 2, "\(arguments): \(result.stderr)")
-        let lines = result.stderr.split(separator: "\n")
-        #expect(lines.count == 3, "\(result.stderr)")
-        #expect(lines.first?.hasPrefix("containertool \(arguments[0]): ") == true)
-        #expect(lines.dropFirst().first?.hasPrefix("usage: containertool \(arguments[0])") == true)
+    ] {
+            try usageErrorsAreExitCode2WithTheUsageLine(arguments: arguments)
+        }
     }
 
-    @Test func optionEqualsValueWorksEverywhere() throws {
+    func usageErrorsAreExitCode2WithTheUsageLine(arguments: [String]) throws {
+        let result = try TestSupport.containertool(arguments)
+        XCTAssertEqual(result.status, 2, "\(arguments): \(result.stderr)")
+        let lines = result.stderr.split(separator: "\n")
+        XCTAssertEqual(lines.count, 3, "\(result.stderr)")
+        XCTAssertEqual(lines.first?.hasPrefix("containertool \(arguments[0]): "), true)
+        XCTAssertEqual(lines.dropFirst().first?.hasPrefix("usage: containertool \(arguments[0])"), true)
+    }
+
+    func testOptionEqualsValueWorksEverywhere() throws {
         let directory = try TestSupport.makeTemporaryDirectory()
         defer { TestSupport.remove(directory) }
         let sbom = try TestSupport.containertool(["sbom", "--product=App", "--output=sbom.json", "--swift-version=6.3", "--version=1.0"], in: directory)
-        #expect(sbom.status == 0, "\(sbom.stderr)")
-        #expect(TestSupport.listing(directory) == ["sbom.json"])
+        XCTAssertEqual(sbom.status, 0, "\(sbom.stderr)")
+        XCTAssertEqual(TestSupport.listing(directory), ["sbom.json"])
         let digest = try TestSupport.containertool(["digest", "sbom.json", "missing"], in: directory)
-        #expect(digest.status == 1 && digest.stdout.hasPrefix("sha256:") && digest.stderr.contains("cannot read missing"))
+        XCTAssertTrue(digest.status == 1 && digest.stdout.hasPrefix("sha256:") && digest.stderr.contains("cannot read missing"))
     }
 }

@@ -1,10 +1,10 @@
-import Testing
+import TestSupport
+import XCTest
 
 /// The plugin's own argument handling. The plugin target cannot be imported, so this target compiles
 /// the plugin's pure files (PluginArguments.swift, BuildLog.swift) through symlinks: the tests run the
 /// very code the plugin runs.
-@Suite("swift package containerize: arguments")
-struct PluginArgumentsTests {
+final class PluginArgumentsTests: XCTestCase {
     /// What `containertool build --describe-options` answers (a subset is enough here, plus one option
     /// the plugin has never heard of, as a new `build` option would be).
     static let tool = PluginArguments.ToolOptions(
@@ -15,35 +15,36 @@ struct PluginArgumentsTests {
         try PluginArguments.parse(arguments, tool: tool)
     }
 
-    @Test func ownOptionsAndPassthroughInOrder() throws {
+    func testOwnOptionsAndPassthroughInOrder() throws {
         let parsed = try Self.parse([
             "--product", "App", "--label", "a=b", "--embedded", "--plain-http", "--registry-ca=/x y/ca.pem",
             "--cmd", "--port=9000", "--push", "127.0.0.1:5000/app:1", "--env=K=V=W",
         ])
-        #expect(parsed.product == "App")
-        #expect(parsed.embedded)
-        #expect(parsed.port == nil)  // `--port=9000` was --cmd's value
-        #expect(parsed.pushes == ["127.0.0.1:5000/app:1"])
-        #expect(parsed.outputs == ["registry:127.0.0.1:5000/app:1"])
-        #expect(parsed.passthrough == [
+        XCTAssertEqual(parsed.product, "App")
+        XCTAssertTrue(parsed.embedded)
+        XCTAssertEqual(parsed.port, nil)  // `--port=9000` was --cmd's value
+        XCTAssertEqual(parsed.pushes, ["127.0.0.1:5000/app:1"])
+        XCTAssertEqual(parsed.outputs, ["registry:127.0.0.1:5000/app:1"])
+        XCTAssertTrue(parsed.passthrough == [
             "--label", "a=b", "--plain-http", "--registry-ca", "/x y/ca.pem", "--cmd", "--port=9000", "--env", "K=V=W",
         ])
     }
 
-    @Test func optionsTheDockerfileAlsoTakesReachIt() throws {
+    func testOptionsTheDockerfileAlsoTakesReachIt() throws {
         let parsed = try Self.parse(["--env", "A=1", "--cmd", "--env", "--ca-certificates", "--label=k=v"])
         let dockerfile = PluginArguments.ToolOptions(valueOptions: ["--env", "--product"], flags: ["--ca-certificates"])
-        #expect(parsed.passthrough(acceptedBy: dockerfile) == ["--env", "A=1", "--ca-certificates"])
+        XCTAssertEqual(parsed.passthrough(acceptedBy: dockerfile), ["--env", "A=1", "--ca-certificates"])
     }
 
-    @Test func valuesThatLookLikeOptionsStayValues() throws {
+    func testValuesThatLookLikeOptionsStayValues() throws {
         let parsed = try Self.parse(["--tag", "--weird", "--cmd", "-v", "--label", "--help=x"])
-        #expect(parsed.tag == "--weird")
-        #expect(!parsed.verbose && !parsed.help)
-        #expect(parsed.passthrough == ["--cmd", "-v", "--label", "--help=x"])
+        XCTAssertEqual(parsed.tag, "--weird")
+        XCTAssertTrue(!parsed.verbose && !parsed.help)
+        XCTAssertEqual(parsed.passthrough, ["--cmd", "-v", "--label", "--help=x"])
     }
 
-    @Test(arguments: [
+    func testMistakesAreOneLineUsageErrors() {
+        for (arguments, message) in [
         (["--label"], "--label needs a value"),
         (["--product"], "--product needs a value"),
         (["--bogus"], "unknown option '--bogus'"),
@@ -61,46 +62,47 @@ struct PluginArgumentsTests {
         (["--version", "1.0"], "add --release"),
         (["--release", "--version="], "--version needs a version such as 1.2.0"),
         (["--link", "dynamic-libc", "--dockerfile-only"], "builds fully static only"),
-    ])
-    func mistakesAreOneLineUsageErrors(arguments: [String], message: String) {
-        #expect {
-            try Self.parse(arguments)
-        } throws: { error in
-            guard let error = error as? PluginUsageError else { return false }
-            return error.message.contains(message) && !error.message.contains("\n")
+    ] {
+            mistakesAreOneLineUsageErrors(arguments: arguments, message: message)
         }
     }
 
-    @Test func releaseWithPushIsAccepted() throws {
+    func mistakesAreOneLineUsageErrors(arguments: [String], message: String) {
+        XCTAssertThrowsError(try Self.parse(arguments), "\(arguments)") { error in
+            guard let error = error as? PluginUsageError else { return XCTFail("\(arguments): not a usage error: \(error)") }
+            XCTAssertTrue(error.message.contains(message) && !error.message.contains("\n"), "\(arguments): \(error.message)")
+        }
+    }
+
+    func testReleaseWithPushIsAccepted() throws {
         let parsed = try Self.parse(["--release", "--version", "1.2.0", "--push", "r.example/app:1.2.0", "--dist", "out dir"])
-        #expect(parsed.release && parsed.version == "1.2.0" && parsed.dist == "out dir")
-        #expect(!parsed.rendersDockerfile)
+        XCTAssertTrue(parsed.release && parsed.version == "1.2.0" && parsed.dist == "out dir")
+        XCTAssertTrue(!parsed.rendersDockerfile)
     }
 
-    @Test func dockerfilePerProduct() throws {
-        #expect(try Self.parse([]).dockerfilePath(product: "A", executableProductCount: 1) == "Dockerfile")
-        #expect(try Self.parse([]).dockerfilePath(product: "A", executableProductCount: 2) == "Dockerfile.A")
-        #expect(try Self.parse(["--dockerfile", "ops/A.Dockerfile"]).dockerfilePath(product: "A", executableProductCount: 2) == "ops/A.Dockerfile")
-        #expect(!(try Self.parse(["--link", "dynamic-libc"])).rendersDockerfile)
-        #expect(!(try Self.parse(["--no-dockerfile"])).rendersDockerfile)
+    func testDockerfilePerProduct() throws {
+        XCTAssertEqual(try Self.parse([]).dockerfilePath(product: "A", executableProductCount: 1), "Dockerfile")
+        XCTAssertEqual(try Self.parse([]).dockerfilePath(product: "A", executableProductCount: 2), "Dockerfile.A")
+        XCTAssertEqual(try Self.parse(["--dockerfile", "ops/A.Dockerfile"]).dockerfilePath(product: "A", executableProductCount: 2), "ops/A.Dockerfile")
+        XCTAssertTrue(!(try Self.parse(["--link", "dynamic-libc"])).rendersDockerfile)
+        XCTAssertTrue(!(try Self.parse(["--no-dockerfile"])).rendersDockerfile)
     }
 
-    @Test func portOnlyWhenGivenOrKnown() throws {
-        #expect(try Self.parse([]).exposedPort(product: "Tool") == nil)
-        #expect(try Self.parse([]).exposedPort(product: "HelloWeb") == 8080)
-        #expect(try Self.parse(["--port", "9000"]).exposedPort(product: "Tool") == 9000)
+    func testPortOnlyWhenGivenOrKnown() throws {
+        XCTAssertEqual(try Self.parse([]).exposedPort(product: "Tool"), nil)
+        XCTAssertEqual(try Self.parse([]).exposedPort(product: "HelloWeb"), 8080)
+        XCTAssertEqual(try Self.parse(["--port", "9000"]).exposedPort(product: "Tool"), 9000)
     }
 
-    @Test func releaseTags() {
-        #expect(PluginArguments.releaseTag(product: "MyServer", version: "1.2.0") == "myserver:1.2.0")
-        #expect(PluginArguments.releaseTag(product: "App", version: "1.0.0+build/7") == "app:1.0.0-build-7")
-        #expect(PluginArguments.releaseTag(product: "App", version: "-rc") == "app:v-rc")
-        #expect(PluginArguments.releaseTag(product: "App", version: String(repeating: "9", count: 300)).count == "app:".count + 128)
+    func testReleaseTags() {
+        XCTAssertEqual(PluginArguments.releaseTag(product: "MyServer", version: "1.2.0"), "myserver:1.2.0")
+        XCTAssertEqual(PluginArguments.releaseTag(product: "App", version: "1.0.0+build/7"), "app:1.0.0-build-7")
+        XCTAssertEqual(PluginArguments.releaseTag(product: "App", version: "-rc"), "app:v-rc")
+        XCTAssertEqual(PluginArguments.releaseTag(product: "App", version: String(repeating: "9", count: 300)).count, "app:".count + 128)
     }
 }
 
-@Suite("swift package containerize: build log")
-struct BuildLogTests {
+final class BuildLogTests: XCTestCase {
     static let curlLog = """
         [5/6] Linking Fetcher
         /usr/bin/ld.gold: error: cannot find -lcurl
@@ -109,69 +111,69 @@ struct BuildLogTests {
         clang: error: linker command failed with exit code 1 (use -v to see invocation)
         """
 
-    @Test func missingStaticArchiveIsExplained() {
+    func testMissingStaticArchiveIsExplained() {
         let log = BuildLog(text: Self.curlLog)
-        #expect(log.missingLibraries == ["curl"])
+        XCTAssertEqual(log.missingLibraries, ["curl"])
         let message = log.failureMessage(product: "Fetcher", embedded: false, dynamicLibc: false)
-        #expect(message.contains("libcurl has no complete static archive"))
-        #expect(message.contains("--link dynamic-libc"))
-        #expect(!message.contains("\n"))
+        XCTAssertTrue(message.contains("libcurl has no complete static archive"))
+        XCTAssertTrue(message.contains("--link dynamic-libc"))
+        XCTAssertTrue(!message.contains("\n"))
     }
 
     /// Debian's libcurl.a exists, but its own dependencies (libpsl, libssh2, OpenSSL …) have no archives.
-    @Test func staticArchiveWithUnresolvedDependencies() {
+    func testStaticArchiveWithUnresolvedDependencies() {
         let log = BuildLog(text: """
             error: link command failed with exit code 1 (use -v to see invocation)
             /opt/swift/usr/lib/swift_static/linux/libFoundation.a(Host.swift.o):function f: error: undefined reference to 'x'
             /lib/x86_64-linux-gnu/libcurl.a(libcurl_la-psl.o):function Curl_psl_destroy: error: undefined reference to 'psl_free'
             /lib/x86_64-linux-gnu/libcurl.a(libcurl_la-version.o):function curl_version: error: undefined reference to 'zlibVersion'
             """)
-        #expect(log.missingLibraries == ["curl"])
-        #expect(log.failureMessage(product: "Fetch", embedded: false, dynamicLibc: false).contains("URLSession needs libcurl"))
-        #expect(!log.failureMessage(product: "Fetch", embedded: false, dynamicLibc: true).contains("--link dynamic-libc"))
+        XCTAssertEqual(log.missingLibraries, ["curl"])
+        XCTAssertTrue(log.failureMessage(product: "Fetch", embedded: false, dynamicLibc: false).contains("URLSession needs libcurl"))
+        XCTAssertTrue(!log.failureMessage(product: "Fetch", embedded: false, dynamicLibc: true).contains("--link dynamic-libc"))
     }
 
-    @Test func embeddedFailureNamesTheFirstErrorAndTheWayOut() {
+    func testEmbeddedFailureNamesTheFirstErrorAndTheWayOut() {
         let log = BuildLog(text: "[1/3] Compiling\n  /p/main.swift:3:8: error: cannot find 'Foundation' in scope\n/p/a.swift:1: error: second\n")
         let message = log.failureMessage(product: "App", embedded: true, dynamicLibc: false)
-        #expect(message.contains("/p/main.swift:3:8: error: cannot find 'Foundation'"))
-        #expect(message.contains("drop --embedded"))
-        #expect(!message.contains("second") && !message.contains("\n"))
+        XCTAssertTrue(message.contains("/p/main.swift:3:8: error: cannot find 'Foundation'"))
+        XCTAssertTrue(message.contains("drop --embedded"))
+        XCTAssertTrue(!message.contains("second") && !message.contains("\n"))
     }
 
-    @Test func plainFailureWithoutErrorLine() {
-        #expect(BuildLog(text: "killed\n").failureMessage(product: "A", embedded: false, dynamicLibc: false) == "building 'A' failed (the log is above)")
+    func testPlainFailureWithoutErrorLine() {
+        XCTAssertEqual(BuildLog(text: "killed\n").failureMessage(product: "A", embedded: false, dynamicLibc: false), "building 'A' failed (the log is above)")
     }
 
-    @Test func staticGlibcWarningsAndCompileCount() {
+    func testStaticGlibcWarningsAndCompileCount() {
         let log = BuildLog(text: """
             [1/4] Compiling HTTPServer Server.swift
             [2/4] Compiling HelloWeb main.swift
             warning: Using 'getaddrinfo' in statically linked applications requires at runtime the shared libraries from the glibc version used for linking
             """)
-        #expect(log.hasStaticGlibcWarnings)
-        #expect(log.compiledSteps == 2)
-        #expect(!BuildLog(text: "Build of product 'A' complete!").hasStaticGlibcWarnings)
-        #expect(BuildLog(text: "[1/1] Planning build\nBuild complete!").compiledSteps == 0)
+        XCTAssertTrue(log.hasStaticGlibcWarnings)
+        XCTAssertEqual(log.compiledSteps, 2)
+        XCTAssertTrue(!BuildLog(text: "Build of product 'A' complete!").hasStaticGlibcWarnings)
+        XCTAssertEqual(BuildLog(text: "[1/1] Planning build\nBuild complete!").compiledSteps, 0)
     }
 
-    @Test func platformsAreAListAndSwiftSDKIsThePlugins() throws {
+    func testPlatformsAreAListAndSwiftSDKIsThePlugins() throws {
         let parsed = try PluginArgumentsTests.parse(["--embedded", "--platform", "linux/amd64,linux/arm64", "--push", "127.0.0.1:5000/app:1"])
-        #expect(parsed.platforms == ["linux/amd64", "linux/arm64"])
-        #expect(parsed.passthrough.isEmpty)  // --platform is the plugin's, not passed on as one value
+        XCTAssertEqual(parsed.platforms, ["linux/amd64", "linux/arm64"])
+        XCTAssertTrue(parsed.passthrough.isEmpty)  // --platform is the plugin's, not passed on as one value
         let standard = try PluginArgumentsTests.parse(["--platform=linux/arm64", "--swift-sdk", "aarch64-swift-linux-musl"])
-        #expect(standard.platforms == ["linux/arm64"])
-        #expect(standard.swiftSDK == "aarch64-swift-linux-musl")
+        XCTAssertEqual(standard.platforms, ["linux/arm64"])
+        XCTAssertEqual(standard.swiftSDK, "aarch64-swift-linux-musl")
         for bad in [["--platform", "linux/amd64,,linux/arm64"], ["--platform", "linux/arm64", "--platform", "linux/arm64"],
                     ["--platform", "linux/amd64,linux/arm64", "--swift-sdk", "x86_64-swift-linux-musl"]] {
-            #expect(throws: PluginUsageError.self) { try PluginArgumentsTests.parse(bad) }
+            assertThrows(PluginUsageError.self) { try PluginArgumentsTests.parse(bad) }
         }
     }
 
-    @Test func aMissingSwiftSDKNamesSwiftSDKList() {
+    func testAMissingSwiftSDKNamesSwiftSDKList() {
         let log = BuildLog(text: "error: No valid Swift SDK bundles found at /root/.swiftpm/swift-sdks.\n")
         let message = log.failureMessage(product: "App", embedded: false, dynamicLibc: false, swiftSDK: "aarch64-swift-linux-musl")
-        #expect(message.contains("aarch64-swift-linux-musl") && message.contains("`swift sdk list`"))
-        #expect(!message.contains("\n"))
+        XCTAssertTrue(message.contains("aarch64-swift-linux-musl") && message.contains("`swift sdk list`"))
+        XCTAssertTrue(!message.contains("\n"))
     }
 }

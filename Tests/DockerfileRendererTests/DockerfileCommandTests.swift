@@ -1,37 +1,12 @@
 import DockerfileRenderer
 import Foundation
+import TestSupport
 import XCTest
 
 /// `containertool dockerfile`, run as the real executable (built beside this test bundle).
 final class DockerfileCommandTests: XCTestCase {
-    private struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    private func containertool(_ arguments: [String], in folder: URL? = nil) throws -> Result {
-        let binary = Bundle.main.bundleURL.appendingPathComponent("containertool")
-        // swift test builds every product before testing; `Bundle.main` is the test runner's folder.
-        let tool = FileManager.default.isExecutableFile(atPath: binary.path)
-            ? binary : Bundle.main.executableURL!.deletingLastPathComponent().appendingPathComponent("containertool")
-        guard FileManager.default.isExecutableFile(atPath: tool.path) else {
-            XCTFail("containertool not found at \(tool.path); run `swift build --product containertool` first")
-            throw CocoaError(.fileNoSuchFile)
-        }
-        let process = Process()
-        process.executableURL = tool
-        process.arguments = ["dockerfile"] + arguments
-        if let folder { process.currentDirectoryURL = folder }
-        let stdout = Pipe(), stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        let out = stdout.fileHandleForReading.readDataToEndOfFile()
-        let err = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus,
-                      stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+    private func containertool(_ arguments: [String], in folder: URL? = nil) throws -> ProcessResult {
+        try runProcess(try BuiltProducts.requireContainertool(), ["dockerfile"] + arguments, in: folder?.path)
     }
 
     func testHelpListsEveryOption() throws {

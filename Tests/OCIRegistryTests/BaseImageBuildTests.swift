@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// `containertool build --from REF`: a base made here with containertool itself (a program, a file, Env,
@@ -9,10 +10,7 @@ final class BaseImageBuildTests: XCTestCase {
     var cache: String { work.path + "/cache" }
 
     override func setUpWithError() throws {
-        guard containertoolPath != nil else {
-            if ProcessInfo.processInfo.environment["CI"] == "true" { throw TestFailure("containertool is not built next to the tests") }
-            throw XCTSkip("containertool is not built next to the tests (swift build --product containertool)")
-        }
+        try Prerequisite.require(containertoolPath != nil, "containertool is not built next to the tests (swift build --product containertool)")
         work = try temporaryDirectory(self, "base-build")
     }
 
@@ -96,10 +94,7 @@ final class BaseImageBuildTests: XCTestCase {
         }
 
         // docker runs it with the base's environment.
-        guard (try? runTool("docker", ["info"]))?.status == 0 else {
-            if ProcessInfo.processInfo.environment["CI"] == "true" { return XCTFail("docker is not running") }
-            throw XCTSkip("docker is not running")
-        }
+        try Prerequisite.require((try? runTool("docker", ["info"]))?.status == 0, "no Docker engine answers (docker info)")
         try runChecked("docker", ["load", "-i", "\(work.path)/app.tar"])
         defer { _ = try? runTool("docker", ["rmi", "-f", tag]) }
         let run = try runTool("docker", ["run", "--rm", "--network", "host", tag, "BASE", "KEEP"])
@@ -158,10 +153,7 @@ final class BaseImageBuildTests: XCTestCase {
         XCTAssertEqual(settings["WorkingDir"] as? String, "/app")
         XCTAssertEqual(settings["Cmd"] as? [String], ["x"])
 
-        guard (try? runTool("aarch64-linux-gnu-gcc", ["--version"]))?.status == 0 else {
-            if ProcessInfo.processInfo.environment["CI"] == "true" { return XCTFail("aarch64-linux-gnu-gcc is missing") }
-            throw XCTSkip("aarch64-linux-gnu-gcc is missing")
-        }
+        try Prerequisite.requireTool("aarch64-linux-gnu-gcc", install: "apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross")
         let arm = try program("hello-arm", compiler: "aarch64-linux-gnu-gcc")
         let mismatch = try containertool(["build", "--executable", arm, "--from", "\(registry.host)/base:1", "--plain-http", "--output", "oci-layout:\(work.path)/arm"])
         XCTAssertEqual(mismatch.status, 1)
@@ -170,10 +162,7 @@ final class BaseImageBuildTests: XCTestCase {
     }
 
     func testTwoPlatformBaseIndexGivesEachPlatformItsBaseAndAMissingOneIsNamed() throws {
-        guard (try? runTool("aarch64-linux-gnu-gcc", ["--version"]))?.status == 0 else {
-            if ProcessInfo.processInfo.environment["CI"] == "true" { return XCTFail("aarch64-linux-gnu-gcc is missing") }
-            throw XCTSkip("aarch64-linux-gnu-gcc is missing")
-        }
+        try Prerequisite.requireTool("aarch64-linux-gnu-gcc", install: "apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross")
         let registry = try LocalRegistry(testCase: self)
         let baseAMD = try program("base-amd")
         let baseARM = try program("base-arm", compiler: "aarch64-linux-gnu-gcc")
@@ -220,6 +209,17 @@ final class BaseImageBuildTests: XCTestCase {
             let diffIDs = try XCTUnwrap((image["rootfs"] as? [String: Any])?["diff_ids"] as? [String])
             XCTAssertEqual(Array(diffIDs.prefix(baseDiffIDs.count)), baseDiffIDs, from)
         }
+        // A resource under the base's /tmp (1777 there) leaves /tmp as the base has it.
+        let data = work.appendingPathComponent("data.txt")
+        try Data("data\n".utf8).write(to: data)
+        let underTmp = try containertool(["build", "--executable", hello, "--from", "oci-layout:\(work.path)/base-layout", "--resource", "\(data.path):/tmp/data.txt",
+                                          "--output", "oci-layout:\(work.path)/tmp-app"])
+        XCTAssertEqual(underTmp.status, 0, underTmp.stderr)
+        try runChecked("umoci", ["raw", "unpack", "--rootless", "--image", "\(work.path)/tmp-app:latest", "\(work.path)/tmp-rootfs"])
+        let tmpMode = try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: "\(work.path)/tmp-rootfs/tmp")[.posixPermissions] as? Int)
+        XCTAssertEqual(tmpMode & 0o7777, 0o1777, "the base's /tmp keeps its mode under our resource")
+        XCTAssertEqual(try String(contentsOfFile: "\(work.path)/tmp-rootfs/tmp/data.txt", encoding: .utf8), "data\n")
+
         let missingTag = try containertool(["build", "--executable", hello, "--from", "oci-layout:\(work.path)/base-layout:nope", "--output", "oci-layout:\(work.path)/x"])
         XCTAssertEqual(missingTag.status, 1)
         XCTAssertTrue(missingTag.stderr.contains("holds no image tagged nope (tags: 7)"), missingTag.stderr)
@@ -232,5 +232,35 @@ final class BaseImageBuildTests: XCTestCase {
         XCTAssertEqual(damaged.status, 1)
         XCTAssertTrue(damaged.stderr.contains(layer), damaged.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: "\(work.path)/y"))
+    }
+
+    func testADockerV2Schema2BaseKeepsItsDigestsUnderOCIMediaTypes() throws {
+        let registry = try LocalRegistry(testCase: self)
+        let built = try containertool(["build", "--executable", try program("basetool"), "--env", "BASE=v2", "--tag", "base:1",
+                                       "--output", "oci-layout:\(work.path)/base-layout"])
+        XCTAssertEqual(built.status, 0, built.stderr)
+        // skopeo rewrites the manifest as Docker v2 schema 2 (docker media types, the same gzip layer bytes).
+        try runChecked("skopeo", ["copy", "--format", "v2s2", "--dest-tls-verify=false", "oci:\(work.path)/base-layout:1", "docker://\(registry.host)/v2base:1"])
+        let baseManifest = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try runChecked("skopeo", ["inspect", "--tls-verify=false", "--raw", "docker://\(registry.host)/v2base:1"]).utf8)) as? [String: Any])
+        XCTAssertEqual(baseManifest["mediaType"] as? String, "application/vnd.docker.distribution.manifest.v2+json")
+        let baseLayers = try XCTUnwrap(baseManifest["layers"] as? [[String: Any]])
+
+        let result = try containertool(["build", "--executable", try program("hello"), "--from", "\(registry.host)/v2base:1", "--plain-http", "--tag", "app:1",
+                                        "--output", "oci-layout:\(work.path)/app", "--output", "docker-archive:\(work.path)/app.tar"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let manifest = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try runChecked("skopeo", ["inspect", "--raw", "oci:\(work.path)/app:1"]).utf8)) as? [String: Any])
+        let layers = try XCTUnwrap(manifest["layers"] as? [[String: Any]])
+        for (ours, theirs) in zip(layers, baseLayers) {
+            XCTAssertEqual(ours["digest"] as? String, theirs["digest"] as? String, "the base's layers are not recompressed")
+            XCTAssertEqual(theirs["mediaType"] as? String, "application/vnd.docker.image.rootfs.diff.tar.gzip")
+            XCTAssertEqual(ours["mediaType"] as? String, "application/vnd.oci.image.layer.v1.tar+gzip", "the same bytes under the OCI media type")
+        }
+        XCTAssertEqual(((try config("oci:\(work.path)/app:1"))["config"] as? [String: Any])?["Env"] as? [String], ["BASE=v2"])
+        // The docker archive holds every layer as a plain tar: skopeo reads it and umoci unpacks the OCI layout.
+        let archived = try config("docker-archive:\(work.path)/app.tar")
+        XCTAssertEqual(((archived["rootfs"] as? [String: Any])?["diff_ids"] as? [String])?.count, layers.count)
+        try runChecked("umoci", ["raw", "unpack", "--rootless", "--image", "\(work.path)/app:1", "\(work.path)/rootfs"])
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: "\(work.path)/rootfs/basetool"))
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: "\(work.path)/rootfs/hello"))
     }
 }

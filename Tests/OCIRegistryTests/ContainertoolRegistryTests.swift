@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 @testable import OCIRegistry
 
@@ -9,10 +10,7 @@ final class ContainertoolRegistryTests: XCTestCase {
     var home: URL!
 
     override func setUpWithError() throws {
-        guard containertoolPath != nil else {
-            if ProcessInfo.processInfo.environment["CI"] == "true" { throw TestFailure("containertool is not built next to the tests") }
-            throw XCTSkip("containertool is not built next to the tests (swift build --product containertool)")
-        }
+        try Prerequisite.require(containertoolPath != nil, "containertool is not built next to the tests (swift build --product containertool)")
         binary = try staticHelloBinary(self)
         home = try temporaryDirectory(self, "home")
     }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// `containertool build --output registry:` with a 1 GiB resource, pushed to a real docker-registry on
@@ -6,13 +7,8 @@ import XCTest
 /// the registry holds the right bytes under the right digests. Needs ~1.5 GB of disk and ~30 s, so it
 /// runs with `CI=true` or `CONTAINERIZE_LARGE_TESTS=1` (like the gigabyte tests of ContainerImageTests).
 final class LargePushTests: XCTestCase {
-    static var enabled: Bool {
-        let environment = ProcessInfo.processInfo.environment
-        return environment["CI"] == "true" || environment["CONTAINERIZE_LARGE_TESTS"] == "1"
-    }
-
     func testOneGibibyteResourcePushesInConstantMemoryWithTheRightDigests() throws {
-        guard Self.enabled else { throw XCTSkip("set CONTAINERIZE_LARGE_TESTS=1 (CI=true does) to run the gigabyte push test") }
+        try LargeTests.requireEnabled()
         guard let tool = containertoolPath else { throw TestFailure("containertool is not built next to the tests (swift build --product containertool)") }
         let registry = try LocalRegistry(testCase: self)
         let work = try temporaryDirectory(self, "large-push")

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Writes a small but real single-image OCI layout: gzip tar layers of random bytes, a config
 /// with the right diff_ids, a manifest and index.json. Digests come from `sha256sum`, so these

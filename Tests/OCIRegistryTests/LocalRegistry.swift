@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// A real `docker-registry` on 127.0.0.1, started and stopped through scripts/start-registry.sh

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// A fault-injecting OCI registry (python3's standard library) with a second "sink" origin on another

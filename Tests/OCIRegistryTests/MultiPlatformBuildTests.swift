@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// `containertool build --executable linux/amd64=PATH --executable linux/arm64=PATH`: an OCI image index
@@ -9,15 +10,8 @@ final class MultiPlatformBuildTests: XCTestCase {
     var work: URL!
 
     override func setUpWithError() throws {
-        let ci = ProcessInfo.processInfo.environment["CI"] == "true"
-        guard containertoolPath != nil else {
-            if ci { throw TestFailure("containertool is not built next to the tests") }
-            throw XCTSkip("containertool is not built next to the tests (swift build --product containertool)")
-        }
-        guard (try? runTool("aarch64-linux-gnu-gcc", ["--version"]))?.status == 0 else {
-            if ci { throw TestFailure("aarch64-linux-gnu-gcc is missing (apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross)") }
-            throw XCTSkip("aarch64-linux-gnu-gcc is missing (apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross)")
-        }
+        try Prerequisite.require(containertoolPath != nil, "containertool is not built next to the tests (swift build --product containertool)")
+        try Prerequisite.requireTool("aarch64-linux-gnu-gcc", install: "apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross")
         work = try temporaryDirectory(self, "multi-platform")
         let source = work.appendingPathComponent("hello.c")
         try Data("#include <unistd.h>\nint main(void) { write(1, \"Hello world!\\n\", 13); return 0; }\n".utf8).write(to: source)
@@ -173,10 +167,7 @@ final class MultiPlatformBuildTests: XCTestCase {
         let again = try build(bothPlatforms + ["--json", "--output", "registry:" + reference])
         XCTAssertEqual(try json(again.stdout)["indexDigest"] as? String, indexDigest, again.stderr)
 
-        guard (try? runTool("docker", ["info"]))?.status == 0 else {
-            if ProcessInfo.processInfo.environment["CI"] == "true" { throw TestFailure("no Docker engine answers") }
-            throw XCTSkip("no Docker engine answers; docker run --platform not checked")
-        }
+        try Prerequisite.require((try? runTool("docker", ["info"]))?.status == 0, "no Docker engine answers; docker run --platform not checked")
         // Each pull re-tags the reference, leaving the other platform's image untagged: remove both by ID.
         var pulled: [String] = []
         defer { for image in pulled + [reference] { _ = try? runTool("docker", ["rmi", "-f", image]) } }

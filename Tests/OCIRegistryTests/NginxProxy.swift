@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// nginx in front of a `LocalRegistry`, the way registries often sit behind a proxy: request bodies

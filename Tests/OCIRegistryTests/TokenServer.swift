@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// A minimal bearer-token service (the `realm` of a `WWW-Authenticate: Bearer` challenge), run with

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -63,14 +64,10 @@ enum HelloWebProcess {
     /// to this test bundle (same build folder, so no nested `swift build`).
     static func binaryPath() throws -> String {
         if let external = TestServer.externalBinary { return external }
-        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        var directory = executable.deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = directory.appendingPathComponent("HelloWeb").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            directory = directory.deletingLastPathComponent()
+        guard let built = BuiltProducts.path(of: "HelloWeb") else {
+            throw ClientError(description: "HelloWeb binary not found next to the tests; run `swift build --product HelloWeb` first or set HELLOWEB_BINARY")
         }
-        throw ClientError(description: "HelloWeb binary not found next to \(executable.path); run `swift build --product HelloWeb` first or set HELLOWEB_BINARY")
+        return built
     }
 
     struct Launched {
@@ -126,46 +123,12 @@ enum HelloWebProcess {
         throw ClientError(description: "no start line within \(timeout) s (got '\(String(decoding: bytes, as: UTF8.self))')")
     }
 
-    /// Runs the binary to completion; returns exit status and outputs.
+    /// Runs the binary to completion (killed after `timeout` seconds); returns exit status and outputs.
     static func run(_ arguments: [String], environment extra: [String: String] = [:], timeout: Double = 10) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try binaryPath())
-        process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "PORT")
         for (key, value) in extra { environment[key] = value }
-        process.environment = environment
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning {
-            process.terminate()
-            throw ClientError(description: "HelloWeb \(arguments) did not exit within \(timeout) s")
-        }
-        let out = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let err = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        return (process.terminationStatus, out, err)
+        let result = try runProcess(try binaryPath(), arguments, environment: environment, timeout: timeout)
+        return (result.status, result.stdout, result.stderr)
     }
-}
-
-/// A port nothing listens on right now (bound, then released).
-func unusedPort() -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = 0
-    address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-    _ = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-    }
-    return Int(UInt16(bigEndian: address.sin_port))
 }
