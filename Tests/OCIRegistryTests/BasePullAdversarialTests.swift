@@ -90,18 +90,24 @@ extension BasePullTests {
         XCTAssertEqual(cachedFiles(cache), [])
     }
 
-    /// A blob GET redirected to another origin (a storage backend) is followed without the registry's
-    /// credentials, and neither the log nor the error holds them.
-    func testABlobRedirectedToAnotherOriginGetsNoCredentials() async throws {
-        let mock = try MockRegistry(testCase: self, faults: ["redirect-blob-get"], auth: "basic", password: "pull-pw-7")
+    /// A mock registry with Basic auth (`password`) holding a one-layer base at `base:1`, and a puller
+    /// with those credentials whose log is recorded.
+    func authenticatedBase(faults: Set<String>, password: String) async throws -> (MockRegistry, RegistryPuller, LogRecorder, URL) {
+        let mock = try MockRegistry(testCase: self, faults: faults, auth: "basic", password: password)
         let work = try temporaryDirectory(self)
         let built = try LayoutBuilder.build(at: work.appendingPathComponent("layout"), layerSizes: [2000])
-        let credentials = CredentialStore(environment: ["HOME": work.path, "CONTAINERIZE_REGISTRY_USERNAME": "pusher", "CONTAINERIZE_REGISTRY_PASSWORD": "pull-pw-7"])
+        let credentials = CredentialStore(environment: ["HOME": work.path, "CONTAINERIZE_REGISTRY_USERNAME": "pusher", "CONTAINERIZE_REGISTRY_PASSWORD": password])
         let retry = RetryPolicy(maxAttempts: 2, initialDelay: 0.05, maxTotalDelay: 0.1)
         _ = try await RegistryPusher(retryPolicy: retry, credentials: credentials, connection: testConnection(plainHTTP: true)).push(layout: built.directory, to: "\(mock.host)/base:1")
         let log = LogRecorder()
-        let pulled = try await RegistryPuller(connection: testConnection(plainHTTP: true), credentials: credentials, retryPolicy: retry, log: { log.append($0) })
-            .pull("\(mock.host)/base:1", platform: amd64, cache: BlobCache(root: work.appendingPathComponent("cache").path))
+        return (mock, RegistryPuller(connection: testConnection(plainHTTP: true), credentials: credentials, retryPolicy: retry, log: { log.append($0) }), log, work)
+    }
+
+    /// A blob GET redirected to another origin (a storage backend) is followed without the registry's
+    /// credentials, and neither the log nor the error holds them.
+    func testABlobRedirectedToAnotherOriginGetsNoCredentials() async throws {
+        let (mock, puller, log, work) = try await authenticatedBase(faults: ["redirect-blob-get"], password: "pull-pw-7")
+        let pulled = try await puller.pull("\(mock.host)/base:1", platform: amd64, cache: BlobCache(root: work.appendingPathComponent("cache").path))
         XCTAssertEqual(pulled.downloadedBlobs, 2)
         let sink = mock.requests.filter { $0.origin == "sink" && $0.path.contains("/blobs/") }
         XCTAssertEqual(sink.count, 2)
@@ -113,17 +119,10 @@ extension BasePullTests {
     /// The storage a blob GET is redirected to answers 401 with a token realm of its own: not answered
     /// (no token asked there, no credential sent), the pull fails, nothing is cached, no secret shown.
     func testAChallengeFromTheBlobStorageOriginIsNotAnswered() async throws {
-        let mock = try MockRegistry(testCase: self, faults: ["redirect-blob-get", "sink-challenge"], auth: "basic", password: "pull-pw-8")
-        let work = try temporaryDirectory(self)
-        let built = try LayoutBuilder.build(at: work.appendingPathComponent("layout"), layerSizes: [2000])
-        let credentials = CredentialStore(environment: ["HOME": work.path, "CONTAINERIZE_REGISTRY_USERNAME": "pusher", "CONTAINERIZE_REGISTRY_PASSWORD": "pull-pw-8"])
-        let retry = RetryPolicy(maxAttempts: 2, initialDelay: 0.05, maxTotalDelay: 0.1)
-        _ = try await RegistryPusher(retryPolicy: retry, credentials: credentials, connection: testConnection(plainHTTP: true)).push(layout: built.directory, to: "\(mock.host)/base:1")
-        let log = LogRecorder()
+        let (mock, puller, log, work) = try await authenticatedBase(faults: ["redirect-blob-get", "sink-challenge"], password: "pull-pw-8")
         let cache = BlobCache(root: work.appendingPathComponent("cache").path)
         do {
-            _ = try await RegistryPuller(connection: testConnection(plainHTTP: true), credentials: credentials, retryPolicy: retry, log: { log.append($0) })
-                .pull("\(mock.host)/base:1", platform: amd64, cache: cache)
+            _ = try await puller.pull("\(mock.host)/base:1", platform: amd64, cache: cache)
             XCTFail("a blob the storage origin refused was accepted")
         } catch {
             XCTAssertFalse("\(error)".contains("pull-pw-8") || "\(error)".contains("\n"), "\(error)")
