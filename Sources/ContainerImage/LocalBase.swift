@@ -22,6 +22,10 @@ public enum LocalBase {
             source = DirectoryImageSource(root: path)
         case .ociArchive, .dockerArchive:
             guard FileManager.default.fileExists(atPath: path) else { throw fail("no such file") }
+            // A compressed archive is read by offset only once unpacked: say so, not "bad tar header checksum".
+            if Gzip.isGzip([UInt8]((FileHandle(forReadingAtPath: path)?.readData(ofLength: 2)) ?? Data())) {
+                throw fail("it is gzip-compressed; gunzip it first (a plain tar, as docker save and skopeo write, is needed)")
+            }
             source = try TarFileImageSource(path: path)
         }
 

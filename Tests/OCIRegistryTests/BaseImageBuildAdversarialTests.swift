@@ -99,4 +99,19 @@ extension BaseImageBuildTests {
             XCTAssertEqual(try runChecked("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-I", "http://\(target.host)/v2/app/blobs/\(digest)"]), "200", digest)
         }
     }
+
+    /// A gzip-compressed archive as a base: one line that says to gunzip it (was "bad tar header checksum at offset 0").
+    func testACompressedArchiveBaseSaysToGunzipIt() throws {
+        let built = try containertool(["build", "--executable", try program("basetool"), "--output", "docker-archive:\(work.path)/base.tar",
+                                       "--output", "oci-archive:\(work.path)/base-oci.tar"])
+        XCTAssertEqual(built.status, 0, built.stderr)
+        let hello = try program("hello")
+        for (kind, file) in [("docker-archive", "base.tar"), ("oci-archive", "base-oci.tar")] {
+            try runChecked("gzip", ["-k", "\(work.path)/\(file)"])
+            let result = try containertool(["build", "--executable", hello, "--from", "\(kind):\(work.path)/\(file).gz", "--output", "oci-layout:\(work.path)/app"])
+            XCTAssertEqual(result.status, 1, kind)
+            XCTAssertTrue(result.stderr.contains("gzip-compressed; gunzip it first"), result.stderr)
+            XCTAssertEqual(result.stderr.split(separator: "\n").filter { $0.hasPrefix("containertool build:") }.count, 1, result.stderr)
+        }
+    }
 }
