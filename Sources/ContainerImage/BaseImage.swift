@@ -6,8 +6,11 @@ import Foundation
 /// types are written as their OCI equivalents (the same bytes, as skopeo converts them), so the image
 /// is one consistent OCI manifest that every OCI tool reads (umoci refuses Docker types in one).
 public struct BaseImage: Sendable, Equatable {
-    /// What the user named (`host/repo:tag`, `oci-layout:DIR`, …), pinned when known; shown in history and logs.
+    /// What the user named (`host/repo:tag`, `oci-layout:DIR`, …), pinned when known; shown in logs and errors.
     public var reference: String
+    /// What the image's history says it is built on: `reference` for a registry base; for a local one no
+    /// path (the image would differ by where the base lies, and tell the builder's directories).
+    public var historyName: String
     public var config: ImageConfig
     /// Bottom first; `diffID` from the base config's `rootfs.diff_ids`.
     public var layers: [Layer]
@@ -16,8 +19,9 @@ public struct BaseImage: Sendable, Equatable {
     public var repository: String?
 
     /// A base from its config bytes and its layer descriptors with their files (same order).
-    public init(reference: String, configBytes: [UInt8], layers: [Descriptor], layerFiles: [String], registry: String? = nil, repository: String? = nil) throws {
-        let config: ImageConfig
+    public init(reference: String, configBytes: [UInt8], layers: [Descriptor], layerFiles: [String], registry: String? = nil, repository: String? = nil,
+                historyName: String? = nil) throws {
+        var config: ImageConfig
         do { config = try CanonicalJSON.decode(ImageConfig.self, from: configBytes) } catch {
             throw BaseImageError.unusable(reference, "its config is not an image config (\(error))")
         }
@@ -27,6 +31,19 @@ public struct BaseImage: Sendable, Equatable {
         guard config.rootfs.diffIDs.count == layers.count, layers.count == layerFiles.count else {
             throw BaseImageError.unusable(reference, "its config lists \(config.rootfs.diffIDs.count) diff_ids for \(layers.count) layers")
         }
+        // A plain tar layer's diff_id is its digest; and no more layer-making history entries than layers
+        // (`docker load` refuses such a config). A base with too few gets placeholders, so our history stays on our layers.
+        if let layer = zip(layers, config.rootfs.diffIDs).first(where: { MediaType.plainLayers.contains($0.0.mediaType) && $0.0.digest != $0.1 }) {
+            throw BaseImageError.unusable(reference, "its uncompressed layer \(layer.0.digest) has the diff_id \(layer.1) in its config (it must be the layer's digest)")
+        }
+        var history = config.history ?? []
+        let layerEntries = history.filter { $0.emptyLayer != true }.count
+        guard layerEntries <= layers.count else {
+            throw BaseImageError.unusable(reference, "its config's history has \(layerEntries) layer entries for \(layers.count) layers")
+        }
+        self.historyName = historyName ?? reference
+        history += Array(repeating: HistoryEntry(created: nil, createdBy: nil, comment: "a layer of \(self.historyName) (no history)"), count: layers.count - layerEntries)
+        config.history = history.isEmpty ? nil : history
         self.reference = reference
         self.config = config
         self.layers = zip(zip(layers, layerFiles), config.rootfs.diffIDs).map { pair, diffID in

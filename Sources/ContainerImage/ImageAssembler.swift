@@ -90,7 +90,7 @@ public enum ImageAssembler {
         case .addOns: return spec.base == nil ? "users, /tmp, working directory and add-ons (CA bundle, time-zone data)" : "working directory and add-ons (CA bundle, time-zone data)"
         case .sharedLibraries: return "shared libraries of /\(spec.name)"
         case .resources: return "resource bundles and --resource items"
-        case .executable: return "/\(spec.name) on \(spec.base?.reference ?? "scratch")"
+        case .executable: return "/\(spec.name) on \(spec.base?.historyName ?? "scratch")"
         }
     }
 

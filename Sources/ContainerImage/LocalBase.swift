@@ -11,6 +11,8 @@ public enum LocalBase {
 
     public static func load(_ kind: Kind, path: String, tag: String?, platform: Platform, cache: BlobCache) throws -> BaseImage {
         let reference = "\(kind.rawValue):\(path)\(tag.map { ":" + $0 } ?? "")"
+        /// The history's name for it: its kind and config digest (what it is), never its path or tag (where it lies).
+        func historyName(_ configBytes: [UInt8]) -> String { "\(kind.rawValue) base (config \(sha256Digest(configBytes)))" }
         func fail(_ reason: String) -> BaseImageError { .unusable(reference, reason) }
         let source: any ImageFileSource
         switch kind {
@@ -20,6 +22,10 @@ public enum LocalBase {
             source = DirectoryImageSource(root: path)
         case .ociArchive, .dockerArchive:
             guard FileManager.default.fileExists(atPath: path) else { throw fail("no such file") }
+            // A compressed archive is read by offset only once unpacked: say so, not "bad tar header checksum".
+            if Gzip.isGzip([UInt8]((FileHandle(forReadingAtPath: path)?.readData(ofLength: 2)) ?? Data())) {
+                throw fail("it is gzip-compressed; gunzip it first (a plain tar, as docker save and skopeo write, is needed)")
+            }
             source = try TarFileImageSource(path: path)
         }
 
@@ -34,6 +40,10 @@ public enum LocalBase {
                 }
                 return match
             } ?? entries[0]
+            // Several images and none named: which one is meant cannot be guessed.
+            guard tag != nil || entries.count == 1 else {
+                throw fail("it holds \(entries.count) images (tags: \(entries.flatMap { $0.repoTags ?? [] }.joined(separator: ", "))); name one, e.g. docker-archive:\(path):\(entries.first?.repoTags?.first ?? "NAME:TAG")")
+            }
             let configFile = try copy(entry.config, from: source, expected: nil, cache: cache, reference: reference)
             var layers: [Descriptor] = []
             var files: [String] = []
@@ -45,13 +55,19 @@ public enum LocalBase {
                 layers.append(Descriptor(mediaType: isGzip ? MediaType.layerTarGzip : MediaType.layerTar, digest: file.digest, size: Int64(file.size)))
                 files.append(file.path)
             }
-            return try BaseImage(reference: reference, configBytes: [UInt8](try Data(contentsOf: URL(fileURLWithPath: configFile.path))), layers: layers, layerFiles: files)
+            let configBytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: configFile.path)))
+            return try BaseImage(reference: reference, configBytes: configBytes, layers: layers, layerFiles: files, historyName: historyName(configBytes))
         }
 
         guard let indexJSON = try source.small("index.json"), let index = try? CanonicalJSON.decode(ImageIndex.self, from: indexJSON) else {
             throw fail("it has no readable index.json (not an OCI layout)")
         }
         var candidates = index.manifests
+        // Several tags and none named: which image is meant cannot be guessed (entries of one tag are platforms).
+        let tags = Set(index.manifests.compactMap { $0.annotations?[AnnotationKey.refName] }).sorted()
+        if tag == nil, tags.count > 1 {
+            throw fail("it holds several images (tags: \(tags.joined(separator: ", "))); name one, e.g. \(kind.rawValue):\(path):\(tags[0])")
+        }
         if let tag {
             candidates = candidates.filter { $0.annotations?[AnnotationKey.refName] == tag }
             guard !candidates.isEmpty else {
@@ -65,6 +81,7 @@ public enum LocalBase {
         if candidates.count > 1 || candidates.first?.platform != nil {
             let index = ImageIndex(manifests: candidates)
             guard let match = index.image(for: platform) ?? (index.images.count == 1 && index.images[0].platform == nil ? index.images[0] : nil) else {
+                if index.images.allSatisfy({ $0.platform == nil }) { throw fail("it lists \(candidates.count) images with neither a tag nor a platform; which one is the base cannot be told") }
                 throw fail("it has no image for \(platform.name) (available: \(index.platformList))")
             }
             descriptor = match
@@ -78,7 +95,7 @@ public enum LocalBase {
         }
         let configBytes = try smallBlob(manifest.config, from: source, reference: reference)
         let files = try manifest.layers.map { try copy(blobName($0.digest, reference: reference), from: source, expected: $0, cache: cache, reference: reference).path }
-        return try BaseImage(reference: reference, configBytes: configBytes, layers: manifest.layers, layerFiles: files)
+        return try BaseImage(reference: reference, configBytes: configBytes, layers: manifest.layers, layerFiles: files, historyName: historyName(configBytes))
     }
 
     private static func blobName(_ digest: String, reference: String) throws -> String {

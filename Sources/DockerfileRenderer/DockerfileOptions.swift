@@ -1,3 +1,5 @@
+import ContainerImage
+
 /// What varies between rendered Dockerfiles: each property is one placeholder (or feeds several).
 public struct DockerfileOptions: Sendable, Equatable {
     /// The executable product to build and run; the binary lands at `/<product>` in the image.
@@ -66,8 +68,9 @@ public struct DockerfileOptions: Sendable, Equatable {
             }
         }
         if let baseImage {
-            guard !baseImage.isEmpty, !baseImage.contains(where: { $0.isWhitespace || $0 == "\"" }) else {
-                throw DockerfileRendererError.invalidBaseImage(baseImage)
+            // The reference grammar: nothing that continues the line (`\`), expands (`$`) or holds a credential reaches FROM.
+            do { _ = try ImageReference(parsing: baseImage) } catch {
+                throw DockerfileRendererError.invalidBaseImage(error.reference)
             }
         }
         try contents.validate()

@@ -41,7 +41,7 @@ public struct BlobCache: Sendable {
     public func temporaryPath(for digest: String) throws -> String {
         _ = try path(of: digest)
         let directory = root + "/tmp"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try Self.makeDirectory(directory)
         Self.removeStale(in: directory)
         return directory + "/" + digest.dropFirst("sha256:".count).prefix(16) + ".\(getpid()).\(UInt64.random(in: 0...UInt64.max))"
     }
@@ -56,11 +56,19 @@ public struct BlobCache: Sendable {
         }
     }
 
+    /// `mkdir -p`, failing with `BlobCacheError.unwritable` (one line saying what to do), not Foundation's error dump.
+    static func makeDirectory(_ path: String) throws {
+        do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
+            let posix = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError).flatMap { $0.domain == NSPOSIXErrorDomain ? Int32($0.code) : nil }
+            throw BlobCacheError.unwritable(path, posix.map { String(cString: strerror($0)) } ?? "it cannot be created")
+        }
+    }
+
     /// Moves a downloaded and verified file into place under `digest` (atomic; a concurrent run that
     /// committed the same blob first is harmless: the content is the same).
     public func commit(temporary: String, digest: String) throws -> String {
         let path = try path(of: digest)
-        try FileManager.default.createDirectory(atPath: root + "/blobs/sha256", withIntermediateDirectories: true)
+        try Self.makeDirectory(root + "/blobs/sha256")
         guard rename(temporary, path) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temporary)
@@ -109,7 +117,7 @@ public enum BlobCacheError: Error, Sendable, Equatable, CustomStringConvertible 
         switch self {
         case let .invalidDigest(digest): return "'\(digest.prefix(100))' is not a sha256 digest (sha256: and 64 lowercase hex digits); the image's manifest is malformed"
         case let .mismatch(expected, actual): return "content for \(expected) hashes to \(actual); nothing was cached"
-        case let .unwritable(path, reason): return "the blob cache file \(path) cannot be used (\(reason)); check permissions, or set CONTAINERIZE_CACHE_DIR to another directory"
+        case let .unwritable(path, reason): return "the blob cache path \(path) cannot be used (\(reason)); check permissions, or set CONTAINERIZE_CACHE_DIR to another directory"
         }
     }
 }

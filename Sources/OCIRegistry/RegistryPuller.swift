@@ -89,7 +89,13 @@ public struct RegistryPuller: Sendable {
 
     /// The index entry for `platform`, or a one-line error listing the platforms the index has.
     static func select(_ platform: Platform, from index: ImageIndex, reference: String) throws -> Descriptor {
-        if let entry = index.image(for: platform) { return entry }
+        if let entry = index.image(for: platform) {
+            // Only a digest is verified against the bytes fetched: a tag or a path here would not be.
+            guard ImageReference.isValidDigest(entry.digest) else {
+                throw RegistryError.unusableImage(reference: reference, reason: "its index names the \(platform.name) manifest '\(entry.digest.prefix(80))', which is not a sha256 digest")
+            }
+            return entry
+        }
         throw RegistryError.unusableImage(reference: reference, reason: "it has no image for \(platform.name) (available: \(index.platformList)); build for one of those or choose another base")
     }
 }

@@ -8,8 +8,9 @@ enum BaseOption {
           --from REF                 build on a base image instead of scratch: HOST[:PORT]/REPO[:TAG|@sha256:…]
                                        (pulled through the registry options below, blobs cached by
                                        digest in $CONTAINERIZE_CACHE_DIR, $XDG_CACHE_HOME/containerize or
-                                       ~/.cache/containerize), oci-layout:DIR[:TAG], oci-archive:FILE or
-                                       docker-archive:FILE; its config is inherited, ours overrides it
+                                       ~/.cache/containerize), oci-layout:DIR[:TAG], oci-archive:FILE[:TAG]
+                                       or docker-archive:FILE[:NAME:TAG] (the image to use when it holds
+                                       several), or scratch; its config is inherited, ours overrides it
         """
 
     enum Source: Equatable {
@@ -17,22 +18,32 @@ enum BaseOption {
         case local(LocalBase.Kind, path: String, tag: String?)
     }
 
-    /// Parses `--from`'s value (nothing is read yet).
-    static func parse(_ text: String) throws -> Source {
+    /// `--from scratch` is no base at all, as Docker's `FROM scratch` (not `docker.io/library/scratch`).
+    static let scratch = "scratch"
+
+    /// Parses `--from`'s value (nothing is read yet); nil for `scratch`.
+    static func parse(_ text: String) throws -> Source? {
+        if text == scratch { return nil }
         for kind in [LocalBase.Kind.ociLayout, .ociArchive, .dockerArchive] where text.hasPrefix(kind.rawValue + ":") {
             var path = String(text.dropFirst(kind.rawValue.count + 1))
             var tag: String?
-            // oci-layout:DIR:TAG, unless DIR itself (with its colon) exists.
-            if kind == .ociLayout, let colon = path.lastIndex(of: ":"), !FileManager.default.fileExists(atPath: BuildCommand.absolutePath(path)) {
+            // KIND:PATH:TAG (a docker archive's tag is NAME:TAG), unless PATH itself (with its colons) exists:
+            // the path is the shortest prefix before a colon that exists (else, for a layout, all before the last colon).
+            if path.contains(":"), !FileManager.default.fileExists(atPath: BuildCommand.absolutePath(path)) {
+                let colons = path.indices.filter { path[$0] == ":" }
+                let colon = colons.first { FileManager.default.fileExists(atPath: BuildCommand.absolutePath(String(path[..<$0]))) }
+                    ?? (kind == .dockerArchive ? colons.first! : colons.last!)
                 tag = String(path[path.index(after: colon)...])
                 path = String(path[..<colon])
             }
             guard !path.isEmpty else { throw UsageError("--from \(text): the \(kind.rawValue) path is empty, e.g. --from \(kind.rawValue):base.tar") }
-            if let tag, !ImageReference.isValidTag(tag) { throw UsageError("--from \(text): '\(tag)' is not a valid tag") }
+            if let tag, kind == .dockerArchive ? (try? ImageReference(parsing: tag, allowDigest: false)) == nil : !ImageReference.isValidTag(tag) {
+                throw UsageError("--from \(text): '\(tag)' is not a valid \(kind == .dockerArchive ? "NAME:TAG" : "tag")")
+            }
             return .local(kind, path: BuildCommand.absolutePath(path), tag: tag)
         }
         do { _ = try RegistryReference(parsing: text) } catch {
-            throw UsageError("--from: \(error) Or give oci-layout:DIR[:TAG], oci-archive:FILE or docker-archive:FILE.")
+            throw UsageError("--from: \(error) Or give oci-layout:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:NAME:TAG] or scratch.")
         }
         return .registry(text)
     }

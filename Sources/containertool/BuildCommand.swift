@@ -241,7 +241,7 @@ enum BuildCommand {
         return Request(spec: spec, tag: tag, destinations: destinations, json: parsed.has("--json"),
                        addOns: try AddOnOptions.request(parsed, environment: environment),
                        platformExecutables: platformExecutables, platform: platform,
-                       base: try parsed.last("--from").map(BaseOption.parse), registry: registryOptions, environment: environment)
+                       base: try parsed.last("--from").flatMap(BaseOption.parse), registry: registryOptions, environment: environment)
     }
 
     /// `--executable OS/ARCH=PATH` values, in order; empty for one plain `--executable PATH`.

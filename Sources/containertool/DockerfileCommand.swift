@@ -100,7 +100,7 @@ enum DockerfileCommand {
         parsed.dockerignore = options.last("--dockerignore")
         parsed.context = options.last("--context")
         parsed.builderImage = options.last("--builder-image")
-        parsed.baseImage = options.last("--from")
+        parsed.baseImage = options.last("--from").flatMap { $0 == BaseOption.scratch ? nil : $0 }
         parsed.userIsExplicit = options.last("--user") != nil
         if let base = parsed.baseImage, ["oci-layout:", "oci-archive:", "docker-archive:"].contains(where: { base.hasPrefix($0) }) {
             throw UsageError(DockerfileRendererError.invalidBaseImage(base).description)

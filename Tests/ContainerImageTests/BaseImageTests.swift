@@ -7,7 +7,7 @@ import XCTest
 final class BaseImageTests: XCTestCase {
     func base(_ config: ContainerConfig?, architecture: String = "amd64", layers: [Layer] = []) throws -> BaseImage {
         let image = ImageConfig(created: nil, architecture: architecture, os: "linux", config: config,
-                                rootfs: RootFS(diffIDs: layers.map(\.diffID)), history: [HistoryEntry(created: nil, createdBy: "base")])
+                                rootfs: RootFS(diffIDs: layers.map(\.diffID)), history: [HistoryEntry(created: nil, createdBy: "base", emptyLayer: true)])
         let files = layers.map { layer -> String in if case let .file(path) = layer.blob.content { return path } else { return "" } }
         return try BaseImage(reference: "base:1", configBytes: try CanonicalJSON.encode(image), layers: layers.map(\.blob.descriptor), layerFiles: files)
     }

@@ -21,8 +21,9 @@ import XCTest
 /// `shrink-blob-file`/`grow-blob-file` (the first upload PATCH first truncates the file
 /// `blobFile` to half its size, or appends a byte to it, as if something rewrote the layout mid-push),
 /// `corrupt-blob-file` (the same, but overwrites the file's last 16 bytes with zeros, keeping its size).
-/// Blob GETs serve what was pushed; `corrupt-blob-get` flips the last byte, `long-blob-get` appends bytes,
+/// Blob GETs serve what was pushed; `corrupt-blob-get` flips the last byte, `long-blob-get` appends bytes, `short-blob-get` drops the last byte,
 /// `endless-blob-get` streams zeros without end (chunked), `redirect-blob-get` sends the GET to the sink.
+/// `lying-manifest-digest`: manifest GETs state a Docker-Content-Digest of zeros.
 /// `auth`: `basic` (user/password on the main origin) or `bearer` (token realm on the main origin,
 /// Basic credentials there, or a POST with `grant_type=refresh_token` and the password as the
 /// identity token; the registry then accepts the token) or nil.
@@ -220,6 +221,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     content = content[:-1] + bytes([content[-1] ^ 0xFF])
                 if "long-blob-get" in faults:
                     content = content + b"extra bytes a hostile registry appends"
+                if "short-blob-get" in faults:
+                    content = content[:-1]
                 if "endless-blob-get" in faults:
                     self.wfile.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
                     try:
@@ -245,7 +248,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 found = manifests.get((repo, ref))
             if not found:
                 return self.answer(404, b"")
-            return self.answer(200, found[0], {"Docker-Content-Digest": "sha256:" + hashlib.sha256(found[0]).hexdigest(), "Content-Type": found[1]})
+            stated = "sha256:" + ("0" * 64 if "lying-manifest-digest" in faults else hashlib.sha256(found[0]).hexdigest())
+            return self.answer(200, found[0], {"Docker-Content-Digest": stated, "Content-Type": found[1]})
         self.answer(404, b"")
 
     def upload(self, repo, rest, query):
