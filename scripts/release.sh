@@ -10,7 +10,7 @@
 #                   CONTAINERIZE_REGISTRY_USERNAME / CONTAINERIZE_REGISTRY_PASSWORD
 #   --product NAME  executable product to containerize (default: HelloWeb)
 #   --from REF      build on a base image instead of scratch (HOST[:PORT]/REPO[:TAG], oci-layout:DIR[:TAG],
-#                   oci-archive:FILE, docker-archive:FILE; see README "Base images")
+#                   oci-archive:FILE, docker-archive:FILE; see docs/base-images.md)
 #   --embedded      build the product as Embedded Swift
 #   --platform P    build for these platforms, e.g. linux/amd64,linux/arm64 (with --embedded: one image index;
 #                   dist/NAME.tar holds the host's platform); --swift-sdk NAME: the standard build's Swift SDK

@@ -2,7 +2,7 @@ import ContainerImage
 import Foundation
 import OCIRegistry
 
-/// `--from REF`: the base image to build on, and how it is fetched (see README, "Base images").
+/// `--from REF`: the base image to build on, and how it is fetched (see docs/base-images.md).
 enum BaseOption {
     static let usage = """
           --from REF                 build on a base image instead of scratch: HOST[:PORT]/REPO[:TAG|@sha256:…]

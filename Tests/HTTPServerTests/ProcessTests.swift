@@ -177,8 +177,8 @@ final class ProcessTests: XCTestCase {
         XCTAssertTrue(badEnvironment.stderr.contains("PORT"), badEnvironment.stderr)
     }
 
-    /// Every option `--help` lists is documented in the README's "Run the server" section.
-    func testHelpListsEveryOptionAndTheReadmeDocumentsThem() throws {
+    /// Every option `--help` lists is documented in docs/server.md's "Run the server" section.
+    func testHelpListsEveryOptionAndTheDocsDocumentThem() throws {
         let result = try HelloWebProcess.run(["--help"])
         XCTAssertEqual(result.status, 0)
         let flags = Set(result.stdout.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "," || $0 == ":" || $0 == "[" || $0 == "]" })
@@ -187,14 +187,14 @@ final class ProcessTests: XCTestCase {
                          "--shutdown-timeout", "--healthcheck", "--timeout", "-h", "--help"] {
             XCTAssertTrue(flags.contains(expected), "--help does not list \(expected)")
         }
-        let readmePath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("README.md").path
-        let readme = try String(contentsOfFile: readmePath, encoding: .utf8)
-        let sectionStart = try XCTUnwrap(readme.range(of: "## Run the server"), "README has no 'Run the server' section")
-        let rest = readme[sectionStart.upperBound...]
+        let docPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/server.md").path
+        let doc = try String(contentsOfFile: docPath, encoding: .utf8)
+        let sectionStart = try XCTUnwrap(doc.range(of: "## Run the server"), "docs/server.md has no 'Run the server' section")
+        let rest = doc[sectionStart.upperBound...]
         let section = rest[..<(rest.range(of: "\n## ")?.lowerBound ?? rest.endIndex)]
         for flag in flags {
-            XCTAssertTrue(section.contains("`\(flag)"), "README's 'Run the server' section does not document \(flag)")
+            XCTAssertTrue(section.contains("`\(flag)"), "docs/server.md's 'Run the server' section does not document \(flag)")
         }
     }
 

@@ -1,4 +1,4 @@
-# End-to-end check of `--from` (README "Base images"), sourced by scripts/test.sh after e2e.sh and
+# End-to-end check of `--from` (docs/base-images.md), sourced by scripts/test.sh after e2e.sh and
 # e2e-apps.sh (it reuses their helpers). Expects common.sh, $ROOT and $WORK.
 
 # e2e_base_image — a base made here (a static program, a file, Env, a label) pushed to the real

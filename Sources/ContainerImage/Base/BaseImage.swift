@@ -109,7 +109,7 @@ public struct BaseImage: Sendable, Equatable {
         guard platform.matches(ours) else { throw BaseImageError.platformMismatch(reference, base: platform.name, ours: ours.name) }
     }
 
-    /// Our config on top of the base's: see `README.md`, "Base images". Env and Labels merge by key
+    /// Our config on top of the base's: see `docs/base-images.md`. Env and Labels merge by key
     /// (ours win), ExposedPorts and Volumes are the union, our entrypoint replaces the base's (and so
     /// its Cmd, which only made sense as arguments to it, unless we give `--cmd`), WorkingDir and
     /// Healthcheck are ours when given, StopSignal is the base's. User is the base's unless `--user`
