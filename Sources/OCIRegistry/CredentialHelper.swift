@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -133,29 +134,18 @@ struct CredentialHelper {
     }
 }
 
-/// Bytes filled in once by another thread (a helper's stdout; the tests' pipe readers).
-final class LockedData: @unchecked Sendable {
-    private let lock = NSLock()
-    private var data = Data()
-    private var done = false
-    func set(_ value: Data) { lock.lock(); data = value; done = true; lock.unlock() }
-    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return done }
-    var value: Data { lock.lock(); defer { lock.unlock() }; return data }
-}
-
 /// The credential helpers running right now, so that an interrupted `containertool` (`kill -INT`, which
 /// reaches only this process, not its process group as Ctrl-C does) ends them too instead of leaving
 /// one behind holding a secret.
-public final class RunningCredentialHelpers: @unchecked Sendable {
+public final class RunningCredentialHelpers: Sendable {
     public static let shared = RunningCredentialHelpers()
-    private let lock = NSLock()
-    private var pids: Set<pid_t> = []
+    private let pids = Mutex<Set<pid_t>>([])
 
-    func insert(_ pid: pid_t) { lock.withLock { _ = pids.insert(pid) } }
-    func remove(_ pid: pid_t) { lock.withLock { _ = pids.remove(pid) } }
+    func insert(_ pid: pid_t) { pids.withLock { _ = $0.insert(pid) } }
+    func remove(_ pid: pid_t) { pids.withLock { _ = $0.remove(pid) } }
 
     /// Sends SIGTERM to every running helper; for the interrupt path, just before the process exits.
     public func terminateAll() {
-        for pid in lock.withLock({ pids }) { kill(pid, SIGTERM) }
+        for pid in pids.withLock({ $0 }) { kill(pid, SIGTERM) }
     }
 }

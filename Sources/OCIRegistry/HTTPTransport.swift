@@ -1,6 +1,7 @@
 import CCurl
 import Dispatch
 import Foundation
+import Synchronization
 
 /// What a request sends: bytes in memory, or a byte range of a file that is read in small pieces
 /// while sending (a blob of any size costs no more memory than libcurl's upload buffer).
@@ -442,13 +443,16 @@ private final class Exchange {
 /// Receives a blob download: writes the body to an open file while hashing it, and stops the
 /// transfer (recording `problem`) as soon as it runs past `limit` bytes or cannot be written, so a
 /// hostile server can neither fill the disk nor pass off other bytes.
-final class DownloadSink: @unchecked Sendable {
+final class DownloadSink: Sendable {
     let limit: Int64
     private let descriptor: Int32
-    private var hasher = SHA256()
-    /// Only touched on the transport's queue while a request runs, read after it.
-    private(set) var received: Int64 = 0
-    private(set) var problem: String?
+    /// Written by the transport's queue while a request runs, read by the caller after it.
+    private struct Progress: Sendable {
+        var hasher = SHA256()
+        var received: Int64 = 0
+        var problem: String?
+    }
+    private let progress = Mutex(Progress())
 
     /// Creates (or truncates) `path` for writing; `limit` is the size the blob must have.
     init(path: String, limit: Int64) throws {
@@ -459,29 +463,36 @@ final class DownloadSink: @unchecked Sendable {
 
     deinit { _ = Glibc.close(descriptor) }
 
+    /// The bytes received so far.
+    var received: Int64 { progress.withLock { $0.received } }
+    /// Why the download stopped early, if it did.
+    var problem: String? { progress.withLock { $0.problem } }
+
     /// The `sha256:…` digest of what was received.
     func digest() -> String {
-        var copy = hasher
+        var copy = progress.withLock { $0.hasher }
         return "sha256:" + copy.finalize().hexString
     }
 
     func write(_ chunk: UnsafeRawBufferPointer) -> Bool {
-        guard received + Int64(chunk.count) <= limit else {
-            problem = "the server sent more than the \(limit) bytes the manifest gives"
-            return false
-        }
-        hasher.update(chunk)
-        var done = 0
-        while done < chunk.count {
-            let n = Glibc.write(descriptor, chunk.baseAddress!.advanced(by: done), chunk.count - done)
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else {
-                problem = "writing the download failed (\(String(cString: strerror(errno))))"
+        progress.withLock { progress in
+            guard progress.received + Int64(chunk.count) <= limit else {
+                progress.problem = "the server sent more than the \(limit) bytes the manifest gives"
                 return false
             }
-            done += n
+            progress.hasher.update(chunk)
+            var done = 0
+            while done < chunk.count {
+                let n = Glibc.write(descriptor, chunk.baseAddress!.advanced(by: done), chunk.count - done)
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else {
+                    progress.problem = "writing the download failed (\(String(cString: strerror(errno))))"
+                    return false
+                }
+                done += n
+            }
+            progress.received += Int64(chunk.count)
+            return true
         }
-        received += Int64(chunk.count)
-        return true
     }
 }

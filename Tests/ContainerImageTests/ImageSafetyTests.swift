@@ -1,5 +1,6 @@
 @testable import ContainerImage
 import Foundation
+import Synchronization
 import TestSupport
 import XCTest
 
@@ -270,9 +271,8 @@ final class ImageSafetyTests: XCTestCase {
 }
 
 /// Results collected from concurrent runs.
-private final class LockedStatuses: @unchecked Sendable {
-    private let lock = NSLock()
-    private var list: [String] = []
-    func append(_ value: String) { lock.withLock { list.append(value) } }
-    var values: [String] { lock.withLock { list } }
+private final class LockedStatuses: Sendable {
+    private let list = Mutex<[String]>([])
+    func append(_ value: String) { list.withLock { $0.append(value) } }
+    var values: [String] { list.withLock { $0 } }
 }

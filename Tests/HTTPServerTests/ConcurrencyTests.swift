@@ -1,3 +1,4 @@
+import Synchronization
 import XCTest
 
 final class ConcurrencyTests: ServerTestCase {
@@ -27,9 +28,8 @@ final class ConcurrencyTests: ServerTestCase {
     }
 }
 
-final class FailureCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: [String] = []
-    func add(_ message: String) { lock.lock(); stored.append(message); lock.unlock() }
-    var messages: [String] { lock.lock(); defer { lock.unlock() }; return stored }
+final class FailureCounter: Sendable {
+    private let stored = Mutex<[String]>([])
+    func add(_ message: String) { stored.withLock { $0.append(message) } }
+    var messages: [String] { stored.withLock { $0 } }
 }

@@ -136,15 +136,14 @@ final class RegistryPushTests: XCTestCase {
         let registry = try LocalRegistry(testCase: self)
         let work = try temporaryDirectory(self)
         let image = try LayoutBuilder.build(at: work.appendingPathComponent("layout"), layerSizes: [1024, 2048])
-        let stopped = LockedData()
+        let stopped = OnceFlag()
         let log = LogRecorder()
         // Stop the registry the moment the first blob upload starts: a real mid-push failure.
         let killer = RegistryPusher(chunkSize: 8 << 20, retryPolicy: RetryPolicy(maxAttempts: 3, initialDelay: 0.1, maxTotalDelay: 1),
                                     credentials: CredentialStore(environment: ["HOME": work.path]), connection: testConnection(timeout: 5)) { line in
             log.append(line)
-            if line.hasPrefix("uploading blob"), !stopped.isSet {
+            if line.hasPrefix("uploading blob"), stopped.set() {
                 try? registry.stop()
-                stopped.set(Data())
             }
         }
         let started = Date()

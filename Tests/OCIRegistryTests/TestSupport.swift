@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 @testable import OCIRegistry
 import TestSupport
 import XCTest
@@ -14,11 +15,18 @@ func testConnection(plainHTTP: Bool = false, verifyTLS: Bool = true, caFiles: [S
 }
 
 /// Collects log lines from a push (the log closure is `@Sendable`).
-final class LogRecorder: @unchecked Sendable {
-    private let lock = NSLock()
-    private var storage: [String] = []
-    func append(_ line: String) { lock.lock(); storage.append(line); lock.unlock() }
-    var lines: [String] { lock.lock(); defer { lock.unlock() }; return storage }
+final class LogRecorder: Sendable {
+    private let storage = Mutex<[String]>([])
+    func append(_ line: String) { storage.withLock { $0.append(line) } }
+    var lines: [String] { storage.withLock { $0 } }
+}
+
+/// A flag set once from a `@Sendable` closure and read by the test.
+final class OnceFlag: Sendable {
+    private let value = Mutex(false)
+    /// Sets the flag; true only for the call that set it first.
+    func set() -> Bool { value.withLock { wasSet in defer { wasSet = true }; return !wasSet } }
+    var isSet: Bool { value.withLock { $0 } }
 }
 
 /// Fails the test when any of `texts` (stdout, stderr, --json, logs, error messages) holds any of

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Builds one spec's image once per layer compression the destinations ask for: a docker
 /// archive stores the plain tar (like `docker save`), OCI outputs and registries gzip. The
@@ -6,7 +7,7 @@ import Foundation
 ///
 /// With a layer directory, each layer is streamed once to a temporary file there and shared by
 /// every output of the run; `removeLayerFiles()` deletes those files when the outputs are done.
-public final class ImageBuilder: @unchecked Sendable {
+public final class ImageBuilder: Sendable {
     public let spec: ImageSpec
     public let executable: ELFExecutable
     /// The image's files split by layer, bottom first (see `ImageLayerKind`); empty layers are left out.
@@ -14,9 +15,9 @@ public final class ImageBuilder: @unchecked Sendable {
     /// Host files the layers read (the executable, resources, libraries).
     public let inputFiles: [String]
     private let layerDirectory: String?
-    private var images: [LayerCompression: Image] = [:]
-    /// Guards `images`; layers of different compressions may be built on different threads.
-    private let lock = NSLock()
+    /// The images built so far, by layer compression; those of different compressions may be
+    /// built on different threads.
+    private let images = Mutex<[LayerCompression: Image]>([:])
 
     /// Validates the executable and the whole file tree (nothing is read or written yet): a path
     /// given twice is refused across layers as within one.
@@ -40,7 +41,7 @@ public final class ImageBuilder: @unchecked Sendable {
     /// The image with layers stored as `layerCompression` asks; built on first use. Calls for
     /// different compressions may run concurrently; one compression is built by one caller.
     public func image(layerCompression: LayerCompression) throws -> Image {
-        if let image = lock.withLock({ images[layerCompression] }) { return image }
+        if let image = images.withLock({ $0[layerCompression] }) { return image }
         let layers = try layerContents.map { contents in
             if let layerDirectory {
                 return try LayerBuilder.build(entries: contents.entries, modificationTime: spec.sourceDateEpoch, compression: layerCompression, inDirectory: layerDirectory)
@@ -54,19 +55,21 @@ public final class ImageBuilder: @unchecked Sendable {
             allLayers = try base.layers(for: layerCompression, in: layerDirectory ?? NSTemporaryDirectory()) + layers
         }
         let image = try Image(layers: allLayers, config: config, sourceDateEpoch: spec.sourceDateEpoch)
-        lock.withLock { images[layerCompression] = image }
+        images.withLock { $0[layerCompression] = image }
         return image
     }
 
     /// Deletes the layer files of this run (outputs keep their own links or copies).
     public func removeLayerFiles() {
-        let built = lock.withLock { images.values }
+        let built = images.withLock { images in
+            defer { images.removeAll() }
+            return Array(images.values)
+        }
         for image in built {
             // The base's own blob files (the blob cache) are never ours to delete.
             for layer in image.layers where !(spec.base?.layers.contains(layer) ?? false) {
                 if case .file(let path) = layer.blob.content { PendingOutputs.shared.remove(path) }
             }
         }
-        lock.withLock { images.removeAll() }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -24,7 +25,7 @@ public enum AtomicOutput {
     static func createExclusive(_ candidates: [String], directory: Bool, mode: mode_t = 0o644) throws -> (path: String, descriptor: Int32) {
         var lastError: Int32 = EEXIST
         for candidate in candidates {
-            let descriptor: Int32 = try PendingOutputs.shared.whileOpen {
+            let descriptor: Int32 = try PendingOutputs.shared.whileOpen { registry in
                 let result: Int32
                 if directory {
                     result = mkdir(candidate, 0o755) == 0 ? -1 : -2
@@ -32,7 +33,7 @@ public enum AtomicOutput {
                     let opened = open(candidate, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
                     result = opened >= 0 ? opened : -2
                 }
-                if result != -2 { PendingOutputs.shared.registerLocked(candidate) } else { lastError = errno }
+                if result != -2 { registry.register(candidate) } else { lastError = errno }
                 return result
             }
             if descriptor != -2 { return (candidate, descriptor) }
@@ -125,7 +126,7 @@ public enum AtomicOutput {
     /// Writes a whole file inside a directory that is itself still temporary (or a new
     /// content-addressed blob): exclusive, never through a symlink.
     static func writeNewFile(_ path: String, _ bytes: [UInt8]) throws {
-        let descriptor = try PendingOutputs.shared.whileOpen { open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644) }
+        let descriptor = try PendingOutputs.shared.whileOpen { _ in open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644) }
         guard descriptor >= 0 else { throw OutputError.cannotCreate(path: path, reason: String(cString: strerror(errno))) }
         defer { close(descriptor) }
         let writer = BufferedFileWriter(descriptor: descriptor, path: path)
@@ -136,12 +137,12 @@ public enum AtomicOutput {
     /// Puts a copy of the file `source` at `path` (new): a hard link when on the same file
     /// system, else a streamed copy.
     static func linkOrCopy(_ source: String, to path: String) throws {
-        let linked = try PendingOutputs.shared.whileOpen { link(source, path) == 0 }
+        let linked = try PendingOutputs.shared.whileOpen { _ in link(source, path) == 0 }
         if linked { return }
         let input = open(source, O_RDONLY | O_CLOEXEC)
         guard input >= 0 else { throw OutputError.cannotCreate(path: path, reason: String(cString: strerror(errno))) }
         defer { close(input) }
-        let descriptor = try PendingOutputs.shared.whileOpen { open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644) }
+        let descriptor = try PendingOutputs.shared.whileOpen { _ in open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644) }
         guard descriptor >= 0 else { throw OutputError.cannotCreate(path: path, reason: String(cString: strerror(errno))) }
         defer { close(descriptor) }
         let writer = BufferedFileWriter(descriptor: descriptor, path: path)
@@ -158,48 +159,55 @@ public enum AtomicOutput {
     }
 
     static func createDirectory(_ path: String) throws {
-        let made = try PendingOutputs.shared.whileOpen { mkdir(path, 0o755) == 0 || errno == EEXIST }
+        let made = try PendingOutputs.shared.whileOpen { _ in mkdir(path, 0o755) == 0 || errno == EEXIST }
         guard made else { throw OutputError.cannotCreate(path: path, reason: String(cString: strerror(errno))) }
     }
 }
 
 /// An output written completely under its temporary name (or a finished registry push), waiting
 /// for `commit()` / `StagedOutput.commitAll` to rename it into place or `discard()` to remove it.
-public final class StagedOutput: @unchecked Sendable {
+public final class StagedOutput: Sendable {
     private let temporary: String?
     private let final: String?
     /// Blobs this run added to an existing layout, removed again if the output is discarded.
     private let addedFiles: [String]
     /// `HOST/REPO@sha256:…` for a registry push.
     public let pushedReference: String?
-    private var finished = false
-    /// The previous file kept while several outputs are committed, for rollback.
-    private var backup: String?
-    private var createdFinal = false
-    private var replacedEmptyDirectory = false
-    /// A descriptor holding a `flock` on the destination (a merged OCI layout) until committed or discarded.
-    private var lock: Int32
+
+    /// What a commit changes, guarded because staging, committing and discarding may run on
+    /// different tasks. Lock order: `PendingOutputs` first, then this; never the other way round
+    /// (`discard` releases this lock before it removes files through `PendingOutputs`).
+    private struct State: Sendable {
+        var finished = false
+        /// The previous file kept while several outputs are committed, for rollback.
+        var backup: String?
+        var createdFinal = false
+        var replacedEmptyDirectory = false
+        /// A descriptor holding a `flock` on the destination (a merged OCI layout) until committed or discarded.
+        var lock: Int32
+
+        mutating func releaseLock() {
+            if lock >= 0 { close(lock) }
+            lock = -1
+        }
+    }
+    private let state: Mutex<State>
 
     init(temporary: String, final: String, addedFiles: [String] = [], lock: Int32 = -1) {
         self.temporary = temporary
         self.final = final
         self.addedFiles = addedFiles
-        self.lock = lock
+        state = Mutex(State(lock: lock))
         pushedReference = nil
     }
 
-    deinit { releaseLock() }
-
-    private func releaseLock() {
-        if lock >= 0 { close(lock) }
-        lock = -1
-    }
+    deinit { state.withLock { $0.releaseLock() } }
 
     private init(pushedReference: String) {
         temporary = nil
         final = nil
         addedFiles = []
-        lock = -1
+        state = Mutex(State(lock: -1))
         self.pushedReference = pushedReference
     }
 
@@ -214,18 +222,18 @@ public final class StagedOutput: @unchecked Sendable {
     /// interrupt lock, so an interrupt sees either all outputs committed or none.
     public static func commitAll(_ outputs: [StagedOutput]) throws {
         do {
-            try PendingOutputs.shared.whileOpen {
+            try PendingOutputs.shared.whileOpen { registry in
                 var done: [StagedOutput] = []
                 do {
-                    for output in outputs where !output.finished {
-                        try output.swapIntoPlace()
+                    for output in outputs where !output.state.withLock({ $0.finished }) {
+                        try output.swapIntoPlace(&registry)
                         done.append(output)
                     }
                 } catch {
                     for output in done.reversed() { output.rollBack() }
                     throw error
                 }
-                for output in done { output.finishCommit() }
+                for output in done { output.finishCommit(&registry) }
             }
         } catch {
             for output in outputs { output.discard() }
@@ -233,62 +241,73 @@ public final class StagedOutput: @unchecked Sendable {
         }
     }
 
-    /// Moves the temporary to the final name, keeping what was there as a backup.
-    private func swapIntoPlace() throws {
+    /// Moves the temporary to the final name, keeping what was there as a backup (registered
+    /// for interrupt cleanup in `registry`, whose lock the caller holds).
+    private func swapIntoPlace(_ registry: inout PendingOutputs.Registry) throws {
         guard let temporary, let final else { return }
-        var info = stat()
-        if lstat(final, &info) == 0 {
-            if (info.st_mode & S_IFMT) == S_IFDIR {
-                // An empty directory is replaced by rename(2) itself; a rollback makes it again.
-                createdFinal = true
-                replacedEmptyDirectory = true
-            } else {
-                let candidate = AtomicOutput.temporaryNames(for: final, suffix: "previous", count: 1)[0]
-                guard link(final, candidate) == 0 || rename(final, candidate) == 0 else {
-                    throw OutputError.cannotCreate(path: final, reason: String(cString: strerror(errno)))
+        try state.withLock { state in
+            var info = stat()
+            if lstat(final, &info) == 0 {
+                if (info.st_mode & S_IFMT) == S_IFDIR {
+                    // An empty directory is replaced by rename(2) itself; a rollback makes it again.
+                    state.createdFinal = true
+                    state.replacedEmptyDirectory = true
+                } else {
+                    let candidate = AtomicOutput.temporaryNames(for: final, suffix: "previous", count: 1)[0]
+                    guard link(final, candidate) == 0 || rename(final, candidate) == 0 else {
+                        throw OutputError.cannotCreate(path: final, reason: String(cString: strerror(errno)))
+                    }
+                    registry.register(candidate)
+                    state.backup = candidate
                 }
-                PendingOutputs.shared.registerLocked(candidate)
-                backup = candidate
+            } else {
+                state.createdFinal = true
             }
-        } else {
-            createdFinal = true
-        }
-        guard rename(temporary, final) == 0 else {
-            let reason = String(cString: strerror(errno))
-            if let backup, access(final, F_OK) != 0 { rename(backup, final) }
-            throw OutputError.cannotCreate(path: final, reason: reason)
+            guard rename(temporary, final) == 0 else {
+                let reason = String(cString: strerror(errno))
+                if let backup = state.backup, access(final, F_OK) != 0 { rename(backup, final) }
+                throw OutputError.cannotCreate(path: final, reason: reason)
+            }
         }
     }
 
     private func rollBack() {
         guard let final else { return }
-        if let backup {
-            rename(backup, final)
-        } else if createdFinal {
-            try? FileManager.default.removeItem(atPath: final)
-            if replacedEmptyDirectory { mkdir(final, 0o755) }
+        state.withLock { state in
+            if let backup = state.backup {
+                rename(backup, final)
+            } else if state.createdFinal {
+                try? FileManager.default.removeItem(atPath: final)
+                if state.replacedEmptyDirectory { mkdir(final, 0o755) }
+            }
         }
         for file in addedFiles { unlink(file) }
     }
 
-    private func finishCommit() {
-        finished = true
-        if let backup { unlink(backup) }
-        for path in [temporary, backup].compactMap({ $0 }) + addedFiles { unregisterLocked(path) }
-        releaseLock()
-    }
-
-    private func unregisterLocked(_ path: String) {
-        // Called under the lock from commitAll: PendingOutputs.unregister would deadlock.
-        PendingOutputs.shared.unregisterLocked(path)
+    /// Forgets the committed paths in `registry`, whose lock the caller holds.
+    private func finishCommit(_ registry: inout PendingOutputs.Registry) {
+        state.withLock { state in
+            state.finished = true
+            if let backup = state.backup { unlink(backup) }
+            for path in [temporary, state.backup].compactMap({ $0 }) + addedFiles { registry.unregister(path) }
+            state.releaseLock()
+        }
     }
 
     /// Removes the temporary (and blobs this run added); the destination is left as it was.
     public func discard() {
-        guard !finished else { return }
-        finished = true
-        for path in [temporary, backup].compactMap({ $0 }) + addedFiles { PendingOutputs.shared.remove(path) }
-        releaseLock()
+        // Take the flock's descriptor out under the state lock, and close it only after the files
+        // are gone: another run merging into the same layout must not see our uncommitted blobs
+        // as present and then lose them.
+        let claimed: (backup: String?, lock: Int32)? = state.withLock { state in
+            guard !state.finished else { return nil }
+            state.finished = true
+            defer { state.lock = -1 }
+            return (state.backup, state.lock)
+        }
+        guard let claimed else { return }
+        for path in [temporary, claimed.backup].compactMap({ $0 }) + addedFiles { PendingOutputs.shared.remove(path) }
+        if claimed.lock >= 0 { close(claimed.lock) }
     }
 }
 

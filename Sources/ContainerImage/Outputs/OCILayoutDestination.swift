@@ -126,10 +126,10 @@ public struct OCILayoutDestination: ImageDestination {
                 close(descriptor)
                 unlink(temporary)
                 try Self.write(blob, to: temporary)
-                try PendingOutputs.shared.whileOpen {
+                try PendingOutputs.shared.whileOpen { registry in
                     guard rename(temporary, target) == 0 else { throw OutputError.cannotCreate(path: target, reason: String(cString: strerror(errno))) }
-                    PendingOutputs.shared.unregisterLocked(temporary)
-                    PendingOutputs.shared.registerLocked(target)
+                    registry.unregister(temporary)
+                    registry.register(target)
                 }
                 added.append(target)
             }
