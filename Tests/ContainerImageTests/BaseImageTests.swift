@@ -62,7 +62,8 @@ final class BaseImageTests: XCTestCase {
         XCTAssertTrue(plain[0].blob.digest == sha256Digest(tar))
         XCTAssertTrue(try plain[0].blob.bytes == tar)
         let kept = try base(nil, layers: [good]).layers(for: .gzip, in: directory)
-        XCTAssertTrue(kept[0].blob.digest == good.blob.digest && kept[0].blob.content == good.blob.content, "gzip outputs keep the base's blob as it is")
+        XCTAssertEqual(kept[0].blob.digest, good.blob.digest, "gzip outputs keep the base's blob as it is")
+        XCTAssertEqual(kept[0].blob.content, good.blob.content, "gzip outputs keep the base's blob as it is")
         XCTAssertTrue(kept[0].blob.mediaType == MediaType.layerTarGzip, "a Docker media type becomes its OCI equivalent")
         var zstd = good
         zstd.blob.mediaType = "application/vnd.oci.image.layer.v1.tar+zstd"

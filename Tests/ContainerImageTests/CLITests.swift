@@ -101,7 +101,9 @@ final class CLITests: XCTestCase {
         // Credentials typed into a reference are never echoed, with or without a repository part.
         for output in ["registry:pusher:S3cret-pw@localhost", "registry:pusher:S3cret-pw@localhost:5000/app:1"] {
             let result = try TestSupport.containertool(["build", "--executable", "/bin/true", "--output", output])
-            XCTAssertTrue(result.status == 2 && !result.stderr.isEmpty && !result.stderr.contains("S3cret-pw"), "\(result.stderr)")
+            XCTAssertEqual(result.status, 2, "\(result.stderr)")
+            XCTAssertFalse(result.stderr.isEmpty, "\(result.stderr)")
+            XCTAssertFalse(result.stderr.contains("S3cret-pw"), "\(result.stderr)")
         }
         try Self.expectFailure({ _ in ["--executable", "/bin/true", "--output", "docker-archive:a.tar", "--output", "oci-archive:./a.tar"] },
                                status: 2, mentioning: ["is given twice"])
@@ -112,11 +114,14 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(help.status, 0)
         XCTAssertTrue(help.stdout.contains("--executable PATH") && help.stdout.contains("--bundle-shared-libraries"))
         let inspectHelp = try TestSupport.containertool(["inspect", "-h"])
-        XCTAssertTrue(inspectHelp.status == 0 && inspectHelp.stdout.contains("usage: containertool inspect"))
+        XCTAssertEqual(inspectHelp.status, 0, inspectHelp.stderr)
+        XCTAssertTrue(inspectHelp.stdout.contains("usage: containertool inspect"), inspectHelp.stdout)
         let unknown = try TestSupport.containertool(["frobnicate"])
-        XCTAssertTrue(unknown.status == 2 && unknown.stderr.contains("unknown subcommand"))
+        XCTAssertEqual(unknown.status, 2, unknown.stderr)
+        XCTAssertTrue(unknown.stderr.contains("unknown subcommand"), unknown.stderr)
         let inspectMissing = try TestSupport.containertool(["inspect", "/nonexistent/image.tar"])
-        XCTAssertTrue(inspectMissing.status == 1 && inspectMissing.stderr.contains("does not exist"))
+        XCTAssertEqual(inspectMissing.status, 1, inspectMissing.stderr)
+        XCTAssertTrue(inspectMissing.stderr.contains("does not exist"), inspectMissing.stderr)
         let inspectNothing = try TestSupport.containertool(["inspect"])
         XCTAssertEqual(inspectNothing.status, 2)
     }
@@ -145,7 +150,8 @@ final class CLITests: XCTestCase {
         let digests = outputs.map { $0["digest"] as? String ?? "" }
         XCTAssertEqual(object["digest"] as? String, digests[1])
         XCTAssertEqual(object["compressedSize"] as? Int, outputs[1]["size"] as? Int)
-        XCTAssertTrue(digests[1] == digests[2] && digests[0] != digests[1])
+        XCTAssertEqual(digests[1], digests[2])
+        XCTAssertNotEqual(digests[0], digests[1])
         XCTAssertTrue((outputs[0]["size"] as? Int ?? 0) > (outputs[1]["size"] as? Int ?? 0))
 
         for (index, target) in ["image.tar", "layout", "oci.tar", "docker-archive:image.tar", "oci-layout:layout", "oci-archive:oci.tar"].enumerated() {
@@ -200,7 +206,8 @@ final class CLITests: XCTestCase {
         try FileManager.default.createDirectory(atPath: directory + "/precious", withIntermediateDirectories: true)
         try "keep".write(toFile: directory + "/precious/file", atomically: true, encoding: .utf8)
         let refused = try TestSupport.containertool(["build", "--executable", TestSupport.fixtures.staticBinary, "--output", "oci-layout:precious"], in: directory)
-        XCTAssertTrue(refused.status == 1 && refused.stderr.contains("refusing to replace"))
+        XCTAssertEqual(refused.status, 1, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("refusing to replace"), refused.stderr)
         XCTAssertEqual(TestSupport.listing(directory + "/precious"), ["file"])
     }
 }

@@ -78,7 +78,8 @@ final class GzipTests: XCTestCase {
             try compressor.finish()
             outputs.append(output)
         }
-        XCTAssertTrue(outputs[0] == outputs[1] && outputs[1] == outputs[2])
+        XCTAssertEqual(outputs[0], outputs[1])
+        XCTAssertEqual(outputs[1], outputs[2])
         XCTAssertEqual(try Gzip.decompress(outputs[0]), input)
         let directory = try TestSupport.makeTemporaryDirectory()
         defer { TestSupport.remove(directory) }

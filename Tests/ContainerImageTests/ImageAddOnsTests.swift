@@ -124,7 +124,8 @@ final class ImageAddOnsTests: XCTestCase {
         defer { TestSupport.remove(sandbox.directory) }
         let pem = try sandbox.write("windows.pem", Self.certificate.replacingOccurrences(of: "\n", with: "\r\n"))
         let (bytes, count) = try CABundle.certificates(inPEMFile: pem)
-        XCTAssertTrue(count == 1 && bytes == Array(Self.certificate.utf8))
+        XCTAssertEqual(count, 1)
+        XCTAssertEqual(bytes, Array(Self.certificate.utf8))
     }
 
     func testCaBundleWhenTheBinaryNamesOneWithCAFilesAppended() throws {
@@ -134,7 +135,8 @@ final class ImageAddOnsTests: XCTestCase {
         let (spec, reports) = try sandbox.apply(sandbox.request(caFiles: [pem]))
         let bundle = try XCTUnwrap(spec.generatedFiles.first { $0.path == CABundle.imagePath })
         XCTAssertEqual(bundle.kind, .file(.bytes(Array(("HOST BUNDLE\n" + Self.certificate).utf8))))
-        XCTAssertTrue(reports.map(\.kind) == ["ca-certificates"] && reports[0].size == ("HOST BUNDLE\n" + Self.certificate).utf8.count)
+        XCTAssertEqual(reports.map(\.kind), ["ca-certificates"])
+        XCTAssertEqual(reports[0].size, ("HOST BUNDLE\n" + Self.certificate).utf8.count)
         XCTAssertEqual(try sandbox.apply(sandbox.request()).1.map(\.kind), ["ca-certificates"])
         XCTAssertTrue(try sandbox.apply(sandbox.request(ca: .off)).1.isEmpty)
     }
@@ -192,7 +194,8 @@ final class ImageAddOnsTests: XCTestCase {
         _ = try sandbox.write("bin/.resources", "not a bundle")
         let (spec, reports) = try sandbox.apply(sandbox.request())
         XCTAssertEqual(spec.resources, [.init(source: sandbox.directory + "/bin/Pkg_Mine.resources", destination: "/Pkg_Mine.resources")])
-        XCTAssertTrue(reports.map(\.kind) == ["resource-bundle"] && reports[0].size == 5)
+        XCTAssertEqual(reports.map(\.kind), ["resource-bundle"])
+        XCTAssertEqual(reports[0].size, 5)
         var request = sandbox.request()
         request.resourceBundles = .off
         XCTAssertTrue(try sandbox.apply(request).0.resources.isEmpty)
@@ -212,7 +215,8 @@ final class ImageAddOnsTests: XCTestCase {
         XCTAssertEqual(files["usr/share/zoneinfo/America/New_York"]?.contents, Array("TZif-ny".utf8))
         XCTAssertEqual(files["usr/share/zoneinfo/UTC"]?.linkName, "Etc/UTC")
         XCTAssertEqual(files["usr/share/zoneinfo/Antarctica/South_Pole"]?.linkName, "../America/New_York")
-        XCTAssertTrue(files["usr/share/zoneinfo/right/"] == nil && files["usr/share/zoneinfo/localtime"] == nil)
+        XCTAssertNil(files["usr/share/zoneinfo/right/"])
+        XCTAssertNil(files["usr/share/zoneinfo/localtime"])
         XCTAssertEqual(files["etc/localtime"]?.linkName, "/usr/share/zoneinfo/Etc/UTC")
         XCTAssertEqual(files["etc/ssl/certs/ca-certificates.crt"]?.contents, Array("HOST BUNDLE\n".utf8))
         XCTAssertEqual(files["etc/ssl/certs/ca-certificates.crt"]?.mode, 0o644)

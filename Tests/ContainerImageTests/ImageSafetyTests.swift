@@ -65,7 +65,8 @@ final class ImageSafetyTests: XCTestCase {
             let object = try? JSONSerialization.jsonObject(with: Data(inspect.stdout.utf8)) as? [String: Any]
             digests[tag] = object?["Digest"] as? String
         }
-        XCTAssertTrue(digests["one"] == digests["two"] && digests["one"] != digests["three"])
+        XCTAssertEqual(digests["one"], digests["two"])
+        XCTAssertNotEqual(digests["one"], digests["three"])
         // The same tag again replaces its entry (with different content), the others stay.
         let again = try TestSupport.containertool(["build", "--executable", Self.binary, "--output", "oci-layout:layout", "--tag", "app:three", "--cmd", "x"], in: directory)
         XCTAssertEqual(again.status, 0)
@@ -107,9 +108,11 @@ final class ImageSafetyTests: XCTestCase {
         XCTAssertEqual(mkfifo(fifo, 0o644), 0)
         for kind in ["oci-archive", "docker-archive"] {
             let result = try TestSupport.containertool(["build", "--executable", Self.binary, "--output", "\(kind):\(fifo)"], in: directory)
-            XCTAssertTrue(result.status == 1 && result.stderr.contains("not a regular file"), "\(result.stderr)")
+            XCTAssertEqual(result.status, 1, "\(result.stderr)")
+            XCTAssertTrue(result.stderr.contains("not a regular file"), "\(result.stderr)")
             var info = stat()
-            XCTAssertTrue(lstat(fifo, &info) == 0 && (info.st_mode & S_IFMT) == S_IFIFO, "the FIFO was replaced")
+            XCTAssertEqual(lstat(fifo, &info), 0, "the FIFO was replaced")
+            XCTAssertEqual((info.st_mode & S_IFMT), S_IFIFO, "the FIFO was replaced")
         }
         XCTAssertEqual(TestSupport.listing(directory), ["fifo"])
     }
@@ -158,7 +161,8 @@ final class ImageSafetyTests: XCTestCase {
         try fileManager.createSymbolicLink(atPath: directory + "/linked/blobs", withDestinationPath: elsewhere)
         for layout in ["garbage", "linked"] {
             let result = try TestSupport.containertool(["build", "--executable", Self.binary, "--output", "oci-layout:\(layout)"], in: directory)
-            XCTAssertTrue(result.status == 1 && result.stderr.contains("cannot add to the OCI layout"), "\(layout): \(result.stderr)")
+            XCTAssertEqual(result.status, 1, "\(layout): \(result.stderr)")
+            XCTAssertTrue(result.stderr.contains("cannot add to the OCI layout"), "\(layout): \(result.stderr)")
         }
         XCTAssertEqual(TestSupport.listing(elsewhere), [])
         XCTAssertEqual(try String(contentsOfFile: directory + "/garbage/index.json", encoding: .utf8), "not json")
@@ -207,7 +211,8 @@ final class ImageSafetyTests: XCTestCase {
         for arguments in [["--output", "oci-archive:app"], ["--output", "docker-archive:data.txt", "--resource", "data.txt:/data.txt"],
                           ["--output", "oci-archive:image.tar", "--resource", ".:/ctx"]] {
             let result = try TestSupport.containertool(["build", "--executable", "app"] + arguments, in: directory)
-            XCTAssertTrue(result.status == 1 && result.stderr.contains("would overwrite the input"), "\(arguments): \(result.stderr)")
+            XCTAssertEqual(result.status, 1, "\(arguments): \(result.stderr)")
+            XCTAssertTrue(result.stderr.contains("would overwrite the input"), "\(arguments): \(result.stderr)")
         }
         XCTAssertEqual(try TestSupport.readBytes(directory + "/app"), original)
         XCTAssertEqual(TestSupport.listing(directory), ["app", "data.txt"])
@@ -231,11 +236,13 @@ final class ImageSafetyTests: XCTestCase {
 
         environment["SOURCE_DATE_EPOCH"] = "253402300800"
         let refused = try TestSupport.containertool(["build", "--executable", Self.binary, "--output", "docker-archive:e.tar"], in: directory, environment: environment)
-        XCTAssertTrue(refused.status == 2 && refused.stderr.contains("9999-12-31T23:59:59Z"), "\(refused.stderr)")
+        XCTAssertEqual(refused.status, 2, "\(refused.stderr)")
+        XCTAssertTrue(refused.stderr.contains("9999-12-31T23:59:59Z"), "\(refused.stderr)")
         for bad in ["253402300800", "yesterday"] {
             environment["SOURCE_DATE_EPOCH"] = bad
             let sbom = try TestSupport.containertool(["sbom", "--product", "x", "--output", "s.json", "--swift-version", "6.3"], in: directory, environment: environment)
-            XCTAssertTrue(sbom.status == 2 && sbom.stderr.contains("SOURCE_DATE_EPOCH"), "\(sbom.stderr)")
+            XCTAssertEqual(sbom.status, 2, "\(sbom.stderr)")
+            XCTAssertTrue(sbom.stderr.contains("SOURCE_DATE_EPOCH"), "\(sbom.stderr)")
         }
         XCTAssertEqual(TestSupport.listing(directory), ["d.tar"])
     }
@@ -255,7 +262,8 @@ final class ImageSafetyTests: XCTestCase {
         try "{\"imageLayoutVersion\":\"1.0.0\"}".write(toFile: directory + "/deep/oci-layout", atomically: true, encoding: .utf8)
         try Data(nested).write(to: URL(fileURLWithPath: directory + "/deep/index.json"))
         let inspect = try TestSupport.containertool(["inspect", directory + "/deep"])
-        XCTAssertTrue(inspect.status == 1 && inspect.stderr.split(separator: "\n").count == 1, "\(inspect.stderr)")
+        XCTAssertEqual(inspect.status, 1, "\(inspect.stderr)")
+        XCTAssertEqual(inspect.stderr.split(separator: "\n").count, 1, "\(inspect.stderr)")
         // A tar whose header claims more data than the file holds.
         var header = [UInt8](repeating: 0, count: 512)
         for (offset, text) in [(0, "index.json"), (100, "0000644"), (124, "77777777777"), (257, "ustar")] {
@@ -266,7 +274,8 @@ final class ImageSafetyTests: XCTestCase {
         header.replaceSubrange(148..<148 + sum.utf8.count + 1, with: Array(sum.utf8) + [0])
         try Data(header + [UInt8](repeating: 0, count: 1024)).write(to: URL(fileURLWithPath: directory + "/bad.tar"))
         let bad = try TestSupport.containertool(["inspect", directory + "/bad.tar"])
-        XCTAssertTrue(bad.status == 1 && bad.stderr.contains("runs past the end"), "\(bad.stderr)")
+        XCTAssertEqual(bad.status, 1, "\(bad.stderr)")
+        XCTAssertTrue(bad.stderr.contains("runs past the end"), "\(bad.stderr)")
     }
 }
 

@@ -89,7 +89,8 @@ final class LargeImageTests: XCTestCase {
         let fromDocker = try TestSupport.run("sh", ["-c", "tar -xOf docker.tar blobs/sha256/\(plainLayer) | tar -xO data/big.bin | sha256sum"], in: directory)
         XCTAssertTrue(fromDocker.stdout.hasPrefix(expected))
         let load = try TestSupport.run("docker", ["load", "-i", directory + "/docker.tar"])
-        XCTAssertTrue(load.status == 0 && load.stdout.contains("cit-image-large:1"), "\(load.stderr)")
+        XCTAssertEqual(load.status, 0, "\(load.stderr)")
+        XCTAssertTrue(load.stdout.contains("cit-image-large:1"), "\(load.stderr)")
         _ = try? TestSupport.run("docker", ["rmi", "-f", "cit-image-large:1"])
         XCTAssertTrue(!TestSupport.listing(directory).contains { $0.hasPrefix(".") }, "\(TestSupport.listing(directory))")
     }

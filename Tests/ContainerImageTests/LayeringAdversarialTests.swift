@@ -45,7 +45,9 @@ final class LayeringAdversarialTests: XCTestCase {
         let layout = directory + "/layout"
         let result = try TestSupport.containertool(["build", "--executable", TestSupport.fixtures.staticBinary, "--name", ".wh.etc",
                                                     "--tag", "wh:1", "--output", "oci-layout:" + layout])
-        XCTAssertTrue(result.status == 1 && result.stderr.contains("/.wh.etc") && result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+        XCTAssertEqual(result.status, 1, "\(result.stderr)")
+        XCTAssertTrue(result.stderr.contains("/.wh.etc"), "\(result.stderr)")
+        XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, "\(result.stderr)")
         XCTAssertTrue(!FileManager.default.fileExists(atPath: layout))
     }
 
@@ -82,8 +84,10 @@ final class LayeringAdversarialTests: XCTestCase {
             (try json(blob(entry["digest"] as? String))["layers"] as? [[String: Any]] ?? []).compactMap { $0["digest"] as? String }
         }
         let reportedLayers = platforms.map { ($0["layers"] as? [[String: Any]] ?? []).compactMap { $0["digest"] as? String } }
-        XCTAssertTrue(reportedLayers == manifestLayers && manifestLayers.count == 2, "\(built.stdout)")
-        XCTAssertTrue(reportedLayers.first?.first == reportedLayers.last?.first && reportedLayers.first?.last != reportedLayers.last?.last)
+        XCTAssertEqual(reportedLayers, manifestLayers, "\(built.stdout)")
+        XCTAssertEqual(manifestLayers.count, 2, "\(built.stdout)")
+        XCTAssertEqual(reportedLayers.first?.first, reportedLayers.last?.first)
+        XCTAssertNotEqual(reportedLayers.first?.last, reportedLayers.last?.last)
         XCTAssertTrue(built.stdout.contains("\"layers\":[{\"createdBy\":\"containerize: add-ons\""))
         let inspected = try TestSupport.containertool(["inspect", layout, "--json"])
         XCTAssertEqual(inspected.status, 0, "\(inspected.stderr)")
@@ -93,7 +97,8 @@ final class LayeringAdversarialTests: XCTestCase {
         XCTAssertEqual(json["digest"] as? String, platforms.first?["digest"] as? String)
         XCTAssertEqual((json["layers"] as? [[String: Any]])?.compactMap { $0["digest"] as? String }, (report["layers"] as? [[String: Any]])?.compactMap { $0["digest"] as? String })
         let human = try TestSupport.containertool(["inspect", layout])
-        XCTAssertTrue(human.status == 0 && human.stdout.contains("index:        \(report["digest"] as? String ?? "?") (linux/amd64, linux/arm64/v8; shown: linux/amd64)"), "\(human.stdout)\(human.stderr)")
+        XCTAssertEqual(human.status, 0, "\(human.stdout)\(human.stderr)")
+        XCTAssertTrue(human.stdout.contains("index:        \(report["digest"] as? String ?? "?") (linux/amd64, linux/arm64/v8; shown: linux/amd64)"), "\(human.stdout)\(human.stderr)")
 
         // A second image under another tag in the same layout: inspect shows one image (a plain
         // image entry before an index) and names only that image's tag.
@@ -173,7 +178,11 @@ final class LayeringAdversarialTests: XCTestCase {
         let layers = try tree.layers(over: lower)
         let entries = layers.flatMap { layer in layer.entries.map { (layer.kind, $0) } }
         for (kind, entry) in entries where entry.path == "tmp" { XCTAssertEqual(entry.mode, 0o1777, "\(kind)") }
-        for (kind, entry) in entries where entry.path == "srv" { XCTAssertTrue(entry.mode == 0o750 && entry.uid == 1000 && entry.gid == 1000, "\(kind)") }
+        for (kind, entry) in entries where entry.path == "srv" {
+            XCTAssertEqual(entry.mode, 0o750, "\(kind)")
+            XCTAssertEqual(entry.uid, 1000, "\(kind)")
+            XCTAssertEqual(entry.gid, 1000, "\(kind)")
+        }
         XCTAssertEqual(entries.filter { $0.1.path == "srv" }.count, 2, "the add-ons and resources layers both carry /srv")
         XCTAssertEqual(entries.first { $0.1.path == "tmp/cache" }?.1.mode, 0o755, "a directory the base lacks keeps ours")
         XCTAssertEqual(try tree.layers.flatMap(\.entries).first { $0.path == "tmp" }?.mode, 0o755, "on scratch: unchanged")

@@ -63,7 +63,8 @@ final class LayeringTests: XCTestCase {
         try work.append("p{}", to: work.directory + "/Public/css/site.css")
         let after = try ImageAssembler.assemble(work.spec)
         XCTAssertTrue(after.layers.map(\.blob.digest) != before.layers.map(\.blob.digest))
-        XCTAssertTrue(after.layers[0] == before.layers[0] && after.layers[2] == before.layers[2], "add-ons and executable unchanged")
+        XCTAssertEqual(after.layers[0], before.layers[0], "add-ons and executable unchanged")
+        XCTAssertEqual(after.layers[2], before.layers[2], "add-ons and executable unchanged")
         XCTAssertTrue(after.layers[1].blob.digest != before.layers[1].blob.digest)
     }
 
@@ -107,7 +108,8 @@ final class LayeringTests: XCTestCase {
         }
         XCTAssertEqual(stacked, wholeTree)
         let home = try XCTUnwrap(stacked["home/nonroot/"])
-        XCTAssertTrue(home.mode == 0o700 && home.uid == 65532, "a resource under the home keeps the home's mode and owner")
+        XCTAssertEqual(home.mode, 0o700, "a resource under the home keeps the home's mode and owner")
+        XCTAssertEqual(home.uid, 65532, "a resource under the home keeps the home's mode and owner")
     }
 
     func testAPathInTwoLayersIsTheUsualOneLineError() throws {
@@ -145,7 +147,8 @@ final class LayeringTests: XCTestCase {
                                                   environment: ["SOURCE_DATE_EPOCH": "1700000000"])
         XCTAssertEqual(built.status, 0, "\(built.stderr)")
         let image = try ImageReader.read(path: work.directory + "/layout")
-        XCTAssertTrue(image.layers.count == 3 && image.config.history?.count == 3)
+        XCTAssertEqual(image.layers.count, 3)
+        XCTAssertEqual(image.config.history?.count, 3)
         // --json names each layer with its digest and size, as the layout stores them.
         let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(built.stdout.utf8)) as? [String: Any])
         let layers = try XCTUnwrap(report["layers"] as? [[String: Any]], "\(built.stdout)")
@@ -153,7 +156,8 @@ final class LayeringTests: XCTestCase {
         XCTAssertEqual(layers.compactMap { $0["digest"] as? String }, image.layers.map(\.digest))
         XCTAssertEqual(layers.compactMap { $0["size"] as? Int }, image.layers.map { Int($0.size) })
         let inspect = try TestSupport.containertool(["inspect", work.directory + "/layout"])
-        XCTAssertTrue(inspect.status == 0 && inspect.stdout.contains(", 3 layer(s)"), "\(inspect.stdout)\(inspect.stderr)")
+        XCTAssertEqual(inspect.status, 0, "\(inspect.stdout)\(inspect.stderr)")
+        XCTAssertTrue(inspect.stdout.contains(", 3 layer(s)"), "\(inspect.stdout)\(inspect.stderr)")
         for (layer, kind) in zip(image.layers, ["add-ons", "resources", "executable"]) {
             XCTAssertTrue(inspect.stdout.contains("layer:        \(layer.digest) (\(layer.size) bytes) containerize: \(kind)"), "\(inspect.stdout)")
         }

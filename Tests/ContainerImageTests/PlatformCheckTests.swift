@@ -69,7 +69,8 @@ final class PlatformCheckTests: XCTestCase {
         let compiled = try TestSupport.run("aarch64-linux-gnu-gcc", ["-static", "-O2", "-s", "-o", directory + "/hello", directory + "/hello.c"])
         XCTAssertEqual(compiled.status, 0, "\(compiled.stderr)")
         let executable = try ELFExecutable(path: directory + "/hello")
-        XCTAssertTrue(executable.architecture == "arm64" && executable.isStatic)
+        XCTAssertEqual(executable.architecture, "arm64")
+        XCTAssertTrue(executable.isStatic)
         try PlatformCheck.check(executable, at: directory + "/hello", declaredAs: Platform(parsing: "linux/arm64/v8"))
         assertThrows(PlatformError.mismatch(path: directory + "/hello", declared: "linux/amd64", actual: "linux/arm64")) {
             try PlatformCheck.check(executable, at: directory + "/hello", declaredAs: Platform(parsing: "linux/amd64"))

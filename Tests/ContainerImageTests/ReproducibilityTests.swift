@@ -82,7 +82,8 @@ final class ReproducibilityTests: XCTestCase {
         var environment = ProcessInfo.processInfo.environment
         environment["SOURCE_DATE_EPOCH"] = "yesterday"
         let result = try TestSupport.containertool(["build", "--executable", "hello", "--output", "docker-archive:image.tar"], in: directory, environment: environment)
-        XCTAssertTrue(result.status == 2 && result.stderr.contains("SOURCE_DATE_EPOCH"))
+        XCTAssertEqual(result.status, 2, result.stderr)
+        XCTAssertTrue(result.stderr.contains("SOURCE_DATE_EPOCH"), result.stderr)
         XCTAssertTrue(!FileManager.default.fileExists(atPath: directory + "/image.tar"))
     }
 }

@@ -31,11 +31,16 @@ final class TarTests: XCTestCase {
             XCTAssertTrue(record.userName.isEmpty && record.groupName.isEmpty)
         }
         let byPath = Dictionary(uniqueKeysWithValues: records.map { ($0.path, $0) })
-        XCTAssertTrue(byPath["a-link"]?.kind == .symlink && byPath["a-link"]?.linkName == "b.txt")
-        XCTAssertTrue(byPath["bin/tool"]?.mode == 0o755 && byPath["bin/tool"]?.contents == Array("#!\n".utf8))
-        XCTAssertTrue(byPath["tmp/"]?.mode == 0o1777 && byPath["tmp/"]?.kind == .directory)
-        XCTAssertTrue(byPath["home/nonroot/"]?.uid == 65532 && byPath["home/nonroot/"]?.gid == 65532)
-        XCTAssertTrue(byPath["b.txt"]?.uid == 0 && byPath["b.txt"]?.mode == 0o644)
+        XCTAssertEqual(byPath["a-link"]?.kind, .symlink)
+        XCTAssertEqual(byPath["a-link"]?.linkName, "b.txt")
+        XCTAssertEqual(byPath["bin/tool"]?.mode, 0o755)
+        XCTAssertEqual(byPath["bin/tool"]?.contents, Array("#!\n".utf8))
+        XCTAssertEqual(byPath["tmp/"]?.mode, 0o1777)
+        XCTAssertEqual(byPath["tmp/"]?.kind, .directory)
+        XCTAssertEqual(byPath["home/nonroot/"]?.uid, 65532)
+        XCTAssertEqual(byPath["home/nonroot/"]?.gid, 65532)
+        XCTAssertEqual(byPath["b.txt"]?.uid, 0)
+        XCTAssertEqual(byPath["b.txt"]?.mode, 0o644)
         XCTAssertEqual(byPath[Self.longName]?.contents, Array("long\n".utf8))
     }
 

@@ -20,7 +20,8 @@ final class ToolContractTests: XCTestCase {
         XCTAssertEqual(embedded["bundleSharedLibraries"] as? Bool, false)
         for bad in [["build-flags", "--embedded", "--link", "dynamic-libc"], ["build-flags", "--link", "musl"], ["build-flags", "--link"]] {
             let result = try TestSupport.containertool(bad)
-            XCTAssertTrue(result.status == 2 && result.stdout.isEmpty, "\(bad): \(result.stderr)")
+            XCTAssertEqual(result.status, 2, "\(bad): \(result.stderr)")
+            XCTAssertEqual(result.stdout, "", "\(bad): \(result.stderr)")
         }
     }
 
@@ -33,16 +34,19 @@ final class ToolContractTests: XCTestCase {
         let sdk = "embedded-" + other.replacingOccurrences(of: "/", with: "-")
         let cross = try Self.json(try TestSupport.containertool(["build-flags", "--embedded", "--platform", other, "--swift-sdks-path", "/sdks", "--json"]))
         XCTAssertEqual(cross["swiftBuildFlags"] as? [String], ["--swift-sdks-path", "/sdks", "--swift-sdk", sdk, "-Xlinker", "-s"])
-        XCTAssertTrue(cross["swiftSDK"] as? String == sdk && cross["platform"] as? String == other)
+        XCTAssertEqual(cross["swiftSDK"] as? String, sdk)
+        XCTAssertEqual(cross["platform"] as? String, other)
         let native = try Self.json(try TestSupport.containertool(["build-flags", "--embedded", "--platform", host, "--json"]))
         XCTAssertTrue((native["swiftBuildFlags"] as? [String] ?? []).contains("Embedded") && native["swiftSDK"] == nil, "the host needs no SDK")
         let musl = try Self.json(try TestSupport.containertool(["build-flags", "--platform", other, "--swift-sdk", "musl-sdk", "--json"]))
         XCTAssertEqual(musl["swiftBuildFlags"] as? [String], ["--swift-sdk", "musl-sdk", "--static-swift-stdlib", "-Xlinker", "-s"])
         let standard = try TestSupport.containertool(["build-flags", "--platform", other])
-        XCTAssertTrue(standard.status == 2 && standard.stdout.isEmpty)
+        XCTAssertEqual(standard.status, 2, standard.stderr)
+        XCTAssertEqual(standard.stdout, "")
         XCTAssertTrue(standard.stderr.hasPrefix("containertool build-flags: ") && standard.stderr.contains("--swift-sdk") && standard.stderr.contains("`swift sdk list`"), "\(standard.stderr)")
         let bad = try TestSupport.containertool(["build-flags", "--platform", "linux"])
-        XCTAssertTrue(bad.status == 2 && bad.stderr.contains("not a platform"), "\(bad.stderr)")
+        XCTAssertEqual(bad.status, 2, "\(bad.stderr)")
+        XCTAssertTrue(bad.stderr.contains("not a platform"), "\(bad.stderr)")
     }
 
     func testDescribeOptionsListsEveryBuildOption() throws {
@@ -67,7 +71,8 @@ final class ToolContractTests: XCTestCase {
         XCTAssertEqual(bad.stderr.split(separator: "\n").first?.contains("invalid image reference '127.0.0.1:5000/UX/App:1'"), true, "\(bad.stderr)")
         let good = try TestSupport.containertool(["build", "--dry-run", "--executable", "later/App",
                                                   "--output", "docker-archive:image.tar", "--output", "registry:127.0.0.1:5000/ux/app"], in: directory)
-        XCTAssertTrue(good.status == 0 && good.stdout.isEmpty, "\(good.stderr)")
+        XCTAssertEqual(good.status, 0, "\(good.stderr)")
+        XCTAssertEqual(good.stdout, "", "\(good.stderr)")
         let unwritable = try TestSupport.containertool(["build", "--dry-run", "--executable", "later/App", "--output", "oci-layout:no/such/dir"], in: directory)
         XCTAssertEqual(unwritable.status, 1)
         XCTAssertEqual(TestSupport.listing(directory), [])
@@ -86,7 +91,8 @@ final class ToolContractTests: XCTestCase {
         // A hand-written Dockerfile fails the dry run too: the plugin learns it before compiling.
         try "FROM scratch\n".write(toFile: directory + "/Dockerfile", atomically: true, encoding: .utf8)
         let refused = try TestSupport.containertool(["dockerfile", "--product", "App", "--dry-run", "--json"], in: directory)
-        XCTAssertTrue(refused.status == 1 && refused.stderr.contains("--force"))
+        XCTAssertEqual(refused.status, 1, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("--force"), refused.stderr)
     }
 
     /// Every subcommand parses with the same rules and reports a mistake the same way.
@@ -115,6 +121,8 @@ final class ToolContractTests: XCTestCase {
         XCTAssertEqual(sbom.status, 0, "\(sbom.stderr)")
         XCTAssertEqual(TestSupport.listing(directory), ["sbom.json"])
         let digest = try TestSupport.containertool(["digest", "sbom.json", "missing"], in: directory)
-        XCTAssertTrue(digest.status == 1 && digest.stdout.hasPrefix("sha256:") && digest.stderr.contains("cannot read missing"))
+        XCTAssertEqual(digest.status, 1, digest.stderr)
+        XCTAssertTrue(digest.stdout.hasPrefix("sha256:"), digest.stdout)
+        XCTAssertTrue(digest.stderr.contains("cannot read missing"), digest.stderr)
     }
 }

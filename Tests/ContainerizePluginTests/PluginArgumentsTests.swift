@@ -76,7 +76,9 @@ final class PluginArgumentsTests: XCTestCase {
 
     func testReleaseWithPushIsAccepted() throws {
         let parsed = try Self.parse(["--release", "--version", "1.2.0", "--push", "r.example/app:1.2.0", "--dist", "out dir"])
-        XCTAssertTrue(parsed.release && parsed.version == "1.2.0" && parsed.dist == "out dir")
+        XCTAssertTrue(parsed.release)
+        XCTAssertEqual(parsed.version, "1.2.0")
+        XCTAssertEqual(parsed.dist, "out dir")
         XCTAssertTrue(!parsed.rendersDockerfile)
     }
 
