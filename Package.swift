@@ -55,7 +55,8 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TestSupportTests", dependencies: ["TestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["TestSupport", "HTTPServer", "CPOSIX"]),
-        .testTarget(name: "ContainerImageTests", dependencies: ["TestSupport", "ContainerImage", "OCIModel", "SBOM", "CSHA256"]),
+        .testTarget(name: "OCIModelTests", dependencies: ["TestSupport", "OCIModel", "CSHA256"]),
+        .testTarget(name: "ContainerImageTests", dependencies: ["TestSupport", "ContainerImage", "OCIModel", "SBOM"]),
         .testTarget(name: "OCIRegistryTests", dependencies: ["TestSupport", "OCIRegistry"]),
         .testTarget(name: "DockerfileRendererTests", dependencies: ["TestSupport", "DockerfileRenderer"], exclude: ["Golden"]),
         // The plugin's pure files, compiled here through symlinks (a plugin target cannot be imported).

@@ -29,7 +29,8 @@ final class ImageAssemblerTests: XCTestCase {
         XCTAssertTrue(files.values.allSatisfy { $0.modificationTime == 0 })
 
         let config = image.config
-        XCTAssertTrue(config.architecture == "amd64" && config.os == "linux")
+        XCTAssertEqual(config.architecture, "amd64")
+        XCTAssertEqual(config.os, "linux")
         XCTAssertEqual(config.created, "1970-01-01T00:00:00Z")
         XCTAssertEqual(config.config?.entrypoint, ["/hello"])
         XCTAssertEqual(config.config?.user, "65532:65532")
@@ -70,19 +71,24 @@ final class ImageAssemblerTests: XCTestCase {
 
         let files = try Self.layerRecords(image)
         XCTAssertTrue(files["Server"] != nil)
-        XCTAssertTrue(files["srv/"]?.kind == .directory && files["srv/app/"]?.kind == .directory)
+        XCTAssertEqual(files["srv/"]?.kind, .directory)
+        XCTAssertEqual(files["srv/app/"]?.kind, .directory)
         XCTAssertEqual(files["srv/app/Public/css/site.css"]?.contents, Array("body{}".utf8))
-        XCTAssertTrue(files["srv/app/Public/home.html"]?.kind == .symlink && files["srv/app/Public/home.html"]?.linkName == "index.html")
-        XCTAssertTrue(files["etc/app.conf"]?.contents == Array("k=v".utf8) && files["etc/app.conf"]?.mode == 0o644)
+        XCTAssertEqual(files["srv/app/Public/home.html"]?.kind, .symlink)
+        XCTAssertEqual(files["srv/app/Public/home.html"]?.linkName, "index.html")
+        XCTAssertEqual(files["etc/app.conf"]?.contents, Array("k=v".utf8))
+        XCTAssertEqual(files["etc/app.conf"]?.mode, 0o644)
         XCTAssertEqual(files["etc/ssl/certs/ca-certificates.crt"]?.contents, (try TestSupport.readBytes(spec.caCertificatesPath!)))
         XCTAssertTrue(files.values.allSatisfy { $0.modificationTime == 1_700_000_000 })
 
         let config = try XCTUnwrap(image.config.config)
         XCTAssertEqual(image.config.created, "2023-11-14T22:13:20Z")
-        XCTAssertTrue(config.entrypoint == ["/Server"] && config.cmd == ["--port", "8080"])
+        XCTAssertEqual(config.entrypoint, ["/Server"])
+        XCTAssertEqual(config.cmd, ["--port", "8080"])
         XCTAssertEqual(config.env, ["LOG_LEVEL=debug"])
         XCTAssertEqual(config.exposedPorts?.keys.sorted(), ["8080/tcp", "9000/udp"])
-        XCTAssertTrue(config.user == "1000:1000" && config.workingDir == "/srv/app")
+        XCTAssertEqual(config.user, "1000:1000")
+        XCTAssertEqual(config.workingDir, "/srv/app")
         XCTAssertEqual(config.healthcheck?.test, ["CMD", "/Server", "--healthcheck"])
         XCTAssertEqual(config.labels?["org.opencontainers.image.title"], "custom")
         XCTAssertEqual(config.labels?["org.opencontainers.image.source"], "https://example.com/repo")
@@ -108,5 +114,10 @@ final class ImageAssemblerTests: XCTestCase {
         let interpreter = try XCTUnwrap(try ELFExecutable(path: TestSupport.fixtures.dynamicBinary).interpreter)
         XCTAssertEqual(files[String(interpreter.dropFirst())]?.kind, .file)
         XCTAssertTrue(files.keys.contains { $0.hasSuffix("/libc.so.6") })
+    }
+
+    /// `sha256Digest`, the blob digest every output names.
+    func testDigestFormat() {
+        XCTAssertEqual(sha256Digest(Array("abc".utf8)), "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 }

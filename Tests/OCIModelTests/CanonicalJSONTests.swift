@@ -1,6 +1,5 @@
-import ContainerImage
 import Foundation
-import TestSupport
+import OCIModel
 import XCTest
 
 final class CanonicalJSONTests: XCTestCase {
@@ -25,28 +24,5 @@ final class CanonicalJSONTests: XCTestCase {
                                      layers: [Descriptor(mediaType: MediaType.layerTarGzip, digest: "sha256:l", size: 3)])
         let json = String(decoding: try CanonicalJSON.encode(manifest), as: UTF8.self)
         XCTAssertEqual(json, #"{"config":{"digest":"sha256:c","mediaType":"application/vnd.oci.image.config.v1+json","size":2},"layers":[{"digest":"sha256:l","mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","size":3}],"mediaType":"application/vnd.oci.image.manifest.v1+json","schemaVersion":2}"#)
-    }
-
-    func testRfc3339Formatting() {
-        for (seconds, expected) in [
-        (0, "1970-01-01T00:00:00Z"), (1_700_000_000, "2023-11-14T22:13:20Z"), (951_782_400, "2000-02-29T00:00:00Z"), (4_102_444_799, "2099-12-31T23:59:59Z"),
-    ] {
-            rfc3339Formatting(seconds: seconds, expected: expected)
-        }
-    }
-
-    func rfc3339Formatting(seconds: Int, expected: String) {
-        XCTAssertEqual(rfc3339(epochSeconds: seconds), expected)
-    }
-
-    func testImageReferences() throws {
-        XCTAssertEqual(try ImageReference(parsing: "hello").familiarDescription, "hello:latest")
-        XCTAssertEqual(try ImageReference(parsing: "localhost:5000/team/hello:1.2").tag, "1.2")
-        XCTAssertEqual(try ImageReference(parsing: "localhost:5000/team/hello").familiarDescription, "localhost:5000/team/hello:latest")
-        XCTAssertEqual(try ImageReference(parsing: "hello:1").description, "docker.io/library/hello:1")
-        XCTAssertEqual(try ImageReference(parsing: "team/hello").description, "docker.io/team/hello:latest")
-        XCTAssertEqual(try ImageReference(parsing: "localhost:5000/hello:2").description, "localhost:5000/hello:2")
-        assertThrows(ReferenceError.self) { try ImageReference(parsing: "Hello:1") }
-        assertThrows(ReferenceError.self) { try ImageReference(parsing: "hello:") }
     }
 }
