@@ -33,7 +33,7 @@ struct PluginArguments: Equatable {
     var tag: String?
     var exposes: [String] = []
     /// `--platform linux/amd64,linux/arm64` (comma-separated, repeatable): one build per platform and
-    /// one image index; empty builds for the host, as before.
+    /// one image index; empty builds for the host.
     var platforms: [String] = []
     /// `--swift-sdk NAME`: the Swift SDK the nested build goes through (e.g. the Static Linux SDK's).
     var swiftSDK: String?

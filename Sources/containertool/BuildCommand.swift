@@ -60,7 +60,7 @@ enum BuildCommand {
         var json: Bool
         var addOns = AddOnRequest()
         /// One executable per declared platform (`--executable linux/arm64=PATH`): an image index.
-        /// Empty for a plain `--executable PATH` (one image manifest, as before).
+        /// Empty for a plain `--executable PATH` (one image manifest).
         var platformExecutables: [(platform: Platform, path: String)] = []
         /// `--platform`: what a docker archive holds (index builds), or what the one executable must be.
         var platform: Platform?

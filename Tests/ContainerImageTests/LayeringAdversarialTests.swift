@@ -157,9 +157,9 @@ final class LayeringAdversarialTests: XCTestCase {
         XCTAssertEqual(try build([conf, publicDir]), first)
     }
 
-    /// On a base image (`--from`, merged from another branch), our layers' parent directories
-    /// used to carry our defaults: a resource under /tmp turned the base's 1777 /tmp into 0755
-    /// (seen with umoci and docker). Over a base tree, a directory the base has keeps the base's
+    /// On a base image (`--from`), our layers' parent directories must not carry our defaults:
+    /// a resource under /tmp must not turn the base's 1777 /tmp into 0755 (as umoci and docker
+    /// would show it). Over a base tree, a directory the base has keeps the base's
     /// mode and owner in every layer, and a directory where the base has a symlink (/lib → usr/lib)
     /// or a file where it has a directory is a one-line error.
     func testLayersOverABaseKeepItsDirectoriesAndRefuseToHideItsLinks() throws {

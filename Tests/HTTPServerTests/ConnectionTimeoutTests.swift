@@ -1,9 +1,8 @@
 import XCTest
 @testable import HTTPServer
 
-/// Timeout decisions that `TimeoutTests` used to check over sockets with sleeps: the same
-/// behaviour on the state machine with a manual clock, so each runs in microseconds and fails
-/// with the deadline it got.
+/// Timeout decisions on the state machine with a manual clock, so each runs in microseconds and
+/// fails with the deadline it got. (`TimeoutTests` checks the worker's timers over sockets.)
 final class ConnectionTimeoutTests: XCTestCase {
     /// A steady pipeliner whose every read finishes one request and starts the next: each new
     /// request gets its own head timeout, so the connection outlives several head timeouts.

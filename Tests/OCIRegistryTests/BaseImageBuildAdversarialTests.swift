@@ -100,7 +100,7 @@ extension BaseImageBuildTests {
         }
     }
 
-    /// A gzip-compressed archive as a base: one line that says to gunzip it (was "bad tar header checksum at offset 0").
+    /// A gzip-compressed archive as a base: one line that says to gunzip it, not "bad tar header checksum at offset 0".
     func testACompressedArchiveBaseSaysToGunzipIt() throws {
         let built = try containertool(["build", "--executable", try program("basetool"), "--output", "docker-archive:\(work.path)/base.tar",
                                        "--output", "oci-archive:\(work.path)/base-oci.tar"])
