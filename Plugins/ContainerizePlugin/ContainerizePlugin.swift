@@ -78,7 +78,13 @@ struct ContainerizePlugin: CommandPlugin {
             print(digest)  // the last, and only, line on standard output
             return
         }
-        Summary(report: report, binary: binary, port: options.exposedPort(product: product.name), written: written, print: summaryStream).show()
+        Summary(report: report, binary: binary, port: options.exposedPort(product: product.name), written: written,
+                running: options.run, print: summaryStream).show()
+        if options.run {
+            var arguments = [report.tag] + ["--engine", report.outputs.first { $0.kind == "engine" }?.destination ?? options.engine ?? "auto"]
+            if let port = options.exposedPort(product: product.name) { arguments += ["--port", String(port)] }
+            try tool.runContainer(arguments + ["--"] + options.runArguments)
+        }
     }
 
     /// The toolchain's `swift`: the plugin runs inside it, so it is found beside SwiftPM's other tools;
@@ -117,6 +123,9 @@ struct ContainerizePlugin: CommandPlugin {
         var outputs = options.outputs
         if let release {
             outputs = release.outputs + outputs
+        } else if let engine = options.engineOutput {
+            // The edit loop writes only what is asked: the image goes into the engine, no archive or layout.
+            outputs.append(engine)
         } else if outputs.isEmpty {
             outputs = ["docker-archive:" + outputFolder.appendingPathComponent("\(product).tar").path,
                        "oci-layout:" + outputFolder.appendingPathComponent("\(product)-oci").path]

@@ -45,6 +45,15 @@ enum PluginHelp {
           --port N                the port the product listens on: EXPOSE, --expose N/tcp and the
                                   `docker run -p` hint (default: none; 8080 for HelloWeb)
 
+        EDIT LOOP (no archive or layout is written: the image is streamed into the engine's `load`)
+          --load                  put the image into the local engine (Docker if its daemon answers,
+                                  else Podman)
+          --run                   --load, then run it in the foreground: its port published (-p N:N, or
+                                  the host's network where the engine has no bridge), its output
+                                  streamed; Ctrl-C stops and removes the container
+          --run -- ARG…           the words after -- go to the container (after its entrypoint)
+          --engine NAME           docker, podman or auto (default) for --load / --run
+
         RELEASE (the pipeline step: docker archive, OCI archive, SPDX SBOM and digest in dist/)
           --release               write dist/NAME.tar, dist/NAME-oci.tar, dist/NAME.spdx.json and
                                   dist/digest (dist/ is replaced whole, only on success); the digest

@@ -100,6 +100,35 @@ final class PluginArgumentsTests: XCTestCase {
         XCTAssertEqual(PluginArguments.releaseTag(product: "App", version: "-rc"), "app:v-rc")
         XCTAssertEqual(PluginArguments.releaseTag(product: "App", version: String(repeating: "9", count: 300)).count, "app:".count + 128)
     }
+
+    // MARK: The edit loop (--load, --run, --engine)
+
+    func testRunLoadsIntoTheEngineAndKeepsTheWordsAfterTheSeparatorForTheContainer() throws {
+        let parsed = try Self.parse(["--run", "--engine", "podman", "--", "--port", "9000", "--", "x"])
+        XCTAssertTrue(parsed.run)
+        XCTAssertEqual(parsed.engineOutput, "engine:podman")
+        XCTAssertEqual(parsed.runArguments, ["--port", "9000", "--", "x"])
+        XCTAssertEqual(parsed.port, nil, "--port after -- is the container's, not the plugin's")
+        XCTAssertEqual(try Self.parse(["--load"]).engineOutput, "engine:auto")
+        XCTAssertEqual(try Self.parse(["--port", "8080"]).engineOutput, nil)
+    }
+
+    func testEditLoopMistakesSayWhatToDo() {
+        let cases: [([String], String)] = [
+            (["--", "x"], "arguments after -- go to the container: add --run"),
+            (["--load", "--", "x"], "arguments after -- go to the container: add --run"),
+            (["--engine", "docker"], "--engine chooses the engine of --load or --run; add one of them"),
+            (["--run", "--engine", "containerd"], "--engine needs docker, podman or auto, not 'containerd'"),
+            (["--run", "--release"], "--run puts the image into the local engine; it does not combine with --release"),
+            (["--load", "--dockerfile-only"], "--load puts the image into the local engine; it does not combine with --dockerfile-only"),
+            (["--run", "--kubernetes"], "--run puts the image into the local engine; it does not combine with --kubernetes"),
+        ]
+        for (arguments, message) in cases {
+            XCTAssertThrowsError(try Self.parse(arguments), "\(arguments)") { error in
+                XCTAssertEqual((error as? PluginUsageError)?.message, message, "\(arguments)")
+            }
+        }
+    }
 }
 
 final class BuildLogTests: XCTestCase {
@@ -176,4 +205,5 @@ final class BuildLogTests: XCTestCase {
         XCTAssertTrue(message.contains("aarch64-swift-linux-musl") && message.contains("`swift sdk list`"))
         XCTAssertTrue(!message.contains("\n"))
     }
+
 }
