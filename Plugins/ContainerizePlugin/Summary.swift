@@ -31,7 +31,7 @@ struct Summary {
     func show() {
         let binarySize = (try? FileManager.default.attributesOfItem(atPath: binary.path)[.size] as? Int) ?? nil
         let name = report.pushed.first ?? report.tag
-        let hasGzip = report.outputs.contains { $0.kind != "docker-archive" }
+        let hasGzip = report.outputs.contains { $0.kind != "docker-archive" && $0.kind != "engine" }
         print("""
 
             Image   \(name)

@@ -50,6 +50,7 @@ enum RunCommand {
         process.arguments = ContainerEngine.runArguments(image: image, name: name, ports: ports, bridge: bridge, arguments: containerArguments)
         process.standardInput = FileHandle.nullDevice  // standard output and error: ours, streamed as they come
         try RunningContainers.shared.whileRegistered(engine: engine, name: name) {
+            watchParent()
             try process.run()
             process.waitUntilExit()
         }
@@ -58,6 +59,20 @@ enum RunCommand {
             printError("containertool run: \(name) ended with exit status \(status)")
             exit(status)
         }
+    }
+
+    /// Ctrl-C in a terminal reaches the whole foreground group, us included; but SwiftPM, when it
+    /// is interrupted alone (a CI runner's SIGINT/SIGTERM to `swift package`), ends the plugin and
+    /// leaves us running — with the container. So a parent that goes away counts as an interrupt:
+    /// we are re-parented, `getppid()` changes, and the interrupt path stops and removes the container.
+    private static func watchParent() {
+        let parent = getppid()
+        let watcher = Thread {
+            while getppid() == parent { usleep(200_000) }
+            kill(getpid(), SIGTERM)
+        }
+        watcher.name = "parent-watch"
+        watcher.start()
     }
 
     /// `containerize-helloweb-4242`: the image's last path component without tag or digest, in the
