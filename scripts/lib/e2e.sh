@@ -88,6 +88,36 @@ e2e_standard_image() {
     cp "$WORK/bundle/rootfs/HelloWeb" "$WORK/HelloWeb-standard"
 }
 
+# e2e_edit_loop — `--load` puts the image into the engine without writing an archive or a layout;
+# `--run -- ARG…` runs it with the words after --, and an interrupt of the whole terminal group
+# (Ctrl-C) stops and removes the container.
+e2e_edit_loop() {
+    step "plugin --load and --run (the edit loop)"
+    rm -rf .build/containerize
+    containerize --no-dockerfile --load --tag edit-loop:test >"$WORK/edit-load.log" 2>&1 || { tail -5 "$WORK/edit-load.log"; die "--load failed"; }
+    remember_image edit-loop:test
+    grep -q 'loaded into docker: edit-loop:test' "$WORK/edit-load.log" || die "--load did not say where the image went: $(tail -3 "$WORK/edit-load.log")"
+    [[ -z "$(ls .build/containerize 2>/dev/null)" ]] || die "--load wrote files: $(ls .build/containerize)"
+    docker image inspect edit-loop:test >/dev/null || die "--load: docker has no edit-loop:test"
+    say "--load: in docker, nothing written under .build/containerize"
+
+    local port pid pgid
+    port=$(free_port)
+    setsid bash -c 'exec swift package --allow-writing-to-package-directory containerize --no-dockerfile --run --tag edit-loop:test -- --port "$1"' \
+        edit-loop "$port" >"$WORK/edit-run.log" 2>&1 &
+    pid=$!
+    remember_pid "$pid"
+    wait_for_http "http://127.0.0.1:$port/" 120 || { tail -5 "$WORK/edit-run.log"; die "--run: nothing answers on port $port"; }
+    [[ "$(curl -s "http://127.0.0.1:$port/")" == "Hello world!" ]] || die "--run: the container does not say Hello world!"
+    grep -q "HelloWeb listening on 0.0.0.0:$port" "$WORK/edit-run.log" || die "--run did not stream the container's output"
+    pgid=$(ps -o pgid= "$pid" | tr -d ' ')
+    kill -INT -- "-$pgid"  # what Ctrl-C in a terminal does: the whole foreground group
+    local i
+    for ((i = 0; i < 300; i++)); do [[ -z "$(docker ps -aq --filter ancestor=edit-loop:test)" ]] && break; sleep 0.1; done
+    [[ -z "$(docker ps -aq --filter ancestor=edit-loop:test)" ]] || die "--run: the container outlived Ctrl-C: $(docker ps -a --filter ancestor=edit-loop:test)"
+    say "--run -- --port $port: answered, streamed its log; Ctrl-C stopped and removed the container"
+}
+
 e2e_embedded_image() {
     step "plugin --embedded (Embedded Swift build)"
     containerize --embedded --no-dockerfile --tag helloweb:embedded \
