@@ -54,9 +54,7 @@ enum PushCommand {
             layout = URL(fileURLWithPath: directory)
         }
         let pusher = RegistryPusher(connection: options.connection, ledger: options.ledger, log: { printError("containertool: \($0)") })
-        let started = Date()
-        let report = try await pusher.push(layout: layout, to: reference)
-        printError("containertool: pushed \(report.pinnedReference) (\(report.uploadedBlobs) uploaded, \(report.skippedBlobs) already there, \(report.mountedBlobs) mounted) in \(BuildCommand.milliseconds(since: started)) ms")
+        let report = try await pusher.push(layout: layout, to: reference)  // it reports each blob and the result on stderr
         if parsed.has("--json") {
             let json = Report(pinnedReference: report.pinnedReference, digest: report.digest, uploadedBlobs: report.uploadedBlobs,
                               skippedBlobs: report.skippedBlobs, mountedBlobs: report.mountedBlobs)
