@@ -11,13 +11,19 @@ struct ContainerizePlugin: CommandPlugin {
         let package = context.package
         let verbose = arguments.contains("--verbose") || arguments.contains("-v")
         let tool = ContainerTool(url: try context.tool(named: "containertool").url, verbose: verbose)
-        let options = try PluginArguments.parse(arguments, tool: try tool.options(of: "build"))
+        var options = try PluginArguments.parse(arguments, tool: try tool.options(of: "build"))
         if options.help { return print(PluginHelp.text) }
         if options.kubernetes || !options.resolve.isEmpty {  // Kubernetes manifests: KubernetesCommands.swift
             return try KubernetesCommands.perform(options, package: package, tool: tool, swift: Self.swiftExecutable(context))
         }
 
         let product = try ProductChoice.choose(options.product, in: package)
+        // URLSession cannot link fully static: choose the link that works before compiling, and say so.
+        if options.link == nil && !options.embedded && !options.dockerfileOnly,
+           let found = ProductChoice.dynamicOnlyImport(of: product, packageDirectory: package.directoryURL) {
+            printError(LinkModeDetection.note(product: product.name, module: found.module, file: found.file))
+            options.link = "dynamic-libc"
+        }
         let executableCount = ProductChoice.userExecutables(in: package).count
         let root = package.directoryURL
         let dockerfile = URL(fileURLWithPath: options.dockerfilePath(product: product.name, executableProductCount: executableCount), relativeTo: root).standardizedFileURL

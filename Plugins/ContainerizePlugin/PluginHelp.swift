@@ -22,7 +22,9 @@ enum PluginHelp {
           --embedded              build as Embedded Swift: no Swift runtime floor (a hello server is
                                   ~700 KB), but no Foundation, no existentials, no reflection
           --link static|dynamic-libc
-                                  static (default): one self-contained binary. dynamic-libc: static
+                                  static: one self-contained binary (the default, except for a product
+                                  that imports FoundationNetworking or FoundationXML: then, said in one
+                                  line before compiling, dynamic-libc). dynamic-libc: static
                                   Swift runtime, dynamic glibc and system libraries (FoundationNetworking's
                                   libcurl has no static archive); the image then carries the exact
                                   shared-library closure and the loader

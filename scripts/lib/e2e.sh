@@ -223,9 +223,10 @@ e2e_incremental_build() {
     cd "$ROOT"
 }
 
-# e2e_urlsession_dynamic_libc — FoundationNetworking (libcurl) cannot link fully static: the plugin says
-# so in one line and touches nothing; with --link dynamic-libc the image carries the shared libraries
-# and the loader, and URLSession in it fetches from a loopback HTTP server.
+# e2e_urlsession_dynamic_libc — FoundationNetworking (libcurl) cannot link fully static: with --link static
+# the plugin says so in one line and touches nothing; without --link it picks dynamic-libc by itself
+# (saying so), the image carries the shared libraries and the loader, and URLSession in it fetches from a
+# loopback HTTP server.
 e2e_urlsession_dynamic_libc() {
     step "URLSession client: static link explained, --link dynamic-libc runs"
     cd "$ROOT/Tests/Fixtures/URLSessionClient"
@@ -233,10 +234,10 @@ e2e_urlsession_dynamic_libc() {
     # A generated Dockerfile (marker line first), which a successful run would regenerate:
     printf '%s\nsentinel\n' "$("$(containertool_binary)" dockerfile --product x --stdout | head -n 1)" >Dockerfile
     mkdir -p dist && echo sentinel >dist/digest
-    if containerize >"$WORK/fetch-static.log" 2>&1; then die "the fully static URLSession build succeeded (no hint tested)"; fi
+    if containerize --link static >"$WORK/fetch-static.log" 2>&1; then die "the fully static URLSession build succeeded (no hint tested)"; fi
     grep -q "error: .*cannot be linked fully static: libcurl .*--link dynamic-libc" "$WORK/fetch-static.log" \
         || die "no one-line explanation: $(grep 'error:' "$WORK/fetch-static.log" | tail -2)"
-    if containerize --release --version 1.0.0 >"$WORK/fetch-release.log" 2>&1; then die "the static --release build succeeded"; fi
+    if containerize --link static --release --version 1.0.0 >"$WORK/fetch-release.log" 2>&1; then die "the static --release build succeeded"; fi
     [[ "$(cat Dockerfile)" == *sentinel* && "$(cat dist/digest)" == sentinel && -z "$(ls -A . | grep staging)" ]] \
         || die "a failed build touched the Dockerfile or dist/"
     say "failed builds left the Dockerfile and dist/ alone; the error: $(grep -o -m1 "'Fetch' cannot be linked fully static: [^;]*" "$WORK/fetch-static.log")"
@@ -244,9 +245,14 @@ e2e_urlsession_dynamic_libc() {
 
     # A test CA appended to the CA bundle (--ca-file), so the same image also speaks HTTPS to a loopback server.
     make_test_tls "$WORK/tls"
-    containerize --link dynamic-libc --tag "containerize-e2e-fetch:test" --output "docker-archive:$WORK/fetch.tar" \
+    # No --link: the plugin sees `import FoundationNetworking` and picks dynamic-libc before compiling, in one line.
+    containerize --tag "containerize-e2e-fetch:test" --output "docker-archive:$WORK/fetch.tar" \
         --ca-file "$WORK/tls/ca.pem" >"$WORK/fetch.log" 2>&1 \
-        || die "--link dynamic-libc failed: $(tail -5 "$WORK/fetch.log")"
+        || die "the automatic --link dynamic-libc build failed: $(tail -5 "$WORK/fetch.log")"
+    grep -q "note: 'Fetch' imports FoundationNetworking (URLSession needs libcurl, in Sources/Fetch/main.swift), which cannot link fully static: building with --link dynamic-libc" "$WORK/fetch.log" \
+        || die "the automatic link mode was not announced: $(grep -m2 'note:' "$WORK/fetch.log")"
+    ! grep -q "undefined reference" "$WORK/fetch.log" || die "the automatic link mode still tried a static link first"
+    say "no --link: FoundationNetworking seen before compiling, built with --link dynamic-libc"
     docker load -q -i "$WORK/fetch.tar" >/dev/null
     remember_image "containerize-e2e-fetch:test"
     local port tls_port said scheme
