@@ -162,6 +162,21 @@ final class BuildLogTests: XCTestCase {
         XCTAssertTrue(!log.failureMessage(product: "Fetch", embedded: false, dynamicLibc: true).contains("--link dynamic-libc"))
     }
 
+    /// The same failure as lld (the default linker) reports it.
+    func testStaticArchiveWithUnresolvedDependenciesAsLLDSaysIt() {
+        let log = BuildLog(text: """
+            error: link command failed with exit code 1 (use -v to see invocation)
+            ld.lld: error: undefined symbol: libssh2_session_abstract
+            >>> referenced by libcurl_la-libssh2.o:(ssh_attach) in archive /lib/x86_64-linux-gnu/libcurl.a
+            ld.lld: error: undefined symbol: swift_x
+            >>> referenced by Host.swift.o:(f) in archive /opt/swift/usr/lib/swift_static/linux/libFoundation.a
+            ld.lld: error: undefined symbol: psl_free
+            >>> referenced by libcurl_la-psl.o:(Curl_psl_destroy) in archive /lib/x86_64-linux-gnu/libcurl.a
+            """)
+        XCTAssertEqual(log.missingLibraries, ["curl"])
+        XCTAssertTrue(log.failureMessage(product: "Fetch", embedded: false, dynamicLibc: false).contains("URLSession needs libcurl"))
+    }
+
     func testEmbeddedFailureNamesTheFirstErrorAndTheWayOut() {
         let log = BuildLog(text: "[1/3] Compiling\n  /p/main.swift:3:8: error: cannot find 'Foundation' in scope\n/p/a.swift:1: error: second\n")
         let message = log.failureMessage(product: "App", embedded: true, dynamicLibc: false)
