@@ -15,8 +15,18 @@ struct ContainerEngine: Sendable {
 
     var name: String { kind.rawValue }
 
+    /// Engines already found to answer in this process (the dry-run check and the load ask once).
+    private static let found = Mutex<[String: ContainerEngine]>([:])
+
     /// `docker`, `podman` or `auto` (Docker if its daemon answers, else Podman), checked to answer.
     static func find(_ choice: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ContainerEngine {
+        if let known = found.withLock({ $0[choice] }) { return known }
+        let engine = try findAnswering(choice, environment: environment)
+        found.withLock { $0[choice] = engine }
+        return engine
+    }
+
+    private static func findAnswering(_ choice: String, environment: [String: String]) throws -> ContainerEngine {
         let kinds: [Kind]
         switch choice {
         case "auto": kinds = Kind.allCases
@@ -142,14 +152,16 @@ enum ChildProcess {
             do { try feed(input.fileHandleForWriting) } catch { feedError = error }
             try? input.fileHandleForWriting.close()
         }
+        // Polled, not `waitUntilExit()`: Foundation's run-loop wait adds up to 50 ms per child.
         var timedOut = false
-        if let timeout {
-            let deadline = Date().addingTimeInterval(timeout)
-            while process.isRunning && Date() < deadline { usleep(10_000) }
-            if process.isRunning {
+        let deadline = timeout.map { Date().addingTimeInterval($0) }
+        while process.isRunning {
+            if let deadline, Date() >= deadline {
                 timedOut = true
                 kill(process.processIdentifier, SIGKILL)
+                break
             }
+            usleep(1_000)
         }
         process.waitUntilExit()
         // A grandchild may hold the pipe open; what arrived within a moment is enough.

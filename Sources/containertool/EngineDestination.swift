@@ -28,7 +28,7 @@ struct EngineDestination: ImageDestination {
         printError("containertool: loading into \(engine.name) as \(tag.familiarDescription)")
         let result = try ChildProcess.run(engine.executable, ["load"]) { input in
             let descriptor = input.fileDescriptor
-            try DockerArchiveDestination.writeArchive(image, tag: tag) { bytes in
+            func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
                 var offset = 0
                 while offset < bytes.count {
                     let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
@@ -38,6 +38,17 @@ struct EngineDestination: ImageDestination {
                     offset += written
                 }
             }
+            // Tar headers come 512 bytes at a time: gathered into 1 MiB writes, as a file output is.
+            var buffer: [UInt8] = []
+            buffer.reserveCapacity(1 << 20)
+            try DockerArchiveDestination.writeArchive(image, tag: tag) { bytes in
+                if buffer.count + bytes.count > 1 << 20 {
+                    try buffer.withUnsafeBytes(writeAll)
+                    buffer.removeAll(keepingCapacity: true)
+                }
+                if bytes.count >= 1 << 20 { try writeAll(bytes) } else { buffer.append(contentsOf: bytes) }
+            }
+            try buffer.withUnsafeBytes(writeAll)
         }
         guard result.status == 0 else {
             let message = result.output.split(separator: "\n").last.map(String.init) ?? "exit status \(result.status)"
