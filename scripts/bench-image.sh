@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Benchmarks the image library, side by side with the tools it replaces:
 #   1. containertool build → docker archive, vs `docker build` of the two-line
-#      FROM scratch / COPY Dockerfile on the same binary (and, for honesty, containertool + docker load);
+#      FROM scratch / COPY Dockerfile on the same binary (and, for honesty, containertool + docker load,
+#      and the --load path: engine:docker, streamed into docker load without an archive);
+#      then a static link with gold vs lld (the edit loop's relink);
 #   2. containertool's SHA-256 (C target CSHA256: x86-64 SHA extensions when present) vs
 #      sha256sum and openssl on a 100 MB file;
 #   3. the binary to all three local outputs in one run (target <= 150 ms), and a 1 GiB resource
@@ -63,9 +65,19 @@ hyperfine --warmup 2 --runs "$RUNS" --export-json "$work/build.json" \
     "docker build --no-cache -q -t bench-image:docker $work/context" \
     -n "containertool build + docker load" \
     "$CONTAINERTOOL build --executable $binary --output docker-archive:$work/image.tar --tag bench-image:containertool && docker load -q -i $work/image.tar" \
+    -n "containertool build → engine:docker (streamed, no archive)" \
+    "$CONTAINERTOOL build --executable $binary --output engine:docker --tag bench-image:containertool" \
     -n "containertool build (debug build)" \
     "$CONTAINERTOOL_DEBUG build --executable $binary --output docker-archive:$work/image.tar --tag bench-image:containertool" \
     >&2
+
+echo "== link: gold vs lld (the edit loop's relink; BuildMode links with lld)" >&2
+echo 'print("Hello world!")' > "$work/link.swift"
+swiftc -O -c "$work/link.swift" -module-name Link -o "$work/link.o"
+hyperfine --warmup 2 --runs "$RUNS" --export-json "$work/link.json" \
+    -n "link with gold" "swiftc -static-executable -use-ld=gold $work/link.o -o $work/link-gold -Xlinker -s" \
+    -n "link with lld" "swiftc -static-executable -use-ld=lld $work/link.o -o $work/link-lld -Xlinker -s" >&2
+[[ "$("$work/link-gold")" == "$("$work/link-lld")" ]] || { echo "bench-image.sh: the lld binary behaves differently" >&2; exit 1; }
 
 echo "== 100 MB sha256" >&2
 head -c 100000000 /dev/urandom > "$work/100mb.bin"
@@ -122,9 +134,13 @@ print(f"ratio to tar | gzip -6 | sha256sum  : {ours['mean']/peer['mean']:.2f}x w
 print(f"peak RSS, 1 GiB resource to three outputs: {int(sys.argv[3]) / 1024:.0f} MiB (target < 64 MB)")
 EOF
 
-python3 - "$work/build.json" "$work/sha.json" "$size_bytes" <<'EOF'
+python3 - "$work/build.json" "$work/sha.json" "$size_bytes" "$work/link.json" <<'EOF'
 import json, sys
 build = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
+link = {r["command"]: r for r in json.load(open(sys.argv[4]))["results"]}
+gold, lld = link["link with gold"], link["link with lld"]
+print(f"static link, gold / lld               : {gold['mean']*1000:7.1f} ms / {lld['mean']*1000:.1f} ms ({gold['mean']/lld['mean']:.1f}x)")
+eng = build["containertool build → engine:docker (streamed, no archive)"]
 sha = {r["command"]: r for r in json.load(open(sys.argv[2]))["results"]}
 size_mb = int(sys.argv[3]) / 1e6
 ct = build["containertool build (docker-archive)"]
@@ -134,6 +150,7 @@ print(f"binary: {size_mb:.1f} MB")
 print(f"containertool build → docker archive : {ct['mean']*1000:7.1f} ms ± {ct['stddev']*1000:.1f} (min {ct['min']*1000:.1f})")
 print(f"docker build FROM scratch + COPY      : {dk['mean']*1000:7.1f} ms ± {dk['stddev']*1000:.1f} (min {dk['min']*1000:.1f})")
 print(f"containertool build + docker load     : {ctl['mean']*1000:7.1f} ms ± {ctl['stddev']*1000:.1f}")
+print(f"containertool build → engine:docker   : {eng['mean']*1000:7.1f} ms ± {eng['stddev']*1000:.1f} (the --load/--run path)")
 ctd = build["containertool build (debug build)"]
 print(f"containertool build, debug build       : {ctd['mean']*1000:7.1f} ms ± {ctd['stddev']*1000:.1f} (min {ctd['min']*1000:.1f})")
 print(f"speed-up (docker build / containertool build): {dk['mean']/ct['mean']:.1f}x (target >= 5x)")

@@ -17,7 +17,7 @@ source scripts/lib/common.sh
 
 run_unit=1
 run_e2e=1
-e2e_checks=(standard_image embedded_image fixture_package incremental_build urlsession_dynamic_libc
+e2e_checks=(standard_image edit_loop embedded_image fixture_package incremental_build urlsession_dynamic_libc
             registry_push release_script fixture_release dockerfile_builds foundation_apps
             cross_platform_embedded kubernetes base_image)
 case "${1:-}" in

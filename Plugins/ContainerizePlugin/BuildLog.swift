@@ -27,6 +27,14 @@ struct BuildLog {
             for marker in ["cannot find -l", "unable to find library -l"] {
                 if let range = line.firstRange(of: marker) { add(line[range.upperBound...]) }
             }
+            // lld: `>>> referenced by x.o:(f) in archive /usr/lib/x86_64-linux-gnu/libcurl.a`
+            if line.contains(">>> referenced by"), !line.contains("swift_static"),
+               let archive = line.firstRange(of: " in archive ")?.upperBound, line.hasSuffix(".a") {
+                let path = line[archive...].dropLast(2)
+                let file = path[(path.lastIndex(of: "/").map(path.index(after:)) ?? path.startIndex)...]
+                if file.hasPrefix("lib") { add(file.dropFirst(3)) }
+            }
+            // gold: `libcurl.a(x.o): error: undefined reference to 'psl_free'`
             if line.contains("undefined reference"), !line.contains("swift_static"),
                let archiveEnd = line.firstRange(of: ".a(")?.lowerBound {
                 let path = line[..<archiveEnd]

@@ -43,6 +43,17 @@ struct ContainerTool {
         _ = try run(["sbom"] + arguments)
     }
 
+    /// `containertool run IMAGE …`: the container's output shows live (its standard output too);
+    /// returns when it ends. Ctrl-C reaches containertool, which stops and removes the container.
+    func runContainer(_ arguments: [String]) throws {
+        if verbose { printError("+ containertool run " + arguments.map(Subprocess.shellQuoted).joined(separator: " ")) }
+        let result = try Subprocess.run(url, ["run"] + arguments, mergeOutput: true) { $0.hasPrefix("containertool run: ") }
+        guard result.status == 0 else {
+            let message = result.heldBack.first.map { String($0.dropFirst("containertool run: ".count)) }
+            throw PluginError.toolReported(message ?? "containertool run stopped with exit status \(result.status)")
+        }
+    }
+
     /// The standard output of a subcommand that prints text rather than JSON (`resolve`, `kubernetes`).
     func output(of arguments: [String]) throws -> String {
         try run(arguments)

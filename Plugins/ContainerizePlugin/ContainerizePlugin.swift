@@ -11,13 +11,19 @@ struct ContainerizePlugin: CommandPlugin {
         let package = context.package
         let verbose = arguments.contains("--verbose") || arguments.contains("-v")
         let tool = ContainerTool(url: try context.tool(named: "containertool").url, verbose: verbose)
-        let options = try PluginArguments.parse(arguments, tool: try tool.options(of: "build"))
+        var options = try PluginArguments.parse(arguments, tool: try tool.options(of: "build"))
         if options.help { return print(PluginHelp.text) }
         if options.kubernetes || !options.resolve.isEmpty {  // Kubernetes manifests: KubernetesCommands.swift
             return try KubernetesCommands.perform(options, package: package, tool: tool, swift: Self.swiftExecutable(context))
         }
 
         let product = try ProductChoice.choose(options.product, in: package)
+        // URLSession cannot link fully static: choose the link that works before compiling, and say so.
+        if options.link == nil && !options.embedded && !options.dockerfileOnly,
+           let found = ProductChoice.dynamicOnlyImport(of: product, packageDirectory: package.directoryURL) {
+            printError(LinkModeDetection.note(product: product.name, module: found.module, file: found.file))
+            options.link = "dynamic-libc"
+        }
         let executableCount = ProductChoice.userExecutables(in: package).count
         let root = package.directoryURL
         let dockerfile = URL(fileURLWithPath: options.dockerfilePath(product: product.name, executableProductCount: executableCount), relativeTo: root).standardizedFileURL
@@ -78,7 +84,13 @@ struct ContainerizePlugin: CommandPlugin {
             print(digest)  // the last, and only, line on standard output
             return
         }
-        Summary(report: report, binary: binary, port: options.exposedPort(product: product.name), written: written, print: summaryStream).show()
+        Summary(report: report, binary: binary, port: options.exposedPort(product: product.name), written: written,
+                running: options.run, print: summaryStream).show()
+        if options.run {
+            var arguments = [report.tag] + ["--engine", report.outputs.first { $0.kind == "engine" }?.destination ?? options.engine ?? "auto"]
+            if let port = options.exposedPort(product: product.name) { arguments += ["--port", String(port)] }
+            try tool.runContainer(arguments + ["--"] + options.runArguments)
+        }
     }
 
     /// The toolchain's `swift`: the plugin runs inside it, so it is found beside SwiftPM's other tools;
@@ -117,6 +129,9 @@ struct ContainerizePlugin: CommandPlugin {
         var outputs = options.outputs
         if let release {
             outputs = release.outputs + outputs
+        } else if let engine = options.engineOutput {
+            // The edit loop writes only what is asked: the image goes into the engine, no archive or layout.
+            outputs.append(engine)
         } else if outputs.isEmpty {
             outputs = ["docker-archive:" + outputFolder.appendingPathComponent("\(product).tar").path,
                        "oci-layout:" + outputFolder.appendingPathComponent("\(product)-oci").path]

@@ -37,6 +37,14 @@ struct PluginArguments: Equatable {
     var platforms: [String] = []
     /// `--swift-sdk NAME`: the Swift SDK the nested build goes through (e.g. the Static Linux SDK's).
     var swiftSDK: String?
+    /// `--load`: put the image into the local engine (streamed into `docker load`/`podman load`).
+    var load = false
+    /// `--run`: load it, then run it in the foreground with its port published; Ctrl-C stops and removes it.
+    var run = false
+    /// `--engine docker|podman|auto` for `--load`/`--run` (default auto: Docker if it answers, else Podman).
+    var engine: String?
+    /// `--run -- ARG…`: the words after `--`, given to the container after its entrypoint.
+    var runArguments: [String] = []
     /// Every other `containertool build` option, in the order given, each with its value if it takes one.
     var passthroughOptions: [[String]] = []
     /// The same, flat: what is appended to `containertool build`.
@@ -59,17 +67,23 @@ struct PluginArguments: Equatable {
     /// The plugin's options that take a value.
     static let ownValueOptions: Set<String> = [
         "--product", "--link", "--dockerfile", "--builder-image", "--port", "--user", "--version", "--dist",
-        "--push", "--output", "--tag", "--expose", "--resolve", "--platform", "--swift-sdk",
+        "--push", "--output", "--tag", "--expose", "--resolve", "--platform", "--swift-sdk", "--engine",
     ]
     /// The plugin's flags.
     static let ownFlags: Set<String> = [
         "--embedded", "--dockerfile-only", "--no-dockerfile", "--force", "--release", "--kubernetes", "--verbose", "-v", "--help", "-h",
+        "--load", "--run",
     ]
 
     static func parse(_ arguments: [String], tool: ToolOptions) throws(PluginUsageError) -> PluginArguments {
         var parsed = PluginArguments()
         var remaining = arguments[...]
         while let next = remaining.popFirst() {
+            if next == "--" {  // `--run -- ARG…`: the rest is the container's
+                parsed.runArguments = Array(remaining)
+                guard parsed.run else { throw PluginUsageError("arguments after -- go to the container: add --run") }
+                break
+            }
             // `--option=value` is `--option value`; a value is taken whole whatever it looks like
             // (`--cmd --port=9000` passes `--port=9000` to the product).
             var name = next
@@ -126,6 +140,13 @@ struct PluginArguments: Equatable {
                     parsed.platforms.append(platform)
                 }
             case "--swift-sdk": parsed.swiftSDK = value
+            case "--engine":
+                guard ["docker", "podman", "auto"].contains(value) else {
+                    throw PluginUsageError("--engine needs docker, podman or auto, not '\(value)'")
+                }
+                parsed.engine = value
+            case "--load": parsed.load = true
+            case "--run": parsed.run = true
             case "--embedded": parsed.embedded = true
             case "--dockerfile-only": parsed.dockerfileOnly = true
             case "--no-dockerfile": parsed.noDockerfile = true
@@ -153,6 +174,11 @@ struct PluginArguments: Equatable {
         }
         // An empty value (an unset shell variable) made a release labelled version '' and tagged 'v'.
         if version?.isEmpty == true { throw PluginUsageError("--version needs a version such as 1.2.0, not ''") }
+        if (load || run) && (release || dockerfileOnly || kubernetes || !resolve.isEmpty) {
+            let other = release ? "--release" : dockerfileOnly ? "--dockerfile-only" : kubernetes ? "--kubernetes" : "--resolve"
+            throw PluginUsageError("--\(run ? "run" : "load") puts the image into the local engine; it does not combine with \(other)")
+        }
+        if engine != nil && !(load || run) { throw PluginUsageError("--engine chooses the engine of --load or --run; add one of them") }
         if platforms.count > 1 && swiftSDK != nil {
             throw PluginUsageError("--swift-sdk names the SDK of one platform; build one --platform at a time with it")
         }
@@ -160,6 +186,9 @@ struct PluginArguments: Equatable {
             throw PluginUsageError("the rendered Dockerfile builds fully static only; drop --link dynamic-libc or --dockerfile-only")
         }
     }
+
+    /// `engine:NAME` for `--load`/`--run`, else nil.
+    var engineOutput: String? { load || run ? "engine:" + (engine ?? "auto") : nil }
 
     /// True for `--link dynamic-libc`: the image carries the shared-library closure and the loader.
     var isDynamicLibc: Bool { link == "dynamic-libc" }

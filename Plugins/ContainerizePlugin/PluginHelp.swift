@@ -22,7 +22,9 @@ enum PluginHelp {
           --embedded              build as Embedded Swift: no Swift runtime floor (a hello server is
                                   ~700 KB), but no Foundation, no existentials, no reflection
           --link static|dynamic-libc
-                                  static (default): one self-contained binary. dynamic-libc: static
+                                  static: one self-contained binary (the default, except for a product
+                                  that imports FoundationNetworking or FoundationXML: then, said in one
+                                  line before compiling, dynamic-libc). dynamic-libc: static
                                   Swift runtime, dynamic glibc and system libraries (FoundationNetworking's
                                   libcurl has no static archive); the image then carries the exact
                                   shared-library closure and the loader
@@ -44,6 +46,15 @@ enum PluginHelp {
           --builder-image IMG     builder stage image (default: swift:<your toolchain's X.Y>-bookworm)
           --port N                the port the product listens on: EXPOSE, --expose N/tcp and the
                                   `docker run -p` hint (default: none; 8080 for HelloWeb)
+
+        EDIT LOOP (no archive or layout is written: the image is streamed into the engine's `load`)
+          --load                  put the image into the local engine (Docker if its daemon answers,
+                                  else Podman)
+          --run                   --load, then run it in the foreground: its port published (-p N:N, or
+                                  the host's network where the engine has no bridge), its output
+                                  streamed; Ctrl-C stops and removes the container
+          --run -- ARG…           the words after -- go to the container (after its entrypoint)
+          --engine NAME           docker, podman or auto (default) for --load / --run
 
         RELEASE (the pipeline step: docker archive, OCI archive, SPDX SBOM and digest in dist/)
           --release               write dist/NAME.tar, dist/NAME-oci.tar, dist/NAME.spdx.json and

@@ -1,3 +1,4 @@
+import Foundation
 import PackagePlugin
 
 /// Picks the executable product to containerize: `--product`, else the package's only executable.
@@ -27,5 +28,26 @@ enum ProductChoice {
             throw PluginError.notExecutable(requested, executables: names)
         }
         throw PluginError.unknownProduct(requested, executables: names)
+    }
+
+    /// The first source file, in the product's modules or any module they depend on (other packages'
+    /// too), that imports a module which cannot link fully static (`LinkModeDetection`).
+    static func dynamicOnlyImport(of product: ExecutableProduct, packageDirectory: URL) -> (module: String, file: String)? {
+        var modules: [SourceModuleTarget] = []
+        var seen: Set<String> = []
+        for target in product.targets + product.targets.flatMap(\.recursiveTargetDependencies) {
+            guard let module = target as? SourceModuleTarget, seen.insert(module.id).inserted else { continue }
+            modules.append(module)
+        }
+        for module in modules {
+            for file in module.sourceFiles(withSuffix: "swift") {
+                guard let source = try? String(contentsOf: file.url, encoding: .utf8),
+                      let imported = LinkModeDetection.dynamicOnlyImport(in: source) else { continue }
+                let path = file.url.path
+                let root = packageDirectory.path + "/"
+                return (imported, path.hasPrefix(root) ? String(path.dropFirst(root.count)) : path)
+            }
+        }
+        return nil
     }
 }

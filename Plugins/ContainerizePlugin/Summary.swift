@@ -8,6 +8,8 @@ struct Summary {
     /// The port for the `docker run -p` hint; nil for a product not known to listen.
     var port: Int?
     var written: [String]
+    /// `--run`: the container starts next, so no "Next:" hints.
+    var running = false
     var print: (String) -> Void
 
     /// `add-ons 316 B, resources 3.8 MB, executable 2.8 MB` (bottom first; a code change re-uploads
@@ -29,7 +31,7 @@ struct Summary {
     func show() {
         let binarySize = (try? FileManager.default.attributesOfItem(atPath: binary.path)[.size] as? Int) ?? nil
         let name = report.pushed.first ?? report.tag
-        let hasGzip = report.outputs.contains { $0.kind != "docker-archive" }
+        let hasGzip = report.outputs.contains { $0.kind != "docker-archive" && $0.kind != "engine" }
         print("""
 
             Image   \(name)
@@ -48,7 +50,10 @@ struct Summary {
             print("")
         }
         print("Written:")
-        for output in report.outputs where output.kind != "registry" {
+        for output in report.outputs where output.kind == "engine" {
+            print("  loaded into \(output.destination): \(report.tag)")
+        }
+        for output in report.outputs where output.kind != "registry" && output.kind != "engine" {
             let layers = output.kind == "docker-archive" ? "plain tar layers" : "gzip layers"
             print("  \(output.kind): \(output.destination) (\(humanSize(output.size)), \(layers))")
         }
@@ -56,8 +61,11 @@ struct Summary {
         for line in written { print("  \(line)") }
 
         let publish = port.map { "-p \($0):\($0) " } ?? ""
+        if running { return }
         print("\nNext:")
-        if let archive = report.outputs.first(where: { $0.kind == "docker-archive" }) {
+        if let engine = report.outputs.first(where: { $0.kind == "engine" }) {
+            print("  \(engine.destination) run --rm \(publish)\(report.tag)")
+        } else if let archive = report.outputs.first(where: { $0.kind == "docker-archive" }) {
             print("  docker load -i \(Subprocess.shellQuoted(archive.destination))")
             print("  docker run --rm \(publish)\(report.tag)")
         } else if let pushed = report.pushed.first {

@@ -18,7 +18,9 @@ enum BuildCommand {
                                        --executable PATH, checks that PATH is built for it
           --output KIND:DEST         where to write the image (required, repeatable):
                                        oci-layout:DIR | oci-archive:FILE | docker-archive:FILE |
-                                       registry:HOST[:PORT]/REPO[:TAG]
+                                       registry:HOST[:PORT]/REPO[:TAG] |
+                                       engine:docker|podman|auto (load into the local engine,
+                                       streamed: no archive file is written)
           --tag NAME:TAG             image name and tag (default: <name lowercased>:latest)
           --name NAME                binary name inside the image, at /NAME (default: basename of PATH)
           --label K=V                image label (repeatable)
@@ -141,7 +143,7 @@ enum BuildCommand {
             let tag = request.tag
             let all = builders
             let staged = try await OutputStager.stageAll(request.destinations) { destination in
-                if destination is DockerArchiveDestination {
+                if holdsOnePlatform(destination) {
                     let image = try all[chosen].image(layerCompression: destination.layerCompression)
                     return OutputStager.Staged(image: image, output: try await destination.stage(image, tag: tag))
                 }
@@ -153,7 +155,7 @@ enum BuildCommand {
                 WrittenOutput(destination: $0, image: $1.image, pushed: $1.output.pushedReference, index: $1.index)
             }
             for output in written {
-                printError("containertool: wrote \(output.destination.kind):\(output.destination.destination) \(output.digest) (\(output.size) bytes)")
+                printError("containertool: wrote \(output.destination.kind):\(output.shownDestination) \(output.digest) (\(output.size) bytes)")
             }
             printError("containertool: done in \(milliseconds(since: started)) ms")
             report(written, request: request, addOns: addOns)
@@ -169,11 +171,12 @@ enum BuildCommand {
     static func writeAllOrNothing(_ request: Request, builder: ImageBuilder, started: Date) async throws -> [WrittenOutput] {
         let staged = try await OutputStager.stageAll(request.destinations, builder: builder, tag: request.tag)
         try StagedOutput.commitAll(staged.map(\.output))
-        for (destination, entry) in zip(request.destinations, staged) {
-            printError("containertool: wrote \(destination.kind):\(destination.destination) \(entry.image.digest) (\(entry.image.compressedSize) bytes)")
+        let written = zip(request.destinations, staged).map { WrittenOutput(destination: $0, image: $1.image, pushed: $1.output.pushedReference) }
+        for output in written {
+            printError("containertool: wrote \(output.destination.kind):\(output.shownDestination) \(output.image.digest) (\(output.image.compressedSize) bytes)")
         }
         printError("containertool: done in \(milliseconds(since: started)) ms")
-        return zip(request.destinations, staged).map { WrittenOutput(destination: $0, image: $1.image, pushed: $1.output.pushedReference) }
+        return written
     }
 
     static func makeRequest(_ parsed: CommandLineParser.Result, environment: [String: String]) throws -> Request {
@@ -234,8 +237,8 @@ enum BuildCommand {
             if let platform, !platformExecutables.contains(where: { $0.platform.matches(platform) }) {
                 throw UsageError("--platform \(platform.name) is not one of the --executable platforms (\(platformExecutables.map(\.platform.name).joined(separator: ", ")))")
             }
-            if platform == nil, platformExecutables.count > 1, destinations.contains(where: { $0 is DockerArchiveDestination }) {
-                throw UsageError("a docker-archive output holds one platform (docker load takes one); choose it with --platform, e.g. --platform \(platformExecutables[0].platform.name)")
+            if platform == nil, platformExecutables.count > 1, destinations.contains(where: holdsOnePlatform) {
+                throw UsageError("a docker-archive or engine output holds one platform (docker load takes one); choose it with --platform, e.g. --platform \(platformExecutables[0].platform.name)")
             }
         }
         return Request(spec: spec, tag: tag, destinations: destinations, json: parsed.has("--json"),
@@ -276,6 +279,7 @@ enum BuildCommand {
         case "oci-layout": return OCILayoutDestination(path: absolutePath(target))
         case "oci-archive": return OCIArchiveDestination(path: absolutePath(target))
         case "docker-archive": return DockerArchiveDestination(path: absolutePath(target))
+        case "engine": return EngineDestination(choice: target)
         case "registry":
             guard target.contains("/"), !target.hasPrefix("/") else {
                 // Not echoed before an `@`: it may be USER:PASSWORD.
@@ -287,8 +291,13 @@ enum BuildCommand {
             do { _ = try RegistryReference(parsing: reference) } catch { throw UsageError("\(error)") }
             return RegistryDestination(reference: reference, options: registry)
         default:
-            throw UsageError("--output kind '\(kind)' is unknown; use oci-layout, oci-archive, docker-archive or registry")
+            throw UsageError("--output kind '\(kind)' is unknown; use oci-layout, oci-archive, docker-archive, registry or engine")
         }
+    }
+
+    /// Outputs that hold one image, not an index: a Docker archive, and a local engine (its `load` takes a Docker archive).
+    static func holdsOnePlatform(_ destination: any ImageDestination) -> Bool {
+        destination is DockerArchiveDestination || destination is EngineDestination
     }
 
     static func keyValue(_ text: String, option: String) throws -> (String, String) {
@@ -342,13 +351,15 @@ enum BuildCommand {
         var index: MultiPlatformImage?
 
         var digest: String { index?.digest ?? image.digest }
+        /// The path or reference; for an engine output, the engine it went into (`auto` resolved).
+        var shownDestination: String { destination is EngineDestination ? pushed ?? destination.destination : destination.destination }
         var size: Int { index?.compressedSize ?? image.compressedSize }
     }
 
     static func report(_ written: [WrittenOutput], request: Request, addOns: [AddOnReport] = []) {
         guard let main = written.first(where: { $0.index != nil }) ?? written.first(where: { $0.destination.layerCompression == .gzip }) ?? written.first else { return }
         let first = main.image
-        let pushed = written.compactMap(\.pushed)
+        let pushed = written.filter { $0.destination.kind == "registry" }.compactMap(\.pushed)
         func layerReports(_ image: Image) -> [ToolContract.BuildReport.Layer] {
             zip(image.layers, image.layerDescriptions).map { ToolContract.BuildReport.Layer(createdBy: $1, digest: $0.blob.digest, size: $0.blob.size) }
         }
@@ -361,7 +372,7 @@ enum BuildCommand {
             let report = ToolContract.BuildReport(
                 digest: main.digest, configDigest: first.configBlob.digest, compressedSize: main.size,
                 uncompressedSize: first.uncompressedSize, tag: request.tag.familiarDescription,
-                outputs: written.map { .init(kind: $0.destination.kind, destination: $0.destination.destination, digest: $0.digest, size: $0.size) },
+                outputs: written.map { .init(kind: $0.destination.kind, destination: $0.shownDestination, digest: $0.digest, size: $0.size) },
                 pushed: pushed, addOns: addOns.map { .init(kind: $0.kind, path: $0.path, size: $0.size, detail: $0.detail) },
                 indexDigest: main.index?.digest, platforms: platforms, layers: layers)
             print(String(decoding: (try? CanonicalJSON.encode(report)) ?? [], as: UTF8.self))
@@ -379,7 +390,7 @@ enum BuildCommand {
         for output in written {
             let layers = output.destination.layerCompression == .none ? "plain tar layers" : "gzip layers"
             let which = output.index == nil && main.index != nil ? ", \(output.image.platform.name)" : ""
-            print("  \(output.destination.kind): \(output.destination.destination) \(output.digest) (\(output.size) bytes, \(layers)\(which))")
+            print("  \(output.destination.kind): \(output.shownDestination) \(output.digest) (\(output.size) bytes, \(layers)\(which))")
         }
         for reference in pushed { print("  pushed: \(reference)") }
         for addOn in addOns { print("  add-on \(addOn.kind): \(addOn.path) (\(addOn.size) bytes)") }

@@ -23,6 +23,7 @@ func installInterruptCleanup() -> Thread {
         var received: Int32 = 0
         while withUnsafeMutableBytes(of: &received, { read(readEnd, $0.baseAddress, 4) }) != 4 {}
         RunningCredentialHelpers.shared.terminateAll()
+        RunningContainers.shared.stopAndRemoveAll()
         PendingOutputs.shared.closeAndRemoveAll()
         _exit(128 + received)
     }

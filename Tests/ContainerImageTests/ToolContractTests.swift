@@ -11,9 +11,9 @@ final class ToolContractTests: XCTestCase {
     func testBuildFlagsAreTheOneOwnerOfCompilerFlags() throws {
         let standard = try TestSupport.containertool(["build-flags"])
         XCTAssertEqual(standard.status, 0)
-        XCTAssertEqual(standard.stdout.split(separator: "\n"), ["--static-swift-stdlib", "-Xswiftc", "-static-executable", "-Xlinker", "-s"])
+        XCTAssertEqual(standard.stdout.split(separator: "\n"), ["--static-swift-stdlib", "-Xswiftc", "-static-executable", "-Xswiftc", "-use-ld=lld", "-Xlinker", "-s"])
         let dynamic = try Self.json(try TestSupport.containertool(["build-flags", "--link=dynamic-libc", "--json"]))
-        XCTAssertEqual(dynamic["swiftBuildFlags"] as? [String], ["--static-swift-stdlib", "-Xlinker", "-s"])
+        XCTAssertEqual(dynamic["swiftBuildFlags"] as? [String], ["--static-swift-stdlib", "-Xswiftc", "-use-ld=lld", "-Xlinker", "-s"])
         XCTAssertEqual(dynamic["bundleSharedLibraries"] as? Bool, true)
         let embedded = try Self.json(try TestSupport.containertool(["build-flags", "--embedded", "--json"]))
         XCTAssertTrue((embedded["swiftBuildFlags"] as? [String] ?? []).contains("Embedded"))

@@ -102,6 +102,35 @@ final class PluginArgumentsTests: XCTestCase {
         XCTAssertEqual(PluginArguments.releaseTag(product: "App", version: "-rc"), "app:v-rc")
         XCTAssertEqual(PluginArguments.releaseTag(product: "App", version: String(repeating: "9", count: 300)).count, "app:".count + 128)
     }
+
+    // MARK: The edit loop (--load, --run, --engine)
+
+    func testRunLoadsIntoTheEngineAndKeepsTheWordsAfterTheSeparatorForTheContainer() throws {
+        let parsed = try Self.parse(["--run", "--engine", "podman", "--", "--port", "9000", "--", "x"])
+        XCTAssertTrue(parsed.run)
+        XCTAssertEqual(parsed.engineOutput, "engine:podman")
+        XCTAssertEqual(parsed.runArguments, ["--port", "9000", "--", "x"])
+        XCTAssertEqual(parsed.port, nil, "--port after -- is the container's, not the plugin's")
+        XCTAssertEqual(try Self.parse(["--load"]).engineOutput, "engine:auto")
+        XCTAssertEqual(try Self.parse(["--port", "8080"]).engineOutput, nil)
+    }
+
+    func testEditLoopMistakesSayWhatToDo() {
+        let cases: [([String], String)] = [
+            (["--", "x"], "arguments after -- go to the container: add --run"),
+            (["--load", "--", "x"], "arguments after -- go to the container: add --run"),
+            (["--engine", "docker"], "--engine chooses the engine of --load or --run; add one of them"),
+            (["--run", "--engine", "containerd"], "--engine needs docker, podman or auto, not 'containerd'"),
+            (["--run", "--release"], "--run puts the image into the local engine; it does not combine with --release"),
+            (["--load", "--dockerfile-only"], "--load puts the image into the local engine; it does not combine with --dockerfile-only"),
+            (["--run", "--kubernetes"], "--run puts the image into the local engine; it does not combine with --kubernetes"),
+        ]
+        for (arguments, message) in cases {
+            XCTAssertThrowsError(try Self.parse(arguments), "\(arguments)") { error in
+                XCTAssertEqual((error as? PluginUsageError)?.message, message, "\(arguments)")
+            }
+        }
+    }
 }
 
 final class BuildLogTests: XCTestCase {
@@ -133,6 +162,21 @@ final class BuildLogTests: XCTestCase {
         XCTAssertEqual(log.missingLibraries, ["curl"])
         XCTAssertTrue(log.failureMessage(product: "Fetch", embedded: false, dynamicLibc: false).contains("URLSession needs libcurl"))
         XCTAssertTrue(!log.failureMessage(product: "Fetch", embedded: false, dynamicLibc: true).contains("--link dynamic-libc"))
+    }
+
+    /// The same failure as lld (the default linker) reports it.
+    func testStaticArchiveWithUnresolvedDependenciesAsLLDSaysIt() {
+        let log = BuildLog(text: """
+            error: link command failed with exit code 1 (use -v to see invocation)
+            ld.lld: error: undefined symbol: libssh2_session_abstract
+            >>> referenced by libcurl_la-libssh2.o:(ssh_attach) in archive /lib/x86_64-linux-gnu/libcurl.a
+            ld.lld: error: undefined symbol: swift_x
+            >>> referenced by Host.swift.o:(f) in archive /opt/swift/usr/lib/swift_static/linux/libFoundation.a
+            ld.lld: error: undefined symbol: psl_free
+            >>> referenced by libcurl_la-psl.o:(Curl_psl_destroy) in archive /lib/x86_64-linux-gnu/libcurl.a
+            """)
+        XCTAssertEqual(log.missingLibraries, ["curl"])
+        XCTAssertTrue(log.failureMessage(product: "Fetch", embedded: false, dynamicLibc: false).contains("URLSession needs libcurl"))
     }
 
     func testEmbeddedFailureNamesTheFirstErrorAndTheWayOut() {
@@ -178,4 +222,5 @@ final class BuildLogTests: XCTestCase {
         XCTAssertTrue(message.contains("aarch64-swift-linux-musl") && message.contains("`swift sdk list`"))
         XCTAssertTrue(!message.contains("\n"))
     }
+
 }

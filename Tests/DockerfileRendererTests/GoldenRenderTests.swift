@@ -38,7 +38,7 @@ final class GoldenRenderTests: XCTestCase {
         XCTAssertLessThan(copyManifest, resolve)
         XCTAssertLessThan(resolve, copySources)
         XCTAssertTrue(rendered.contains(
-            "RUN swift build -c release --product HelloWeb --static-swift-stdlib -Xswiftc -static-executable -Xlinker -s"))
+            "RUN swift build -c release --product HelloWeb --static-swift-stdlib -Xswiftc -static-executable -Xswiftc -use-ld=lld -Xlinker -s"))
         // No EXPOSE without a port (`--port N` or `--expose`): the plugin's image declares none either.
         XCTAssertEqual(Array(lines.suffix(2)), ["USER 65532:65532", #"ENTRYPOINT ["/HelloWeb"]"#])
         XCTAssertFalse(lines.contains { $0.hasPrefix("EXPOSE") })
@@ -52,7 +52,7 @@ final class GoldenRenderTests: XCTestCase {
             options: DockerfileOptions(product: "HelloWeb", swiftVersion: "6.3", buildMode: .embedded))
         XCTAssertTrue(rendered.contains(
             "swift build -c release --product HelloWeb -Xswiftc -enable-experimental-feature -Xswiftc Embedded -Xswiftc -wmo "
-                + "-Xswiftc -Xclang-linker -Xswiftc -static -Xswiftc -Xclang-linker -Xswiftc -no-pie -Xlinker -s"))
+                + "-Xswiftc -Xclang-linker -Xswiftc -static -Xswiftc -Xclang-linker -Xswiftc -no-pie -Xswiftc -use-ld=lld -Xlinker -s"))
         XCTAssertFalse(rendered.contains("-static-executable"))
     }
 

@@ -88,6 +88,36 @@ e2e_standard_image() {
     cp "$WORK/bundle/rootfs/HelloWeb" "$WORK/HelloWeb-standard"
 }
 
+# e2e_edit_loop — `--load` puts the image into the engine without writing an archive or a layout;
+# `--run -- ARG…` runs it with the words after --, and an interrupt of the whole terminal group
+# (Ctrl-C) stops and removes the container.
+e2e_edit_loop() {
+    step "plugin --load and --run (the edit loop)"
+    rm -rf .build/containerize
+    containerize --no-dockerfile --load --tag edit-loop:test >"$WORK/edit-load.log" 2>&1 || { tail -5 "$WORK/edit-load.log"; die "--load failed"; }
+    remember_image edit-loop:test
+    grep -q 'loaded into docker: edit-loop:test' "$WORK/edit-load.log" || die "--load did not say where the image went: $(tail -3 "$WORK/edit-load.log")"
+    [[ -z "$(ls .build/containerize 2>/dev/null)" ]] || die "--load wrote files: $(ls .build/containerize)"
+    docker image inspect edit-loop:test >/dev/null || die "--load: docker has no edit-loop:test"
+    say "--load: in docker, nothing written under .build/containerize"
+
+    local port pid pgid
+    port=$(free_port)
+    setsid bash -c 'exec swift package --allow-writing-to-package-directory containerize --no-dockerfile --run --tag edit-loop:test -- --port "$1"' \
+        edit-loop "$port" >"$WORK/edit-run.log" 2>&1 &
+    pid=$!
+    remember_pid "$pid"
+    wait_for_http "http://127.0.0.1:$port/" 120 || { tail -5 "$WORK/edit-run.log"; die "--run: nothing answers on port $port"; }
+    [[ "$(curl -s "http://127.0.0.1:$port/")" == "Hello world!" ]] || die "--run: the container does not say Hello world!"
+    grep -q "HelloWeb listening on 0.0.0.0:$port" "$WORK/edit-run.log" || die "--run did not stream the container's output"
+    pgid=$(ps -o pgid= "$pid" | tr -d ' ')
+    kill -INT -- "-$pgid"  # what Ctrl-C in a terminal does: the whole foreground group
+    local i
+    for ((i = 0; i < 300; i++)); do [[ -z "$(docker ps -aq --filter ancestor=edit-loop:test)" ]] && break; sleep 0.1; done
+    [[ -z "$(docker ps -aq --filter ancestor=edit-loop:test)" ]] || die "--run: the container outlived Ctrl-C: $(docker ps -a --filter ancestor=edit-loop:test)"
+    say "--run -- --port $port: answered, streamed its log; Ctrl-C stopped and removed the container"
+}
+
 e2e_embedded_image() {
     step "plugin --embedded (Embedded Swift build)"
     containerize --embedded --no-dockerfile --tag helloweb:embedded \
@@ -193,9 +223,10 @@ e2e_incremental_build() {
     cd "$ROOT"
 }
 
-# e2e_urlsession_dynamic_libc — FoundationNetworking (libcurl) cannot link fully static: the plugin says
-# so in one line and touches nothing; with --link dynamic-libc the image carries the shared libraries
-# and the loader, and URLSession in it fetches from a loopback HTTP server.
+# e2e_urlsession_dynamic_libc — FoundationNetworking (libcurl) cannot link fully static: with --link static
+# the plugin says so in one line and touches nothing; without --link it picks dynamic-libc by itself
+# (saying so), the image carries the shared libraries and the loader, and URLSession in it fetches from a
+# loopback HTTP server.
 e2e_urlsession_dynamic_libc() {
     step "URLSession client: static link explained, --link dynamic-libc runs"
     cd "$ROOT/Tests/Fixtures/URLSessionClient"
@@ -203,10 +234,10 @@ e2e_urlsession_dynamic_libc() {
     # A generated Dockerfile (marker line first), which a successful run would regenerate:
     printf '%s\nsentinel\n' "$("$(containertool_binary)" dockerfile --product x --stdout | head -n 1)" >Dockerfile
     mkdir -p dist && echo sentinel >dist/digest
-    if containerize >"$WORK/fetch-static.log" 2>&1; then die "the fully static URLSession build succeeded (no hint tested)"; fi
+    if containerize --link static >"$WORK/fetch-static.log" 2>&1; then die "the fully static URLSession build succeeded (no hint tested)"; fi
     grep -q "error: .*cannot be linked fully static: libcurl .*--link dynamic-libc" "$WORK/fetch-static.log" \
         || die "no one-line explanation: $(grep 'error:' "$WORK/fetch-static.log" | tail -2)"
-    if containerize --release --version 1.0.0 >"$WORK/fetch-release.log" 2>&1; then die "the static --release build succeeded"; fi
+    if containerize --link static --release --version 1.0.0 >"$WORK/fetch-release.log" 2>&1; then die "the static --release build succeeded"; fi
     [[ "$(cat Dockerfile)" == *sentinel* && "$(cat dist/digest)" == sentinel && -z "$(ls -A . | grep staging)" ]] \
         || die "a failed build touched the Dockerfile or dist/"
     say "failed builds left the Dockerfile and dist/ alone; the error: $(grep -o -m1 "'Fetch' cannot be linked fully static: [^;]*" "$WORK/fetch-static.log")"
@@ -214,9 +245,14 @@ e2e_urlsession_dynamic_libc() {
 
     # A test CA appended to the CA bundle (--ca-file), so the same image also speaks HTTPS to a loopback server.
     make_test_tls "$WORK/tls"
-    containerize --link dynamic-libc --tag "containerize-e2e-fetch:test" --output "docker-archive:$WORK/fetch.tar" \
+    # No --link: the plugin sees `import FoundationNetworking` and picks dynamic-libc before compiling, in one line.
+    containerize --tag "containerize-e2e-fetch:test" --output "docker-archive:$WORK/fetch.tar" \
         --ca-file "$WORK/tls/ca.pem" >"$WORK/fetch.log" 2>&1 \
-        || die "--link dynamic-libc failed: $(tail -5 "$WORK/fetch.log")"
+        || die "the automatic --link dynamic-libc build failed: $(tail -5 "$WORK/fetch.log")"
+    grep -q "note: 'Fetch' imports FoundationNetworking (URLSession needs libcurl, in Sources/Fetch/main.swift), which cannot link fully static: building with --link dynamic-libc" "$WORK/fetch.log" \
+        || die "the automatic link mode was not announced: $(grep -m2 'note:' "$WORK/fetch.log")"
+    ! grep -q "undefined reference" "$WORK/fetch.log" || die "the automatic link mode still tried a static link first"
+    say "no --link: FoundationNetworking seen before compiling, built with --link dynamic-libc"
     docker load -q -i "$WORK/fetch.tar" >/dev/null
     remember_image "containerize-e2e-fetch:test"
     local port tls_port said scheme

@@ -117,6 +117,9 @@ final class TarFileImageSource: ImageFileSource {
 
     func size(of name: String) throws -> Int? { entries[name]?.size }
 
+    /// Every regular file's name, as cleaned above.
+    var fileNames: [String] { Array(entries.keys) }
+
     func stream(_ name: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         guard let entry = entries[name] else { throw ImageReadError.malformed(path, "\(name) is missing") }
         try streamRange(descriptor, path: path, offset: entry.offset, count: entry.size, body)

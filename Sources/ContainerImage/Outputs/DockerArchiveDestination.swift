@@ -11,6 +11,14 @@ public struct DockerArchiveDestination: ImageDestination {
     public func checkWritable() throws { try AtomicOutput.checkWritable(path, asDirectory: false) }
 
     public func stage(_ image: Image, tag: ImageReference) async throws -> StagedOutput {
+        try AtomicOutput.stageFile(at: path) { writer in
+            try Self.writeArchive(image, tag: tag) { try writer.write($0) }
+        }
+    }
+
+    /// Writes the archive as one tar stream into `sink`: a file here, `docker load`'s standard
+    /// input for a local engine (`EngineDestination`), so both get the very same bytes.
+    public static func writeArchive(_ image: Image, tag: ImageReference, to sink: @escaping (UnsafeRawBufferPointer) throws -> Void) throws {
         var entries = try OCILayoutFiles.entries(for: image, tag: tag)
         let manifest = [DockerArchiveManifestEntry(
             config: "blobs/sha256/" + image.configBlob.hex,
@@ -21,8 +29,6 @@ public struct DockerArchiveDestination: ImageDestination {
         if let topLayer = image.layers.last {
             entries.append(.file("repositories", try CanonicalJSON.encode([tag.familiarName: [tag.tagOrLatest: topLayer.blob.hex]])))
         }
-        return try AtomicOutput.stageFile(at: path) { writer in
-            try TarWriter(modificationTime: image.sourceDateEpoch) { try writer.write($0) }.writeArchive(entries)
-        }
+        try TarWriter(modificationTime: image.sourceDateEpoch, sink: sink).writeArchive(entries)
     }
 }

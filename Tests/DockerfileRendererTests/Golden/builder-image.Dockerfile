@@ -28,7 +28,7 @@ RUN swift package resolve
 
 # Then the sources, a release build of one product, and the resource bundles the binary names.
 COPY . .
-RUN swift build -c release --product HelloWeb --static-swift-stdlib -Xswiftc -static-executable -Xlinker -s \
+RUN swift build -c release --product HelloWeb --static-swift-stdlib -Xswiftc -static-executable -Xswiftc -use-ld=lld -Xlinker -s \
     && mkdir -p /out \
     && cp ".build/release/HelloWeb" "/out/HelloWeb" \
     && for bundle in .build/release/*.resources; do \
