@@ -259,7 +259,7 @@ struct ConnectionStateMachine: ~Copyable {
                     return bytes.count  // nothing after this request is read
                 }
             case .failure(let status):
-                context.responses.appendError(status, to: &context.output)
+                context.responses.appendError(status, toHEAD: parser.failedRequestIsHead, to: &context.output)
                 state = .closing(linger: true)
                 input.clear()
                 return bytes.count
@@ -328,8 +328,13 @@ struct ConnectionStateMachine: ~Copyable {
         return .shutdownOutput
     }
 
+    /// True when the request an error answers is a HEAD (parsed, or its first bytes say so).
+    private var currentRequestIsHead: Bool {
+        parser.isReadingBody ? parser.currentHead.method == .head : RequestParser.startsWithHEAD(input.readableBytes)
+    }
+
     private mutating func fail(_ status: HTTPErrorStatus, in context: inout ConnectionContext) -> ConnectionAction {
-        context.responses.appendError(status, to: &context.output)
+        context.responses.appendError(status, toHEAD: currentRequestIsHead, to: &context.output)
         state = .closing(linger: true)
         input.clear()
         input.releaseIfEmpty()
@@ -341,7 +346,7 @@ struct ConnectionStateMachine: ~Copyable {
         switch state {
         case .readingHead:
             // Tell a slow client why (RFC 9110 §15.5.9), then close.
-            context.responses.appendError(.requestTimeout, to: &context.output)
+            context.responses.appendError(.requestTimeout, toHEAD: currentRequestIsHead, to: &context.output)
             state = .closing(linger: false)
             input.clear()
             input.releaseIfEmpty()

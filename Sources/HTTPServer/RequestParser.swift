@@ -153,10 +153,17 @@ public struct RequestParser: Sendable {
     private var requestLineEnd = 0  // index after the request line's LF, 0 while unknown
     private var fieldLines = 0
     private var emptyLines = 0
+    /// The most chunk-extension bytes one request may carry, in all its chunk lines.
+    static let chunkExtensionBytesPerRequest = 16 * 1024
+
     // Chunked decoding progress.
     private var chunkSize = 0
     private var chunkSizeDigits = 0
+    private var chunkSizeSignificantDigits = 0
     private var chunkExtensionBytes = 0
+    /// Extension bytes of the whole chunked body: bounded too, or 1000 chunks of one byte with
+    /// 4000-byte extensions each hold a connection for 4 MB of nothing.
+    private var requestChunkExtensionBytes = 0
     private var trailerBytes = 0
     private var trailerFields = 0
     private var bodyBytes = 0
@@ -181,14 +188,35 @@ public struct RequestParser: Sendable {
     /// The head whose body is being read (valid while `isReadingBody`).
     public var currentHead: RequestHead { head }
 
+    /// True when the request that just failed was a HEAD (its request line says so, or its head
+    /// was parsed): its error response then carries no body (RFC 9110 §9.3.2).
+    public private(set) var failedRequestIsHead = false
+
     /// Parses as much of `input` as possible. See the type's documentation for the contract.
     public mutating func parse(_ input: UnsafeRawBufferPointer) -> ParseResult {
         guard let base = input.baseAddress, input.count > 0 else { return .needMore(consumed: 0) }
         let bytes = base.assumingMemoryBound(to: UInt8.self)
         if case .head = state {
-            return parseHead(bytes, count: input.count)
+            let result = parseHead(bytes, count: input.count)
+            if case .failure = result { failedRequestIsHead = Self.startsWithHEAD(bytes, count: input.count) || (isReadingBody && head.method == .head) }
+            return result
         }
-        return parseBody(bytes, count: input.count, offset: 0)
+        let result = parseBody(bytes, count: input.count, offset: 0)
+        if case .failure = result { failedRequestIsHead = head.method == .head }
+        return result
+    }
+
+    /// `HEAD ` after any empty lines: the method of a request whose head could not be parsed.
+    static func startsWithHEAD(_ input: UnsafeRawBufferPointer) -> Bool {
+        guard let base = input.baseAddress else { return false }
+        return startsWithHEAD(base.assumingMemoryBound(to: UInt8.self), count: input.count)
+    }
+
+    private static func startsWithHEAD(_ bytes: UnsafePointer<UInt8>, count: Int) -> Bool {
+        var index = 0
+        while index + 1 < count && bytes[index] == .carriageReturn && bytes[index + 1] == .lineFeed { index += 2 }
+        guard index + 5 <= count else { return false }
+        return bytes[index] == 0x48 && bytes[index + 1] == 0x45 && bytes[index + 2] == 0x41 && bytes[index + 3] == 0x44 && bytes[index + 4] == .space
     }
 
     // MARK: Head
@@ -254,6 +282,7 @@ public struct RequestParser: Sendable {
                         state = .body(remaining: length)
                     case .chunked:
                         bodyBytes = 0
+                        requestChunkExtensionBytes = 0
                         startChunkSize()
                     }
                     return parseBody(bytes, count: count, offset: consumedSoFar)
@@ -358,7 +387,7 @@ public struct RequestParser: Sendable {
             if name.equalsCaseInsensitive("host") {
                 hostCount += 1
                 if hostCount > 1 { return .failure(.badRequest) }
-                for byte in value where !byte.isHostCharacter { return .failure(.badRequest) }
+                guard HostField.isValid(value) else { return .failure(.badRequest) }
             } else if name.equalsCaseInsensitive("content-length") {
                 guard contentLength == nil, let length = parseContentLength(value) else { return .failure(.badRequest) }
                 contentLength = length
@@ -416,12 +445,18 @@ public struct RequestParser: Sendable {
         return nil
     }
 
-    /// `Content-Length = 1*DIGIT`; anything else (signs, lists, overflow) is invalid.
+    /// `Content-Length = 1*DIGIT`; anything else (signs, lists, overflow) is invalid. Leading
+    /// zeros are digits like any other (`0005` is 5, as nginx reads it); at most 18 significant
+    /// digits, so the value never overflows. The field line's length is bounded by the head limit.
     private func parseContentLength(_ value: UnsafeBufferPointer<UInt8>) -> Int? {
-        guard value.count > 0, value.count <= 18 else { return nil }
+        guard value.count > 0 else { return nil }
         var result = 0
+        var significantDigits = 0
         for byte in value {
             guard byte.isDigit else { return nil }
+            if significantDigits == 0 && byte == 0x30 { continue }
+            significantDigits += 1
+            if significantDigits > 18 { return nil }
             result = result * 10 + Int(byte - 0x30)
         }
         return result
@@ -433,6 +468,7 @@ public struct RequestParser: Sendable {
         state = .chunkSize
         chunkSize = 0
         chunkSizeDigits = 0
+        chunkSizeSignificantDigits = 0
         chunkExtensionBytes = 0
     }
 
@@ -476,8 +512,13 @@ public struct RequestParser: Sendable {
         switch state {
         case .chunkSize:
             if let digit = byte.hexValue {
+                // `1*HEXDIG`: leading zeros are valid (up to a line of 64 digits); at most 15
+                // significant ones, so the size never overflows.
                 chunkSizeDigits += 1
-                if chunkSizeDigits > 15 { return .badRequest }
+                if chunkSizeDigits > 64 { return .badRequest }
+                if chunkSize == 0 && digit == 0 { return nil }
+                chunkSizeSignificantDigits += 1
+                if chunkSizeSignificantDigits > 15 { return .badRequest }
                 chunkSize = chunkSize * 16 + digit
                 return nil
             }
@@ -504,7 +545,8 @@ public struct RequestParser: Sendable {
             default:
                 guard byte.isFieldValueCharacter else { return .badRequest }
                 chunkExtensionBytes += 1
-                if chunkExtensionBytes > 4096 { return .badRequest }
+                requestChunkExtensionBytes += 1
+                if chunkExtensionBytes > 4096 || requestChunkExtensionBytes > Self.chunkExtensionBytesPerRequest { return .badRequest }
             }
         case .chunkSizeLineFeed:
             guard byte == .lineFeed else { return .badRequest }
@@ -640,16 +682,6 @@ extension UInt8 {
         switch self {
         case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: return true
         case 0x21, 0x23, 0x24, 0x25, 0x26, 0x27, 0x2A, 0x2B, 0x2D, 0x2E, 0x5E, 0x5F, 0x60, 0x7C, 0x7E: return true
-        default: return false
-        }
-    }
-
-    /// Bytes of `uri-host [ ":" port ]` (RFC 3986): reg-name, IP literals, percent-encoding.
-    var isHostCharacter: Bool {
-        switch self {
-        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: return true
-        case 0x2D, 0x2E, 0x5F, 0x7E, 0x21, 0x24, 0x26, 0x27, 0x28, 0x29, 0x2A, 0x2B, 0x2C, 0x3B, 0x3D, 0x3A, 0x25, 0x5B, 0x5D:
-            return true
         default: return false
         }
     }

@@ -72,8 +72,9 @@ struct ResponseCache {
         responses[kind.rawValue * 5 + answer].withUnsafeBytes { output.append($0) }
     }
 
-    /// Appends an error response; the connection closes after it.
-    func appendError(_ status: HTTPErrorStatus, to output: inout OutputBuffer) {
+    /// Appends an error response; the connection closes after it. To a HEAD request it has the
+    /// same head (Content-Length included) and no body (RFC 9110 §9.3.2).
+    func appendError(_ status: HTTPErrorStatus, toHEAD: Bool = false, to output: inout OutputBuffer) {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(200)
         let reason = status.reason
@@ -81,7 +82,7 @@ struct ResponseCache {
         bytes.append(contentsOf: "HTTP/1.1 \(status.rawValue) \(reason)\r\nContent-Length: \(body.utf8.count)\r\nContent-Type: text/plain; charset=utf-8\r\nDate: ".utf8)
         bytes.append(contentsOf: date)
         bytes.append(contentsOf: "\r\nConnection: close\r\n\r\n".utf8)
-        bytes.append(contentsOf: body.utf8)
+        if !toHEAD { bytes.append(contentsOf: body.utf8) }
         bytes.withUnsafeBytes { output.append($0) }
     }
 

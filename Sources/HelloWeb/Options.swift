@@ -38,13 +38,8 @@ struct Options {
 
     static func parse(_ arguments: [String], environmentPort: String?) throws(UsageError) -> Options {
         var options = Options()
-        if let environmentPort, !environmentPort.isEmpty {
-            guard let port = parsePort(environmentPort) else {
-                throw UsageError(message: "PORT environment variable '\(environmentPort)' is not a port number (0-65535)")
-            }
-            options.configuration.port = port
-        }
         var sawTimeout = false
+        var sawPort = false
         var index = 0
         while index < arguments.count {
             var flag = arguments[index]
@@ -76,6 +71,7 @@ struct Options {
                 let text = try value()
                 guard let port = parsePort(text) else { throw UsageError(message: "--port '\(text)' is not a port number (0-65535)") }
                 options.configuration.port = port
+                sawPort = true
             } else if flag.isOption("--host") {
                 let text = try value()
                 guard IPAddress(text) != nil else {
@@ -110,6 +106,14 @@ struct Options {
             }
         }
         if sawTimeout && !options.healthcheck { throw UsageError(message: "--timeout applies to --healthcheck only") }
+        // $PORT only where it is used: `--port` wins over it and `--help` needs no port, so a bad
+        // $PORT (a platform's, meant for another process) breaks neither.
+        if !sawPort && !options.help, let environmentPort, !environmentPort.isEmpty {
+            guard let port = parsePort(environmentPort) else {
+                throw UsageError(message: "PORT environment variable '\(environmentPort)' is not a port number (0-65535); fix it or pass --port N")
+            }
+            options.configuration.port = port
+        }
         return options
     }
 

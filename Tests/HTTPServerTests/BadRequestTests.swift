@@ -72,6 +72,68 @@ final class BadRequestTests: ServerTestCase {
         }
     }
 
+    /// RFC 9112 §3.2: a server MUST answer 400 to an invalid Host (`uri-host [ ":" port ]`).
+    func testInvalidHostSyntaxIsRefused() throws {
+        for host in ["a:b", "[::1", "a,b", "a:1:2", "[::1]x", "[zz]", "a%2", "a%zz", "[::1]:8o", "a b:1", "a@b", "[1:2:3:4:5:6:7:8:9]"] {
+            try assertRejected("GET / HTTP/1.1\r\nHost: \(host)\r\n\r\n", status: 400)
+        }
+        let client = try connect()
+        for host in ["a:", "[v1.x:y]", "[::ffff:127.0.0.1]:443", "a%41b", "example.com.", "localhost:8080", "[2001:db8::1]"] {
+            try client.send("GET / HTTP/1.1\r\nHost: \(host)\r\n\r\n")
+            assertHello(try client.readResponse())
+        }
+    }
+
+    /// Chunk extensions are bounded per line (4096) and per request (16 KiB): 1000 one-byte chunks
+    /// with 4000-byte extensions each are refused after the fifth, not read for 4 MB.
+    func testChunkExtensionsAreBoundedPerRequest() throws {
+        let extensionText = ";" + String(repeating: "e", count: 3999)
+        let chunk = "1\(extensionText)\r\nx\r\n"
+        let client = try connect()
+        try client.send("GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n")
+        var sent = 0
+        for _ in 0..<1000 {
+            do { try client.send(chunk) } catch { break }  // the server may close while we still send
+            sent += 1
+        }
+        let response = try client.readResponse()
+        XCTAssertEqual(response.status, 400)
+        XCTAssertEqual(response.header("Connection"), "close")
+        // Four lines of extensions fit the 16 KiB budget; a request just under it is served.
+        let fine = try connect()
+        try fine.send("GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" + String(repeating: chunk, count: 4) + "0\r\n\r\n")
+        assertHello(try fine.readResponse())
+    }
+
+    /// RFC 9110 §9.3.2: a response to HEAD has no body, an error response too (same head).
+    func testErrorResponsesToHeadHaveNoBody() throws {
+        for request in ["HEAD / HTTP/1.1\r\nHost: a:b\r\n\r\n", "HEAD / HTTP/1.1\r\nHost: a\r\nContent-Length: x\r\n\r\n",
+                        "HEAD / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"] {
+            let client = try connect()
+            try client.send(request)
+            let response = try client.readResponse(isHead: true)
+            XCTAssertEqual(response.status, 400, request.debugDescription)
+            XCTAssertEqual(response.header("Content-Length"), "12", "the head is a GET's: \(request.debugDescription)")
+            XCTAssertTrue(client.waitForClose(), request.debugDescription)
+            XCTAssertEqual(client.unreadBytes, [], "no body bytes after the head: \(request.debugDescription)")
+        }
+        // The same error to GET keeps its body.
+        let get = try connect()
+        try get.send("GET / HTTP/1.1\r\nHost: a:b\r\n\r\n")
+        XCTAssertEqual(try get.readResponse().bodyText, "Bad Request\n")
+    }
+
+    /// `1*DIGIT` / `1*HEXDIG`: leading zeros are valid; overflow still is not.
+    func testLeadingZerosInLengthsAreAccepted() throws {
+        let client = try connect()
+        try client.send("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: \(String(repeating: "0", count: 40))5\r\n\r\nhello")
+        assertHello(try client.readResponse())
+        try client.send("GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n\(String(repeating: "0", count: 40))5\r\nhello\r\n000\r\n\r\n")
+        assertHello(try client.readResponse())
+        try assertRejected("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 0001234567890123456789\r\n\r\n", status: 400)
+        try assertRejected("GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0001000000000000000\r\n", status: 400)
+    }
+
     func testBodyFramingConflictsAndInvalidLengths() throws {
         try assertRejected("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", status: 400)
         try assertRejected("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n", status: 400)

@@ -174,7 +174,21 @@ final class ProcessTests: XCTestCase {
         }
         let badEnvironment = try HelloWebProcess.run([], environment: ["PORT": "eighty"])
         XCTAssertEqual(badEnvironment.status, 2)
-        XCTAssertTrue(badEnvironment.stderr.contains("PORT"), badEnvironment.stderr)
+        XCTAssertTrue(badEnvironment.stderr.contains("PORT environment variable 'eighty' is not a port number (0-65535); fix it or pass --port N"), badEnvironment.stderr)
+    }
+
+    /// $PORT is read only where it is used: `--port` wins over a bad one, and `--help` and
+    /// `--healthcheck --port N` work whatever it holds.
+    func testABadPortVariableBreaksOnlyWhatUsesIt() throws {
+        let help = try HelloWebProcess.run(["--help"], environment: ["PORT": "eighty"])
+        XCTAssertEqual(help.status, 0, help.stderr)
+        XCTAssertTrue(help.stdout.contains("Usage: HelloWeb"))
+        let launched = try HelloWebProcess.launch(arguments: ["--port", "0", "--threads", "1"])
+        defer { kill(launched.process.processIdentifier, SIGTERM); launched.process.waitUntilExit() }
+        let check = try HelloWebProcess.run(["--healthcheck", "--port", String(launched.port)], environment: ["PORT": "eighty"])
+        XCTAssertEqual(check.status, 0, check.stderr)
+        let unused = try HelloWebProcess.run(["--healthcheck"], environment: ["PORT": "eighty"])
+        XCTAssertEqual(unused.status, 2, "without --port the health check uses $PORT: \(unused.stderr)")
     }
 
     /// Every option `--help` lists is documented in docs/server.md's "Run the server" section.

@@ -139,3 +139,50 @@ final class RequestParserTests: XCTestCase {
         XCTAssertTrue(parser.isAtRequestBoundary)
     }
 }
+
+/// The RFC edges of issue 22, pure.
+final class RequestParserEdgeTests: XCTestCase {
+    private func parse(_ text: String) -> ParseResult {
+        var parser = RequestParser()
+        return Array(text.utf8).withUnsafeBytes { parser.parse($0) }
+    }
+
+    private func isFailure(_ result: ParseResult) -> Bool {
+        if case .failure(.badRequest) = result { return true }
+        return false
+    }
+
+    func testLeadingZerosAreDigitsAndOverflowIsStillRefused() {
+        guard case .complete(let head, _) = parse("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 000000000000000000000007\r\n\r\n1234567") else {
+            return XCTFail("leading zeros refused")
+        }
+        XCTAssertEqual(head.framing, .contentLength(7))
+        XCTAssertTrue(isFailure(parse("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1234567890123456789\r\n\r\n")), "19 significant digits")
+        guard case .complete = parse("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n00000000000000000000003\r\nabc\r\n0\r\n\r\n") else {
+            return XCTFail("leading zeros in a chunk size refused")
+        }
+        XCTAssertTrue(isFailure(parse("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" + String(repeating: "0", count: 65) + "1\r\n")),
+                      "a chunk-size line of 66 digits")
+        XCTAssertTrue(isFailure(parse("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1000000000000000\r\n")), "16 significant hex digits")
+    }
+
+    func testChunkExtensionBytesAreBoundedPerRequest() {
+        let chunk = "1;" + String(repeating: "e", count: 4000) + "\r\nx\r\n"
+        let four = "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" + String(repeating: chunk, count: 4) + "0\r\n\r\n"
+        guard case .complete = parse(four) else { return XCTFail("16,004 extension bytes... four lines of 4001 are within 16 KiB") }
+        let five = "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" + String(repeating: chunk, count: 5)
+        XCTAssertTrue(isFailure(parse(five)))
+    }
+
+    func testAFailedHeadRequestIsKnownAsHead() {
+        var parser = RequestParser()
+        _ = Array("HEAD / HTTP/1.1\r\nHost: a:b\r\n\r\n".utf8).withUnsafeBytes { parser.parse($0) }
+        XCTAssertTrue(parser.failedRequestIsHead)
+        var body = RequestParser()
+        _ = Array("HEAD / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n".utf8).withUnsafeBytes { body.parse($0) }
+        XCTAssertTrue(body.failedRequestIsHead)
+        var get = RequestParser()
+        _ = Array("GET / HTTP/1.1\r\nHost: a:b\r\n\r\n".utf8).withUnsafeBytes { get.parse($0) }
+        XCTAssertFalse(get.failedRequestIsHead)
+    }
+}
