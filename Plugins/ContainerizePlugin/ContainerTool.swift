@@ -43,6 +43,10 @@ struct ContainerTool {
         _ = try run(["sbom"] + arguments)
     }
 
+    func provenance(_ arguments: [String]) throws {
+        _ = try run(["provenance"] + arguments)
+    }
+
     /// `containertool run IMAGE …`: the container's output shows live (its standard output too);
     /// returns when it ends. Ctrl-C reaches containertool, which stops and removes the container.
     func runContainer(_ arguments: [String]) throws {

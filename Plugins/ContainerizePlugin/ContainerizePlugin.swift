@@ -78,6 +78,9 @@ struct ContainerizePlugin: CommandPlugin {
             printError("note: no Dockerfile rendered: its build is fully static, and --link dynamic-libc is not")
         }
         if var finished = release {
+            finished.buildParameters = ["mode=\(options.embedded ? "embedded" : "standard")", "link=\(flags.link)"]
+                + options.platforms.map { "platform=\($0)" } + flags.swiftBuildFlags.map { "swiftBuildFlag=\($0)" }
+                + options.passthrough.map { "containertoolOption=\($0)" }
             let (digest, moved) = try finished.finish(report, tool: tool)
             release = nil
             Summary(report: moved, binary: binary, port: options.exposedPort(product: product.name), written: finished.writtenFiles, print: printError).show()

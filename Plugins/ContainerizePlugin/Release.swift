@@ -4,6 +4,7 @@ import Foundation
 /// plugin. Outputs are staged in a hidden folder beside dist/ and moved in whole at the end, so a
 /// failed run leaves the old dist/ as it was:
 ///   dist/NAME.tar (docker archive), dist/NAME-oci.tar (OCI archive), dist/NAME.spdx.json (SPDX 2.3),
+///   dist/NAME.provenance.json (SLSA Provenance v1 in an in-toto statement),
 ///   dist/digest (the manifest digest a registry stores), and the digest as the last stdout line.
 struct Release {
     var product: String
@@ -15,6 +16,12 @@ struct Release {
     var dist: URL
     var staging: URL?
     var pushes: [String]
+    /// The git commit, when the package is a checkout.
+    var revision: String?
+    /// `KEY=VALUE` external parameters of the build for the provenance (product, mode, flags, …).
+    var buildParameters: [String] = []
+    /// When the release started, for the provenance (RFC 3339).
+    var started = ""
     /// The paths in dist/ after `finish`, for the summary.
     var writtenFiles: [String] = []
 
@@ -34,7 +41,8 @@ struct Release {
         }
         var version = options.version ?? git(["describe", "--tags", "--always"]) ?? "0.0.0-dev"
         if version.hasPrefix("v"), version.dropFirst().first?.isNumber == true { version.removeFirst() }
-        let revision = git(["rev-parse", "HEAD"]) ?? "unknown"
+        let commit = git(["rev-parse", "HEAD"])
+        let revision = commit ?? "unknown"
         let source = git(["remote", "get-url", "origin"])
         // One timestamp for the image and the SBOM: the last commit's, so every machine builds the same bytes.
         if (ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"] ?? "").isEmpty {
@@ -54,7 +62,8 @@ struct Release {
         printError("release: \(product) \(version), revision \(revision)\(options.pushes.isEmpty ? "" : ", push " + options.pushes.joined(separator: " "))")
         return Release(product: product, version: version, source: source,
                        tag: PluginArguments.releaseTag(product: product, version: version), labels: labels,
-                       packageDirectory: packageDirectory, dist: dist, staging: staging, pushes: options.pushes)
+                       packageDirectory: packageDirectory, dist: dist, staging: staging, pushes: options.pushes, revision: commit,
+                       started: ISO8601DateFormatter().string(from: Date()))
     }
 
     /// Writes the SBOM and the digest, checks the pushes, and moves the staging folder to dist/.
@@ -72,6 +81,15 @@ struct Release {
                     "--output", staging.appendingPathComponent("\(product).spdx.json").path]
         if let source { sbom += ["--source", source] }
         try tool.sbom(sbom)
+        // SLSA provenance about the image as a registry stores it: the OCI archive's digest, under the
+        // release tag and each pushed reference.
+        var provenance = ["--subject", "\(tag)@\(digest)", "--package-path", packageDirectory.path, "--started", started,
+                          "--output", staging.appendingPathComponent("\(product).provenance.json").path]
+        for pushed in report.pushed { provenance += ["--subject", pushed] }
+        if let source { provenance += ["--source", source] }
+        if let revision { provenance += ["--revision", revision] }
+        provenance += (["product=\(product)", "version=\(version)"] + buildParameters).flatMap { ["--parameter", $0] }
+        try tool.provenance(provenance)
         try Data((digest + "\n").utf8).write(to: staging.appendingPathComponent("digest"))
 
         // The old dist/ steps aside before the new one moves in, then goes.
@@ -86,7 +104,7 @@ struct Release {
         }
         self.staging = nil
         try? FileManager.default.removeItem(at: previous)
-        writtenFiles = ["\(product).spdx.json", "digest"].map { dist.appendingPathComponent($0).path }
+        writtenFiles = ["\(product).spdx.json", "\(product).provenance.json", "digest"].map { dist.appendingPathComponent($0).path }
         var moved = report
         for index in moved.outputs.indices where moved.outputs[index].destination.hasPrefix(staging.path + "/") {
             moved.outputs[index].destination = dist.path + moved.outputs[index].destination.dropFirst(staging.path.count)

@@ -16,6 +16,7 @@ enum Dispatcher {
         ("dockerfile", Subcommand(summary: "render Dockerfile.template into a multi-stage Dockerfile", usage: DockerfileCommand.usage, run: DockerfileCommand.run)),
         ("build-flags", Subcommand(summary: "print the `swift build` flags of a build mode (the one place they live)", usage: BuildFlagsCommand.usage, run: BuildFlagsCommand.run)),
         ("sbom", Subcommand(summary: "write an SPDX 2.3 JSON SBOM for a product", usage: SBOMCommand.usage, run: SBOMCommand.run)),
+        ("provenance", Subcommand(summary: "write SLSA Provenance v1 (an in-toto statement) for a built image", usage: ProvenanceCommand.usage, run: ProvenanceCommand.run)),
         ("digest", Subcommand(summary: "print the sha256 of files (like sha256sum)", usage: DigestCommand.usage, run: DigestCommand.run)),
         ("resolve", Subcommand(summary: "list or pin the swift://PRODUCT images in Kubernetes manifests", usage: ResolveCommand.usage, run: ResolveCommand.run)),
         ("kubernetes", Subcommand(summary: "render starter Kubernetes manifests (Deployment + Service) for a product", usage: KubernetesCommand.usage, run: KubernetesCommand.run)),

@@ -297,7 +297,7 @@ server.serve_forever()' "$1" "$2" "$3" >/dev/null 2>&1
 }
 
 # e2e_fixture_release — `containerize --release` from a package that depends on the plugin: dist/ with
-# the four files, a push, the digest as the last stdout line, summary paths that exist.
+# the five files (provenance included), a push, the digest as the last stdout line, summary paths that exist.
 e2e_fixture_release() {
     step "containerize --release in a fixture package, pushed to the loopback registry"
     ensure_test_registry
@@ -307,10 +307,14 @@ e2e_fixture_release() {
         >"$WORK/fixture-release.out" 2>"$WORK/fixture-release.err" || die "--release failed: $(tail -5 "$WORK/fixture-release.err")"
     last=$(cat "$WORK/fixture-release.out")
     [[ "$last" =~ ^sha256:[0-9a-f]{64}$ ]] || die "--release's standard output is not exactly the digest: '$last'"
-    for file in hello-b.tar hello-b-oci.tar hello-b.spdx.json digest; do
+    for file in hello-b.tar hello-b-oci.tar hello-b.spdx.json hello-b.provenance.json digest; do
         [[ -s "$dist/$file" ]] || die "--release did not write $dist/$file"
     done
     [[ "$(cat "$dist/digest")" == "$last" ]] || die "dist/digest differs from the printed digest"
+    local checked
+    checked=$(python3 "$ROOT/scripts/lib/validate-provenance.py" "$dist/hello-b.provenance.json" "${last#sha256:}") \
+        || die "dist/hello-b.provenance.json is not valid SLSA provenance about $last"
+    say "$checked"
     [[ "$(json_field <(skopeo inspect --tls-verify=false "docker://$ref") Digest)" == "$last" ]] || die "the registry holds another digest"
     # The summary is on standard error, each line as SwiftPM shows plugin progress: "[ContainerizePlugin] …".
     sed 's/^\[ContainerizePlugin\] //' "$WORK/fixture-release.err" >"$WORK/fixture-release.log"
@@ -320,9 +324,9 @@ e2e_fixture_release() {
         [[ -e "$path" ]] || die "the summary names $path, which does not exist"
         paths=$((paths + 1))
     done < <(sed -n 's/^  [a-z-]*: \(\/[^ ]*\) (.*/\1/p; s/^  \(\/[^ ]*\)$/\1/p' "$WORK/fixture-release.log")
-    (( paths == 4 )) || die "the summary named $paths paths in dist/, expected 4"
+    (( paths == 5 )) || die "the summary named $paths paths in dist/, expected 5"
     [[ -z "$(ls -A "$WORK" | grep staging)" ]] || die "a staging folder was left beside dist/"
-    say "dist/ has the four files, $ref is at $last, every summary path exists"
+    say "dist/ has the five files, $ref is at $last, every summary path exists"
     cd "$ROOT"
 }
 
