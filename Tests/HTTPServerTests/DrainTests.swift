@@ -167,4 +167,33 @@ final class DrainTests: XCTestCase {
         try client.send(Self.request)
         XCTAssertEqual(try client.readResponse().status, 200)
     }
+
+    /// Adversaries at SIGTERM: a client that pipelines and never reads, one that sent half a
+    /// request, and many idle ones that never close. The drain still ends at the timeout.
+    func testDrainEndsAtTheShutdownTimeoutWhateverTheClientsDo() throws {
+        let launched = try HelloWebProcess.launch(arguments: ["--port", "0", "--threads", "2", "--shutdown-timeout", "2"])
+        let pid = launched.process.processIdentifier
+        defer { kill(pid, SIGKILL); launched.process.waitUntilExit() }
+        var idle: [TestClient] = []
+        for _ in 0..<200 {
+            let client = try TestClient(port: launched.port)
+            try client.send(Self.request)
+            _ = try client.readResponse()
+            idle.append(client)
+        }
+        let hog = try TestClient(port: launched.port)
+        let burst = Array(String(repeating: Self.request, count: 1000).utf8)
+        var flags = fcntl(hog.fd, F_GETFL)
+        flags |= O_NONBLOCK
+        _ = fcntl(hog.fd, F_SETFL, flags)
+        while burst.withUnsafeBytes({ Glibc.send(hog.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) > 0 {}
+        let half = try TestClient(port: launched.port)
+        try half.send("GET / HTTP/1.1\r\nHost: a\r\n")
+        usleep(50_000)
+        kill(pid, SIGTERM)
+        let elapsed = waitForExit(launched.process, timeout: 15)
+        XCTAssertNotNil(elapsed, "the drain did not end")
+        XCTAssertLessThan(elapsed ?? 99, 2 + 2, "ends at the 2 s shutdown timeout (generous bound)")
+        for client in idle { XCTAssertTrue(client.waitForClose(timeout: 1), "an idle connection got a reset") }
+    }
 }
