@@ -7,9 +7,14 @@
 #   --quick         3 s per run, 1 round (default: $BENCH_DURATION per run, 3 rounds)
 #   --servers LIST  comma-separated subset of: helloweb,embedded,go,nginx (default: all)
 #   --skip-build    reuse the binaries from the previous run
+#   --rolling-only  only the rolling-restart run (issue 22): keep-alive load, SIGTERM
+#                   (nginx: `nginx -s quit`) mid-run, client-side errors counted per server
 # Environment: BENCH_DURATION (default 10s), BENCH_ROUNDS (default 3),
 #   BENCH_SCENARIOS (default ka1,ka64,ka256,close64),
-#   BENCH_PORT (first port, default 18080), BENCH_OUT (default .build-bench).
+#   BENCH_PORT (first port, default 18080), BENCH_OUT (default .build-bench),
+#   BENCH_ROLLING (1: rolling-restart run after the table, default; 0: skip it),
+#   BENCH_ROLLING_CONNECTIONS (default 64), HELLOWEB_BINARY (test that HelloWeb binary
+#   instead of building the static release one).
 #
 # Method: every server runs pinned to CPU 0 with one thread (HelloWeb
 # --threads 1, GOMAXPROCS=1, one nginx worker); wrk runs pinned to CPU 1 with
@@ -34,11 +39,13 @@ out_dir="${BENCH_OUT:-$repo_root/.build-bench}"
 case "$out_dir" in /*) ;; *) out_dir="$repo_root/$out_dir" ;; esac  # go build runs in a subfolder
 servers_arg="helloweb,embedded,go,nginx"
 skip_build=0
+rolling_only=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) duration="${BENCH_DURATION:-3s}"; rounds=1 ;;
         --servers) servers_arg="$2"; shift ;;
         --skip-build) skip_build=1 ;;
+        --rolling-only) rolling_only=1 ;;
         -h|--help) usage_from_header "$0"; exit 0 ;;
         *) echo "error: unknown option '$1' (see --help)" >&2; exit 2 ;;
     esac
@@ -87,7 +94,7 @@ label_of() {
 log() { echo "$*" >&2; }
 
 # ---------------------------------------------------------------- build
-bin_helloweb="$repo_root/.build-bench-static/release/HelloWeb"
+bin_helloweb="${HELLOWEB_BINARY:-$repo_root/.build-bench-static/release/HelloWeb}"
 bin_embedded="$repo_root/.build-bench-embedded/release/HelloWeb"
 bin_go="$out_dir/go-hello"
 bin_go_stripped="$out_dir/go-hello-stripped"
@@ -120,7 +127,7 @@ if [ "$skip_build" = 0 ]; then
     swift build --product containertool >"$out_dir/build-containertool.log" 2>&1 \
         || { log "error: building containertool failed; see $out_dir/build-containertool.log"; exit 1; }
     containertool="$(swift build --show-bin-path)/containertool"
-    if has_server helloweb; then
+    if has_server helloweb && [ -z "${HELLOWEB_BINARY:-}" ]; then
         mapfile -t static_flags < <("$containertool" build-flags)
         run_build helloweb swift build -c release --product HelloWeb "${static_flags[@]}" --scratch-path .build-bench-static
     fi
@@ -185,6 +192,45 @@ stop_server() {
     wait "$server_pid" 2>/dev/null || true
     server_pid=""
 }
+
+# ---------------------------------------------------------------- rolling restart (issue 22)
+# Every rolling update sends SIGTERM to a server still taking traffic. Per server: the load
+# client (scripts/bench/rolling-restart/load.c) runs 64 keep-alive connections, each sending
+# its next request as soon as an answer arrives, for at most 4 s; after 1 s the server is
+# told to stop (SIGTERM; nginx: `nginx -s quit`). Client-side errors: resets, truncated
+# responses, non-2xx; `unanswered` (a request that crossed the server's FIN, answered by EOF,
+# safe to retry) is shown beside them. Bounded: loopback, 4 s, 10 s receive timeout.
+rolling_restart() {
+    local load="$out_dir/rolling-load"
+    gcc -O2 -pthread -o "$load" scripts/bench/rolling-restart/load.c || { log "error: building the load client failed"; exit 1; }
+    local connections="${BENCH_ROLLING_CONNECTIONS:-64}" name port result
+    echo
+    echo "Rolling restart: $connections keep-alive connections at full load, stop signal after 1 s (no reconnect)"
+    printf '  %-9s %8s %7s %11s %10s %7s %12s  %s
+' server ok resets unanswered truncated non2xx clean-close errors
+    for name in "${servers[@]}"; do
+        [ "$name" = embedded ] && continue
+        port="$(port_of "$name")"
+        start_server "$name"
+        taskset -c 1 "$load" "$port" "$connections" 4 > "$tmp/rolling-$name.txt" &
+        local client=$!
+        sleep 1
+        if [ "$name" = nginx ]; then
+            nginx -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -e "$tmp/nginx/nginx-error.log" -s quit 2>/dev/null || true
+        else
+            kill -TERM "$server_pid" 2>/dev/null || true
+        fi
+        wait "$client" || true
+        stop_server
+        result="$(cat "$tmp/rolling-$name.txt")"
+        # shellcheck disable=SC2086
+        local $result
+        printf '  %-9s %8s %7s %11s %10s %7s %12s  %s
+' "$(label_of "$name")" "$ok" "$resets" "$unanswered" "$truncated" "$non2xx" "$clean_close" \
+            "$((resets + truncated + non2xx))"
+    done
+}
+if [ "$rolling_only" = 1 ]; then rolling_restart; exit 0; fi
 
 # Kernel-mode CPU ticks (stime) of process $1; cpu_ticks: user + kernel (utime + stime).
 sys_ticks() { awk '{ sub(/^.*\) /, ""); print $13 }' "/proc/$1/stat"; }
@@ -358,6 +404,7 @@ ratios are server / Go: req/s higher is better, CPU per request and RSS lower is
     echo "raw numbers: $raw (wrk output: $wrk_log)"
     echo "this table:  $summary"
 } | tee "$summary"
+if [ "${BENCH_ROLLING:-1}" != 0 ]; then rolling_restart | tee -a "$summary"; fi
 
 # The image benchmark (another script) runs after this one when it is present.
 if [ -f scripts/bench-image.sh ]; then

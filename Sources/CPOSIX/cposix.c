@@ -28,6 +28,11 @@ void cposix_block_termination_signals(void) {
     sigaction(SIGTERM, &action, NULL);
     sigaction(SIGINT, &action, NULL);
     signal(SIGPIPE, SIG_IGN);
+    // HelloWeb gives these no meaning: ignored, so a stray `kill -HUP` (a closed terminal,
+    // a log rotator) does not end the server when it is not PID 1 (PID 1 ignores them anyway).
+    signal(SIGHUP, SIG_IGN);
+    signal(SIGUSR1, SIG_IGN);
+    signal(SIGUSR2, SIG_IGN);
 
     sigset_t set;
     sigemptyset(&set);

@@ -179,8 +179,13 @@ struct ConnectionStateMachine: ~Copyable {
             return processInput(&context)
         case .inputBufferFull:
             return fail(.headerFieldsTooLarge, in: &context)
-        case .inputEnded, .noInput:
-            return .close  // the client closed, or nothing is left to drain: nothing is owed
+        case .inputEnded:
+            return .close  // the client closed: nothing is owed
+        case .noInput:
+            // An idle keep-alive connection at shutdown: a request may be on its way, crossing
+            // our FIN. Close it the lingering way (FIN, then drain), so it meets no reset.
+            if stopping && state == .awaitingRequest { return startLingering(context.now) }
+            return .close  // nothing is left to drain after a `Connection: close` response
         case .sent(let count):
             let total = context.output.readableCount
             if count < total {
@@ -208,8 +213,11 @@ struct ConnectionStateMachine: ~Copyable {
             guard context.now >= deadline else { return .keepWaiting }
             return timedOut(in: &context)
         case .shutdown:
+            guard !stopping else { return .keepWaiting }
             stopping = true
-            if state == .awaitingRequest && pendingOutput.isEmpty && !inputAwaitsProcessing { return .close }
+            // Idle: a request already in the kernel is answered (with `Connection: close`);
+            // closing with it unread would send a reset. Without one, `.noInput` lingers.
+            if state == .awaitingRequest && pendingOutput.isEmpty && !inputAwaitsProcessing { return .probeInput }
             return .keepWaiting
         case .failed:
             context.output.clear()

@@ -91,6 +91,15 @@ public final class RunningServer: @unchecked Sendable {
         }
     }
 
+    /// Ends a shutdown's drain at once: every connection still open is closed (a second
+    /// SIGTERM/SIGINT). Starts the shutdown if it has not started. Safe from any thread.
+    public func stopNow() {
+        for fd in wakeFDs {
+            var value = Worker.stopNowValue
+            _ = write(fd, &value, 8)
+        }
+    }
+
     /// Blocks until every worker has finished (after `shutdown()`). Call it from one thread.
     public func wait() {
         for thread in threads { pthread_join(thread, nil) }

@@ -10,6 +10,11 @@ final class Worker {
     private static let maxEvents: Int32 = 256
     private static let acceptBatch = 64
     private static let acceptPauseMilliseconds: Int64 = 100
+    /// At shutdown, the most connections taken from one listen backlog (the backlog is 4096;
+    /// the bound keeps a flood of new connections from holding the drain open).
+    private static let backlogAtShutdown = 8192
+    /// Written to `wakeFD` (eventfd values add up) to end the drain at once.
+    static let stopNowValue: UInt64 = 1 << 32
 
     private let configuration: ServerConfiguration
     private let timeouts: ConnectionTimeouts
@@ -84,8 +89,14 @@ final class Worker {
             let count = epoll.wait(events, capacity: Worker.maxEvents, timeout: timeout)
             context.now = cposix_monotonic_ms()
             context.responses.refresh(now: cposix_wall_seconds())
+            // A shutdown reported in the same round as input goes first: a request that was
+            // waiting when the signal came is then answered with `Connection: close`.
+            for index in 0..<count where EpollToken(cposix_event_token(events, Int32(index))) == .wake {
+                handle(.wake)
+            }
             for index in 0..<count {
-                handle(EpollToken(cposix_event_token(events, Int32(index))))
+                let token = EpollToken(cposix_event_token(events, Int32(index)))
+                if token != .wake { handle(token) }
             }
             if let resume = acceptPausedUntil, context.now >= resume { resumeAccepting() }
             if context.now >= nextSweep { sweep() }
@@ -102,8 +113,13 @@ final class Worker {
             var value: UInt64 = 0
             _ = syscall { read(wakeFD, &value, 8) }
             beginShutdown()
+            if value >= Worker.stopNowValue {
+                // A second signal: the drain is over now, whatever is still in flight.
+                drainDeadline = context.now
+                sweep()
+            }
         case .listener(let index):
-            if index < listeners.count { acceptConnections(from: listeners[index]) }
+            if index < listeners.count && !stopping { acceptConnections(from: listeners[index], limit: Worker.acceptBatch) }
         case .connection(let slot, _):
             guard slot < connections.count, let connection = connections[slot], connection.token == token else { return }
             if connection.interest == .writable {
@@ -116,17 +132,17 @@ final class Worker {
 
     // MARK: Accepting
 
-    private func acceptConnections(from listener: Int32) {
-        guard !stopping else { return }
-        for _ in 0..<Worker.acceptBatch {
+    private func acceptConnections(from listener: Int32, limit: Int) {
+        for _ in 0..<limit {
             switch Socket.accept(listener) {
             case .success(let fd):
                 // Clients usually send the request right after connecting: read it now instead
                 // of waiting for the next epoll round (EAGAIN when it is not there yet). Only a
                 // connection that outlives this first read is added to epoll, so a `Connection:
-                // close` request costs no epoll_ctl at all.
+                // close` request costs no epoll_ctl at all. Accepted during shutdown (from the
+                // backlog), it is told so first: its request is answered with `Connection: close`.
                 let connection = track(Int32(fd))
-                onReadable(connection)
+                if stopping { drive(connection, .shutdown) } else { onReadable(connection) }
                 if isOpen(connection) { watch(connection) }
             case .wouldBlock:
                 return
@@ -309,11 +325,14 @@ final class Worker {
         guard !stopping else { return }
         stopping = true
         drainDeadline = context.now + Int64(configuration.shutdownTimeoutMilliseconds)
-        closeListeners()
         for slot in 0..<connections.count {
             guard let connection = connections[slot] else { continue }
             drive(connection, .shutdown)
         }
+        // Connections in the listen backlog reached us before the signal: closing the listener
+        // would reset them. Take them all (until EAGAIN) and serve them under the drain rules.
+        for fd in listeners { acceptConnections(from: fd, limit: Worker.backlogAtShutdown) }
+        closeListeners()
     }
 
     private func closeListeners() {

@@ -27,6 +27,21 @@ func commandLineArguments() -> [String] {
     return arguments
 }
 
+/// A second SIGTERM/SIGINT during the drain ends it at once (an operator's second Ctrl-C, an
+/// orchestrator that will not wait): a thread waits for it while the main thread joins the
+/// workers; the process exits when they are done, taking this thread with it.
+func watchForSecondSignal(_ server: RunningServer) {
+    var thread = pthread_t()
+    let context = Unmanaged.passRetained(server).toOpaque()
+    let result = cposix_thread_start(&thread, { context in
+        let server = Unmanaged<RunningServer>.fromOpaque(context!).takeRetainedValue()
+        _ = cposix_wait_termination_signal()
+        server.stopNow()
+        return nil
+    }, context)
+    if result != 0 { Unmanaged<RunningServer>.fromOpaque(context).release() }
+}
+
 func runHelloWeb() -> Int32 {
     let environmentPort = getenv("PORT").map { String(cString: $0) }
     let options: Options
@@ -69,6 +84,7 @@ func runHelloWeb() -> Int32 {
 
     _ = cposix_wait_termination_signal()
     server.shutdown()
+    watchForSecondSignal(server)
     server.wait()
     return 0
 }

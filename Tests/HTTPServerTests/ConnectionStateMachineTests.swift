@@ -147,10 +147,37 @@ final class ConnectionStateMachineTests: XCTestCase {
         XCTAssertTrue(eager.takeOutput().hasPrefix("HTTP/1.1 200 OK\r\n"))
     }
 
-    func testShutdownClosesIdleConnectionsAndFinishesRequestsInFlight() {
+    func testShutdownLingersOnIdleConnectionsAndFinishesRequestsInFlight() {
         let idle = SimulatedConnection()
         _ = idle.receive("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
-        XCTAssertEqual(idle.report(.shutdown), .close)
+        _ = idle.takeOutput()
+        idle.now = 10_000
+        XCTAssertEqual(idle.report(.shutdown), .shutdownOutput, "FIN first: a request crossing it meets no reset")
+        XCTAssertEqual(idle.probes, 1, "it looked for a request already in the socket")
+        XCTAssertEqual(idle.machine.state, .lingering)
+        XCTAssertEqual(idle.machine.deadline, 12_000, "lingering is bounded by the linger timeout")
+        XCTAssertEqual(idle.report(.shutdown), .keepWaiting, "a second shutdown changes nothing")
+        XCTAssertEqual(idle.receive("GET / HTTP/1.1\r\nHost: a\r\n\r\n"), .read, "read and discarded")
+        XCTAssertEqual(idle.takeOutput(), "")
+        idle.now = 12_000
+        XCTAssertEqual(idle.report(.deadlinePassed), .close)
+        let lingerEndsAtEOF = SimulatedConnection()
+        _ = lingerEndsAtEOF.receive("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        XCTAssertEqual(lingerEndsAtEOF.report(.shutdown), .shutdownOutput)
+        XCTAssertEqual(lingerEndsAtEOF.report(.inputEnded), .close)
+        // Idle by our count, but the next request is already in the kernel: it is answered.
+        let crossing = SimulatedConnection()
+        _ = crossing.receive("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        _ = crossing.takeOutput()
+        crossing.unreadInput = "GET / HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n"
+        XCTAssertEqual(crossing.report(.shutdown), .close, "answered, and nothing more is waiting: a plain FIN")
+        let answered = crossing.takeOutput()
+        XCTAssertTrue(answered.hasPrefix("HTTP/1.1 200 OK\r\n"))
+        XCTAssertTrue(answered.contains("Connection: close\r\n"))
+        XCTAssertEqual(answered.components(separatedBy: "HTTP/1.1 200").count, 2, "one response; the pipelined rest is not owed")
+        // A fresh connection (accepted from the backlog during shutdown) with no request yet.
+        let fresh = SimulatedConnection()
+        XCTAssertEqual(fresh.report(.shutdown), .shutdownOutput)
         let busy = SimulatedConnection()
         _ = busy.receive("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\r\nab")
         XCTAssertEqual(busy.report(.shutdown), .keepWaiting)
