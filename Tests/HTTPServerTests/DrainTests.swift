@@ -10,14 +10,6 @@ import Glibc
 final class DrainTests: XCTestCase {
     private static let request = "GET / HTTP/1.1\r\nHost: a\r\n\r\n"
 
-    private func waitForExit(_ process: Process, timeout: Double) -> Double? {
-        let start = Date()
-        while process.isRunning {
-            if Date().timeIntervalSince(start) > timeout { return nil }
-            usleep(5_000)
-        }
-        return Date().timeIntervalSince(start)
-    }
 
     /// How one keep-alive client's run ended.
     enum Ending: Equatable {

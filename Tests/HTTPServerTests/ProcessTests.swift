@@ -7,14 +7,6 @@ import Glibc
 /// The HelloWeb executable itself: signals, health check, flags, start-up line, fd exhaustion.
 /// Runs the binary SwiftPM built next to the tests, or `HELLOWEB_BINARY`.
 final class ProcessTests: XCTestCase {
-    private func waitForExit(_ process: Process, timeout: Double) -> Double? {
-        let start = Date()
-        while process.isRunning {
-            if Date().timeIntervalSince(start) > timeout { return nil }
-            usleep(5_000)
-        }
-        return Date().timeIntervalSince(start)
-    }
 
     func testStartLineNamesAddressAndThreads() throws {
         let launched = try HelloWebProcess.launch(arguments: ["--port", "0", "--threads", "3"])

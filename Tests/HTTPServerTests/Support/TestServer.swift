@@ -132,3 +132,13 @@ enum HelloWebProcess {
         return (result.status, result.stdout, result.stderr)
     }
 }
+
+/// Seconds until `process` exited, or nil when it still runs after `timeout`.
+func waitForExit(_ process: Process, timeout: Double) -> Double? {
+    let start = Date()
+    while process.isRunning {
+        if Date().timeIntervalSince(start) > timeout { return nil }
+        usleep(5_000)
+    }
+    return Date().timeIntervalSince(start)
+}
