@@ -110,11 +110,15 @@ e2e_edit_loop() {
     wait_for_http "http://127.0.0.1:$port/" 120 || { tail -5 "$WORK/edit-run.log"; die "--run: nothing answers on port $port"; }
     [[ "$(curl -s "http://127.0.0.1:$port/")" == "Hello world!" ]] || die "--run: the container does not say Hello world!"
     grep -q "HelloWeb listening on 0.0.0.0:$port" "$WORK/edit-run.log" || die "--run did not stream the container's output"
+    # By name, not by image: other checks' containers (helloweb:latest) share this image's ID.
+    local name
+    name=$(docker ps -a --filter name=containerize-edit-loop- --format '{{.Names}}')
+    [[ $(wc -w <<<"$name") == 1 ]] || die "--run: expected one container named containerize-edit-loop-<pid>, found: '$name'"
     pgid=$(ps -o pgid= "$pid" | tr -d ' ')
     kill -INT -- "-$pgid"  # what Ctrl-C in a terminal does: the whole foreground group
     local i
-    for ((i = 0; i < 300; i++)); do [[ -z "$(docker ps -aq --filter ancestor=edit-loop:test)" ]] && break; sleep 0.1; done
-    [[ -z "$(docker ps -aq --filter ancestor=edit-loop:test)" ]] || die "--run: the container outlived Ctrl-C: $(docker ps -a --filter ancestor=edit-loop:test)"
+    for ((i = 0; i < 300; i++)); do [[ -z "$(docker ps -aq --filter "name=^/$name\$")" ]] && break; sleep 0.1; done
+    [[ -z "$(docker ps -aq --filter "name=^/$name\$")" ]] || die "--run: the container $name outlived Ctrl-C: $(docker ps -a --filter "name=^/$name\$")"
     say "--run -- --port $port: answered, streamed its log; Ctrl-C stopped and removed the container"
 }
 
