@@ -79,7 +79,10 @@ final class TarFileImageSource: ImageFileSource {
             guard read == 512 else { throw ImageReadError.malformed(path, "cannot read the tar header at \(offset)") }
             if header.allSatisfy({ $0 == 0 }) { break }
             guard TarReader.checksumMatches(header) else { throw ImageReadError.malformed(path, "bad tar header checksum at offset \(offset)") }
-            let size = pendingSize ?? TarReader.octal(header[124..<136])
+            let size: Int
+            do { size = try pendingSize ?? TarFields.number(header[124..<136], name: "size") } catch {
+                throw ImageReadError.malformed(path, "the tar header at offset \(offset): \(error)")
+            }
             let dataStart = offset + 512
             guard size >= 0, size <= fileSize - dataStart else { throw ImageReadError.malformed(path, "the entry at offset \(offset) runs past the end") }
             let typeFlag = header[156]
@@ -95,9 +98,13 @@ final class TarFileImageSource: ImageFileSource {
                         done += chunk.count
                     }
                 }
-                for (key, value) in TarReader.paxRecords(data) {
-                    if key == "path" { pendingPath = value }
-                    if key == "size" { pendingSize = Int(value) }
+                do {
+                    for (key, value) in try TarFields.paxRecords(data) {
+                        if key == "path" { pendingPath = value }
+                        if key == "size" { pendingSize = try TarFields.paxSize(value) }
+                    }
+                } catch {
+                    throw ImageReadError.malformed(path, "the PAX header at offset \(offset): \(error)")
                 }
                 continue
             case UInt8(ascii: "g"), UInt8(ascii: "L"), UInt8(ascii: "K"):
