@@ -1,0 +1,45 @@
+@testable import ContainerImage
+import Foundation
+import TestSupport
+import XCTest
+
+/// Issue 21, rows 2–4: a base's layers read as the runtimes read them (each case also unpacked by
+/// `umoci unpack`, which reads layers with Go's archive/tar and compress/gzip, to compare).
+final class ForeignLayerTests: XCTestCase {
+    var directory = ""
+
+    override func setUpWithError() throws { directory = try temporaryDirectory(self, "foreign-layer").path }
+
+    /// Row 2: a gzip layer of two members; the symlink and the file in member 2 used to be invisible.
+    func testEveryGzipMemberOfABaseLayerIsRead() throws {
+        let first = ForeignBytes.header("etc/", type: "5", mode: 0o755) + ForeignBytes.file("etc/one", [1])
+        let second = ForeignBytes.header("lib", type: "2", link: "usr/lib", mode: 0o777) + ForeignBytes.header("usr/", type: "5", mode: 0o755)
+            + ForeignBytes.header("usr/lib/", type: "5", mode: 0o755) + ForeignBytes.file("usr/lib/two", [2]) + ForeignBytes.end
+        let blob = try Gzip.compress(first) + Gzip.compress(second)
+        let base = try ForeignBytes.base([(first + second, true)], blobs: [blob], in: directory)
+        let tree = try base.fileTree()
+        XCTAssertEqual(tree["lib"]?.kind, .symlink(target: "usr/lib"), "the link in member 2 is seen")
+        XCTAssertNotNil(tree["usr/lib/two"])
+        // Our resource under lib/ goes through the base's link, which the checks now see.
+        XCTAssertEqual(FileTree.resolvingLinks("lib/x.so", in: tree, last: false), "usr/lib/x.so")
+
+        try ForeignBytes.ociLayout(of: base, at: directory + "/layout")
+        guard let umoci = try ForeignBytes.umociUnpack(directory + "/layout") else { throw XCTSkip("umoci is not installed") }
+        let paths = try umoci.get()
+        XCTAssertTrue(paths.contains("usr/lib/two") && paths.contains("lib") && paths.contains("etc/one"), "\(paths)")
+        for path in tree.keys { XCTAssertTrue(paths.contains(path), "umoci has \(path) too: \(paths)") }
+    }
+
+    /// Row 2: garbage after the last member refuses the base (umoci refuses it too).
+    func testGarbageAfterTheLastMemberRefusesTheBase() throws {
+        let tar = ForeignBytes.file("a", [1]) + ForeignBytes.end
+        let blob = try Gzip.compress(tar) + Array("trailing garbage".utf8)
+        let base = try ForeignBytes.base([(tar, true)], blobs: [blob], in: directory)
+        XCTAssertThrowsError(try base.fileTree()) { error in
+            XCTAssertTrue("\(error)".contains(base.layers[0].blob.digest) && "\(error)".contains("not gzip"), "\(error)")
+        }
+        try ForeignBytes.ociLayout(of: base, at: directory + "/layout")
+        guard let umoci = try ForeignBytes.umociUnpack(directory + "/layout") else { throw XCTSkip("umoci is not installed") }
+        if case .success(let paths) = umoci { XCTFail("umoci accepted it: \(paths)") }
+    }
+}
