@@ -42,4 +42,30 @@ final class ForeignLayerTests: XCTestCase {
         guard let umoci = try ForeignBytes.umociUnpack(directory + "/layout") else { throw XCTSkip("umoci is not installed") }
         if case .success(let paths) = umoci { XCTFail("umoci accepted it: \(paths)") }
     }
+
+    /// Row 4: a config whose diff_id is not the layer's uncompressed digest used to be accepted
+    /// (the image then failed at `docker pull`); now refused naming the layer and both digests.
+    /// umoci refuses the same layout.
+    func testADiffIDThatIsNotTheLayersUncompressedDigestRefusesTheBase() throws {
+        let tar = ForeignBytes.file("a", [1]) + ForeignBytes.end
+        let wrong = sha256Digest(Array("another layer".utf8))
+        let base = try ForeignBytes.base([(ForeignBytes.file("ok", [2]) + ForeignBytes.end, true), (tar, true)],
+                                         diffIDs: [sha256Digest(ForeignBytes.file("ok", [2]) + ForeignBytes.end), wrong], in: directory)
+        XCTAssertThrowsError(try base.fileTree()) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("layer #2 (\(base.layers[1].blob.digest))"), text)
+            XCTAssertTrue(text.contains(sha256Digest(tar)) && text.contains(wrong), "both digests: \(text)")
+            XCTAssertFalse(text.contains("\n"))
+        }
+        // A count that does not match is refused before any layer is read.
+        XCTAssertThrowsError(try ForeignBytes.base([(tar, true)], diffIDs: [sha256Digest(tar), wrong], in: directory)) { error in
+            XCTAssertTrue("\(error)".contains("2 diff_ids for 1 layers"), "\(error)")
+        }
+        try ForeignBytes.ociLayout(of: base, at: directory + "/layout")
+        guard let umoci = try ForeignBytes.umociUnpack(directory + "/layout") else { throw XCTSkip("umoci is not installed") }
+        switch umoci {
+        case .success(let paths): XCTFail("umoci accepted it: \(paths)")
+        case .failure(let refusal): XCTAssertTrue(refusal.text.contains("diffid") || refusal.text.contains("diff_id") || refusal.text.contains("DiffID"), refusal.text)
+        }
+    }
 }

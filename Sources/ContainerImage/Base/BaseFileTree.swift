@@ -19,8 +19,11 @@ extension BaseImage {
             digests[current.path] = "sha256:" + current.hasher.finalize().hexString
             hashing = nil
         }
-        for layer in layers {
+        for (number, layer) in layers.enumerated() {
             guard case .file(let file) = layer.blob.content else { continue }
+            // The layer's diff_id is checked in the same pass: a config that does not describe its
+            // layers gives an image that `docker pull` and `podman pull` refuse later.
+            var diffHasher = SHA256()
             var entries: [TarEntry] = []
             var deleted = Set<String>()  // the path and all below it are gone
             var emptied = Set<String>()  // all below the path is gone
@@ -45,16 +48,20 @@ extension BaseImage {
             })
             do {
                 if MediaType.gzipLayers.contains(layer.blob.mediaType) {
-                    let decompressor = try GzipDecompressor { try reader.write($0) }
+                    let decompressor = try GzipDecompressor { diffHasher.update($0); try reader.write($0) }
                     try Self.stream(file: file) { try decompressor.write($0) }
                     try decompressor.finish()
                 } else {
-                    try Self.stream(file: file) { try reader.write($0) }
+                    try Self.stream(file: file) { diffHasher.update($0); try reader.write($0) }
                 }
                 try reader.finish()
                 finishHashing()
             } catch {
-                throw BaseImageError.unusable(reference, "its layer \(layer.blob.digest) cannot be read as a tar archive (\(error))")
+                throw BaseImageError.unusable(reference, "its layer #\(number + 1) (\(layer.blob.digest)) cannot be read as a tar archive (\(error))")
+            }
+            let diffID = "sha256:" + diffHasher.finalize().hexString
+            guard diffID == layer.diffID else {
+                throw BaseImageError.unusable(reference, "its layer #\(number + 1) (\(layer.blob.digest)) unpacks to \(diffID), but the config's diff_id is \(layer.diffID); the base is corrupt or its config does not describe it")
             }
             for entry in entries where entry.kind != .directory {
                 if tree[entry.path]?.kind == .directory { emptied.insert(entry.path) }
