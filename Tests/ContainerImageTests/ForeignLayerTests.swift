@@ -68,4 +68,37 @@ final class ForeignLayerTests: XCTestCase {
         case .failure(let refusal): XCTAssertTrue(refusal.text.contains("diffid") || refusal.text.contains("diff_id") || refusal.text.contains("DiffID"), refusal.text)
         }
     }
+
+    /// Row 3: `x/../lib` used to be skipped, so its symlink was invisible to the checks; names are
+    /// now cleaned as docker and containerd clean them, and umoci lands the entries at the same paths.
+    func testEntryNamesAreCleanedAsTheRuntimesCleanThem() throws {
+        let tar = ForeignBytes.header("x/", type: "5", mode: 0o755) + ForeignBytes.header("x/../lib", type: "2", link: "usr/lib", mode: 0o777)
+            + ForeignBytes.header("./usr/./", type: "5", mode: 0o755) + ForeignBytes.header("usr/lib/", type: "5", mode: 0o755)
+            + ForeignBytes.file("/../usr/lib/data", [1]) + ForeignBytes.header("./", type: "5", mode: 0o755) + ForeignBytes.end
+        let base = try ForeignBytes.base([(tar, true)], in: directory)
+        let tree = try base.fileTree()
+        XCTAssertEqual(Set(tree.keys), ["x", "lib", "usr", "usr/lib", "usr/lib/data"])
+        XCTAssertEqual(tree["lib"]?.kind, .symlink(target: "usr/lib"))
+        try ForeignBytes.ociLayout(of: base, at: directory + "/layout")
+        guard let umoci = try ForeignBytes.umociUnpack(directory + "/layout") else { throw XCTSkip("umoci is not installed") }
+        XCTAssertEqual(Set(try umoci.get()), Set(tree.keys), "umoci unpacks the same paths")
+    }
+
+    /// Row 3: an entry, or a hard link's target, that climbs out of the root refuses the base with its name.
+    func testAnEntryLandingOutsideTheRootRefusesTheBase() throws {
+        for (label, entry) in [("./a/../../b", ForeignBytes.file("./a/../../b", [1])), ("../b", ForeignBytes.file("../b", [1])),
+                               ("hard link", ForeignBytes.header("h", type: "1", link: "../../etc/shadow"))] {
+            let base = try ForeignBytes.base([(ForeignBytes.header("a/", type: "5") + entry + ForeignBytes.end, false)], in: directory)
+            XCTAssertThrowsError(try base.fileTree(), label) { error in
+                let text = "\(error)"
+                XCTAssertTrue(text.contains("lands outside the image's root") && text.contains("layer #1 (\(base.layers[0].blob.digest))"), text)
+                XCTAssertTrue(text.contains(label == "hard link" ? "'../../etc/shadow'" : "'\(label)'"), text)
+                XCTAssertFalse(text.contains("\n"))
+            }
+        }
+        XCTAssertEqual(TarEntryName.cleaned("a/b/../../c/./d/"), "c/d")
+        XCTAssertEqual(TarEntryName.cleaned("//x/../.."), "")
+        XCTAssertNil(TarEntryName.cleaned("a/../.."))
+        XCTAssertNil(TarEntryName.cleanedLinkTarget("/../x"))
+    }
 }
