@@ -102,3 +102,16 @@ final class ForeignLayerTests: XCTestCase {
         XCTAssertNil(TarEntryName.cleanedLinkTarget("/../x"))
     }
 }
+
+/// Issue 21, messages: a base layer without history was listed as "layer layer 1:".
+final class LayerSummaryTests: XCTestCase {
+    func testALayerWithoutHistoryIsNumberedNotNamedLayerLayer() throws {
+        let config = ImageConfig(created: nil, architecture: "amd64", os: "linux", config: nil,
+                                 rootfs: RootFS(diffIDs: ["sha256:a", "sha256:b"]),
+                                 history: [HistoryEntry(created: nil, createdBy: nil, comment: "a layer of base:1 (no history)"),
+                                           HistoryEntry(created: nil, createdBy: "containerize: executable")])
+        XCTAssertEqual(config.layerDescriptions(layerCount: 2), ["a layer of base:1 (no history)", "containerize: executable"])
+        XCTAssertEqual(ImageConfig(created: nil, architecture: "amd64", os: "linux", config: nil, rootfs: RootFS(diffIDs: ["sha256:a"]), history: nil)
+            .layerDescriptions(layerCount: 1), ["no history"])
+    }
+}
