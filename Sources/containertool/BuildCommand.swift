@@ -356,6 +356,11 @@ enum BuildCommand {
         var size: Int { index?.compressedSize ?? image.compressedSize }
     }
 
+    /// One layer of the summary, bottom first: `layer #2 (sha256:…, 4001451 bytes): containerize: resources`.
+    static func layerLine(_ index: Int, _ layer: ToolContract.BuildReport.Layer) -> String {
+        "layer #\(index + 1) (\(layer.digest), \(layer.size) bytes): \(layer.createdBy)"
+    }
+
     static func report(_ written: [WrittenOutput], request: Request, addOns: [AddOnReport] = []) {
         guard let main = written.first(where: { $0.index != nil }) ?? written.first(where: { $0.destination.layerCompression == .gzip }) ?? written.first else { return }
         let first = main.image
@@ -381,11 +386,11 @@ enum BuildCommand {
         print("image \(request.tag.familiarDescription) \(main.digest)\(main.index == nil ? "" : " (image index)")")
         for platform in platforms ?? [] {
             print("  \(platform.platform): \(platform.digest) (\(platform.size) bytes, image ID \(platform.configDigest))")
-            for layer in platform.layers ?? [] { print("    layer \(layer.createdBy): \(layer.digest) (\(layer.size) bytes)") }
+            for (number, layer) in (platform.layers ?? []).enumerated() { print("    " + layerLine(number, layer)) }
         }
         if platforms == nil {
             print("  image ID (config): \(first.configBlob.digest), \(first.uncompressedSize) bytes uncompressed")
-            for layer in layers { print("  layer \(layer.createdBy): \(layer.digest) (\(layer.size) bytes)") }
+            for (number, layer) in layers.enumerated() { print("  " + layerLine(number, layer)) }
         }
         for output in written {
             let layers = output.destination.layerCompression == .none ? "plain tar layers" : "gzip layers"

@@ -36,6 +36,12 @@ enum Dispatcher {
             """
     }
 
+    /// Test support, not listed in the usage: the fuzz tests run the readers of foreign bytes in a
+    /// child process, so that a trap fails the test with its case instead of killing the runner.
+    static let hidden: [(name: String, command: Subcommand)] = [
+        ("__read-foreign", Subcommand(summary: "", usage: ReadForeignCommand.usage, run: ReadForeignCommand.run)),
+    ]
+
     static func run(_ arguments: [String]) async -> Int32 {
         guard let name = arguments.first else {
             printError(usage)
@@ -45,7 +51,7 @@ enum Dispatcher {
             print(usage)
             return ExitCode.ok
         }
-        guard let subcommand = subcommands.first(where: { $0.name == name })?.command else {
+        guard let subcommand = (subcommands + hidden).first(where: { $0.name == name })?.command else {
             printError("containertool: unknown subcommand '\(name)'\n\n\(usage)")
             return ExitCode.usage
         }

@@ -87,3 +87,53 @@ final class GzipTests: XCTestCase {
         XCTAssertEqual(try TestSupport.run("gzip", ["-t", directory + "/x.gz"]).status, 0)
     }
 }
+
+/// Issue 21, row 2: a gzip stream of several members (`cat a.gz b.gz`, eStargz, pigz) is read
+/// whole, as Go's compress/gzip and zlib's gunzip read it; bytes after a member that are not
+/// another member are refused, as Go refuses them.
+final class GzipMembersTests: XCTestCase {
+    func gunzip(_ bytes: [UInt8], chunk: Int) throws -> [UInt8] {
+        var result: [UInt8] = []
+        let decompressor = try GzipDecompressor { result.append(contentsOf: $0) }
+        var offset = 0
+        while offset < bytes.count {
+            let end = min(offset + chunk, bytes.count)
+            try bytes[offset..<end].withUnsafeBytes { try decompressor.write($0) }
+            offset = end
+        }
+        try decompressor.finish()
+        return result
+    }
+
+    func testEveryMemberIsReadInAnyChunking() throws {
+        let parts: [[UInt8]] = [Array("first member\n".utf8), (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 7919 >> 3) }, [], Array("third\n".utf8)]
+        let stream = try parts.flatMap { try Gzip.compress($0) }
+        let whole = parts.flatMap { $0 }
+        for chunk in [1, 2, 3, 17, 4096, 1 << 20] {
+            XCTAssertEqual(try gunzip(stream, chunk: chunk), whole, "chunks of \(chunk)")
+        }
+        // zlib's gunzip reads the same bytes.
+        let directory = try temporaryDirectory(self, "gzip-members").path
+        try Data(stream).write(to: URL(fileURLWithPath: directory + "/members.gz"))
+        let gunzip = try TestSupport.run("/bin/sh", ["-c", "gunzip -c '\(directory)/members.gz' | sha256sum"])
+        XCTAssertEqual(gunzip.stdout.prefix(64), sha256Digest(whole).dropFirst(7))
+    }
+
+    func testBytesAfterTheLastMemberThatAreNotGzipAreRefused() throws {
+        let member = try Gzip.compress(Array("data".utf8))
+        for (label, trailer) in [("zeros", [UInt8](repeating: 0, count: 512)), ("text", Array("garbage".utf8)), ("half a magic", [0x1f]),
+                                 ("magic then garbage", [0x1f, 0x8b, 0, 0, 0])] {
+            for chunk in [1, 5, 100_000] {
+                XCTAssertThrowsError(try gunzip(member + trailer, chunk: chunk), "\(label), chunks of \(chunk)") { error in
+                    if label == "magic then garbage" {
+                        XCTAssertTrue(error is GzipError, "\(error)")
+                    } else {
+                        XCTAssertEqual(error as? GzipError, .trailingData(offset: member.count), "\(label)")
+                    }
+                }
+            }
+        }
+        // A member cut short is still truncated, after a whole one too.
+        XCTAssertThrowsError(try gunzip(member + member.prefix(12), chunk: 7)) { XCTAssertEqual($0 as? GzipError, .truncated) }
+    }
+}

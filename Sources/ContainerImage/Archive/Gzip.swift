@@ -4,6 +4,8 @@ import CZlib
 public enum GzipError: Error, CustomStringConvertible, Equatable {
     case zlib(operation: String, code: Int32)
     case truncated
+    /// Bytes after a gzip member that do not start another member.
+    case trailingData(offset: Int)
 
     public var description: String {
         switch self {
@@ -11,6 +13,8 @@ public enum GzipError: Error, CustomStringConvertible, Equatable {
             return "zlib \(operation) failed with code \(code); the gzip data is corrupt or zlib is broken"
         case .truncated:
             return "gzip stream ends early; the file is truncated, rebuild it"
+        case .trailingData(let offset):
+            return "gzip stream has \(offset > 0 ? "bytes at \(offset)" : "bytes") after its last member that are not gzip (Go's compress/gzip refuses them too); the file is corrupt, fetch or rebuild it"
         }
     }
 }
@@ -108,7 +112,7 @@ public enum Gzip {
         return result
     }
 
-    /// Decompresses a gzip stream (single member).
+    /// Decompresses a gzip stream (every member).
     public static func decompress(_ bytes: [UInt8]) throws -> [UInt8] {
         var result = [UInt8]()
         let decompressor = try GzipDecompressor { result.append(contentsOf: $0) }
@@ -124,13 +128,20 @@ public enum Gzip {
     }
 }
 
-/// Streaming gunzip (gzip or zlib wrapper, one member): compressed chunks in, plain chunks to
-/// `sink`, in constant memory.
+/// Streaming gunzip: compressed chunks in, plain chunks to `sink`, in constant memory. A gzip
+/// stream may hold several members one after the other (`cat a.gz b.gz`, eStargz, pigz): all are
+/// read, as Go's `compress/gzip` (docker, containerd, podman) and zlib's `gunzip` read them. Bytes
+/// after a member that do not start another member are refused (`trailingData`), as Go refuses
+/// them. A zlib-wrapped stream (also accepted) is one member.
 public final class GzipDecompressor {
     private let stream: UnsafeMutablePointer<z_stream>
     private var output = [UInt8](repeating: 0, count: 256 * 1024)
     private let sink: (UnsafeRawBufferPointer) throws -> Void
-    private var ended = false
+    /// Between members: the first bytes of what follows a member's end (at most two, the magic).
+    private var between: [UInt8]?
+    private var isGzip: Bool?
+    /// Compressed bytes taken in so far (for the position in errors).
+    private var consumed = 0
 
     public init(sink: @escaping (UnsafeRawBufferPointer) throws -> Void) throws {
         self.sink = sink
@@ -150,30 +161,63 @@ public final class GzipDecompressor {
         stream.deallocate()
     }
 
-    /// Decompresses `input`; bytes after the end of the stream are ignored.
+    /// Decompresses `input`, member after member.
     public func write(_ input: UnsafeRawBufferPointer) throws {
-        guard !ended, let base = input.baseAddress, input.count > 0 else { return }
-        stream.pointee.next_in = UnsafeMutablePointer(mutating: base.assumingMemoryBound(to: Bytef.self))
-        stream.pointee.avail_in = uInt(input.count)
-        let capacity = output.count
-        try output.withUnsafeMutableBytes { out in
-            while true {
-                stream.pointee.next_out = out.baseAddress!.assumingMemoryBound(to: Bytef.self)
-                stream.pointee.avail_out = uInt(capacity)
-                let code = inflate(stream, Z_NO_FLUSH)
-                let produced = capacity - Int(stream.pointee.avail_out)
-                if produced > 0 { try sink(UnsafeRawBufferPointer(start: out.baseAddress, count: produced)) }
-                if code == Z_STREAM_END { ended = true; return }
-                guard code == Z_OK || code == Z_BUF_ERROR else { throw GzipError.zlib(operation: "inflate", code: code) }
-                // This input is done once zlib has taken all of it and had room to spare.
-                if stream.pointee.avail_in == 0 && produced < capacity { return }
-                if code == Z_BUF_ERROR && produced == 0 { return }
+        guard let base = input.baseAddress, input.count > 0 else { return }
+        if isGzip == nil { isGzip = input[0] == 0x1f }
+        var rest = UnsafeRawBufferPointer(start: base, count: input.count)
+        while !rest.isEmpty {
+            if var magic = between {
+                // After a member: the next must start with the gzip magic; a zlib stream has one member.
+                let take = min(2 - magic.count, rest.count)
+                magic += rest.prefix(take)
+                rest = UnsafeRawBufferPointer(rebasing: rest.dropFirst(take))
+                guard isGzip == true, magic.first == 0x1f else { throw GzipError.trailingData(offset: consumed) }
+                guard magic.count == 2 else { between = magic; return }
+                guard magic == [0x1f, 0x8b] else { throw GzipError.trailingData(offset: consumed) }
+                between = nil
+                let code = inflateReset(stream)
+                guard code == Z_OK else { throw GzipError.zlib(operation: "inflateReset", code: code) }
+                try magic.withUnsafeBytes { try inflate($0) }
+                consumed += 2
+            } else {
+                let used = try inflate(rest)
+                // zlib took nothing and the member goes on: it cannot progress (never loop on it).
+                guard used > 0 || between != nil else { throw GzipError.zlib(operation: "inflate", code: Z_BUF_ERROR) }
+                consumed += used
+                rest = UnsafeRawBufferPointer(rebasing: rest.dropFirst(used))
             }
         }
     }
 
-    /// Fails when the stream did not end (truncated input).
+    /// Runs `input` through zlib until it is all taken or a member ends; returns the bytes used.
+    @discardableResult
+    private func inflate(_ input: UnsafeRawBufferPointer) throws -> Int {
+        stream.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress!.assumingMemoryBound(to: Bytef.self))
+        stream.pointee.avail_in = uInt(input.count)
+        let capacity = output.count
+        return try output.withUnsafeMutableBytes { out in
+            while true {
+                stream.pointee.next_out = out.baseAddress!.assumingMemoryBound(to: Bytef.self)
+                stream.pointee.avail_out = uInt(capacity)
+                let code = CZlib.inflate(stream, Z_NO_FLUSH)
+                let produced = capacity - Int(stream.pointee.avail_out)
+                if produced > 0 { try sink(UnsafeRawBufferPointer(start: out.baseAddress, count: produced)) }
+                if code == Z_STREAM_END {
+                    between = []
+                    return input.count - Int(stream.pointee.avail_in)
+                }
+                guard code == Z_OK || code == Z_BUF_ERROR else { throw GzipError.zlib(operation: "inflate", code: code) }
+                // This input is done once zlib has taken all of it and had room to spare.
+                if stream.pointee.avail_in == 0 && produced < capacity { return input.count }
+                if code == Z_BUF_ERROR && produced == 0 { return input.count - Int(stream.pointee.avail_in) }
+            }
+        }
+    }
+
+    /// Fails when the stream did not end at a member's end (truncated input).
     public func finish() throws {
-        guard ended else { throw GzipError.truncated }
+        guard let magic = between else { throw GzipError.truncated }
+        guard magic.isEmpty else { throw GzipError.trailingData(offset: consumed) }
     }
 }

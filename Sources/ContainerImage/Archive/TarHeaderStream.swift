@@ -39,8 +39,8 @@ final class TarHeaderStream {
                 extendedData.append(contentsOf: input[index..<index + count])
                 (index, offset) = (index + count, offset + count)
                 if extendedData.count == size {
-                    _ = pending.absorb(typeFlag: block[156], data: extendedData)
-                    (extended, extendedData, skip) = (nil, [], Self.padding(size))
+                    _ = try pending.absorb(typeFlag: block[156], data: extendedData)
+                    (extended, extendedData, skip) = (nil, [], try TarFields.paddedSize(size) - size)
                 }
             } else {
                 let count = min(512 - header.count, input.count - index)
@@ -62,23 +62,30 @@ final class TarHeaderStream {
         let block = header
         header = []
         if block.allSatisfy({ $0 == 0 }) { ended = true; return }
-        guard TarReader.checksumMatches(block) else { throw TarError.malformed("bad header checksum at byte \(offset - 512)") }
+        let at = offset - 512
+        guard TarReader.checksumMatches(block) else { throw TarError.malformed("bad header checksum at byte \(at)") }
         let typeFlag = block[156]
-        let size = TarPendingFields.isExtended(typeFlag) ? TarReader.octal(block[124..<136]) : pending.size ?? TarReader.octal(block[124..<136])
-        guard size >= 0 else { throw TarError.malformed("negative size at byte \(offset - 512)") }
+        do { try takeHeader(block, typeFlag: typeFlag) } catch TarError.malformed(let detail) {
+            throw TarError.malformed("\(detail), in the header at byte \(at)")
+        }
+    }
+
+    private func takeHeader(_ block: [UInt8], typeFlag: UInt8) throws {
+        let headerSize = try TarFields.number(block[124..<136], name: "size")
+        let size = TarPendingFields.isExtended(typeFlag) ? headerSize : pending.size ?? headerSize
         if TarPendingFields.isExtended(typeFlag) {
-            guard size <= Self.maxExtendedHeader else { throw TarError.malformed("an extended header of \(size) bytes at byte \(offset - 512)") }
-            if size == 0 { _ = pending.absorb(typeFlag: typeFlag, data: []) } else { (extended, extendedData) = ((block, size), []) }
+            guard size <= Self.maxExtendedHeader else { throw TarError.malformed("an extended header of \(size) bytes") }
+            if size == 0 { _ = try pending.absorb(typeFlag: typeFlag, data: []) } else { (extended, extendedData) = ((block, size), []) }
             return
         }
-        dataSink = try onRecord(TarReader.record(header: block, path: pending.path, link: pending.link, time: pending.time, data: []))
+        let record = try TarReader.record(header: block, path: pending.path, link: pending.link, time: pending.time, data: [])
+        let padded = try TarFields.paddedSize(size)
+        dataSink = try onRecord(record)
         pending = TarPendingFields()
         // As Go's archive/tar (and so docker) reads them, links, devices, directories and FIFOs have no data.
         data = Self.headerOnly.contains(typeFlag) ? 0 : size
-        skip = data == 0 ? 0 : size + Self.padding(size)
+        skip = data == 0 ? 0 : padded
     }
 
     private static let headerOnly: Set<UInt8> = Set("123456".utf8)
-
-    private static func padding(_ size: Int) -> Int { (512 - size % 512) % 512 }
 }

@@ -22,13 +22,13 @@ struct TarPendingFields {
 
     /// Takes in an extended header of type `typeFlag` with its `data`; false for an entry's own header.
     /// Global PAX headers (`g`) are consumed and ignored.
-    mutating func absorb(typeFlag: UInt8, data: [UInt8]) -> Bool {
+    mutating func absorb(typeFlag: UInt8, data: [UInt8]) throws -> Bool {
         switch typeFlag {
         case UInt8(ascii: "x"):
-            for (key, value) in TarReader.paxRecords(data) {
+            for (key, value) in try TarFields.paxRecords(data) {
                 if key == "path" { path = value }
                 if key == "linkpath" { link = value }
-                if key == "size" { size = Int(value) }
+                if key == "size" { size = try TarFields.paxSize(value) }
                 if key == "mtime" { time = Int(value.split(separator: ".").first ?? "") }
             }
         case UInt8(ascii: "L"): path = TarReader.string(data[...])
@@ -43,32 +43,25 @@ struct TarPendingFields {
     static func isExtended(_ typeFlag: UInt8) -> Bool { "xLKg".utf8.contains(typeFlag) }
 }
 
-/// Reads ustar/PAX/GNU-long-name tar archives held in memory (images are small). Used by
-/// `containertool inspect` and by the tests that check what the writer produced.
+/// Reads ustar/PAX/GNU-long-name tar archives held in memory, through the same `TarHeaderStream`
+/// (and so the same field parsing) as a base's layers. Used by the tests that check what the
+/// writer produced.
 public enum TarReader {
     public static func read(_ archive: [UInt8]) throws -> [TarRecord] {
         var records: [TarRecord] = []
-        var offset = 0
-        var pending = TarPendingFields()
-        while offset + 512 <= archive.count {
-            let header = Array(archive[offset..<offset + 512])
-            if header.allSatisfy({ $0 == 0 }) { break }
-            guard checksumMatches(header) else { throw TarError.malformed("bad header checksum at offset \(offset)") }
-            let size = pending.size ?? octal(header[124..<136])
-            let dataStart = offset + 512
-            guard size >= 0, dataStart + size <= archive.count else { throw TarError.malformed("entry at offset \(offset) runs past the end") }
-            let data = Array(archive[dataStart..<dataStart + size])
-            offset = dataStart + (size + 511) / 512 * 512
-            if pending.absorb(typeFlag: header[156], data: data) { continue }
-            records.append(record(header: header, path: pending.path, link: pending.link, time: pending.time, data: data))
-            pending = TarPendingFields()
-        }
+        let stream = TarHeaderStream(readingData: { record in
+            records.append(record)
+            guard record.kind == .file else { return nil }
+            return { records[records.count - 1].contents.append(contentsOf: $0) }
+        })
+        try archive.withUnsafeBytes { try stream.write($0) }
+        try stream.finish()
         return records
     }
 
     /// The entry a header block describes; `path`, `link` and `time` from a preceding PAX or GNU
     /// long-name header win over the block's own fields. `data` is kept for regular files only.
-    static func record(header: [UInt8], path: String?, link: String?, time: Int?, data: [UInt8]) -> TarRecord {
+    static func record(header: [UInt8], path: String?, link: String?, time: Int?, data: [UInt8]) throws -> TarRecord {
         let kind: TarRecord.Kind
         switch header[156] {
         case UInt8(ascii: "0"), 0: kind = .file
@@ -79,10 +72,11 @@ public enum TarReader {
         return TarRecord(
             path: path ?? headerPath(header),
             kind: kind,
-            mode: UInt32(octal(header[100..<108])),
-            uid: octal(header[108..<116]),
-            gid: octal(header[116..<124]),
-            modificationTime: time ?? octal(header[136..<148]),
+            // Mode bits past 32 (base-256 garbage) are dropped, as a file mode has no more.
+            mode: UInt32(truncatingIfNeeded: try TarFields.number(header[100..<108], name: "mode")),
+            uid: try TarFields.number(header[108..<116], name: "uid"),
+            gid: try TarFields.number(header[116..<124], name: "gid"),
+            modificationTime: try time ?? TarFields.number(header[136..<148], name: "mtime"),
             linkName: link ?? string(header[157..<257]),
             userName: string(header[265..<297]),
             groupName: string(header[297..<329]),
@@ -99,7 +93,7 @@ public enum TarReader {
             for index in 0..<bytes.count where index < 148 || index >= 156 { sum += Int(bytes[index]) }
             return sum
         }
-        return octal(header[148..<156]) == sum
+        return (try? TarFields.number(header[148..<156], name: "checksum")) == sum
     }
 
     /// The ustar name, with the prefix field when present.
@@ -111,32 +105,5 @@ public enum TarReader {
 
     static func string(_ field: ArraySlice<UInt8>) -> String {
         String(decoding: field.prefix { $0 != 0 }, as: UTF8.self)
-    }
-
-    static func octal(_ field: ArraySlice<UInt8>) -> Int {
-        var value = 0
-        for byte in field {
-            if byte == 0 || byte == UInt8(ascii: " ") { if value > 0 { break } else { continue } }
-            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "7") else { break }
-            value = value * 8 + Int(byte - UInt8(ascii: "0"))
-        }
-        return value
-    }
-
-    static func paxRecords(_ data: [UInt8]) -> [(String, String)] {
-        var result: [(String, String)] = []
-        var index = 0
-        while index < data.count {
-            guard let space = data[index...].firstIndex(of: UInt8(ascii: " ")),
-                  let length = Int(String(decoding: data[index..<space], as: UTF8.self)), length > 0,
-                  index + length <= data.count else { break }
-            let record = data[(space + 1)..<(index + length - 1)]
-            if let equals = record.firstIndex(of: UInt8(ascii: "=")) {
-                result.append((String(decoding: record[record.startIndex..<equals], as: UTF8.self),
-                               String(decoding: record[(equals + 1)...], as: UTF8.self)))
-            }
-            index += length
-        }
-        return result
     }
 }

@@ -63,10 +63,49 @@ final class TarFileImageSource: ImageFileSource {
     private let descriptor: Int32
     private var entries: [String: (offset: Int, size: Int)] = [:]
 
-    init(path: String) throws {
-        self.path = path
-        descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    convenience init(path: String) throws {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw ImageReadError.notFound(path) }
+        try self.init(path: path, descriptor: descriptor)
+    }
+
+    /// A gzip-compressed tar archive, unpacked streaming to an unlinked temporary file (in
+    /// `$TMPDIR`): a tar has to be read at offsets, and memory stays constant whatever its size.
+    /// The file is gone when the source is (or the process ends).
+    convenience init(gunzipping path: String) throws {
+        var template = Array((NSTemporaryDirectory() + "/containertool-inspect-XXXXXX").utf8CString)
+        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard descriptor >= 0 else {
+            throw ImageReadError.malformed(path, "no temporary file to unpack it into (\(String(cString: strerror(errno)))); set TMPDIR to a writable folder")
+        }
+        let temporary = String(cString: template)
+        unlink(temporary)
+        do {
+            let writer = BufferedFileWriter(descriptor: descriptor, path: temporary)
+            let decompressor = try GzipDecompressor { try writer.write($0) }
+            guard let input = FileHandle(forReadingAtPath: path) else { throw ImageReadError.notFound(path) }
+            defer { try? input.close() }
+            while true {
+                let chunk = input.readData(ofLength: 1 << 20)
+                if chunk.isEmpty { break }
+                try chunk.withUnsafeBytes { try decompressor.write($0) }
+            }
+            try decompressor.finish()
+            try writer.flush()
+        } catch let error as ImageReadError {
+            close(descriptor)
+            throw error
+        } catch {
+            close(descriptor)
+            throw ImageReadError.malformed(path, "it cannot be gunzipped (\(error))")
+        }
+        try self.init(path: path, descriptor: descriptor)
+    }
+
+    /// Takes `descriptor` (closed with the source, or on error).
+    private init(path: String, descriptor: Int32) throws {
+        self.path = path
+        self.descriptor = descriptor
         var info = stat()
         fstat(descriptor, &info)
         let fileSize = Int(info.st_size)
@@ -79,7 +118,10 @@ final class TarFileImageSource: ImageFileSource {
             guard read == 512 else { throw ImageReadError.malformed(path, "cannot read the tar header at \(offset)") }
             if header.allSatisfy({ $0 == 0 }) { break }
             guard TarReader.checksumMatches(header) else { throw ImageReadError.malformed(path, "bad tar header checksum at offset \(offset)") }
-            let size = pendingSize ?? TarReader.octal(header[124..<136])
+            let size: Int
+            do { size = try pendingSize ?? TarFields.number(header[124..<136], name: "size") } catch {
+                throw ImageReadError.malformed(path, "the tar header at offset \(offset): \(error)")
+            }
             let dataStart = offset + 512
             guard size >= 0, size <= fileSize - dataStart else { throw ImageReadError.malformed(path, "the entry at offset \(offset) runs past the end") }
             let typeFlag = header[156]
@@ -95,9 +137,13 @@ final class TarFileImageSource: ImageFileSource {
                         done += chunk.count
                     }
                 }
-                for (key, value) in TarReader.paxRecords(data) {
-                    if key == "path" { pendingPath = value }
-                    if key == "size" { pendingSize = Int(value) }
+                do {
+                    for (key, value) in try TarFields.paxRecords(data) {
+                        if key == "path" { pendingPath = value }
+                        if key == "size" { pendingSize = try TarFields.paxSize(value) }
+                    }
+                } catch {
+                    throw ImageReadError.malformed(path, "the PAX header at offset \(offset): \(error)")
                 }
                 continue
             case UInt8(ascii: "g"), UInt8(ascii: "L"), UInt8(ascii: "K"):
@@ -123,15 +169,5 @@ final class TarFileImageSource: ImageFileSource {
     func stream(_ name: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         guard let entry = entries[name] else { throw ImageReadError.malformed(path, "\(name) is missing") }
         try streamRange(descriptor, path: path, offset: entry.offset, count: entry.size, body)
-    }
-}
-
-/// Files already in memory (a gzip-compressed archive, read whole).
-struct MemoryImageSource: ImageFileSource {
-    var files: [String: [UInt8]]
-    func size(of name: String) throws -> Int? { files[name]?.count }
-    func stream(_ name: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        guard let bytes = files[name] else { return }
-        try bytes.withUnsafeBytes(body)
     }
 }

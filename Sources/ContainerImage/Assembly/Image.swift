@@ -116,12 +116,13 @@ public struct Image: Sendable, Equatable {
 
 extension ImageConfig {
     /// What each of `layerCount` layers is, bottom first: the `created_by` of its `history` entry
-    /// (entries marked `empty_layer` have no layer), e.g. `containerize: executable`; `layer N`
-    /// when the history does not say.
+    /// (entries marked `empty_layer` have no layer), e.g. `containerize: executable`; its comment,
+    /// or "no history", when the history does not say (never "layer N": callers number layers).
     public func layerDescriptions(layerCount: Int) -> [String] {
         let entries = (history ?? []).filter { $0.emptyLayer != true }
         return (0..<layerCount).map { index in
-            (entries.count == layerCount ? entries[index].createdBy : nil) ?? "layer \(index + 1)"
+            let entry = entries.count == layerCount ? entries[index] : nil
+            return entry?.createdBy ?? entry?.comment ?? "no history"
         }
     }
 }

@@ -19,15 +19,23 @@ extension BaseImage {
             digests[current.path] = "sha256:" + current.hasher.finalize().hexString
             hashing = nil
         }
-        for layer in layers {
+        for (number, layer) in layers.enumerated() {
             guard case .file(let file) = layer.blob.content else { continue }
+            // The layer's diff_id is checked in the same pass: a config that does not describe its
+            // layers gives an image that `docker pull` and `podman pull` refuse later.
+            var diffHasher = SHA256()
             var entries: [TarEntry] = []
             var deleted = Set<String>()  // the path and all below it are gone
             var emptied = Set<String>()  // all below the path is gone
             let reader = TarHeaderStream(readingData: { record in
                 finishHashing()
-                let path = FileTree.normalize(record.path)
-                guard !path.isEmpty, !path.split(separator: "/").contains("..") else { return nil }
+                // Names cleaned as docker and containerd clean them: `x/../data` is `data` (it used to be
+                // skipped, hiding its link from the checks); one that climbs out of the root refuses the base.
+                guard let path = TarEntryName.cleaned(record.path) else { throw Self.outsideRoot(number, "entry '\(record.path)'") }
+                if record.kind == .other(UInt8(ascii: "1")), TarEntryName.cleanedLinkTarget(record.linkName) == nil {
+                    throw Self.outsideRoot(number, "hard link '\(record.path)' to '\(record.linkName)'")
+                }
+                guard !path.isEmpty else { return nil }
                 let parent = path.split(separator: "/").dropLast().joined(separator: "/")
                 let name = path.split(separator: "/").last.map(String.init) ?? path
                 if name == FileTree.whiteoutPrefix + FileTree.whiteoutPrefix + ".opq" {
@@ -45,16 +53,22 @@ extension BaseImage {
             })
             do {
                 if MediaType.gzipLayers.contains(layer.blob.mediaType) {
-                    let decompressor = try GzipDecompressor { try reader.write($0) }
+                    let decompressor = try GzipDecompressor { diffHasher.update($0); try reader.write($0) }
                     try Self.stream(file: file) { try decompressor.write($0) }
                     try decompressor.finish()
                 } else {
-                    try Self.stream(file: file) { try reader.write($0) }
+                    try Self.stream(file: file) { diffHasher.update($0); try reader.write($0) }
                 }
                 try reader.finish()
                 finishHashing()
+            } catch let error as OutsideRoot {
+                throw BaseImageError.unusable(reference, "its layer #\(error.layer + 1) (\(layers[error.layer].blob.digest)) has the \(error.what), which lands outside the image's root (docker refuses it as a breakout); rebuild the base without it")
             } catch {
-                throw BaseImageError.unusable(reference, "its layer \(layer.blob.digest) cannot be read as a tar archive (\(error))")
+                throw BaseImageError.unusable(reference, "its layer #\(number + 1) (\(layer.blob.digest)) cannot be read as a tar archive (\(error))")
+            }
+            let diffID = "sha256:" + diffHasher.finalize().hexString
+            guard diffID == layer.diffID else {
+                throw BaseImageError.unusable(reference, "its layer #\(number + 1) (\(layer.blob.digest)) unpacks to \(diffID), but the config's diff_id is \(layer.diffID); the base is corrupt or its config does not describe it")
             }
             for entry in entries where entry.kind != .directory {
                 if tree[entry.path]?.kind == .directory { emptied.insert(entry.path) }
@@ -65,6 +79,16 @@ extension BaseImage {
             for entry in entries { tree[entry.path] = entry }
         }
         return (tree, digests)
+    }
+
+    /// A layer entry (or hard link target) that lands outside the root: `what` names it.
+    private struct OutsideRoot: Error {
+        var layer: Int
+        var what: String
+    }
+
+    private static func outsideRoot(_ number: Int, _ what: String) -> OutsideRoot {
+        OutsideRoot(layer: number, what: String(what.prefix(300)))
     }
 
     /// Whether `path` or one of its parents is in `deleted`, or one of its parents is in `emptied`.

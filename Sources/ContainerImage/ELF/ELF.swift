@@ -69,6 +69,10 @@ public struct ELFExecutable: Sendable, Equatable {
                 let offset = is64 ? elf.integer(table, base + 8, 8) : elf.integer(table, base + 4, 4)
                 let size = is64 ? elf.integer(table, base + 32, 8) : elf.integer(table, base + 16, 4)
                 switch type {
+                case 1: // PT_LOAD: the loader maps offset..<offset+filesz; past the end, the program faults at start.
+                    guard size == 0 || (offset <= reader.source.size && size <= reader.source.size - offset) else {
+                        throw ELFError.segmentPastEnd(path: path, segment: index, end: offset.addingReportingOverflow(size).partialValue, fileSize: reader.source.size)
+                    }
                 case 3: // PT_INTERP
                     guard size > 1, size <= 4096 else { throw ELFError.malformed(path: path, detail: "an interpreter path of \(size) bytes") }
                     let bytes = try elf.bytes(at: offset, count: size, or: .truncated(path: path))
@@ -160,6 +164,7 @@ public enum ELFError: Error, CustomStringConvertible, Equatable {
     case notELF(path: String)
     case notExecutable(path: String)
     case truncated(path: String)
+    case segmentPastEnd(path: String, segment: Int, end: Int, fileSize: Int)
     case malformed(path: String, detail: String)
     case unknownArchitecture(path: String, machine: Int)
     case lddFailed(path: String, output: String)
@@ -175,6 +180,8 @@ public enum ELFError: Error, CustomStringConvertible, Equatable {
             return "\(path) is an ELF object but not an executable; pass the linked binary"
         case .truncated(let path):
             return "\(path) is a truncated ELF file; rebuild it"
+        case .segmentPastEnd(let path, let segment, let end, let fileSize):
+            return "\(path) is a truncated ELF file (its loadable segment #\(segment) ends at byte \(end), the file has \(fileSize)); rebuild it or copy it whole"
         case .malformed(let path, let detail):
             return "\(path) is a malformed ELF file (\(detail)); rebuild it"
         case .unknownArchitecture(let path, let machine):

@@ -28,20 +28,9 @@ public enum ImageReader {
         if isDirectory.boolValue {
             return try read(kind: requestedKind ?? "oci-layout", path: path, source: DirectoryImageSource(root: path))
         }
-        let source: any ImageFileSource
-        if try isGzipFile(path) {
-            // A compressed archive has no offsets to read from: it is unpacked in memory.
-            let archive = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-            var files: [String: [UInt8]] = [:]
-            for record in try TarReader.read(try Gzip.decompress(archive)) where record.kind == .file {
-                var name = record.path
-                while name.hasPrefix("./") { name.removeFirst(2) }
-                files[name] = record.contents
-            }
-            source = MemoryImageSource(files: files)
-        } else {
-            source = try TarFileImageSource(path: path)
-        }
+        // A compressed archive has no offsets to read from: it is unpacked, streaming, to an unlinked
+        // temporary file (it used to be unpacked in memory, and a 3 GiB one aborted).
+        let source = try isGzipFile(path) ? TarFileImageSource(gunzipping: path) : TarFileImageSource(path: path)
         let kind = try requestedKind ?? (source.size(of: "manifest.json") != nil ? "docker-archive" : "oci-archive")
         return try read(kind: kind, path: path, source: source)
     }
