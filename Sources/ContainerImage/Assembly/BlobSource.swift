@@ -78,7 +78,7 @@ final class TarFileImageSource: ImageFileSource {
         guard descriptor >= 0 else {
             throw ImageReadError.malformed(path, "no temporary file to unpack it into (\(String(cString: strerror(errno)))); set TMPDIR to a writable folder")
         }
-        let temporary = String(cString: template)
+        let temporary = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
         unlink(temporary)
         do {
             let writer = BufferedFileWriter(descriptor: descriptor, path: temporary)
