@@ -42,6 +42,11 @@ public struct BlobCache: Sendable {
         _ = try path(of: digest)
         let directory = root + "/tmp"
         try Self.makeDirectory(directory)
+        // Why lstat: a symlinked tmp/ would make removeStale delete files outside the cache.
+        var info = stat()
+        guard lstat(directory, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR, info.st_uid == getuid() else {
+            throw BlobCacheError.unwritable(directory, "not a directory this user owns (a symlink?)")
+        }
         Self.removeStale(in: directory)
         return directory + "/" + digest.dropFirst("sha256:".count).prefix(16) + ".\(getpid()).\(UInt64.random(in: 0...UInt64.max))"
     }
@@ -88,7 +93,8 @@ public struct BlobCache: Sendable {
 
     /// `sha256:…` of a regular file's content, which must have `expectedSize` bytes (streamed, 1 MiB at a time).
     public static func digest(ofFile path: String, expectedSize: Int64? = nil) throws -> String {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        // O_NONBLOCK: a FIFO planted in place of a blob must not block the open; fstat then refuses it.
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
         guard descriptor >= 0 else { throw BlobCacheError.unwritable(path, String(cString: strerror(errno))) }
         defer { close(descriptor) }
         var info = stat()

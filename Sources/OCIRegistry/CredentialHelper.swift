@@ -80,7 +80,9 @@ struct CredentialHelper {
         sigfillset(&allSignals)
         posix_spawnattr_setsigmask(&attributes, &noSignals)
         posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        // Its own process group (pgid = its pid), so a timeout or an interrupt ends whatever it forked too.
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
         let spawned = posix_spawn(&pid, executable, &actions, &attributes, arguments, variables)
         close(pair[1])
         close(output[1])
@@ -115,6 +117,7 @@ struct CredentialHelper {
             if exited { break }
             if !open { usleep(20_000) }
             if Date() >= deadline {
+                kill(-pid, SIGKILL)
                 kill(pid, SIGKILL)
                 while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
                 throw fail("it did not answer within \(RegistryError.format(timeout)) s")
@@ -144,8 +147,12 @@ public final class RunningCredentialHelpers: Sendable {
     func insert(_ pid: pid_t) { pids.withLock { _ = $0.insert(pid) } }
     func remove(_ pid: pid_t) { pids.withLock { _ = $0.remove(pid) } }
 
-    /// Sends SIGTERM to every running helper; for the interrupt path, just before the process exits.
+    /// Sends SIGTERM to every running helper's process group (the helper and what it forked); for
+    /// the interrupt path, just before the process exits.
     public func terminateAll() {
-        for pid in pids.withLock({ $0 }) { kill(pid, SIGTERM) }
+        for pid in pids.withLock({ $0 }) {
+            kill(-pid, SIGTERM)
+            kill(pid, SIGTERM)
+        }
     }
 }

@@ -124,7 +124,7 @@ final class ImageSafetyTests: XCTestCase {
         defer { TestSupport.remove(directory) }
         // Random bytes, so each run spends a while compressing while the others read the index.
         let resource = directory + "/data.bin"
-        FileManager.default.createFile(atPath: resource, contents: FileHandle(forReadingAtPath: "/dev/urandom")?.readData(ofLength: 12 << 20))
+        XCTAssertTrue(FileManager.default.createFile(atPath: resource, contents: FileHandle(forReadingAtPath: "/dev/urandom")?.readData(ofLength: 12 << 20)))
         let seed = try TestSupport.containertool(["build", "--executable", Self.binary, "--output", "oci-layout:layout", "--tag", "app:seed"], in: directory)
         XCTAssertEqual(seed.status, 0, "\(seed.stderr)")
         let tags = (1...4).map { "t\($0)" }

@@ -97,6 +97,19 @@ final class MultiPlatformBuildTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: blobs.path).count, 9)
     }
 
+    /// Issue 21 row 12: the index lists platforms sorted, so flag order does not change the digest.
+    func testExecutableFlagOrderDoesNotChangeTheIndexDigest() throws {
+        let forward = try build(bothPlatforms + ["--json", "--output", "oci-layout:\(work.path)/forward"])
+        XCTAssertEqual(forward.status, 0, forward.stderr)
+        let reversed = try build(["--executable", "linux/arm64=" + arm64, "--executable", "linux/amd64=" + amd64,
+                                  "--json", "--output", "oci-layout:\(work.path)/reversed"])
+        XCTAssertEqual(reversed.status, 0, reversed.stderr)
+        let digest = try XCTUnwrap(try json(forward.stdout)["indexDigest"] as? String, forward.stdout)
+        XCTAssertEqual(try json(reversed.stdout)["indexDigest"] as? String, digest, "same inputs, another order, same index")
+        let entries = try XCTUnwrap(try json(reversed.stdout)["platforms"] as? [[String: Any]])
+        XCTAssertEqual(entries.map { $0["platform"] as? String }, ["linux/amd64", "linux/arm64/v8"])
+    }
+
     func testMismatchedAndAmbiguousInputsAreRefusedWithOneLineAndNothingWritten() throws {
         let swapped = try build(["--executable", "linux/amd64=" + arm64, "--executable", "linux/arm64=" + amd64,
                                  "--output", "oci-layout:\(work.path)/out"])

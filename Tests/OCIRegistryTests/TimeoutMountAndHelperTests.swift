@@ -177,6 +177,28 @@ final class TimeoutMountAndHelperTests: XCTestCase {
         XCTAssertLessThan(Date().timeIntervalSince(started), 5)
     }
 
+    /// Issue 21 row 11: a helper that forks and then times out is ended with everything it forked
+    /// (its own process group), not just the helper itself.
+    func testTimedOutHelperIsEndedWithItsWholeProcessGroup() throws {
+        let pidFile = try temporaryDirectory(self, "grandchild").appendingPathComponent("pid").path
+        let script = "#!/bin/sh\nsleep 300 >/dev/null 2>&1 </dev/null &\necho $! > \(pidFile)\nsleep 300\n"
+        let environment = try helperSetup(server: "r.example.com", password: "", body: script).merging(["HOME": "/nonexistent"]) { $1 }
+        XCTAssertThrowsError(try CredentialStore(environment: environment, helperTimeout: 1).credential(for: "r.example.com")) { error in
+            XCTAssertTrue("\(error)".contains("did not answer within 1 s"), "\(error)")
+        }
+        let text = try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let grandchild = try XCTUnwrap(pid_t(text), text)
+        defer { kill(grandchild, SIGKILL) }
+        // Gone, or a zombie waiting for init to reap it: either way no longer running.
+        func running() -> Bool {
+            guard kill(grandchild, 0) == 0, let stat = try? String(contentsOfFile: "/proc/\(grandchild)/stat", encoding: .utf8) else { return false }
+            return !(stat.split(separator: ")").last?.trimmingCharacters(in: .whitespaces).hasPrefix("Z") ?? false)
+        }
+        let deadline = Date().addingTimeInterval(3)
+        while running() && Date() < deadline { usleep(50_000) }
+        XCTAssertFalse(running(), "the helper's child \(grandchild) survived the timeout")
+    }
+
     /// A helper that answers and exits but leaves a background process behind (an agent it started)
     /// still answers at once: its exit, not the end of every process that inherited its descriptors, counts.
     func testHelperThatLeavesABackgroundProcessStillAnswersPromptly() throws {

@@ -1,19 +1,27 @@
 /// One image per platform behind an OCI image index (what `--executable linux/arm64=PATH` builds):
 /// the index lists each image manifest with its `platform`; a registry serves the matching one.
 public struct MultiPlatformImage: Sendable, Equatable {
-    /// One image per platform, in the order given.
+    /// One image per platform, sorted by (os, architecture, variant).
     public var images: [Image]
     /// The image index (canonical JSON): its digest is the image digest users pull by.
     public var indexBlob: Blob
 
-    /// Builds the index over `images`; throws when two images declare the same platform.
-    public init(images: [Image]) throws {
+    /// Builds the index over `images`, sorted by platform so that the same inputs in any order give
+    /// the same index digest; throws when two images declare the same platform.
+    public init(images unsorted: [Image]) throws {
+        let images = unsorted.sorted { Self.platformOrder($0.platform, $1.platform) }
         var seen: Set<String> = []
         for image in images where !seen.insert(image.platform.name).inserted {
             throw ImageBuildError.duplicatePlatform(image.platform.name)
         }
         self.images = images
         indexBlob = Blob(mediaType: MediaType.imageIndex, bytes: try CanonicalJSON.encode(ImageIndex(manifests: images.map { $0.indexDescriptor(tag: nil) })))
+    }
+
+    /// Why a total order on platforms: the index lists manifests in this order, and its digest is
+    /// what users pin, so flag order on the command line must not change it.
+    static func platformOrder(_ a: Platform, _ b: Platform) -> Bool {
+        (a.os, a.architecture, a.variant ?? "") < (b.os, b.architecture, b.variant ?? "")
     }
 
     /// The index digest.

@@ -43,7 +43,7 @@ public struct OCILayoutDestination: ImageDestination {
     static func write(_ blob: Blob, to target: String) throws {
         switch blob.content {
         case .bytes(let bytes): try AtomicOutput.writeNewFile(target, bytes)
-        case .file(let source): try AtomicOutput.linkOrCopy(source, to: target)
+        case .file(let source): try AtomicOutput.cloneOrCopy(source, to: target)
         }
     }
 
