@@ -67,7 +67,8 @@ struct ContainerizePlugin: CommandPlugin {
             }
             let target = entry.platform.map { " for \($0)" } ?? ""
             printError("Building \(product.name)\(target) (release, \(linkDescription), stripped) in \(entry.build.scratchPath)…")
-            _ = try entry.build.build(product: product.name, flags: entry.flags.swiftBuildFlags, embedded: options.embedded, dynamicLibc: options.isDynamicLibc)
+            _ = try entry.build.build(product: product.name, flags: entry.flags.swiftBuildFlags, embedded: options.embedded, dynamicLibc: options.isDynamicLibc,
+                                      needsLinkTrace: options.release)
         }
         let report = try tool.build(buildArguments)
 
@@ -81,6 +82,10 @@ struct ContainerizePlugin: CommandPlugin {
             finished.buildParameters = ["mode=\(options.embedded ? "embedded" : "standard")", "link=\(flags.link)"]
                 + options.platforms.map { "platform=\($0)" } + flags.swiftBuildFlags.map { "swiftBuildFlag=\($0)" }
                 + options.passthrough.map { "containertoolOption=\($0)" }
+            if builds[0].build.hasLinkTrace(for: product.name) {
+                finished.sbomLinkArguments = ["--link-trace", builds[0].build.linkTracePrefix.path, "--build-directory", builds[0].build.scratchDirectory.path,
+                                              "--root-package", package.id] + Self.moduleOwners(of: package).flatMap { ["--module-owner", $0] }
+            }
             let (digest, moved) = try finished.finish(report, tool: tool)
             release = nil
             Summary(report: moved, binary: binary, port: options.exposedPort(product: product.name), written: finished.writtenFiles, print: printError).show()
@@ -94,6 +99,22 @@ struct ContainerizePlugin: CommandPlugin {
             if let port = options.exposedPort(product: product.name) { arguments += ["--port", String(port)] }
             try tool.runContainer(arguments + ["--"] + options.runArguments)
         }
+    }
+
+    /// `MODULE=PACKAGE` for every module of the package and its dependency graph, so the SBOM can tell
+    /// which SwiftPM package each linked object came from.
+    static func moduleOwners(of root: Package) -> [String] {
+        var owners: [String: String] = [:]
+        var pending = [root]
+        var visited: Set<String> = []
+        while let package = pending.popLast() {
+            guard visited.insert(package.id).inserted else { continue }
+            for target in package.targets {
+                owners[(target as? SourceModuleTarget)?.moduleName ?? target.name] = package.id
+            }
+            pending += package.dependencies.map(\.package)
+        }
+        return owners.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
     }
 
     /// The toolchain's `swift`: the plugin runs inside it, so it is found beside SwiftPM's other tools;

@@ -15,11 +15,14 @@ struct NestedBuild {
     let scratchPath: String
     /// The Swift SDK the flags build through, for the error when it is missing.
     let swiftSDK: String?
+    /// The linker flags that write the link trace, `{prefix}` not yet replaced (see `linkTracePrefix`).
+    let linkTraceFlags: [String]
 
     init(swift: (URL, [String]), packageDirectory: URL, flags: ToolContract.BuildFlags) {
         self.swift = swift
         self.packageDirectory = packageDirectory
         swiftSDK = flags.swiftSDK
+        linkTraceFlags = flags.linkTraceFlags ?? []
         let suffix = [flags.mode == "standard" ? nil : flags.mode, flags.link == "static" ? nil : flags.link,
                       (flags.platform ?? flags.swiftSDK).map { $0.replacingOccurrences(of: "/", with: "-") }].compactMap { $0 }
         scratchPath = ([".build/containerize-build"] + suffix).joined(separator: "-")
@@ -32,9 +35,31 @@ struct NestedBuild {
         scratchDirectory.appendingPathComponent("release").appendingPathComponent(product)
     }
 
-    /// Runs the build; returns its log. Throws a one-line error that says what to do.
-    func build(product: String, flags: [String], embedded: Bool, dynamicLibc: Bool) throws -> BuildLog {
-        let arguments = swift.leadingArguments + ["build", "-c", "release", "--product", product, "--scratch-path", scratchDirectory.path] + flags
+    /// Where the last link in this scratch folder wrote what it used (`.link-inputs`, `.why-extract`):
+    /// one path for every product, so the flags, and SwiftPM's plan, stay the same across products.
+    var linkTracePrefix: URL { scratchDirectory.appendingPathComponent("containerize-link-trace") }
+
+    /// Whether the trace on disk is the link of `product` (its dependency file names the binary
+    /// as its target): another product's link, or an up-to-date binary never traced, is not.
+    func hasLinkTrace(for product: String) -> Bool {
+        guard let text = try? String(contentsOf: linkTracePrefix.appendingPathExtension("link-inputs"), encoding: .utf8),
+              let colon = text.range(of: ":") else { return false }
+        let target = URL(fileURLWithPath: String(text[..<colon.lowerBound])).resolvingSymlinksInPath().path
+        return target == binary(for: product).resolvingSymlinksInPath().path
+    }
+
+    /// Runs the build; returns its log. Throws a one-line error that says what to do. With
+    /// `needsLinkTrace`, a binary that is up to date but whose link was not traced is relinked.
+    func build(product: String, flags: [String], embedded: Bool, dynamicLibc: Bool, needsLinkTrace: Bool = false) throws -> BuildLog {
+        let log = try buildOnce(product: product, flags: flags, embedded: embedded, dynamicLibc: dynamicLibc)
+        guard needsLinkTrace, !linkTraceFlags.isEmpty, !hasLinkTrace(for: product) else { return log }
+        try? FileManager.default.removeItem(at: binary(for: product))
+        return try buildOnce(product: product, flags: flags, embedded: embedded, dynamicLibc: dynamicLibc)
+    }
+
+    private func buildOnce(product: String, flags: [String], embedded: Bool, dynamicLibc: Bool) throws -> BuildLog {
+        let trace = linkTraceFlags.map { $0.replacingOccurrences(of: "{prefix}", with: linkTracePrefix.path) }
+        let arguments = swift.leadingArguments + ["build", "-c", "release", "--product", product, "--scratch-path", scratchDirectory.path] + flags + trace
         let result = try Subprocess.run(swift.executable, arguments, in: packageDirectory, mergeOutput: true)
         let log = BuildLog(text: result.stderr)
         guard result.status == 0 else {

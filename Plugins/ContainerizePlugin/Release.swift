@@ -18,10 +18,14 @@ struct Release {
     var pushes: [String]
     /// The git commit, when the package is a checkout.
     var revision: String?
+    /// The SBOM's supplier of the product: the last commit's author, when in git.
+    var supplier: String?
     /// `KEY=VALUE` external parameters of the build for the provenance (product, mode, flags, …).
     var buildParameters: [String] = []
     /// When the release started, for the provenance (RFC 3339).
     var started = ""
+    /// `containertool sbom` options that name what the link used (`--link-trace …`); empty without a trace.
+    var sbomLinkArguments: [String] = []
     /// The paths in dist/ after `finish`, for the summary.
     var writtenFiles: [String] = []
 
@@ -63,6 +67,7 @@ struct Release {
         return Release(product: product, version: version, source: source,
                        tag: PluginArguments.releaseTag(product: product, version: version), labels: labels,
                        packageDirectory: packageDirectory, dist: dist, staging: staging, pushes: options.pushes, revision: commit,
+                       supplier: git(["log", "-1", "--format=%an"]),
                        started: ISO8601DateFormatter().string(from: Date()))
     }
 
@@ -80,6 +85,8 @@ struct Release {
         var sbom = ["--package-path", packageDirectory.path, "--product", product, "--version", version,
                     "--output", staging.appendingPathComponent("\(product).spdx.json").path]
         if let source { sbom += ["--source", source] }
+        sbom += ["--image", "\(tag)@\(digest)"] + sbomLinkArguments
+        if let supplier { sbom += ["--supplier", supplier] }
         try tool.sbom(sbom)
         // SLSA provenance about the image as a registry stores it: the OCI archive's digest, under the
         // release tag and each pushed reference.

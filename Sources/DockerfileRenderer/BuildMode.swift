@@ -46,6 +46,13 @@ public enum BuildMode: String, Sendable, CaseIterable {
     /// measures it), and the binary behaves the same: the edit loop's relink is the part that waits.
     static let linkerFlags = ["-Xswiftc", "-use-ld=lld", "-Xlinker", "-s"]
 
+    /// Makes lld write every input it opened (`PREFIX.link-inputs`, a make-style dependency file)
+    /// and every archive member it extracted (`PREFIX.why-extract`): what the SBOM names as linked.
+    /// Only the link step reads them, so adding them recompiles nothing.
+    public static func linkTraceFlags(prefix: String) -> [String] {
+        ["-Xlinker", "--dependency-file=\(prefix).link-inputs", "-Xlinker", "--why-extract=\(prefix).why-extract"]
+    }
+
     /// The full release build command for one product, as one shell line.
     public func swiftBuildCommand(product: String) -> String {
         (["swift", "build", "-c", "release", "--product", product] + swiftBuildFlags).joined(separator: " ")

@@ -43,6 +43,13 @@ public struct SBOMDocument: Sendable {
     public var created: Date
     /// Where the product's source lives (e.g. the git remote); `NOASSERTION` when unknown.
     public var sourceLocation: String?
+    /// What the link pulled in (from a `LinkTrace`): each becomes a package the product
+    /// `STATIC_LINK`s (or `DYNAMIC_LINK`s). Empty when no trace was given.
+    public var linked: [LinkedComponent] = []
+    /// The pins whose modules the link used: `STATIC_LINK` rather than `DEPENDS_ON`.
+    public var linkedPins: Set<String> = []
+    /// The image the product ships in (`name`, `sha256:…`): a package that `CONTAINS` the product.
+    public var image: (name: String, digest: String)?
 
     public init(product: String, version: String, swiftVersion: String, pins: [ResolvedPackagePin],
                 created: Date, sourceLocation: String? = nil) {
@@ -84,6 +91,23 @@ public struct SBOMDocument: Sendable {
     var productID: String { "SPDXRef-Package-" + Self.idSafe(product) }
     static let toolchainID = "SPDXRef-Package-swift-toolchain"
     static func pinID(_ pin: ResolvedPackagePin) -> String { "SPDXRef-Package-dependency-" + idSafe(pin.identity) }
+    static func componentID(_ component: LinkedComponent) -> String {
+        let kind: String
+        switch component.origin {
+        case .swiftToolchain: kind = "swift"
+        case .debian: kind = "deb"
+        case .swiftPackage: kind = "swiftpm"
+        case .unowned: kind = "file"
+        }
+        return "SPDXRef-Package-linked-\(kind)-" + idSafe(component.name)
+    }
+
+    /// `registry/repo:tag` → (`registry/repo`, `tag`); the tag or digest part is dropped.
+    static func splitImageName(_ name: String) -> (String, String?) {
+        if let at = name.firstIndex(of: "@") { return (String(name[..<at]), String(name[name.index(after: at)...])) }
+        if let colon = name.lastIndex(of: ":"), !name[colon...].contains("/") { return (String(name[..<colon]), String(name[name.index(after: colon)...])) }
+        return (name, nil)
+    }
 
     /// A deterministic namespace: the same product and version always give the same URI.
     public var documentNamespace: String {
@@ -92,12 +116,35 @@ public struct SBOMDocument: Sendable {
         return "https://swift-containerize.invalid/spdx/\(encode(product))/\(encode(version))"
     }
 
+    static let imageID = "SPDXRef-Package-image"
+    /// The document's root: the image when there is one (it `CONTAINS` the product), else the product.
+    var describedID: String { image == nil ? productID : Self.imageID }
+    static let swiftSupplier = "Swift.org"
+    /// Who supplies the product and the image when the source URL names no owner (a local or
+    /// unknown remote): `--supplier`, the release's last commit author.
+    public var supplier: String?
+    var productSupplier: String? { sourceLocation.flatMap(Self.owner(ofLocation:)) ?? supplier }
+
+    /// `apple` for `https://github.com/apple/swift-nio.git` or `git@github.com:apple/swift-nio.git`.
+    static func owner(ofLocation location: String) -> String? {
+        var rest = location
+        if let scheme = rest.range(of: "://") { rest = String(rest[scheme.upperBound...]) } else if let colon = rest.firstIndex(of: ":"), rest.contains("@") {
+            rest = "host/" + rest[rest.index(after: colon)...]
+        } else {
+            return nil
+        }
+        let parts = rest.split(separator: "/")
+        return parts.count >= 3 ? String(parts[1]) : nil
+    }
+
     /// The SPDX 2.3 document as a JSON object tree.
     public var jsonObject: [String: Any] {
         let noAssertion = "NOASSERTION"
-        func package(id: String, name: String, version: String?, download: String?, purl: String?, comment: String? = nil) -> [String: Any] {
+        func package(id: String, name: String, version: String?, download: String?, purl: String?, comment: String? = nil,
+                     supplier: String?) -> [String: Any] {
             var entry: [String: Any] = [
                 "SPDXID": id, "name": name, "downloadLocation": download ?? noAssertion, "filesAnalyzed": false,
+                "supplier": supplier.map { "Organization: " + $0 } ?? noAssertion,
                 "licenseConcluded": noAssertion, "licenseDeclared": noAssertion, "copyrightText": noAssertion,
             ]
             if let version { entry["versionInfo"] = version }
@@ -107,19 +154,44 @@ public struct SBOMDocument: Sendable {
         }
         var packages: [[String: Any]] = [
             package(id: productID, name: product, version: version, download: sourceLocation.flatMap(Self.spdxDownloadLocation), purl: nil,
-                    comment: "The Swift product packaged into the container image." + (sourceLocation.map { " Source: \($0)." } ?? "")),
+                    comment: "The Swift product packaged into the container image." + (sourceLocation.map { " Source: \($0)." } ?? ""),
+                    supplier: productSupplier),
             package(id: Self.toolchainID, name: "swift", version: swiftVersion, download: "https://github.com/swiftlang/swift",
-                    purl: "pkg:generic/swift@\(swiftVersion)", comment: "The Swift toolchain; its runtime is linked statically into the product."),
+                    purl: "pkg:generic/swift@\(swiftVersion)", comment: "The Swift toolchain; its runtime is linked statically into the product.", supplier: Self.swiftSupplier),
         ]
         var relationships: [[String: Any]] = [
-            ["spdxElementId": Self.documentID, "relationshipType": "DESCRIBES", "relatedSpdxElement": productID],
+            ["spdxElementId": Self.documentID, "relationshipType": "DESCRIBES", "relatedSpdxElement": describedID],
             ["spdxElementId": productID, "relationshipType": "DEPENDS_ON", "relatedSpdxElement": Self.toolchainID],
         ]
         for pin in pins {
             let version = pin.version ?? pin.branch ?? pin.revision
             packages.append(package(id: Self.pinID(pin), name: pin.identity, version: version,
-                                    download: Self.downloadLocation(pin), purl: Self.purl(pin)))
-            relationships.append(["spdxElementId": productID, "relationshipType": "DEPENDS_ON", "relatedSpdxElement": Self.pinID(pin)])
+                                    download: Self.downloadLocation(pin), purl: Self.purl(pin), supplier: Self.owner(ofLocation: pin.location)))
+            let relationship = linkedPins.contains(pin.identity) ? "STATIC_LINK" : "DEPENDS_ON"
+            relationships.append(["spdxElementId": productID, "relationshipType": relationship, "relatedSpdxElement": Self.pinID(pin)])
+        }
+        for component in linked.sorted(by: { ($0.name, $0.files.first ?? "") < ($1.name, $1.files.first ?? "") }) {
+            let id = Self.componentID(component)
+            let what: String
+            let supplier: String?
+            switch component.origin {
+            case .swiftToolchain: (what, supplier) = ("Swift toolchain library", Self.swiftSupplier)
+            case .debian: (what, supplier) = ("Debian package", "Debian")
+            case .swiftPackage: (what, supplier) = ("SwiftPM package", nil)
+            case .unowned: (what, supplier) = ("a file no package database owns", nil)
+            }
+            packages.append(package(id: id, name: component.name, version: component.version, download: nil, purl: component.purl,
+                                    comment: "\(what), linked into \(product) from: \(component.files.joined(separator: ", ")).",
+                                    supplier: supplier))
+            relationships.append(["spdxElementId": productID, "relationshipType": component.isDynamic ? "DYNAMIC_LINK" : "STATIC_LINK", "relatedSpdxElement": id])
+        }
+        if let image {
+            let id = Self.imageID
+            let (repository, _) = Self.splitImageName(image.name)
+            packages.append(package(id: id, name: image.name, version: image.digest, download: nil,
+                                    purl: "pkg:oci/\(repository.split(separator: "/").last ?? Substring(repository))@\(image.digest.replacingOccurrences(of: ":", with: "%3A"))",
+                                    comment: "The container image; it holds the product as its entrypoint.", supplier: productSupplier))
+            relationships.append(["spdxElementId": id, "relationshipType": "CONTAINS", "relatedSpdxElement": productID])
         }
         return [
             "spdxVersion": "SPDX-2.3",
@@ -128,7 +200,7 @@ public struct SBOMDocument: Sendable {
             "name": "\(product)-\(version)",
             "documentNamespace": documentNamespace,
             "creationInfo": ["created": Self.timestamp(created), "creators": ["Tool: swift-containerize"]],
-            "documentDescribes": [productID],
+            "documentDescribes": [describedID],
             "packages": packages,
             "relationships": relationships,
         ]

@@ -23,8 +23,9 @@ enum BuildFlagsCommand {
           --swift-sdk NAME  build through this installed Swift SDK (e.g. aarch64-swift-linux-musl)
           --swift-sdks-path DIR
                             where the Swift SDK bundles are (passed on to swift build)
-          --json            one JSON object: {"bundleSharedLibraries", "link", "mode", "platform",
-                            "swiftBuildFlags", "swiftSDK"}
+          --json            one JSON object: {"bundleSharedLibraries", "link", "linkTraceFlags", "mode",
+                            "platform", "swiftBuildFlags", "swiftSDK"}; linkTraceFlags make lld write
+                            {prefix}.link-inputs and {prefix}.why-extract for `containertool sbom --link-trace`
           -h, --help        show this help
         """
 
@@ -60,7 +61,8 @@ enum BuildFlagsCommand {
         }
         if parsed.has("--json") {
             let report = ToolContract.BuildFlags(mode: mode.rawValue, link: link.rawValue, swiftBuildFlags: flags, bundleSharedLibraries: link == .dynamicLibc,
-                                                 platform: platform, swiftSDK: cross.sdkName(mode: mode), hostPlatform: hostPlatform)
+                                                 platform: platform, swiftSDK: cross.sdkName(mode: mode), hostPlatform: hostPlatform,
+                                                 linkTraceFlags: BuildMode.linkTraceFlags(prefix: "{prefix}"))
             print(String(decoding: try CanonicalJSON.encode(report), as: UTF8.self))
         } else {
             flags.forEach { print($0) }

@@ -7,7 +7,8 @@ import SBOM
 enum SBOMCommand {
     static let usage = """
         usage: containertool sbom --product NAME --output FILE [--package-path DIR] [--version V]
-                                  [--swift-version V] [--source URL]
+                                  [--swift-version V] [--source URL] [--image NAME@DIGEST]
+                                  [--link-trace PREFIX --build-directory DIR [--module-owner MODULE=PACKAGE]…]
 
           --product NAME        the product the SBOM describes
           --output FILE         where to write the SPDX 2.3 JSON (written to a temporary name, then renamed)
@@ -15,12 +16,21 @@ enum SBOMCommand {
           --version V           the product's version (default: 0.0.0)
           --swift-version V     the toolchain version (default: detected from `swift --version`)
           --source URL          where the product's source lives, e.g. the git remote (default: NOASSERTION)
+          --image NAME@DIGEST   the image holding the product: a package that CONTAINS it
+          --supplier NAME       who supplies the product and image when the --source URL names no owner
+          --link-trace PREFIX   what the link used (relative paths in it: from the current folder): lld's PREFIX.link-inputs (--dependency-file) and
+                                PREFIX.why-extract (--why-extract); each toolchain library, Debian package
+                                (dpkg-query) and SwiftPM package it pulled in becomes a STATIC_LINK package
+          --build-directory DIR the build's scratch folder (its MODULE.build/ objects are the package graph's)
+          --module-owner M=P    module M belongs to package P (a Package.resolved identity, or the root's)
+          --root-package P      the identity of the package being built (its modules are the product's own)
 
         creationInfo.created is SOURCE_DATE_EPOCH when set (whole seconds, at most 253402300799), else the current time.
         """
 
     static let parser = CommandLineParser(
-        valueOptions: ["--product", "--output", "--package-path", "--version", "--swift-version", "--source"], flags: [])
+        valueOptions: ["--product", "--output", "--package-path", "--version", "--swift-version", "--source", "--image", "--supplier",
+                       "--link-trace", "--build-directory", "--module-owner", "--root-package"], flags: [])
 
     /// Thrown when `swift --version` cannot be run or read.
     struct UnknownSwiftVersion: Error, CustomStringConvertible {
@@ -47,12 +57,57 @@ enum SBOMCommand {
             pins = try SBOMDocument.pins(fromPackageResolved: data, path: resolvedPath)
         }
         guard let swiftVersion = options.last("--swift-version") ?? detectSwiftVersion() else { throw UnknownSwiftVersion() }
-        let document = SBOMDocument(
+        var document = SBOMDocument(
             product: product, version: version, swiftVersion: swiftVersion, pins: pins,
             created: created,
             sourceLocation: options.last("--source"))
+        document.supplier = options.last("--supplier").flatMap { $0.isEmpty ? nil : $0 }
+        if let image = options.last("--image") {
+            guard let at = image.firstIndex(of: "@"), image[image.index(after: at)...].hasPrefix("sha256:") else {
+                throw UsageError("--image wants NAME@sha256:DIGEST, got '\(image)'")
+            }
+            document.image = (String(image[..<at]), String(image[image.index(after: at)...]))
+        }
+        var linkedSummary = ""
+        if let prefix = options.last("--link-trace") {
+            let linked = try linkedComponents(prefix: prefix, options: options, swiftVersion: swiftVersion)
+            document.linked = linked.components
+            document.linkedPins = linked.linkedPackages
+            linkedSummary = ", \(linked.components.count) linked component\(linked.components.count == 1 ? "" : "s")"
+        }
         try writeAtomically(try document.jsonData(), to: URL(fileURLWithPath: output))
-        print("wrote SPDX 2.3 SBOM of \(product) \(version) (Swift \(swiftVersion), \(pins.count) resolved package\(pins.count == 1 ? "" : "s")) to \(output)")
+        print("wrote SPDX 2.3 SBOM of \(product) \(version) (Swift \(swiftVersion), \(pins.count) resolved package\(pins.count == 1 ? "" : "s")\(linkedSummary)) to \(output)")
+    }
+
+    /// Thrown when the link trace the SBOM should be made from is missing or unreadable.
+    struct MissingLinkTrace: Error, CustomStringConvertible {
+        var path: String
+        var description: String {
+            "no link trace at \(path): link the product with lld and `-Xlinker --dependency-file=\(path)` (the plugin does), or leave out --link-trace"
+        }
+    }
+
+    /// Reads the trace, asks dpkg about the system files, and groups everything into components.
+    static func linkedComponents(prefix: String, options: CommandLineParser.Result, swiftVersion: String) throws -> LinkedComponents {
+        let inputsPath = prefix + ".link-inputs"
+        guard let dependencyFile = try? String(contentsOfFile: inputsPath, encoding: .utf8) else { throw MissingLinkTrace(path: inputsPath) }
+        let trace = LinkTrace.parse(dependencyFile: dependencyFile, whyExtract: try? String(contentsOfFile: prefix + ".why-extract", encoding: .utf8))
+            .absolute(in: FileManager.default.currentDirectoryPath)  // SwiftPM's paths are absolute; a link by hand's are not
+        guard let buildDirectory = options.last("--build-directory") else { throw UsageError("--link-trace needs --build-directory") }
+        var owners: [String: String] = [:]
+        for pair in options.all("--module-owner") {
+            guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else { throw UsageError("--module-owner wants MODULE=PACKAGE, got '\(pair)'") }
+            owners[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+        }
+        // The toolchain is where its static runtime is: the prefix before `/usr/lib/swift`.
+        let toolchainRoot = trace.contributingPaths.lazy.compactMap { path -> String? in
+            path.range(of: "/usr/lib/swift").map { String(path[..<$0.lowerBound]) }
+        }.first ?? ""
+        let classifier = LinkInputClassifier(toolchainRoot: toolchainRoot, buildDirectory: URL(fileURLWithPath: buildDirectory).standardizedFileURL.path)
+        let systemPaths = trace.contributingPaths.filter { classifier.place(of: $0) == .system }
+        let database = DebianPackageDatabase()
+        return LinkedComponents(trace: trace, classifier: classifier, moduleOwners: owners, rootPackage: options.last("--root-package") ?? "",
+                                toolchainVersion: swiftVersion, debianOwners: database.owners(of: systemPaths), distro: database.distro)
     }
 
     /// Runs `swift --version` and reads the version from its first line.

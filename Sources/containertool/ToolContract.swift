@@ -69,6 +69,9 @@ enum ToolContract {
         var swiftSDK: String? = nil
         /// The platform containertool runs on (`linux/amd64`): a docker archive of several holds this one.
         var hostPlatform: String? = nil
+        /// Flags that make the linker write what it used (for the SBOM), with `{prefix}` standing for
+        /// the path the caller chooses: `{prefix}.link-inputs` and `{prefix}.why-extract`.
+        var linkTraceFlags: [String]? = nil
     }
 
     /// `containertool dockerfile --json`. `outcome`: created, updated, unchanged or keptHandWritten.

@@ -185,7 +185,7 @@ final class LayeringAdversarialTests: XCTestCase {
         }
         XCTAssertEqual(entries.filter { $0.1.path == "srv" }.count, 2, "the add-ons and resources layers both carry /srv")
         XCTAssertEqual(entries.first { $0.1.path == "tmp/cache" }?.1.mode, 0o755, "a directory the base lacks keeps ours")
-        XCTAssertEqual(try tree.layers.flatMap(\.entries).first { $0.path == "tmp" }?.mode, 0o755, "on scratch: unchanged")
+        XCTAssertEqual(tree.layers.flatMap(\.entries).first { $0.path == "tmp" }?.mode, 0o755, "on scratch: unchanged")
 
         for (path, named) in [("/lib/x86_64-linux-gnu/libc.so.6", "usr/lib"), ("/etc", "a directory")] {
             var hiding = tree

@@ -319,6 +319,21 @@ e2e_fixture_release() {
     checked=$(python3 "$ROOT/scripts/lib/validate-provenance.py" "$dist/hello-b.provenance.json" "${last#sha256:}") \
         || die "dist/hello-b.provenance.json is not valid SLSA provenance about $last"
     say "$checked"
+    # The SBOM names what the static link pulled in (lld's trace): glibc with dpkg's version, the Swift
+    # runtime; the image (at the released digest) is its root. Valid SPDX, NTIA-conformant.
+    python3 - "$dist/hello-b.spdx.json" "$last" "$(dpkg-query -W -f '${Version}' libc6-dev)" <<'PY' || die "dist/hello-b.spdx.json does not name what was linked"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+names = {p["name"]: p for p in doc["packages"]}
+linked = {r["relatedSpdxElement"] for r in doc["relationships"] if r["relationshipType"] == "STATIC_LINK"}
+assert names.get("libc6-dev", {}).get("versionInfo") == sys.argv[3], sorted(names)
+assert names["libc6-dev"]["SPDXID"] in linked and names["swiftCore"]["SPDXID"] in linked, linked
+image = [p for p in doc["packages"] if p["SPDXID"] == "SPDXRef-Package-image"]
+assert image and image[0]["versionInfo"] == sys.argv[2] and doc["documentDescribes"] == ["SPDXRef-Package-image"], image
+print(f"SBOM: {len(linked)} linked components: " + ", ".join(sorted(p["name"] for p in doc["packages"] if p["SPDXID"] in linked)))
+PY
+    pyspdxtools -i "$dist/hello-b.spdx.json" >/dev/null || die "pyspdxtools refuses dist/hello-b.spdx.json"
+    ntia-checker "$dist/hello-b.spdx.json" | grep -q "Conformant: True" || die "dist/hello-b.spdx.json is not NTIA-conformant: $(ntia-checker "$dist/hello-b.spdx.json" | grep False)"
     [[ "$(json_field <(skopeo inspect --tls-verify=false "docker://$ref") Digest)" == "$last" ]] || die "the registry holds another digest"
     # The summary is on standard error, each line as SwiftPM shows plugin progress: "[ContainerizePlugin] …".
     sed 's/^\[ContainerizePlugin\] //' "$WORK/fixture-release.err" >"$WORK/fixture-release.log"

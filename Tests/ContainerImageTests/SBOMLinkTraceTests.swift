@@ -1,0 +1,124 @@
+import Foundation
+import SBOM
+import TestSupport
+import XCTest
+
+/// Issue 23 item 1: the SBOM names what the static link really pulled in, read from lld's own
+/// trace (`--dependency-file`, `--why-extract`) and the builder's dpkg database.
+final class SBOMLinkTraceTests: XCTestCase {
+    let dependencyFile = """
+        /b/x86_64-unknown-linux-gnu/release/App: \\
+         /lib/x86_64-linux-gnu/crt1.o \\
+         /opt/swift/usr/lib/swift_static/linux/x86_64/swiftrt.o \\
+         /b/x86_64-unknown-linux-gnu/release/App.build/main.swift.o \\
+         /b/x86_64-unknown-linux-gnu/release/NIOCore.build/Channel.swift.o \\
+         /b/x86_64-unknown-linux-gnu/release/My\\ Module.build/a.swift.o \\
+         /opt/swift/usr/lib/swift_static/linux/libswiftCore.a \\
+         /opt/swift/usr/lib/swift_static/linux/libdispatch.a \\
+         /lib/x86_64-linux-gnu/libc.a \\
+         /usr/local/lib/libhand.a
+
+        /lib/x86_64-linux-gnu/crt1.o:
+
+        """
+    let whyExtract = """
+        reference\textracted\tsymbol
+        /b/x86_64-unknown-linux-gnu/release/App.build/main.swift.o\t/opt/swift/usr/lib/swift_static/linux/libswiftCore.a(Swift.o)\t$ss5print
+        /opt/swift/usr/lib/swift_static/linux/libswiftCore.a(Swift.o)\t/lib/x86_64-linux-gnu/libc.a(memcpy.o)\tmemcpy
+        /opt/swift/usr/lib/swift_static/linux/libswiftCore.a(Swift.o)\t/lib/x86_64-linux-gnu/libc.a(malloc.o)\tmalloc
+        /b/x86_64-unknown-linux-gnu/release/App.build/main.swift.o\t/usr/local/lib/libhand.a(hand.o)\thand
+
+        """
+
+    func testTheTraceKeepsInputsAndOnlyTheArchivesThatGaveAMember() {
+        let trace = LinkTrace.parse(dependencyFile: dependencyFile, whyExtract: whyExtract)
+        XCTAssertEqual(trace.inputs.count, 9, "every prerequisite of the first rule, the escaped space kept: \(trace.inputs)")
+        XCTAssertTrue(trace.inputs.contains("/b/x86_64-unknown-linux-gnu/release/My Module.build/a.swift.o"))
+        XCTAssertEqual(trace.archives, ["/opt/swift/usr/lib/swift_static/linux/libswiftCore.a": 1, "/lib/x86_64-linux-gnu/libc.a": 2,
+                                        "/usr/local/lib/libhand.a": 1])
+        XCTAssertFalse(trace.contributingPaths.contains { $0.hasSuffix("libdispatch.a") }, "opened, nothing extracted: not in the binary")
+        let conservative = LinkTrace.parse(dependencyFile: dependencyFile, whyExtract: nil)
+        XCTAssertTrue(conservative.contributingPaths.contains { $0.hasSuffix("libdispatch.a") }, "without why-extract every archive counts")
+        XCTAssertEqual(LinkTrace.parse(dependencyFile: "", whyExtract: "garbage\nno tabs here\n\t\t\n").contributingPaths, [])
+    }
+
+    func testEachPathIsPlacedByWhereItLives() {
+        let classifier = LinkInputClassifier(toolchainRoot: "/opt/swift", buildDirectory: "/b/")
+        XCTAssertEqual(classifier.place(of: "/opt/swift/usr/lib/swift_static/linux/libswiftCore.a"), .toolchain(library: "swiftCore"))
+        XCTAssertEqual(classifier.place(of: "/opt/swift/usr/lib/swift/linux/libFoundation.so"), .toolchain(library: "Foundation"))
+        XCTAssertEqual(classifier.place(of: "/opt/swift/usr/lib/swift_static/linux/x86_64/swiftrt.o"), .toolchain(library: "swiftrt"))
+        XCTAssertEqual(classifier.place(of: "/b/x86_64-unknown-linux-gnu/release/NIOCore.build/Channel.swift.o"), .module("NIOCore"))
+        XCTAssertEqual(classifier.place(of: "/lib/x86_64-linux-gnu/libc.a"), .system)
+        XCTAssertEqual(classifier.place(of: "/bx/NIOCore.build/a.o"), .system, "only under the build folder")
+    }
+
+    func testComponentsGroupByOwnerAndSwiftPMModulesMarkTheirPackage() throws {
+        let trace = LinkTrace.parse(dependencyFile: dependencyFile, whyExtract: whyExtract)
+        let libc = DebianOwner(package: "libc6-dev", version: "2.36-9+deb12u10", architecture: "amd64")
+        let linked = LinkedComponents(
+            trace: trace, classifier: LinkInputClassifier(toolchainRoot: "/opt/swift", buildDirectory: "/b"),
+            moduleOwners: ["App": "app", "NIOCore": "swift-nio", "My Module": "app"], rootPackage: "app", toolchainVersion: "6.3.1",
+            debianOwners: ["/lib/x86_64-linux-gnu/crt1.o": libc, "/lib/x86_64-linux-gnu/libc.a": libc], distro: "debian-12")
+        XCTAssertEqual(linked.linkedPackages, ["swift-nio"], "the root's own modules are the product, not a component")
+        XCTAssertEqual(linked.components.map(\.name), ["/usr/local/lib/libhand.a", "libc6-dev", "swiftCore", "swiftrt"])
+        let glibc = try XCTUnwrap(linked.components.first { $0.name == "libc6-dev" })
+        XCTAssertEqual(glibc.files, ["/lib/x86_64-linux-gnu/crt1.o", "/lib/x86_64-linux-gnu/libc.a"])
+        XCTAssertEqual(glibc.purl, "pkg:deb/debian/libc6-dev@2.36-9%2Bdeb12u10?arch=amd64&distro=debian-12")
+        XCTAssertEqual(linked.components.first { $0.name == "swiftCore" }?.purl, "pkg:generic/swiftlang/swiftCore@6.3.1")
+        XCTAssertEqual(linked.components.first { $0.name == "/usr/local/lib/libhand.a" }?.origin, .unowned, "named by its path, never dropped")
+    }
+
+    /// A real static link with lld's trace, then `containertool sbom --link-trace`: glibc's package
+    /// with dpkg's exact version, the Swift runtime, the image as root; valid for pyspdxtools and
+    /// conformant for ntia-checker.
+    func testARealStaticLinkGivesAnSBOMThatNamesGlibcAndTheRuntime() throws {
+        for tool in ["swiftc", "dpkg-query", "pyspdxtools", "ntia-checker"] {
+            try Prerequisite.require(Prerequisite.locate(tool) != nil, "\(tool) is not on PATH (.ci/run installs it: pip install spdx-tools ntia-conformance-checker)")
+        }
+        let directory = try TestSupport.makeTemporaryDirectory("sbom-link")
+        defer { TestSupport.remove(directory) }
+        try "@main struct Hello { static func main() { print(\"hello\") } }\n".write(toFile: directory + "/main.swift", atomically: true, encoding: .utf8)
+        // As SwiftPM lays it out: the module's object in build/MODULE.build/, so it is the product's own code.
+        try FileManager.default.createDirectory(atPath: directory + "/build/hello.build", withIntermediateDirectories: true)
+        let compile = try TestSupport.run("/usr/bin/env", ["swiftc", "-O", "-parse-as-library", "-c", "main.swift", "-o", "build/hello.build/main.o"], in: directory)
+        XCTAssertEqual(compile.status, 0, compile.stderr)
+        let link = try TestSupport.run("/usr/bin/env", ["swiftc", "-static-executable", "-use-ld=lld", "build/hello.build/main.o", "-o", "build/hello",
+                                                    "-Xlinker", "--dependency-file=\(directory)/trace.link-inputs",
+                                                    "-Xlinker", "--why-extract=\(directory)/trace.why-extract"], in: directory)
+        XCTAssertEqual(link.status, 0, link.stderr)
+        let digest = "sha256:" + String(repeating: "ab", count: 32)
+        let sbom = try TestSupport.containertool(["sbom", "--product", "hello", "--version", "1.0.0", "--output", "hello.spdx.json",
+                                                  "--swift-version", "6.3.1", "--source", "https://github.com/example/hello.git",
+                                                  "--image", "registry.example/hello:1.0.0@\(digest)",
+                                                  "--link-trace", directory + "/trace", "--build-directory", directory + "/build"], in: directory)
+        XCTAssertEqual(sbom.status, 0, sbom.stderr)
+        let data = try Data(contentsOf: URL(fileURLWithPath: directory + "/hello.spdx.json"))
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let packages = try XCTUnwrap(json["packages"] as? [[String: Any]])
+        let relationships = try XCTUnwrap(json["relationships"] as? [[String: String]])
+        func package(_ name: String) -> [String: Any]? { packages.first { $0["name"] as? String == name } }
+        let libcVersion = try TestSupport.run("/usr/bin/env", ["dpkg-query", "-W", "-f", "${Version}", "libc6-dev"]).stdout
+        let libc = try XCTUnwrap(package("libc6-dev"), "glibc's static archive is in every static binary: \(packages.map { $0["name"] ?? "" })")
+        XCTAssertEqual(libc["versionInfo"] as? String, libcVersion)
+        XCTAssertEqual(package("swiftCore")?["versionInfo"] as? String, "6.3.1")
+        XCTAssertNil(package("swiftDispatch") ?? package("dispatch"), "a print never links Dispatch")
+        XCTAssertTrue(relationships.contains { $0["relationshipType"] == "STATIC_LINK" && $0["relatedSpdxElement"] == libc["SPDXID"] as? String })
+        XCTAssertTrue(relationships.contains { $0["spdxElementId"] == "SPDXRef-Package-image" && $0["relationshipType"] == "CONTAINS" })
+        XCTAssertEqual(json["documentDescribes"] as? [String], ["SPDXRef-Package-image"])
+
+        let validated = try TestSupport.run("/usr/bin/env", ["pyspdxtools", "-i", directory + "/hello.spdx.json"])
+        XCTAssertEqual(validated.status, 0, "pyspdxtools: \(validated.stdout)\(validated.stderr)")
+        let ntia = try TestSupport.run("/usr/bin/env", ["ntia-checker", directory + "/hello.spdx.json"])
+        XCTAssertTrue(ntia.stdout.contains("Conformant: True"), "ntia-checker: \(ntia.stdout)\(ntia.stderr)")
+    }
+
+    func testAMissingTraceIsAOneLineErrorThatSaysHowToMakeIt() throws {
+        let directory = try TestSupport.makeTemporaryDirectory("sbom-no-trace")
+        defer { TestSupport.remove(directory) }
+        let result = try TestSupport.containertool(["sbom", "--product", "p", "--output", "p.json", "--swift-version", "6.3.1",
+                                                    "--link-trace", directory + "/none", "--build-directory", directory], in: directory)
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.stderr.contains("no link trace at \(directory)/none.link-inputs"), result.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/p.json"), "nothing half-written")
+    }
+}
