@@ -53,11 +53,16 @@ public struct LinkTrace: Sendable, Equatable {
         }
         var archives: [String: Int] = [:]
         if let whyExtract {
-            for line in whyExtract.split(separator: "\n").dropFirst() {
-                let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
-                guard fields.count >= 2, let open = fields[1].firstIndex(of: "(") else { continue }
-                archives[String(fields[1][..<open]), default: 0] += 1
+            // Bytes, not Characters: a big program's table has hundreds of thousands of lines.
+            var counts: [String: Int] = [:]
+            for line in whyExtract.utf8.split(separator: UInt8(ascii: "\n")).dropFirst() {
+                guard let tab = line.firstIndex(of: UInt8(ascii: "\t")) else { continue }
+                let rest = line[line.index(after: tab)...]
+                let extracted = rest.prefix { $0 != UInt8(ascii: "\t") }
+                guard let open = extracted.firstIndex(of: UInt8(ascii: "(")) else { continue }
+                counts[String(decoding: extracted[..<open], as: UTF8.self), default: 0] += 1
             }
+            archives = counts
         } else {
             for input in inputs where isArchive(input) { archives[input] = 1 }
         }

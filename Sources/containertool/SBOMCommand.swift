@@ -87,12 +87,22 @@ enum SBOMCommand {
         }
     }
 
+    /// Thrown when the trace is there but names no input: not lld's dependency file.
+    struct UnreadableLinkTrace: Error, CustomStringConvertible {
+        var path: String
+        var description: String {
+            "\(path) is not a linker dependency file (`OUTPUT: INPUT…`, as lld --dependency-file writes it); relink the product to write it again"
+        }
+    }
+
     /// Reads the trace, asks dpkg about the system files, and groups everything into components.
     static func linkedComponents(prefix: String, options: CommandLineParser.Result, swiftVersion: String) throws -> LinkedComponents {
         let inputsPath = prefix + ".link-inputs"
-        guard let dependencyFile = try? String(contentsOfFile: inputsPath, encoding: .utf8) else { throw MissingLinkTrace(path: inputsPath) }
+        guard let data = FileManager.default.contents(atPath: inputsPath) else { throw MissingLinkTrace(path: inputsPath) }
+        guard let dependencyFile = String(data: data, encoding: .utf8) else { throw UnreadableLinkTrace(path: inputsPath) }
         let trace = LinkTrace.parse(dependencyFile: dependencyFile, whyExtract: try? String(contentsOfFile: prefix + ".why-extract", encoding: .utf8))
             .absolute(in: FileManager.default.currentDirectoryPath)  // SwiftPM's paths are absolute; a link by hand's are not
+        guard !trace.inputs.isEmpty else { throw UnreadableLinkTrace(path: inputsPath) }
         guard let buildDirectory = options.last("--build-directory") else { throw UsageError("--link-trace needs --build-directory") }
         var owners: [String: String] = [:]
         for pair in options.all("--module-owner") {

@@ -120,5 +120,13 @@ final class SBOMLinkTraceTests: XCTestCase {
         XCTAssertEqual(result.status, 1)
         XCTAssertTrue(result.stderr.contains("no link trace at \(directory)/none.link-inputs"), result.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/p.json"), "nothing half-written")
+        for garbage in [Data("no rule here".utf8), Data([0xFF, 0xFE, 0x00])] {
+            try garbage.write(to: URL(fileURLWithPath: directory + "/bad.link-inputs"))
+            let bad = try TestSupport.containertool(["sbom", "--product", "p", "--output", "p.json", "--swift-version", "6.3.1",
+                                                     "--link-trace", directory + "/bad", "--build-directory", directory], in: directory)
+            XCTAssertEqual(bad.status, 1)
+            XCTAssertTrue(bad.stderr.contains("bad.link-inputs is not a linker dependency file"), bad.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/p.json"), "an SBOM that names nothing linked is not written")
+        }
     }
 }
