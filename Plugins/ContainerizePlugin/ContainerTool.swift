@@ -43,6 +43,11 @@ struct ContainerTool {
         _ = try run(["sbom"] + arguments)
     }
 
+    /// `containertool attach REF --file …`: OCI 1.1 referrers of a pushed image.
+    func attach(_ arguments: [String]) throws {
+        _ = try run(["attach"] + arguments)
+    }
+
     func provenance(_ arguments: [String]) throws {
         _ = try run(["provenance"] + arguments)
     }

@@ -86,6 +86,7 @@ struct ContainerizePlugin: CommandPlugin {
                 finished.sbomLinkArguments = ["--link-trace", builds[0].build.linkTracePrefix.path, "--build-directory", builds[0].build.scratchDirectory.path,
                                               "--root-package", package.id] + Self.moduleOwners(of: package).flatMap { ["--module-owner", $0] }
             }
+            finished.attachOptions = options.noAttach ? nil : options.passthrough(acceptedBy: try tool.options(of: "attach"))
             let (digest, moved) = try finished.finish(report, tool: tool)
             release = nil
             Summary(report: moved, binary: binary, port: options.exposedPort(product: product.name), written: finished.writtenFiles, print: printError).show()

@@ -21,6 +21,8 @@ struct PluginArguments: Equatable {
     var help = false
     /// `--release`: write dist/ (docker archive, OCI archive, SBOM, digest), digest as the last stdout line.
     var release = false
+    /// `--no-attach`: a release push leaves the SBOM and provenance in dist/ only, not attached to the image.
+    var noAttach = false
     var version: String?
     var dist: String?
     /// `--resolve FILE_OR_DIR` (repeatable) and `--kubernetes`: see KubernetesCommands.swift.
@@ -71,7 +73,7 @@ struct PluginArguments: Equatable {
     ]
     /// The plugin's flags.
     static let ownFlags: Set<String> = [
-        "--embedded", "--dockerfile-only", "--no-dockerfile", "--force", "--release", "--kubernetes", "--verbose", "-v", "--help", "-h",
+        "--embedded", "--dockerfile-only", "--no-dockerfile", "--force", "--release", "--no-attach", "--kubernetes", "--verbose", "-v", "--help", "-h",
         "--load", "--run",
     ]
 
@@ -152,6 +154,7 @@ struct PluginArguments: Equatable {
             case "--no-dockerfile": parsed.noDockerfile = true
             case "--force": parsed.force = true
             case "--release": parsed.release = true
+            case "--no-attach": parsed.noAttach = true
             case "--resolve": parsed.resolve.append(value)
             case "--kubernetes": parsed.kubernetes = true
             case "--verbose", "-v": parsed.verbose = true
@@ -165,6 +168,7 @@ struct PluginArguments: Equatable {
 
     private func checkCombinations() throws(PluginUsageError) {
         if dockerfileOnly && noDockerfile { throw PluginUsageError("--dockerfile-only and --no-dockerfile exclude each other") }
+        if noAttach && !release { throw PluginUsageError("--no-attach belongs to --release (it attaches the SBOM and provenance to pushed images); add --release") }
         if release && dockerfileOnly { throw PluginUsageError("--release builds an image; drop --dockerfile-only") }
         if release && outputs.count != pushes.count {
             throw PluginUsageError("--release writes its own outputs into dist/; use --push REF for a registry and --dist DIR for the folder")

@@ -62,6 +62,8 @@ enum PluginHelp {
                                   is the last line on standard output, everything else goes to stderr
           --version V             version label, tag and SBOM version (default: git describe)
           --dist DIR              write there instead of dist/
+          --no-attach             do not attach the SBOM and provenance to each --push image (by
+                                  default they are OCI 1.1 referrers: `containertool attach`)
 
         IMAGE (passed to `containertool build`; every `containertool build` option works here)
           --output KIND:DEST      where to write the image, repeatable; KIND is oci-layout:DIR,

@@ -24,6 +24,9 @@ struct Release {
     var buildParameters: [String] = []
     /// When the release started, for the provenance (RFC 3339).
     var started = ""
+    /// Registry options for `containertool attach` (the build's `--plain-http`, `--registry-ca`, …);
+    /// nil: do not attach (`--no-attach`).
+    var attachOptions: [String]? = []
     /// `containertool sbom` options that name what the link used (`--link-trace …`); empty without a trace.
     var sbomLinkArguments: [String] = []
     /// The paths in dist/ after `finish`, for the summary.
@@ -98,6 +101,14 @@ struct Release {
         provenance += (["product=\(product)", "version=\(version)"] + buildParameters).flatMap { ["--parameter", $0] }
         try tool.provenance(provenance)
         try Data((digest + "\n").utf8).write(to: staging.appendingPathComponent("digest"))
+        // Attached where the image went (OCI 1.1 referrers: the referrers API, or the fallback tag).
+        if let attachOptions {
+            for pushed in report.pushed {
+                try tool.attach([pushed, "--file", staging.appendingPathComponent("\(product).spdx.json").path + ":application/spdx+json",
+                                 "--file", staging.appendingPathComponent("\(product).provenance.json").path + ":application/vnd.in-toto+json"]
+                                + attachOptions)
+            }
+        }
 
         // The old dist/ steps aside before the new one moves in, then goes.
         let previous = staging.appendingPathExtension("previous")

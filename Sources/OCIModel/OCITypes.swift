@@ -15,6 +15,8 @@ public enum MediaType {
     /// Layer media types a base image may use: kept as they are in our manifest (never recompressed).
     public static let gzipLayers: Set<String> = [layerTarGzip, dockerLayerGzip]
     public static let plainLayers: Set<String> = [layerTar, "application/vnd.docker.image.rootfs.diff.tar"]
+    /// The empty JSON blob `{}` an artifact manifest names as its config (OCI image spec 1.1).
+    public static let emptyJSON = "application/vnd.oci.empty.v1+json"
     /// What a manifest GET/HEAD accepts back from a registry.
     public static let acceptedManifests = [imageManifest, dockerManifest, imageIndex, dockerManifestList].joined(separator: ", ")
 }
@@ -55,12 +57,16 @@ public struct Descriptor: Codable, Sendable, Equatable {
     public var size: Int64
     public var annotations: [String: String]?
     public var platform: Platform?
-    public init(mediaType: String, digest: String, size: Int64, annotations: [String: String]? = nil, platform: Platform? = nil) {
+    /// An artifact manifest's type, on its descriptor in a referrers index (OCI 1.1); absent otherwise.
+    public var artifactType: String?
+    public init(mediaType: String, digest: String, size: Int64, annotations: [String: String]? = nil, platform: Platform? = nil,
+                artifactType: String? = nil) {
         self.mediaType = mediaType
         self.digest = digest
         self.size = size
         self.annotations = annotations
         self.platform = platform
+        self.artifactType = artifactType
     }
 }
 
@@ -70,10 +76,16 @@ public struct ImageManifest: Codable, Sendable, Equatable {
     public var config: Descriptor
     public var layers: [Descriptor]
     public var annotations: [String: String]?
-    public init(config: Descriptor, layers: [Descriptor], annotations: [String: String]? = nil) {
+    /// OCI 1.1 artifacts: what the artifact is (`application/spdx+json`), and the manifest it is about.
+    public var artifactType: String?
+    public var subject: Descriptor?
+    public init(config: Descriptor, layers: [Descriptor], annotations: [String: String]? = nil,
+                artifactType: String? = nil, subject: Descriptor? = nil) {
         self.config = config
         self.layers = layers
         self.annotations = annotations
+        self.artifactType = artifactType
+        self.subject = subject
     }
 }
 

@@ -243,7 +243,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 digest = "sha256:" + hashlib.sha256(data).hexdigest()
                 with lock:
                     manifests[(repo, ref)] = manifests[(repo, digest)] = (data, self.headers.get("Content-Type"))
-                return self.answer(201, b"", {"Docker-Content-Digest": digest})
+                headers = {"Docker-Content-Digest": digest}
+                # "referrers-api": the registry has the OCI 1.1 referrers API, so it confirms a subject.
+                subject = (json.loads(data or b"{}").get("subject") or {}).get("digest") if "referrers-api" in faults else None
+                if subject:
+                    headers["OCI-Subject"] = subject
+                return self.answer(201, b"", headers)
             with lock:
                 found = manifests.get((repo, ref))
             if not found:

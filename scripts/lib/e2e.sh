@@ -333,8 +333,21 @@ assert image and image[0]["versionInfo"] == sys.argv[2] and doc["documentDescrib
 print(f"SBOM: {len(linked)} linked components: " + ", ".join(sorted(p["name"] for p in doc["packages"] if p["SPDXID"] in linked)))
 PY
     pyspdxtools -i "$dist/hello-b.spdx.json" >/dev/null || die "pyspdxtools refuses dist/hello-b.spdx.json"
-    ntia-checker "$dist/hello-b.spdx.json" | grep -q "Conformant: True" || die "dist/hello-b.spdx.json is not NTIA-conformant: $(ntia-checker "$dist/hello-b.spdx.json" | grep False)"
+    local ntia
+    ntia=$(ntia-checker "$dist/hello-b.spdx.json" 2>&1) || true  # read whole: grep -q would break its pipe
+    [[ "$ntia" == *"Conformant: True"* ]] || die "dist/hello-b.spdx.json is not NTIA-conformant: $(grep False <<<"$ntia" | tr -s ' ' | paste -sd ';')"
     [[ "$(json_field <(skopeo inspect --tls-verify=false "docker://$ref") Digest)" == "$last" ]] || die "the registry holds another digest"
+    # SBOM and provenance attached as OCI 1.1 referrers: docker-registry has no referrers API, so the
+    # distribution spec's fallback tag sha256-<hex> lists both artifacts, each about the image.
+    curl -sf -H "Accept: application/vnd.oci.image.index.v1+json" \
+        "http://$REGISTRY/v2/fixture-release/manifests/sha256-${last#sha256:}" >"$WORK/referrers.json" \
+        || die "no referrers index under the fallback tag sha256-${last#sha256:}"
+    python3 - "$WORK/referrers.json" <<'PY' || die "the referrers index does not list the SBOM and the provenance"
+import json, sys
+types = sorted(m.get("artifactType", "") for m in json.load(open(sys.argv[1]))["manifests"])
+assert types == ["application/spdx+json", "application/vnd.in-toto+json"], types
+print("referrers (fallback tag): " + ", ".join(types))
+PY
     # The summary is on standard error, each line as SwiftPM shows plugin progress: "[ContainerizePlugin] …".
     sed 's/^\[ContainerizePlugin\] //' "$WORK/fixture-release.err" >"$WORK/fixture-release.log"
     grep -q "^Image   $REGISTRY/fixture-release@$last" "$WORK/fixture-release.log" || die "the summary does not name the pushed reference"

@@ -178,7 +178,7 @@ public final class GzipDecompressor {
                 between = nil
                 let code = inflateReset(stream)
                 guard code == Z_OK else { throw GzipError.zlib(operation: "inflateReset", code: code) }
-                try magic.withUnsafeBytes { try inflate($0) }
+                _ = try magic.withUnsafeBytes { try inflate($0) }
                 consumed += 2
             } else {
                 let used = try inflate(rest)

@@ -1,0 +1,93 @@
+import Foundation
+
+/// One file attached to an image, and what it is (`application/spdx+json`, `application/vnd.in-toto+json`).
+public struct ReferrerFile: Sendable {
+    public var path: URL
+    public var artifactType: String
+    public init(path: URL, artifactType: String) {
+        self.path = path
+        self.artifactType = artifactType
+    }
+}
+
+/// What `attach` did for one file.
+public struct AttachedReferrer: Sendable, Equatable {
+    public var artifactType: String
+    /// The artifact manifest's digest.
+    public var digest: String
+    /// `true` when the registry has the referrers API (it answered with `OCI-Subject`); `false` when
+    /// the fallback tag's index was updated instead.
+    public var viaReferrersAPI: Bool
+}
+
+extension RegistryPusher {
+    /// Attaches each file to the manifest `reference` names (`HOST/REPO@sha256:…`) as an OCI 1.1
+    /// artifact: the blob and the empty config go up, then the artifact manifest (its `subject` the
+    /// image) by digest. A registry without the referrers API (no `OCI-Subject` header) gets the
+    /// distribution spec's fallback: the index under `sha256-<hex>`, read, extended and written back,
+    /// keeping what other tools listed there.
+    public func attach(_ files: [ReferrerFile], to reference: String) async throws -> [AttachedReferrer] {
+        let target = try RegistryReference(parsing: reference)
+        guard let subjectDigest = target.digest else {
+            throw RegistryError.invalidReference(reference, reason: "attach to a digest (HOST/REPO@sha256:…), so the artifacts are about one image")
+        }
+        let client = try RegistryClient(reference: target, connection: connection, credential: try credentials.credential(for: target.registry),
+                                        retryPolicy: retryPolicy, mountSources: [], log: log)
+        try await client.ping()
+        let image = try await client.fetchManifest(reference: subjectDigest)
+        let subject = Descriptor(mediaType: image.mediaType, digest: image.digest, size: Int64(image.data.count))
+
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("containertool-attach-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let emptyConfig = directory.appendingPathComponent("empty.json")
+        try Data(Referrers.emptyConfig).write(to: emptyConfig)
+        try await ensureBlob(Referrers.emptyConfigDescriptor, from: emptyConfig, client: client)
+
+        var attached: [AttachedReferrer] = []
+        for file in files {
+            let bytes = try Data(contentsOf: file.path)
+            let blob = Descriptor(mediaType: file.artifactType, digest: "sha256:" + SHA256.hash(bytes).hexString, size: Int64(bytes.count),
+                                  annotations: [AnnotationKey.title: file.path.lastPathComponent])
+            // A copy: the blob must not change between hashing and uploading.
+            let copy = directory.appendingPathComponent(blob.digest.replacingOccurrences(of: ":", with: "-"))
+            try bytes.write(to: copy)
+            try await ensureBlob(blob, from: copy, client: client)
+            let manifest = Referrers.artifactManifest(artifactType: file.artifactType, blob: blob, subject: subject)
+            let data = Data(try CanonicalJSON.encode(manifest))
+            let digest = "sha256:" + SHA256.hash(data).hexString
+            let stored = try await client.putManifestReportingSubject(data, mediaType: MediaType.imageManifest, reference: digest)
+            if let stored = stored.digest, stored != digest { throw RegistryError.digestMismatch(expected: digest, received: stored) }
+            let viaAPI = stored.subject == subject.digest
+            if !viaAPI {
+                try await addToFallbackIndex(Descriptor(mediaType: MediaType.imageManifest, digest: digest, size: Int64(data.count),
+                                                        annotations: nil, artifactType: file.artifactType),
+                                             subject: subject.digest, client: client)
+            }
+            log("attached \(file.artifactType) \(digest.shortDigest) to \(subject.digest.shortDigest)\(viaAPI ? "" : " (fallback tag \(Referrers.fallbackTag(of: subject.digest)))")")
+            attached.append(AttachedReferrer(artifactType: file.artifactType, digest: digest, viaReferrersAPI: viaAPI))
+        }
+        return attached
+    }
+
+    private func ensureBlob(_ blob: Descriptor, from file: URL, client: RegistryClient) async throws {
+        if try await client.blobExists(blob) { return }
+        try await client.uploadBlob(blob, from: file, chunkSize: chunkSize)
+    }
+
+    /// Reads the fallback tag's index (absent: a new one), adds `entry`, writes it back.
+    private func addToFallbackIndex(_ entry: Descriptor, subject: String, client: RegistryClient) async throws {
+        let tag = Referrers.fallbackTag(of: subject)
+        var existing: ImageIndex?
+        if try await client.manifestDigest(reference: tag) != nil {
+            let fetched = try await client.fetchManifest(reference: tag)
+            guard ImageIndex.isIndex(fetched.mediaType) || fetched.mediaType.isEmpty else {
+                throw RegistryError.unusableImage(reference: "\(client.reference.registry)/\(client.reference.repository):\(tag)",
+                                                  reason: "the referrers fallback tag holds a \(fetched.mediaType), not an index; delete that tag and attach again")
+            }
+            existing = try CanonicalJSON.decode(ImageIndex.self, from: [UInt8](fetched.data))
+        }
+        let index = Referrers.index(adding: entry, to: existing)
+        _ = try await client.putManifest(Data(try CanonicalJSON.encode(index)), mediaType: MediaType.imageIndex, reference: tag)
+    }
+}
