@@ -34,7 +34,12 @@ extension RegistryPusher {
         let client = try RegistryClient(reference: target, connection: connection, credential: try credentials.credential(for: target.registry),
                                         retryPolicy: retryPolicy, mountSources: [], log: log)
         try await client.ping()
-        let image = try await client.fetchManifest(reference: subjectDigest)
+        let image: FetchedManifest
+        do {
+            image = try await client.fetchManifest(reference: subjectDigest)
+        } catch RegistryError.notFound {
+            throw RegistryError.unusableImage(reference: reference, reason: "the registry does not have it; push the image first, then attach to the pinned reference the push printed")
+        }
         let subject = Descriptor(mediaType: image.mediaType, digest: image.digest, size: Int64(image.data.count))
 
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("containertool-attach-\(UUID().uuidString)")

@@ -83,6 +83,14 @@ final class ReferrersTests: XCTestCase {
         XCTAssertFalse(registry.requests.contains { $0.method == "PUT" && $0.path.contains("/manifests/sha256-") }, "\(registry.requests.map(\.path))")
     }
 
+    func testAnImageTheRegistryDoesNotHaveSaysPushItFirst() throws {
+        let registry = try LocalRegistry(testCase: self)
+        let result = try runContainertool(["attach", "\(registry.host)/team/hello@sha256:\(String(repeating: "c", count: 64))",
+                                           "--file", work.appendingPathComponent("hello.spdx.json").path])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.stderr.contains("the registry does not have it; push the image first"), result.stderr)
+    }
+
     func testBadAttachRequestsSayWhatToDo() throws {
         let spdx = work.appendingPathComponent("hello.spdx.json").path
         let cases: [([String], String)] = [
