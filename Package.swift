@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // swift-containerize: the smallest Swift server image that really runs, built with or without Docker.
 // The design card says "packages: none": this manifest has no package dependencies, only the
-// toolchain's modules and system libraries (zlib, libcurl).
+// toolchain's modules and system libraries (zlib, libcurl, libcrypto).
 import PackageDescription
 
 let package = Package(
@@ -30,9 +30,12 @@ let package = Package(
         .target(name: "SBOM"),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "OCIRegistry", dependencies: ["OCIModel", "CCurl"]),
+        // ECDSA signatures over cosign's payload: OpenSSL's libcrypto rather than hand-rolled P-256.
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .target(name: "ImageSigning", dependencies: ["OCIModel", "CCrypto"]),
         .target(name: "DockerfileRenderer", dependencies: ["ContainerImage"]),
         .target(name: "KubernetesManifests", dependencies: ["DockerfileRenderer"]),
-        .executableTarget(name: "containertool", dependencies: ["ContainerImage", "OCIModel", "SBOM", "OCIRegistry", "DockerfileRenderer", "KubernetesManifests"]),
+        .executableTarget(name: "containertool", dependencies: ["ContainerImage", "OCIModel", "SBOM", "OCIRegistry", "ImageSigning", "DockerfileRenderer", "KubernetesManifests"]),
 
         // MARK: `swift package containerize`
         .plugin(
@@ -57,7 +60,7 @@ let package = Package(
         .testTarget(name: "HTTPServerTests", dependencies: ["TestSupport", "HTTPServer", "CPOSIX"]),
         .testTarget(name: "OCIModelTests", dependencies: ["TestSupport", "OCIModel", "CSHA256"]),
         .testTarget(name: "ContainerImageTests", dependencies: ["TestSupport", "ContainerImage", "OCIModel", "SBOM"]),
-        .testTarget(name: "OCIRegistryTests", dependencies: ["TestSupport", "OCIRegistry"]),
+        .testTarget(name: "OCIRegistryTests", dependencies: ["TestSupport", "OCIRegistry", "ImageSigning"]),
         .testTarget(name: "DockerfileRendererTests", dependencies: ["TestSupport", "DockerfileRenderer"], exclude: ["Golden"]),
         // The plugin's pure files, compiled here through symlinks (a plugin target cannot be imported).
         .testTarget(name: "ContainerizePluginTests", dependencies: ["TestSupport"]),

@@ -48,6 +48,11 @@ struct ContainerTool {
         _ = try run(["attach"] + arguments)
     }
 
+    /// `containertool sign REF --key FILE`: a cosign-format signature of a pushed image.
+    func sign(_ arguments: [String]) throws {
+        _ = try run(["sign"] + arguments)
+    }
+
     func provenance(_ arguments: [String]) throws {
         _ = try run(["provenance"] + arguments)
     }

@@ -87,6 +87,9 @@ struct ContainerizePlugin: CommandPlugin {
                                               "--root-package", package.id] + Self.moduleOwners(of: package).flatMap { ["--module-owner", $0] }
             }
             finished.attachOptions = options.noAttach ? nil : options.passthrough(acceptedBy: try tool.options(of: "attach"))
+            if let key = options.signKey {
+                finished.signing = (URL(fileURLWithPath: key, relativeTo: root).standardizedFileURL.path, options.passthrough(acceptedBy: try tool.options(of: "sign")))
+            }
             let (digest, moved) = try finished.finish(report, tool: tool)
             release = nil
             Summary(report: moved, binary: binary, port: options.exposedPort(product: product.name), written: finished.writtenFiles, print: printError).show()

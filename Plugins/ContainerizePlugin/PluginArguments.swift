@@ -23,6 +23,8 @@ struct PluginArguments: Equatable {
     var release = false
     /// `--no-attach`: a release push leaves the SBOM and provenance in dist/ only, not attached to the image.
     var noAttach = false
+    /// `--sign-key FILE`: a release signs each pushed image (cosign format) with this EC P-256 PEM key.
+    var signKey: String?
     var version: String?
     var dist: String?
     /// `--resolve FILE_OR_DIR` (repeatable) and `--kubernetes`: see KubernetesCommands.swift.
@@ -68,7 +70,7 @@ struct PluginArguments: Equatable {
 
     /// The plugin's options that take a value.
     static let ownValueOptions: Set<String> = [
-        "--product", "--link", "--dockerfile", "--builder-image", "--port", "--user", "--version", "--dist",
+        "--product", "--link", "--dockerfile", "--builder-image", "--port", "--user", "--version", "--dist", "--sign-key",
         "--push", "--output", "--tag", "--expose", "--resolve", "--platform", "--swift-sdk", "--engine",
     ]
     /// The plugin's flags.
@@ -129,6 +131,7 @@ struct PluginArguments: Equatable {
                 parsed.user = value
             case "--version": parsed.version = value
             case "--dist": parsed.dist = value
+            case "--sign-key": parsed.signKey = value
             case "--push":
                 parsed.pushes.append(value)
                 parsed.outputs.append("registry:" + value)
@@ -168,6 +171,9 @@ struct PluginArguments: Equatable {
 
     private func checkCombinations() throws(PluginUsageError) {
         if dockerfileOnly && noDockerfile { throw PluginUsageError("--dockerfile-only and --no-dockerfile exclude each other") }
+        if signKey != nil && (!release || pushes.isEmpty) {
+            throw PluginUsageError("--sign-key signs what a release pushes; add --release and --push REF")
+        }
         if noAttach && !release { throw PluginUsageError("--no-attach belongs to --release (it attaches the SBOM and provenance to pushed images); add --release") }
         if release && dockerfileOnly { throw PluginUsageError("--release builds an image; drop --dockerfile-only") }
         if release && outputs.count != pushes.count {

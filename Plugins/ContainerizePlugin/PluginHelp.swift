@@ -64,6 +64,8 @@ enum PluginHelp {
           --dist DIR              write there instead of dist/
           --no-attach             do not attach the SBOM and provenance to each --push image (by
                                   default they are OCI 1.1 referrers: `containertool attach`)
+          --sign-key FILE         sign each --push image in cosign's format with this EC P-256 PEM
+                                  key (encrypted: CONTAINERIZE_SIGNING_KEY_PASSWORD); `containertool sign`
 
         IMAGE (passed to `containertool build`; every `containertool build` option works here)
           --output KIND:DEST      where to write the image, repeatable; KIND is oci-layout:DIR,

@@ -27,6 +27,8 @@ struct Release {
     /// Registry options for `containertool attach` (the build's `--plain-http`, `--registry-ca`, …);
     /// nil: do not attach (`--no-attach`).
     var attachOptions: [String]? = []
+    /// `--sign-key`: sign each push with it, with these registry options.
+    var signing: (key: String, options: [String])?
     /// `containertool sbom` options that name what the link used (`--link-trace …`); empty without a trace.
     var sbomLinkArguments: [String] = []
     /// The paths in dist/ after `finish`, for the summary.
@@ -108,6 +110,9 @@ struct Release {
                                  "--file", staging.appendingPathComponent("\(product).provenance.json").path + ":application/vnd.in-toto+json"]
                                 + attachOptions)
             }
+        }
+        if let signing {
+            for pushed in report.pushed { try tool.sign([pushed, "--key", signing.key] + signing.options) }
         }
 
         // The old dist/ steps aside before the new one moves in, then goes.

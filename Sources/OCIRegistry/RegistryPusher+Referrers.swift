@@ -75,7 +75,7 @@ extension RegistryPusher {
         return attached
     }
 
-    private func ensureBlob(_ blob: Descriptor, from file: URL, client: RegistryClient) async throws {
+    func ensureBlob(_ blob: Descriptor, from file: URL, client: RegistryClient) async throws {
         if try await client.blobExists(blob) { return }
         try await client.uploadBlob(blob, from: file, chunkSize: chunkSize)
     }

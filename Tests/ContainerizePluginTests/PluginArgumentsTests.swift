@@ -61,6 +61,7 @@ final class PluginArgumentsTests: XCTestCase {
         (["--release", "--output", "oci-layout:x"], "--release writes its own outputs"),
         (["--version", "1.0"], "add --release"),
         (["--no-attach"], "--no-attach belongs to --release"),
+        (["--release", "--sign-key", "k.pem"], "--sign-key signs what a release pushes"),
         (["--release", "--version="], "--version needs a version such as 1.2.0"),
         (["--link", "dynamic-libc", "--dockerfile-only"], "builds fully static only"),
     ] {

@@ -307,7 +307,9 @@ e2e_fixture_release() {
     ensure_test_registry
     cd "$ROOT/Tests/Fixtures/TwoProducts"
     local ref=$REGISTRY/fixture-release:1.0.0 dist=$WORK/fixture-dist last file path
-    containerize --release --product hello-b --version 1.0.0 --push "$ref" --dist "$dist" \
+    openssl ecparam -name prime256v1 -genkey -noout 2>/dev/null | openssl pkcs8 -topk8 -nocrypt -out "$WORK/release.key"
+    openssl pkey -in "$WORK/release.key" -pubout -out "$WORK/release.pub"
+    containerize --release --product hello-b --version 1.0.0 --push "$ref" --dist "$dist" --sign-key "$WORK/release.key" \
         >"$WORK/fixture-release.out" 2>"$WORK/fixture-release.err" || die "--release failed: $(tail -5 "$WORK/fixture-release.err")"
     last=$(cat "$WORK/fixture-release.out")
     [[ "$last" =~ ^sha256:[0-9a-f]{64}$ ]] || die "--release's standard output is not exactly the digest: '$last'"
@@ -348,6 +350,16 @@ types = sorted(m.get("artifactType", "") for m in json.load(open(sys.argv[1]))["
 assert types == ["application/spdx+json", "application/vnd.in-toto+json"], types
 print("referrers (fallback tag): " + ", ".join(types))
 PY
+    # A cosign-format signature under sha256-<hex>.sig, verified with openssl against the public key.
+    local sigtag="sha256-${last#sha256:}.sig" payload_digest
+    curl -sf -H "Accept: application/vnd.oci.image.manifest.v1+json" "http://$REGISTRY/v2/fixture-release/manifests/$sigtag" >"$WORK/sig.json" \
+        || die "no signature under $sigtag"
+    payload_digest=$(python3 -c 'import json,sys,base64; l=json.load(open(sys.argv[1]))["layers"][0]; open(sys.argv[2],"wb").write(base64.b64decode(l["annotations"]["dev.cosignproject.cosign/signature"])); print(l["digest"])' "$WORK/sig.json" "$WORK/sig.bin")
+    curl -sf -o "$WORK/payload.json" "http://$REGISTRY/v2/fixture-release/blobs/$payload_digest" || die "the signature's payload blob is missing"
+    grep -q "\"docker-manifest-digest\":\"$last\"" "$WORK/payload.json" || die "the signed payload names another digest: $(cat "$WORK/payload.json")"
+    openssl dgst -sha256 -verify "$WORK/release.pub" -signature "$WORK/sig.bin" "$WORK/payload.json" >/dev/null \
+        || die "the signature under $sigtag does not verify with the release key"
+    say "signature $sigtag: verified with openssl"
     # The summary is on standard error, each line as SwiftPM shows plugin progress: "[ContainerizePlugin] …".
     sed 's/^\[ContainerizePlugin\] //' "$WORK/fixture-release.err" >"$WORK/fixture-release.log"
     grep -q "^Image   $REGISTRY/fixture-release@$last" "$WORK/fixture-release.log" || die "the summary does not name the pushed reference"
