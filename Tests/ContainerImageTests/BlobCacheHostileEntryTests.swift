@@ -25,7 +25,7 @@ final class BlobCacheHostileEntryTests: XCTestCase {
         let old = Date().addingTimeInterval(-3 * 86_400)
         try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: victim)
         XCTAssertEqual(symlink(outside, root + "/tmp"), 0)
-        XCTAssertThrowsError(try BlobCache(root: root).temporaryPath(for: "sha256:" + String(repeating: "d", count: 64)))
+        XCTAssertThrowsError(try BlobCache(root: root).createTemporaryFile(for: "sha256:" + String(repeating: "d", count: 64)))
         XCTAssertTrue(FileManager.default.fileExists(atPath: victim), "the cache deleted a file outside it")
     }
 }
