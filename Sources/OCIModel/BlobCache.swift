@@ -37,9 +37,35 @@ public struct BlobCache: Sendable {
         return path
     }
 
-    /// A fresh temporary file name inside the cache (same file system as the blobs, so `commit` is a rename).
-    public func temporaryPath(for digest: String) throws -> String {
+    /// A new temporary file inside the cache's own `tmp/` (same file system as the blobs, so
+    /// `commit` is a rename), created exclusively (`O_CREAT|O_EXCL|O_NOFOLLOW`: a file or symlink
+    /// planted under the name is never followed or reused, creation moves on to another name) and
+    /// registered in `PendingOutputs`, so an error path (`discard`) or an interrupt removes it.
+    /// The caller closes the descriptor.
+    public func createTemporaryFile(for digest: String) throws -> (path: String, descriptor: Int32) {
         _ = try path(of: digest)
+        let directory = try temporaryDirectory()
+        var lastError: Int32 = EEXIST
+        for _ in 0..<16 {
+            let candidate = directory + "/" + digest.dropFirst("sha256:".count).prefix(16) + ".\(getpid()).\(String(UInt64.random(in: 0...UInt64.max), radix: 36))"
+            let descriptor: Int32 = try PendingOutputs.shared.whileOpen { registry in
+                let opened = open(candidate, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+                if opened >= 0 { registry.register(candidate) } else { lastError = errno }
+                return opened
+            }
+            if descriptor >= 0 { return (candidate, descriptor) }
+            guard lastError == EEXIST else { break }
+        }
+        throw BlobCacheError.unwritable(directory, String(cString: strerror(lastError)))
+    }
+
+    /// Removes a temporary from `createTemporaryFile` that will not be committed.
+    public func discard(temporary: String) {
+        PendingOutputs.shared.remove(temporary)
+    }
+
+    /// `ROOT/tmp`, made if missing; refused unless it is a real directory this user owns.
+    func temporaryDirectory() throws -> String {
         let directory = root + "/tmp"
         try Self.makeDirectory(directory)
         // Why lstat: a symlinked tmp/ would make removeStale delete files outside the cache.
@@ -48,7 +74,7 @@ public struct BlobCache: Sendable {
             throw BlobCacheError.unwritable(directory, "not a directory this user owns (a symlink?)")
         }
         Self.removeStale(in: directory)
-        return directory + "/" + digest.dropFirst("sha256:".count).prefix(16) + ".\(getpid()).\(UInt64.random(in: 0...UInt64.max))"
+        return directory
     }
 
     /// Deletes what interrupted runs left in `tmp/` (files untouched for a day; a running download
@@ -71,23 +97,41 @@ public struct BlobCache: Sendable {
 
     /// Moves a downloaded and verified file into place under `digest` (atomic; a concurrent run that
     /// committed the same blob first is harmless: the content is the same).
+    /// On failure the temporary is removed.
     public func commit(temporary: String, digest: String) throws -> String {
-        let path = try path(of: digest)
-        try Self.makeDirectory(root + "/blobs/sha256")
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw BlobCacheError.unwritable(path, reason)
+        do {
+            let path = try path(of: digest)
+            try Self.makeDirectory(root + "/blobs/sha256")
+            // Under the interrupt lock: the temporary is either still registered or renamed away.
+            try PendingOutputs.shared.whileOpen { registry in
+                guard rename(temporary, path) == 0 else { throw BlobCacheError.unwritable(path, String(cString: strerror(errno))) }
+                registry.unregister(temporary)
+            }
+            return path
+        } catch {
+            discard(temporary: temporary)
+            throw error
         }
-        return path
     }
 
     /// Stores `bytes` (verified against `digest`) in the cache.
     public func store(_ bytes: [UInt8], digest: String) throws -> String {
         let actual = "sha256:" + SHA256.hash(bytes).hexString
         guard actual == digest else { throw BlobCacheError.mismatch(digest, actual) }
-        let temporary = try temporaryPath(for: digest)
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) else { throw BlobCacheError.unwritable(temporary, "cannot create it") }
+        let (temporary, descriptor) = try createTemporaryFile(for: digest)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, bytes.count - offset) }
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else {
+                let reason = String(cString: strerror(errno))
+                close(descriptor)
+                discard(temporary: temporary)
+                throw BlobCacheError.unwritable(temporary, reason)
+            }
+            offset += written
+        }
+        close(descriptor)
         return try commit(temporary: temporary, digest: digest)
     }
 

@@ -454,11 +454,12 @@ final class DownloadSink: Sendable {
     }
     private let progress = Mutex(Progress())
 
-    /// Creates (or truncates) `path` for writing; `limit` is the size the blob must have.
+    /// Truncates `path` (a temporary the blob cache created exclusively; never created here, never
+    /// through a symlink) for writing; `limit` is the size the blob must have.
     init(path: String, limit: Int64) throws {
         self.limit = limit
-        descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o644)
-        guard descriptor >= 0 else { throw TransportFailure.downloadFailed("cannot create \(path) (\(String(cString: strerror(errno))))") }
+        descriptor = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW)
+        guard descriptor >= 0 else { throw TransportFailure.downloadFailed("cannot open \(path) (\(String(cString: strerror(errno))))") }
     }
 
     deinit { _ = Glibc.close(descriptor) }

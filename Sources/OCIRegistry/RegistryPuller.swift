@@ -64,12 +64,13 @@ public struct RegistryPuller: Sendable {
                 files.append(file)
                 continue
             }
-            let temporary = try cache.temporaryPath(for: blob.digest)
+            let (temporary, descriptor) = try cache.createTemporaryFile(for: blob.digest)
+            close(descriptor)
             log("downloading blob \(blob.digest.shortDigest) (\(blob.size) bytes) from \(reference.registry)/\(reference.repository)")
             do {
                 try await client.downloadBlob(blob, to: temporary)
             } catch {
-                unlink(temporary)
+                cache.discard(temporary: temporary)
                 throw error
             }
             files.append(try cache.commit(temporary: temporary, digest: blob.digest))

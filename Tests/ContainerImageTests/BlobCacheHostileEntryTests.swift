@@ -25,7 +25,39 @@ final class BlobCacheHostileEntryTests: XCTestCase {
         let old = Date().addingTimeInterval(-3 * 86_400)
         try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: victim)
         XCTAssertEqual(symlink(outside, root + "/tmp"), 0)
-        XCTAssertThrowsError(try BlobCache(root: root).temporaryPath(for: "sha256:" + String(repeating: "d", count: 64)))
+        XCTAssertThrowsError(try BlobCache(root: root).createTemporaryFile(for: "sha256:" + String(repeating: "d", count: 64)))
         XCTAssertTrue(FileManager.default.fileExists(atPath: victim), "the cache deleted a file outside it")
+    }
+
+    /// Temporaries are new files in the cache's own tmp/ (never an existing name, never through a
+    /// link), registered for interrupt cleanup; `discard` and a failed `commit` remove them, `store` leaves none.
+    func testTemporariesAreNewFilesInTheCacheTmpFolderAndNeverLeftBehind() throws {
+        let root = try TestSupport.makeTemporaryDirectory("cache-temporaries")
+        defer { TestSupport.remove(root) }
+        let cache = BlobCache(root: root)
+        let digest = "sha256:" + String(repeating: "e", count: 64)
+        let (first, firstDescriptor) = try cache.createTemporaryFile(for: digest)
+        let (second, secondDescriptor) = try cache.createTemporaryFile(for: digest)
+        defer { close(firstDescriptor); close(secondDescriptor) }
+        XCTAssertNotEqual(first, second)
+        for path in [first, second] {
+            XCTAssertEqual(URL(fileURLWithPath: path).deletingLastPathComponent().path, root + "/tmp")
+            var info = stat()
+            XCTAssertEqual(lstat(path, &info), 0)
+            XCTAssertEqual(info.st_mode & S_IFMT, S_IFREG)
+            XCTAssertEqual(info.st_size, 0)
+        }
+        // Exclusive: the same name again (a planted file or symlink) is refused, not opened.
+        XCTAssertEqual(open(first, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o644), -1)
+        cache.discard(temporary: first)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: first))
+        // A commit that cannot rename (a directory is in the blob's place) removes the temporary.
+        try FileManager.default.createDirectory(atPath: try cache.path(of: digest) + "/x", withIntermediateDirectories: true)
+        XCTAssertThrowsError(try cache.commit(temporary: second, digest: digest))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: second))
+        let bytes: [UInt8] = Array("blob".utf8)
+        let stored = try cache.store(bytes, digest: "sha256:" + SHA256.hash(bytes).hexString)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: stored)), Data(bytes))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root + "/tmp"), [])
     }
 }

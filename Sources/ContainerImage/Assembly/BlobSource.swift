@@ -74,12 +74,16 @@ final class TarFileImageSource: ImageFileSource {
     /// The file is gone when the source is (or the process ends).
     convenience init(gunzipping path: String) throws {
         var template = Array((NSTemporaryDirectory() + "/containertool-inspect-XXXXXX").utf8CString)
-        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        // Created and unlinked under the interrupt lock: an interrupt never finds the name on disk.
+        let descriptor = try PendingOutputs.shared.whileOpen { _ in
+            let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+            if descriptor >= 0 { unlink(String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)) }
+            return descriptor
+        }
         guard descriptor >= 0 else {
             throw ImageReadError.malformed(path, "no temporary file to unpack it into (\(String(cString: strerror(errno)))); set TMPDIR to a writable folder")
         }
         let temporary = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        unlink(temporary)
         do {
             let writer = BufferedFileWriter(descriptor: descriptor, path: temporary)
             let decompressor = try GzipDecompressor { try writer.write($0) }

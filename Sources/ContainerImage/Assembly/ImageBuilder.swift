@@ -42,21 +42,34 @@ public final class ImageBuilder: Sendable {
     /// different compressions may run concurrently; one compression is built by one caller.
     public func image(layerCompression: LayerCompression) throws -> Image {
         if let image = images.withLock({ $0[layerCompression] }) { return image }
-        let layers = try layerContents.map { contents in
-            if let layerDirectory {
-                return try LayerBuilder.build(entries: contents.entries, modificationTime: spec.sourceDateEpoch, compression: layerCompression, inDirectory: layerDirectory)
+        // Every layer file made here is removed again if a later step fails (a full disk, a base
+        // layer that cannot be unpacked): only a finished image's files outlive this call.
+        var made: [Layer] = []
+        do {
+            for contents in layerContents {
+                if let layerDirectory {
+                    made.append(try LayerBuilder.build(entries: contents.entries, modificationTime: spec.sourceDateEpoch, compression: layerCompression,
+                                                       inDirectory: layerDirectory))
+                } else {
+                    made.append(try LayerBuilder.build(entries: contents.entries, modificationTime: spec.sourceDateEpoch, compression: layerCompression))
+                }
             }
-            return try LayerBuilder.build(entries: contents.entries, modificationTime: spec.sourceDateEpoch, compression: layerCompression)
+            let layers = made
+            var config = ImageAssembler.config(for: spec, elf: executable, layers: zip(layerContents, layers).map { ($0.kind, $1.diffID) })
+            var allLayers = layers
+            if let base = spec.base {
+                config = try base.inherit(into: config, userIsExplicit: spec.userIsExplicit)
+                let baseLayers = try base.layers(for: layerCompression, in: layerDirectory ?? NSTemporaryDirectory())
+                made += baseLayers.filter { !base.layers.contains($0) }
+                allLayers = baseLayers + layers
+            }
+            let image = try Image(layers: allLayers, config: config, sourceDateEpoch: spec.sourceDateEpoch)
+            images.withLock { $0[layerCompression] = image }
+            return image
+        } catch {
+            for layer in made { if case .file(let path) = layer.blob.content { PendingOutputs.shared.remove(path) } }
+            throw error
         }
-        var config = ImageAssembler.config(for: spec, elf: executable, layers: zip(layerContents, layers).map { ($0.kind, $1.diffID) })
-        var allLayers = layers
-        if let base = spec.base {
-            config = try base.inherit(into: config, userIsExplicit: spec.userIsExplicit)
-            allLayers = try base.layers(for: layerCompression, in: layerDirectory ?? NSTemporaryDirectory()) + layers
-        }
-        let image = try Image(layers: allLayers, config: config, sourceDateEpoch: spec.sourceDateEpoch)
-        images.withLock { $0[layerCompression] = image }
-        return image
     }
 
     /// Deletes the layer files of this run (outputs keep their own links or copies).

@@ -64,33 +64,47 @@ public struct BaseImage: Sendable, Equatable {
     /// checked against its diff_id.
     public func layers(for compression: LayerCompression, in directory: String) throws -> [Layer] {
         guard compression == .none else { return layers }
-        return try layers.map { layer in
-            guard MediaType.gzipLayers.contains(layer.blob.mediaType), case let .file(source) = layer.blob.content else { return layer }
-            let (target, descriptor) = try AtomicOutput.createTemporaryFile(near: directory + "/containertool-base-layer", suffix: "layer")
-            var hasher = SHA256()
-            var size = 0
-            do {
-                defer { close(descriptor) }
-                let writer = BufferedFileWriter(descriptor: descriptor, path: target)
-                let decompressor = try GzipDecompressor { chunk in
-                    hasher.update(chunk)
-                    size += chunk.count
-                    try writer.write(chunk)
-                }
-                try Self.stream(file: source) { try decompressor.write($0) }
-                try decompressor.finish()
-                try writer.flush()
-            } catch {
-                PendingOutputs.shared.remove(target)
-                throw BaseImageError.unusable(reference, "its layer \(layer.blob.digest) cannot be unpacked (\(error))")
+        // The files unpacked so far are removed again when a later layer fails.
+        var unpacked: [String] = []
+        do {
+            return try layers.map { layer in
+                let result = try plainLayer(layer, in: directory)
+                if result != layer, case let .file(path) = result.blob.content { unpacked.append(path) }
+                return result
             }
-            let diffID = "sha256:" + hasher.finalize().hexString
-            guard diffID == layer.diffID else {
-                PendingOutputs.shared.remove(target)
-                throw BaseImageError.unusable(reference, "its layer \(layer.blob.digest) unpacks to \(diffID), but the config's diff_id is \(layer.diffID)")
-            }
-            return Layer(blob: Blob(mediaType: MediaType.layerTar, file: target, digest: diffID, size: size), diffID: diffID, uncompressedSize: size)
+        } catch {
+            for path in unpacked { PendingOutputs.shared.remove(path) }
+            throw error
         }
+    }
+
+    /// `layer` as a plain tar: itself, or unpacked to a new temporary file in `directory`.
+    private func plainLayer(_ layer: Layer, in directory: String) throws -> Layer {
+        guard MediaType.gzipLayers.contains(layer.blob.mediaType), case let .file(source) = layer.blob.content else { return layer }
+        let (target, descriptor) = try AtomicOutput.createTemporaryFile(near: directory + "/containertool-base-layer", suffix: "layer")
+        var hasher = SHA256()
+        var size = 0
+        do {
+            defer { close(descriptor) }
+            let writer = BufferedFileWriter(descriptor: descriptor, path: target)
+            let decompressor = try GzipDecompressor { chunk in
+                hasher.update(chunk)
+                size += chunk.count
+                try writer.write(chunk)
+            }
+            try Self.stream(file: source) { try decompressor.write($0) }
+            try decompressor.finish()
+            try writer.flush()
+        } catch {
+            PendingOutputs.shared.remove(target)
+            throw BaseImageError.unusable(reference, "its layer \(layer.blob.digest) cannot be unpacked (\(error))")
+        }
+        let diffID = "sha256:" + hasher.finalize().hexString
+        guard diffID == layer.diffID else {
+            PendingOutputs.shared.remove(target)
+            throw BaseImageError.unusable(reference, "its layer \(layer.blob.digest) unpacks to \(diffID), but the config's diff_id is \(layer.diffID)")
+        }
+        return Layer(blob: Blob(mediaType: MediaType.layerTar, file: target, digest: diffID, size: size), diffID: diffID, uncompressedSize: size)
     }
 
     /// Reads `file` in 1 MiB chunks.

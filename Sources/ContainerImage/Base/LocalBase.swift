@@ -117,26 +117,25 @@ public enum LocalBase {
                              reference: String) throws -> (path: String, digest: String, size: Int) {
         if let expected, let cached = try cache.verifiedFile(for: expected) { return (cached, expected.digest, Int(expected.size)) }
         guard try source.size(of: name) != nil else { throw BaseImageError.unusable(reference, "\(name) is missing") }
-        let temporary = try cache.temporaryPath(for: expected?.digest ?? "sha256:" + String(repeating: "0", count: 64))
+        let (temporary, descriptor) = try cache.createTemporaryFile(for: expected?.digest ?? "sha256:" + String(repeating: "0", count: 64))
         var hasher = SHA256()
         var size = 0
         do {
-            guard FileManager.default.createFile(atPath: temporary, contents: nil), let output = FileHandle(forWritingAtPath: temporary) else {
-                throw BaseImageError.unusable(reference, "cannot write to the blob cache \(cache.root)")
-            }
-            defer { try? output.close() }
+            defer { close(descriptor) }
+            let output = BufferedFileWriter(descriptor: descriptor, path: temporary)
             try source.stream(name) { chunk in
                 hasher.update(chunk)
                 size += chunk.count
-                output.write(Data(chunk))
+                try output.write(chunk)
             }
+            try output.flush()
         } catch {
-            unlink(temporary)
+            cache.discard(temporary: temporary)
             throw error
         }
         let digest = "sha256:" + hasher.finalize().hexString
         if let expected, expected.digest != digest || Int(expected.size) != size {
-            unlink(temporary)
+            cache.discard(temporary: temporary)
             throw BaseImageError.unusable(reference, "blob \(expected.digest) does not match its digest or size (it hashes to \(digest), \(size) bytes)")
         }
         return (try cache.commit(temporary: temporary, digest: digest), digest, size)

@@ -67,8 +67,8 @@ public enum AtomicOutput {
             let probe = try createExclusive(temporaryNames(for: path, suffix: "probe"), directory: asDirectory)
             if probe.descriptor >= 0 { close(probe.descriptor) }
             PendingOutputs.shared.remove(probe.path)
-        } catch OutputError.interrupted {
-            throw OutputError.interrupted
+        } catch let error as InterruptedError {
+            throw error
         } catch {
             throw OutputError.notWritable(path: path, parent: parent)
         }
@@ -377,7 +377,6 @@ public enum OutputError: Error, CustomStringConvertible, Equatable {
     case outputIsInput(output: String, input: String)
     case hostileLayout(path: String, reason: String)
     case layoutBusy(path: String)
-    case interrupted
 
     public var description: String {
         switch self {
@@ -405,8 +404,6 @@ public enum OutputError: Error, CustomStringConvertible, Equatable {
             return "cannot add to the OCI layout \(path): \(reason); remove it or choose another directory"
         case .layoutBusy(let path):
             return "another run has held the lock of the OCI layout \(path) for 10 minutes; wait for it to finish, or write to another directory"
-        case .interrupted:
-            return "interrupted; nothing was written"
         }
     }
 }

@@ -4,8 +4,9 @@ import Synchronization
 /// The temporary files and directories this process is writing right now, so that an interrupt
 /// can remove them. Creating a temporary and registering it happen under one lock, and an
 /// interrupt closes the registry under that same lock before it removes anything: once closed,
-/// nothing new can be created (creation throws `OutputError.interrupted`), so nothing created
-/// by this run survives the cleanup.
+/// nothing new can be created (creation throws `InterruptedError`), so nothing created
+/// by this run survives the cleanup. It lives here, below every module that creates
+/// temporaries (outputs and layers, the blob cache, registry downloads), so there is one registry.
 public final class PendingOutputs: Sendable {
     public static let shared = PendingOutputs()
 
@@ -37,7 +38,7 @@ public final class PendingOutputs: Sendable {
     /// The lock is not recursive: `body` must use the registry it is given, never `shared`.
     public func whileOpen<Result: Sendable>(_ body: (inout Registry) throws -> Result) throws -> Result {
         try registry.withLock { registry in
-            guard !registry.closed else { throw OutputError.interrupted }
+            guard !registry.closed else { throw InterruptedError() }
             return try body(&registry)
         }
     }
@@ -61,8 +62,14 @@ public final class PendingOutputs: Sendable {
 
 /// Cooperative cancellation for long loops (copying files, writing layers).
 public enum Interruption {
-    /// Throws `OutputError.interrupted` once an interrupt is being handled.
+    /// Throws `InterruptedError` once an interrupt is being handled.
     public static func check() throws {
-        if PendingOutputs.shared.isClosed { throw OutputError.interrupted }
+        if PendingOutputs.shared.isClosed { throw InterruptedError() }
     }
+}
+
+/// Thrown by work stopped because an interrupt is cleaning up.
+public struct InterruptedError: Error, Sendable, Equatable, CustomStringConvertible {
+    public init() {}
+    public var description: String { "interrupted; nothing was written" }
 }
