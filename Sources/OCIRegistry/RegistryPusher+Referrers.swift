@@ -42,9 +42,8 @@ extension RegistryPusher {
         }
         let subject = Descriptor(mediaType: image.mediaType, digest: image.digest, size: Int64(image.data.count))
 
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("containertool-attach-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let directory = try Self.makeScratchFolder("containertool-attach")
+        defer { PendingOutputs.shared.remove(directory.path) }
         let emptyConfig = directory.appendingPathComponent("empty.json")
         try Data(Referrers.emptyConfig).write(to: emptyConfig)
         try await ensureBlob(Referrers.emptyConfigDescriptor, from: emptyConfig, client: client)
@@ -73,6 +72,17 @@ extension RegistryPusher {
             attached.append(AttachedReferrer(artifactType: file.artifactType, digest: digest, viaReferrersAPI: viaAPI))
         }
         return attached
+    }
+
+    /// A fresh folder in `$TMPDIR` for the small blobs an artifact or signature uploads, registered
+    /// so that an interrupt removes it; the caller removes it with `PendingOutputs.shared.remove`.
+    static func makeScratchFolder(_ label: String) throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString)")
+        try PendingOutputs.shared.whileOpen { registry in
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false)
+            registry.register(directory.path)
+        }
+        return directory
     }
 
     func ensureBlob(_ blob: Descriptor, from file: URL, client: RegistryClient) async throws {

@@ -36,9 +36,8 @@ extension RegistryPusher {
         let configBytes = CosignSignature.config(layers: layers)
         let config = Descriptor(mediaType: MediaType.imageConfig, digest: "sha256:" + SHA256.hash(configBytes).hexString, size: Int64(configBytes.count))
 
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("containertool-sign-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let directory = try Self.makeScratchFolder("containertool-sign")
+        defer { PendingOutputs.shared.remove(directory.path) }
         for (descriptor, bytes) in [(layer, payload), (config, configBytes)] {
             let file = directory.appendingPathComponent(descriptor.digest.replacingOccurrences(of: ":", with: "-"))
             try Data(bytes).write(to: file)
