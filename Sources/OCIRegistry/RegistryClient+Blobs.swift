@@ -116,7 +116,7 @@ extension RegistryClient {
             throw failure("completing the upload of blob \(blob.digest)", response, bytes: blob.size)
         }
         if let stored = response.header("Docker-Content-Digest"), stored != blob.digest {
-            throw RegistryError.digestMismatch(expected: blob.digest, received: stored)
+            throw RegistryError.digestMismatch(what: "blob (\(blob.mediaType))", expected: blob.digest, received: stored)
         }
     }
 }

@@ -21,7 +21,7 @@ public enum RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Any other unexpected answer.
     case unexpectedResponse(operation: String, status: Int, detail: String)
     /// The registry stored the manifest under another digest than ours.
-    case digestMismatch(expected: String, received: String)
+    case digestMismatch(what: String, expected: String, received: String)
     /// The registry's TLS certificate was not accepted; `problem` is the verifier's reason.
     case certificateRejected(registry: String, problem: String, extraCAs: [String])
     /// The registry wants a TLS client certificate and got none, or refused ours (or ours cannot be loaded).
@@ -72,8 +72,8 @@ public enum RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
             return "could not get a bearer token from \(realm) (\(code)): \(detail). Check the credentials for this registry and that the account may push to the repository."
         case let .unexpectedResponse(operation, status, detail):
             return "\(operation) failed with HTTP \(status)\(detail.isEmpty ? "" : ": \(detail)")."
-        case let .digestMismatch(expected, received):
-            return "the registry stored the manifest as \(received) but its digest is \(expected). The image would not be pinned correctly; check for a proxy that rewrites content."
+        case let .digestMismatch(what, expected, received):
+            return "the registry stored the \(what) as \(received) but its digest is \(expected). The image would not be pinned correctly; check for a proxy that rewrites content."
         case let .certificateRejected(registry, problem, extraCAs):
             let tried = extraCAs.isEmpty ? "" : " (extra CAs trusted: \(extraCAs.joined(separator: ", ")))"
             return "the TLS certificate of \(registry) was rejected: \(problem)\(tried). Trust the registry's CA with --registry-ca CA.pem, a CA file in /etc/containers/certs.d/\(registry)/*.crt or /etc/docker/certs.d/\(registry)/ca.crt, or SSL_CERT_FILE=bundle.pem; --tls-verify=false skips verification (never with production credentials)."

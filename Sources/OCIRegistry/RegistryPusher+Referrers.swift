@@ -61,7 +61,7 @@ extension RegistryPusher {
             let data = Data(try CanonicalJSON.encode(manifest))
             let digest = "sha256:" + SHA256.hash(data).hexString
             let stored = try await client.putManifestReportingSubject(data, mediaType: MediaType.imageManifest, reference: digest)
-            if let stored = stored.digest, stored != digest { throw RegistryError.digestMismatch(expected: digest, received: stored) }
+            if let stored = stored.digest, stored != digest { throw RegistryError.digestMismatch(what: "artifact manifest", expected: digest, received: stored) }
             let viaAPI = stored.subject == subject.digest
             if !viaAPI {
                 try await addToFallbackIndex(Descriptor(mediaType: MediaType.imageManifest, digest: digest, size: Int64(data.count),

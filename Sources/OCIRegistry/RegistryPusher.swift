@@ -133,7 +133,7 @@ public struct RegistryPusher: Sendable {
             for entry in image.manifests {
                 var stored = try await client.putManifest(entry.data, mediaType: entry.descriptor.mediaType, reference: entry.descriptor.digest)
                 if stored == nil { stored = try await client.manifestDigest(reference: entry.descriptor.digest) }
-                guard stored == entry.descriptor.digest else { throw RegistryError.digestMismatch(expected: entry.descriptor.digest, received: stored ?? "none") }
+                guard stored == entry.descriptor.digest else { throw RegistryError.digestMismatch(what: "manifest", expected: entry.descriptor.digest, received: stored ?? "none") }
                 log("pushed manifest \(entry.descriptor.digest.shortDigest)\(entry.descriptor.platform.map { " (\($0.os)/\($0.architecture))" } ?? "")")
             }
         }
@@ -143,7 +143,7 @@ public struct RegistryPusher: Sendable {
         guard let stored else {
             throw RegistryError.unexpectedResponse(operation: "confirming the manifest", status: 201, detail: "the registry sent no Docker-Content-Digest")
         }
-        guard stored == digest else { throw RegistryError.digestMismatch(expected: digest, received: stored) }
+        guard stored == digest else { throw RegistryError.digestMismatch(what: "manifest", expected: digest, received: stored) }
 
         let report = PushReport(pinnedReference: target.pinned(to: digest), digest: digest, uploadedBlobs: uploaded, skippedBlobs: skipped, mountedBlobs: mounted)
         log("pushed \(report.pinnedReference): uploaded \(uploaded) blob\(uploaded == 1 ? "" : "s"), skipped \(skipped) already present"

@@ -317,7 +317,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     return self.answer(400, json.dumps({"errors": [{"code": "DIGEST_INVALID", "message": "digest mismatch"}]}).encode())
                 blobs[digest] = content
                 repos.setdefault(repo, set()).add(digest)
-            return self.answer(201, b"", {"Location": "/v2/%s/blobs/%s" % (repo, digest), "Docker-Content-Digest": digest})
+            # "lying-blob-digest": the registry says it stored the blob under another digest.
+            stated = "sha256:" + "1" * 64 if "lying-blob-digest" in faults else digest
+            return self.answer(201, b"", {"Location": "/v2/%s/blobs/%s" % (repo, digest), "Docker-Content-Digest": stated})
         self.answer(405, b"")
 
     do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = do_DELETE = handle_one

@@ -91,6 +91,15 @@ final class ReferrersTests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("the registry does not have it; push the image first"), result.stderr)
     }
 
+    /// Issue 21's misleading messages: a blob stored under another digest was reported as "the manifest".
+    func testABlobStoredUnderAnotherDigestIsNamedABlob() throws {
+        let registry = try MockRegistry(testCase: self, faults: ["lying-blob-digest"])
+        let pushed = try runContainertool(["push", "oci-layout:" + work.appendingPathComponent("layout").path, "\(registry.host)/team/hello:1", "--plain-http"])
+        XCTAssertEqual(pushed.status, 1)
+        XCTAssertTrue(pushed.stderr.contains("the registry stored the blob (application/vnd.oci.image."), pushed.stderr)
+        XCTAssertFalse(pushed.stderr.contains("stored the manifest"), pushed.stderr)
+    }
+
     func testBadAttachRequestsSayWhatToDo() throws {
         let spdx = work.appendingPathComponent("hello.spdx.json").path
         let cases: [([String], String)] = [
