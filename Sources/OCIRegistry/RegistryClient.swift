@@ -17,6 +17,8 @@ actor RegistryClient {
     let plainHTTP: Bool
     /// The extra CA files trusted for this registry, named in certificate errors.
     let extraCAs: [String]
+    /// `ROOT/HOST[:PORT]` for each certs.d root in effect, for the TLS hints.
+    let certsFolders: [String]
     /// Repositories blobs may be mounted from: their pull scope is asked for with the push scope.
     let mountSources: [String]
     /// Ask tokens for the pull scope only (a base image is read, never written).
@@ -35,6 +37,7 @@ actor RegistryClient {
         plainHTTP = connection.plainHTTP
         let (settings, extraCAs) = try connection.transportSettings(for: reference.registry)
         self.extraCAs = extraCAs
+        certsFolders = connection.certsDirectoryRoots.map { "\($0)/\(reference.registry)" }
         self.credential = credential
         self.retryPolicy = retryPolicy
         self.mountSources = mountSources
@@ -140,9 +143,9 @@ actor RegistryClient {
                 let what = phase == .connecting || phase == .tlsHandshake ? "\(phase.rawValue) to \(host)" : "\(phase.rawValue) to \(operation)"
                 throw RegistryError.timedOut(registry: host, what: what, seconds: seconds)
             case let .certificateRejected(detail):
-                throw RegistryError.certificateRejected(registry: host, problem: detail, extraCAs: extraCAs)
+                throw RegistryError.certificateRejected(registry: host, problem: detail, extraCAs: extraCAs, certsFolders: certsFolders)
             case let .tlsHandshakeFailed(detail): throw RegistryError.tlsHandshakeFailed(registry: host, detail: detail)
-            case let .clientCertificateRefused(detail): throw RegistryError.clientCertificateRefused(registry: host, detail: detail)
+            case let .clientCertificateRefused(detail): throw RegistryError.clientCertificateRefused(registry: host, detail: detail, certsFolders: certsFolders)
             case let .unusableCAFile(detail): throw RegistryError.unusableCAFile(path: extraCAs.joined(separator: ", "), reason: detail)
             case let .responseTooLarge(what, limit): throw RegistryError.badResponse(registry: host, detail: "\(what) of \(operation) exceeded \(limit) bytes")
             case let .fileChanged(path, detail): throw BodyFileFailure(path: path, detail: detail)

@@ -23,9 +23,9 @@ public enum RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The registry stored the manifest under another digest than ours.
     case digestMismatch(what: String, expected: String, received: String)
     /// The registry's TLS certificate was not accepted; `problem` is the verifier's reason.
-    case certificateRejected(registry: String, problem: String, extraCAs: [String])
+    case certificateRejected(registry: String, problem: String, extraCAs: [String], certsFolders: [String])
     /// The registry wants a TLS client certificate and got none, or refused ours (or ours cannot be loaded).
-    case clientCertificateRefused(registry: String, detail: String)
+    case clientCertificateRefused(registry: String, detail: String, certsFolders: [String])
     /// The TLS handshake failed for another reason than the certificate (e.g. the server speaks plain HTTP).
     case tlsHandshakeFailed(registry: String, detail: String)
     /// A CA file to trust (`--registry-ca`, certs.d, `SSL_CERT_FILE`) is missing or not PEM.
@@ -74,11 +74,13 @@ public enum RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(operation) failed with HTTP \(status)\(detail.isEmpty ? "" : ": \(detail)")."
         case let .digestMismatch(what, expected, received):
             return "the registry stored the \(what) as \(received) but its digest is \(expected). The image would not be pinned correctly; check for a proxy that rewrites content."
-        case let .certificateRejected(registry, problem, extraCAs):
+        case let .certificateRejected(registry, problem, extraCAs, certsFolders):
             let tried = extraCAs.isEmpty ? "" : " (extra CAs trusted: \(extraCAs.joined(separator: ", ")))"
-            return "the TLS certificate of \(registry) was rejected: \(problem)\(tried). Trust the registry's CA with --registry-ca CA.pem, a CA file in /etc/containers/certs.d/\(registry)/*.crt or /etc/docker/certs.d/\(registry)/ca.crt, or SSL_CERT_FILE=bundle.pem; --tls-verify=false skips verification (never with production credentials)."
-        case let .clientCertificateRefused(registry, detail):
-            return "the registry \(registry) did not accept our TLS client certificate (\(detail)). Put its client certificate and key as client.cert and client.key in /etc/containers/certs.d/\(registry)/ or /etc/docker/certs.d/\(registry)/."
+            let folders = certsFolders.isEmpty ? "" : ", a CA file (*.crt) in \(Self.folderList(certsFolders))"
+            return "the TLS certificate of \(registry) was rejected: \(problem)\(tried). Trust the registry's CA with --registry-ca CA.pem\(folders), or SSL_CERT_FILE=bundle.pem; --tls-verify=false skips verification (never with production credentials)."
+        case let .clientCertificateRefused(registry, detail, certsFolders):
+            let place = certsFolders.isEmpty ? "a folder ROOT/\(registry)/ with CONTAINERIZE_CERTS_D=ROOT (it is set, but empty)" : Self.folderList(certsFolders)
+            return "the registry \(registry) did not accept our TLS client certificate (\(detail)). Put its client certificate and key as client.cert and client.key in \(place)."
         case let .tlsHandshakeFailed(registry, detail):
             return "the TLS handshake with \(registry) failed: \(detail). If the registry serves plain HTTP, pass --plain-http; otherwise check its TLS setup."
         case let .unusableCAFile(path, reason):
@@ -100,5 +102,12 @@ public enum RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
 
     static func format(_ seconds: Double) -> String {
         seconds == seconds.rounded() ? String(Int(seconds)) : String(format: "%.1f", seconds)
+    }
+}
+
+extension RegistryError {
+    /// `A/ or B/ (CONTAINERIZE_CERTS_D=DIR[:DIR] replaces these roots)`: the certs.d folders in effect.
+    static func folderList(_ folders: [String]) -> String {
+        folders.map { $0 + "/" }.joined(separator: " or ") + " (CONTAINERIZE_CERTS_D=DIR[:DIR] replaces these roots)"
     }
 }

@@ -31,13 +31,13 @@ final class TLSTrustTests: XCTestCase {
         let log = LogRecorder()
         let started = Date()
         do {
-            _ = try await push("\(registry.host)/tls/app:1", connection: testConnection(), log: log)
+            _ = try await push("\(registry.host)/tls/app:1", connection: testConnection(certsDirectoryRoots: ["/srv/certs.d"]), log: log)
             XCTFail("an unknown CA must be refused")
         } catch let error as RegistryError {
-            guard case let .certificateRejected(host, problem, _) = error else { return XCTFail("\(error)") }
+            guard case let .certificateRejected(host, problem, _, _) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(host, registry.host)
             XCTAssertTrue(problem.contains("certificate"), problem)
-            for phrase in ["--registry-ca", "certs.d/\(registry.host)", "SSL_CERT_FILE", "--tls-verify=false"] {
+            for phrase in ["--registry-ca", "/srv/certs.d/\(registry.host)/", "CONTAINERIZE_CERTS_D", "SSL_CERT_FILE", "--tls-verify=false"] {
                 XCTAssertTrue(error.description.contains(phrase), error.description)
             }
             XCTAssertFalse(error.description.contains("is running"), error.description)
@@ -137,12 +137,16 @@ final class TLSTrustTests: XCTestCase {
         let registry = try LocalRegistry(testCase: self, tls: ca, extraArguments: ["--tls-client-ca", ca.certificate.path])
         let log = LogRecorder()
         let started = Date()
+        let emptyRoot = try temporaryDirectory(self, "empty-certs.d")
         do {
-            _ = try await push("\(registry.host)/mtls/app:1", connection: testConnection(caFiles: [ca.certificate.path]), log: log)
+            _ = try await push("\(registry.host)/mtls/app:1", connection: testConnection(caFiles: [ca.certificate.path], certsDirectoryRoots: [emptyRoot.path]), log: log)
             XCTFail("the registry requires a client certificate")
         } catch let error as RegistryError {
             guard case .clientCertificateRefused = error else { return XCTFail("\(error)") }
             XCTAssertTrue(error.description.contains("client.cert and client.key"), error.description)
+            // The folders in effect (CONTAINERIZE_CERTS_D's here), not the /etc defaults it replaced.
+            XCTAssertTrue(error.description.contains("in \(emptyRoot.path)/\(registry.host)/ (CONTAINERIZE_CERTS_D=DIR[:DIR] replaces"), error.description)
+            XCTAssertFalse(error.description.contains("/etc/docker/certs.d"), error.description)
         }
         XCTAssertLessThan(Date().timeIntervalSince(started), 2)
         XCTAssertFalse(log.lines.contains { $0.contains("retrying") }, "\(log.lines)")
