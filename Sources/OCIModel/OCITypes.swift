@@ -28,6 +28,9 @@ public enum AnnotationKey {
     public static let containerdImageName = "io.containerd.image.name"
     public static let created = "org.opencontainers.image.created"
     public static let title = "org.opencontainers.image.title"
+    /// The base image as named (`host/repo:tag`), and the digest that name resolved to when the image was built.
+    public static let baseName = "org.opencontainers.image.base.name"
+    public static let baseDigest = "org.opencontainers.image.base.digest"
 }
 
 public struct Platform: Codable, Sendable, Equatable {
@@ -93,8 +96,10 @@ public struct ImageIndex: Codable, Sendable, Equatable {
     public var schemaVersion: Int = 2
     public var mediaType: String? = MediaType.imageIndex
     public var manifests: [Descriptor]
-    public init(manifests: [Descriptor]) {
+    public var annotations: [String: String]?
+    public init(manifests: [Descriptor], annotations: [String: String]? = nil) {
         self.manifests = manifests
+        self.annotations = annotations
     }
 }
 

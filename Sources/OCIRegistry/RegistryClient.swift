@@ -139,8 +139,10 @@ actor RegistryClient {
             case let .connectionRefused(detail): throw TransientFailure(problem: "connection to \(host) refused (\(detail))")
             case let .connectionLost(detail): throw TransientFailure(problem: "connection to \(host) lost during \(operation) (\(detail))")
             case let .cannotResolve(detail): throw RegistryError.unreachable(registry: host, attempts: 1, lastProblem: "cannot resolve the host name (\(detail))")
+            case let .timedOut(.tlsHandshake, seconds):
+                throw RegistryError.tlsHandshakeTimedOut(registry: host, seconds: seconds)
             case let .timedOut(phase, seconds):
-                let what = phase == .connecting || phase == .tlsHandshake ? "\(phase.rawValue) to \(host)" : "\(phase.rawValue) to \(operation)"
+                let what = phase == .connecting ? "\(phase.rawValue) to \(host)" : "\(phase.rawValue) to \(operation)"
                 throw RegistryError.timedOut(registry: host, what: what, seconds: seconds)
             case let .certificateRejected(detail):
                 throw RegistryError.certificateRejected(registry: host, problem: detail, extraCAs: extraCAs, certsFolders: certsFolders)

@@ -32,6 +32,8 @@ public enum RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
     case unusableCAFile(path: String, reason: String)
     /// A connection, TLS handshake or answer took longer than allowed.
     case timedOut(registry: String, what: String, seconds: Double)
+    /// The registry took the TCP connection but never answered our TLS ClientHello: what a plain-HTTP server does.
+    case tlsHandshakeTimedOut(registry: String, seconds: Double)
     /// A redirect we will not follow (to plain HTTP, a loop, too many, or an unusable `Location`).
     case redirectRefused(registry: String, detail: String)
     /// The server broke the protocol (oversized headers or body, malformed answers).
@@ -87,6 +89,8 @@ public enum RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
             return "cannot use the CA file \(path): \(reason). Give a PEM file holding one or more CERTIFICATE blocks."
         case let .timedOut(registry, what, seconds):
             return "\(registry) did not answer in time: \(what) timed out after \(Self.format(seconds)) s. Check that the registry is healthy and reachable, or allow more time with --registry-timeout SECONDS."
+        case let .tlsHandshakeTimedOut(registry, seconds):
+            return "\(registry) did not answer in time: it took the connection, but the TLS handshake timed out after \(Self.format(seconds)) s. A registry that serves plain HTTP waits silently like this: if \(registry) does, pass --plain-http; otherwise check that it is healthy, or allow more time with --registry-timeout SECONDS."
         case let .redirectRefused(registry, detail):
             return "refusing a redirect from \(registry): \(detail). Check the registry's (or its proxy's) redirect configuration."
         case let .badResponse(registry, detail):

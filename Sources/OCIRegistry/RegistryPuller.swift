@@ -12,6 +12,10 @@ public struct PulledImage: Sendable {
     public var layerFiles: [String]
     /// Blobs fetched over the network this time (0 when the cache held them all).
     public var downloadedBlobs: Int
+    /// The base as named (`HOST/REPO:TAG`, `latest` when no tag or digest was given) and the digest that
+    /// name resolved to (the index's for a multi-platform base): the same for every platform of one pull.
+    public var resolvedName: String
+    public var resolvedDigest: String
 }
 
 /// Fetches a base image from a registry through the same `RegistryClient` as pushes (auth, TLS,
@@ -36,16 +40,68 @@ public struct RegistryPuller: Sendable {
     }
 
     public func pull(_ text: String, platform: Platform, cache: BlobCache) async throws -> PulledImage {
+        try await pull(text, platforms: [platform], cache: cache)[0]
+    }
+
+    /// The image of each of `platforms`, in that order, from one resolution of `text`: a tag is fetched
+    /// once, and each platform's manifest then by the digest its index names, so a tag moved during the
+    /// build cannot give two platforms two different bases.
+    public func pull(_ text: String, platforms: [Platform], cache: BlobCache) async throws -> [PulledImage] {
         let reference = try RegistryReference(parsing: text)
         let client = try RegistryClient(reference: reference, connection: connection, credential: try credentials.credential(for: reference.registry),
                                         retryPolicy: retryPolicy, pullOnly: true, log: log)
         try await client.ping()
-        var fetched = try await client.fetchManifest(reference: reference.manifestReference)
-        if ImageIndex.isIndex(fetched.mediaType) {
-            let index = try decode(ImageIndex.self, fetched.data, reference: text, what: "index")
-            let entry = try Self.select(platform, from: index, reference: text)
-            fetched = try await client.fetchManifest(reference: entry.digest)
+        let top = try await client.fetchManifest(reference: reference.manifestReference)
+        let resolvedName = reference.digest == nil ? "\(reference.registry)/\(reference.repository):\(reference.tagOrLatest)" : reference.description
+        var pulled: [PulledImage] = []
+        for platform in platforms {
+            let fetched = try await manifest(for: platform, in: top, text: text, client: client)
+            var image = try await pullImage(fetched, text: text, reference: reference, client: client, cache: cache)
+            image.resolvedName = resolvedName
+            image.resolvedDigest = top.digest
+            pulled.append(image)
         }
+        return pulled
+    }
+
+    /// Nested indexes followed at most this deep (containerd follows them; real ones nest once or twice).
+    static let maxIndexDepth = 4
+
+    /// The image manifest of `platform` reached from `fetched`: itself, or the matching entry of an index,
+    /// looking into nested indexes (entries that are indexes, with no platform or a matching one; the
+    /// first 8 of each) as containerd does when no direct entry matches.
+    private func manifest(for platform: Platform, in fetched: FetchedManifest, text: String, client: RegistryClient) async throws -> FetchedManifest {
+        guard ImageIndex.isIndex(fetched.mediaType) else { return fetched }
+        let index = try decode(ImageIndex.self, fetched.data, reference: text, what: "index")
+        if let found = try await nestedManifest(for: platform, in: index, text: text, client: client, depth: 0) { return found }
+        let entry = try Self.select(platform, from: index, reference: text)  // throws: no image for the platform, listing those there are
+        return try await client.fetchManifest(reference: entry.digest)
+    }
+
+    /// `platform`'s manifest in `index` or the indexes nested in it, nil when there is none; too deep a nesting throws.
+    private func nestedManifest(for platform: Platform, in index: ImageIndex, text: String, client: RegistryClient, depth: Int) async throws -> FetchedManifest? {
+        if index.image(for: platform) != nil {
+            return try await client.fetchManifest(reference: try Self.select(platform, from: index, reference: text).digest)
+        }
+        let nested = index.manifests.filter { ImageIndex.isIndex($0.mediaType) && ($0.platform.map { $0.matches(platform) } ?? true) }
+        guard !nested.isEmpty else { return nil }
+        guard depth < Self.maxIndexDepth else {
+            throw RegistryError.unusableImage(reference: text, reason: "its indexes nest more than \(Self.maxIndexDepth) deep; pin the \(platform.name) image manifest by digest instead")
+        }
+        for entry in nested.prefix(8) where ImageReference.isValidDigest(entry.digest) {
+            let child = try await client.fetchManifest(reference: entry.digest)
+            guard ImageIndex.isIndex(child.mediaType) else { continue }
+            if let found = try await nestedManifest(for: platform, in: try decode(ImageIndex.self, child.data, reference: text, what: "nested index"),
+                                                    text: text, client: client, depth: depth + 1) {
+                return found
+            }
+        }
+        return nil
+    }
+
+    /// One image manifest's config and layers, from the cache or downloaded into it.
+    private func pullImage(_ fetched: FetchedManifest, text: String, reference: RegistryReference, client: RegistryClient,
+                           cache: BlobCache) async throws -> PulledImage {
         guard ImageManifest.isManifest(fetched.mediaType) else {
             throw RegistryError.unusableImage(reference: text, reason: "its manifest has the media type '\(fetched.mediaType.prefix(100))'; an OCI or Docker v2 image manifest or index is needed (Docker schema 1 is not supported)")
         }
@@ -79,7 +135,8 @@ public struct RegistryPuller: Sendable {
         let configData = try Data(contentsOf: URL(fileURLWithPath: files[0]))
         log("base \(reference.pinned(to: fetched.digest)): \(manifest.layers.count) layer(s), \(downloaded) blob(s) downloaded, \(manifest.layers.count + 1 - downloaded) from the cache")
         return PulledImage(pinnedReference: reference.pinned(to: fetched.digest), reference: reference, manifest: manifest,
-                           configData: configData, layerFiles: Array(files.dropFirst()), downloadedBlobs: downloaded)
+                           configData: configData, layerFiles: Array(files.dropFirst()), downloadedBlobs: downloaded,
+                           resolvedName: reference.description, resolvedDigest: fetched.digest)
     }
 
     private func decode<T: Decodable>(_ type: T.Type, _ data: Data, reference: String, what: String) throws -> T {

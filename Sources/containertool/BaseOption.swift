@@ -50,21 +50,32 @@ enum BaseOption {
 
     /// The base for `platform`: pulled (manifest always, blobs only when not cached) or read locally.
     static func resolve(_ source: Source, platform: Platform, registry: RegistryOptions, environment: [String: String]) async throws -> BaseImage {
+        try await resolve(source, platforms: [platform], registry: registry, environment: environment)[0]
+    }
+
+    /// The base for each of `platforms`, in that order. A registry tag is resolved once for all of them,
+    /// and each base records the name and the digest it resolved to (see `BaseImage.manifestAnnotations`).
+    static func resolve(_ source: Source, platforms: [Platform], registry: RegistryOptions, environment: [String: String]) async throws -> [BaseImage] {
         let cache = BlobCache(root: BlobCache.defaultRoot(environment: environment))
         switch source {
         case let .local(kind, path, tag):
-            return try LocalBase.load(kind, path: path, tag: tag, platform: platform, cache: cache)
+            return try platforms.map { try LocalBase.load(kind, path: path, tag: tag, platform: $0, cache: cache) }
         case let .registry(reference):
             let puller = RegistryPuller(connection: registry.connection, credentials: CredentialStore(environment: environment),
                                         log: { printError("containertool: \($0)") })
-            let pulled = try await puller.pull(reference, platform: platform, cache: cache)
-            let base = try BaseImage(reference: pulled.pinnedReference, configBytes: [UInt8](pulled.configData), layers: pulled.manifest.layers,
-                                     layerFiles: pulled.layerFiles, registry: pulled.reference.registry, repository: pulled.reference.repository)
-            // A push to the same registry mounts these blobs from the base's repository instead of uploading them.
-            for layer in pulled.manifest.layers {
-                await registry.ledger.recordKnown(layer.digest, on: pulled.reference.registry, in: pulled.reference.repository)
+            var bases: [BaseImage] = []
+            for pulled in try await puller.pull(reference, platforms: platforms, cache: cache) {
+                var base = try BaseImage(reference: pulled.pinnedReference, configBytes: [UInt8](pulled.configData), layers: pulled.manifest.layers,
+                                         layerFiles: pulled.layerFiles, registry: pulled.reference.registry, repository: pulled.reference.repository)
+                base.resolvedName = pulled.resolvedName
+                base.resolvedDigest = pulled.resolvedDigest
+                // A push to the same registry mounts these blobs from the base's repository instead of uploading them.
+                for layer in pulled.manifest.layers {
+                    await registry.ledger.recordKnown(layer.digest, on: pulled.reference.registry, in: pulled.reference.repository)
+                }
+                bases.append(base)
             }
-            return base
+            return bases
         }
     }
 }

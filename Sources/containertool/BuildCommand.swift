@@ -128,13 +128,16 @@ enum BuildCommand {
             let layerDirectory = localPaths.first.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? NSTemporaryDirectory()
             var builders: [ImageBuilder] = []
             defer { for builder in builders { builder.removeLayerFiles() } }
-            for (platform, path) in request.platformExecutables {
+            // Each platform builds on the base's image for that platform, all from one resolution of its tag.
+            let platforms = request.platformExecutables.map(\.platform)
+            var bases: [BaseImage]?
+            if let base = request.base {
+                bases = try await BaseOption.resolve(base, platforms: platforms, registry: request.registry, environment: request.environment)
+            }
+            for (offset, (_, path)) in request.platformExecutables.enumerated() {
                 var spec = request.spec
                 spec.executablePath = path
-                // Each platform builds on the base's image for that platform (an index base resolves per platform).
-                if let base = request.base {
-                    spec.base = try await BaseOption.resolve(base, platform: platform, registry: request.registry, environment: request.environment)
-                }
+                spec.base = bases?[offset]
                 builders.append(try ImageBuilder(spec, layerDirectory: layerDirectory))
             }
             try InputGuard.refuseOverwriting(inputs: request.platformExecutables.map(\.path) + builders.flatMap(\.inputFiles),
@@ -142,12 +145,14 @@ enum BuildCommand {
             let chosen = request.platform.flatMap { wanted in request.platformExecutables.firstIndex { $0.platform.matches(wanted) } } ?? 0
             let tag = request.tag
             let all = builders
+            let indexAnnotations = bases?.first?.manifestAnnotations
             let staged = try await OutputStager.stageAll(request.destinations) { destination in
                 if holdsOnePlatform(destination) {
                     let image = try all[chosen].image(layerCompression: destination.layerCompression)
                     return OutputStager.Staged(image: image, output: try await destination.stage(image, tag: tag))
                 }
-                let index = try MultiPlatformImage(images: try all.map { try $0.image(layerCompression: destination.layerCompression) })
+                let index = try MultiPlatformImage(images: try all.map { try $0.image(layerCompression: destination.layerCompression) },
+                                                   annotations: indexAnnotations)
                 return OutputStager.Staged(image: index.images[0], output: try await destination.stage(index, tag: tag), index: index)
             }
             try StagedOutput.commitAll(staged.map(\.output))

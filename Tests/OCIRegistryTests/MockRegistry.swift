@@ -23,7 +23,8 @@ import XCTest
 /// `corrupt-blob-file` (the same, but overwrites the file's last 16 bytes with zeros, keeping its size).
 /// Blob GETs serve what was pushed; `corrupt-blob-get` flips the last byte, `long-blob-get` appends bytes, `short-blob-get` drops the last byte,
 /// `endless-blob-get` streams zeros without end (chunked), `redirect-blob-get` sends the GET to the sink.
-/// `lying-manifest-digest`: manifest GETs state a Docker-Content-Digest of zeros.
+/// `lying-manifest-digest`: manifest GETs state a Docker-Content-Digest of zeros. `moving-tag`: the second and
+/// later GETs of a tag serve what was pushed as `TAG.moved` (a tag moved during a build).
 /// `auth`: `basic` (user/password on the main origin) or `bearer` (token realm on the main origin,
 /// Basic credentials there, or a POST with `grant_type=refresh_token` and the password as the
 /// identity token; the registry then accepts the token) or nil.
@@ -251,6 +252,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return self.answer(201, b"", headers)
             with lock:
                 found = manifests.get((repo, ref))
+                # "moving-tag": from the second GET of a tag on, it names what was pushed as TAG.moved.
+                if "moving-tag" in faults and not ref.startswith("sha256:") and self.command == "GET":
+                    counters["tag:" + repo + ":" + ref] = counters.get("tag:" + repo + ":" + ref, 0) + 1
+                    if counters["tag:" + repo + ":" + ref] >= 2 and (repo, ref + ".moved") in manifests:
+                        found = manifests[(repo, ref + ".moved")]
             if not found:
                 return self.answer(404, b"")
             stated = "sha256:" + ("0" * 64 if "lying-manifest-digest" in faults else hashlib.sha256(found[0]).hexdigest())

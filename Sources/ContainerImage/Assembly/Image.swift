@@ -79,13 +79,13 @@ public struct Image: Sendable, Equatable {
     /// File times for archives that wrap the image (`SOURCE_DATE_EPOCH`).
     public var sourceDateEpoch: Int
 
-    /// Builds the config and manifest blobs (canonical JSON) for `layers`.
-    public init(layers: [Layer], config: ImageConfig, sourceDateEpoch: Int = 0) throws {
+    /// Builds the config and manifest blobs (canonical JSON) for `layers`; `annotations` go on the manifest.
+    public init(layers: [Layer], config: ImageConfig, sourceDateEpoch: Int = 0, annotations: [String: String]? = nil) throws {
         self.layers = layers
         self.sourceDateEpoch = sourceDateEpoch
         self.config = config
         configBlob = Blob(mediaType: MediaType.imageConfig, bytes: try CanonicalJSON.encode(config))
-        let manifest = ImageManifest(config: configBlob.descriptor, layers: layers.map(\.blob.descriptor))
+        let manifest = ImageManifest(config: configBlob.descriptor, layers: layers.map(\.blob.descriptor), annotations: annotations)
         manifestBlob = Blob(mediaType: MediaType.imageManifest, bytes: try CanonicalJSON.encode(manifest))
     }
 

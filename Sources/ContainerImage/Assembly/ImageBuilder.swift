@@ -63,7 +63,8 @@ public final class ImageBuilder: Sendable {
                 made += baseLayers.filter { !base.layers.contains($0) }
                 allLayers = baseLayers + layers
             }
-            let image = try Image(layers: allLayers, config: config, sourceDateEpoch: spec.sourceDateEpoch)
+            let image = try Image(layers: allLayers, config: config, sourceDateEpoch: spec.sourceDateEpoch,
+                                  annotations: spec.base?.manifestAnnotations)
             images.withLock { $0[layerCompression] = image }
             return image
         } catch {

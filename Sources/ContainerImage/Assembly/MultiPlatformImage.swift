@@ -7,15 +7,15 @@ public struct MultiPlatformImage: Sendable, Equatable {
     public var indexBlob: Blob
 
     /// Builds the index over `images`, sorted by platform so that the same inputs in any order give
-    /// the same index digest; throws when two images declare the same platform.
-    public init(images unsorted: [Image]) throws {
+    /// the same index digest; throws when two images declare the same platform. `annotations` go on the index.
+    public init(images unsorted: [Image], annotations: [String: String]? = nil) throws {
         let images = unsorted.sorted { Self.platformOrder($0.platform, $1.platform) }
         var seen: Set<String> = []
         for image in images where !seen.insert(image.platform.name).inserted {
             throw ImageBuildError.duplicatePlatform(image.platform.name)
         }
         self.images = images
-        indexBlob = Blob(mediaType: MediaType.imageIndex, bytes: try CanonicalJSON.encode(ImageIndex(manifests: images.map { $0.indexDescriptor(tag: nil) })))
+        indexBlob = Blob(mediaType: MediaType.imageIndex, bytes: try CanonicalJSON.encode(ImageIndex(manifests: images.map { $0.indexDescriptor(tag: nil) }, annotations: annotations)))
     }
 
     /// Why a total order on platforms: the index lists manifests in this order, and its digest is

@@ -87,6 +87,9 @@ public enum LocalBase {
             descriptor = match
         }
         guard ImageManifest.isManifest(descriptor.mediaType) else {
+            if ImageIndex.isIndex(descriptor.mediaType) {
+                throw fail("its indexes nest more than one level deep; copy the platform's image out first, e.g. skopeo copy --override-arch \(platform.architecture) \(kind == .ociLayout ? "oci:" : "oci-archive:")\(path) oci:base")
+            }
             throw fail("its manifest has the media type '\(descriptor.mediaType.prefix(100))'")
         }
         let manifest = try CanonicalJSON.decode(ImageManifest.self, from: try smallBlob(descriptor, from: source, reference: reference))

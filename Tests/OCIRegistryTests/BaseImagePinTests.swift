@@ -1,0 +1,181 @@
+import Foundation
+import OCIModel
+import TestSupport
+import XCTest
+
+/// A registry base is resolved once for every platform of a build (a tag that moves mid-build cannot
+/// give one index two bases), the image records the base as `org.opencontainers.image.base.name` /
+/// `.base.digest`, and a base index nested in another index is found as containerd finds it.
+final class BaseImagePinTests: XCTestCase {
+    var work: URL!
+
+    override func setUpWithError() throws {
+        try Prerequisite.require(containertoolPath != nil, "containertool is not built next to the tests (swift build --product containertool)")
+        try Prerequisite.requireTool("aarch64-linux-gnu-gcc", install: "apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross")
+        work = try temporaryDirectory(self, "base-pin")
+    }
+
+    /// A static program for `compiler`'s platform that prints `name`.
+    func program(_ name: String, compiler: String = "gcc") throws -> String {
+        let source = work.appendingPathComponent(name + ".c")
+        try Data("#include <stdio.h>\nint main(void) { puts(\"\(name)\"); return 0; }\n".utf8).write(to: source)
+        let path = work.appendingPathComponent(name).path
+        try runChecked(compiler, ["-static", "-Os", "-s", "-o", path, source.path])
+        return path
+    }
+
+    func containertool(_ arguments: [String]) throws -> ToolResult {
+        try runContainertool(arguments, environment: ["SOURCE_DATE_EPOCH": "0", "HOME": work.path, "DOCKER_CONFIG": work.path + "/no-docker-config",
+                                                      "CONTAINERIZE_CACHE_DIR": work.path + "/cache"])
+    }
+
+    /// Pushes a two-platform base whose images say `BASE=<marker>`; returns its index digest.
+    @discardableResult
+    func pushTwoPlatformBase(_ reference: String, marker: String) throws -> String {
+        let pushed = try containertool(["build", "--executable", "linux/amd64=" + (try program("base-amd")),
+                                        "--executable", "linux/arm64=" + (try program("base-arm", compiler: "aarch64-linux-gnu-gcc")),
+                                        "--name", "basetool", "--env", "BASE=\(marker)", "--plain-http", "--output", "registry:" + reference, "--json"])
+        XCTAssertEqual(pushed.status, 0, pushed.stderr)
+        let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(pushed.stdout.utf8)) as? [String: Any], pushed.stdout)
+        return try XCTUnwrap(report["indexDigest"] as? String, pushed.stdout)
+    }
+
+    func json(_ path: String) throws -> [String: Any] {
+        try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+    }
+
+    func blob(_ layout: String, _ digest: String) throws -> [String: Any] {
+        try json(layout + "/blobs/sha256/" + digest.dropFirst("sha256:".count))
+    }
+
+    /// The top descriptor of a layout's index.json, then the image index it names.
+    func imageIndex(_ layout: String) throws -> [String: Any] {
+        let top = try XCTUnwrap((try json(layout + "/index.json")["manifests"] as? [[String: Any]])?.first)
+        return try blob(layout, try XCTUnwrap(top["digest"] as? String))
+    }
+
+    /// Each platform's `BASE=` environment value and its manifest's annotations, by architecture.
+    func platforms(_ layout: String) throws -> [String: (base: String, annotations: [String: String])] {
+        var result: [String: (String, [String: String])] = [:]
+        for entry in try XCTUnwrap(try imageIndex(layout)["manifests"] as? [[String: Any]]) {
+            let manifest = try blob(layout, try XCTUnwrap(entry["digest"] as? String))
+            let config = try blob(layout, try XCTUnwrap((manifest["config"] as? [String: Any])?["digest"] as? String))
+            let environment = ((config["config"] as? [String: Any])?["Env"] as? [String]) ?? []
+            let architecture = try XCTUnwrap(config["architecture"] as? String)
+            result[architecture] = (environment.first { $0.hasPrefix("BASE=") } ?? "none", manifest["annotations"] as? [String: String] ?? [:])
+        }
+        return result
+    }
+
+    func testATagMovedDuringABuildGivesEveryPlatformTheBaseItFirstNamedAndTheImageRecordsIt() throws {
+        let registry = try MockRegistry(testCase: self, faults: ["moving-tag"])
+        let first = try pushTwoPlatformBase("\(registry.host)/base:1", marker: "first")
+        try pushTwoPlatformBase("\(registry.host)/base:1.moved", marker: "moved")
+        let before = registry.requests.count
+
+        let layout = work.path + "/app"
+        let built = try containertool(["build", "--executable", "linux/amd64=" + (try program("app-amd")),
+                                       "--executable", "linux/arm64=" + (try program("app-arm", compiler: "aarch64-linux-gnu-gcc")),
+                                       "--from", "\(registry.host)/base:1", "--plain-http", "--output", "oci-layout:" + layout])
+        XCTAssertEqual(built.status, 0, built.stderr)
+        let tagFetches = registry.requests.dropFirst(before).filter { $0.method == "GET" && $0.path == "/v2/base/manifests/1" }
+        XCTAssertEqual(tagFetches.count, 1, "the tag is resolved once for both platforms")
+
+        let expected = [AnnotationKey.baseName: "\(registry.host)/base:1", AnnotationKey.baseDigest: first]
+        let images = try platforms(layout)
+        XCTAssertEqual(Set(images.keys), ["amd64", "arm64"])
+        for (architecture, image) in images {
+            XCTAssertEqual(image.base, "BASE=first", "\(architecture) is built on the base the tag first named")
+            XCTAssertEqual(image.annotations, expected, architecture)
+        }
+        XCTAssertEqual(try imageIndex(layout)["annotations"] as? [String: String], expected, "the index records the base too")
+        // The annotated index and manifests are what OCI tools read.
+        for architecture in ["amd64", "arm64"] {
+            let inspected = try runChecked("skopeo", ["inspect", "--override-arch", architecture, "oci:\(layout):latest"])
+            XCTAssertTrue(inspected.contains("\"Architecture\": \"\(architecture)\""), inspected)
+        }
+    }
+
+    func testASinglePlatformImageRecordsTheBaseAsNamedAndTheDigestTheTagHad() throws {
+        let registry = try MockRegistry(testCase: self)
+        let index = try pushTwoPlatformBase("\(registry.host)/base:1", marker: "one")
+        let layout = work.path + "/single"
+        let built = try containertool(["build", "--executable", try program("app"), "--from", "\(registry.host)/base:1", "--plain-http",
+                                       "--output", "oci-layout:" + layout])
+        XCTAssertEqual(built.status, 0, built.stderr)
+        let top = try XCTUnwrap((try json(layout + "/index.json")["manifests"] as? [[String: Any]])?.first)
+        let manifest = try blob(layout, try XCTUnwrap(top["digest"] as? String))
+        XCTAssertEqual(manifest["annotations"] as? [String: String], [AnnotationKey.baseName: "\(registry.host)/base:1", AnnotationKey.baseDigest: index],
+                       "base.digest is what the tag named (the base's index), so a scanner can tell when the tag has moved")
+
+        // Scratch and local bases record nothing: there is no registry name to check against.
+        let scratch = try containertool(["build", "--executable", try program("app2"), "--output", "oci-layout:" + work.path + "/scratch"])
+        XCTAssertEqual(scratch.status, 0, scratch.stderr)
+        let scratchTop = try XCTUnwrap((try json(work.path + "/scratch/index.json")["manifests"] as? [[String: Any]])?.first)
+        XCTAssertNil(try blob(work.path + "/scratch", try XCTUnwrap(scratchTop["digest"] as? String))["annotations"])
+    }
+
+    func testABaseIndexNestedInAnotherIndexIsFollowedAsContainerdDoes() throws {
+        let registry = try MockRegistry(testCase: self)
+        let inner = try pushTwoPlatformBase("\(registry.host)/base:inner", marker: "nested")
+        let innerBytes = try runChecked("curl", ["-sf", "-H", "Accept: application/vnd.oci.image.index.v1+json", "http://\(registry.host)/v2/base/manifests/inner"])
+        let outer = """
+            {"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"\(inner)","size":\(innerBytes.utf8.count)}]}
+            """
+        let file = work.appendingPathComponent("outer.json")
+        try Data(outer.utf8).write(to: file)
+        try runChecked("curl", ["-sf", "-X", "PUT", "-H", "Content-Type: application/vnd.oci.image.index.v1+json", "--data-binary", "@" + file.path,
+                                "http://\(registry.host)/v2/base/manifests/outer"])
+
+        let layout = work.path + "/app"
+        let built = try containertool(["build", "--executable", "linux/amd64=" + (try program("app-amd")),
+                                       "--executable", "linux/arm64=" + (try program("app-arm", compiler: "aarch64-linux-gnu-gcc")),
+                                       "--from", "\(registry.host)/base:outer", "--plain-http", "--output", "oci-layout:" + layout])
+        XCTAssertEqual(built.status, 0, built.stderr)
+        for (architecture, image) in try platforms(layout) {
+            XCTAssertEqual(image.base, "BASE=nested", architecture)
+            XCTAssertEqual(image.annotations[AnnotationKey.baseDigest], sha256Hex(outer), "the digest the tag named: the outer index")
+        }
+
+        // A chain of indexes deeper than the limit is refused in one line that says what to do.
+        var digest = inner
+        var size = innerBytes.utf8.count
+        for level in 0..<6 {
+            let wrapper = #"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"\#(digest)","size":\#(size)}]}"#
+            try Data(wrapper.utf8).write(to: file)
+            try runChecked("curl", ["-sf", "-X", "PUT", "-H", "Content-Type: application/vnd.oci.image.index.v1+json", "--data-binary", "@" + file.path,
+                                    "http://\(registry.host)/v2/base/manifests/deep\(level)"])
+            digest = sha256Hex(wrapper)
+            size = wrapper.utf8.count
+        }
+        let deep = try containertool(["build", "--executable", try program("app-deep"), "--from", "\(registry.host)/base:deep5", "--plain-http",
+                                      "--output", "oci-layout:" + work.path + "/deep"])
+        XCTAssertEqual(deep.status, 1, deep.stderr)
+        XCTAssertTrue(deep.stderr.contains("pin the linux/amd64 image manifest by digest"), deep.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work.path + "/deep"))
+    }
+
+    func testALocalLayoutWhoseIndexesNestTwiceIsRefusedSayingHowToCopyThePlatformOut() throws {
+        let layout = work.path + "/nested-layout"
+        let built = try containertool(["build", "--executable", try program("base"), "--output", "oci-layout:" + layout])
+        XCTAssertEqual(built.status, 0, built.stderr)
+        var top = try XCTUnwrap((try json(layout + "/index.json")["manifests"] as? [[String: Any]])?.first)
+        top["annotations"] = nil
+        for _ in 0..<2 {  // index.json → index → index → manifest
+            let index = try JSONSerialization.data(withJSONObject: ["schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": [top]],
+                                                   options: .sortedKeys)
+            let digest = "sha256:" + SHA256.hash(Array(index)).hexString
+            try index.write(to: URL(fileURLWithPath: layout + "/blobs/sha256/" + digest.dropFirst(7)))
+            top = ["mediaType": "application/vnd.oci.image.index.v1+json", "digest": digest, "size": index.count]
+        }
+        try JSONSerialization.data(withJSONObject: ["schemaVersion": 2, "manifests": [top]]).write(to: URL(fileURLWithPath: layout + "/index.json"))
+        let refused = try containertool(["build", "--executable", try program("app"), "--from", "oci-layout:" + layout, "--output", "oci-layout:" + work.path + "/app-layout"])
+        XCTAssertEqual(refused.status, 1, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("its indexes nest more than one level deep; copy the platform's image out first, e.g. skopeo copy --override-arch amd64 oci:\(layout) oci:base"),
+                      refused.stderr)
+    }
+
+    func sha256Hex(_ text: String) -> String {
+        "sha256:" + SHA256.hash(Array(text.utf8)).hexString
+    }
+}
