@@ -137,6 +137,13 @@ final class BaseFileTreeTests: XCTestCase {
         var deeper = tree
         try deeper.add(.directory("lib64/app"), origin: "the working directory", layer: .addOns)
         XCTAssertThrowsError(try deeper.layers(over: lower)) { XCTAssertTrue("\($0)".contains("/lib64/app (the working directory) is below the base image's symlink /lib64 → /usr/lib64") && "\($0)".contains("put it at /usr/lib64/app instead"), "\($0)") }
+        // A generated file (the CA bundle) below a link goes where the link leads, as Docker's COPY writes; the link stays.
+        var generated = tree
+        try generated.add(.directory("tmp", mode: 0o1777), origin: "/tmp", layer: .addOns)
+        try generated.add(.file("lib/ssl/cert.pem", [4]), origin: "the generated file /lib/ssl/cert.pem", layer: .addOns)
+        let addOns = try XCTUnwrap(try generated.layers(over: lower).first { $0.kind == .addOns })
+        XCTAssertEqual(addOns.entries.map(\.path).sorted(), ["tmp", "usr", "usr/lib", "usr/lib/ssl", "usr/lib/ssl/cert.pem"], "an empty /tmp of ours is kept")
+        XCTAssertEqual(addOns.entries.first { $0.path == "usr/lib" }?.mode, 0o750, "the base's directory keeps its mode")
         var dangling = tree
         try dangling.add(.directory("loop"), origin: "the working directory", layer: .addOns)
         XCTAssertThrowsError(try dangling.layers(over: lower), "a directory over a link that leads nowhere")

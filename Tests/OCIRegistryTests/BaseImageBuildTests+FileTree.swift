@@ -58,6 +58,31 @@ extension BaseImageBuildTests {
         }
     }
 
+    /// The CA bundle on a base whose /etc/ssl/certs is a link (to /usr/share/ca here, as some distributions
+    /// lay it out): written where the link leads, as Docker's COPY would, never refused with a hint to
+    /// move a file the user did not place; the link stays, and the bundle is read through it.
+    func testTheCABundleGoesWhereABasesCertificateLinkLeads() throws {
+        try Prerequisite.requireTool("umoci")
+        let layout = work.path + "/linked-certs"
+        let bundle = work.path + "/bundle"
+        try runChecked("bash", ["-c", """
+            set -e
+            umoci init --layout '\(layout)'; umoci new --image '\(layout):1'
+            umoci unpack --rootless --image '\(layout):1' '\(bundle)'
+            cd '\(bundle)/rootfs'; mkdir -p usr/share/ca etc/ssl; ln -s ../../usr/share/ca etc/ssl/certs
+            cd /; umoci repack --image '\(layout):1' '\(bundle)'; rm -rf '\(bundle)'
+            """])
+        let built = try containertool(["build", "--executable", try program("hello"), "--from", "oci-layout:\(layout):1", "--ca-certificates",
+                                       "--output", "oci-layout:\(work.path)/app"])
+        XCTAssertEqual(built.status, 0, built.stderr)
+        let rootfs = work.path + "/rootfs"
+        try runChecked("umoci", ["raw", "unpack", "--rootless", "--image", "\(work.path)/app:latest", rootfs])
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: rootfs + "/etc/ssl/certs"), "../../usr/share/ca", "the base's link stays")
+        let bundleText = try String(contentsOfFile: rootfs + "/etc/ssl/certs/ca-certificates.crt", encoding: .utf8)
+        XCTAssertTrue(bundleText.hasPrefix("-----BEGIN CERTIFICATE-----"), "the bundle is read through the link")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: rootfs + "/usr/share/ca/ca-certificates.crt"))
+    }
+
     /// `--bundle-shared-libraries` on a merged-/usr base: the libraries go where /lib and /lib64
     /// lead, the links stay, and the dynamic program starts (its loader found through /lib64). The
     /// base's libc.so.6, the build host's bytes, is left to the base: no layer of ours carries it.

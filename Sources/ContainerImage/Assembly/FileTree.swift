@@ -88,13 +88,18 @@ struct FileTree {
     /// already has keeps the base's mode and owner: a resource under /tmp must not turn the base's
     /// 1777 /tmp into 0755. A path the base has as a symlink or file where ours is a directory, or
     /// as a directory where ours is a file, is refused: ours would hide the base's (/lib → usr/lib).
-    /// Shared libraries go where the base's symlinked directories lead (`placedThroughLinks`), and
+    /// Shared libraries and add-ons go where the base's symlinked directories lead (`placedThroughLinks`), and
     /// one the base already has there, byte for byte (`baseDigests`, by path), is left to the base.
     func layers(over lower: [String: TarEntry], baseDigests: [String: String] = [:]) throws -> [LayerContents] {
         try layers.compactMap { contents in
             var contents = contents
-            if contents.kind == .sharedLibraries {
-                contents.entries = try Self.placedThroughLinks(contents.entries, over: lower, baseDigests: baseDigests)
+            // Files we generate or bundle (CA bundle, time-zone data, libraries) go where the base's links lead,
+            // as Docker's COPY writes through a base's /etc/ssl/certs → /usr/share/… link; a user's resource is
+            // refused there instead (`underBaseSymlink`), naming the real path, since its path was chosen.
+            if contents.kind == .addOns { try refuseChosenDirectoriesBelowLinks(contents.entries, over: lower) }
+            if contents.kind == .sharedLibraries || contents.kind == .addOns {
+                contents.entries = try Self.placedThroughLinks(contents.entries, over: lower, baseDigests: baseDigests,
+                                                               keepingEmptyDirectories: contents.kind == .addOns)
                 if contents.entries.isEmpty { return nil }
             }
             contents.entries = try contents.entries.compactMap { entry in
@@ -122,13 +127,30 @@ struct FileTree {
         }
     }
 
+    /// A directory the user chose (working or home directory: an add-on directory with nothing of ours
+    /// below it) that passes through a base's link is refused, naming the real path: its path is the
+    /// user's, and `WorkingDir` would name the link. Generated files below such links are placed.
+    func refuseChosenDirectoriesBelowLinks(_ entries: [TarEntry], over lower: [String: TarEntry]) throws {
+        for entry in entries where entry.kind == .directory && !entries.contains(where: { $0.path.hasPrefix(entry.path + "/") }) {
+            let components = entry.path.split(separator: "/")
+            for count in 1..<max(1, components.count) {
+                let prefix = components.prefix(count).joined(separator: "/")
+                guard case .symlink(let target) = lower[prefix]?.kind else { continue }
+                let real = Self.resolvingLinks(entry.path, in: lower, last: false).map { "/" + $0 } ?? "a path that is not below it"
+                throw ImageBuildError.underBaseSymlink(path: "/" + entry.path, origin: byPath[entry.path]?.origin ?? "the image", link: "/" + prefix, target: target, real: real)
+            }
+        }
+    }
+
     /// Bundled libraries at the paths the base's symlinked directories lead to: with a merged-/usr
     /// base (/lib → usr/lib), /lib/x86_64-linux-gnu/libc.so.6 goes to /usr/lib/x86_64-linux-gnu/,
     /// where the loader finds it through the base's link, which stays a link. A file the base has
     /// there with the same bytes (`baseDigests`) or a link with the same target is left out: the base
     /// provides it, as with ko and jib. Parent directories the remaining entries need are added (they
-    /// take the base's metadata in `layers(over:)`).
-    static func placedThroughLinks(_ entries: [TarEntry], over lower: [String: TarEntry], baseDigests: [String: String] = [:]) throws -> [TarEntry] {
+    /// take the base's metadata in `layers(over:)`). With `keepingEmptyDirectories` (add-ons: /tmp, the
+    /// home and working directories are wanted even when empty) no directory is dropped.
+    static func placedThroughLinks(_ entries: [TarEntry], over lower: [String: TarEntry], baseDigests: [String: String] = [:],
+                                   keepingEmptyDirectories: Bool = false) throws -> [TarEntry] {
         var placed: [String: TarEntry] = [:]
         for var entry in entries {
             entry.path = resolvingLinks(entry.path, in: lower, last: entry.kind == .directory) ?? entry.path
@@ -143,7 +165,7 @@ struct FileTree {
             placed[entry.path] = entry
         }
         // Directories that hold nothing of ours any more (all left to the base) go too.
-        placed = placed.filter { path, entry in entry.kind != .directory || placed.keys.contains { $0.hasPrefix(path + "/") && placed[$0]?.kind != .directory } }
+        placed = placed.filter { path, entry in keepingEmptyDirectories || entry.kind != .directory || placed.keys.contains { $0.hasPrefix(path + "/") && placed[$0]?.kind != .directory } }
         for path in Array(placed.keys) {
             var parent = Substring(path)
             while let slash = parent.lastIndex(of: "/") {

@@ -58,7 +58,7 @@ public enum ImageAssembler {
             }
         }
         for resource in spec.resources { try tree.addHostItem(resource.source, at: resource.destination, symlinkBoundary: resource.symlinkBoundary, layer: resource.layer) }
-        for entry in spec.generatedFiles { try tree.add(entry, origin: "the generated file /\(entry.path)", layer: .addOns) }
+        for entry in spec.generatedFiles { try tree.add(entry, origin: "the generated file /\(entry.path.drop { $0 == "/" })", layer: .addOns) }
         return (tree, elf)
     }
 
