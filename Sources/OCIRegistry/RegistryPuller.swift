@@ -66,20 +66,24 @@ public struct RegistryPuller: Sendable {
 
     /// Nested indexes followed at most this deep (containerd follows them; real ones nest once or twice).
     static let maxIndexDepth = 4
+    static let maxNestedFetches = 16
 
     /// The image manifest of `platform` reached from `fetched`: itself, or the matching entry of an index,
-    /// looking into nested indexes (entries that are indexes, with no platform or a matching one; the
-    /// first 8 of each) as containerd does when no direct entry matches.
+    /// looking into nested indexes (entries that are indexes, with no platform or a matching one; at most
+    /// `maxNestedFetches` of them in all, so a hostile tree of indexes costs a few requests) as containerd
+    /// does when no direct entry matches.
     private func manifest(for platform: Platform, in fetched: FetchedManifest, text: String, client: RegistryClient) async throws -> FetchedManifest {
         guard ImageIndex.isIndex(fetched.mediaType) else { return fetched }
         let index = try decode(ImageIndex.self, fetched.data, reference: text, what: "index")
-        if let found = try await nestedManifest(for: platform, in: index, text: text, client: client, depth: 0) { return found }
+        var budget = Self.maxNestedFetches
+        if let found = try await nestedManifest(for: platform, in: index, text: text, client: client, depth: 0, budget: &budget) { return found }
         let entry = try Self.select(platform, from: index, reference: text)  // throws: no image for the platform, listing those there are
         return try await client.fetchManifest(reference: entry.digest)
     }
 
     /// `platform`'s manifest in `index` or the indexes nested in it, nil when there is none; too deep a nesting throws.
-    private func nestedManifest(for platform: Platform, in index: ImageIndex, text: String, client: RegistryClient, depth: Int) async throws -> FetchedManifest? {
+    private func nestedManifest(for platform: Platform, in index: ImageIndex, text: String, client: RegistryClient, depth: Int,
+                                budget: inout Int) async throws -> FetchedManifest? {
         if index.image(for: platform) != nil {
             return try await client.fetchManifest(reference: try Self.select(platform, from: index, reference: text).digest)
         }
@@ -88,11 +92,15 @@ public struct RegistryPuller: Sendable {
         guard depth < Self.maxIndexDepth else {
             throw RegistryError.unusableImage(reference: text, reason: "its indexes nest more than \(Self.maxIndexDepth) deep; pin the \(platform.name) image manifest by digest instead")
         }
-        for entry in nested.prefix(8) where ImageReference.isValidDigest(entry.digest) {
+        for entry in nested where ImageReference.isValidDigest(entry.digest) {
+            guard budget > 0 else {
+                throw RegistryError.unusableImage(reference: text, reason: "its nested indexes need more than \(Self.maxNestedFetches) requests to search; pin the \(platform.name) image manifest by digest instead")
+            }
+            budget -= 1
             let child = try await client.fetchManifest(reference: entry.digest)
             guard ImageIndex.isIndex(child.mediaType) else { continue }
             if let found = try await nestedManifest(for: platform, in: try decode(ImageIndex.self, child.data, reference: text, what: "nested index"),
-                                                    text: text, client: client, depth: depth + 1) {
+                                                    text: text, client: client, depth: depth + 1, budget: &budget) {
                 return found
             }
         }

@@ -148,6 +148,25 @@ final class BaseImagePinTests: XCTestCase {
             digest = sha256Hex(wrapper)
             size = wrapper.utf8.count
         }
+        // So is an index that would take many requests to search (20 nested indexes, none for amd64).
+        var wide: [String] = []
+        for number in 0..<20 {
+            let child = #"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:\#(String(repeating: "e", count: 64))","size":\#(number),"platform":{"os":"linux","architecture":"s390x"}}]}"#
+            try Data(child.utf8).write(to: file)
+            try runChecked("curl", ["-sf", "-X", "PUT", "-H", "Content-Type: application/vnd.oci.image.index.v1+json", "--data-binary", "@" + file.path,
+                                    "http://\(registry.host)/v2/base/manifests/child\(number)"])
+            wide.append(#"{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"\#(sha256Hex(child))","size":\#(child.utf8.count)}"#)
+        }
+        try Data(#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[\#(wide.joined(separator: ","))]}"#.utf8).write(to: file)
+        try runChecked("curl", ["-sf", "-X", "PUT", "-H", "Content-Type: application/vnd.oci.image.index.v1+json", "--data-binary", "@" + file.path,
+                                "http://\(registry.host)/v2/base/manifests/wide"])
+        let before = registry.requests.count
+        let searched = try containertool(["build", "--executable", try program("app-wide"), "--from", "\(registry.host)/base:wide", "--plain-http",
+                                          "--output", "oci-layout:" + work.path + "/wide"])
+        XCTAssertEqual(searched.status, 1, searched.stderr)
+        XCTAssertTrue(searched.stderr.contains("its nested indexes need more than 16 requests to search; pin the linux/amd64 image manifest by digest instead"), searched.stderr)
+        XCTAssertLessThanOrEqual(registry.requests.dropFirst(before).filter { $0.path.contains("/manifests/") }.count, 17)
+
         let deep = try containertool(["build", "--executable", try program("app-deep"), "--from", "\(registry.host)/base:deep5", "--plain-http",
                                       "--output", "oci-layout:" + work.path + "/deep"])
         XCTAssertEqual(deep.status, 1, deep.stderr)
