@@ -4,12 +4,15 @@ import Foundation
 /// Why a key cannot sign. Never carries the key or its password.
 public enum SigningError: Error, Sendable, Equatable, CustomStringConvertible {
     case unreadableKey(path: String, reason: String)
+    case unreadablePublicKey(path: String, reason: String)
     case signingFailed(String)
 
     public var description: String {
         switch self {
         case let .unreadableKey(path, reason):
             return "cannot use the signing key \(path): \(reason). Give a PEM private key (openssl ecparam -name prime256v1 -genkey -noout | openssl pkcs8 -topk8 -nocrypt), encrypted ones with CONTAINERIZE_SIGNING_KEY_PASSWORD"
+        case let .unreadablePublicKey(path, reason):
+            return "cannot use the public key \(path): \(reason). Give the PEM public key of the signing key (containertool sign --public-key-out, cosign public-key, or openssl pkey -pubout)"
         case let .signingFailed(reason):
             return "signing failed: \(reason)"
         }

@@ -35,3 +35,42 @@ public enum CosignSignature {
         existing.filter { !($0.digest == layer.digest && $0.annotations?[signatureAnnotation] == layer.annotations?[signatureAnnotation]) } + [layer]
     }
 }
+
+extension CosignSignature {
+    /// What a payload claims: the image it signs and the repository it names.
+    public struct Claims: Sendable, Equatable {
+        public var repository: String
+        public var digest: String
+        public var type: String
+    }
+
+    /// The claims of a simple-signing payload, or nil when it is not one.
+    public static func claims(in payload: [UInt8]) -> Claims? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(payload)) as? [String: Any],
+              let critical = object["critical"] as? [String: Any],
+              let repository = (critical["identity"] as? [String: Any])?["docker-reference"] as? String,
+              let digest = (critical["image"] as? [String: Any])?["docker-manifest-digest"] as? String,
+              let type = critical["type"] as? String else { return nil }
+        return Claims(repository: repository, digest: digest, type: type)
+    }
+
+    /// The verdict on one signature layer, as `cosign verify --key` decides it: the signature must be the
+    /// key's over the payload's exact bytes, and the payload must be a cosign signature of `digest`.
+    public enum Verdict: Sendable, Equatable {
+        case verified(Claims)
+        /// No signature annotation, not base64, or not this key's signature of these bytes.
+        case notThisKey
+        /// Signed by the key, but not a signature of this image (another digest, or not a cosign payload).
+        case otherImage(String)
+    }
+
+    public static func verdict(payload: [UInt8], signatureAnnotation encoded: String?, digest: String,
+                               verify: ([UInt8], [UInt8]) -> Bool) -> Verdict {
+        guard let encoded, let signature = Data(base64Encoded: encoded), verify([UInt8](signature), payload) else { return .notThisKey }
+        guard let claims = claims(in: payload), claims.type == "cosign container image signature" else {
+            return .otherImage("a payload that is not a cosign image signature")
+        }
+        guard claims.digest == digest else { return .otherImage(claims.digest) }
+        return .verified(claims)
+    }
+}

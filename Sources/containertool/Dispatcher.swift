@@ -13,6 +13,7 @@ enum Dispatcher {
         ("push", Subcommand(summary: "push a built OCI layout or archive to a registry, without building again", usage: PushCommand.usage, run: PushCommand.run)),
         ("attach", Subcommand(summary: "attach files (SBOM, provenance) to a pushed image as OCI 1.1 referrers", usage: AttachCommand.usage, run: AttachCommand.run)),
         ("sign", Subcommand(summary: "sign a pushed image in cosign's format with an ECDSA P-256 key", usage: SignCommand.usage, run: SignCommand.run)),
+        ("verify", Subcommand(summary: "check an image's cosign-format signatures with a public key; list its referrers", usage: VerifyCommand.usage, run: VerifyCommand.run)),
         ("run", Subcommand(summary: "run an image from the local engine in the foreground; Ctrl-C stops and removes it", usage: RunCommand.usage, run: RunCommand.run)),
         ("inspect", Subcommand(summary: "print digest, size and config summary of an image", usage: InspectCommand.usage, run: InspectCommand.run)),
         ("dockerfile", Subcommand(summary: "render Dockerfile.template into a multi-stage Dockerfile", usage: DockerfileCommand.usage, run: DockerfileCommand.run)),

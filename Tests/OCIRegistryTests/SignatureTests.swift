@@ -129,4 +129,74 @@ final class SignatureTests: XCTestCase {
         XCTAssertEqual(missing.status, 1)
         XCTAssertTrue(missing.stderr.contains("push the image first"), missing.stderr)
     }
+
+    // MARK: containertool verify
+
+    func verify(_ reference: String, key: String, json: Bool = true) throws -> ToolResult {
+        try runContainertool(["verify", reference, "--key", key, "--plain-http"] + (json ? ["--json"] : []))
+    }
+
+    func testVerifyAcceptsTheSignersKeyByTagOrDigestAndListsTheReferrers() throws {
+        let key = try makeKey("release.key")
+        XCTAssertEqual(try sign(key: key).status, 0)
+        let sbom = work.appendingPathComponent("app.spdx.json")
+        try Data(#"{"spdxVersion":"SPDX-2.3"}"#.utf8).write(to: sbom)
+        let attached = try runContainertool(["attach", pinned, "--file", sbom.path + ":application/spdx+json", "--plain-http"])
+        XCTAssertEqual(attached.status, 0, attached.stderr)
+
+        for reference in [pinned, "\(registry.host)/team/hello:1"] {
+            let result = try verify(reference, key: key + ".pub")
+            XCTAssertEqual(result.status, 0, "\(reference): \(result.stderr)")
+            let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], result.stdout)
+            XCTAssertEqual(report["image"] as? String, pinned, "a tag is resolved to the digest it names")
+            XCTAssertEqual(report["verified"] as? Int, 1)
+            XCTAssertEqual(report["signatures"] as? Int, 1)
+            XCTAssertEqual((report["referrers"] as? [[String: Any]])?.compactMap { $0["artifactType"] as? String }, ["application/spdx+json"])
+        }
+        let text = try verify("\(registry.host)/team/hello:1", key: key + ".pub", json: false)
+        XCTAssertEqual(text.status, 0, text.stderr)
+        XCTAssertEqual(text.stdout.split(separator: "\n").last.map(String.init), pinned, "the last stdout line is the verified image, pinned")
+        XCTAssertTrue(text.stdout.contains("referrer application/spdx+json sha256:"), text.stdout)
+    }
+
+    func testVerifyRefusesAnotherKeyAnUnsignedImageAndASignatureOfAnotherImage() throws {
+        let key = try makeKey("release.key")
+        let missingKey = try verify(pinned, key: key + ".pub", json: false)
+        XCTAssertEqual(missingKey.status, 2, "no public key written yet: \(missingKey.stderr)")
+        XCTAssertTrue(missingKey.stderr.contains("no such readable file"), missingKey.stderr)
+        try runChecked("bash", ["-c", "openssl pkey -in '\(key)' -pubout -out '\(key).pub'"])
+        let none = try verify(pinned, key: key + ".pub")
+        XCTAssertEqual(none.status, 1, none.stderr)
+        XCTAssertTrue(none.stderr.contains("it has no signature"), none.stderr)
+
+        XCTAssertEqual(try sign(key: key).status, 0)
+        let other = try makeKey("other.key")
+        try runChecked("bash", ["-c", "openssl pkey -in '\(other)' -pubout -out '\(other).pub'"])
+        let wrongKey = try verify(pinned, key: other + ".pub")
+        XCTAssertEqual(wrongKey.status, 1, wrongKey.stderr)
+        XCTAssertTrue(wrongKey.stderr.contains("none of its 1 signature(s) under \(registry.host)/team/hello:\(CosignSignature.tag(of: digest)) was made with this key"), wrongKey.stderr)
+        XCTAssertEqual(wrongKey.stderr.split(separator: "\n").filter { $0.hasPrefix("containertool verify:") }.count, 1, wrongKey.stderr)
+
+        // A valid signature of another image, copied under this image's signature tag (a replay), is refused.
+        let layout = work.appendingPathComponent("second").path
+        let built = try runContainertool(["build", "--executable", try staticHelloBinary(self), "--label", "second=yes", "--output", "oci-layout:" + layout])
+        XCTAssertEqual(built.status, 0, built.stderr)
+        let second = try runContainertool(["push", "oci-layout:" + layout, "\(registry.host)/team/hello:2"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let secondDigest = String(second[second.range(of: "@")!.upperBound...])
+        XCTAssertEqual(try runContainertool(["sign", second, "--key", key]).status, 0)
+        let manifest = work.appendingPathComponent("replayed.json").path
+        try runChecked("curl", ["-sf", "-o", manifest, "-H", "Accept: \(MediaType.imageManifest)",
+                                "http://\(registry.host)/v2/team/hello/manifests/\(CosignSignature.tag(of: secondDigest))"])
+        try runChecked("curl", ["-sf", "-X", "PUT", "-H", "Content-Type: \(MediaType.imageManifest)", "--data-binary", "@" + manifest,
+                                "http://\(registry.host)/v2/team/hello/manifests/\(CosignSignature.tag(of: digest))"])
+        let replayed = try verify(pinned, key: key + ".pub")
+        XCTAssertEqual(replayed.status, 1, replayed.stderr)
+        XCTAssertTrue(replayed.stderr.contains("sign something else (\(secondDigest))"), replayed.stderr)
+        XCTAssertEqual(try verify(second, key: key + ".pub").status, 0, "the second image's own signature still verifies")
+
+        let privateAsPublic = try verify(pinned, key: key)
+        XCTAssertEqual(privateAsPublic.status, 2, privateAsPublic.stderr)
+        XCTAssertTrue(privateAsPublic.stderr.contains("it is not a PEM public key"), privateAsPublic.stderr)
+        XCTAssertFalse(privateAsPublic.stderr.contains("PRIVATE KEY"), "key material leaked")
+    }
 }
