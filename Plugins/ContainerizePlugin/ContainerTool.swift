@@ -44,13 +44,13 @@ struct ContainerTool {
     }
 
     /// `containertool attach REF --file …`: OCI 1.1 referrers of a pushed image.
-    func attach(_ arguments: [String]) throws {
-        _ = try run(["attach"] + arguments)
+    func attach(_ arguments: [String]) throws -> [ToolContract.AttachedReferrer] {
+        try decode(run(["attach", "--json"] + arguments))
     }
 
     /// `containertool sign REF --key FILE`: a cosign-format signature of a pushed image.
-    func sign(_ arguments: [String]) throws {
-        _ = try run(["sign"] + arguments)
+    func sign(_ arguments: [String]) throws -> ToolContract.SignatureReport {
+        try decode(run(["sign", "--json"] + arguments))
     }
 
     func provenance(_ arguments: [String]) throws {

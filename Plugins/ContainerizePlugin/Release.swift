@@ -5,7 +5,8 @@ import Foundation
 /// failed run leaves the old dist/ as it was:
 ///   dist/NAME.tar (docker archive), dist/NAME-oci.tar (OCI archive), dist/NAME.spdx.json (SPDX 2.3),
 ///   dist/NAME.provenance.json (SLSA Provenance v1 in an in-toto statement),
-///   dist/digest (the manifest digest a registry stores), and the digest as the last stdout line.
+///   dist/digest (the manifest digest a registry stores), dist/attached.json (each push's referrers and
+///   signature, when something was pushed), and the digest as the last stdout line.
 struct Release {
     var product: String
     var version: String
@@ -33,6 +34,15 @@ struct Release {
     var sbomLinkArguments: [String] = []
     /// The paths in dist/ after `finish`, for the summary.
     var writtenFiles: [String] = []
+    /// What `finish` attached to each pushed image, and its signature, also written to dist/attached.json.
+    var attached: [Attached] = []
+
+    /// One pushed image's referrers and signature (`dist/attached.json` lists these).
+    struct Attached: Codable {
+        var image: String
+        var referrers: [ToolContract.AttachedReferrer]
+        var signature: ToolContract.SignatureReport?
+    }
 
     var outputs: [String] {
         guard let staging else { return [] }
@@ -104,15 +114,20 @@ struct Release {
         try tool.provenance(provenance)
         try Data((digest + "\n").utf8).write(to: staging.appendingPathComponent("digest"))
         // Attached where the image went (OCI 1.1 referrers: the referrers API, or the fallback tag).
-        if let attachOptions {
-            for pushed in report.pushed {
-                try tool.attach([pushed, "--file", staging.appendingPathComponent("\(product).spdx.json").path + ":application/spdx+json",
-                                 "--file", staging.appendingPathComponent("\(product).provenance.json").path + ":application/vnd.in-toto+json"]
-                                + attachOptions)
+        for pushed in report.pushed {
+            var done = Attached(image: pushed, referrers: [], signature: nil)
+            if let attachOptions {
+                done.referrers = try tool.attach([pushed, "--file", staging.appendingPathComponent("\(product).spdx.json").path + ":application/spdx+json",
+                                                  "--file", staging.appendingPathComponent("\(product).provenance.json").path + ":application/vnd.in-toto+json"]
+                                                 + attachOptions)
             }
+            if let signing { done.signature = try tool.sign([pushed, "--key", signing.key] + signing.options) }
+            attached.append(done)
         }
-        if let signing {
-            for pushed in report.pushed { try tool.sign([pushed, "--key", signing.key] + signing.options) }
+        if !attached.isEmpty {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            try (encoder.encode(attached) + Data("\n".utf8)).write(to: staging.appendingPathComponent("attached.json"))
         }
 
         // The old dist/ steps aside before the new one moves in, then goes.
@@ -128,6 +143,13 @@ struct Release {
         self.staging = nil
         try? FileManager.default.removeItem(at: previous)
         writtenFiles = ["\(product).spdx.json", "\(product).provenance.json", "digest"].map { dist.appendingPathComponent($0).path }
+        if !attached.isEmpty { writtenFiles.append(dist.appendingPathComponent("attached.json").path) }
+        for image in attached {
+            for referrer in image.referrers {
+                writtenFiles.append("attached to \(image.image.split(separator: "@").first ?? ""): \(referrer.artifactType) \(referrer.digest)\(referrer.viaReferrersAPI ? "" : " (fallback tag)")")
+            }
+            if let signature = image.signature { writtenFiles.append("signed: \(signature.signatureTag) (\(signature.signatureManifest))") }
+        }
         var moved = report
         for index in moved.outputs.indices where moved.outputs[index].destination.hasPrefix(staging.path + "/") {
             moved.outputs[index].destination = dist.path + moved.outputs[index].destination.dropFirst(staging.path.count)

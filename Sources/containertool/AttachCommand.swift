@@ -23,12 +23,6 @@ enum AttachCommand {
 
     static let parser = CommandLineParser(valueOptions: ["--file"], flags: ["--json", "--describe-options"], maximumPositionals: 1).addingRegistryOptions()
 
-    struct Report: Encodable {
-        var artifactType: String
-        var digest: String
-        var viaReferrersAPI: Bool
-    }
-
     static func run(_ arguments: [String]) async throws {
         let parsed = try parser.parse(arguments)
         if parsed.wantsHelp { return print(usage) }
@@ -45,7 +39,7 @@ enum AttachCommand {
         let pusher = RegistryPusher(connection: options.connection, ledger: options.ledger, log: { printError("containertool: \($0)") })
         let attached = try await pusher.attach(files, to: reference)
         if parsed.has("--json") {
-            let report = attached.map { Report(artifactType: $0.artifactType, digest: $0.digest, viaReferrersAPI: $0.viaReferrersAPI) }
+            let report = attached.map { ToolContract.AttachedReferrer(artifactType: $0.artifactType, digest: $0.digest, viaReferrersAPI: $0.viaReferrersAPI) }
             print(String(decoding: try CanonicalJSON.encode(report), as: UTF8.self))
         } else {
             attached.forEach { print("\($0.artifactType) \($0.digest)") }

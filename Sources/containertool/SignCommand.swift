@@ -24,12 +24,6 @@ enum SignCommand {
     static let parser = CommandLineParser(valueOptions: ["--key", "--public-key-out"], flags: ["--json", "--describe-options"], maximumPositionals: 1)
         .addingRegistryOptions()
 
-    struct Report: Encodable {
-        var signatureTag: String
-        var signatureManifest: String
-        var payloadDigest: String
-    }
-
     static func run(_ arguments: [String]) async throws {
         let parsed = try parser.parse(arguments)
         if parsed.wantsHelp { return print(usage) }
@@ -59,7 +53,7 @@ enum SignCommand {
         }
         let tag = "\(reference.registry)/\(reference.repository):\(CosignSignature.tag(of: digest))"
         if parsed.has("--json") {
-            print(String(decoding: try CanonicalJSON.encode(Report(signatureTag: tag, signatureManifest: manifest, payloadDigest: layer.digest)), as: UTF8.self))
+            print(String(decoding: try CanonicalJSON.encode(ToolContract.SignatureReport(signatureTag: tag, signatureManifest: manifest, payloadDigest: layer.digest)), as: UTF8.self))
         } else {
             print(tag)
         }

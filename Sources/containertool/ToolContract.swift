@@ -74,6 +74,20 @@ enum ToolContract {
         var linkTraceFlags: [String]? = nil
     }
 
+    /// `containertool attach --json`: one entry per file attached.
+    struct AttachedReferrer: Codable {
+        var artifactType: String
+        var digest: String
+        var viaReferrersAPI: Bool
+    }
+
+    /// `containertool sign --json`.
+    struct SignatureReport: Codable {
+        var signatureTag: String
+        var signatureManifest: String
+        var payloadDigest: String
+    }
+
     /// `containertool dockerfile --json`. `outcome`: created, updated, unchanged or keptHandWritten.
     struct DockerfileReport: Codable {
         struct File: Codable { var path: String; var outcome: String }

@@ -301,7 +301,7 @@ server.serve_forever()' "$1" "$2" "$3" >/dev/null 2>&1
 }
 
 # e2e_fixture_release — `containerize --release` from a package that depends on the plugin: dist/ with
-# the five files (provenance included), a push, the digest as the last stdout line, summary paths that exist.
+# the six files (provenance and attached.json included), a push, the digest as the last stdout line, summary paths that exist.
 e2e_fixture_release() {
     step "containerize --release in a fixture package, pushed to the loopback registry"
     ensure_test_registry
@@ -313,7 +313,7 @@ e2e_fixture_release() {
         >"$WORK/fixture-release.out" 2>"$WORK/fixture-release.err" || die "--release failed: $(tail -5 "$WORK/fixture-release.err")"
     last=$(cat "$WORK/fixture-release.out")
     [[ "$last" =~ ^sha256:[0-9a-f]{64}$ ]] || die "--release's standard output is not exactly the digest: '$last'"
-    for file in hello-b.tar hello-b-oci.tar hello-b.spdx.json hello-b.provenance.json digest; do
+    for file in hello-b.tar hello-b-oci.tar hello-b.spdx.json hello-b.provenance.json digest attached.json; do
         [[ -s "$dist/$file" ]] || die "--release did not write $dist/$file"
     done
     [[ "$(cat "$dist/digest")" == "$last" ]] || die "dist/digest differs from the printed digest"
@@ -360,6 +360,24 @@ PY
     openssl dgst -sha256 -verify "$WORK/release.pub" -signature "$WORK/sig.bin" "$WORK/payload.json" >/dev/null \
         || die "the signature under $sigtag does not verify with the release key"
     say "signature $sigtag: verified with openssl"
+    # containertool verify: the tag resolves to the released digest, the release key verifies it, another key does not.
+    local tool verified
+    tool=$(containertool_binary)
+    verified=$("$tool" verify "$ref" --key "$WORK/release.pub" --plain-http 2>/dev/null | tail -n 1) || die "containertool verify refuses the release key"
+    [[ "$verified" == "$REGISTRY/fixture-release@$last" ]] || die "containertool verify names $verified, not the released image"
+    openssl ecparam -name prime256v1 -genkey -noout 2>/dev/null | openssl pkey -pubout -out "$WORK/other.pub"
+    if "$tool" verify "$ref" --key "$WORK/other.pub" --plain-http >/dev/null 2>&1; then die "containertool verify accepted another key"; fi
+    # dist/attached.json and the summary name each referrer's digest as the fallback index lists it, and the signature.
+    python3 - "$dist/attached.json" "$WORK/referrers.json" "$WORK/fixture-release.err" "$sigtag" <<'PY' || die "dist/attached.json or the summary does not list what was attached"
+import json, sys
+attached = json.load(open(sys.argv[1]))
+listed = {m["digest"] for m in json.load(open(sys.argv[2]))["manifests"]}
+assert len(attached) == 1 and {r["digest"] for r in attached[0]["referrers"]} == listed, (attached, listed)
+assert attached[0]["signature"]["signatureTag"].endswith(":" + sys.argv[4]), attached
+log = open(sys.argv[3]).read()
+assert all(digest in log for digest in listed) and sys.argv[4] in log, "the summary lacks a referrer or the signature"
+print("dist/attached.json: %d referrers and the signature, as the registry lists them" % len(listed))
+PY
     # The summary is on standard error, each line as SwiftPM shows plugin progress: "[ContainerizePlugin] …".
     sed 's/^\[ContainerizePlugin\] //' "$WORK/fixture-release.err" >"$WORK/fixture-release.log"
     grep -q "^Image   $REGISTRY/fixture-release@$last" "$WORK/fixture-release.log" || die "the summary does not name the pushed reference"
@@ -368,9 +386,9 @@ PY
         [[ -e "$path" ]] || die "the summary names $path, which does not exist"
         paths=$((paths + 1))
     done < <(sed -n 's/^  [a-z-]*: \(\/[^ ]*\) (.*/\1/p; s/^  \(\/[^ ]*\)$/\1/p' "$WORK/fixture-release.log")
-    (( paths == 5 )) || die "the summary named $paths paths in dist/, expected 5"
+    (( paths == 6 )) || die "the summary named $paths paths in dist/, expected 6"
     [[ -z "$(ls -A "$WORK" | grep staging)" ]] || die "a staging folder was left beside dist/"
-    say "dist/ has the five files, $ref is at $last, every summary path exists"
+    say "dist/ has the six files, $ref is at $last, every summary path exists"
     cd "$ROOT"
 }
 
