@@ -19,8 +19,11 @@
 # Writes dist/ (replaced as a whole, only when everything succeeded):
 #   dist/NAME.tar           docker archive   (docker load -i dist/NAME.tar)
 #   dist/NAME-oci.tar       OCI archive      (skopeo copy oci-archive:dist/NAME-oci.tar …)
-#   dist/NAME.spdx.json     SPDX 2.3 SBOM: the product, the Swift toolchain, every resolved package
+#   dist/NAME.spdx.json     SPDX 2.3 SBOM: what the static link pulled in (Debian packages, the Swift
+#                           runtime, SwiftPM packages), every resolved package; the image is its root
+#   dist/NAME.provenance.json  SLSA Provenance v1 (an in-toto statement)
 #   dist/digest             the image's manifest digest, sha256:…
+#   dist/attached.json      with --push: each push's OCI 1.1 referrers (SBOM, provenance) and signature
 # DIST_DIR=PATH writes there instead of dist/.
 # Progress goes to stderr; stdout gets exactly one line, the digest:
 #   digest="$(scripts/release.sh --push "$REGISTRY/hello:$VERSION")"
