@@ -2,12 +2,14 @@
 # scripts/release.sh — this repository's pipeline step: run the tests, then
 # `swift package containerize --release` (which any package depending on the plugin can run itself).
 #
-#   scripts/release.sh [--version V] [--push REF] [--product NAME] [--from REF] [--embedded] [--platform P[,P]] [--skip-tests]
+#   scripts/release.sh [--version V] [--push REF] [--sign-key PEM] [--product NAME] [--from REF] [--embedded] [--platform P[,P]] [--skip-tests]
 #
 #   --version V     image version label, tag and SBOM version (default: `git describe --tags --always`, v stripped)
 #   --push REF      also push to a registry, e.g. 127.0.0.1:5000/hello:1.0.0 (HOST[:PORT]/REPO[:TAG]);
 #                   credentials: ~/.docker/config.json, then ~/.netrc, then
 #                   CONTAINERIZE_REGISTRY_USERNAME / CONTAINERIZE_REGISTRY_PASSWORD
+#   --sign-key PEM  sign each pushed image in cosign's format with this EC P-256 private key (an encrypted
+#                   one reads CONTAINERIZE_SIGNING_KEY_PASSWORD); check with containertool verify REF --key PUB
 #   --product NAME  executable product to containerize (default: HelloWeb)
 #   --from REF      build on a base image instead of scratch (HOST[:PORT]/REPO[:TAG], oci-layout:DIR[:TAG],
 #                   oci-archive:FILE, docker-archive:FILE; see docs/base-images.md)
@@ -35,7 +37,7 @@ source "$root/scripts/lib/common.sh"
 release_options=(--release --product HelloWeb); skip_tests=0; network=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
-    --version|--product) need_value "$1" $# "${2:-}"; release_options+=("$1" "$2"); shift 2 ;;
+    --version|--product|--sign-key) need_value "$1" $# "${2:-}"; release_options+=("$1" "$2"); shift 2 ;;
     --push) need_value "$1" $# "${2:-}"; release_options+=(--push "$2"); network=(--allow-network-connections all); shift 2 ;;
     --embedded) release_options+=(--embedded); shift ;;
     --from) need_value "$1" $# "${2:-}"; release_options+=(--from "$2")

@@ -19,13 +19,20 @@ public enum SigningError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+/// A key file's bytes (at most 1 MiB), read as a stream so that a pipe works too (`--key <(vault read …)`).
+func readKeyFile(_ path: String) -> Data? {
+    guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+    defer { try? handle.close() }
+    do { return try handle.read(upToCount: 1 << 20) ?? Data() } catch { return nil }  // nil from read: at the end, an empty file
+}
+
 /// An ECDSA P-256 private key from a PEM file (PKCS#8 or SEC1, optionally encrypted), signing
 /// SHA-256 digests as cosign does: the signature is DER, verifiable with `openssl dgst -sha256 -verify`.
 public final class ECDSASigner: @unchecked Sendable {  // the EVP_PKEY is only read after init
     private let key: OpaquePointer
 
     public init(pemFile path: String, password: String? = nil) throws {
-        guard let data = FileManager.default.contents(atPath: path) else { throw SigningError.unreadableKey(path: path, reason: "no such readable file") }
+        guard let data = readKeyFile(path) else { throw SigningError.unreadableKey(path: path, reason: "no such readable file") }
         let bio = data.withUnsafeBytes { BIO_new_mem_buf($0.baseAddress, Int32($0.count)) }
         guard let bio else { throw SigningError.unreadableKey(path: path, reason: "out of memory") }
         defer { BIO_free(bio) }

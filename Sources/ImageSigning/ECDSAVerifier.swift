@@ -7,7 +7,7 @@ public final class ECDSAVerifier: @unchecked Sendable {  // the EVP_PKEY is only
     private let key: OpaquePointer
 
     public init(publicKeyFile path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path) else { throw SigningError.unreadablePublicKey(path: path, reason: "no such readable file") }
+        guard let data = readKeyFile(path) else { throw SigningError.unreadablePublicKey(path: path, reason: "no such readable file") }
         let bio = data.withUnsafeBytes { BIO_new_mem_buf($0.baseAddress, Int32($0.count)) }
         guard let bio else { throw SigningError.unreadablePublicKey(path: path, reason: "out of memory") }
         defer { BIO_free(bio) }

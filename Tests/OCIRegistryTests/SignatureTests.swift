@@ -157,6 +157,9 @@ final class SignatureTests: XCTestCase {
         XCTAssertEqual(text.status, 0, text.stderr)
         XCTAssertEqual(text.stdout.split(separator: "\n").last.map(String.init), pinned, "the last stdout line is the verified image, pinned")
         XCTAssertTrue(text.stdout.contains("referrer application/spdx+json sha256:"), text.stdout)
+        // A key from a pipe, as pipelines pass one from a secret store.
+        let piped = try runTool("bash", ["-c", "'\(try XCTUnwrap(containertoolPath))' verify '\(pinned)' --plain-http --key <(cat '\(key).pub')"])
+        XCTAssertEqual(piped.status, 0, piped.stderr)
     }
 
     func testVerifyRefusesAnotherKeyAnUnsignedImageAndASignatureOfAnotherImage() throws {
@@ -194,6 +197,9 @@ final class SignatureTests: XCTestCase {
         XCTAssertTrue(replayed.stderr.contains("sign something else (\(secondDigest))"), replayed.stderr)
         XCTAssertEqual(try verify(second, key: key + ".pub").status, 0, "the second image's own signature still verifies")
 
+        let empty = try verify(pinned, key: "/dev/null")
+        XCTAssertEqual(empty.status, 2, empty.stderr)
+        XCTAssertTrue(empty.stderr.contains("it is not a PEM public key"), empty.stderr)
         let privateAsPublic = try verify(pinned, key: key)
         XCTAssertEqual(privateAsPublic.status, 2, privateAsPublic.stderr)
         XCTAssertTrue(privateAsPublic.stderr.contains("it is not a PEM public key"), privateAsPublic.stderr)
