@@ -29,8 +29,8 @@ public enum HTTPServer {
             do {
                 workers.append(try Worker(configuration: configuration, listeners: sockets[index]))
             } catch {
-                for list in sockets[index...] { for fd in list { close(fd) } }
-                for worker in workers { close(worker.wakeFD) }
+                for list in sockets[index...] { for fd in list { Descriptor.close(fd) } }
+                for worker in workers { Descriptor.close(worker.wakeFD) }
                 throw error
             }
         }
@@ -85,19 +85,13 @@ public final class RunningServer: @unchecked Sendable {
     /// and responses in flight (up to `shutdownTimeoutMilliseconds`). Returns at once.
     /// Safe to call from any thread, more than once.
     public func shutdown() {
-        for fd in wakeFDs {
-            var one: UInt64 = 1
-            _ = write(fd, &one, 8)
-        }
+        for fd in wakeFDs { Descriptor.signal(fd, 1) }
     }
 
     /// Ends a shutdown's drain at once: every connection still open is closed (a second
     /// SIGTERM/SIGINT). Starts the shutdown if it has not started. Safe from any thread.
     public func stopNow() {
-        for fd in wakeFDs {
-            var value = Worker.stopNowValue
-            _ = write(fd, &value, 8)
-        }
+        for fd in wakeFDs { Descriptor.signal(fd, Worker.stopNowValue) }
     }
 
     /// Blocks until every worker has finished (after `shutdown()`). Call it from one thread.
@@ -109,6 +103,6 @@ public final class RunningServer: @unchecked Sendable {
     deinit {
         shutdown()
         wait()
-        for fd in wakeFDs { close(fd) }
+        for fd in wakeFDs { Descriptor.close(fd) }
     }
 }

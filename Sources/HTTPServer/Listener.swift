@@ -55,7 +55,7 @@ enum Listener {
         }
         if result != 0 || (shouldListen && listen(fd, 4096) != 0) {
             let code = cposix_errno()
-            close(fd)
+            Descriptor.close(fd)
             return .failed(code: code)
         }
         return .bound(fd: fd, port: Int(cposix_local_port(fd)))
@@ -68,7 +68,7 @@ enum Listener {
             throw .invalidConfiguration("port \(requestedPort) is out of range: use 0...65535")
         }
         var opened: [Int32] = []
-        func closeAll() { for fd in opened { close(fd) } }
+        func closeAll() { for fd in opened { Descriptor.close(fd) } }
 
         // SO_REUSEPORT would let us silently share a port with another server run by the same
         // user; a plain bind first tells us whether anyone holds the port.
@@ -76,7 +76,7 @@ enum Listener {
             for address in addresses {
                 switch open(address, port: requestedPort, reusePort: false, listen: false) {
                 case .bound(let fd, _):
-                    close(fd)
+                    Descriptor.close(fd)
                 case .failed(let code):
                     if code == EADDRINUSE { throw .portInUse(port: requestedPort) }
                     if address.optional { continue }

@@ -50,6 +50,32 @@ enum Socket {
     }
 }
 
+/// The other descriptor calls the server makes: closing, and the eventfd that wakes a worker.
+enum Descriptor {
+    /// Closes `fd`. EINTR is not retried: on Linux the descriptor is released even then, and a retry
+    /// could close a number another thread has just been given.
+    static func close(_ fd: Int32) {
+        _ = systemClose(fd)
+    }
+
+    /// Adds `value` to an eventfd's counter (what wakes the worker waiting on it); EINTR retried.
+    static func signal(_ fd: Int32, _ value: UInt64) {
+        var value = value
+        _ = syscall { write(fd, &value, 8) }
+    }
+
+    /// Reads and resets an eventfd's counter (0 when nothing was signalled).
+    static func takeCounter(_ fd: Int32) -> UInt64 {
+        var value: UInt64 = 0
+        _ = syscall { read(fd, &value, 8) }
+        return value
+    }
+}
+
+/// libc's close, named so that `Descriptor.close` does not call itself.
+@inline(__always)
+private func systemClose(_ fd: Int32) -> Int32 { close(fd) }
+
 /// The epoll calls the worker makes, each through `syscall`, with typed tokens and interests.
 struct Epoll {
     let fd: Int32

@@ -15,7 +15,7 @@ public enum SystemResources {
     static func cgroupCPUQuota() -> Int? {
         let fd = cposix_open_read_only("/sys/fs/cgroup/cpu.max")
         guard fd >= 0 else { return nil }
-        defer { close(fd) }
+        defer { Descriptor.close(fd) }
         var buffer = [UInt8](repeating: 0, count: 64)
         let length = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
         guard length > 0 else { return nil }

@@ -56,10 +56,10 @@ final class Worker {
         case .success(let fd):
             wakeFD = Int32(fd)
         case .failure(let code):
-            close(epoll.fd)
+            Descriptor.close(epoll.fd)
             throw .resourceUnavailable(what: "eventfd", code: code)
         case .wouldBlock:
-            close(epoll.fd)
+            Descriptor.close(epoll.fd)
             throw .resourceUnavailable(what: "eventfd", code: EAGAIN)
         }
         events = cposix_event_array_allocate(Worker.maxEvents)
@@ -76,9 +76,9 @@ final class Worker {
     }
 
     deinit {
-        for fd in listeners { close(fd) }  // only when the worker never ran
+        for fd in listeners { Descriptor.close(fd) }  // only when the worker never ran
         free(events)
-        close(epoll.fd)
+        Descriptor.close(epoll.fd)
     }
 
     /// Runs until a requested shutdown has finished.
@@ -110,8 +110,7 @@ final class Worker {
     private func handle(_ token: EpollToken) {
         switch token {
         case .wake:
-            var value: UInt64 = 0
-            _ = syscall { read(wakeFD, &value, 8) }
+            let value = Descriptor.takeCounter(wakeFD)
             beginShutdown()
             if value >= Worker.stopNowValue {
                 // A second signal: the drain is over now, whatever is still in flight.
@@ -298,7 +297,7 @@ final class Worker {
 
     private func closeConnection(_ connection: Connection) {
         guard isOpen(connection), case .connection(let slot, _) = connection.token else { return }
-        close(connection.fd)
+        Descriptor.close(connection.fd)
         connections[slot] = nil
         freeSlots.append(slot)
         liveConnections -= 1
@@ -338,7 +337,7 @@ final class Worker {
     private func closeListeners() {
         for fd in listeners {
             if acceptPausedUntil == nil { epoll.remove(fd) }
-            close(fd)
+            Descriptor.close(fd)
         }
         listeners = []
     }
