@@ -12,9 +12,10 @@ public struct PulledImage: Sendable {
     public var layerFiles: [String]
     /// Blobs fetched over the network this time (0 when the cache held them all).
     public var downloadedBlobs: Int
-    /// The base as named (`HOST/REPO:TAG`, `latest` when no tag or digest was given) and the digest that
-    /// name resolved to (the index's for a multi-platform base): the same for every platform of one pull.
-    public var resolvedName: String
+    /// The base as named, as a tag (`HOST/REPO:TAG`, `latest` when no tag or digest was given; nil when
+    /// only a digest was), and the digest it resolved to (the index's for a multi-platform base): the
+    /// same for every platform of one pull.
+    public var resolvedName: String?
     public var resolvedDigest: String
 }
 
@@ -52,7 +53,8 @@ public struct RegistryPuller: Sendable {
                                         retryPolicy: retryPolicy, pullOnly: true, log: log)
         try await client.ping()
         let top = try await client.fetchManifest(reference: reference.manifestReference)
-        let resolvedName = reference.digest == nil ? "\(reference.registry)/\(reference.repository):\(reference.tagOrLatest)" : reference.description
+        // The name as a tag (what a scanner re-resolves to see whether the base has moved); none for a digest alone.
+        let resolvedName = reference.digest != nil && reference.tag == nil ? nil : "\(reference.registry)/\(reference.repository):\(reference.tagOrLatest)"
         var pulled: [PulledImage] = []
         for platform in platforms {
             let fetched = try await manifest(for: platform, in: top, text: text, client: client)
@@ -76,14 +78,19 @@ public struct RegistryPuller: Sendable {
         guard ImageIndex.isIndex(fetched.mediaType) else { return fetched }
         let index = try decode(ImageIndex.self, fetched.data, reference: text, what: "index")
         var budget = Self.maxNestedFetches
-        if let found = try await nestedManifest(for: platform, in: index, text: text, client: client, depth: 0, budget: &budget) { return found }
-        let entry = try Self.select(platform, from: index, reference: text)  // throws: no image for the platform, listing those there are
-        return try await client.fetchManifest(reference: entry.digest)
+        var seen: [String] = []
+        if let found = try await nestedManifest(for: platform, in: index, text: text, client: client, depth: 0, budget: &budget, seen: &seen) { return found }
+        guard !seen.isEmpty else {
+            let entry = try Self.select(platform, from: index, reference: text)  // throws: no image for the platform, listing those there are
+            return try await client.fetchManifest(reference: entry.digest)
+        }
+        throw RegistryError.unusableImage(reference: text, reason: "it has no image for \(platform.name) (available: \(Array(Set(seen + index.images.compactMap(\.platform).filter { $0.os != "unknown" }.map(\.name))).sorted().joined(separator: ", ")), some in nested indexes); build for one of those or choose another base")
     }
 
     /// `platform`'s manifest in `index` or the indexes nested in it, nil when there is none; too deep a nesting throws.
     private func nestedManifest(for platform: Platform, in index: ImageIndex, text: String, client: RegistryClient, depth: Int,
-                                budget: inout Int) async throws -> FetchedManifest? {
+                                budget: inout Int, seen: inout [String]) async throws -> FetchedManifest? {
+        if depth > 0 { seen += index.images.compactMap(\.platform).filter { $0.os != "unknown" }.map(\.name) }
         if index.image(for: platform) != nil {
             return try await client.fetchManifest(reference: try Self.select(platform, from: index, reference: text).digest)
         }
@@ -100,7 +107,7 @@ public struct RegistryPuller: Sendable {
             let child = try await client.fetchManifest(reference: entry.digest)
             guard ImageIndex.isIndex(child.mediaType) else { continue }
             if let found = try await nestedManifest(for: platform, in: try decode(ImageIndex.self, child.data, reference: text, what: "nested index"),
-                                                    text: text, client: client, depth: depth + 1, budget: &budget) {
+                                                    text: text, client: client, depth: depth + 1, budget: &budget, seen: &seen) {
                 return found
             }
         }
@@ -144,7 +151,7 @@ public struct RegistryPuller: Sendable {
         log("base \(reference.pinned(to: fetched.digest)): \(manifest.layers.count) layer(s), \(downloaded) blob(s) downloaded, \(manifest.layers.count + 1 - downloaded) from the cache")
         return PulledImage(pinnedReference: reference.pinned(to: fetched.digest), reference: reference, manifest: manifest,
                            configData: configData, layerFiles: Array(files.dropFirst()), downloadedBlobs: downloaded,
-                           resolvedName: reference.description, resolvedDigest: fetched.digest)
+                           resolvedName: nil, resolvedDigest: fetched.digest)
     }
 
     private func decode<T: Decodable>(_ type: T.Type, _ data: Data, reference: String, what: String) throws -> T {

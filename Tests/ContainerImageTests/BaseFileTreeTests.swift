@@ -148,6 +148,20 @@ final class BaseFileTreeTests: XCTestCase {
         try dangling.add(.directory("loop"), origin: "the working directory", layer: .addOns)
         XCTAssertThrowsError(try dangling.layers(over: lower), "a directory over a link that leads nowhere")
 
+        // A base whose /etc is a link to the root: our /etc is the root, which stays the base's (no "" entry).
+        var rootLinked = lower
+        rootLinked["etc"] = TarEntry(path: "etc", kind: .symlink(target: "/"), mode: 0o777)
+        var throughRoot = tree
+        try throughRoot.add(.file("etc/ssl/cert.pem", [5]), origin: "the generated file /etc/ssl/cert.pem", layer: .addOns)
+        let placed = try XCTUnwrap(try throughRoot.layers(over: rootLinked).first { $0.kind == .addOns })
+        XCTAssertEqual(placed.entries.map(\.path).sorted(), ["ssl", "ssl/cert.pem"], "nothing resets the base's root")
+        // Links that loop on the way to a generated file: one line naming the add-on flags, not "put it elsewhere".
+        var looped = tree
+        try looped.add(.file("loop/ca.crt", [6]), origin: "the generated file /loop/ca.crt", layer: .addOns)
+        XCTAssertThrowsError(try looped.layers(over: lower)) {
+            XCTAssertEqual("\($0)", "the base image's symlinks on the way to /loop/ca.crt loop, so that file of ours has no place in it; leave its add-on out (--no-ca-certificates, --no-tzdata; a bundled library: link statically) or fix the base's links")
+        }
+
         XCTAssertNil(FileTree.resolvingLinks("loop/x", in: lower, last: false))
         var looping = FileTree()
         try looping.add(.file("loop/libx.so", [1]), origin: "the shared library /loop/libx.so", layer: .sharedLibraries)

@@ -167,6 +167,15 @@ final class BaseImagePinTests: XCTestCase {
         XCTAssertTrue(searched.stderr.contains("its nested indexes need more than 16 requests to search; pin the linux/amd64 image manifest by digest instead"), searched.stderr)
         XCTAssertLessThanOrEqual(registry.requests.dropFirst(before).filter { $0.path.contains("/manifests/") }.count, 17)
 
+        // Platforms that are only in nested indexes are named when the one asked for is missing.
+        try Data(#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[\#(wide[0])]}"#.utf8).write(to: file)
+        try runChecked("curl", ["-sf", "-X", "PUT", "-H", "Content-Type: application/vnd.oci.image.index.v1+json", "--data-binary", "@" + file.path,
+                                "http://\(registry.host)/v2/base/manifests/s390x"])
+        let missing = try containertool(["build", "--executable", try program("app-s390x"), "--from", "\(registry.host)/base:s390x", "--plain-http",
+                                         "--output", "oci-layout:" + work.path + "/s390x"])
+        XCTAssertEqual(missing.status, 1, missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("it has no image for linux/amd64 (available: linux/s390x, some in nested indexes)"), missing.stderr)
+
         let deep = try containertool(["build", "--executable", try program("app-deep"), "--from", "\(registry.host)/base:deep5", "--plain-http",
                                       "--output", "oci-layout:" + work.path + "/deep"])
         XCTAssertEqual(deep.status, 1, deep.stderr)
@@ -174,24 +183,48 @@ final class BaseImagePinTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: work.path + "/deep"))
     }
 
-    func testALocalLayoutWhoseIndexesNestTwiceIsRefusedSayingHowToCopyThePlatformOut() throws {
+    func testALocalLayoutWithNestedIndexesIsFollowedAndOneNestedTooDeepIsRefused() throws {
         let layout = work.path + "/nested-layout"
-        let built = try containertool(["build", "--executable", try program("base"), "--output", "oci-layout:" + layout])
+        let built = try containertool(["build", "--executable", try program("base"), "--env", "BASE=nested", "--output", "oci-layout:" + layout])
         XCTAssertEqual(built.status, 0, built.stderr)
-        var top = try XCTUnwrap((try json(layout + "/index.json")["manifests"] as? [[String: Any]])?.first)
+        let original = try XCTUnwrap((try json(layout + "/index.json")["manifests"] as? [[String: Any]])?.first)
+        var top = original
         top["annotations"] = nil
-        for _ in 0..<2 {  // index.json → index → index → manifest
+        /// Wraps `top` in one more index; index.json names the outermost.
+        func nest() throws {
             let index = try JSONSerialization.data(withJSONObject: ["schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": [top]],
                                                    options: .sortedKeys)
             let digest = "sha256:" + SHA256.hash(Array(index)).hexString
             try index.write(to: URL(fileURLWithPath: layout + "/blobs/sha256/" + digest.dropFirst(7)))
             top = ["mediaType": "application/vnd.oci.image.index.v1+json", "digest": digest, "size": index.count]
+            try JSONSerialization.data(withJSONObject: ["schemaVersion": 2, "manifests": [top]]).write(to: URL(fileURLWithPath: layout + "/index.json"))
         }
-        try JSONSerialization.data(withJSONObject: ["schemaVersion": 2, "manifests": [top]]).write(to: URL(fileURLWithPath: layout + "/index.json"))
-        let refused = try containertool(["build", "--executable", try program("app"), "--from", "oci-layout:" + layout, "--output", "oci-layout:" + work.path + "/app-layout"])
+        try nest()
+        try nest()  // index.json → index → index → manifest, as Docker's containerd store nests them and deeper
+        let followed = try containertool(["build", "--executable", try program("app"), "--from", "oci-layout:" + layout, "--output", "oci-layout:" + work.path + "/app-layout"])
+        XCTAssertEqual(followed.status, 0, followed.stderr)
+        let config = try blob(work.path + "/app-layout", try XCTUnwrap((try blob(work.path + "/app-layout", try XCTUnwrap((try json(work.path + "/app-layout/index.json")["manifests"] as? [[String: Any]])?.first?["digest"] as? String))["config"] as? [String: Any])?["digest"] as? String))
+        XCTAssertEqual((config["config"] as? [String: Any])?["Env"] as? [String], ["BASE=nested"], "the nested base is the one built on")
+
+        for _ in 0..<4 { try nest() }
+        let refused = try containertool(["build", "--executable", try program("app2"), "--from", "oci-layout:" + layout, "--output", "oci-layout:" + work.path + "/app2-layout"])
         XCTAssertEqual(refused.status, 1, refused.stderr)
-        XCTAssertTrue(refused.stderr.contains("its indexes nest more than one level deep; copy the platform's image out first, e.g. skopeo copy --override-arch amd64 oci:\(layout) oci:base"),
-                      refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("its indexes nest more than 4 deep; build on a layout that lists the linux/amd64 image directly"), refused.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work.path + "/app2-layout"))
+    }
+
+    func testADigestPinnedBaseRecordsItsDigestAndNoNameATagAndDigestRecordsTheTag() throws {
+        let registry = try MockRegistry(testCase: self)
+        let index = try pushTwoPlatformBase("\(registry.host)/base:1", marker: "one")
+        for (from, name) in [("\(registry.host)/base@\(index)", nil), ("\(registry.host)/base:1@\(index)", "\(registry.host)/base:1")] {
+            let layout = work.path + "/pinned-\(name == nil ? "digest" : "both")"
+            let built = try containertool(["build", "--executable", try program("app-\(name == nil ? "d" : "b")"), "--from", from, "--plain-http", "--output", "oci-layout:" + layout])
+            XCTAssertEqual(built.status, 0, built.stderr)
+            let top = try XCTUnwrap((try json(layout + "/index.json")["manifests"] as? [[String: Any]])?.first)
+            let annotations = try blob(layout, try XCTUnwrap(top["digest"] as? String))["annotations"] as? [String: String]
+            XCTAssertEqual(annotations?[AnnotationKey.baseDigest], index, from)
+            XCTAssertEqual(annotations?[AnnotationKey.baseName], name, "\(from): a name a scanner can re-resolve, or none")
+        }
     }
 
     func sha256Hex(_ text: String) -> String {

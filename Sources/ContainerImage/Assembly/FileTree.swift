@@ -153,7 +153,12 @@ struct FileTree {
                                    keepingEmptyDirectories: Bool = false) throws -> [TarEntry] {
         var placed: [String: TarEntry] = [:]
         for var entry in entries {
-            entry.path = resolvingLinks(entry.path, in: lower, last: entry.kind == .directory) ?? entry.path
+            guard let resolved = resolvingLinks(entry.path, in: lower, last: entry.kind == .directory) else {
+                throw ImageBuildError.baseLinksLoop(path: "/" + entry.path)
+            }
+            // A directory that is the root itself (/etc → / on the base): the root is the base's, never ours to reset.
+            if resolved.isEmpty { continue }
+            entry.path = resolved
             switch (entry.kind, lower[entry.path]?.kind) {
             case (.symlink(let ours), .symlink(let theirs)) where ours == theirs: continue
             case (.file(let content), .file):

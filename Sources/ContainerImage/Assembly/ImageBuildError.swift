@@ -14,6 +14,8 @@ public enum ImageBuildError: Error, CustomStringConvertible, Equatable {
     case whiteoutName(path: String, origin: String)
     case hidesBaseEntry(path: String, origin: String, base: String)
     case underBaseSymlink(path: String, origin: String, link: String, target: String, real: String)
+    /// The base's links on the way to a file we generate or bundle loop (more than 40 links).
+    case baseLinksLoop(path: String)
     case noCABundle(searched: [String])
     case duplicatePlatform(String)
     case singlePlatformOutput(kind: String)
@@ -50,6 +52,8 @@ public enum ImageBuildError: Error, CustomStringConvertible, Equatable {
             return "\(path) (\(origin)) would hide what the base image has there (\(base)); choose a destination the base does not have"
         case .underBaseSymlink(let path, let origin, let link, let target, let real):
             return "\(path) (\(origin)) is below the base image's symlink \(link) → \(target), which would become a directory hiding the base's files there; put it at \(real) instead"
+        case .baseLinksLoop(let path):
+            return "the base image's symlinks on the way to \(path) loop, so that file of ours has no place in it; leave its add-on out (--no-ca-certificates, --no-tzdata; a bundled library: link statically) or fix the base's links"
         case .duplicatePlatform(let platform):
             return "two executables are declared as \(platform); give one executable per platform"
         case .singlePlatformOutput(let kind):

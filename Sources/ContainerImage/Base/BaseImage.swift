@@ -17,16 +17,18 @@ public struct BaseImage: Sendable, Equatable {
     /// Where the base lives on a registry (`registry`, `repository`), so a push to the same registry mounts its blobs.
     public var registry: String?
     public var repository: String?
-    /// A registry base as named (`host/repo:tag`) and the digest that name resolved to, once for every
-    /// platform of a build; recorded in our manifests (`manifestAnnotations`). Nil for local bases.
+    /// A registry base as named (`host/repo:tag`; nil for a digest alone) and the digest it resolved to,
+    /// once for every platform of a build; recorded in our manifests (`manifestAnnotations`). Nil for local bases.
     public var resolvedName: String?
     public var resolvedDigest: String?
 
     /// `org.opencontainers.image.base.name` / `.base.digest`, as ko and buildx record them, so a scanner
     /// can tell which base an image was built on and whether the tag has moved since; nil without a name.
     public var manifestAnnotations: [String: String]? {
-        guard let resolvedName, let resolvedDigest else { return nil }
-        return [AnnotationKey.baseName: resolvedName, AnnotationKey.baseDigest: resolvedDigest]
+        guard let resolvedDigest else { return nil }
+        var annotations = [AnnotationKey.baseDigest: resolvedDigest]
+        if let resolvedName { annotations[AnnotationKey.baseName] = resolvedName }
+        return annotations
     }
 
     /// A base from its config bytes and its layer descriptors with their files (same order).

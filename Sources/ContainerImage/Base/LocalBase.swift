@@ -74,23 +74,33 @@ public enum LocalBase {
                 throw fail("it holds no image tagged \(tag) (tags: \(index.manifests.compactMap { $0.annotations?[AnnotationKey.refName] }.joined(separator: ", ")))")
             }
         }
-        guard var descriptor = candidates.first else { throw fail("its index.json lists no image") }
-        if ImageIndex.isIndex(descriptor.mediaType) {
-            candidates = try CanonicalJSON.decode(ImageIndex.self, from: try smallBlob(descriptor, from: source, reference: reference)).manifests
-        }
-        if candidates.count > 1 || candidates.first?.platform != nil {
-            let index = ImageIndex(manifests: candidates)
-            guard let match = index.image(for: platform) ?? (index.images.count == 1 && index.images[0].platform == nil ? index.images[0] : nil) else {
-                if index.images.allSatisfy({ $0.platform == nil }) { throw fail("it lists \(candidates.count) images with neither a tag nor a platform; which one is the base cannot be told") }
-                throw fail("it has no image for \(platform.name) (available: \(index.platformList))")
+        guard !candidates.isEmpty else { throw fail("its index.json lists no image") }
+        // The image of `platform` among `entries`, looking into nested indexes as containerd does
+        // (Docker's containerd store writes index.json → index → manifests); `seen` collects the
+        // platforms found on the way, for the error.
+        var seen: [String] = []
+        func select(from entries: [Descriptor], depth: Int) throws -> Descriptor? {
+            let level = ImageIndex(manifests: entries)
+            seen += level.images.compactMap(\.platform).filter { $0.os != "unknown" }.map(\.name)
+            if let match = level.image(for: platform) { return match }
+            if entries.count == 1, level.images.count == 1, level.images[0].platform == nil { return level.images[0] }
+            // An index entry that names another platform is not looked into (containerd skips it too).
+            seen += entries.filter { ImageIndex.isIndex($0.mediaType) && $0.platform.map { !$0.matches(platform) } == true }.compactMap { $0.platform.map { "\($0.name) (an index)" } }
+            for nested in entries where ImageIndex.isIndex(nested.mediaType) && (nested.platform.map { $0.matches(platform) } ?? true) {
+                guard depth < 4 else { throw fail("its indexes nest more than 4 deep; build on a layout that lists the \(platform.name) image directly") }
+                let child = try CanonicalJSON.decode(ImageIndex.self, from: try smallBlob(nested, from: source, reference: reference))
+                if let found = try select(from: child.manifests, depth: depth + 1) { return found }
             }
-            descriptor = match
+            return nil
         }
-        guard ImageManifest.isManifest(descriptor.mediaType) else {
-            if ImageIndex.isIndex(descriptor.mediaType) {
-                throw fail("its indexes nest more than one level deep; copy the platform's image out first, e.g. skopeo copy --override-arch \(platform.architecture) \(kind == .ociLayout ? "oci:" : "oci-archive:")\(path) oci:base")
+        guard let descriptor = try select(from: candidates, depth: 0) else {
+            if seen.isEmpty, candidates.count > 1, candidates.allSatisfy({ ImageManifest.isManifest($0.mediaType) && $0.platform == nil }) {
+                throw fail("it lists \(candidates.count) images with neither a tag nor a platform; which one is the base cannot be told")
             }
-            throw fail("its manifest has the media type '\(descriptor.mediaType.prefix(100))'")
+            if seen.isEmpty, let other = candidates.first(where: { !ImageManifest.isManifest($0.mediaType) && !ImageIndex.isIndex($0.mediaType) }) {
+                throw fail("its manifest has the media type '\(other.mediaType.prefix(100))'")
+            }
+            throw fail("it has no image for \(platform.name) (available: \(seen.isEmpty ? "none" : seen.joined(separator: ", ")))")
         }
         let manifest = try CanonicalJSON.decode(ImageManifest.self, from: try smallBlob(descriptor, from: source, reference: reference))
         if let layer = manifest.unsupportedLayer {
