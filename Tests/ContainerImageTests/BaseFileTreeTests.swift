@@ -137,6 +137,8 @@ final class BaseFileTreeTests: XCTestCase {
         var deeper = tree
         try deeper.add(.directory("lib64/app"), origin: "the working directory", layer: .addOns)
         XCTAssertThrowsError(try deeper.layers(over: lower)) { XCTAssertTrue("\($0)".contains("/lib64/app (the working directory) is below the base image's symlink /lib64 → /usr/lib64") && "\($0)".contains("put it at /usr/lib64/app instead"), "\($0)") }
+        try deeper.add(.file("lib64/app/ca.crt", [7]), origin: "the generated file /lib64/app/ca.crt", layer: .addOns)
+        XCTAssertThrowsError(try deeper.layers(over: lower), "a working directory below a link is refused with or without a generated file in it")
         // A generated file (the CA bundle) below a link goes where the link leads, as Docker's COPY writes; the link stays.
         var generated = tree
         try generated.add(.directory("tmp", mode: 0o1777), origin: "/tmp", layer: .addOns)

@@ -127,11 +127,11 @@ struct FileTree {
         }
     }
 
-    /// A directory the user chose (working or home directory: an add-on directory with nothing of ours
-    /// below it) that passes through a base's link is refused, naming the real path: its path is the
-    /// user's, and `WorkingDir` would name the link. Generated files below such links are placed.
+    /// A directory the user chose (the working directory: an explicit add-on directory, not one implied
+    /// by a file below it) that passes through a base's link is refused, naming the real path: its path
+    /// is the user's, and `WorkingDir` would name the link. Generated files below such links are placed.
     func refuseChosenDirectoriesBelowLinks(_ entries: [TarEntry], over lower: [String: TarEntry]) throws {
-        for entry in entries where entry.kind == .directory && !entries.contains(where: { $0.path.hasPrefix(entry.path + "/") }) {
+        for entry in entries where entry.kind == .directory && byPath[entry.path]?.implicit == false {
             let components = entry.path.split(separator: "/")
             for count in 1..<max(1, components.count) {
                 let prefix = components.prefix(count).joined(separator: "/")
