@@ -119,17 +119,10 @@ public struct BlobCache: Sendable {
         let actual = "sha256:" + SHA256.hash(bytes).hexString
         guard actual == digest else { throw BlobCacheError.mismatch(digest, actual) }
         let (temporary, descriptor) = try createTemporaryFile(for: digest)
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, bytes.count - offset) }
-            if written < 0 && errno == EINTR { continue }
-            guard written > 0 else {
-                let reason = String(cString: strerror(errno))
-                close(descriptor)
-                discard(temporary: temporary)
-                throw BlobCacheError.unwritable(temporary, reason)
-            }
-            offset += written
+        do { try bytes.withUnsafeBytes { raw in try FileIO.writeAll(descriptor, raw) } } catch {
+            close(descriptor)
+            discard(temporary: temporary)
+            throw BlobCacheError.unwritable(temporary, "\(error)")
         }
         close(descriptor)
         return try commit(temporary: temporary, digest: digest)
@@ -148,9 +141,10 @@ public struct BlobCache: Sendable {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
         defer { buffer.deallocate() }
         while true {
-            let count = read(descriptor, buffer.baseAddress, buffer.count)
-            if count < 0 && errno == EINTR { continue }
-            guard count >= 0 else { throw BlobCacheError.unwritable(path, String(cString: strerror(errno))) }
+            let count: Int
+            do { count = try FileIO.read(descriptor, into: buffer.baseAddress!, count: buffer.count) } catch {
+                throw BlobCacheError.unwritable(path, "\(error)")
+            }
             if count == 0 { break }
             hasher.update(UnsafeRawBufferPointer(start: buffer.baseAddress, count: count))
         }

@@ -21,9 +21,8 @@ public enum BinaryStrings {
         var carried = 0
         var found: Set<String> = []
         while found.count < patterns.count {
-            let count = buffer.withUnsafeMutableBytes { raw in read(fd, raw.baseAddress! + carried, chunkSize) }
-            guard count >= 0 else {
-                if errno == EINTR { continue }
+            let count: Int
+            do { count = try buffer.withUnsafeMutableBytes { raw in try FileIO.read(fd, into: raw.baseAddress! + carried, count: chunkSize) } } catch {
                 throw ImageBuildError.unreadable(path)
             }
             if count == 0 { break }

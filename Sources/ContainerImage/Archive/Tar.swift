@@ -207,10 +207,9 @@ public struct TarWriter {
         defer { buffer.deallocate() }
         var total = 0
         while true {
-            let count = read(descriptor, buffer.baseAddress, chunkSize)
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw TarError.cannotRead(path: path, reason: String(cString: strerror(errno)))
+            let count: Int
+            do { count = try FileIO.read(descriptor, into: buffer.baseAddress!, count: chunkSize) } catch {
+                throw TarError.cannotRead(path: path, reason: "\(error)")
             }
             if count == 0 { break }
             try Interruption.check()

@@ -27,8 +27,7 @@ private func streamRange(_ descriptor: Int32, path: String, offset: Int, count: 
     defer { buffer.deallocate() }
     var done = 0
     while done < count {
-        let result = pread(descriptor, buffer.baseAddress, min(buffer.count, count - done), off_t(offset + done))
-        if result < 0 && errno == EINTR { continue }
+        let result = (try? FileIO.read(descriptor, into: buffer.baseAddress!, count: min(buffer.count, count - done), at: offset + done)) ?? 0
         guard result > 0 else { throw ImageReadError.malformed(path, "it ends early") }
         try body(UnsafeRawBufferPointer(start: buffer.baseAddress, count: result))
         done += result

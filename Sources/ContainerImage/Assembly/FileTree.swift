@@ -152,7 +152,9 @@ struct FileTree {
     static func placedThroughLinks(_ entries: [TarEntry], over lower: [String: TarEntry], baseDigests: [String: String] = [:],
                                    keepingEmptyDirectories: Bool = false) throws -> [TarEntry] {
         var placed: [String: TarEntry] = [:]
-        for var entry in entries {
+        // Files first, each path in order: the same inputs give the same result and the same error (a file's path, not its folder's).
+        let ordered = entries.sorted { ($0.kind == .directory ? 1 : 0, $0.path) < ($1.kind == .directory ? 1 : 0, $1.path) }
+        for var entry in ordered {
             guard let resolved = resolvingLinks(entry.path, in: lower, last: entry.kind == .directory) else {
                 throw ImageBuildError.baseLinksLoop(path: "/" + entry.path)
             }

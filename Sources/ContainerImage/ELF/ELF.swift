@@ -209,9 +209,10 @@ struct FileByteSource: ELFByteSource {
         var bytes = [UInt8](repeating: 0, count: count)
         var done = 0
         while done < count {
-            let result = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + done, count - done, off_t(offset + done)) }
-            if result < 0 && errno == EINTR { continue }
-            guard result > 0 else { return nil }
+            let result = try? bytes.withUnsafeMutableBytes { raw in
+                try FileIO.read(descriptor, into: raw.baseAddress! + done, count: count - done, at: offset + done)
+            }
+            guard let result, result > 0 else { return nil }
             done += result
         }
         return bytes

@@ -27,13 +27,7 @@ public enum ArchiveUnpacker {
             guard descriptor >= 0 else { throw OutputError.cannotCreate(path: target, reason: String(cString: strerror(errno))) }
             defer { close(descriptor) }
             try source.stream(name) { chunk in
-                var offset = 0
-                while offset < chunk.count {
-                    let written = Glibc.write(descriptor, chunk.baseAddress! + offset, chunk.count - offset)
-                    if written < 0 && errno == EINTR { continue }
-                    guard written > 0 else { throw OutputError.cannotWrite(path: target, reason: String(cString: strerror(errno))) }
-                    offset += written
-                }
+                do { try FileIO.writeAll(descriptor, chunk) } catch { throw OutputError.cannotWrite(path: target, reason: "\(error)") }
             }
         }
     }

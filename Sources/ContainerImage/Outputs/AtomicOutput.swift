@@ -156,9 +156,10 @@ public enum AtomicOutput {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
         defer { buffer.deallocate() }
         while true {
-            let count = read(input, buffer.baseAddress, buffer.count)
-            if count < 0 && errno == EINTR { continue }
-            guard count >= 0 else { throw OutputError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
+            let count: Int
+            do { count = try FileIO.read(input, into: buffer.baseAddress!, count: buffer.count) } catch {
+                throw OutputError.cannotWrite(path: path, reason: "\(error)")
+            }
             if count == 0 { break }
             try writer.write(UnsafeRawBufferPointer(start: buffer.baseAddress, count: count))
         }
@@ -352,15 +353,7 @@ public final class BufferedFileWriter {
 
     private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
         try Interruption.check()
-        var offset = 0
-        while offset < bytes.count {
-            let written = systemWrite(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw OutputError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
-            }
-            offset += written
-        }
+        do { try FileIO.writeAll(descriptor, bytes) } catch { throw OutputError.cannotWrite(path: path, reason: "\(error)") }
     }
 }
 
@@ -408,7 +401,3 @@ public enum OutputError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// `write(2)`, named apart from `BufferedFileWriter.write`.
-private func systemWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
-    write(descriptor, bytes, count)
-}
