@@ -46,7 +46,7 @@ public struct StarterManifest: Sendable, Equatable {
 
     /// Why these options cannot make a manifest, or nil.
     public var problem: String? {
-        if ImageReferenceScanner.productNameProblem(product) != nil || objectName.isEmpty {
+        if ProductReferenceScanner.productNameProblem(product) != nil || objectName.isEmpty {
             return "invalid product name '\(product)': use the name of an executable product (letters, digits, '.', '_', '-')"
         }
         if !(1...65535).contains(port) { return "invalid port \(port): expected 1 to 65535" }

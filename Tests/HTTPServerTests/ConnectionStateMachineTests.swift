@@ -148,24 +148,48 @@ final class ConnectionStateMachineTests: XCTestCase {
         XCTAssertTrue(eager.takeOutput().hasPrefix("HTTP/1.1 200 OK\r\n"))
     }
 
-    func testShutdownLingersOnIdleConnectionsAndFinishesRequestsInFlight() {
+    func testShutdownGivesIdleConnectionsALastCallThenLingersAndFinishesRequestsInFlight() {
         let idle = ScriptedConnection()
         _ = idle.receive("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
         _ = idle.takeOutput()
         idle.now = 10_000
-        XCTAssertEqual(idle.report(.shutdown), .shutdownOutput, "FIN first: a request crossing it meets no reset")
+        XCTAssertEqual(idle.report(.shutdown), .read, "a last call: the client may be about to send")
         XCTAssertEqual(idle.probes, 1, "it looked for a request already in the socket")
-        XCTAssertEqual(idle.machine.state, .lingering)
-        XCTAssertEqual(idle.machine.deadline, 12_000, "lingering is bounded by the linger timeout")
+        XCTAssertEqual(idle.machine.state, .awaitingRequest)
+        XCTAssertEqual(idle.machine.deadline, 12_000, "the last call lasts the linger time")
+        XCTAssertFalse(idle.socket.outputShutDown)
         XCTAssertEqual(idle.report(.shutdown), .keepWaiting, "a second shutdown changes nothing")
+        idle.now = 12_000
+        XCTAssertEqual(idle.report(.deadlinePassed), .shutdownOutput, "silent through the last call: FIN, so a crossing request meets no reset")
+        XCTAssertTrue(idle.socket.outputShutDown)
+        XCTAssertEqual(idle.machine.state, .lingering)
+        XCTAssertEqual(idle.machine.deadline, 14_000, "lingering is bounded by the linger timeout")
         XCTAssertEqual(idle.receive("GET / HTTP/1.1\r\nHost: a\r\n\r\n"), .read, "read and discarded")
         XCTAssertEqual(idle.takeOutput(), "")
-        idle.now = 12_000
+        idle.now = 14_000
         XCTAssertEqual(idle.report(.deadlinePassed), .close)
+        // A keep-alive client that sends its next request during the last call is answered, with
+        // `Connection: close`, and the connection ends with a plain FIN.
+        let next = ScriptedConnection()
+        _ = next.receive("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        _ = next.takeOutput()
+        XCTAssertEqual(next.report(.shutdown), .read)
+        next.now = 1_500
+        XCTAssertEqual(next.arrive("GET / HTTP/1.1\r\nHost: a\r\n\r\n"), .close)
+        let last = next.takeOutput()
+        XCTAssertTrue(last.hasPrefix("HTTP/1.1 200 OK\r\n"), last)
+        XCTAssertTrue(last.contains("Connection: close\r\n"), last)
+        // Half a request during the last call: the head timeout answers it (408), not the last call.
+        let slow = ScriptedConnection()
+        _ = slow.receive("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        _ = slow.takeOutput()
+        XCTAssertEqual(slow.report(.shutdown), .read)
+        XCTAssertEqual(slow.arrive("GET / HTTP/1.1\r\n"), .read)
+        XCTAssertEqual(slow.machine.deadline, 5_000, "the head timeout")
         let lingerEndsAtEOF = ScriptedConnection()
         _ = lingerEndsAtEOF.receive("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
-        XCTAssertEqual(lingerEndsAtEOF.report(.shutdown), .shutdownOutput)
-        XCTAssertEqual(lingerEndsAtEOF.report(.inputEnded), .close)
+        XCTAssertEqual(lingerEndsAtEOF.report(.shutdown), .read)
+        XCTAssertEqual(lingerEndsAtEOF.report(.inputEnded), .close, "the client closed during the last call: nothing is owed")
         // Idle by our count, but the next request is already in the kernel: it is answered.
         let crossing = ScriptedConnection()
         _ = crossing.receive("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
@@ -178,7 +202,8 @@ final class ConnectionStateMachineTests: XCTestCase {
         XCTAssertEqual(answered.components(separatedBy: "HTTP/1.1 200").count, 2, "one response; the pipelined rest is not owed")
         // A fresh connection (accepted from the backlog during shutdown) with no request yet.
         let fresh = ScriptedConnection()
-        XCTAssertEqual(fresh.report(.shutdown), .shutdownOutput)
+        XCTAssertEqual(fresh.report(.shutdown), .read, "a last call for its request")
+        XCTAssertEqual(fresh.machine.deadline, 2_000)
         let busy = ScriptedConnection()
         _ = busy.receive("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\r\nab")
         XCTAssertEqual(busy.report(.shutdown), .keepWaiting)

@@ -25,7 +25,7 @@ final class StarterManifestTests: XCTestCase {
 
     func testItPassesResolveAsItIs() throws {
         let rendered = Array(StarterManifest(product: "HelloWeb").render().utf8)
-        let references = try ImageReferenceScanner.scan(rendered, file: "deploy/HelloWeb.yaml")
+        let references = try ProductReferenceScanner.scan(rendered, file: "deploy/HelloWeb.yaml")
         XCTAssertEqual(references.map(\.product), ["HelloWeb"])
         let resolved = String(decoding: try ManifestRewriter.rewrite(
             rendered, references: references, images: ["HelloWeb": "r.example/t/helloweb@" + Support.digestA]), as: UTF8.self)
