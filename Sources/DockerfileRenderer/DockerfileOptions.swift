@@ -1,3 +1,4 @@
+import OCIModel
 import ContainerImage
 
 /// What varies between rendered Dockerfiles: each property is one placeholder (or feeds several).

@@ -1,3 +1,4 @@
+import OCIModel
 import Foundation
 
 /// What a registry holds about one image for a verifier: its cosign signatures and its OCI 1.1 referrers.

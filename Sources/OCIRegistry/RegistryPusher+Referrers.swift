@@ -1,3 +1,4 @@
+import OCIModel
 import Foundation
 
 /// One file attached to an image, and what it is (`application/spdx+json`, `application/vnd.in-toto+json`).

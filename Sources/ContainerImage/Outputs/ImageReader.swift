@@ -1,3 +1,4 @@
+import OCIModel
 import Foundation
 
 /// What `containertool inspect` reports about an image stored locally.
