@@ -1,4 +1,4 @@
-import DockerfileRenderer
+import GeneratedFiles
 
 /// The starter `deploy/PRODUCT.yaml`: a Deployment and a Service fitted to a scratch image — non-root,
 /// read-only, no capabilities, probes that need no shell, memory sized from the measured peak RSS,
@@ -61,7 +61,7 @@ public struct StarterManifest: Sendable, Equatable {
         let name = objectName
         let rss = peakRSSMegabytes == peakRSSMegabytes.rounded() ? String(Int(peakRSSMegabytes)) : String(peakRSSMegabytes)
         return """
-            \(DockerfileRenderer.marker)
+            \(GeneratedFile.marker)
             # Starter manifests for \(product): a Deployment and a Service. Deploy with
             #   swift package --allow-writing-to-package-directory containerize --resolve deploy/\(product).yaml --push REGISTRY/PREFIX > resolved.yaml
             #   kubectl apply -f resolved.yaml

@@ -1,3 +1,4 @@
+import GeneratedFiles
 import OCIModel
 import ContainerImage
 import DockerfileRenderer
@@ -42,7 +43,7 @@ enum DockerfileCommand {
         \(DockerfileImageOptions.usage)
 
         A rendered file starts with the marker line
-          \(DockerfileRenderer.marker)
+          \(GeneratedFile.marker)
         Files with it are regenerated on every run; a Dockerfile without it is left alone (error,
         exit 1) unless --force is given; a .dockerignore without it is kept as it is.
 

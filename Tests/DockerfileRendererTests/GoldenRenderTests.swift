@@ -1,3 +1,4 @@
+import GeneratedFiles
 import DockerfileRenderer
 import Foundation
 import XCTest
@@ -28,7 +29,7 @@ final class GoldenRenderTests: XCTestCase {
             template: try DockerfileTemplate.read(GoldenFiles.repositoryTemplate),
             options: DockerfileOptions(product: "HelloWeb", swiftVersion: "6.3"))
         let lines = rendered.split(separator: "\n").map(String.init)
-        XCTAssertEqual(lines.first, DockerfileRenderer.marker)
+        XCTAssertEqual(lines.first, GeneratedFile.marker)
         XCTAssertEqual(lines.filter { $0.hasPrefix("FROM ") },
                        ["FROM swift:6.3-bookworm AS builder", "FROM swift:6.3-bookworm AS rootfs", "FROM scratch"])
         // The dependency layer comes before the sources, so it stays cached when only sources change.
