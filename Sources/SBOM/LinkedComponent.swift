@@ -71,7 +71,7 @@ public struct LinkInputClassifier: Sendable {
         case system
     }
 
-    /// The toolchain's `usr` parent, e.g. `/opt/swift`.
+    /// The toolchain's `usr` parent, e.g. `/opt/swift`; empty for a toolchain installed at `/usr`.
     public var toolchainRoot: String
     /// The build's scratch folder (objects are under it).
     public var buildDirectory: String
@@ -88,7 +88,9 @@ public struct LinkInputClassifier: Sendable {
                 return .module(String(module.dropLast(6)))
             }
         }
-        if !toolchainRoot.isEmpty, path.hasPrefix(toolchainRoot + "/") {
+        // A toolchain installed at the root (the swift Docker images: /usr/lib/swift_static) owns
+        // only its runtime folders there; one in its own folder owns everything below it.
+        if toolchainRoot.isEmpty ? path.hasPrefix("/usr/lib/swift") : path.hasPrefix(toolchainRoot + "/") {
             return .toolchain(library: Self.libraryName(path))
         }
         return .system

@@ -49,7 +49,8 @@ enum DockerfileCommand {
 
         Template placeholders: {{PRODUCT}} {{PRODUCT_TAG}} (lowercased product) {{SWIFT_VERSION}}
         {{BUILDER_IMAGE}} {{PORT}} {{USER}} (UID:GID) {{USER_ID}} {{GROUP_ID}} {{BUILD_MODE}}
-        (standard|embedded) {{BUILD_COMMAND}} (the full `swift build` line) {{COLLECT_RESOURCE_BUNDLES}}
+        (standard|embedded) {{BUILD_COMMAND}} (the full `swift build` line, writing the link trace)
+        {{LINK_TRACE_SCRIPT}} (the link-trace stage: trace and dpkg database for `sbom`) {{COLLECT_RESOURCE_BUNDLES}}
         (shell appended to that RUN) {{ROOTFS_COPIES}} {{ROOTFS_SCRIPT}} (the rootfs stage) {{IMAGE_CONFIG}}
         (LABEL/ENV/EXPOSE/USER/WORKDIR/HEALTHCHECK/CMD). Any other {{NAME}} is an error; a template
         without the placeholder an option needs is refused.

@@ -458,4 +458,29 @@ e2e_dockerfile_builds() {
     remember_image helloweb:dockerfile
     check_image_config helloweb:dockerfile 10000000
     run_and_check_container helloweb:dockerfile
+
+    # The link-trace stage (cached: the same build): the trace and the builder's dpkg answers, exported
+    # as the classic builder allows (create + cp), then an SBOM that names the builder's packages.
+    local trace=$WORK/dockerfile-link-trace cid builder_libc
+    docker build --network host -q --target link-trace -t helloweb:link-trace . >/dev/null || die "docker build --target link-trace failed"
+    remember_image helloweb:link-trace
+    cid=$(docker create helloweb:link-trace /none)
+    rm -rf "$trace" && mkdir -p "$trace"
+    docker cp "$cid:/" "$trace" >/dev/null && docker rm "$cid" >/dev/null
+    "$(containertool_binary)" sbom --product HelloWeb --version 1.0.0 \
+        --link-trace "$trace/HelloWeb" --build-directory /src/.build --output "$WORK/dockerfile.spdx.json" \
+        || die "containertool sbom on the Dockerfile's link trace failed"
+    builder_libc=$(docker run --rm --network host --entrypoint dpkg-query "$builder" -W -f '${Version}' libc6-dev)
+    python3 - "$WORK/dockerfile.spdx.json" "$builder_libc" "$(swift --version 2>&1 | sed -n 's/.*Swift version \([0-9.]*\).*/\1/p' | head -1)" <<'PY' || die "the Dockerfile build's SBOM does not name what its link used"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+names = {p["name"]: p for p in doc["packages"]}
+linked = {r["relatedSpdxElement"] for r in doc["relationships"] if r["relationshipType"] == "STATIC_LINK"}
+assert names.get("libc6-dev", {}).get("versionInfo") == sys.argv[2], sorted(names)
+assert names["libc6-dev"]["SPDXID"] in linked and names["swiftCore"]["SPDXID"] in linked, sorted(names)
+assert names["swiftCore"]["versionInfo"] == sys.argv[3], names["swiftCore"]  # the builder's swift --version
+assert not [n for n in names if n.startswith("/")], sorted(names)
+print("SBOM from the Dockerfile's link trace: " + ", ".join(sorted(p["name"] for p in doc["packages"] if p["SPDXID"] in linked)))
+PY
+    pyspdxtools -i "$WORK/dockerfile.spdx.json" >/dev/null || die "pyspdxtools refuses the Dockerfile build's SBOM"
 }
