@@ -76,8 +76,11 @@ extension RegistryPuller {
                               client: RegistryClient) async throws -> ([ImageAttestations.Attestation], Int) {
         guard try await client.manifestDigest(reference: tag) != nil else { return ([], 0) }
         let fetched = try await client.fetchManifest(reference: tag)
+        // What is wrong under the tag is reported as an unreadable entry, never thrown: the signature's
+        // verdict (the exit status) must not depend on what anyone pushed under the attestation tag.
         guard ImageManifest.isManifest(fetched.mediaType), let manifest = try? CanonicalJSON.decode(ImageManifest.self, from: [UInt8](fetched.data)) else {
-            throw RegistryError.unusableImage(reference: "\(reference.registry)/\(reference.repository):\(tag)", reason: "the attestation tag holds a \(fetched.mediaType.prefix(100)), not an attestation image")
+            return ([ImageAttestations.Attestation(digest: fetched.digest, annotatedPredicateType: nil, envelope: nil,
+                                                   notRead: "the tag holds a \(fetched.mediaType.prefix(100)), not an attestation image")], 0)
         }
         let directory = try RegistryPusher.makeScratchFolder("containertool-verify-att")
         defer { PendingOutputs.shared.remove(directory.path) }
@@ -95,9 +98,13 @@ extension RegistryPuller {
             } else {
                 let file = directory.appendingPathComponent(layer.digest.replacingOccurrences(of: ":", with: "-")).path
                 if FileManager.default.createFile(atPath: file, contents: nil) {
-                    try await client.downloadBlob(layer, to: file)
-                    entry.envelope = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
                     budget -= layer.size
+                    do {
+                        try await client.downloadBlob(layer, to: file)
+                        entry.envelope = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
+                    } catch {
+                        entry.notRead = "\(error)".split(separator: "\n").first.map { String($0.prefix(300)) } ?? "unreadable"
+                    }
                 } else {
                     entry.notRead = "no room for it in the temporary folder"
                 }

@@ -48,7 +48,10 @@ extension RegistryPusher {
             if !candidates.isEmpty {
                 let directory = try Self.makeScratchFolder("containertool-attest-read")
                 defer { PendingOutputs.shared.remove(directory.path) }
+                var budget: Int64 = 64 << 20  // what a hostile tag can make us download, as verify reads
                 for candidate in candidates.suffix(CosignAttestation.maxLayersRead) {
+                    guard candidate.size <= budget else { break }
+                    budget -= candidate.size
                     let file = directory.appendingPathComponent(candidate.digest.replacingOccurrences(of: ":", with: "-")).path
                     guard FileManager.default.createFile(atPath: file, contents: nil) else { continue }
                     try await client.downloadBlob(candidate, to: file)

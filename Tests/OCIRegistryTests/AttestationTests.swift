@@ -238,4 +238,22 @@ final class AttestationTests: XCTestCase {
         XCTAssertTrue(refused.stderr.contains("holds 10000 layers, more than the 1000 kept when adding one; delete that tag"), refused.stderr)
         XCTAssertEqual(refused.stderr.split(separator: "\n").filter { $0.hasPrefix("containertool attest:") }.count, 1, refused.stderr)
     }
+
+    /// An index (or anything but an image manifest) under the .att tag: verify reports it as one
+    /// unreadable entry and the signature still decides; attest refuses in one line.
+    func testAnIndexUnderTheAttestationTagDoesNotChangeVerifysExitStatus() throws {
+        let key = try makeKey("release.key")
+        XCTAssertEqual(try sign(key: key).status, 0)
+        let index = try writeFile("index.json", #"{"schemaVersion":2,"mediaType":"\#(MediaType.imageIndex)","manifests":[]}"#)
+        try runChecked("curl", ["-sf", "-X", "PUT", "-H", "Content-Type: \(MediaType.imageIndex)", "--data-binary", "@" + index,
+                                "http://\(registry.host)/v2/team/hello/manifests/\(CosignAttestation.tag(of: digest))"])
+        let result = try verify(pinned, key: key + ".pub")
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let verdicts = try attestationVerdicts(result)
+        XCTAssertEqual(verdicts.compactMap { $0["verdict"] as? String }, ["unreadable"])
+        XCTAssertEqual(verdicts.first?["detail"] as? String, "the tag holds a \(MediaType.imageIndex), not an attestation image")
+        let refused = try attest(key: key, predicate: try sbom, type: "spdxjson")
+        XCTAssertEqual(refused.status, 1, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("not an attestation image; delete that tag and attest again"), refused.stderr)
+    }
 }
