@@ -256,4 +256,34 @@ final class AttestationTests: XCTestCase {
         XCTAssertEqual(refused.status, 1, refused.stderr)
         XCTAssertTrue(refused.stderr.contains("not an attestation image; delete that tag and attest again"), refused.stderr)
     }
+
+    /// The layer's predicateType annotation is unsigned: verify reports the signed statement's. A layer
+    /// that claims to be huge is not downloaded.
+    func testTheSignedStatementNamesThePredicateAndAnOversizedLayerIsNotFetched() throws {
+        let key = try makeKey("release.key")
+        XCTAssertEqual(try sign(key: key).status, 0)
+        XCTAssertEqual(try attest(key: key, predicate: try sbom, type: "spdxjson").status, 0)
+        var manifest = try attestationManifest(of: digest)
+        var layers = try XCTUnwrap(manifest["layers"] as? [[String: Any]])
+        layers[0]["annotations"] = ["predicateType": "https://slsa.dev/provenance/v1", "dev.cosignproject.cosign/signature": ""]
+        var huge = layers[0]
+        huge["size"] = 1 << 40
+        layers.append(huge)
+        manifest["layers"] = layers
+        let file = work.appendingPathComponent("lying.json")
+        try JSONSerialization.data(withJSONObject: manifest).write(to: file)
+        let put = try runTool("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "PUT", "-H", "Content-Type: \(MediaType.imageManifest)",
+                                       "--data-binary", "@" + file.path, "http://\(registry.host)/v2/team/hello/manifests/\(CosignAttestation.tag(of: digest))"])
+        XCTAssertEqual(put.stdout, "201", "docker-registry stores descriptors without checking their sizes")
+        let started = Date()
+        let result = try verify(pinned, key: key + ".pub")
+        XCTAssertLessThan(Date().timeIntervalSince(started), 30, "a terabyte layer is not downloaded")
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let verdicts = try attestationVerdicts(result)
+        XCTAssertEqual(verdicts.first?["verdict"] as? String, "verified")
+        XCTAssertEqual(verdicts.first?["predicateType"] as? String, "https://spdx.dev/Document", "the signed type, not the annotation")
+        XCTAssertEqual(verdicts.count, 2)
+        XCTAssertEqual(verdicts.last?["verdict"] as? String, "unreadable")
+        XCTAssertEqual(verdicts.last?["detail"] as? String, "\(1 << 40) bytes, more than this verifier reads")
+    }
 }
