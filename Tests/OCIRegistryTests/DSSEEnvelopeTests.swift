@@ -64,10 +64,11 @@ final class DSSEEnvelopeTests: XCTestCase {
         XCTAssertTrue(String(decoding: payload, as: UTF8.self).hasSuffix(#""predicate":{"spdxVersion":"SPDX-2.3"}}"#), "the predicate's bytes are kept")
     }
 
-    /// securesystemslib, the DSSE reference implementation's Python library, verifies our envelope.
+    /// securesystemslib, the DSSE reference implementation's Python library, verifies our envelope, and
+    /// the in-toto attestation bindings validate the statement inside.
     func testSecureSystemsLibVerifiesOurEnvelope() throws {
-        let probe = try runTool("python3", ["-c", "import securesystemslib.dsse, cryptography"])
-        try Prerequisite.require(probe.status == 0, "python3 cannot import securesystemslib (python3 -m pip install securesystemslib; .ci/run installs it)")
+        let probe = try runTool("python3", ["-c", "import securesystemslib.dsse, cryptography, in_toto_attestation"])
+        try Prerequisite.require(probe.status == 0, "python3 cannot import securesystemslib and in_toto_attestation (python3 -m pip install securesystemslib in-toto-attestation; .ci/run installs them)")
         let key = try makeKey("a.key")
         let other = try makeKey("b.key")
         let envelopeFile = work.appendingPathComponent("envelope.json")
@@ -83,6 +84,10 @@ final class DSSEEnvelopeTests: XCTestCase {
             envelope = dsse.Envelope.from_dict(json.load(open(sys.argv[1])))
             assert envelope.payload_type == "application/vnd.in-toto+json", envelope.payload_type
             envelope.verify([key], 1)
+            from google.protobuf import json_format
+            from in_toto_attestation.v1 import statement_pb2
+            from in_toto_attestation.v1.statement import Statement
+            Statement.copy_from_pb(json_format.ParseDict(json.loads(envelope.payload), statement_pb2.Statement())).validate()
             print("verified", json.loads(envelope.payload)["subject"][0]["digest"]["sha256"])
             """
         let good = try runTool("python3", ["-c", script, envelopeFile.path, key.publicKey])
