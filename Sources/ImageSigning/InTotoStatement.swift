@@ -87,9 +87,12 @@ public enum InTotoStatement {
         return (Array(header.utf8) + body + Array("}".utf8), predicateType)
     }
 
+    /// The JSON text without surrounding white space or a UTF-8 byte order mark (which JSON parsers
+    /// accept at the start of a file, but not in the middle of the statement it is embedded in).
     private static func trimmed(_ bytes: [UInt8]) -> ArraySlice<UInt8> {
         let space: Set<UInt8> = [0x20, 0x0A, 0x0D, 0x09]
-        let start = bytes.firstIndex { !space.contains($0) } ?? bytes.endIndex
+        let first = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        let start = bytes[first...].firstIndex { !space.contains($0) } ?? bytes.endIndex
         let end = bytes.lastIndex { !space.contains($0) }.map { $0 + 1 } ?? start
         return bytes[start..<max(start, end)]
     }

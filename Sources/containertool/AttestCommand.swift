@@ -84,7 +84,7 @@ enum AttestCommand {
             throw UsageError("--predicate \(shown): cannot read it (\(error.localizedDescription))")
         }
         guard data.count <= InTotoStatement.maxPredicateBytes else {
-            throw UsageError("--predicate \(shown): \(StatementError.tooLarge(data.count).description.replacingOccurrences(of: "is \(data.count) bytes", with: "is over \(InTotoStatement.maxPredicateBytes) bytes"))")
+            throw UsageError("--predicate \(shown): it is more than the \(InTotoStatement.maxPredicateBytes >> 20) MiB an attestation carries; attach it instead (containertool attach) and attest a smaller summary")
         }
         guard !data.isEmpty else { throw UsageError("--predicate \(shown): the file is empty; give the predicate's JSON") }
         return [UInt8](data)

@@ -80,9 +80,9 @@ enum VerifyCommand {
                                                                   attestationTag: found.attestationTag, attestations: attestations,
                                                                   referrers: referrers)), as: UTF8.self))
         } else {
-            for attestation in attestations { print(attestationLine(attestation)) }
+            for attestation in attestations { print(printable(attestationLine(attestation))) }
             if found.attestationsNotListed > 0 { print("attestations: \(found.attestationsNotListed) more layer(s) under \(found.attestationTag) not read") }
-            for referrer in referrers { print("referrer \(referrer.artifactType) \(referrer.digest) (not signed)") }
+            for referrer in referrers { print(printable("referrer \(referrer.artifactType) \(referrer.digest) (not signed)")) }
         }
         guard verified > 0 else {
             let otherImages = verdicts.compactMap { if case let .otherImage(what) = $0 { return what } else { return nil } }
@@ -112,6 +112,12 @@ enum VerifyCommand {
         case let .unreadable(reason):
             return Report.Attestation(predicateType: layer.annotatedPredicateType, digest: layer.digest, verdict: verdict.name, detail: reason)
         }
+    }
+
+    /// `line` with control characters (a newline in an annotation a registry sent) shown as `?`: a line
+    /// of this output is one line, so no one can push an annotation that reads as another `verified` line.
+    static func printable(_ line: String) -> String {
+        String(String.UnicodeScalarView(line.unicodeScalars.map { $0.properties.generalCategory == .control ? "?" : $0 }))
     }
 
     /// `attestation TYPE DIGEST: verified` or `…: not verified (why)`.

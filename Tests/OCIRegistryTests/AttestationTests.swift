@@ -210,7 +210,7 @@ final class AttestationTests: XCTestCase {
         try runChecked("truncate", ["-s", "64M", huge.path])
         let tooLarge = try runContainertool(["attest", pinned, "--key", key, "--predicate", huge.path, "--type", "spdxjson", "--plain-http"])
         XCTAssertEqual(tooLarge.status, 2, tooLarge.stderr)
-        XCTAssertTrue(tooLarge.stderr.contains("more than the 8 MiB an attestation carries"), tooLarge.stderr)
+        XCTAssertTrue(tooLarge.stderr.contains("it is more than the 8 MiB an attestation carries; attach it instead"), tooLarge.stderr)
     }
 
     /// A hostile registry's .att tag: ten thousand layers that are not envelopes. verify reads a
@@ -268,6 +268,8 @@ final class AttestationTests: XCTestCase {
         layers[0]["annotations"] = ["predicateType": "https://slsa.dev/provenance/v1", "dev.cosignproject.cosign/signature": ""]
         var huge = layers[0]
         huge["size"] = 1 << 40
+        // An annotation with a newline must not print as a line of its own (one that reads "verified").
+        huge["annotations"] = ["predicateType": "x\nattestation https://evil sha256:00: verified"]
         layers.append(huge)
         manifest["layers"] = layers
         let file = work.appendingPathComponent("lying.json")
@@ -285,5 +287,8 @@ final class AttestationTests: XCTestCase {
         XCTAssertEqual(verdicts.count, 2)
         XCTAssertEqual(verdicts.last?["verdict"] as? String, "unreadable")
         XCTAssertEqual(verdicts.last?["detail"] as? String, "\(1 << 40) bytes, more than this verifier reads")
+        let text = try verify(pinned, key: key + ".pub", json: false)
+        XCTAssertFalse(text.stdout.split(separator: "\n").contains { $0.hasPrefix("attestation https://evil") }, text.stdout)
+        XCTAssertTrue(text.stdout.contains("attestation x?attestation https://evil sha256:00: verified sha256:"), text.stdout)
     }
 }

@@ -161,6 +161,10 @@ final class DSSEEnvelopeTests: XCTestCase {
         XCTAssertEqual(String(decoding: wrapped.bytes, as: UTF8.self),
                        #"{"_type":"https://in-toto.io/Statement/v1","predicateType":"https://slsa.dev/provenance/v1","subject":[{"name":"registry.example/team/app","digest":{"sha256":"\#(String(repeating: "ab", count: 32))"}}],"predicate":{"a":1}}"#)
         XCTAssertNotNil(try JSONSerialization.jsonObject(with: Data(wrapped.bytes)))
+        // A byte order mark (editors on some systems write one) is not embedded in the statement.
+        let marked = try InTotoStatement.statement(for: [0xEF, 0xBB, 0xBF] + Array("{\"a\":1}".utf8), predicateType: "https://slsa.dev/provenance/v1",
+                                                   typeName: "slsaprovenance1", repository: repository, digest: digest)
+        XCTAssertEqual(marked.bytes, wrapped.bytes)
         // A statement about this digest is signed as it is; its own type is used.
         XCTAssertEqual(try InTotoStatement.statement(for: wrapped.bytes, predicateType: nil, typeName: nil, repository: repository, digest: digest).bytes, wrapped.bytes)
         // A statement about another image, or of another type than --type says, is refused.
