@@ -21,7 +21,7 @@ enum VerifyCommand {
 
           --key FILE                 the signer's EC P-256 public key, PEM (sign --public-key-out writes it)
         \(RegistryOptions.usage)
-          --json                     print {"image", "verified", "signatures", "attestations", "referrers"}
+          --json                     print {"image", "verified", "signatures", "attestationTag", "attestations", "referrers"}
           --describe-options         print this command's option table as JSON (for the plugin)
           -h, --help                 show this help
         """
