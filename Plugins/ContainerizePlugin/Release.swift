@@ -34,7 +34,7 @@ struct Release {
     var sbomLinkArguments: [String] = []
     /// The paths in dist/ after `finish`, for the summary.
     var writtenFiles: [String] = []
-    /// What `finish` attached to each pushed image, and its signature, also written to dist/attached.json.
+    /// What `finish` attached to each pushed image, its signature and attestations, also written to dist/attached.json.
     var attached: [Attached] = []
 
     /// One pushed image's referrers, signature and attestations (`dist/attached.json` lists these).
