@@ -291,4 +291,32 @@ final class AttestationTests: XCTestCase {
         XCTAssertFalse(text.stdout.split(separator: "\n").contains { $0.hasPrefix("attestation https://evil") }, text.stdout)
         XCTAssertTrue(text.stdout.contains("attestation x?attestation https://evil sha256:00: verified sha256:"), text.stdout)
     }
+
+    /// A registry that refuses (no credentials): one line that says what to do, and no secret shown.
+    func testARegistryThatRefusesIsOneLineAndTheCredentialsStaySecret() throws {
+        let password = "att-Secr3t-pw"
+        let secured = try LocalRegistry(testCase: self, user: "pusher", password: password)
+        let credentials = ["CONTAINERIZE_REGISTRY_USERNAME": "pusher", "CONTAINERIZE_REGISTRY_PASSWORD": password,
+                           "DOCKER_CONFIG": work.appendingPathComponent("no-docker-config").path]
+        let layout = work.appendingPathComponent("layout-1").path
+        let pushed = try runContainertool(["push", "oci-layout:" + layout, "\(secured.host)/team/hello:1"], environment: credentials)
+        XCTAssertEqual(pushed.status, 0, pushed.stderr)
+        let image = pushed.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let key = try makeKey("release.key")
+        let arguments = ["attest", image, "--key", key, "--predicate", try sbom, "--type", "spdxjson", "--plain-http"]
+        let refused = try runContainertool(arguments, environment: ["DOCKER_CONFIG": credentials["DOCKER_CONFIG"]!])
+        XCTAssertEqual(refused.status, 1, refused.stderr)
+        XCTAssertEqual(refused.stderr.split(separator: "\n").filter { $0.hasPrefix("containertool attest:") }.count, 1, refused.stderr)
+        XCTAssertTrue(refused.stderr.lowercased().contains("credential"), refused.stderr)
+        let accepted = try runContainertool(arguments, environment: credentials)
+        XCTAssertEqual(accepted.status, 0, accepted.stderr)
+        XCTAssertEqual(try runContainertool(["sign", image, "--key", key, "--plain-http"], environment: credentials).status, 0)
+        let verified = try runContainertool(["verify", image, "--key", key + ".pub", "--plain-http", "--json"], environment: credentials)
+        XCTAssertEqual(verified.status, 0, verified.stderr)
+        XCTAssertEqual(try attestationVerdicts(verified).compactMap { $0["verdict"] as? String }, ["verified"])
+        for result in [refused, accepted, verified] {
+            XCTAssertFalse((result.stdout + result.stderr).contains(password), "the password leaked")
+            XCTAssertFalse((result.stdout + result.stderr).contains("PRIVATE KEY"), "key material leaked")
+        }
+    }
 }
