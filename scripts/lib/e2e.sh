@@ -301,7 +301,8 @@ server.serve_forever()' "$1" "$2" "$3" >/dev/null 2>&1
 }
 
 # e2e_fixture_release — `containerize --release` from a package that depends on the plugin: dist/ with
-# the six files (provenance and attached.json included), a push, the digest as the last stdout line, summary paths that exist.
+# the six files (provenance and attached.json included), a push, the digest as the last stdout line, summary paths that exist;
+# signed (.sig) and the provenance and SBOM attested (.att), both verified by containertool verify.
 e2e_fixture_release() {
     step "containerize --release in a fixture package, pushed to the loopback registry"
     ensure_test_registry
@@ -361,14 +362,22 @@ PY
         || die "the signature under $sigtag does not verify with the release key"
     say "signature $sigtag: verified with openssl"
     # containertool verify: the tag resolves to the released digest, the release key verifies it, another key does not.
-    local tool verified
+    local tool verified atttag="sha256-${last#sha256:}.att"
     tool=$(containertool_binary)
-    verified=$("$tool" verify "$ref" --key "$WORK/release.pub" --plain-http 2>/dev/null | tail -n 1) || die "containertool verify refuses the release key"
+    "$tool" verify "$ref" --key "$WORK/release.pub" --plain-http >"$WORK/verify.out" 2>/dev/null || die "containertool verify refuses the release key"
+    verified=$(tail -n 1 "$WORK/verify.out")
     [[ "$verified" == "$REGISTRY/fixture-release@$last" ]] || die "containertool verify names $verified, not the released image"
+    # The provenance and the SBOM signed as DSSE envelopes under cosign's .att tag, both verified by the release key.
+    curl -sf -o /dev/null -H "Accept: application/vnd.oci.image.manifest.v1+json" "http://$REGISTRY/v2/fixture-release/manifests/$atttag" \
+        || die "no attestations under $atttag"
+    for type in https://slsa.dev/provenance/v1 https://spdx.dev/Document; do
+        grep -q "^attestation $type sha256:[0-9a-f]*: verified$" "$WORK/verify.out" || die "verify does not verify the $type attestation: $(cat "$WORK/verify.out")"
+    done
+    say "attestations $atttag: provenance and SBOM verified"
     openssl ecparam -name prime256v1 -genkey -noout 2>/dev/null | openssl pkey -pubout -out "$WORK/other.pub"
     if "$tool" verify "$ref" --key "$WORK/other.pub" --plain-http >/dev/null 2>&1; then die "containertool verify accepted another key"; fi
     # dist/attached.json and the summary name each referrer's digest as the fallback index lists it, and the signature.
-    python3 - "$dist/attached.json" "$WORK/referrers.json" "$WORK/fixture-release.err" "$sigtag" <<'PY' || die "dist/attached.json or the summary does not list what was attached"
+    python3 - "$dist/attached.json" "$WORK/referrers.json" "$WORK/fixture-release.err" "$sigtag" "$atttag" <<'PY' || die "dist/attached.json or the summary does not list what was attached"
 import json, sys
 attached = json.load(open(sys.argv[1]))
 listed = {m["digest"] for m in json.load(open(sys.argv[2]))["manifests"]}
@@ -376,7 +385,11 @@ assert len(attached) == 1 and {r["digest"] for r in attached[0]["referrers"]} ==
 assert attached[0]["signature"]["signatureTag"].endswith(":" + sys.argv[4]), attached
 log = open(sys.argv[3]).read()
 assert all(digest in log for digest in listed) and sys.argv[4] in log, "the summary lacks a referrer or the signature"
-print("dist/attached.json: %d referrers and the signature, as the registry lists them" % len(listed))
+attestations = attached[0]["attestations"]
+assert sorted(a["predicateType"] for a in attestations) == ["https://slsa.dev/provenance/v1", "https://spdx.dev/Document"], attestations
+assert all(a["attestationTag"].endswith(":" + sys.argv[5]) for a in attestations) and attestations[-1]["attestationManifest"] in log, attestations
+print("dist/attached.json: %d referrers, the signature and %d attestations (%s), as the registry lists them"
+      % (len(listed), len(attestations), ", ".join("%s: envelope %d bytes" % (a["predicateType"], a["envelopeBytes"]) for a in attestations)))
 PY
     # The summary is on standard error, each line as SwiftPM shows plugin progress: "[ContainerizePlugin] …".
     sed 's/^\[ContainerizePlugin\] //' "$WORK/fixture-release.err" >"$WORK/fixture-release.log"
