@@ -85,6 +85,8 @@ struct ContainerizePlugin: CommandPlugin {
             if builds[0].build.hasLinkTrace(for: product.name) {
                 finished.sbomLinkArguments = ["--link-trace", builds[0].build.linkTracePrefix.path, "--build-directory", builds[0].build.scratchDirectory.path,
                                               "--root-package", package.id] + Self.moduleOwners(of: package).flatMap { ["--module-owner", $0] }
+                // The image carries the binary's shared libraries: the SBOM names each one's package.
+                if options.isDynamicLibc { finished.sbomLinkArguments += ["--bundled-libraries-of", binary.path] }
             }
             finished.attachOptions = options.noAttach ? nil : options.passthrough(acceptedBy: try tool.options(of: "attach"))
             if let key = options.signKey {

@@ -72,15 +72,22 @@ struct DebianPackageDatabase {
                 candidates[candidate] = path
             }
         }
-        var packageOf: [String: String] = [:]
+        // The first name that dpkg knows wins: the file the path resolves to (`libcurl.so` is a
+        // -dev package's link to the runtime package's `libcurl.so.4.8.0`), then the path as given.
+        var ownerOfName: [String: String] = [:]
         let search = recorded?.searchOutput ?? Self.query(["-S"] + candidates.keys.sorted())
         for line in search.split(separator: "\n") {
             // `libc6-dev:amd64: /usr/lib/x86_64-linux-gnu/libc.a` (`a, b: path` for a shared path).
             guard let separator = line.range(of: ": /") else { continue }
             let file = "/" + line[separator.upperBound...]
-            guard let linked = candidates[String(file)], packageOf[linked] == nil else { continue }
+            guard candidates[String(file)] != nil, ownerOfName[String(file)] == nil else { continue }
             let package = line[..<separator.lowerBound].split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
-            if !package.isEmpty { packageOf[linked] = package }
+            if !package.isEmpty { ownerOfName[String(file)] = package }
+        }
+        var packageOf: [String: String] = [:]
+        for path in paths {
+            let names = recorded == nil ? Self.localNames(of: path) : Self.lexicalNames(of: path)
+            if let package = names.lazy.compactMap({ ownerOfName[$0] }).first { packageOf[path] = package }
         }
         let packages = Set(packageOf.values).sorted()
         var details: [String: Owner] = [:]
@@ -97,10 +104,10 @@ struct DebianPackageDatabase {
         return packageOf.compactMapValues { details[$0] }
     }
 
-    /// The path, as this machine resolves it, and with only its folder resolved.
+    /// The path as this machine resolves it, as given, and with only its folder resolved.
     private static func localNames(of path: String) -> [String] {
         let url = URL(fileURLWithPath: path)
-        return [path, url.resolvingSymlinksInPath().path,
+        return [url.resolvingSymlinksInPath().path, path,
                 url.deletingLastPathComponent().resolvingSymlinksInPath().path + "/" + url.lastPathComponent]
     }
 

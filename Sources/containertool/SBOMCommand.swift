@@ -27,13 +27,16 @@ enum SBOMCommand {
           --build-directory DIR the build's scratch folder (its MODULE.build/ objects are the package graph's)
           --module-owner M=P    module M belongs to package P (a Package.resolved identity, or the root's)
           --root-package P      the identity of the package being built (its modules are the product's own)
+          --bundled-libraries-of EXECUTABLE
+                                the image carries EXECUTABLE's shared-library closure (build --bundle-shared-libraries,
+                                --link dynamic-libc): each library's Debian package becomes a DYNAMIC_LINK package
 
         creationInfo.created is SOURCE_DATE_EPOCH when set (whole seconds, at most 253402300799), else the current time.
         """
 
     static let parser = CommandLineParser(
         valueOptions: ["--product", "--output", "--package-path", "--version", "--swift-version", "--source", "--image", "--supplier",
-                       "--link-trace", "--build-directory", "--module-owner", "--root-package"], flags: [])
+                       "--link-trace", "--build-directory", "--module-owner", "--root-package", "--bundled-libraries-of"], flags: [])
 
     /// Thrown when `swift --version` cannot be run or read.
     struct UnknownSwiftVersion: Error, CustomStringConvertible {
@@ -120,12 +123,20 @@ enum SBOMCommand {
             path.range(of: "/usr/lib/swift").map { String(path[..<$0.lowerBound]) }
         }.first ?? ""
         let classifier = LinkInputClassifier(toolchainRoot: toolchainRoot, buildDirectory: URL(fileURLWithPath: buildDirectory).standardizedFileURL.path)
-        let systemPaths = trace.contributingPaths.filter { classifier.place(of: $0) == .system }
+        // The image's bundled shared libraries (--link dynamic-libc) are in it as much as what was linked.
+        var bundled: [String] = []
+        if let executable = options.last("--bundled-libraries-of") {
+            let elf = try ELFExecutable(path: executable)
+            guard let interpreter = elf.interpreter else { throw UsageError("--bundled-libraries-of \(executable): a static executable bundles no shared library") }
+            bundled = try ELFExecutable.sharedLibraryClosure(path: executable, interpreter: interpreter)
+        }
+        let systemPaths = (trace.contributingPaths + bundled).filter { classifier.place(of: $0) == .system }
         // A trace exported from a builder (the rendered Dockerfile's link-trace stage) carries that
         // builder's package database: its packages, not this machine's, are what was linked.
         let database = try DebianPackageDatabase(recordedAt: prefix) ?? DebianPackageDatabase()
         return LinkedComponents(trace: trace, classifier: classifier, moduleOwners: owners, rootPackage: options.last("--root-package") ?? "",
-                                toolchainVersion: swiftVersion, debianOwners: database.owners(of: systemPaths), distro: database.distro)
+                                toolchainVersion: swiftVersion, debianOwners: database.owners(of: systemPaths), distro: database.distro,
+                                bundledLibraries: bundled)
     }
 
     /// Runs `swift --version` and reads the version from its first line.

@@ -274,6 +274,40 @@ e2e_urlsession_dynamic_libc() {
         say "URLSession in the scratch image, ${scheme%%:*}: $(head -1 <<<"$said") $(tail -1 <<<"$said")"
     done
     say "image: $(stat -c %s "$WORK/fetch.tar") bytes (static Swift runtime + the shared-library closure and loader)"
+
+    # Released and pushed: the SBOM attached to the image (read back through the fallback tag) names the
+    # libraries the image carries — libcurl, zlib, OpenSSL, glibc, libstdc++ — with dpkg's versions and purls.
+    ensure_test_registry
+    local ref=$REGISTRY/fetch-release:1.0.0 digest sbom_manifest sbom_blob
+    containerize --release --version 1.0.0 --push "$ref" --dist "$WORK/fetch-dist" >"$WORK/fetch-release.out" 2>"$WORK/fetch-release.err" \
+        || die "--release of the URLSession client failed: $(tail -5 "$WORK/fetch-release.err")"
+    digest=$(tail -n 1 "$WORK/fetch-release.out")
+    curl -sf -H "Accept: application/vnd.oci.image.index.v1+json" \
+        "http://$REGISTRY/v2/fetch-release/manifests/sha256-${digest#sha256:}" >"$WORK/fetch-referrers.json" \
+        || die "no referrers index under the fallback tag sha256-${digest#sha256:}"
+    sbom_manifest=$(python3 -c 'import json,sys; print([m["digest"] for m in json.load(open(sys.argv[1]))["manifests"] if m.get("artifactType") == "application/spdx+json"][0])' "$WORK/fetch-referrers.json")
+    sbom_blob=$(curl -sf -H "Accept: application/vnd.oci.image.manifest.v1+json" "http://$REGISTRY/v2/fetch-release/manifests/$sbom_manifest" \
+        | python3 -c 'import json,sys; print(json.load(sys.stdin)["layers"][0]["digest"])')
+    curl -sf -o "$WORK/fetch-attached.spdx.json" "http://$REGISTRY/v2/fetch-release/blobs/$sbom_blob" || die "the attached SBOM's blob is missing"
+    python3 - "$WORK/fetch-attached.spdx.json" "$digest" <<'PY' || die "the attached SBOM does not name the libraries the image carries"
+import json, subprocess, sys
+doc = json.load(open(sys.argv[1]))
+packages = {p["name"]: p for p in doc["packages"]}
+kinds = {}
+for r in doc["relationships"]:
+    kinds.setdefault(r["relatedSpdxElement"], set()).add(r["relationshipType"])
+for name in ["libcurl4", "zlib1g", "libssl3", "libc6", "libstdc++6", "libnghttp2-14"]:
+    version = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", name], capture_output=True, text=True).stdout
+    package = packages.get(name)
+    assert package and package["versionInfo"] == version, (name, version, sorted(packages))
+    purls = [e["referenceLocator"] for e in package["externalRefs"] if e["referenceType"] == "purl"]
+    assert purls and purls[0].startswith("pkg:deb/debian/" + name.replace("+", "%2B") + "@"), (name, purls)
+    assert "DYNAMIC_LINK" in kinds[package["SPDXID"]], (name, kinds[package["SPDXID"]])
+assert "STATIC_LINK" in kinds[packages["swiftCore"]["SPDXID"]] and "FoundationNetworking" in packages
+assert [p for p in doc["packages"] if p["SPDXID"] == "SPDXRef-Package-image"][0]["versionInfo"] == sys.argv[2]
+dynamic = sorted(n for n, p in packages.items() if "DYNAMIC_LINK" in kinds.get(p["SPDXID"], ()))
+print("attached SBOM of the dynamic-libc image: %d shared-library packages (%s, …)" % (len(dynamic), ", ".join(dynamic[:6])))
+PY
     cd "$ROOT"
 }
 
