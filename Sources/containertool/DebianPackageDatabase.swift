@@ -104,10 +104,12 @@ struct DebianPackageDatabase {
         return packageOf.compactMapValues { details[$0] }
     }
 
-    /// The path as this machine resolves it, as given, and with only its folder resolved.
+    /// The path as this machine resolves it (and that file's merged-/usr twin: bookworm's zlib1g
+    /// lists `/lib/…/libz.so.1.2.13`, the `libz.so` link resolves to `/usr/lib/…`), as given, and
+    /// with only its folder resolved.
     private static func localNames(of path: String) -> [String] {
         let url = URL(fileURLWithPath: path)
-        return [url.resolvingSymlinksInPath().path, path,
+        return lexicalNames(of: url.resolvingSymlinksInPath().path) + [path,
                 url.deletingLastPathComponent().resolvingSymlinksInPath().path + "/" + url.lastPathComponent]
     }
 

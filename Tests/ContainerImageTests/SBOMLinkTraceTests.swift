@@ -167,6 +167,50 @@ final class SBOMLinkTraceTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/HelloWeb.spdx.json"))
     }
 
+    /// `--link dynamic-libc`: the image carries the binary's shared-library closure, and the SBOM
+    /// names each library's runtime package (zlib1g, not the zlib1g-dev whose `libz.so` link the
+    /// linker opened) as DYNAMIC_LINK, with dpkg's version.
+    func testBundledSharedLibrariesAreNamedByTheirRuntimePackages() throws {
+        for tool in ["gcc", "dpkg-query"] {
+            try Prerequisite.require(Prerequisite.locate(tool) != nil, "\(tool) is not on PATH (.ci/run installs gcc and zlib1g-dev)")
+        }
+        try Prerequisite.require(FileManager.default.fileExists(atPath: "/usr/lib/x86_64-linux-gnu/libz.so"), "no libz.so (.ci/run installs zlib1g-dev)")
+        let directory = try TestSupport.makeTemporaryDirectory("sbom-bundled")
+        defer { TestSupport.remove(directory) }
+        try "#include <zlib.h>\n#include <stdio.h>\nint main(void) { puts(zlibVersion()); return 0; }\n"
+            .write(toFile: directory + "/z.c", atomically: true, encoding: .utf8)
+        let compile = try TestSupport.run("/usr/bin/env", ["gcc", "-o", "z", "z.c", "-lz"], in: directory)
+        XCTAssertEqual(compile.status, 0, compile.stderr)
+        try "z: \\\n /usr/lib/x86_64-linux-gnu/libz.so\n".write(toFile: directory + "/z.link-inputs", atomically: true, encoding: .utf8)
+        let sbom = try TestSupport.containertool(["sbom", "--product", "z", "--output", "z.spdx.json", "--swift-version", "6.3.1",
+                                                  "--link-trace", directory + "/z", "--build-directory", directory + "/build",
+                                                  "--bundled-libraries-of", directory + "/z"], in: directory)
+        XCTAssertEqual(sbom.status, 0, sbom.stderr)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/z.spdx.json"))) as? [String: Any])
+        let packages = try XCTUnwrap(json["packages"] as? [[String: Any]])
+        let relationships = try XCTUnwrap(json["relationships"] as? [[String: String]])
+        func package(_ name: String) -> [String: Any]? { packages.first { $0["name"] as? String == name } }
+        let names = packages.compactMap { $0["name"] as? String }
+        for name in ["zlib1g", "libc6"] {
+            let version = try TestSupport.run("/usr/bin/env", ["dpkg-query", "-W", "-f", "${Version}", name]).stdout
+            let found = try XCTUnwrap(package(name), "\(name) is in the image: \(names)")
+            XCTAssertEqual(found["versionInfo"] as? String, version, name)
+            let kinds = relationships.filter { $0["relatedSpdxElement"] == found["SPDXID"] as? String }.compactMap { $0["relationshipType"] }
+            XCTAssertEqual(kinds, ["DYNAMIC_LINK"], name)
+        }
+        XCTAssertNil(package("zlib1g-dev"), "the -dev package only holds the link the linker opened: \(names)")
+
+        // A static executable bundles nothing: asking for its libraries is a mistake, said in one line.
+        let link = try TestSupport.run("/usr/bin/env", ["gcc", "-static", "-o", "s", "z.c", "-lz"], in: directory)
+        XCTAssertEqual(link.status, 0, link.stderr)
+        let statically = try TestSupport.containertool(["sbom", "--product", "z", "--output", "s.spdx.json", "--swift-version", "6.3.1",
+                                                        "--link-trace", directory + "/z", "--build-directory", directory + "/build",
+                                                        "--bundled-libraries-of", directory + "/s"], in: directory)
+        XCTAssertEqual(statically.status, 2, statically.stderr)
+        XCTAssertTrue(statically.stderr.contains("a static executable bundles no shared library"), statically.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/s.spdx.json"))
+    }
+
     func testAMissingTraceIsAOneLineErrorThatSaysHowToMakeIt() throws {
         let directory = try TestSupport.makeTemporaryDirectory("sbom-no-trace")
         defer { TestSupport.remove(directory) }
