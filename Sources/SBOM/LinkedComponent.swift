@@ -34,13 +34,14 @@ public struct LinkedComponent: Sendable, Equatable, Hashable {
             return "pkg:generic/swiftlang/\(name)" + (version.map { "@\($0)" } ?? "")
         case let .debian(architecture, distro):
             guard let version else { return nil }
-            return "pkg:deb/debian/\(name)@\(Self.percentEncoded(version))?arch=\(architecture)&distro=\(distro)"
+            return "pkg:deb/debian/\(Self.percentEncoded(name))@\(Self.percentEncoded(version))?arch=\(architecture)&distro=\(distro)"
         case .swiftPackage, .unowned:
             return nil
         }
     }
 
-    /// purl versions escape what is not unreserved (`+` in `2.36-9+deb12u10` becomes `%2B`).
+    /// purl names and versions escape what is not unreserved (`+` in `2.36-9+deb12u10` and in
+    /// `libstdc++6` becomes `%2B`, as syft and trivy write them).
     static func percentEncoded(_ text: String) -> String {
         var result = ""
         for byte in text.utf8 {
