@@ -61,7 +61,8 @@ let package = Package(
         .testTarget(name: "HTTPServerTests", dependencies: ["TestSupport", "HTTPServer", "CPOSIX"]),
         .testTarget(name: "OCIModelTests", dependencies: ["TestSupport", "OCIModel", "CSHA256"]),
         .testTarget(name: "ContainerImageTests", dependencies: ["TestSupport", "ContainerImage", "OCIModel", "SBOM"]),
-        .testTarget(name: "OCIRegistryTests", dependencies: ["TestSupport", "OCIRegistry", "OCIModel", "ImageSigning"]),
+        .testTarget(name: "OCIRegistryTests", dependencies: ["TestSupport", "OCIRegistry", "OCIModel", "ImageSigning"],
+                    resources: [.copy("Resources")]),
         .testTarget(name: "DockerfileRendererTests", dependencies: ["TestSupport", "DockerfileRenderer", "GeneratedFiles"], exclude: ["Golden"]),
         // The plugin's pure files, compiled here through symlinks (a plugin target cannot be imported).
         .testTarget(name: "ContainerizePluginTests", dependencies: ["TestSupport"]),
