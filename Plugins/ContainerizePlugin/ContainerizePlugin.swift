@@ -86,6 +86,10 @@ struct ContainerizePlugin: CommandPlugin {
                 finished.sbomLinkArguments = ["--link-trace", builds[0].build.linkTracePrefix.path, "--build-directory", builds[0].build.scratchDirectory.path,
                                               "--root-package", package.id] + Self.moduleOwners(of: package).flatMap { ["--module-owner", $0] }
             }
+            // The SBOM lists the base of the image whose link it lists (the first platform's).
+            if options.base != nil {
+                finished.sbomBaseArguments = options.sbomBaseArguments(platform: builds[0].platform, acceptedBy: try tool.options(of: "sbom"))
+            }
             finished.attachOptions = options.noAttach ? nil : options.passthrough(acceptedBy: try tool.options(of: "attach"))
             if let key = options.signKey {
                 finished.signing = (URL(fileURLWithPath: key, relativeTo: root).standardizedFileURL.path, options.passthrough(acceptedBy: try tool.options(of: "sign")))
