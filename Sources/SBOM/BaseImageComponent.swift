@@ -34,12 +34,16 @@ public struct BaseImageComponent: Sendable, Equatable {
         self.packageDatabase = packageDatabase
     }
 
+    /// The purl's name for a base with no repository (a local layout's folder name); nil: the
+    /// repository's last part.
+    public var purlName: String?
+
     /// The base's purl: `pkg:oci/NAME@sha256%3A…?arch=amd64&repository_url=host/repo` (NAME the
     /// repository's last part, lower case; qualifiers sorted, as the purl spec wants).
     public var purl: String {
         let repository = repositoryURL ?? name
-        var last = String(repository.split(separator: "/").last ?? Substring(repository)).lowercased()
-        if let cut = last.firstIndex(where: { $0 == ":" || $0 == "@" }) { last = String(last[..<cut]) }
+        var last = (purlName ?? String(repository.split(separator: "/").last ?? Substring(repository))).lowercased()
+        if purlName == nil, let cut = last.firstIndex(where: { $0 == ":" || $0 == "@" }) { last = String(last[..<cut]) }
         var qualifiers = ["arch=" + LinkedComponent.percentEncoded(architecture)]
         if let repositoryURL { qualifiers.append("repository_url=" + repositoryURL.split(separator: "/").map { LinkedComponent.percentEncoded(String($0)) }.joined(separator: "/")) }
         return "pkg:oci/\(LinkedComponent.percentEncoded(last.isEmpty ? "base" : last))@\(LinkedComponent.percentEncoded(digest))?" + qualifiers.joined(separator: "&")

@@ -18,6 +18,7 @@ enum SBOMBase {
                                            platform: base.platform.name, osRelease: contents.osRelease, packages: contents.packages,
                                            packageDatabase: contents.database)
         if let host = base.registry, let repository = base.repository { component.repositoryURL = "\(host)/\(repository)" }
+        if case let .local(_, path, _) = source { component.purlName = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent }
         let labels = base.config.config?.labels ?? [:]
         component.supplier = [labels["org.opencontainers.image.vendor"], labels["org.opencontainers.image.authors"]].compactMap { $0 }.first { !$0.isEmpty }
         return component

@@ -76,6 +76,8 @@ final class SBOMBaseImageTests: XCTestCase {
         let base = try XCTUnwrap(packages.first { $0["SPDXID"] as? String == "SPDXRef-Package-base-image" })
         XCTAssertEqual(base["name"] as? String, "oci-layout:debian-like", "the layout's folder name, not the builder's path")
         XCTAssertEqual(base["versionInfo"] as? String, digest)
+        XCTAssertEqual(((base["externalRefs"] as? [[String: Any]])?.first?["referenceLocator"]) as? String,
+                       "pkg:oci/debian-like@\(digest.replacingOccurrences(of: ":", with: "%3A"))?arch=amd64")
         let basePackages = packages.filter { ($0["SPDXID"] as? String)?.hasPrefix("SPDXRef-Package-base-deb-") == true }
         XCTAssertEqual(basePackages.map { "\($0["name"]!)=\($0["versionInfo"]!)" }, ["libc6=2.36-9+deb12u10", "libstdc++6=12.2.0-14", "tzdata=2024a-0+deb12u1"])
         let purls = basePackages.compactMap { (($0["externalRefs"] as? [[String: Any]])?.first?["referenceLocator"]) as? String }
