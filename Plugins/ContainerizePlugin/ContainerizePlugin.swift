@@ -88,7 +88,7 @@ struct ContainerizePlugin: CommandPlugin {
             }
             // The SBOM lists the base of the image whose link it lists (the first platform's).
             if options.base != nil {
-                finished.sbomBaseArguments = options.sbomBaseArguments(platform: builds[0].platform, acceptedBy: try tool.options(of: "sbom"))
+                finished.sbomBaseArguments = options.sbomBaseArguments(pinned: report.base, platform: builds[0].platform, acceptedBy: try tool.options(of: "sbom"))
             }
             finished.attachOptions = options.noAttach ? nil : options.passthrough(acceptedBy: try tool.options(of: "attach"))
             if let key = options.signKey {

@@ -66,13 +66,14 @@ struct PluginArguments: Equatable {
         return from
     }
 
-    /// `containertool sbom` options that list the base of a `--from` build: the same reference, the
-    /// platform whose image the SBOM describes, and the build's registry options that `sbom` also
-    /// accepts (`--plain-http`, `--registry-ca`, …), so the SBOM resolves the base the build used.
-    /// Empty without a base.
-    func sbomBaseArguments(platform: String?, acceptedBy sbom: ToolOptions) -> [String] {
+    /// `containertool sbom` options that list the base of a `--from` build: the base as the build
+    /// resolved it (`pinned`, the build report's `HOST/REPO:TAG@sha256:…`, so a tag that moved since
+    /// cannot give the SBOM another base; else the reference as given), the platform whose image the
+    /// SBOM describes, and the build's registry options that `sbom` also accepts (`--plain-http`,
+    /// `--registry-ca`, …). Empty without a base.
+    func sbomBaseArguments(pinned: String? = nil, platform: String?, acceptedBy sbom: ToolOptions) -> [String] {
         guard let base else { return [] }
-        var arguments = ["--base", base]
+        var arguments = ["--base", pinned ?? base]
         if let platform { arguments += ["--platform", platform] }
         let shared = passthroughOptions.filter { $0[0] != "--from" && (sbom.valueOptions.contains($0[0]) || sbom.flags.contains($0[0])) }
         return arguments + shared.flatMap { $0 }

@@ -11,6 +11,8 @@ enum SBOMBase {
 
     static func component(_ source: BaseOption.Source, platform: Platform, registry: RegistryOptions, environment: [String: String]) async throws -> BaseImageComponent {
         let base = try await BaseOption.resolve(source, platform: platform, registry: registry, environment: environment)
+        // A base of one image is not chosen by platform: as build does, refuse one of another platform.
+        guard base.platform.matches(platform) else { throw OtherPlatform(base: base.reference, has: base.platform.name, wanted: platform.name) }
         let contents = try packageDatabase(of: base)
         let digest = base.resolvedDigest ?? base.manifestDigest ?? base.configDigest
         var component = BaseImageComponent(name: name(of: source, base: base), digest: digest,
@@ -22,6 +24,16 @@ enum SBOMBase {
         let labels = base.config.config?.labels ?? [:]
         component.supplier = [labels["org.opencontainers.image.vendor"], labels["org.opencontainers.image.authors"]].compactMap { $0 }.first { !$0.isEmpty }
         return component
+    }
+
+    /// Thrown when a single-image base is of another platform than `--platform`.
+    struct OtherPlatform: Error, CustomStringConvertible {
+        var base: String
+        var has: String
+        var wanted: String
+        var description: String {
+            "the base image \(base) is \(has), not \(wanted); give --platform the platform the image was built for"
+        }
     }
 
     /// The name the SBOM gives the base: a registry base as named (`host/repo:tag`, or pinned when

@@ -50,6 +50,11 @@ enum ToolContract {
             var size: Int
         }
         var layers: [Layer]? = nil
+        /// A registry base named by tag, pinned to the digest the build resolved it to
+        /// (`HOST/REPO:TAG@sha256:…`, what the image records as base.name and base.digest), so later
+        /// steps (the release's SBOM) see the same base even if the tag moves; nil for scratch, a
+        /// local base, or a base named by digest alone (its name is pinned already).
+        var base: String? = nil
     }
 
     /// `containertool build --describe-options`: what the plugin may pass through.

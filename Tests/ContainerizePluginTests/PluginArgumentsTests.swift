@@ -146,6 +146,9 @@ final class PluginArgumentsTests: XCTestCase {
         XCTAssertEqual(parsed.sbomBaseArguments(platform: parsed.platforms.first, acceptedBy: sbom),
                        ["--base", "127.0.0.1:5000/debian:12", "--platform", "linux/arm64", "--plain-http", "--registry-ca", "/ca.pem"])
         XCTAssertTrue(parsed.passthrough.contains("--from"), "build still gets --from")
+        // The base as the build resolved it (its report's pinned name) wins over the tag.
+        let pinned = "127.0.0.1:5000/debian:12@sha256:" + String(repeating: "d", count: 64)
+        XCTAssertEqual(parsed.sbomBaseArguments(pinned: pinned, platform: nil, acceptedBy: sbom).prefix(2), ["--base", pinned])
         let host = try PluginArgumentsTests.parse(["--release", "--from=oci-layout:base:1"])
         XCTAssertEqual(host.sbomBaseArguments(platform: nil, acceptedBy: sbom), ["--base", "oci-layout:base:1"])
         for scratch in [["--release"], ["--release", "--from", "scratch"], ["--release", "--from", "a/b:1", "--from", "scratch"]] {

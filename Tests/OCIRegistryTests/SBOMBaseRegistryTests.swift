@@ -67,8 +67,10 @@ final class SBOMBaseRegistryTests: XCTestCase {
         // What build --from records for the arm64 image.
         let layout = work.path + "/app"
         let built = try containertool(["build", "--executable", "linux/arm64=" + (try program("app-arm", compiler: "aarch64-linux-gnu-gcc")),
-                                       "--from", reference, "--plain-http", "--output", "oci-layout:" + layout])
+                                       "--from", reference, "--plain-http", "--output", "oci-layout:" + layout, "--json"])
         XCTAssertEqual(built.status, 0, built.stderr)
+        let pinned = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(built.stdout.utf8)) as? [String: Any])?["base"] as? String, built.stdout)
+        XCTAssertEqual(pinned, "\(reference)@\(index)", "the report names the base as the build resolved it")
         let top = try XCTUnwrap((try json(layout + "/index.json")["manifests"] as? [[String: Any]])?.first)
         var manifest = try json(layout + "/blobs/sha256/" + (try XCTUnwrap(top["digest"] as? String)).dropFirst(7))
         if manifest["manifests"] != nil {  // an index over the one platform
@@ -103,6 +105,26 @@ final class SBOMBaseRegistryTests: XCTestCase {
         XCTAssertEqual(spdx.status, 0, spdx.stdout + spdx.stderr)
         let ntia = try runTool("ntia-checker", [output])
         XCTAssertTrue(ntia.stdout.contains("Conformant: True"), ntia.stdout)
+
+        // The tag moves (another base pushed to it): the build's pinned name still gives the SBOM
+        // the base the image was built on, under the same name; the bare tag now gives the new one.
+        let moved = try containertool(["build", "--executable", try program("other-base", compiler: "aarch64-linux-gnu-gcc"), "--plain-http", "--output", "registry:" + reference, "--json"])
+        XCTAssertEqual(moved.status, 0, moved.stderr)
+        func baseOf(_ named: String) throws -> [String: Any] {
+            let result = try containertool(["sbom", "--product", "app", "--swift-version", "6.3.1", "--output", output, "--package-path", work.path,
+                                            "--image", "example.com/app:1@sha256:" + String(repeating: "c", count: 64), "--base", named, "--platform", "linux/arm64", "--plain-http"])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            return try XCTUnwrap((try json(output)["packages"] as? [[String: Any]])?.first { $0["SPDXID"] as? String == "SPDXRef-Package-base-image" })
+        }
+        let stillPinned = try baseOf(pinned)
+        XCTAssertEqual(stillPinned["versionInfo"] as? String, recorded)
+        XCTAssertEqual(stillPinned["name"] as? String, reference)
+        XCTAssertNotEqual(try baseOf(reference)["versionInfo"] as? String, recorded, "the tag has moved")
+        // A base of one image for another platform is refused, as build --from refuses it.
+        let other = try containertool(["sbom", "--product", "app", "--swift-version", "6.3.1", "--output", output, "--package-path", work.path,
+                                       "--image", "example.com/app:1@sha256:" + String(repeating: "c", count: 64), "--base", reference, "--platform", "linux/amd64", "--plain-http"])
+        XCTAssertEqual(other.status, 1)
+        XCTAssertTrue(other.stderr.contains("is linux/arm64/v8, not linux/amd64; give --platform the platform the image was built for"), other.stderr)
 
         // A base that is not there fails in one line, as build --from does.
         let missing = try containertool(["sbom", "--product", "app", "--swift-version", "6.3.1", "--output", output, "--package-path", work.path,
