@@ -8,7 +8,9 @@ public enum BasePackageDatabase {
         case file([UInt8])
         case tooLarge(size: Int)
         case symlink(target: String)
-        /// A directory, hard link, device or FIFO.
+        /// A hard link: the path (from the root) whose bytes it shares.
+        case hardLink(target: String)
+        /// A directory, device or FIFO.
         case other
     }
 
@@ -47,7 +49,13 @@ public enum BasePackageDatabase {
             if component.isEmpty || component == "." { continue }
             if component == ".." { _ = resolved.popLast(); continue }
             resolved.append(component)
-            guard case .symlink(let target) = files[resolved.joined(separator: "/")] else { continue }
+            let target: String
+            switch files[resolved.joined(separator: "/")] {
+            case .symlink(let text)?: target = text
+            // A hard link names its target from the root; it only leads somewhere as the last component.
+            case .hardLink(let text)? where pending.isEmpty: target = "/" + text
+            default: continue
+            }
             hops += 1
             guard hops <= maximumLinkHops else { return nil }
             resolved.removeLast()
@@ -69,7 +77,11 @@ public enum BasePackageDatabase {
             targets.append(directory + "/")
         }
         for (path, file) in files where path.hasPrefix(statusDirectory + "/") {
-            guard case .symlink = file, let real = resolve(path, in: files), files[real] == nil, !real.isEmpty else { continue }
+            switch file {
+            case .symlink, .hardLink: break
+            default: continue
+            }
+            guard let real = resolve(path, in: files), files[real] == nil, !real.isEmpty else { continue }
             targets.append(real)
         }
         return Array(Set(targets)).sorted()

@@ -199,9 +199,10 @@ public enum DebianStatus {
         return text.utf8.allSatisfy { isLowerAlphanumeric($0) || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") }
     }
 
-    /// Debian policy 5.6.12: `[epoch:]upstream[-revision]`, of letters, digits and `. + ~ - :`.
+    /// Debian policy 5.6.12: `[epoch:]upstream[-revision]`, of letters, digits and `. + ~ - :`. Policy
+    /// wants a digit first; dpkg only warns, so a third-party package's `v1.2` is accepted too.
     static func isVersion(_ text: String) -> Bool {
-        guard let first = text.utf8.first, first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9"), text.utf8.count <= 200 else { return false }
+        guard let first = text.utf8.first, isAlphanumeric(first), text.utf8.count <= 200 else { return false }
         return text.utf8.allSatisfy { isAlphanumeric($0) || ".+~-:".utf8.contains($0) }
     }
 

@@ -65,6 +65,7 @@ enum SBOMBase {
         case .file(let bytes): return .file(bytes)
         case .tooLarge(let size): return .tooLarge(size: size)
         case .symlink(let target): return .symlink(target: target)
+        case .hardLink(let target): return .hardLink(target: target)
         case .other: return .other
         }
     }

@@ -8,6 +8,16 @@ enum BaseLayoutFixture {
     /// them) as an OCI layout in `directory` and returns the image manifest's digest.
     @discardableResult
     static func write(_ layers: [[TarEntry]], to directory: String, architecture: String = "amd64") throws -> String {
+        try write(tars: layers.map { entries in
+            var tar: [UInt8] = []
+            try TarWriter { tar.append(contentsOf: $0) }.writeArchive(entries)
+            return tar
+        }, to: directory, architecture: architecture)
+    }
+
+    /// The same with each layer's tar bytes as given (entries `TarWriter` does not write: hard links).
+    @discardableResult
+    static func write(tars: [[UInt8]], to directory: String, architecture: String = "amd64") throws -> String {
         let blobs = directory + "/blobs/sha256"
         try FileManager.default.createDirectory(atPath: blobs, withIntermediateDirectories: true)
         func store(_ bytes: [UInt8]) throws -> String {
@@ -17,9 +27,7 @@ enum BaseLayoutFixture {
         }
         var descriptors: [Descriptor] = []
         var diffIDs: [String] = []
-        for (index, entries) in layers.enumerated() {
-            var tar: [UInt8] = []
-            try TarWriter { tar.append(contentsOf: $0) }.writeArchive(entries)
+        for (index, tar) in tars.enumerated() {
             let blob = index == 0 ? try Gzip.compress(tar) : tar
             descriptors.append(Descriptor(mediaType: index == 0 ? MediaType.layerTarGzip : MediaType.layerTar, digest: try store(blob), size: Int64(blob.count)))
             diffIDs.append(sha256Digest(tar))

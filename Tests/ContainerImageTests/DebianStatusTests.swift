@@ -39,6 +39,8 @@ final class DebianStatusTests: XCTestCase {
         XCTAssertEqual(try parse(BaseLayoutFixture.stanza("nostatus", "1.0", status: nil), requiresStatus: false).map(\.name), ["nostatus"])
         // CRLF line ends, lower-case field names, no final newline, several blank lines, comments.
         XCTAssertEqual(try parse("# hand-made\r\npackage: a\r\nstatus: install ok installed\r\nversion: 1\r\narchitecture: all\r\n\r\n\n\nPackage: b\nStatus: install ok installed\nVersion: 2\nArchitecture: all").map(\.name), ["a", "b"])
+        // Policy wants a digit first in a version; dpkg only warns, and third-party packages do it.
+        XCTAssertEqual(try parse("Package: tool\nStatus: install ok installed\nVersion: v1.2\nArchitecture: amd64\n").map(\.version), ["v1.2"])
         XCTAssertEqual(try parse(""), [])
         XCTAssertEqual(try parse("\n\n  \n"), [])
     }

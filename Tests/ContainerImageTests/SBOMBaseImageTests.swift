@@ -107,13 +107,21 @@ final class SBOMBaseImageTests: XCTestCase {
 
     /// What an adversary puts in a base: no dpkg at all (no base packages, no error); a status file
     /// whose stanza is whited out with its whole folder; a status file that links out of the root (it
-    /// is read inside the image, where the link really leads); binary garbage and a status file over
-    /// 64 MiB (each refused in one line naming the file, exit 1).
+    /// is read inside the image, where the link really leads); a hard-linked status file; an opaque
+    /// whiteout over status.d; 20 000 stanza files; binary garbage and a status file over 64 MiB (each
+    /// refused in one line naming the file, exit 1).
     func testHostileBases() throws {
         let environment = ["CONTAINERIZE_CACHE_DIR": work.appendingPathComponent("cache").path, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
         func sbom(_ layers: [[TarEntry]], _ name: String) throws -> (ProcessResult, [[String: Any]]) {
+            try sbom(tars: layers.map { entries in
+                var tar: [UInt8] = []
+                try TarWriter { tar.append(contentsOf: $0) }.writeArchive(entries)
+                return tar
+            }, name)
+        }
+        func sbom(tars: [[UInt8]], _ name: String) throws -> (ProcessResult, [[String: Any]]) {
             let layout = work.appendingPathComponent(name).path
-            try BaseLayoutFixture.write(layers, to: layout)
+            try BaseLayoutFixture.write(tars: tars, to: layout)
             let output = work.appendingPathComponent(name + ".spdx.json").path
             let result = try TestSupport.containertool(["sbom", "--product", "app", "--swift-version", "6.3.1", "--output", output, "--package-path", work.path,
                                                         "--image", image, "--supplier", "Example Team", "--base", "oci-layout:" + layout], environment: environment)
@@ -141,6 +149,37 @@ final class SBOMBaseImageTests: XCTestCase {
                                                   .directory("srv"), .file("srv/real-status", stanza)]], "linked-out")
         XCTAssertEqual(linked.status, 0, linked.stderr)
         XCTAssertEqual(basePackages(linkedPackages), ["libc6"], "the link leads to /srv/real-status inside the image, never the host's file")
+
+        // dpkg keeps status-old as a hard link; a layer can store status as the link and status-old as the file.
+        let hardLinkLayer = ForeignBytes.header("var/", type: "5") + ForeignBytes.header("var/lib/", type: "5") + ForeignBytes.header("var/lib/dpkg/", type: "5")
+            + ForeignBytes.file("var/lib/dpkg/status-old", stanza) + ForeignBytes.header("var/lib/dpkg/status", type: "1", link: "var/lib/dpkg/status-old")
+            + [UInt8](repeating: 0, count: 1024)
+        let (hardLinked, hardLinkedPackages) = try sbom(tars: [hardLinkLayer], "hard-linked")
+        XCTAssertEqual(hardLinked.status, 0, hardLinked.stderr)
+        XCTAssertEqual(basePackages(hardLinkedPackages), ["libc6"], "a hard-linked status file is read through its link")
+
+        // An opaque whiteout empties status.d of the lower layers' stanzas and keeps the upper's.
+        let statusD = [TarEntry.directory("var"), .directory("var/lib"), .directory("var/lib/dpkg"), .directory("var/lib/dpkg/status.d")]
+        let (opaque, opaquePackages) = try sbom([statusD + [.file("var/lib/dpkg/status.d/libc6", Array(BaseLayoutFixture.stanza("libc6", "2.36-9", status: nil).utf8)),
+                                                            .file("var/lib/dpkg/status.d/tzdata", Array(BaseLayoutFixture.stanza("tzdata", "2024a", architecture: "all", status: nil).utf8))],
+                                                 statusD + [.file("var/lib/dpkg/status.d/.wh..wh..opq", []),
+                                                            .file("var/lib/dpkg/status.d/netbase", Array(BaseLayoutFixture.stanza("netbase", "6.4", architecture: "all", status: nil).utf8))]],
+                                                "opaque")
+        XCTAssertEqual(opaque.status, 0, opaque.stderr)
+        XCTAssertEqual(basePackages(opaquePackages), ["netbase"])
+
+        // 20 000 stanza files (distroless writes one per package): all listed, in order, in one read.
+        var many = statusD
+        for index in 0..<20_000 {
+            many.append(.file("var/lib/dpkg/status.d/p\(index)", Array(BaseLayoutFixture.stanza("p\(index)", "1.\(index)", architecture: "all", status: nil).utf8)))
+            many.append(.file("var/lib/dpkg/status.d/p\(index).md5sums", Array("0 x\n".utf8)))
+        }
+        let manyStarted = Date()
+        let (manyResult, manyPackages) = try sbom([many], "many")
+        XCTAssertEqual(manyResult.status, 0, manyResult.stderr)
+        XCTAssertEqual(basePackages(manyPackages).count, 20_000)
+        XCTAssertEqual(basePackages(manyPackages).prefix(3), ["p0", "p1", "p10"])
+        print("SBOM of a base with 20000 status.d stanzas: \(String(format: "%.2f", Date().timeIntervalSince(manyStarted))) s (layout written and read)")
 
         let (garbage, _) = try sbom([[.directory("var"), .directory("var/lib"), .directory("var/lib/dpkg"), .file("var/lib/dpkg/status", [0x7F, 0x45, 0x4C, 0x46, 0, 1, 2, 0x0A, 0xFF])]], "garbage")
         XCTAssertEqual(garbage.status, 1)

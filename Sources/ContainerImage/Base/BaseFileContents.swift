@@ -7,7 +7,9 @@ extension BaseImage {
         case tooLarge(size: Int)
         /// A symbolic link and its target, as written (the caller resolves it in the tree).
         case symlink(target: String)
-        /// A directory, hard link, device or FIFO: nothing to read.
+        /// A hard link and the path (from the root, cleaned) whose bytes it shares.
+        case hardLink(target: String)
+        /// A directory, device or FIFO: nothing to read.
         case other
     }
 
@@ -45,7 +47,7 @@ extension BaseImage {
             kept += cost(content)
             contents[path] = content
             guard kept <= limits.maximumTotalSize else {
-                throw BaseImageError.unusable(reference, "the files read for the SBOM (such as \(String(path.prefix(200)))) hold more than \(limits.maximumTotalSize) bytes; a package database is a few MiB, so this base is not one to describe")
+                throw BaseImageError.unusable(reference, "the files read for the SBOM (such as \(String(path.prefix(200)))) hold more than \(Self.bytesText(limits.maximumTotalSize)); a package database is a few MiB; leave out --base or describe a base whose package database dpkg can use")
             }
         }
         _ = try mergedTree(
@@ -62,6 +64,7 @@ extension BaseImage {
                         reading = current
                     }
                 case .symlink: try store(path, .symlink(target: record.linkName))
+                case .other(UInt8(ascii: "1")): try store(path, .hardLink(target: TarEntryName.cleanedLinkTarget(record.linkName) ?? ""))
                 default: try store(path, .other)
                 }
                 return nil
@@ -76,9 +79,12 @@ extension BaseImage {
                 contents = contents.filter { tree[$0.key] != nil }
                 kept = contents.values.reduce(0) { $0 + cost($1) }
                 guard kept <= limits.maximumTotalSize else {
-                    throw BaseImageError.unusable(reference, "the files read for the SBOM hold more than \(limits.maximumTotalSize) bytes; a package database is a few MiB, so this base is not one to describe")
+                    throw BaseImageError.unusable(reference, "the files read for the SBOM hold more than \(Self.bytesText(limits.maximumTotalSize)); a package database is a few MiB; leave out --base or describe a base whose package database dpkg can use")
                 }
             })
         return contents
     }
+
+    /// `192 MiB`, or `4096 bytes` below a MiB.
+    private static func bytesText(_ count: Int) -> String { count >= 1 << 20 ? "\(count >> 20) MiB" : "\(count) bytes" }
 }
