@@ -28,6 +28,8 @@ public enum BasePackageDatabase {
     public static let osReleasePaths = ["etc/os-release", "usr/lib/os-release"]
     /// Links followed at most, as Linux's `MAXSYMLINKS`.
     static let maximumLinkHops = 40
+    /// Linux's `PATH_MAX`: no link target is this long.
+    static let maximumPathLength = 4096
 
     /// Whether `path` (no leading slash) is one of the files to read: the status file, a stanza file
     /// of `status.d/` (not its `.md5sums`), or an os-release.
@@ -39,30 +41,33 @@ public enum BasePackageDatabase {
     }
 
     /// Where `path` really is once the links in `files` are followed (every component, the last too);
-    /// nil for a loop.
+    /// nil for a loop (more than 40 links, as Linux's `ELOOP`) or a link target longer than Linux's
+    /// `PATH_MAX`, so a hostile base's links cost at most 40 short walks.
     public static func resolve(_ path: String, in files: [String: File]) -> String? {
-        var pending = path.split(separator: "/").map(String.init)
-        var resolved: [String] = []
+        var pending = path.split(separator: "/").map(String.init).reversed() as [String]
+        var resolved = ""
         var hops = 0
-        while !pending.isEmpty {
-            let component = pending.removeFirst()
+        while let component = pending.popLast() {
             if component.isEmpty || component == "." { continue }
-            if component == ".." { _ = resolved.popLast(); continue }
-            resolved.append(component)
+            if component == ".." {
+                resolved = resolved.lastIndex(of: "/").map { String(resolved[..<$0]) } ?? ""
+                continue
+            }
+            let parent = resolved
+            resolved = resolved.isEmpty ? component : resolved + "/" + component
             let target: String
-            switch files[resolved.joined(separator: "/")] {
+            switch files[resolved] {
             case .symlink(let text)?: target = text
             // A hard link names its target from the root; it only leads somewhere as the last component.
             case .hardLink(let text)? where pending.isEmpty: target = "/" + text
             default: continue
             }
             hops += 1
-            guard hops <= maximumLinkHops else { return nil }
-            resolved.removeLast()
-            if target.hasPrefix("/") { resolved = [] }
-            pending = target.split(separator: "/").map(String.init) + pending
+            guard hops <= maximumLinkHops, target.utf8.count < maximumPathLength else { return nil }
+            resolved = target.hasPrefix("/") ? "" : parent
+            pending += target.split(separator: "/").map(String.init).reversed()
         }
-        return resolved.joined(separator: "/")
+        return resolved
     }
 
     /// What a second read must fetch because a wanted path leads, through links, somewhere not read
