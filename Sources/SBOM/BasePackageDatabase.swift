@@ -16,7 +16,9 @@ public enum BasePackageDatabase {
 
     /// What the base holds, for `BaseImageComponent`.
     public struct Contents: Sendable, Equatable {
+        /// The installed packages of the status file and `status.d/` together, sorted, one per name and architecture.
         public var packages: [DebianPackage]
+        /// The first readable os-release of `osReleasePaths`.
         public var osRelease: OSRelease?
         /// `var/lib/dpkg/status`, `var/lib/dpkg/status.d`, or both joined by ` and `; nil without a database.
         public var database: String?
