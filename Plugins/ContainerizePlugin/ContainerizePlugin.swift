@@ -86,9 +86,11 @@ struct ContainerizePlugin: CommandPlugin {
                 finished.sbomLinkArguments = ["--link-trace", builds[0].build.linkTracePrefix.path, "--build-directory", builds[0].build.scratchDirectory.path,
                                               "--root-package", package.id] + Self.moduleOwners(of: package).flatMap { ["--module-owner", $0] }
             }
-            // The SBOM lists the base of the image whose link it lists (the first platform's).
+            // The SBOM lists the base of the image whose link it lists (the first platform's; without
+            // --platform, the one image's, which a Swift SDK may have made for another architecture).
             if options.base != nil {
-                finished.sbomBaseArguments = options.sbomBaseArguments(pinned: report.base, platform: builds[0].platform, acceptedBy: try tool.options(of: "sbom"))
+                finished.sbomBaseArguments = options.sbomBaseArguments(pinned: report.base, platform: builds[0].platform ?? report.platform,
+                                                                       acceptedBy: try tool.options(of: "sbom"))
             }
             finished.attachOptions = options.noAttach ? nil : options.passthrough(acceptedBy: try tool.options(of: "attach"))
             if let key = options.signKey {

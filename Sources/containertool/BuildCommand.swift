@@ -385,7 +385,8 @@ enum BuildCommand {
                 outputs: written.map { .init(kind: $0.destination.kind, destination: $0.shownDestination, digest: $0.digest, size: $0.size) },
                 pushed: pushed, addOns: addOns.map { .init(kind: $0.kind, path: $0.path, size: $0.size, detail: $0.detail) },
                 indexDigest: main.index?.digest, platforms: platforms, layers: layers,
-                base: base.flatMap { base in base.resolvedName.flatMap { name in base.resolvedDigest.map { "\(name)@\($0)" } } })
+                base: base.flatMap { base in base.resolvedName.flatMap { name in base.resolvedDigest.map { "\(name)@\($0)" } } },
+                platform: main.index == nil ? first.platform.name : nil)
             print(String(decoding: (try? CanonicalJSON.encode(report)) ?? [], as: UTF8.self))
             return
         }

@@ -55,6 +55,9 @@ enum ToolContract {
         /// steps (the release's SBOM) see the same base even if the tag moves; nil for scratch, a
         /// local base, or a base named by digest alone (its name is pinned already).
         var base: String? = nil
+        /// The platform of the one image a single-platform build made (`linux/arm64/v8`: the
+        /// executable's, which a cross build's Swift SDK decides); nil for an index (see `platforms`).
+        var platform: String? = nil
     }
 
     /// `containertool build --describe-options`: what the plugin may pass through.
