@@ -22,7 +22,8 @@
 #   dist/NAME.tar           docker archive   (docker load -i dist/NAME.tar)
 #   dist/NAME-oci.tar       OCI archive      (skopeo copy oci-archive:dist/NAME-oci.tar …)
 #   dist/NAME.spdx.json     SPDX 2.3 SBOM: what the static link pulled in (Debian packages, the Swift
-#                           runtime, SwiftPM packages), every resolved package; the image is its root
+#                           runtime, SwiftPM packages), every resolved package; the image is its root;
+#                           with --from, the base (by digest) and the packages of its dpkg database
 #   dist/NAME.provenance.json  SLSA Provenance v1 (an in-toto statement)
 #   dist/digest             the image's manifest digest, sha256:…
 #   dist/attached.json      with --push: each push's OCI 1.1 referrers (SBOM, provenance) and signature

@@ -88,6 +88,12 @@ struct ContainerizePlugin: CommandPlugin {
                 // The image carries the binary's shared libraries: the SBOM names each one's package.
                 if options.isDynamicLibc { finished.sbomLinkArguments += ["--bundled-libraries-of", binary.path] }
             }
+            // The SBOM lists the base of the image whose link it lists (the first platform's; without
+            // --platform, the one image's, which a Swift SDK may have made for another architecture).
+            if options.base != nil {
+                finished.sbomBaseArguments = options.sbomBaseArguments(pinned: report.base, platform: builds[0].platform ?? report.platform,
+                                                                       acceptedBy: try tool.options(of: "sbom"))
+            }
             finished.attachOptions = options.noAttach ? nil : options.passthrough(acceptedBy: try tool.options(of: "attach"))
             if let key = options.signKey {
                 finished.signing = (URL(fileURLWithPath: key, relativeTo: root).standardizedFileURL.path, options.passthrough(acceptedBy: try tool.options(of: "sign")))

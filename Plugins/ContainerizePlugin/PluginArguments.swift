@@ -60,6 +60,25 @@ struct PluginArguments: Equatable {
         passthroughOptions.filter { other.valueOptions.contains($0[0]) || other.flags.contains($0[0]) }.flatMap { $0 }
     }
 
+    /// The `--from` value given for `containertool build`, when it names a base (not `scratch`).
+    var base: String? {
+        guard let from = passthroughOptions.last(where: { $0.count == 2 && $0[0] == "--from" })?[1], from != "scratch" else { return nil }
+        return from
+    }
+
+    /// `containertool sbom` options that list the base of a `--from` build: the base as the build
+    /// resolved it (`pinned`, the build report's `HOST/REPO:TAG@sha256:…`, so a tag that moved since
+    /// cannot give the SBOM another base; else the reference as given), the platform whose image the
+    /// SBOM describes, and the build's registry options that `sbom` also accepts (`--plain-http`,
+    /// `--registry-ca`, …). Empty without a base.
+    func sbomBaseArguments(pinned: String? = nil, platform: String?, acceptedBy sbom: ToolOptions) -> [String] {
+        guard let base else { return [] }
+        var arguments = ["--base", pinned ?? base]
+        if let platform { arguments += ["--platform", platform] }
+        let shared = passthroughOptions.filter { $0[0] != "--from" && (sbom.valueOptions.contains($0[0]) || sbom.flags.contains($0[0])) }
+        return arguments + shared.flatMap { $0 }
+    }
+
     /// The options `containertool build` accepts: `--describe-options` prints this table.
     struct ToolOptions: Equatable {
         var valueOptions: Set<String>

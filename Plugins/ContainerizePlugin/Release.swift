@@ -32,6 +32,8 @@ struct Release {
     var signing: (key: String, options: [String])?
     /// `containertool sbom` options that name what the link used (`--link-trace …`); empty without a trace.
     var sbomLinkArguments: [String] = []
+    /// `containertool sbom` options that list the `--from` base (`--base …`); empty on scratch.
+    var sbomBaseArguments: [String] = []
     /// The paths in dist/ after `finish`, for the summary.
     var writtenFiles: [String] = []
     /// What `finish` attached to each pushed image, its signature and attestations, also written to dist/attached.json.
@@ -102,7 +104,7 @@ struct Release {
         var sbom = ["--package-path", packageDirectory.path, "--product", product, "--version", version,
                     "--output", staging.appendingPathComponent("\(product).spdx.json").path]
         if let source { sbom += ["--source", source] }
-        sbom += ["--image", "\(tag)@\(digest)"] + sbomLinkArguments
+        sbom += ["--image", "\(tag)@\(digest)"] + sbomLinkArguments + sbomBaseArguments
         if let supplier { sbom += ["--supplier", supplier] }
         try tool.sbom(sbom)
         // SLSA provenance about the image as a registry stores it: the OCI archive's digest, under the

@@ -5,6 +5,8 @@ import Foundation
 public struct PulledImage: Sendable {
     /// `HOST[:PORT]/REPO@sha256:…` of the platform's manifest.
     public var pinnedReference: String
+    /// The digest of the platform's image manifest (the one `pinnedReference` names).
+    public var manifestDigest: String
     public var reference: RegistryReference
     public var manifest: ImageManifest
     /// The config blob's bytes (verified against `manifest.config`).
@@ -150,7 +152,7 @@ public struct RegistryPuller: Sendable {
         }
         let configData = try Data(contentsOf: URL(fileURLWithPath: files[0]))
         log("base \(reference.pinned(to: fetched.digest)): \(manifest.layers.count) layer(s), \(downloaded) blob(s) downloaded, \(manifest.layers.count + 1 - downloaded) from the cache")
-        return PulledImage(pinnedReference: reference.pinned(to: fetched.digest), reference: reference, manifest: manifest,
+        return PulledImage(pinnedReference: reference.pinned(to: fetched.digest), manifestDigest: fetched.digest, reference: reference, manifest: manifest,
                            configData: configData, layerFiles: Array(files.dropFirst()), downloadedBlobs: downloaded,
                            resolvedName: nil, resolvedDigest: fetched.digest)
     }

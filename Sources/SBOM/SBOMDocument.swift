@@ -50,6 +50,9 @@ public struct SBOMDocument: Sendable {
     public var linkedPins: Set<String> = []
     /// The image the product ships in (`name`, `sha256:…`): a package that `CONTAINS` the product.
     public var image: (name: String, digest: String)?
+    /// The base the image was built on (`--from`) and its packages: the image `CONTAINS` it, it
+    /// `CONTAINS` each package. Needs `image`.
+    public var base: BaseImageComponent?
 
     public init(product: String, version: String, swiftVersion: String, pins: [ResolvedPackagePin],
                 created: Date, sourceLocation: String? = nil) {
@@ -192,6 +195,25 @@ public struct SBOMDocument: Sendable {
                                     purl: "pkg:oci/\(repository.split(separator: "/").last ?? Substring(repository))@\(image.digest.replacingOccurrences(of: ":", with: "%3A"))",
                                     comment: "The container image; it holds the product as its entrypoint.", supplier: productSupplier))
             relationships.append(["spdxElementId": id, "relationshipType": "CONTAINS", "relatedSpdxElement": productID])
+            if let base {
+                let database = base.packageDatabase.map { " (read from its /\($0))" } ?? ""
+                let platformManifest = base.platformManifestDigest.map { ", whose \(base.platform) image manifest is \($0)" } ?? " (\(base.platform))"
+                packages.append(package(id: BaseImageComponent.spdxID, name: base.name, version: base.digest, download: nil, purl: base.purl,
+                                        comment: "The base image the image is built on\(platformManifest); it holds \(base.packages.count) installed package\(base.packages.count == 1 ? "" : "s")\(database).",
+                                        supplier: base.supplier ?? productSupplier))
+                relationships.append(["spdxElementId": id, "relationshipType": "CONTAINS", "relatedSpdxElement": BaseImageComponent.spdxID])
+                for basePackage in base.packages {
+                    let packageID = BaseImageComponent.spdxID(of: basePackage)
+                    var entry = package(id: packageID, name: basePackage.name, version: basePackage.version, download: nil, purl: base.purl(of: basePackage),
+                                        comment: "Debian package (\(basePackage.architecture)) installed in the base image\(database)"
+                                            + (basePackage.source.map { ", built from the source package \($0)" } ?? "")
+                                            + (basePackage.sourceVersion.map { " \($0)" } ?? "") + ".",
+                                        supplier: nil)
+                    if let supplier = base.supplier(of: basePackage) { entry["supplier"] = supplier }
+                    packages.append(entry)
+                    relationships.append(["spdxElementId": BaseImageComponent.spdxID, "relationshipType": "CONTAINS", "relatedSpdxElement": packageID])
+                }
+            }
         }
         return [
             "spdxVersion": "SPDX-2.3",

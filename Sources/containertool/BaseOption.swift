@@ -70,6 +70,7 @@ enum BaseOption {
                                          layerFiles: pulled.layerFiles, registry: pulled.reference.registry, repository: pulled.reference.repository)
                 base.resolvedName = pulled.resolvedName
                 base.resolvedDigest = pulled.resolvedDigest
+                base.manifestDigest = pulled.manifestDigest
                 // A push to the same registry mounts these blobs from the base's repository instead of uploading them.
                 for layer in pulled.manifest.layers {
                     await registry.ledger.recordKnown(layer.digest, on: pulled.reference.registry, in: pulled.reference.repository)

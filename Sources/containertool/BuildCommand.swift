@@ -112,7 +112,7 @@ enum BuildCommand {
             try InputGuard.refuseOverwriting(inputs: [request.spec.executablePath] + builder.inputFiles,
                                              directories: request.spec.resources.map(\.source), outputs: localPaths)
             let written = try await writeAllOrNothing(request, builder: builder, started: started)
-            report(written, request: request, addOns: addOns)
+            report(written, request: request, addOns: addOns, base: request.spec.base)
         } catch let error as UsageError {
             throw error
         } catch {
@@ -164,7 +164,7 @@ enum BuildCommand {
                 printError("containertool: wrote \(output.destination.kind):\(output.shownDestination) \(output.digest) (\(output.size) bytes)")
             }
             printError("containertool: done in \(milliseconds(since: started)) ms")
-            report(written, request: request, addOns: addOns)
+            report(written, request: request, addOns: addOns, base: bases?.first)
         } catch let error as UsageError {
             throw error
         } catch {
@@ -367,7 +367,7 @@ enum BuildCommand {
         "layer #\(index + 1) (\(layer.digest), \(layer.size) bytes): \(layer.createdBy)"
     }
 
-    static func report(_ written: [WrittenOutput], request: Request, addOns: [AddOnReport] = []) {
+    static func report(_ written: [WrittenOutput], request: Request, addOns: [AddOnReport] = [], base: BaseImage? = nil) {
         guard let main = written.first(where: { $0.index != nil }) ?? written.first(where: { $0.destination.layerCompression == .gzip }) ?? written.first else { return }
         let first = main.image
         let pushed = written.filter { $0.destination.kind == "registry" }.compactMap(\.pushed)
@@ -385,7 +385,9 @@ enum BuildCommand {
                 uncompressedSize: first.uncompressedSize, tag: request.tag.familiarDescription,
                 outputs: written.map { .init(kind: $0.destination.kind, destination: $0.shownDestination, digest: $0.digest, size: $0.size) },
                 pushed: pushed, addOns: addOns.map { .init(kind: $0.kind, path: $0.path, size: $0.size, detail: $0.detail) },
-                indexDigest: main.index?.digest, platforms: platforms, layers: layers)
+                indexDigest: main.index?.digest, platforms: platforms, layers: layers,
+                base: base.flatMap { base in base.resolvedName.flatMap { name in base.resolvedDigest.map { "\(name)@\($0)" } } },
+                platform: main.index == nil ? first.platform.name : nil)
             print(String(decoding: (try? CanonicalJSON.encode(report)) ?? [], as: UTF8.self))
             return
         }

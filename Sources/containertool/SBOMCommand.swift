@@ -4,12 +4,14 @@ import Foundation
 import SBOM
 
 /// `containertool sbom`: writes an SPDX 2.3 JSON SBOM of a product — the product, the Swift
-/// toolchain, and every pin of the package's `Package.resolved` (none when the file is absent).
+/// toolchain, every pin of the package's `Package.resolved` (none when the file is absent), what the
+/// link used, the image, and the image's base with the packages its dpkg database lists.
 enum SBOMCommand {
     static let usage = """
         usage: containertool sbom --product NAME --output FILE [--package-path DIR] [--version V]
                                   [--swift-version V] [--source URL] [--image NAME@DIGEST]
                                   [--link-trace PREFIX --build-directory DIR [--module-owner MODULE=PACKAGE]…]
+                                  [--base REF [--platform OS/ARCH] [registry options]]
 
           --product NAME        the product the SBOM describes
           --output FILE         where to write the SPDX 2.3 JSON (written to a temporary name, then renamed)
@@ -30,13 +32,20 @@ enum SBOMCommand {
           --bundled-libraries-of EXECUTABLE
                                 the image carries EXECUTABLE's shared-library closure (build --bundle-shared-libraries,
                                 --link dynamic-libc): each library's Debian package becomes a DYNAMIC_LINK package
+          --base REF            the image's base, as build's --from names it (resolved the same way: the same
+                                digest): a package the image CONTAINS, which CONTAINS every package its
+                                /var/lib/dpkg/status or status.d/ lists (none for a base without dpkg); needs --image
+          --platform OS/ARCH    which of the base's images (default: the host's, as build's executable)
+          --describe-options    print this command's option table as JSON (for the plugin)
+        \(RegistryOptions.usage)
 
         creationInfo.created is SOURCE_DATE_EPOCH when set (whole seconds, at most 253402300799), else the current time.
         """
 
     static let parser = CommandLineParser(
         valueOptions: ["--product", "--output", "--package-path", "--version", "--swift-version", "--source", "--image", "--supplier",
-                       "--link-trace", "--build-directory", "--module-owner", "--root-package", "--bundled-libraries-of"], flags: [])
+                       "--link-trace", "--build-directory", "--module-owner", "--root-package", "--bundled-libraries-of", "--base", "--platform"],
+        flags: ["--describe-options"]).addingRegistryOptions()
 
     /// Thrown when `swift --version` cannot be run or read.
     struct UnknownSwiftVersion: Error, CustomStringConvertible {
@@ -46,6 +55,7 @@ enum SBOMCommand {
     static func run(_ arguments: [String]) async throws {
         let options = try parser.parse(arguments)
         if options.wantsHelp { return print(usage) }
+        if options.has("--describe-options") { return print(String(decoding: try CanonicalJSON.encode(parser.optionTable), as: UTF8.self)) }
         guard let product = options.last("--product"), !product.isEmpty, let output = options.last("--output"), !output.isEmpty else {
             throw UsageError("--product and --output are required")
         }
@@ -77,6 +87,20 @@ enum SBOMCommand {
             }
             document.image = (String(image[..<at]), String(image[image.index(after: at)...]))
         }
+        var baseSummary = ""
+        if let text = options.last("--base"), let source = try BaseOption.parse(text) {
+            guard document.image != nil else { throw UsageError("--base names what the image is built on; give the image too: --image NAME@sha256:DIGEST") }
+            var platform = try Platform(parsing: BuildFlagsCommand.hostPlatform)
+            if let wanted = options.last("--platform") {
+                do { platform = try Platform(parsing: wanted) } catch { throw UsageError("--platform: \(error)") }
+            }
+            let environment = ProcessInfo.processInfo.environment
+            let base = try await SBOMBase.component(source, platform: platform, registry: try RegistryOptions(options, environment: environment), environment: environment)
+            document.base = base
+            baseSummary = ", base \(base.name) with \(base.packages.count) package\(base.packages.count == 1 ? "" : "s")"
+        } else if options.last("--platform") != nil, options.last("--base") == nil {
+            throw UsageError("--platform chooses the base's image; it belongs to --base")
+        }
         var linkedSummary = ""
         if let prefix = options.last("--link-trace") {
             let linked = try linkedComponents(prefix: prefix, options: options, swiftVersion: swiftVersion)
@@ -85,7 +109,7 @@ enum SBOMCommand {
             linkedSummary = ", \(linked.components.count) linked component\(linked.components.count == 1 ? "" : "s")"
         }
         try writeAtomically(try document.jsonData(), to: URL(fileURLWithPath: output))
-        print("wrote SPDX 2.3 SBOM of \(product) \(version) (Swift \(swiftVersion), \(pins.count) resolved package\(pins.count == 1 ? "" : "s")\(linkedSummary)) to \(output)")
+        print("wrote SPDX 2.3 SBOM of \(product) \(version) (Swift \(swiftVersion), \(pins.count) resolved package\(pins.count == 1 ? "" : "s")\(linkedSummary)\(baseSummary)) to \(output)")
     }
 
     /// Thrown when the link trace the SBOM should be made from is missing or unreadable.

@@ -50,6 +50,14 @@ enum ToolContract {
             var size: Int
         }
         var layers: [Layer]? = nil
+        /// A registry base named by tag, pinned to the digest the build resolved it to
+        /// (`HOST/REPO:TAG@sha256:…`, what the image records as base.name and base.digest), so later
+        /// steps (the release's SBOM) see the same base even if the tag moves; nil for scratch, a
+        /// local base, or a base named by digest alone (its name is pinned already).
+        var base: String? = nil
+        /// The platform of the one image a single-platform build made (`linux/arm64/v8`: the
+        /// executable's, which a cross build's Swift SDK decides); nil for an index (see `platforms`).
+        var platform: String? = nil
     }
 
     /// `containertool build --describe-options`: what the plugin may pass through.

@@ -138,8 +138,11 @@ final class CLITests: XCTestCase {
         ], in: directory)
         XCTAssertEqual(result.status, 0, "\(result.stderr)")
         let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdoutBytes)) as? [String: Any])
-        XCTAssertEqual(Set(object.keys), ["digest", "configDigest", "compressedSize", "uncompressedSize", "tag", "outputs", "pushed", "addOns", "layers"])
+        XCTAssertEqual(Set(object.keys), ["digest", "configDigest", "compressedSize", "uncompressedSize", "tag", "outputs", "pushed", "addOns", "layers", "platform"])
         XCTAssertEqual(object["tag"] as? String, "hello:latest")
+        #if arch(x86_64)
+        XCTAssertEqual(object["platform"] as? String, "linux/amd64", "the one image's platform: the executable's")
+        #endif
         let outputs = try XCTUnwrap(object["outputs"] as? [[String: Any]])
         XCTAssertEqual(outputs.map { $0["kind"] as? String ?? "" }, ["docker-archive", "oci-layout", "oci-archive"])
         XCTAssertEqual(outputs.map { $0["destination"] as? String ?? "" }, [directory + "/image.tar", directory + "/layout", directory + "/oci.tar"])

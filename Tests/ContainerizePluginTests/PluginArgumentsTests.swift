@@ -8,7 +8,7 @@ final class PluginArgumentsTests: XCTestCase {
     /// What `containertool build --describe-options` answers (a subset is enough here, plus one option
     /// the plugin has never heard of, as a new `build` option would be).
     static let tool = PluginArguments.ToolOptions(
-        valueOptions: ["--executable", "--output", "--tag", "--label", "--env", "--cmd", "--resource", "--user", "--expose", "--registry-ca"],
+        valueOptions: ["--executable", "--output", "--tag", "--label", "--env", "--cmd", "--resource", "--user", "--expose", "--registry-ca", "--from"],
         flags: ["--json", "--dry-run", "--describe-options", "--ca-certificates", "--bundle-shared-libraries", "--plain-http"])
 
     static func parse(_ arguments: [String]) throws -> PluginArguments {
@@ -131,6 +131,30 @@ final class PluginArgumentsTests: XCTestCase {
             XCTAssertThrowsError(try Self.parse(arguments), "\(arguments)") { error in
                 XCTAssertEqual((error as? PluginUsageError)?.message, message, "\(arguments)")
             }
+        }
+    }
+
+    /// A release `--from` a base gives `containertool sbom` the same reference, the platform of the
+    /// image it describes, and the registry options the build got; nothing else of the build's, and
+    /// nothing at all on scratch.
+    func testTheReleaseSBOMGetsTheBaseTheBuildUsed() throws {
+        let sbom = PluginArguments.ToolOptions(valueOptions: ["--product", "--output", "--image", "--base", "--platform", "--registry-ca"],
+                                               flags: ["--describe-options", "--plain-http"])
+        let parsed = try PluginArgumentsTests.parse(["--release", "--label", "a=b", "--from", "127.0.0.1:5000/debian:12", "--plain-http",
+                                                     "--platform", "linux/arm64,linux/amd64", "--registry-ca=/ca.pem", "--tag", "app:1"])
+        XCTAssertEqual(parsed.base, "127.0.0.1:5000/debian:12")
+        XCTAssertEqual(parsed.sbomBaseArguments(platform: parsed.platforms.first, acceptedBy: sbom),
+                       ["--base", "127.0.0.1:5000/debian:12", "--platform", "linux/arm64", "--plain-http", "--registry-ca", "/ca.pem"])
+        XCTAssertTrue(parsed.passthrough.contains("--from"), "build still gets --from")
+        // The base as the build resolved it (its report's pinned name) wins over the tag.
+        let pinned = "127.0.0.1:5000/debian:12@sha256:" + String(repeating: "d", count: 64)
+        XCTAssertEqual(parsed.sbomBaseArguments(pinned: pinned, platform: nil, acceptedBy: sbom).prefix(2), ["--base", pinned])
+        let host = try PluginArgumentsTests.parse(["--release", "--from=oci-layout:base:1"])
+        XCTAssertEqual(host.sbomBaseArguments(platform: nil, acceptedBy: sbom), ["--base", "oci-layout:base:1"])
+        for scratch in [["--release"], ["--release", "--from", "scratch"], ["--release", "--from", "a/b:1", "--from", "scratch"]] {
+            let parsed = try PluginArgumentsTests.parse(scratch)
+            XCTAssertNil(parsed.base, "\(scratch)")
+            XCTAssertEqual(parsed.sbomBaseArguments(platform: "linux/amd64", acceptedBy: sbom), [], "\(scratch)")
         }
     }
 }

@@ -13,8 +13,12 @@ e2e_base_image() {
     printf '#include <stdio.h>\nint main(void) { puts("base tool"); return 0; }\n' >"$WORK/base-src/basetool.c"
     gcc -static -Os -s -o "$WORK/base-src/basetool" "$WORK/base-src/basetool.c"
     printf 'from the base\n' >"$WORK/base-src/marker.txt"
+    # A tiny dpkg database and os-release, so the release's SBOM has base packages to list.
+    printf 'Package: e2e-base-files\nStatus: install ok installed\nMaintainer: E2E <e2e@example.org>\nArchitecture: all\nVersion: 1.0+e2e1\n\n' >"$WORK/base-src/status"
+    printf 'ID=debian\nVERSION_ID="12"\n' >"$WORK/base-src/os-release"
     "$tool" build --executable "$WORK/base-src/basetool" --env BASE_MARKER=1 --label base.origin=e2e \
-        --resource "$WORK/base-src/marker.txt:/etc/base-marker.txt" --output "registry:$base" >/dev/null
+        --resource "$WORK/base-src/marker.txt:/etc/base-marker.txt" --resource "$WORK/base-src/status:/var/lib/dpkg/status" \
+        --resource "$WORK/base-src/os-release:/etc/os-release" --output "registry:$base" >/dev/null
     say "base pushed: $base"
 
     cd "$ROOT"
@@ -40,7 +44,30 @@ e2e_base_image() {
         >/dev/null 2>"$WORK/base-release.log" || { tail -20 "$WORK/base-release.log"; die "release.sh --from failed"; }
     skopeo inspect --config "docker-archive:$WORK/base-dist/HelloWeb.tar" | grep -q 'BASE_MARKER=1' \
         || die "release.sh --from: dist/HelloWeb.tar lacks the base's Env"
-    say "release.sh --from $base: dist/HelloWeb.tar is built on the base"
+    # Its SBOM lists the base under the digest the image records, and the base's package.
+    local recorded
+    recorded=$(skopeo inspect --raw "oci-archive:$WORK/base-dist/HelloWeb-oci.tar" | python3 -c '
+import json, sys
+m = json.load(sys.stdin)
+print((m.get("annotations") or {}).get("org.opencontainers.image.base.digest", ""))')
+    [[ -n "$recorded" ]] || die "release.sh --from: dist/HelloWeb-oci.tar records no base digest"
+    python3 - "$WORK/base-dist/HelloWeb.spdx.json" "$base" "$recorded" <<'PY' || die "release.sh --from: dist/HelloWeb.spdx.json does not list the base and its package"
+import json, sys
+doc, base, digest = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3]
+packages = {p["SPDXID"]: p for p in doc["packages"]}
+image = packages["SPDXRef-Package-base-image"]
+assert image["name"] == base and image["versionInfo"] == digest, image
+deb = packages["SPDXRef-Package-base-deb-all.e2e-base-files"]
+purl = deb["externalRefs"][0]["referenceLocator"]
+assert purl == "pkg:deb/debian/e2e-base-files@1.0%2Be2e1?arch=all&distro=debian-12", purl
+contains = {(r["spdxElementId"], r["relatedSpdxElement"]) for r in doc["relationships"] if r["relationshipType"] == "CONTAINS"}
+assert ("SPDXRef-Package-image", "SPDXRef-Package-base-image") in contains and ("SPDXRef-Package-base-image", deb["SPDXID"]) in contains, contains
+PY
+    pyspdxtools -i "$WORK/base-dist/HelloWeb.spdx.json" >/dev/null || die "pyspdxtools refuses the --from release's SBOM"
+    local ntia
+    ntia=$(ntia-checker "$WORK/base-dist/HelloWeb.spdx.json" 2>&1) || true  # read whole: grep -q would break its pipe
+    [[ "$ntia" == *"Conformant: True"* ]] || die "the --from release's SBOM is not NTIA-conformant: $(grep False <<<"$ntia" | tr -s ' ' | paste -sd ';')"
+    say "release.sh --from $base: dist/HelloWeb.tar is built on the base; its SBOM lists the base ($recorded) and its package"
 
     # The rendered Dockerfile FROM the same base (docker pulls it from the loopback registry).
     local version builder

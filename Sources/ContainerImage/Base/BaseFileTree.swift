@@ -12,14 +12,31 @@ extension BaseImage {
     /// `fileTree()`, and the SHA-256 digest of each regular file whose name is in `names` (by path;
     /// a path's digest is that of its topmost file), hashed while streamed.
     public func fileTree(digestsOfFilesNamed names: Set<String>) throws -> (tree: [String: TarEntry], digests: [String: String]) {
-        var tree: [String: TarEntry] = [:]
         var digests: [String: String] = [:]
         var hashing: (path: String, hasher: SHA256)?
-        func finishHashing() {
-            guard var current = hashing else { return }
-            digests[current.path] = "sha256:" + current.hasher.finalize().hexString
-            hashing = nil
-        }
+        let tree = try mergedTree(
+            reading: { record, path in
+                let name = path.split(separator: "/").last.map(String.init) ?? path
+                guard record.kind == .file, names.contains(name) else { return nil }
+                hashing = (path, SHA256())
+                return { hashing?.hasher.update($0) }
+            },
+            entryEnded: {
+                guard var current = hashing else { return }
+                digests[current.path] = "sha256:" + current.hasher.finalize().hexString
+                hashing = nil
+            })
+        return (tree, digests)
+    }
+
+    /// The merge every reading of the base shares: each layer streamed once, bottom first, its
+    /// diff_id checked, its whiteouts applied to the layers below it. `reading` is called for each
+    /// entry that lands in the tree (not whiteouts) and may return a sink for its data; `entryEnded`
+    /// after the data of each entry (and at the end of each layer); `layerMerged` with the tree as
+    /// it stands after each layer.
+    func mergedTree(reading: @escaping (TarRecord, _ path: String) throws -> ((UnsafeRawBufferPointer) throws -> Void)?,
+                    entryEnded: @escaping () throws -> Void = {}, layerMerged: ([String: TarEntry]) throws -> Void = { _ in }) throws -> [String: TarEntry] {
+        var tree: [String: TarEntry] = [:]
         for (number, layer) in layers.enumerated() {
             guard case .file(let file) = layer.blob.content else { continue }
             // The layer's diff_id is checked in the same pass: a config that does not describe its
@@ -29,7 +46,7 @@ extension BaseImage {
             var deleted = Set<String>()  // the path and all below it are gone
             var emptied = Set<String>()  // all below the path is gone
             let reader = TarHeaderStream(readingData: { record in
-                finishHashing()
+                try entryEnded()
                 // Names cleaned as docker and containerd clean them: `x/../data` is `data` (skipping it would
                 // hide its link from the checks); one that climbs out of the root refuses the base.
                 guard let path = TarEntryName.cleaned(record.path) else { throw Self.outsideRoot(number, "entry '\(record.path)'") }
@@ -45,10 +62,7 @@ extension BaseImage {
                     deleted.insert((parent.isEmpty ? "" : parent + "/") + name.dropFirst(FileTree.whiteoutPrefix.count))
                 } else {
                     entries.append(Self.entry(record, path: path))
-                    if record.kind == .file, names.contains(name) {
-                        hashing = (path, SHA256())
-                        return { hashing?.hasher.update($0) }
-                    }
+                    return try reading(record, path)
                 }
                 return nil
             })
@@ -61,9 +75,11 @@ extension BaseImage {
                     try Self.stream(file: file) { diffHasher.update($0); try reader.write($0) }
                 }
                 try reader.finish()
-                finishHashing()
+                try entryEnded()
             } catch let error as OutsideRoot {
                 throw BaseImageError.unusable(reference, "its layer #\(error.layer + 1) (\(layers[error.layer].blob.digest)) has the \(error.what), which lands outside the image's root (docker refuses it as a breakout); rebuild the base without it")
+            } catch let error as BaseImageError {
+                throw error
             } catch {
                 throw BaseImageError.unusable(reference, "its layer #\(number + 1) (\(layer.blob.digest)) cannot be read as a tar archive (\(error))")
             }
@@ -78,8 +94,9 @@ extension BaseImage {
                 tree = tree.filter { path, _ in !Self.isRemoved(path, deleted: deleted, emptied: emptied) }
             }
             for entry in entries { tree[entry.path] = entry }
+            try layerMerged(tree)
         }
-        return (tree, digests)
+        return tree
     }
 
     /// A layer entry (or hard link target) that lands outside the root: `what` names it.

@@ -22,6 +22,11 @@ public struct BaseImage: Sendable, Equatable {
     /// once for every platform of a build; recorded in our manifests (`manifestAnnotations`). Nil for local bases.
     public var resolvedName: String?
     public var resolvedDigest: String?
+    /// The digest of this platform's image manifest, when the base has one (a registry or OCI layout
+    /// base; a docker archive has none). Not recorded in our manifests; the SBOM names it.
+    public var manifestDigest: String?
+    /// The digest of the base's config as read (the image ID Docker shows).
+    public var configDigest: String
 
     /// `org.opencontainers.image.base.name` / `.base.digest`, as ko and buildx record them, so a scanner
     /// can tell which base an image was built on and whether the tag has moved since; nil without a name.
@@ -60,6 +65,7 @@ public struct BaseImage: Sendable, Equatable {
         config.history = history.isEmpty ? nil : history
         self.reference = reference
         self.config = config
+        configDigest = sha256Digest(configBytes)
         self.layers = zip(zip(layers, layerFiles), config.rootfs.diffIDs).map { pair, diffID in
             let (descriptor, file) = pair
             // The uncompressed size is known for plain tar layers only (gzip ones are not unpacked).

@@ -109,7 +109,9 @@ public enum LocalBase {
         }
         let configBytes = try smallBlob(manifest.config, from: source, reference: reference)
         let files = try manifest.layers.map { try copy(blobName($0.digest, reference: reference), from: source, expected: $0, cache: cache, reference: reference).path }
-        return try BaseImage(reference: reference, configBytes: configBytes, layers: manifest.layers, layerFiles: files, historyName: historyName(configBytes))
+        var base = try BaseImage(reference: reference, configBytes: configBytes, layers: manifest.layers, layerFiles: files, historyName: historyName(configBytes))
+        base.manifestDigest = descriptor.digest
+        return base
     }
 
     private static func blobName(_ digest: String, reference: String) throws -> String {
