@@ -191,6 +191,9 @@ struct ConnectionStateMachine: ~Copyable {
                 deadline = context.now + timeouts.linger
                 return .read
             }
+            // Stopping, a client may still be sending (it has not read our `Connection: close` yet):
+            // close the lingering way, so its next bytes meet our FIN, not a reset.
+            if stopping { return startLingering(context.now) }
             return .close  // nothing is left to drain after a `Connection: close` response
         case .sent(let count):
             let total = context.output.readableCount
@@ -264,7 +267,9 @@ struct ConnectionStateMachine: ~Copyable {
             case .complete(let head, let consumed):
                 offset += consumed
                 completedRequests += 1
-                let keepAlive = head.keepAlive && !stopping
+                // While stopping, every request already here is answered: those followed by more
+                // bytes keep the connection open, the last one says `Connection: close`.
+                let keepAlive = head.keepAlive && (!stopping || offset < bytes.count)
                 let kind: ResponseCache.Kind = keepAlive ? (head.minorVersion == 0 ? .keepAliveHTTP10 : .keepAlive) : .close
                 context.responses.append(for: head.method, kind: kind, to: &context.output)
                 state = .readingHead  // settled below
@@ -324,7 +329,8 @@ struct ConnectionStateMachine: ~Copyable {
             // after an error, always drain input first.
             return linger ? startLingering(now) : .probeInput
         case .awaitingRequest where stopping && !inputAwaitsProcessing:
-            state = .closing(linger: false)
+            // The responses produced before the shutdown are sent: now the connection is idle, and it
+            // gets what an idle one gets (a request already here is answered, else its last call).
             return .probeInput
         case .lingering:
             return .read

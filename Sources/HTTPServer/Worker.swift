@@ -100,6 +100,8 @@ final class Worker {
             }
             if let resume = acceptPausedUntil, context.now >= resume { resumeAccepting() }
             if context.now >= nextSweep { sweep() }
+            // A backlog left for want of descriptors is taken as connections close.
+            if stopping && !listeners.isEmpty && context.now < drainDeadline { takeBacklogs() }
             if stopping && liveConnections == 0 { break }
         }
         closeListeners()
@@ -131,7 +133,18 @@ final class Worker {
 
     // MARK: Accepting
 
-    private func acceptConnections(from listener: Int32, limit: Int) {
+    /// How a round of accepting ended.
+    private enum AcceptOutcome {
+        /// The backlog is empty (EAGAIN), or the listener failed.
+        case drained
+        /// `limit` connections were taken; more may wait.
+        case limitReached
+        /// Out of file descriptors (or memory): the rest of the backlog waits for some to close.
+        case outOfDescriptors
+    }
+
+    @discardableResult
+    private func acceptConnections(from listener: Int32, limit: Int) -> AcceptOutcome {
         for _ in 0..<limit {
             switch Socket.accept(listener) {
             case .success(let fd):
@@ -144,13 +157,17 @@ final class Worker {
                 if stopping { drive(connection, .shutdown) } else { onReadable(connection) }
                 if isOpen(connection) { watch(connection) }
             case .wouldBlock:
-                return
+                return .drained
             case .failure(let code):
                 if code == ECONNABORTED { continue }
-                if code == EMFILE || code == ENFILE || code == ENOBUFS || code == ENOMEM { pauseAccepting() }
-                return
+                if code == EMFILE || code == ENFILE || code == ENOBUFS || code == ENOMEM {
+                    pauseAccepting()
+                    return .outOfDescriptors
+                }
+                return .drained
             }
         }
+        return .limitReached
     }
 
     private func watchListeners() {
@@ -273,8 +290,26 @@ final class Worker {
         }
         // Connections in the listen backlog reached us before the signal: closing the listener
         // would reset them. Take them all (until EAGAIN) and serve them under the drain rules.
-        for fd in listeners { acceptConnections(from: fd, limit: Worker.backlogAtShutdown) }
-        closeListeners()
+        takeBacklogs()
+    }
+
+    /// Accepts what waits in each listener's backlog and closes the listeners whose backlog is
+    /// empty. A listener whose backlog could not be taken for want of file descriptors stays open
+    /// (unwatched) and is tried again as connections close, until the drain ends.
+    private func takeBacklogs() {
+        // Accept from all first, close after: a listener closed mid-way could lend its number to a
+        // connection accepted from the next one, which `pauseAccepting` would then unwatch.
+        let outcomes = listeners.map { acceptConnections(from: $0, limit: Worker.backlogAtShutdown) }
+        var waiting: [Int32] = []
+        for (fd, outcome) in zip(listeners, outcomes) {
+            if outcome == .outOfDescriptors {
+                waiting.append(fd)
+            } else {
+                if acceptPausedUntil == nil { epoll.remove(fd) }
+                Descriptor.close(fd)
+            }
+        }
+        listeners = waiting
     }
 
     private func closeListeners() {

@@ -169,16 +169,20 @@ final class ConnectionStateMachineTests: XCTestCase {
         idle.now = 14_000
         XCTAssertEqual(idle.report(.deadlinePassed), .close)
         // A keep-alive client that sends its next request during the last call is answered, with
-        // `Connection: close`, and the connection ends with a plain FIN.
+        // `Connection: close`, and the connection closes the lingering way: the client may not have
+        // read that yet and still be sending, and its next bytes must meet a FIN, not a reset.
         let next = ScriptedConnection()
         _ = next.receive("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
         _ = next.takeOutput()
         XCTAssertEqual(next.report(.shutdown), .read)
         next.now = 1_500
-        XCTAssertEqual(next.arrive("GET / HTTP/1.1\r\nHost: a\r\n\r\n"), .close)
+        XCTAssertEqual(next.arrive("GET / HTTP/1.1\r\nHost: a\r\n\r\n"), .shutdownOutput)
         let last = next.takeOutput()
         XCTAssertTrue(last.hasPrefix("HTTP/1.1 200 OK\r\n"), last)
         XCTAssertTrue(last.contains("Connection: close\r\n"), last)
+        XCTAssertEqual(next.machine.state, .lingering)
+        XCTAssertEqual(next.arrive("GET / HTTP/1.1\r\nHost: a\r\n\r\n"), .read, "after our answer and FIN: read and dropped")
+        XCTAssertEqual(next.takeOutput(), "")
         // Half a request during the last call: the head timeout answers it (408), not the last call.
         let slow = ScriptedConnection()
         _ = slow.receive("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
@@ -190,16 +194,16 @@ final class ConnectionStateMachineTests: XCTestCase {
         _ = lingerEndsAtEOF.receive("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
         XCTAssertEqual(lingerEndsAtEOF.report(.shutdown), .read)
         XCTAssertEqual(lingerEndsAtEOF.report(.inputEnded), .close, "the client closed during the last call: nothing is owed")
-        // Idle by our count, but the next request is already in the kernel: it is answered.
+        // Idle by our count, but the next requests are already in the kernel: every one is answered,
+        // the last with `Connection: close`.
         let crossing = ScriptedConnection()
         _ = crossing.receive("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
         _ = crossing.takeOutput()
         crossing.unreadInput = "GET / HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n"
-        XCTAssertEqual(crossing.report(.shutdown), .close, "answered, and nothing more is waiting: a plain FIN")
-        let answered = crossing.takeOutput()
-        XCTAssertTrue(answered.hasPrefix("HTTP/1.1 200 OK\r\n"))
-        XCTAssertTrue(answered.contains("Connection: close\r\n"))
-        XCTAssertEqual(answered.components(separatedBy: "HTTP/1.1 200").count, 2, "one response; the pipelined rest is not owed")
+        XCTAssertEqual(crossing.report(.shutdown), .shutdownOutput, "answered, then the lingering close")
+        let answered = crossing.takeOutput().components(separatedBy: "HTTP/1.1 200 OK\r\n").dropFirst()
+        XCTAssertEqual(answered.count, 2, "both requests that had reached us are answered")
+        XCTAssertEqual(answered.map { $0.contains("Connection: close\r\n") }, [false, true], "only the last says close")
         // A fresh connection (accepted from the backlog during shutdown) with no request yet.
         let fresh = ScriptedConnection()
         XCTAssertEqual(fresh.report(.shutdown), .read, "a last call for its request")
@@ -207,17 +211,31 @@ final class ConnectionStateMachineTests: XCTestCase {
         let busy = ScriptedConnection()
         _ = busy.receive("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\r\nab")
         XCTAssertEqual(busy.report(.shutdown), .keepWaiting)
-        XCTAssertEqual(busy.receive("cd"), .close)
+        XCTAssertEqual(busy.receive("cd"), .shutdownOutput)
         let response = busy.takeOutput()
         XCTAssertTrue(response.hasPrefix("HTTP/1.1 200 OK\r\n"))
         XCTAssertTrue(response.contains("Connection: close\r\n"), "no keep-alive while shutting down")
-        // Output still on its way: closed once it is sent.
+        // Keep-alive output still on its way at the shutdown: once it is sent, the connection is idle
+        // and gets what an idle one gets — a request that arrived meanwhile is answered with close,
+        // else a last call.
         let blocked = ScriptedConnection()
         blocked.socketAccepts = 0
         XCTAssertEqual(blocked.receive("GET / HTTP/1.1\r\nHost: a\r\n\r\n"), .waitForWritable)
         XCTAssertEqual(blocked.report(.shutdown), .keepWaiting)
         blocked.socketAccepts = Int.max
-        XCTAssertEqual(blocked.report(.writable), .close)
+        blocked.now = 300
+        XCTAssertEqual(blocked.report(.writable), .read, "its last call")
+        XCTAssertEqual(blocked.machine.deadline, 2_300)
+        XCTAssertFalse(blocked.takeOutput().contains("Connection: close"), "produced before the shutdown")
+        let waiting = ScriptedConnection()
+        waiting.socketAccepts = 0
+        XCTAssertEqual(waiting.receive("GET / HTTP/1.1\r\nHost: a\r\n\r\n"), .waitForWritable)
+        XCTAssertEqual(waiting.report(.shutdown), .keepWaiting)
+        waiting.unreadInput = "GET /next HTTP/1.1\r\nHost: a\r\n\r\n"  // sent while we could not read
+        waiting.socketAccepts = Int.max
+        XCTAssertEqual(waiting.report(.writable), .shutdownOutput)
+        let both = waiting.takeOutput().components(separatedBy: "HTTP/1.1 200 OK\r\n").dropFirst()
+        XCTAssertEqual(both.map { $0.contains("Connection: close\r\n") }, [false, true], "the waiting request is answered, with close")
     }
 
     func testMethodsGetTheirAnswerAndTheConnectionStaysOpen() {

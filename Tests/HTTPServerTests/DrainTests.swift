@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TestSupport
 import XCTest
 #if canImport(Glibc)
 import Glibc
@@ -152,6 +153,37 @@ final class DrainTests: XCTestCase {
         XCTAssertEqual(response.header("Connection"), "close")
         XCTAssertTrue(client.waitForClose(timeout: 5), "EOF after the answer, not a reset")
         XCTAssertNotNil(waitForExit(launched.process, timeout: 10))
+        XCTAssertEqual(launched.process.terminationStatus, 0)
+    }
+
+    /// Out of file descriptors at SIGTERM: the connections left in the backlog are not reset with the
+    /// listener; they are accepted and answered as the served ones close during the drain.
+    func testABacklogLeftForWantOfDescriptorsIsServedAsConnectionsClose() throws {
+        try Prerequisite.require(FileManager.default.isExecutableFile(atPath: "/usr/bin/prlimit"), "no /usr/bin/prlimit (util-linux)")
+        let launched = try HelloWebProcess.launch(arguments: ["--port", "0", "--threads", "1", "--host", "127.0.0.1", "--shutdown-timeout", "10"],
+                                                  prefix: ["/usr/bin/prlimit", "--nofile=32:32", "--"])
+        let pid = launched.process.processIdentifier
+        defer { kill(pid, SIGKILL); launched.process.waitUntilExit() }
+        var served: [TestClient] = []
+        var waiting: [TestClient] = []
+        for _ in 0..<40 {
+            let client = try TestClient(port: launched.port)  // the kernel completes the handshake
+            try client.send(Self.request)
+            client.setTimeout(0.3)
+            if (try? client.readResponse()) != nil { served.append(client) } else { waiting.append(client) }
+        }
+        XCTAssertFalse(served.isEmpty)
+        XCTAssertFalse(waiting.isEmpty, "every connection was accepted: the descriptor limit did not bite")
+        kill(pid, SIGTERM)
+        for client in served { XCTAssertTrue(client.waitForClose(timeout: 5), "a served connection got a reset") }
+        served.removeAll()  // closed: their descriptors are free for the backlog
+        for client in waiting {
+            client.setTimeout(5)
+            let response = try client.readResponse()
+            XCTAssertEqual(response.status, 200)
+            XCTAssertEqual(response.header("Connection"), "close")
+        }
+        XCTAssertNotNil(waitForExit(launched.process, timeout: 15))
         XCTAssertEqual(launched.process.terminationStatus, 0)
     }
 
