@@ -5,22 +5,41 @@ import Foundation
 /// `containertool inspect`: digest, sizes and config summary of a local image.
 enum InspectCommand {
     static let usage = """
-        usage: containertool inspect PATH | oci-layout:DIR | oci-archive:FILE | docker-archive:FILE [--json]
+        usage: containertool inspect IMAGE [--json]
+               containertool inspect IMAGE --files [--platform OS/ARCH] [--json]
+               containertool inspect IMAGE --diff OTHER [--platform OS/ARCH] [--exit-code] [--json]
+
+        IMAGE: PATH | oci-layout:DIR[:TAG] | oci-archive:FILE | docker-archive:FILE[:NAME:TAG]
+        (--files and --diff also take a registry reference HOST[:PORT]/REPO[:TAG|@sha256:…]).
 
         Prints the digest, sizes and config summary of an image written by `containertool build`
         (or by `docker save`). A bare PATH is recognised by its contents.
 
-          --json       print one JSON object
-          -h, --help   show this help
+          --files           list the image's merged file system (every layer, whiteouts applied):
+                            mode, owner, size, path, link target; --json adds each file's sha256
+          --diff OTHER      what differs between IMAGE and OTHER: paths only in one (- and +), and
+                            kind, mode, owner, contents or link target (~), then the platform and
+                            each config field (User, Env, Entrypoint, …)
+          --exit-code       with --diff: exit 1 when the images differ (as git diff --exit-code)
+          --platform OS/ARCH  the image of a multi-platform index to read (default: the host's)
+          --json            print one JSON object
+          -h, --help        show this help
+        \(RegistryOptions.usage)
+        Reading files copies the image's blobs into the blob cache, as build --from does.
         """
 
-    static let parser = CommandLineParser(valueOptions: [], flags: ["--json"], maximumPositionals: 1)
+    static let parser = CommandLineParser(valueOptions: ["--diff", "--platform"], flags: ["--json", "--files", "--exit-code"], maximumPositionals: 1)
+        .addingRegistryOptions()
 
     static func run(_ arguments: [String]) async throws {
         let parsed = try parser.parse(arguments)
         if parsed.wantsHelp { return print(usage) }
         guard let target = parsed.positionals.first else {
             throw UsageError("missing the image to inspect (PATH or KIND:DEST)")
+        }
+        if parsed.has("--exit-code") && parsed.last("--diff") == nil { throw UsageError("--exit-code goes with --diff OTHER") }
+        if parsed.has("--files") || parsed.last("--diff") != nil {
+            return try await compare(target, parsed)
         }
         var kind: String?
         var path = target
@@ -34,6 +53,79 @@ enum InspectCommand {
         } else {
             printSummary(image)
         }
+    }
+
+    /// `--files` and `--diff`: each image read as `build --from` reads a base (the same readers, the
+    /// same checks), then listed or compared.
+    static func compare(_ target: String, _ parsed: CommandLineParser.Result) async throws {
+        let registry = try RegistryOptions(parsed, environment: ProcessInfo.processInfo.environment)
+        let platform: Platform
+        do { platform = try Platform(parsing: parsed.last("--platform") ?? BuildFlagsCommand.hostPlatform) } catch { throw UsageError("--platform: \(error)") }
+        func read(_ text: String) async throws -> BaseImage {
+            guard let source = try BaseOption.parse(imageSource(text)) else { throw UsageError("scratch has no files; name an image") }
+            return try await BaseOption.resolve(source, platform: platform, registry: registry, environment: ProcessInfo.processInfo.environment)
+        }
+        let first = try await read(target)
+        let firstFiles = try first.files()
+        guard let other = parsed.last("--diff") else {
+            if parsed.has("--json") {
+                print(String(decoding: try CanonicalJSON.encode(FilesReport(image: first.reference, files: firstFiles)), as: UTF8.self))
+            } else {
+                for file in firstFiles { print(line(file)) }
+            }
+            return
+        }
+        let second = try await read(other)
+        let differences = ImageDiff.configs(first.config, second.config) + ImageDiff.files(firstFiles, try second.files())
+        if parsed.has("--json") {
+            print(String(decoding: try CanonicalJSON.encode(DiffReport(first: first.reference, second: second.reference, identical: differences.isEmpty,
+                                                                       differences: differences)), as: UTF8.self))
+        } else {
+            for difference in differences {
+                let mark = difference.change == .added ? "+" : difference.change == .removed ? "-" : "~"
+                print("\(mark) \(difference.path)" + (difference.details.isEmpty ? "" : ": " + difference.details.joined(separator: "; ")))
+            }
+            print(differences.isEmpty ? "the images are the same (files and config)" : "\(differences.count) difference(s)")
+        }
+        if parsed.has("--exit-code") && !differences.isEmpty { throw AlreadyReported() }  // exit 1: they differ, as printed
+    }
+
+    /// A bare PATH, as the summary takes it, named by its kind (a folder is a layout; a file an archive
+    /// of the kind its contents say); anything else is a `--from` value as it is.
+    static func imageSource(_ text: String) throws -> String {
+        var isDirectory: ObjCBool = false
+        guard !text.contains(":") || FileManager.default.fileExists(atPath: text),
+              FileManager.default.fileExists(atPath: BuildCommand.absolutePath(text), isDirectory: &isDirectory) else { return text }
+        if isDirectory.boolValue { return "oci-layout:" + text }
+        return (try ImageReader.read(path: BuildCommand.absolutePath(text)).kind) + ":" + text
+    }
+
+    /// `-rwxr-xr-x 65532:65532     6847912 /HelloWeb`, `lrwxrwxrwx 0:0 0 /etc/localtime -> …`.
+    static func line(_ file: ImageFile) -> String {
+        let type: Character = switch file.kind {
+        case .directory: "d"
+        case .symlink: "l"
+        case .hardlink: "h"
+        case .file: "-"
+        case .other: "?"
+        }
+        let bits = Int(file.mode, radix: 8) ?? 0
+        let permissions = (0..<9).map { bit -> Character in bits & (0o400 >> bit) != 0 ? Array("rwxrwxrwx")[bit] : "-" }
+        let size = String(file.size ?? 0)
+        return "\(type)\(String(permissions)) \(file.uid):\(file.gid) \(String(repeating: " ", count: max(0, 11 - size.count)))\(size) \(file.path)"
+            + (file.target.map { (file.kind == .hardlink ? " link to " : " -> ") + $0 } ?? "")
+    }
+
+    struct FilesReport: Encodable {
+        var image: String
+        var files: [ImageFile]
+    }
+
+    struct DiffReport: Encodable {
+        var first: String
+        var second: String
+        var identical: Bool
+        var differences: [ImageDiff.Difference]
     }
 
     struct Report: Encodable {

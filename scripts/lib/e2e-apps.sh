@@ -40,50 +40,31 @@ PY
 }
 
 # apps_compare_images FIRST.tar SECOND.tar [EXEMPT,…] — the same paths, kinds, modes, owners, symlink
-# targets and contents (except the EXEMPT paths' contents, and tzdata's contents, which come from the
-# host in one and from the builder image in the other), and the same config. Docker adds its default
-# PATH to every image it builds; that one Env entry is ignored.
+# targets and contents (except the EXEMPT paths' contents, and tzdata's, which come from the host in
+# one and from the builder image in the other), and the same config, as `containertool inspect --diff`
+# sees them. Docker adds its default PATH to every image it builds; that one Env entry is ignored.
 apps_compare_images() {
-    python3 - "$@" <<'PY'
-import hashlib, io, json, sys, tarfile
-
-def load(archive):
-    outer = tarfile.open(archive)
-    manifest = json.load(outer.extractfile("manifest.json"))[0]
-    config = json.load(outer.extractfile(manifest["Config"]))
-    files = {}
-    for layer in manifest["Layers"]:
-        inner = tarfile.open(fileobj=io.BytesIO(outer.extractfile(layer).read()))
-        for m in inner.getmembers():
-            name = m.name.lstrip("./").rstrip("/")
-            if not name: continue
-            kind = "dir" if m.isdir() else "symlink->" + m.linkname if m.issym() else "file" if m.isfile() else "other"
-            digest = hashlib.sha256(inner.extractfile(m).read()).hexdigest()[:16] if m.isfile() else ""
-            files["/" + name] = (kind, oct(m.mode & 0o7777), m.uid, m.gid, digest)
-    return files, config["config"]
-
-(a_files, a_config), (b_files, b_config) = load(sys.argv[1]), load(sys.argv[2])
-exempt = set(filter(None, (sys.argv[3] if len(sys.argv) > 3 else "").split(",")))
+    apps_containertool inspect "docker-archive:$1" --diff "docker-archive:$2" --json >"$WORK/image-diff.json" \
+        || die "containertool inspect --diff $1 $2 failed"
+    python3 - "$WORK/image-diff.json" "${3:-}" <<'PY'
+import json, sys
+report, exempt = json.load(open(sys.argv[1])), set(filter(None, sys.argv[2].split(",")))
+zones, default_path = ("/usr/share/zoneinfo/America/New_York", "/usr/share/zoneinfo/Etc/UTC"), "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+def side(text):  # a config field as inspect prints it ("-" when absent); empty is absent, Docker's PATH is not ours
+    value = None if text == "-" else json.loads(text)
+    if isinstance(value, list): value = [e for e in value if e != default_path]
+    return value or None
 problems = []
-for path in sorted(set(a_files) | set(b_files)):
-    a, b = a_files.get(path), b_files.get(path)
+for d in report["differences"]:
+    path, change, details = d["path"], d["change"], d["details"]
     tzdata = path.startswith("/usr/share/zoneinfo/")
-    if a is None or b is None:
-        if not tzdata: problems.append(f"{path}: only in the {'second' if a is None else 'first'} image")
-    elif a[:4] != b[:4]:
-        problems.append(f"{path}: {a[:4]} vs {b[:4]}")
-    elif a[4] != b[4] and path not in exempt and not tzdata:
-        problems.append(f"{path}: contents differ")
-for zone in ("/usr/share/zoneinfo/America/New_York", "/usr/share/zoneinfo/Etc/UTC"):
-    if (zone in a_files) != (zone in b_files): problems.append(f"{zone}: in one image only")
-default_path = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-for key in ("User", "ExposedPorts", "Env", "Entrypoint", "Cmd", "WorkingDir", "Labels", "Healthcheck"):
-    a, b = a_config.get(key) or None, b_config.get(key) or None
-    if key == "Env":
-        a = [e for e in a or [] if e != default_path] or None
-        b = [e for e in b or [] if e != default_path] or None
-    if a != b: problems.append(f"config {key}: {a} vs {b}")
-print(f"compared {len(a_files)} and {len(b_files)} paths and the config")
+    if path.startswith("config."):
+        if side(details[0].split(" → ")[0]) != side(details[0].split(" → ")[1]): problems.append(f"{path}: {details[0]}")
+    elif change != "changed":
+        if not tzdata or path in zones: problems.append(f"{path}: only in the {'second' if change == 'added' else 'first'} image")
+    elif not ((path in exempt or tzdata) and all(x.startswith("contents:") for x in details)):
+        problems.append(f"{path}: {'; '.join(details)}")
+print(f"compared the two images' files and config: {len(report['differences'])} raw differences, {len(problems)} that count")
 for problem in problems: print("  differs: " + problem)
 sys.exit(1 if problems else 0)
 PY
