@@ -34,29 +34,20 @@ enum AttestCommand {
         let parsed = try parser.parse(arguments)
         if parsed.wantsHelp { return print(usage) }
         if parsed.has("--describe-options") { return print(String(decoding: try CanonicalJSON.encode(parser.optionTable), as: UTF8.self)) }
-        guard parsed.positionals.count == 1 else { throw UsageError("give the image to attest: containertool attest HOST/REPO@sha256:DIGEST --key FILE --predicate FILE --type TYPE") }
-        let reference: RegistryReference
-        do { reference = try RegistryReference(parsing: parsed.positionals[0]) } catch { throw UsageError("\(error)") }
-        guard let digest = reference.digest else { throw UsageError("attest a digest, not a tag: \(parsed.positionals[0]) can move; use HOST/REPO@sha256:…") }
-        guard let keyPath = parsed.last("--key") else { throw UsageError("give the signing key: --key FILE (an EC P-256 PEM private key)") }
+        let target = try SigningTarget(parsed, verb: "attest",
+                                       example: "containertool attest HOST/REPO@sha256:DIGEST --key FILE --predicate FILE --type TYPE")
+        let (reference, digest, signer, options) = (target.reference, target.digest, target.signer, target.registry)
         guard let predicatePath = parsed.last("--predicate") else { throw UsageError("give what to attest: --predicate FILE (an SPDX JSON SBOM, a SLSA predicate, an in-toto statement)") }
         let typeName = parsed.last("--type")
         let predicateType: String?
         do { predicateType = try typeName.map(InTotoStatement.predicateType(named:)) } catch { throw UsageError(error.description) }
         let predicate = try readPredicate(BuildCommand.absolutePath(predicatePath), shownAs: predicatePath)
 
-        // cosign names the repository as the reference gives it (registry host included).
         let statement: (bytes: [UInt8], predicateType: String)
         do {
             statement = try InTotoStatement.statement(for: predicate, predicateType: predicateType, typeName: typeName,
-                                                      repository: "\(reference.registry)/\(reference.repository)", digest: digest)
+                                                      repository: target.cosignRepository, digest: digest)
         } catch { throw UsageError("--predicate \(predicatePath): \(error.description)") }
-        let environment = ProcessInfo.processInfo.environment
-        let signer: ECDSASigner
-        do {
-            signer = try ECDSASigner(pemFile: BuildCommand.absolutePath(keyPath), password: environment["CONTAINERIZE_SIGNING_KEY_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 })
-        } catch let error as SigningError { throw UsageError(error.description) }
-        let options = try RegistryOptions(parsed, environment: environment)
 
         let envelope = try DSSEEnvelope.signing(statement.bytes, sign: signer.sign).jsonBytes()
         let layer = CosignAttestation.layer(envelope: envelope, predicateType: statement.predicateType)

@@ -29,20 +29,9 @@ enum SignCommand {
         let parsed = try parser.parse(arguments)
         if parsed.wantsHelp { return print(usage) }
         if parsed.has("--describe-options") { return print(String(decoding: try CanonicalJSON.encode(parser.optionTable), as: UTF8.self)) }
-        guard parsed.positionals.count == 1 else { throw UsageError("give the image to sign: containertool sign HOST/REPO@sha256:DIGEST --key FILE") }
-        let reference: RegistryReference
-        do { reference = try RegistryReference(parsing: parsed.positionals[0]) } catch { throw UsageError("\(error)") }
-        guard let digest = reference.digest else { throw UsageError("sign a digest, not a tag: \(parsed.positionals[0]) can move; use HOST/REPO@sha256:…") }
-        guard let keyPath = parsed.last("--key") else { throw UsageError("give the signing key: --key FILE (an EC P-256 PEM private key)") }
-        let environment = ProcessInfo.processInfo.environment
-        let signer: ECDSASigner
-        do {
-            signer = try ECDSASigner(pemFile: BuildCommand.absolutePath(keyPath), password: environment["CONTAINERIZE_SIGNING_KEY_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 })
-        } catch let error as SigningError { throw UsageError(error.description) }
-        let options = try RegistryOptions(parsed, environment: environment)
-
-        // cosign names the repository as the reference gives it (registry host included).
-        let payload = CosignSignature.payload(repository: "\(reference.registry)/\(reference.repository)", digest: digest)
+        let target = try SigningTarget(parsed, verb: "sign", example: "containertool sign HOST/REPO@sha256:DIGEST --key FILE")
+        let (reference, digest, signer, options) = (target.reference, target.digest, target.signer, target.registry)
+        let payload = CosignSignature.payload(repository: target.cosignRepository, digest: digest)
         let layer = CosignSignature.layer(payload: payload, signature: try signer.sign(payload))
         let pusher = RegistryPusher(connection: options.connection, ledger: options.ledger, log: { printError("containertool: \($0)") })
         let manifest = try await pusher.pushSignature(payload: payload, layer: layer, to: parsed.positionals[0]) { existing in

@@ -27,10 +27,7 @@ final class BaseImageBuildTests: XCTestCase {
         return path
     }
 
-    func containertool(_ arguments: [String]) throws -> ToolResult {
-        try runContainertool(arguments, environment: ["SOURCE_DATE_EPOCH": "0", "HOME": work.path, "DOCKER_CONFIG": work.path + "/no-docker-config",
-                                                      "CONTAINERIZE_CACHE_DIR": cache])
-    }
+    func containertool(_ arguments: [String]) throws -> ToolResult { try isolatedContainertool(arguments, work: work, cache: cache) }
 
     /// Pushes a base: /basetool, /etc/base-marker.txt, Env BASE=1 and KEEP=base, labels, user 1000:1000, workdir /srv, port 9000.
     func pushBase(to reference: String, extra: [String] = []) throws {

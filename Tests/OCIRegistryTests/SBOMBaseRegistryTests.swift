@@ -16,17 +16,10 @@ final class SBOMBaseRegistryTests: XCTestCase {
         work = try temporaryDirectory(self, "sbom-base-registry")
     }
 
-    func program(_ name: String, compiler: String = "gcc") throws -> String {
-        let source = work.appendingPathComponent(name + ".c")
-        try Data("#include <stdio.h>\nint main(void) { puts(\"\(name)\"); return 0; }\n".utf8).write(to: source)
-        let path = work.appendingPathComponent(name).path
-        try runChecked(compiler, ["-static", "-Os", "-s", "-o", path, source.path])
-        return path
-    }
+    func program(_ name: String, compiler: String = "gcc") throws -> String { try staticProgram(name, compiler: compiler, in: work) }
 
     func containertool(_ arguments: [String]) throws -> ToolResult {
-        try runContainertool(arguments, environment: ["SOURCE_DATE_EPOCH": "0", "HOME": work.path, "DOCKER_CONFIG": work.path + "/no-docker-config",
-                                                      "CONTAINERIZE_CACHE_DIR": work.path + "/cache", "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"])
+        try isolatedContainertool(arguments, work: work, environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"])
     }
 
     func json(_ path: String) throws -> [String: Any] {

@@ -58,6 +58,22 @@ func staticHelloBinary(_ testCase: XCTestCase) throws -> String {
     return directory.appendingPathComponent("hello").path
 }
 
+/// A fully static program for `compiler`'s platform (gcc, or a cross gcc) that prints `name`, in `work`.
+func staticProgram(_ name: String, compiler: String = "gcc", in work: URL) throws -> String {
+    let source = work.appendingPathComponent(name + ".c")
+    try Data("#include <stdio.h>\nint main(void) { puts(\"\(name)\"); return 0; }\n".utf8).write(to: source)
+    let path = work.appendingPathComponent(name).path
+    try runChecked(compiler, ["-static", "-Os", "-s", "-o", path, source.path])
+    return path
+}
+
+/// `containertool ARGS` kept away from this machine's state: reproducible times, no home or Docker
+/// credentials of ours, and its own blob cache in `work` (or `cache`).
+func isolatedContainertool(_ arguments: [String], work: URL, cache: String? = nil, environment: [String: String] = [:]) throws -> ToolResult {
+    try runContainertool(arguments, environment: ["SOURCE_DATE_EPOCH": "0", "HOME": work.path, "DOCKER_CONFIG": work.path + "/no-docker-config",
+                                                  "CONTAINERIZE_CACHE_DIR": cache ?? work.path + "/cache"].merging(environment) { $1 })
+}
+
 /// Seconds `body` took.
 func measure<T>(_ body: () async throws -> T) async rethrows -> (T, Double) {
     let start = Date()
