@@ -21,12 +21,7 @@ final class AttestationTests: XCTestCase {
 
     /// Builds and pushes a small image under `team/hello:TAG`; returns its pinned reference.
     func pushImage(tag: String, label: String = "tag=1") throws -> String {
-        let layout = work.appendingPathComponent("layout-\(tag)").path
-        let built = try runContainertool(["build", "--executable", try staticHelloBinary(self), "--label", label, "--output", "oci-layout:" + layout])
-        XCTAssertEqual(built.status, 0, built.stderr)
-        let pushed = try runContainertool(["push", "oci-layout:" + layout, "\(registry.host)/team/hello:\(tag)"])
-        XCTAssertEqual(pushed.status, 0, pushed.stderr)
-        return pushed.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try pushHelloImage(self, to: "\(registry.host)/team/hello:\(tag)", work: work, name: "layout-\(tag)", options: ["--label", label])
     }
 
     func makeKey(_ name: String) throws -> String {

@@ -16,12 +16,7 @@ final class SignatureTests: XCTestCase {
         try Prerequisite.require(containertoolPath != nil, "containertool is not built next to the tests (swift build --product containertool)")
         work = try temporaryDirectory(self, "signatures")
         registry = try LocalRegistry(testCase: self)
-        let layout = work.appendingPathComponent("layout").path
-        let built = try runContainertool(["build", "--executable", try staticHelloBinary(self), "--tag", "hello:1", "--output", "oci-layout:" + layout])
-        XCTAssertEqual(built.status, 0, built.stderr)
-        let pushed = try runContainertool(["push", "oci-layout:" + layout, "\(registry.host)/team/hello:1"])
-        XCTAssertEqual(pushed.status, 0, pushed.stderr)
-        pinned = pushed.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        pinned = try pushHelloImage(self, to: "\(registry.host)/team/hello:1", work: work, options: ["--tag", "hello:1"])
     }
 
     /// A fresh P-256 key (PKCS#8 PEM), optionally encrypted with `password`.

@@ -74,6 +74,17 @@ func isolatedContainertool(_ arguments: [String], work: URL, cache: String? = ni
                                                   "CONTAINERIZE_CACHE_DIR": cache ?? work.path + "/cache"].merging(environment) { $1 })
 }
 
+/// Builds a small image (the static hello binary, with `options`) as a layout in `work` and pushes it
+/// to `reference`; returns the pinned reference `push` printed (`HOST/REPO@sha256:…`).
+func pushHelloImage(_ testCase: XCTestCase, to reference: String, work: URL, name: String = "layout", options: [String] = []) throws -> String {
+    let layout = work.appendingPathComponent(name).path
+    let built = try runContainertool(["build", "--executable", try staticHelloBinary(testCase), "--output", "oci-layout:" + layout] + options)
+    guard built.status == 0 else { throw TestFailure("containertool build failed: \(built.stderr)") }
+    let pushed = try runContainertool(["push", "oci-layout:" + layout, reference])
+    guard pushed.status == 0 else { throw TestFailure("containertool push failed: \(pushed.stderr)") }
+    return pushed.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+}
+
 /// Seconds `body` took.
 func measure<T>(_ body: () async throws -> T) async rethrows -> (T, Double) {
     let start = Date()
