@@ -29,8 +29,10 @@ struct OCILayout: Sendable {
         guard let indexData = FileManager.default.contents(atPath: indexURL.path) else { throw invalid("index.json is missing") }
         let index: ImageIndex
         do { index = try JSONDecoder().decode(ImageIndex.self, from: indexData) } catch { throw invalid("index.json is not an OCI image index (\(error))") }
-        guard index.manifests.count == 1, let descriptor = index.manifests.first else {
-            throw invalid("index.json lists \(index.manifests.count) manifests; exactly one image (or one image index) is expected")
+        // Referrers listed beside the image (`containertool attach oci-layout:…`) are not the image.
+        let images = index.withoutReferrers
+        guard images.count == 1, let descriptor = images.first else {
+            throw invalid("index.json lists \(images.count) images; exactly one image (or one image index) is expected")
         }
         manifestDescriptor = descriptor
         manifestData = try Self.read(descriptor, root: root, what: "the manifest")

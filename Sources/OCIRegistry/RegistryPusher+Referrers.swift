@@ -1,15 +1,5 @@
 import Foundation
 
-/// One file attached to an image, and what it is (`application/spdx+json`, `application/vnd.in-toto+json`).
-public struct ReferrerFile: Sendable {
-    public var path: URL
-    public var artifactType: String
-    public init(path: URL, artifactType: String) {
-        self.path = path
-        self.artifactType = artifactType
-    }
-}
-
 /// What `attach` did for one file.
 public struct AttachedReferrer: Sendable, Equatable {
     public var artifactType: String
