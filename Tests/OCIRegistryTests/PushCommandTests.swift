@@ -46,6 +46,21 @@ final class PushCommandTests: XCTestCase {
         }
     }
 
+    /// A layout with referrers attached (`containertool attach oci-layout:…`) still pushes its image:
+    /// the referrers' untagged entries in index.json are not taken for a second image.
+    func testALayoutWithReferrersPushesItsImage() throws {
+        let registry = try LocalRegistry(testCase: self)
+        let layout = work.appendingPathComponent("layout").path
+        let sbom = work.appendingPathComponent("hello.spdx.json")
+        try Data(#"{"spdxVersion":"SPDX-2.3"}"#.utf8).write(to: sbom)
+        let attached = try runContainertool(["attach", "oci-layout:" + layout, "--file", sbom.path])
+        XCTAssertEqual(attached.status, 0, attached.stderr)
+        let pushed = try runContainertool(["push", "oci-layout:" + layout, "\(registry.host)/team/with-referrers:1", "--json"])
+        XCTAssertEqual(pushed.status, 0, pushed.stderr)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(pushed.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(json["digest"] as? String, try digest(ofOutput: "oci-layout"))
+    }
+
     func testBadSourcesAndReferencesSayWhatToDo() throws {
         let gzipped = work.appendingPathComponent("image.tar.gz").path
         try runChecked("bash", ["-c", "gzip -c '\(work.appendingPathComponent("image.tar").path)' > '\(gzipped)'"])
