@@ -49,6 +49,11 @@ struct ContainerizePlugin: CommandPlugin {
         }
         let flags = builds[0].flags
         var release = options.release ? try Release.prepare(options, product: product.name, packageDirectory: root) : nil
+        // The SBOM names the image's time: SOURCE_DATE_EPOCH, else the image's own (0), never "now",
+        // so two builds of the same inputs attach the same bytes (a release sets the commit's time).
+        if options.attachesAttestations && !options.release && (ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"] ?? "").isEmpty {
+            setenv("SOURCE_DATE_EPOCH", "0", 1)
+        }
         defer { release?.discardStaging() }
         let binary = builds[0].build.binary(for: product.name)
         let outputFolder = root.appendingPathComponent(".build/containerize")
@@ -68,7 +73,7 @@ struct ContainerizePlugin: CommandPlugin {
             let target = entry.platform.map { " for \($0)" } ?? ""
             printError("Building \(product.name)\(target) (release, \(linkDescription), stripped) in \(entry.build.scratchPath)…")
             _ = try entry.build.build(product: product.name, flags: entry.flags.swiftBuildFlags, embedded: options.embedded, dynamicLibc: options.isDynamicLibc,
-                                      needsLinkTrace: options.release)
+                                      needsLinkTrace: options.release || (options.attachesAttestations && !options.noSBOM))
         }
         let report = try tool.build(buildArguments)
 
@@ -78,15 +83,20 @@ struct ContainerizePlugin: CommandPlugin {
         } else if options.isDynamicLibc && !options.noDockerfile && !options.release {
             printError("note: no Dockerfile rendered: its build is fully static, and --link dynamic-libc is not")
         }
+        let buildParameters = ["mode=\(options.embedded ? "embedded" : "standard")", "link=\(flags.link)"]
+            + options.platforms.map { "platform=\($0)" } + flags.swiftBuildFlags.map { "swiftBuildFlag=\($0)" }
+            + options.passthrough.map { "containertoolOption=\($0)" }
+        var sbomLinkArguments: [String] = []
+        if builds[0].build.hasLinkTrace(for: product.name) {
+            sbomLinkArguments = ["--link-trace", builds[0].build.linkTracePrefix.path, "--build-directory", builds[0].build.scratchDirectory.path,
+                                 "--root-package", package.id] + Self.moduleOwners(of: package).flatMap { ["--module-owner", $0] }
+        }
+        let attaching = Set(Attestations.Kind.allCases.filter { $0 == .sbom ? !options.noSBOM : !options.noProvenance })
         if var finished = release {
-            finished.buildParameters = ["mode=\(options.embedded ? "embedded" : "standard")", "link=\(flags.link)"]
-                + options.platforms.map { "platform=\($0)" } + flags.swiftBuildFlags.map { "swiftBuildFlag=\($0)" }
-                + options.passthrough.map { "containertoolOption=\($0)" }
-            if builds[0].build.hasLinkTrace(for: product.name) {
-                finished.sbomLinkArguments = ["--link-trace", builds[0].build.linkTracePrefix.path, "--build-directory", builds[0].build.scratchDirectory.path,
-                                              "--root-package", package.id] + Self.moduleOwners(of: package).flatMap { ["--module-owner", $0] }
-            }
-            finished.attachOptions = options.noAttach ? nil : options.passthrough(acceptedBy: try tool.options(of: "attach"))
+            finished.buildParameters = buildParameters
+            finished.sbomLinkArguments = sbomLinkArguments
+            finished.attachOptions = options.passthrough(acceptedBy: try tool.options(of: "attach"))
+            finished.attaching = attaching
             if let key = options.signKey {
                 finished.signing = (URL(fileURLWithPath: key, relativeTo: root).standardizedFileURL.path, options.passthrough(acceptedBy: try tool.options(of: "sign")))
             }
@@ -95,6 +105,20 @@ struct ContainerizePlugin: CommandPlugin {
             Summary(report: moved, binary: binary, port: options.exposedPort(product: product.name), written: finished.writtenFiles, print: printError).show()
             print(digest)  // the last, and only, line on standard output
             return
+        }
+        // Every push and OCI layout gets the SBOM and the provenance as referrers (archives and the engine cannot hold them).
+        let targets = Attestations.targets(of: report)
+        if options.attachesAttestations && !targets.isEmpty {
+            let facts = Attestations.PackageFacts.read(root)
+            let attestations = Attestations(product: product.name, version: facts.version, packageDirectory: root, facts: facts,
+                                            sbomLinkArguments: sbomLinkArguments, buildParameters: buildParameters)
+            let documents = try attestations.write(attaching, into: outputFolder, image: "\(report.tag)@\(report.digest)", pushed: report.pushed, tool: tool)
+            written += documents.map(\.path.path)
+            let registryOptions = options.passthrough(acceptedBy: try tool.options(of: "attach"))
+            for target in targets {
+                written += try Attestations.attach(documents, to: target, registryOptions: registryOptions, tool: tool)
+                    .map { Attestations.summaryLine(target: target, $0) }
+            }
         }
         Summary(report: report, binary: binary, port: options.exposedPort(product: product.name), written: written,
                 running: options.run, print: summaryStream).show()
