@@ -46,8 +46,8 @@ final class PushCommandTests: XCTestCase {
         }
     }
 
-    /// A layout with referrers attached (`containertool attach oci-layout:…`) still pushes its image:
-    /// the referrers' untagged entries in index.json are not taken for a second image.
+    /// A layout with referrers attached (`containertool attach oci-layout:…`) pushes its image (the
+    /// referrers' untagged entries are not taken for a second image), then its referrers.
     func testALayoutWithReferrersPushesItsImage() throws {
         let registry = try LocalRegistry(testCase: self)
         let layout = work.appendingPathComponent("layout").path
@@ -58,7 +58,20 @@ final class PushCommandTests: XCTestCase {
         let pushed = try runContainertool(["push", "oci-layout:" + layout, "\(registry.host)/team/with-referrers:1", "--json"])
         XCTAssertEqual(pushed.status, 0, pushed.stderr)
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(pushed.stdout.utf8)) as? [String: Any])
-        XCTAssertEqual(json["digest"] as? String, try digest(ofOutput: "oci-layout"))
+        let digest = try digest(ofOutput: "oci-layout")
+        XCTAssertEqual(json["digest"] as? String, digest)
+        // Its referrer went up after it: under the fallback tag (docker-registry has no referrers API).
+        let referrers = try XCTUnwrap(json["referrers"] as? [[String: Any]])
+        XCTAssertEqual(referrers.map { $0["artifactType"] as? String }, ["application/spdx+json"])
+        let fallback = try runTool("skopeo", ["inspect", "--tls-verify=false", "--raw",
+                                              "docker://\(registry.host)/team/with-referrers:" + digest.replacingOccurrences(of: ":", with: "-")])
+        XCTAssertEqual(fallback.status, 0, fallback.stderr)
+        XCTAssertTrue(fallback.stdout.contains(referrers[0]["digest"] as? String ?? "none"), fallback.stdout)
+        let again = try runContainertool(["push", "oci-layout:" + layout, "\(registry.host)/team/with-referrers:1", "--json"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        let listed = try runTool("skopeo", ["inspect", "--tls-verify=false", "--raw",
+                                            "docker://\(registry.host)/team/with-referrers:" + digest.replacingOccurrences(of: ":", with: "-")])
+        XCTAssertEqual(listed.stdout, fallback.stdout, "pushing again lists the referrer once")
     }
 
     func testBadSourcesAndReferencesSayWhatToDo() throws {
