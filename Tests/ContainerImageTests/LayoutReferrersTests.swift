@@ -251,5 +251,14 @@ final class LayoutReferrersTests: XCTestCase {
         let noFile = try Self.attach("oci-layout:layout", ["absent.spdx.json"], in: directory)
         XCTAssertEqual(noFile.status, 2)
         XCTAssertTrue(noFile.stderr.contains("no such readable file"), noFile.stderr)
+        XCTAssertEqual(truncate(directory + "/hello.spdx.json", 65 << 20), 0)
+        let before = try Self.snapshot(directory)
+        let tooLarge = try Self.attach("oci-layout:layout", ["hello.spdx.json"], in: directory)
+        XCTAssertEqual(tooLarge.status, 1)
+        XCTAssertTrue(tooLarge.stderr.contains("more than the 64 MiB a referrer may have"), tooLarge.stderr)
+        XCTAssertEqual(try Self.snapshot(directory), before)
+        let referrerAsSubject = try Self.attach("oci-layout:layout@sha256:" + String(repeating: "0", count: 64), ["hello.provenance.json"], in: directory)
+        XCTAssertEqual(referrerAsSubject.status, 1)
+        XCTAssertTrue(referrerAsSubject.stderr.contains("lists no image sha256:0000"), referrerAsSubject.stderr)
     }
 }

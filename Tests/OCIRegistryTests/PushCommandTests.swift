@@ -72,6 +72,16 @@ final class PushCommandTests: XCTestCase {
         let listed = try runTool("skopeo", ["inspect", "--tls-verify=false", "--raw",
                                             "docker://\(registry.host)/team/with-referrers:" + digest.replacingOccurrences(of: ":", with: "-")])
         XCTAssertEqual(listed.stdout, fallback.stdout, "pushing again lists the referrer once")
+
+        // The tag rebuilt as another image: the old image's referrer stays in the layout, and is not pushed with the new one.
+        let rebuilt = try runContainertool(["build", "--executable", try staticHelloBinary(self), "--tag", "hello:1", "--label", "rebuilt=yes",
+                                            "--output", "oci-layout:" + layout])
+        XCTAssertEqual(rebuilt.status, 0, rebuilt.stderr)
+        let other = try runContainertool(["push", "oci-layout:" + layout, "\(registry.host)/team/with-referrers:2", "--json"])
+        XCTAssertEqual(other.status, 0, other.stderr)
+        let otherJSON = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(other.stdout.utf8)) as? [String: Any])
+        XCTAssertNotEqual(otherJSON["digest"] as? String, digest)
+        XCTAssertEqual((otherJSON["referrers"] as? [Any])?.count, 0, "another image's referrer is not this one's")
     }
 
     func testBadSourcesAndReferencesSayWhatToDo() throws {
