@@ -106,18 +106,30 @@ struct ContainerizePlugin: CommandPlugin {
             print(digest)  // the last, and only, line on standard output
             return
         }
-        // Every push and OCI layout gets the SBOM and the provenance as referrers (archives and the engine cannot hold them).
+        // Every push and OCI layout gets the SBOM and the provenance as referrers (archives and the engine
+        // cannot hold them). The image is in place by now: a registry that refuses artifacts is a warning
+        // that says how to skip them, not a failed push (a release, whose pipeline relies on them, fails).
         let targets = Attestations.targets(of: report)
         if options.attachesAttestations && !targets.isEmpty {
             let facts = Attestations.PackageFacts.read(root)
             let attestations = Attestations(product: product.name, version: facts.version, packageDirectory: root, facts: facts,
                                             sbomLinkArguments: sbomLinkArguments, buildParameters: buildParameters)
-            let documents = try attestations.write(attaching, into: outputFolder, image: "\(report.tag)@\(report.digest)", pushed: report.pushed, tool: tool)
-            written += documents.map(\.path.path)
-            let registryOptions = options.passthrough(acceptedBy: try tool.options(of: "attach"))
-            for target in targets {
-                written += try Attestations.attach(documents, to: target, registryOptions: registryOptions, tool: tool)
-                    .map { Attestations.summaryLine(target: target, $0) }
+            var documents: [Attestations.Document] = []
+            do {
+                documents = try attestations.write(attaching, into: outputFolder, image: "\(report.tag)@\(report.digest)", pushed: report.pushed, tool: tool)
+                written += documents.map(\.path.path)
+            } catch {
+                printError("warning: no SBOM or provenance was made: \(error); the image is written (--no-attach skips them)")
+            }
+            let registryOptions = documents.isEmpty ? [] : options.passthrough(acceptedBy: try tool.options(of: "attach"))
+            for target in targets where !documents.isEmpty {
+                do {
+                    written += try Attestations.attach(documents, to: target, registryOptions: registryOptions, tool: tool)
+                        .map { Attestations.summaryLine(target: target, $0) }
+                } catch {
+                    printError("warning: the SBOM and provenance were not attached to \(target): \(error); the image is written (--no-attach skips attaching)")
+                    written.append("not attached to \(target): see the warning above")
+                }
             }
         }
         Summary(report: report, binary: binary, port: options.exposedPort(product: product.name), written: written,
