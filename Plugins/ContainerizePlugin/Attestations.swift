@@ -96,6 +96,52 @@ struct Attestations {
         return try tool.attach([target] + files + (target.hasPrefix("oci-layout:") ? [] : registryOptions))
     }
 
+    /// What a build's options turn on.
+    static func kinds(_ options: PluginArguments) -> Set<Kind> {
+        Set(Kind.allCases.filter { $0 == .sbom ? !options.noSBOM : !options.noProvenance })
+    }
+
+    /// The provenance's external parameters of a build: mode, link, platforms, compiler flags, tool options.
+    static func buildParameters(_ options: PluginArguments, flags: ToolContract.BuildFlags) -> [String] {
+        ["mode=\(options.embedded ? "embedded" : "standard")", "link=\(flags.link)"]
+            + options.platforms.map { "platform=\($0)" } + flags.swiftBuildFlags.map { "swiftBuildFlag=\($0)" }
+            + options.passthrough.map { "containertoolOption=\($0)" }
+    }
+
+    /// Outside a release: writes the documents of `kinds` into `folder` and attaches them to every
+    /// push and OCI layout of `report`; returns the summary's lines (the files, then each attachment).
+    /// The image is in place by now, so a failure is a one-line warning that says how to skip them,
+    /// not a failed push (a registry that takes no artifact manifests); a release, whose pipeline
+    /// relies on them, fails instead.
+    static func attachToOutputs(of report: ToolContract.BuildReport, kinds: Set<Kind>, product: String, packageDirectory: URL, folder: URL,
+                                sbomLinkArguments: [String], buildParameters: [String], registryOptions: () throws -> [String],
+                                tool: ContainerTool) throws -> [String] {
+        let targets = targets(of: report)
+        guard !targets.isEmpty, !kinds.isEmpty else { return [] }
+        let facts = PackageFacts.read(packageDirectory)
+        let attestations = Attestations(product: product, version: facts.version, packageDirectory: packageDirectory, facts: facts,
+                                        sbomLinkArguments: sbomLinkArguments, buildParameters: buildParameters)
+        let documents: [Document]
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            documents = try attestations.write(kinds, into: folder, image: "\(report.tag)@\(report.digest)", pushed: report.pushed, tool: tool)
+        } catch {
+            printError("warning: no SBOM or provenance was made: \(error); the image is written (--no-attach skips them)")
+            return []
+        }
+        var lines = documents.map(\.path.path)
+        let options = try registryOptions()
+        for target in targets {
+            do {
+                lines += try attach(documents, to: target, registryOptions: options, tool: tool).map { summaryLine(target: target, $0) }
+            } catch {
+                printError("warning: the SBOM and provenance were not attached to \(target): \(error); the image is written (--no-attach skips attaching)")
+                lines.append("not attached to \(target): see the warning above")
+            }
+        }
+        return lines
+    }
+
     /// The targets of a build: every pushed reference, and every OCI layout at the image's digest there.
     static func targets(of report: ToolContract.BuildReport) -> [String] {
         report.pushed + report.outputs.filter { $0.kind == "oci-layout" }.map { "oci-layout:\($0.destination)@\($0.digest)" }

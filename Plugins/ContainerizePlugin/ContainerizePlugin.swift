@@ -13,6 +13,11 @@ struct ContainerizePlugin: CommandPlugin {
         let tool = ContainerTool(url: try context.tool(named: "containertool").url, verbose: verbose)
         var options = try PluginArguments.parse(arguments, tool: try tool.options(of: "build"))
         if options.help { return print(PluginHelp.text) }
+        // The SBOM names the image's time: SOURCE_DATE_EPOCH, else the image's own (0), never "now",
+        // so two builds of the same inputs (--resolve's too) attach the same bytes; a release sets the commit's time.
+        if options.attachesAttestations && !options.release && (ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"] ?? "").isEmpty {
+            setenv("SOURCE_DATE_EPOCH", "0", 1)
+        }
         if options.kubernetes || !options.resolve.isEmpty {  // Kubernetes manifests: KubernetesCommands.swift
             return try KubernetesCommands.perform(options, package: package, tool: tool, swift: Self.swiftExecutable(context))
         }
@@ -49,11 +54,6 @@ struct ContainerizePlugin: CommandPlugin {
         }
         let flags = builds[0].flags
         var release = options.release ? try Release.prepare(options, product: product.name, packageDirectory: root) : nil
-        // The SBOM names the image's time: SOURCE_DATE_EPOCH, else the image's own (0), never "now",
-        // so two builds of the same inputs attach the same bytes (a release sets the commit's time).
-        if options.attachesAttestations && !options.release && (ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"] ?? "").isEmpty {
-            setenv("SOURCE_DATE_EPOCH", "0", 1)
-        }
         defer { release?.discardStaging() }
         let binary = builds[0].build.binary(for: product.name)
         let outputFolder = root.appendingPathComponent(".build/containerize")
@@ -83,15 +83,9 @@ struct ContainerizePlugin: CommandPlugin {
         } else if options.isDynamicLibc && !options.noDockerfile && !options.release {
             printError("note: no Dockerfile rendered: its build is fully static, and --link dynamic-libc is not")
         }
-        let buildParameters = ["mode=\(options.embedded ? "embedded" : "standard")", "link=\(flags.link)"]
-            + options.platforms.map { "platform=\($0)" } + flags.swiftBuildFlags.map { "swiftBuildFlag=\($0)" }
-            + options.passthrough.map { "containertoolOption=\($0)" }
-        var sbomLinkArguments: [String] = []
-        if builds[0].build.hasLinkTrace(for: product.name) {
-            sbomLinkArguments = ["--link-trace", builds[0].build.linkTracePrefix.path, "--build-directory", builds[0].build.scratchDirectory.path,
-                                 "--root-package", package.id] + Self.moduleOwners(of: package).flatMap { ["--module-owner", $0] }
-        }
-        let attaching = Set(Attestations.Kind.allCases.filter { $0 == .sbom ? !options.noSBOM : !options.noProvenance })
+        let buildParameters = Attestations.buildParameters(options, flags: flags)
+        let sbomLinkArguments = Self.sbomLinkArguments(builds[0].build, product: product.name, package: package)
+        let attaching = Attestations.kinds(options)
         if var finished = release {
             finished.buildParameters = buildParameters
             finished.sbomLinkArguments = sbomLinkArguments
@@ -106,31 +100,10 @@ struct ContainerizePlugin: CommandPlugin {
             print(digest)  // the last, and only, line on standard output
             return
         }
-        // Every push and OCI layout gets the SBOM and the provenance as referrers (archives and the engine
-        // cannot hold them). The image is in place by now: a registry that refuses artifacts is a warning
-        // that says how to skip them, not a failed push (a release, whose pipeline relies on them, fails).
-        let targets = Attestations.targets(of: report)
-        if options.attachesAttestations && !targets.isEmpty {
-            let facts = Attestations.PackageFacts.read(root)
-            let attestations = Attestations(product: product.name, version: facts.version, packageDirectory: root, facts: facts,
-                                            sbomLinkArguments: sbomLinkArguments, buildParameters: buildParameters)
-            var documents: [Attestations.Document] = []
-            do {
-                documents = try attestations.write(attaching, into: outputFolder, image: "\(report.tag)@\(report.digest)", pushed: report.pushed, tool: tool)
-                written += documents.map(\.path.path)
-            } catch {
-                printError("warning: no SBOM or provenance was made: \(error); the image is written (--no-attach skips them)")
-            }
-            let registryOptions = documents.isEmpty ? [] : options.passthrough(acceptedBy: try tool.options(of: "attach"))
-            for target in targets where !documents.isEmpty {
-                do {
-                    written += try Attestations.attach(documents, to: target, registryOptions: registryOptions, tool: tool)
-                        .map { Attestations.summaryLine(target: target, $0) }
-                } catch {
-                    printError("warning: the SBOM and provenance were not attached to \(target): \(error); the image is written (--no-attach skips attaching)")
-                    written.append("not attached to \(target): see the warning above")
-                }
-            }
+        if options.attachesAttestations {
+            written += try Attestations.attachToOutputs(of: report, kinds: attaching, product: product.name, packageDirectory: root, folder: outputFolder,
+                                                        sbomLinkArguments: sbomLinkArguments, buildParameters: buildParameters,
+                                                        registryOptions: { options.passthrough(acceptedBy: try tool.options(of: "attach")) }, tool: tool)
         }
         Summary(report: report, binary: binary, port: options.exposedPort(product: product.name), written: written,
                 running: options.run, print: summaryStream).show()
@@ -139,6 +112,13 @@ struct ContainerizePlugin: CommandPlugin {
             if let port = options.exposedPort(product: product.name) { arguments += ["--port", String(port)] }
             try tool.runContainer(arguments + ["--"] + options.runArguments)
         }
+    }
+
+    /// `containertool sbom` options naming what the product's last link used, when `build` traced it.
+    static func sbomLinkArguments(_ build: NestedBuild, product: String, package: Package) -> [String] {
+        guard build.hasLinkTrace(for: product) else { return [] }
+        return ["--link-trace", build.linkTracePrefix.path, "--build-directory", build.scratchDirectory.path, "--root-package", package.id]
+            + moduleOwners(of: package).flatMap { ["--module-owner", $0] }
     }
 
     /// `MODULE=PACKAGE` for every module of the package and its dependency graph, so the SBOM can tell

@@ -89,12 +89,12 @@ print("referrers in %s/index.json: %s" % (layout, ", ".join(sorted(subjects))))
 PY
 }
 
-# check_fallback_referrers REPO DIGEST — the registry's fallback tag sha256-<hex> lists the SBOM and
-# the provenance (docker-registry has no referrers API); prints the listed digests.
+# check_fallback_referrers REPO DIGEST [REGISTRY] — the registry's ($REGISTRY's) fallback tag sha256-<hex>
+# lists the SBOM and the provenance (docker-registry has no referrers API).
 check_fallback_referrers() {
-    curl -sf -H "Accept: application/vnd.oci.image.index.v1+json" "http://$REGISTRY/v2/$1/manifests/sha256-${2#sha256:}" >"$WORK/referrers-$1.json" \
+    curl -sf -H "Accept: application/vnd.oci.image.index.v1+json" "http://${3:-$REGISTRY}/v2/$1/manifests/sha256-${2#sha256:}" >"$WORK/referrers-${1//\//-}.json" \
         || die "no referrers index under the fallback tag sha256-${2#sha256:} of $1"
-    python3 - "$WORK/referrers-$1.json" <<'PY' || die "the referrers index of $1 does not list the SBOM and the provenance"
+    python3 - "$WORK/referrers-${1//\//-}.json" <<'PY' || die "the referrers index of $1 does not list the SBOM and the provenance"
 import json, sys
 types = sorted(m.get("artifactType", "") for m in json.load(open(sys.argv[1]))["manifests"])
 assert types == ["application/spdx+json", "application/vnd.in-toto+json"], types
