@@ -33,9 +33,10 @@ let package = Package(
         // ECDSA signatures over cosign's payload: OpenSSL's libcrypto rather than hand-rolled P-256.
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "ImageSigning", dependencies: ["OCIModel", "CCrypto"]),
-        .target(name: "DockerfileRenderer", dependencies: ["ContainerImage"]),
-        .target(name: "KubernetesManifests", dependencies: ["DockerfileRenderer"]),
-        .executableTarget(name: "containertool", dependencies: ["ContainerImage", "OCIModel", "SBOM", "OCIRegistry", "ImageSigning", "DockerfileRenderer", "KubernetesManifests"]),
+        .target(name: "GeneratedFiles"),
+        .target(name: "DockerfileRenderer", dependencies: ["ContainerImage", "GeneratedFiles"]),
+        .target(name: "KubernetesManifests", dependencies: ["GeneratedFiles"]),
+        .executableTarget(name: "containertool", dependencies: ["ContainerImage", "OCIModel", "SBOM", "OCIRegistry", "ImageSigning", "DockerfileRenderer", "GeneratedFiles", "KubernetesManifests"]),
 
         // MARK: `swift package containerize`
         .plugin(
@@ -60,11 +61,12 @@ let package = Package(
         .testTarget(name: "HTTPServerTests", dependencies: ["TestSupport", "HTTPServer", "CPOSIX"]),
         .testTarget(name: "OCIModelTests", dependencies: ["TestSupport", "OCIModel", "CSHA256"]),
         .testTarget(name: "ContainerImageTests", dependencies: ["TestSupport", "ContainerImage", "OCIModel", "SBOM"]),
-        .testTarget(name: "OCIRegistryTests", dependencies: ["TestSupport", "OCIRegistry", "ImageSigning"]),
-        .testTarget(name: "DockerfileRendererTests", dependencies: ["TestSupport", "DockerfileRenderer"], exclude: ["Golden"]),
+        .testTarget(name: "OCIRegistryTests", dependencies: ["TestSupport", "OCIRegistry", "OCIModel", "ImageSigning"],
+                    resources: [.copy("Resources")]),
+        .testTarget(name: "DockerfileRendererTests", dependencies: ["TestSupport", "DockerfileRenderer", "GeneratedFiles"], exclude: ["Golden"]),
         // The plugin's pure files, compiled here through symlinks (a plugin target cannot be imported).
         .testTarget(name: "ContainerizePluginTests", dependencies: ["TestSupport"]),
-        .testTarget(name: "KubernetesManifestsTests", dependencies: ["TestSupport", "KubernetesManifests"], exclude: ["Golden"]),
+        .testTarget(name: "KubernetesManifestsTests", dependencies: ["TestSupport", "KubernetesManifests", "GeneratedFiles"], exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -197,9 +197,9 @@ stop_server() {
 # Every rolling update sends SIGTERM to a server still taking traffic. Per server: the load
 # client (scripts/bench/rolling-restart/load.c) runs 64 keep-alive connections, each sending
 # its next request as soon as an answer arrives, for at most 4 s; after 1 s the server is
-# told to stop (SIGTERM; nginx: `nginx -s quit`). Client-side errors: resets, truncated
-# responses, non-2xx; `unanswered` (a request that crossed the server's FIN, answered by EOF,
-# safe to retry) is shown beside them. Bounded: loopback, 4 s, 10 s receive timeout.
+# told to stop (SIGTERM; nginx: `nginx -s quit`). Client-side errors: resets, requests without
+# a response (`unanswered`: sent, then EOF before any response byte — it crossed the server's
+# FIN), truncated responses, non-2xx. Bounded: loopback, 4 s, 10 s receive timeout.
 rolling_restart() {
     local load="$out_dir/rolling-load"
     gcc -O2 -pthread -o "$load" scripts/bench/rolling-restart/load.c || { log "error: building the load client failed"; exit 1; }
@@ -227,7 +227,7 @@ rolling_restart() {
         local $result
         printf '  %-9s %8s %7s %11s %10s %7s %12s  %s
 ' "$(label_of "$name")" "$ok" "$resets" "$unanswered" "$truncated" "$non2xx" "$clean_close" \
-            "$((resets + truncated + non2xx))"
+            "$((resets + unanswered + truncated + non2xx))"
     done
 }
 if [ "$rolling_only" = 1 ]; then rolling_restart; exit 0; fi

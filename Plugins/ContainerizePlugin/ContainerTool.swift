@@ -53,6 +53,11 @@ struct ContainerTool {
         try decode(run(["sign", "--json"] + arguments))
     }
 
+    /// `containertool attest REF --key FILE --predicate FILE`: a signed in-toto statement (cosign's `.att`).
+    func attest(_ arguments: [String]) throws -> ToolContract.AttestationReport {
+        try decode(run(["attest", "--json"] + arguments))
+    }
+
     func provenance(_ arguments: [String]) throws {
         _ = try run(["provenance"] + arguments)
     }

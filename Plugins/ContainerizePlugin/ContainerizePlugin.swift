@@ -84,7 +84,7 @@ struct ContainerizePlugin: CommandPlugin {
             printError("note: no Dockerfile rendered: its build is fully static, and --link dynamic-libc is not")
         }
         let buildParameters = Attestations.buildParameters(options, flags: flags)
-        let sbomLinkArguments = Self.sbomLinkArguments(builds[0].build, product: product.name, package: package)
+        let sbomLinkArguments = Self.sbomLinkArguments(builds[0].build, product: product.name, package: package, dynamicLibc: options.isDynamicLibc)
         let attaching = Attestations.kinds(options)
         if var finished = release {
             finished.buildParameters = buildParameters
@@ -114,11 +114,13 @@ struct ContainerizePlugin: CommandPlugin {
         }
     }
 
-    /// `containertool sbom` options naming what the product's last link used, when `build` traced it.
-    static func sbomLinkArguments(_ build: NestedBuild, product: String, package: Package) -> [String] {
+    /// `containertool sbom` options naming what the product's last link used, when `build` traced it;
+    /// with `dynamicLibc` also the shared libraries the image carries (the SBOM names each one's package).
+    static func sbomLinkArguments(_ build: NestedBuild, product: String, package: Package, dynamicLibc: Bool) -> [String] {
         guard build.hasLinkTrace(for: product) else { return [] }
         return ["--link-trace", build.linkTracePrefix.path, "--build-directory", build.scratchDirectory.path, "--root-package", package.id]
             + moduleOwners(of: package).flatMap { ["--module-owner", $0] }
+            + (dynamicLibc ? ["--bundled-libraries-of", build.binary(for: product).path] : [])
     }
 
     /// `MODULE=PACKAGE` for every module of the package and its dependency graph, so the SBOM can tell

@@ -103,7 +103,7 @@ enum KubernetesCommands {
                 let lines = try Attestations.attachToOutputs(
                     of: report, kinds: Attestations.kinds(options), product: product.name, packageDirectory: package.directoryURL,
                     folder: package.directoryURL.appendingPathComponent(".build/containerize"),
-                    sbomLinkArguments: ContainerizePlugin.sbomLinkArguments(first, product: product.name, package: package),
+                    sbomLinkArguments: ContainerizePlugin.sbomLinkArguments(first, product: product.name, package: package, dynamicLibc: options.isDynamicLibc),
                     buildParameters: Attestations.buildParameters(options, flags: flags),
                     registryOptions: { options.passthrough(acceptedBy: try tool.options(of: "attach")) }, tool: tool)
                 lines.forEach { Diagnostics.progress("  " + $0) }

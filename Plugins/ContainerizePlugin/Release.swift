@@ -5,8 +5,8 @@ import Foundation
 /// failed run leaves the old dist/ as it was:
 ///   dist/NAME.tar (docker archive), dist/NAME-oci.tar (OCI archive), dist/NAME.spdx.json (SPDX 2.3),
 ///   dist/NAME.provenance.json (SLSA Provenance v1 in an in-toto statement),
-///   dist/digest (the manifest digest a registry stores), dist/attached.json (each push's referrers and
-///   signature, when something was pushed), and the digest as the last stdout line.
+///   dist/digest (the manifest digest a registry stores), dist/attached.json (each push's referrers,
+///   signature and attestations, when something was pushed), and the digest as the last stdout line.
 struct Release {
     var product: String
     var version: String
@@ -33,14 +33,16 @@ struct Release {
     var sbomLinkArguments: [String] = []
     /// The paths in dist/ after `finish`, for the summary.
     var writtenFiles: [String] = []
-    /// What `finish` attached to each pushed image, and its signature, also written to dist/attached.json.
+    /// What `finish` attached to each pushed image, its signature and attestations, also written to dist/attached.json.
     var attached: [Attached] = []
 
-    /// One pushed image's referrers and signature (`dist/attached.json` lists these).
+    /// One pushed image's referrers, signature and attestations (`dist/attached.json` lists these).
     struct Attached: Codable {
         var image: String
         var referrers: [ToolContract.AttachedReferrer]
         var signature: ToolContract.SignatureReport?
+        /// The provenance and the SBOM, signed under cosign's `.att` tag (with `--sign-key`).
+        var attestations: [ToolContract.AttestationReport]? = nil
     }
 
     var outputs: [String] {
@@ -98,7 +100,10 @@ struct Release {
         for pushed in report.pushed {
             var done = Attached(image: pushed, referrers: [], signature: nil)
             done.referrers = try Attestations.attach(documents.filter { attaching.contains($0.kind) }, to: pushed, registryOptions: attachOptions, tool: tool)
-            if let signing { done.signature = try tool.sign([pushed, "--key", signing.key] + signing.options) }
+            if let signing {
+                done.signature = try tool.sign([pushed, "--key", signing.key] + signing.options)
+                done.attestations = try attestations(of: pushed, signing: signing, tool: tool)
+            }
             attached.append(done)
         }
         if !attached.isEmpty {
@@ -126,12 +131,24 @@ struct Release {
                 writtenFiles.append(Attestations.summaryLine(target: image.image, referrer))
             }
             if let signature = image.signature { writtenFiles.append("signed: \(signature.signatureTag) (\(signature.signatureManifest))") }
+            for attestation in image.attestations ?? [] {
+                writtenFiles.append("attested: \(attestation.attestationTag) \(attestation.predicateType) (\(attestation.attestationManifest))")
+            }
         }
         var moved = report
         for index in moved.outputs.indices where moved.outputs[index].destination.hasPrefix(staging.path + "/") {
             moved.outputs[index].destination = dist.path + moved.outputs[index].destination.dropFirst(staging.path.count)
         }
         return (digest, moved)
+    }
+
+    /// The provenance (a statement already, signed as it is) and the SBOM (wrapped, predicate type
+    /// `https://spdx.dev/Document`), attested about `pushed` with the signing key.
+    func attestations(of pushed: String, signing: (key: String, options: [String]), tool: ContainerTool) throws -> [ToolContract.AttestationReport] {
+        guard let staging else { throw PluginError.releaseFailed("the staging folder is gone") }
+        return try [("\(product).provenance.json", "slsaprovenance1"), ("\(product).spdx.json", "spdxjson")].map { file, type in
+            try tool.attest([pushed, "--key", signing.key, "--predicate", staging.appendingPathComponent(file).path, "--type", type] + signing.options)
+        }
     }
 
     /// dist/ is replaced whole, so it must be a folder a release wrote (it has a `digest` file) or an

@@ -53,8 +53,30 @@ public enum BuildMode: String, Sendable, CaseIterable {
         ["-Xlinker", "--dependency-file=\(prefix).link-inputs", "-Xlinker", "--why-extract=\(prefix).why-extract"]
     }
 
-    /// The full release build command for one product, as one shell line.
+    /// The full release build command for one product, as one shell line. The link also writes its
+    /// trace to `linkTracePrefix(product:)`, which the rendered Dockerfile's `link-trace` stage exports.
     public func swiftBuildCommand(product: String) -> String {
-        (["swift", "build", "-c", "release", "--product", product] + swiftBuildFlags).joined(separator: " ")
+        (["swift", "build", "-c", "release", "--product", product] + swiftBuildFlags
+            + BuildMode.linkTraceFlags(prefix: BuildMode.linkTracePrefix(product: product))).joined(separator: " ")
+    }
+
+    /// Where the rendered Dockerfile's build writes the link trace, relative to the package root:
+    /// `.build` exists by the time anything links, so no template needs a `mkdir` for it.
+    public static func linkTracePrefix(product: String) -> String { ".build/\(product)" }
+
+    /// The rendered Dockerfile's `link-trace` stage script: the link trace, and what the builder's
+    /// package database says of every file (`dpkg-query -S '*'`, each package's version and
+    /// `/etc/os-release`) and the toolchain's `swift --version`, so `containertool sbom --link-trace` names the builder's Debian packages
+    /// and versions, not those of the machine it runs on. Collected into `/link-trace`.
+    public static func linkTraceRecording(product: String) -> String {
+        let prefix = linkTracePrefix(product: product)
+        return [
+            "mkdir -p /link-trace",
+            "cp \(prefix).link-inputs \(prefix).why-extract /link-trace/",
+            "{ dpkg-query -S '*' 2>/dev/null || true; } > /link-trace/\(product).dpkg-owners",
+            "dpkg-query -W -f '${binary:Package}\\t${Version}\\t${Architecture}\\n' > /link-trace/\(product).dpkg-versions",
+            "cp /etc/os-release /link-trace/\(product).os-release",
+            "swift --version > /link-trace/\(product).swift-version 2>&1",
+        ].joined(separator: " \\\n    && ")
     }
 }

@@ -1,3 +1,4 @@
+import OCIModel
 import ContainerImage
 
 /// What varies between rendered Dockerfiles: each property is one placeholder (or feeds several).
@@ -90,6 +91,7 @@ public struct DockerfileOptions: Sendable, Equatable {
             "GROUP_ID": String(groupID),
             "BUILD_MODE": buildMode.rawValue,
             "BUILD_COMMAND": buildMode.swiftBuildCommand(product: product),
+            "LINK_TRACE_SCRIPT": BuildMode.linkTraceRecording(product: product),
             "COLLECT_RESOURCE_BUNDLES": contents.resourceBundleCollection(product: product),
             "ROOTFS_COPIES": contents.rootfsCopies(),
             "ROOTFS_SCRIPT": contents.rootfsScript(product: product),

@@ -1,3 +1,4 @@
+import OCIModel
 import ContainerImage
 
 /// The Dockerfile text for `ImageContents`: each function feeds one template placeholder, and each

@@ -8,7 +8,8 @@ struct ConnectionTimeouts: Equatable {
     var body: Int64
     /// While a response waits for the client to read (between two writes that make progress).
     var write: Int64
-    /// After the last response: how long unread input is drained before closing.
+    /// After the last response: how long unread input is drained before closing. At shutdown,
+    /// also how long an idle connection waits for one more request (its last call).
     var linger: Int64
 
     init(head: Int64, idle: Int64, body: Int64, write: Int64, linger: Int64) {
@@ -182,9 +183,14 @@ struct ConnectionStateMachine: ~Copyable {
         case .inputEnded:
             return .close  // the client closed: nothing is owed
         case .noInput:
-            // An idle keep-alive connection at shutdown: a request may be on its way, crossing
-            // our FIN. Close it the lingering way (FIN, then drain), so it meets no reset.
-            if stopping && state == .awaitingRequest { return startLingering(context.now) }
+            // An idle keep-alive connection at shutdown: its client may send the next request
+            // any moment, and one that crosses our FIN goes unanswered. Give it a last call (up
+            // to the linger time) to send one more, answered with `Connection: close`; a client
+            // still silent then gets the lingering close (FIN, then drain), so it meets no reset.
+            if stopping && state == .awaitingRequest {
+                deadline = context.now + timeouts.linger
+                return .read
+            }
             return .close  // nothing is left to drain after a `Connection: close` response
         case .sent(let count):
             let total = context.output.readableCount
@@ -361,6 +367,8 @@ struct ConnectionStateMachine: ~Copyable {
             return .send
         case .readingBody:
             return fail(.requestTimeout, in: &context)  // the client is mid-body: drain it
+        case .awaitingRequest where stopping:
+            return startLingering(context.now)  // the last call at shutdown brought no request
         case .awaitingRequest, .closing, .lingering:
             return .close
         }

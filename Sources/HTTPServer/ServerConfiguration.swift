@@ -17,7 +17,9 @@ public struct ServerConfiguration: Sendable {
     /// trickles in gets `408` when it passes).
     public var bodyTimeoutMilliseconds: Int
     /// After an error response, how long unread input is drained before closing (so the
-    /// client reads the response instead of a connection reset).
+    /// client reads the response instead of a connection reset). At shutdown it is also the
+    /// last call of an idle keep-alive connection: how long its next request is waited for
+    /// (and answered with `Connection: close`) before the lingering close.
     public var lingerTimeoutMilliseconds: Int
     public var limits: RequestLimits
     /// What every `GET` gets.

@@ -50,6 +50,19 @@ enum Socket {
     }
 }
 
+/// A connected socket as `ConnectionDriver` uses it: each call through `Socket`.
+struct SocketConnectionIO: ConnectionIO {
+    let fd: Int32
+
+    func receive(into buffer: UnsafeMutableRawBufferPointer) -> SyscallResult {
+        Socket.receive(fd, into: buffer.baseAddress, count: buffer.count)
+    }
+
+    func send(_ bytes: UnsafeRawBufferPointer) -> SyscallResult { Socket.send(fd, bytes) }
+    func shutdownOutput() { Socket.shutdownOutput(fd) }
+    func sendQueueBytes() -> Int? { Socket.sendQueueBytes(fd) }
+}
+
 /// The other descriptor calls the server makes: closing, and the eventfd that wakes a worker.
 enum Descriptor {
     /// Closes `fd`. EINTR is not retried: on Linux the descriptor is released even then, and a retry

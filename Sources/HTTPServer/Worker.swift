@@ -208,83 +208,26 @@ final class Worker {
     // MARK: Driving the state machine
 
     private func onReadable(_ connection: Connection) {
-        let event: ConnectionEvent
-        if connection.machine.hasBufferedInput {
-            // Continue an incomplete request in the connection's own buffer (no re-copying).
-            guard let space = connection.machine.reserveInput() else {
-                drive(connection, .inputBufferFull)
-                return
-            }
-            switch Socket.receive(connection.fd, into: space.baseAddress, count: space.count) {
-            case .success(0): event = .inputEnded
-            case .success(let count): event = .receivedIntoInput(count: count)
-            case .wouldBlock: return
-            case .failure: event = .failed
-            }
-        } else {
-            switch Socket.receive(connection.fd, into: readBuffer.base, count: readBuffer.capacity) {
-            case .success(0): event = .inputEnded
-            case .success(let count): event = .received(UnsafeRawBufferPointer(start: readBuffer.base, count: count))
-            case .wouldBlock: return
-            case .failure: event = .failed
-            }
-        }
+        var socket = SocketConnectionIO(fd: connection.fd)
+        guard let event = ConnectionDriver.readEvent(&connection.machine, from: &socket, scratch: scratch) else { return }
         drive(connection, event)
     }
 
-    /// Reports `event` to the connection's state machine and carries out the actions it
-    /// asks for until it waits for the socket (or the connection is closed). Every action
-    /// that sends `context.output` reports back `.sent`, which empties it: the shared
-    /// buffer is always empty when the next connection's event begins.
+    /// Reports `event` to the connection's state machine through `ConnectionDriver` and turns the
+    /// action it ends waiting in into epoll interest, or a close.
     private func drive(_ connection: Connection, _ event: ConnectionEvent) {
-        assert(context.output.isEmpty, "the shared output buffer holds another connection's bytes")
-        var action = connection.machine.handle(event, in: &context)
-        while true {
-            let next: ConnectionEvent
-            switch action {
-            case .read:
-                setInterest(connection, .readable)
-                return
-            case .waitForWritable:
-                setInterest(connection, .writable)
-                return
-            case .keepWaiting:
-                return
-            case .close:
-                closeConnection(connection)
-                return
-            case .shutdownOutput:
-                Socket.shutdownOutput(connection.fd)
-                setInterest(connection, .readable)
-                return
-            case .send:
-                switch Socket.send(connection.fd, context.output.readableBytes) {
-                case .success(let count): next = .sent(count)
-                case .wouldBlock: next = .sent(0)
-                case .failure: next = .failed
-                }
-            case .sendPending:
-                switch Socket.send(connection.fd, connection.machine.pendingBytes) {
-                case .success(let count): next = .sentPending(count)
-                case .wouldBlock: next = .sentPending(0)
-                case .failure: next = .failed
-                }
-            case .measureSendQueue:
-                guard let bytes = Socket.sendQueueBytes(connection.fd) else {
-                    next = .failed
-                    break
-                }
-                next = .sendQueue(bytes: bytes)
-            case .probeInput:
-                switch Socket.receive(connection.fd, into: readBuffer.base, count: readBuffer.capacity) {
-                case .success(0): next = .inputEnded
-                case .success(let count): next = .received(UnsafeRawBufferPointer(start: readBuffer.base, count: count))
-                case .wouldBlock: next = .noInput
-                case .failure: next = .failed
-                }
-            }
-            action = connection.machine.handle(next, in: &context)
+        var socket = SocketConnectionIO(fd: connection.fd)
+        switch ConnectionDriver.drive(&connection.machine, event, in: &context, over: &socket, scratch: scratch) {
+        case .read, .shutdownOutput: setInterest(connection, .readable)
+        case .waitForWritable: setInterest(connection, .writable)
+        case .close: closeConnection(connection)
+        case .keepWaiting, .send, .sendPending, .measureSendQueue, .probeInput: return
         }
+    }
+
+    /// The worker's read buffer, lent to the driver: requests are parsed straight from it.
+    private var scratch: UnsafeMutableRawBufferPointer {
+        UnsafeMutableRawBufferPointer(start: readBuffer.base, count: readBuffer.capacity)
     }
 
     private func setInterest(_ connection: Connection, _ interest: Interest) {

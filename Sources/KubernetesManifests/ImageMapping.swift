@@ -9,7 +9,7 @@ public struct ImageMapping: Sendable, Equatable {
         guard let equals = text.firstIndex(of: "=") else { throw .invalidImageMapping(text) }
         product = String(text[..<equals])
         reference = String(text[text.index(after: equals)...])
-        guard ImageReferenceScanner.productNameProblem(product) == nil else { throw .invalidImageMapping(text) }
+        guard ProductReferenceScanner.productNameProblem(product) == nil else { throw .invalidImageMapping(text) }
         let parts = reference.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, parts[0].contains("/"), !parts[0].hasPrefix("/"), !parts[0].hasSuffix("/"),
               parts[1].hasPrefix("sha256:"), parts[1].utf8.count == 71,

@@ -2,10 +2,10 @@
 /// every other byte (comments, quotes, line ends, byte order mark) as it was.
 public enum ManifestRewriter {
     /// - Parameters:
-    ///   - references: what `ImageReferenceScanner.scan` found in `bytes`.
+    ///   - references: what `ProductReferenceScanner.scan` found in `bytes`.
     ///   - images: product name → replacement, e.g. `registry.example.com/team/helloweb@sha256:…`.
     /// - Throws: `ManifestError.missingImage` for a product without a replacement.
-    public static func rewrite(_ bytes: [UInt8], references: [ImageReference], images: [String: String]) throws(ManifestError) -> [UInt8] {
+    public static func rewrite(_ bytes: [UInt8], references: [ProductReference], images: [String: String]) throws(ManifestError) -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count + references.count * 96)
         var copied = 0

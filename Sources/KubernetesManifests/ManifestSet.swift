@@ -4,7 +4,7 @@ public struct ManifestSet: Sendable {
     public struct File: Sendable {
         public var path: String
         public var bytes: [UInt8]
-        public var references: [ImageReference]
+        public var references: [ProductReference]
     }
 
     public var files: [File]
@@ -15,18 +15,18 @@ public struct ManifestSet: Sendable {
         for path in paths {
             for file in try ManifestFiles.collect(path) {
                 let bytes = try ManifestFiles.read(file)
-                files.append(File(path: file, bytes: bytes, references: try ImageReferenceScanner.scan(bytes, file: file)))
+                files.append(File(path: file, bytes: bytes, references: try ProductReferenceScanner.scan(bytes, file: file)))
             }
         }
         return ManifestSet(files: files)
     }
 
-    public var references: [ImageReference] { files.flatMap(\.references) }
+    public var references: [ProductReference] { files.flatMap(\.references) }
 
     /// `FILE:LINE` of every `swift://` that is not an image reference (a comment, another field, a
     /// block scalar's text): left as it is, and worth a note in case it was meant as an image.
     public var unresolvedMentions: [String] {
-        let scheme = Array(ImageReference.scheme.utf8)
+        let scheme = Array(ProductReference.scheme.utf8)
         var places: [String] = []
         for file in files {
             let covered = Set(file.references.map(\.start))
@@ -72,7 +72,7 @@ public struct ManifestSet: Sendable {
             let rewritten = try ManifestRewriter.rewrite(file.bytes, references: file.references, images: images)
             // A byte order mark is only harmless at the start of the stream: inside it, parsers read it
             // as part of the first key.
-            output += index > 0 && ImageReferenceScanner.hasByteOrderMark(rewritten) ? rewritten[3...] : rewritten[...]
+            output += index > 0 && ProductReferenceScanner.hasByteOrderMark(rewritten) ? rewritten[3...] : rewritten[...]
         }
         return output
     }
@@ -80,7 +80,7 @@ public struct ManifestSet: Sendable {
     /// True when the first line that is not blank or a comment is a directive (`%YAML 1.2`).
     static func startsWithDirective(_ bytes: [UInt8]) -> Bool {
         var text = bytes[...]
-        if ImageReferenceScanner.hasByteOrderMark(bytes) { text = text.dropFirst(3) }
+        if ProductReferenceScanner.hasByteOrderMark(bytes) { text = text.dropFirst(3) }
         for line in text.split(separator: .newline) {
             guard let first = line.first(where: { $0 != .space && $0 != .tab && $0 != .carriageReturn }) else { continue }
             if first == .hash { continue }

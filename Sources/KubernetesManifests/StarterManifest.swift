@@ -1,4 +1,4 @@
-import DockerfileRenderer
+import GeneratedFiles
 
 /// The starter `deploy/PRODUCT.yaml`: a Deployment and a Service fitted to a scratch image — non-root,
 /// read-only, no capabilities, probes that need no shell, memory sized from the measured peak RSS,
@@ -46,7 +46,7 @@ public struct StarterManifest: Sendable, Equatable {
 
     /// Why these options cannot make a manifest, or nil.
     public var problem: String? {
-        if ImageReferenceScanner.productNameProblem(product) != nil || objectName.isEmpty {
+        if ProductReferenceScanner.productNameProblem(product) != nil || objectName.isEmpty {
             return "invalid product name '\(product)': use the name of an executable product (letters, digits, '.', '_', '-')"
         }
         if !(1...65535).contains(port) { return "invalid port \(port): expected 1 to 65535" }
@@ -61,7 +61,7 @@ public struct StarterManifest: Sendable, Equatable {
         let name = objectName
         let rss = peakRSSMegabytes == peakRSSMegabytes.rounded() ? String(Int(peakRSSMegabytes)) : String(peakRSSMegabytes)
         return """
-            \(DockerfileRenderer.marker)
+            \(GeneratedFile.marker)
             # Starter manifests for \(product): a Deployment and a Service. Deploy with
             #   swift package --allow-writing-to-package-directory containerize --resolve deploy/\(product).yaml --push REGISTRY/PREFIX > resolved.yaml
             #   kubectl apply -f resolved.yaml

@@ -1,3 +1,4 @@
+import OCIModel
 import CCurl
 import Dispatch
 import Foundation

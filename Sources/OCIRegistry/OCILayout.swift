@@ -1,3 +1,4 @@
+import OCIModel
 import Foundation
 
 /// What an OCI image layout directory holds under its one `index.json` entry: an image manifest,

@@ -1,3 +1,4 @@
+import OCIModel
 import Foundation
 
 /// A manifest or index as the registry sent it, checked against its digest.

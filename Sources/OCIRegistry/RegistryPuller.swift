@@ -1,3 +1,4 @@
+import OCIModel
 import Foundation
 
 /// A single-platform image fetched from a registry: its manifest and config, and every blob in the local `BlobCache`.

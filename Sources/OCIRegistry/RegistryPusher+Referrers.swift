@@ -1,3 +1,4 @@
+import OCIModel
 import Foundation
 
 /// What `attach` did for one file.

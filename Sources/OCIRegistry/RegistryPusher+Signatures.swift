@@ -1,3 +1,4 @@
+import OCIModel
 import Foundation
 
 extension RegistryPusher {
@@ -33,20 +34,25 @@ extension RegistryPusher {
             }
         }
         let layers = CosignSignature.layers(adding: layer, to: existing)
+        let digest = try await writeCosignImage(layers: layers, adding: (layer, payload), tag: tag, client: client, label: "containertool-sign")
+        log("signed \(subject.shortDigest): \(target.registry)/\(target.repository):\(tag) (\(layers.count) signature\(layers.count == 1 ? "" : "s"))")
+        return digest
+    }
+
+    /// Writes a cosign image (signatures or attestations) under `tag`: the new layer's blob, the config
+    /// cosign writes over `layers`, and the manifest. Returns the manifest's digest.
+    func writeCosignImage(layers: [Descriptor], adding blob: (Descriptor, [UInt8]), tag: String, client: RegistryClient, label: String) async throws -> String {
         let configBytes = CosignSignature.config(layers: layers)
         let config = Descriptor(mediaType: MediaType.imageConfig, digest: "sha256:" + SHA256.hash(configBytes).hexString, size: Int64(configBytes.count))
-
-        let directory = try Self.makeScratchFolder("containertool-sign")
+        let directory = try Self.makeScratchFolder(label)
         defer { PendingOutputs.shared.remove(directory.path) }
-        for (descriptor, bytes) in [(layer, payload), (config, configBytes)] {
+        for (descriptor, bytes) in [blob, (config, configBytes)] {
             let file = directory.appendingPathComponent(descriptor.digest.replacingOccurrences(of: ":", with: "-"))
             try Data(bytes).write(to: file)
             try await ensureBlob(descriptor, from: file, client: client)
         }
         let manifest = Data(try CanonicalJSON.encode(ImageManifest(config: config, layers: layers)))
         _ = try await client.putManifest(manifest, mediaType: MediaType.imageManifest, reference: tag)
-        let digest = "sha256:" + SHA256.hash(manifest).hexString
-        log("signed \(subject.shortDigest): \(target.registry)/\(target.repository):\(tag) (\(layers.count) signature\(layers.count == 1 ? "" : "s"))")
-        return digest
+        return "sha256:" + SHA256.hash(manifest).hexString
     }
 }

@@ -1,4 +1,4 @@
-@_exported import OCIModel
+import OCIModel
 
 /// The registry client's name for the one image reference type (`OCIModel.ImageReference`):
 /// the same grammar and Docker normalisation as `--tag`, `--push` and `registry:` outputs.

@@ -34,13 +34,14 @@ public struct LinkedComponent: Sendable, Equatable, Hashable {
             return "pkg:generic/swiftlang/\(name)" + (version.map { "@\($0)" } ?? "")
         case let .debian(architecture, distro):
             guard let version else { return nil }
-            return "pkg:deb/debian/\(name)@\(Self.percentEncoded(version))?arch=\(architecture)&distro=\(distro)"
+            return "pkg:deb/debian/\(Self.percentEncoded(name))@\(Self.percentEncoded(version))?arch=\(architecture)&distro=\(distro)"
         case .swiftPackage, .unowned:
             return nil
         }
     }
 
-    /// purl versions escape what is not unreserved (`+` in `2.36-9+deb12u10` becomes `%2B`).
+    /// purl names and versions escape what is not unreserved (`+` in `2.36-9+deb12u10` and in
+    /// `libstdc++6` becomes `%2B`, as syft and trivy write them).
     static func percentEncoded(_ text: String) -> String {
         var result = ""
         for byte in text.utf8 {
@@ -71,7 +72,7 @@ public struct LinkInputClassifier: Sendable {
         case system
     }
 
-    /// The toolchain's `usr` parent, e.g. `/opt/swift`.
+    /// The toolchain's `usr` parent, e.g. `/opt/swift`; empty for a toolchain installed at `/usr`.
     public var toolchainRoot: String
     /// The build's scratch folder (objects are under it).
     public var buildDirectory: String
@@ -88,7 +89,9 @@ public struct LinkInputClassifier: Sendable {
                 return .module(String(module.dropLast(6)))
             }
         }
-        if !toolchainRoot.isEmpty, path.hasPrefix(toolchainRoot + "/") {
+        // A toolchain installed at the root (the swift Docker images: /usr/lib/swift_static) owns
+        // only its runtime folders there; one in its own folder owns everything below it.
+        if toolchainRoot.isEmpty ? path.hasPrefix("/usr/lib/swift") : path.hasPrefix(toolchainRoot + "/") {
             return .toolchain(library: Self.libraryName(path))
         }
         return .system

@@ -23,13 +23,15 @@ public struct LinkedComponents: Sendable, Equatable {
     ///   - moduleOwners: module name → the identity of the package that declares it; a module
     ///     of `rootPackage` (or not listed) is the product's own code, not a component.
     ///   - debianOwners: linked system path → its Debian package (paths not there are `unowned`).
+    ///   - bundledLibraries: shared libraries the image carries (`build --bundle-shared-libraries`):
+    ///     each is a `DYNAMIC_LINK` component like a shared library the link named.
     public init(trace: LinkTrace, classifier: LinkInputClassifier, moduleOwners: [String: String], rootPackage: String,
-                toolchainVersion: String, debianOwners: [String: DebianOwner], distro: String?) {
+                toolchainVersion: String, debianOwners: [String: DebianOwner], distro: String?, bundledLibraries: [String] = []) {
         struct Key: Hashable { var name: String; var origin: LinkedComponent.Origin; var version: String?; var isDynamic: Bool }
         var files: [Key: [String]] = [:]
         var linkedPackages: Set<String> = []
-        for path in trace.contributingPaths {
-            let isDynamic = path.contains(".so")
+        for path in trace.contributingPaths + bundledLibraries.filter({ !trace.contributingPaths.contains($0) }) {
+            let isDynamic = path.contains(".so") || bundledLibraries.contains(path)
             switch classifier.place(of: path) {
             case let .toolchain(library):
                 files[Key(name: library, origin: .swiftToolchain, version: toolchainVersion, isDynamic: isDynamic), default: []].append(path)

@@ -1,3 +1,4 @@
+import OCIModel
 import ContainerImage
 import Foundation
 import OCIRegistry

@@ -1,3 +1,5 @@
+import GeneratedFiles
+import OCIModel
 import ContainerImage
 import DockerfileRenderer
 import Foundation
@@ -41,13 +43,14 @@ enum DockerfileCommand {
         \(DockerfileImageOptions.usage)
 
         A rendered file starts with the marker line
-          \(DockerfileRenderer.marker)
+          \(GeneratedFile.marker)
         Files with it are regenerated on every run; a Dockerfile without it is left alone (error,
         exit 1) unless --force is given; a .dockerignore without it is kept as it is.
 
         Template placeholders: {{PRODUCT}} {{PRODUCT_TAG}} (lowercased product) {{SWIFT_VERSION}}
         {{BUILDER_IMAGE}} {{PORT}} {{USER}} (UID:GID) {{USER_ID}} {{GROUP_ID}} {{BUILD_MODE}}
-        (standard|embedded) {{BUILD_COMMAND}} (the full `swift build` line) {{COLLECT_RESOURCE_BUNDLES}}
+        (standard|embedded) {{BUILD_COMMAND}} (the full `swift build` line, writing the link trace)
+        {{LINK_TRACE_SCRIPT}} (the link-trace stage: trace and dpkg database for `sbom`) {{COLLECT_RESOURCE_BUNDLES}}
         (shell appended to that RUN) {{ROOTFS_COPIES}} {{ROOTFS_SCRIPT}} (the rootfs stage) {{IMAGE_CONFIG}}
         (LABEL/ENV/EXPOSE/USER/WORKDIR/HEALTHCHECK/CMD). Any other {{NAME}} is an error; a template
         without the placeholder an option needs is refused.

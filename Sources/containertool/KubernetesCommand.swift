@@ -1,3 +1,4 @@
+import GeneratedFiles
 import DockerfileRenderer
 import Foundation
 import KubernetesManifests
@@ -27,7 +28,7 @@ enum KubernetesCommand {
           -h, --help                 show this help
 
         The file starts with the marker line
-          \(DockerfileRenderer.marker)
+          \(GeneratedFile.marker)
         and is regenerated on every run while it has it; without it, it is left alone (exit 1)
         unless --force is given. Exit codes: 0 ok, 1 failure, 2 usage.
         """

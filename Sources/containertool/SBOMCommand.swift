@@ -1,3 +1,4 @@
+import OCIModel
 import ContainerImage
 import Foundation
 import SBOM
@@ -14,23 +15,28 @@ enum SBOMCommand {
           --output FILE         where to write the SPDX 2.3 JSON (written to a temporary name, then renamed)
           --package-path DIR    the package whose Package.resolved lists the dependencies (default: .)
           --version V           the product's version (default: 0.0.0)
-          --swift-version V     the toolchain version (default: detected from `swift --version`)
+          --swift-version V     the toolchain version (default: the link trace's PREFIX.swift-version, else `swift --version`)
           --source URL          where the product's source lives, e.g. the git remote (default: NOASSERTION)
           --image NAME@DIGEST   the image holding the product: a package that CONTAINS it
           --supplier NAME       who supplies the product and image when the --source URL names no owner
           --link-trace PREFIX   what the link used (relative paths in it: from the current folder): lld's PREFIX.link-inputs (--dependency-file) and
                                 PREFIX.why-extract (--why-extract); each toolchain library, Debian package
-                                (dpkg-query) and SwiftPM package it pulled in becomes a STATIC_LINK package
+                                (dpkg-query) and SwiftPM package it pulled in becomes a STATIC_LINK package.
+                                With PREFIX.dpkg-owners and PREFIX.dpkg-versions (the rendered Dockerfile's
+                                link-trace stage), the builder's package database answers, not this machine's
           --build-directory DIR the build's scratch folder (its MODULE.build/ objects are the package graph's)
           --module-owner M=P    module M belongs to package P (a Package.resolved identity, or the root's)
           --root-package P      the identity of the package being built (its modules are the product's own)
+          --bundled-libraries-of EXECUTABLE
+                                the image carries EXECUTABLE's shared-library closure (build --bundle-shared-libraries,
+                                --link dynamic-libc): each library's Debian package becomes a DYNAMIC_LINK package
 
         creationInfo.created is SOURCE_DATE_EPOCH when set (whole seconds, at most 253402300799), else the current time.
         """
 
     static let parser = CommandLineParser(
         valueOptions: ["--product", "--output", "--package-path", "--version", "--swift-version", "--source", "--image", "--supplier",
-                       "--link-trace", "--build-directory", "--module-owner", "--root-package"], flags: [])
+                       "--link-trace", "--build-directory", "--module-owner", "--root-package", "--bundled-libraries-of"], flags: [])
 
     /// Thrown when `swift --version` cannot be run or read.
     struct UnknownSwiftVersion: Error, CustomStringConvertible {
@@ -56,7 +62,10 @@ enum SBOMCommand {
         if let data = FileManager.default.contents(atPath: resolvedPath) {
             pins = try SBOMDocument.pins(fromPackageResolved: data, path: resolvedPath)
         }
-        guard let swiftVersion = options.last("--swift-version") ?? detectSwiftVersion() else { throw UnknownSwiftVersion() }
+        // A builder's trace says which toolchain linked it (`PREFIX.swift-version`); else this machine's.
+        let recordedVersion = options.last("--link-trace").flatMap { try? String(contentsOfFile: $0 + ".swift-version", encoding: .utf8) }
+            .flatMap(SBOMDocument.swiftVersion(fromVersionOutput:))
+        guard let swiftVersion = options.last("--swift-version") ?? recordedVersion ?? detectSwiftVersion() else { throw UnknownSwiftVersion() }
         var document = SBOMDocument(
             product: product, version: version, swiftVersion: swiftVersion, pins: pins,
             created: created,
@@ -114,10 +123,20 @@ enum SBOMCommand {
             path.range(of: "/usr/lib/swift").map { String(path[..<$0.lowerBound]) }
         }.first ?? ""
         let classifier = LinkInputClassifier(toolchainRoot: toolchainRoot, buildDirectory: URL(fileURLWithPath: buildDirectory).standardizedFileURL.path)
-        let systemPaths = trace.contributingPaths.filter { classifier.place(of: $0) == .system }
-        let database = DebianPackageDatabase()
+        // The image's bundled shared libraries (--link dynamic-libc) are in it as much as what was linked.
+        var bundled: [String] = []
+        if let executable = options.last("--bundled-libraries-of") {
+            let elf = try ELFExecutable(path: executable)
+            guard let interpreter = elf.interpreter else { throw UsageError("--bundled-libraries-of \(executable): a static executable bundles no shared library") }
+            bundled = try ELFExecutable.sharedLibraryClosure(path: executable, interpreter: interpreter)
+        }
+        let systemPaths = (trace.contributingPaths + bundled).filter { classifier.place(of: $0) == .system }
+        // A trace exported from a builder (the rendered Dockerfile's link-trace stage) carries that
+        // builder's package database: its packages, not this machine's, are what was linked.
+        let database = try DebianPackageDatabase(recordedAt: prefix) ?? DebianPackageDatabase()
         return LinkedComponents(trace: trace, classifier: classifier, moduleOwners: owners, rootPackage: options.last("--root-package") ?? "",
-                                toolchainVersion: swiftVersion, debianOwners: database.owners(of: systemPaths), distro: database.distro)
+                                toolchainVersion: swiftVersion, debianOwners: database.owners(of: systemPaths), distro: database.distro,
+                                bundledLibraries: bundled)
     }
 
     /// Runs `swift --version` and reads the version from its first line.

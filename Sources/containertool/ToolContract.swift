@@ -90,6 +90,18 @@ enum ToolContract {
         var payloadDigest: String
     }
 
+    /// `containertool attest --json`.
+    struct AttestationReport: Codable {
+        /// `HOST/REPO:sha256-<hex>.att`.
+        var attestationTag: String
+        /// The attestation image's manifest digest after this attestation.
+        var attestationManifest: String
+        var predicateType: String
+        /// The envelope layer's digest (a new one each time: ECDSA signatures differ), and its size.
+        var envelopeDigest: String
+        var envelopeBytes: Int
+    }
+
     /// `containertool dockerfile --json`. `outcome`: created, updated, unchanged or keptHandWritten.
     struct DockerfileReport: Codable {
         struct File: Codable { var path: String; var outcome: String }

@@ -1,3 +1,4 @@
+import OCIModel
 @testable import ContainerImage
 import Foundation
 import TestSupport

@@ -1,4 +1,5 @@
 import ContainerImage
+import OCIModel
 import Foundation
 import TestSupport
 import XCTest

@@ -112,6 +112,105 @@ final class SBOMLinkTraceTests: XCTestCase {
         XCTAssertTrue(ntia.stdout.contains("Conformant: True"), "ntia-checker: \(ntia.stdout)\(ntia.stderr)")
     }
 
+    /// A trace exported from the rendered Dockerfile's `link-trace` stage names the builder's Debian
+    /// packages and versions (recorded by its dpkg), not this machine's: a toolchain at `/usr`, the
+    /// builder's paths with `..` and the merged-/usr names, and its os-release for the purl.
+    func testATraceFromABuilderIsNamedByTheBuildersPackageDatabase() throws {
+        let directory = try TestSupport.makeTemporaryDirectory("sbom-builder-trace")
+        defer { TestSupport.remove(directory) }
+        let prefix = directory + "/HelloWeb"
+        try """
+            /src/.build/x86_64-unknown-linux-gnu/release/HelloWeb: \\
+             /usr/lib/gcc/x86_64-linux-gnu/12/../../../x86_64-linux-gnu/libc.a \\
+             /lib/x86_64-linux-gnu/libdl.a \\
+             /usr/lib/swift_static/linux/libswiftCore.a \\
+             /src/.build/x86_64-unknown-linux-gnu/release/HelloWeb.build/main.swift.o \\
+             /usr/lib/x86_64-linux-gnu/libz.a
+
+            """.write(toFile: prefix + ".link-inputs", atomically: true, encoding: .utf8)
+        try """
+            libc6-dev:amd64: /usr/lib/x86_64-linux-gnu/libc.a
+            libc6-dev:amd64: /usr/lib/x86_64-linux-gnu/libdl.a
+            zlib1g-dev:amd64: /usr/lib/x86_64-linux-gnu/libz.a
+            diversion by dash from: /bin/sh
+            tzdata: /usr/share/zoneinfo
+
+            """.write(toFile: prefix + ".dpkg-owners", atomically: true, encoding: .utf8)
+        try "libc6-dev:amd64\t2.36-9+deb12u99\tamd64\nzlib1g-dev:amd64\t1:1.2.13.dfsg-1\tamd64\n"
+            .write(toFile: prefix + ".dpkg-versions", atomically: true, encoding: .utf8)
+        try "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\n".write(toFile: prefix + ".os-release", atomically: true, encoding: .utf8)
+        let arguments = ["sbom", "--product", "HelloWeb", "--output", "HelloWeb.spdx.json", "--swift-version", "6.3.1",
+                         "--link-trace", prefix, "--build-directory", "/src/.build"]
+        let sbom = try TestSupport.containertool(arguments, in: directory)
+        XCTAssertEqual(sbom.status, 0, sbom.stderr)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/HelloWeb.spdx.json"))) as? [String: Any])
+        let packages = try XCTUnwrap(json["packages"] as? [[String: Any]])
+        func package(_ name: String) -> [String: Any]? { packages.first { $0["name"] as? String == name } }
+        func purl(_ name: String) -> String? {
+            ((package(name)?["externalRefs"] as? [[String: String]]) ?? []).first { $0["referenceType"] == "purl" }?["referenceLocator"]
+        }
+        let names = packages.compactMap { $0["name"] as? String }
+        XCTAssertEqual(package("libc6-dev")?["versionInfo"] as? String, "2.36-9+deb12u99", "the builder's version, not this machine's: \(names)")
+        XCTAssertEqual(purl("libc6-dev"), "pkg:deb/debian/libc6-dev@2.36-9%2Bdeb12u99?arch=amd64&distro=debian-12")
+        XCTAssertEqual(package("zlib1g-dev")?["versionInfo"] as? String, "1:1.2.13.dfsg-1")
+        XCTAssertEqual(package("swiftCore")?["versionInfo"] as? String, "6.3.1", "a toolchain at /usr is the toolchain: \(names)")
+        XCTAssertFalse(names.contains { $0.hasPrefix("/") }, "every linked file has an owner: \(names)")
+        XCTAssertFalse(names.contains("HelloWeb.build"), "the product's own objects are not a component")
+
+        // Half a recorded database is an error that says what to do, and nothing is written.
+        try FileManager.default.removeItem(atPath: prefix + ".dpkg-versions")
+        try FileManager.default.removeItem(atPath: directory + "/HelloWeb.spdx.json")
+        let half = try TestSupport.containertool(arguments, in: directory)
+        XCTAssertEqual(half.status, 1)
+        XCTAssertEqual(half.stderr.split(separator: "\n").count, 1, half.stderr)
+        XCTAssertTrue(half.stderr.contains("HelloWeb.dpkg-versions is missing; export the whole link-trace stage again"), half.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/HelloWeb.spdx.json"))
+    }
+
+    /// `--link dynamic-libc`: the image carries the binary's shared-library closure, and the SBOM
+    /// names each library's runtime package (zlib1g, not the zlib1g-dev whose `libz.so` link the
+    /// linker opened) as DYNAMIC_LINK, with dpkg's version.
+    func testBundledSharedLibrariesAreNamedByTheirRuntimePackages() throws {
+        for tool in ["gcc", "dpkg-query"] {
+            try Prerequisite.require(Prerequisite.locate(tool) != nil, "\(tool) is not on PATH (.ci/run installs gcc and zlib1g-dev)")
+        }
+        try Prerequisite.require(FileManager.default.fileExists(atPath: "/usr/lib/x86_64-linux-gnu/libz.so"), "no libz.so (.ci/run installs zlib1g-dev)")
+        let directory = try TestSupport.makeTemporaryDirectory("sbom-bundled")
+        defer { TestSupport.remove(directory) }
+        try "#include <zlib.h>\n#include <stdio.h>\nint main(void) { puts(zlibVersion()); return 0; }\n"
+            .write(toFile: directory + "/z.c", atomically: true, encoding: .utf8)
+        let compile = try TestSupport.run("/usr/bin/env", ["gcc", "-o", "z", "z.c", "-lz"], in: directory)
+        XCTAssertEqual(compile.status, 0, compile.stderr)
+        try "z: \\\n /usr/lib/x86_64-linux-gnu/libz.so\n".write(toFile: directory + "/z.link-inputs", atomically: true, encoding: .utf8)
+        let sbom = try TestSupport.containertool(["sbom", "--product", "z", "--output", "z.spdx.json", "--swift-version", "6.3.1",
+                                                  "--link-trace", directory + "/z", "--build-directory", directory + "/build",
+                                                  "--bundled-libraries-of", directory + "/z"], in: directory)
+        XCTAssertEqual(sbom.status, 0, sbom.stderr)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/z.spdx.json"))) as? [String: Any])
+        let packages = try XCTUnwrap(json["packages"] as? [[String: Any]])
+        let relationships = try XCTUnwrap(json["relationships"] as? [[String: String]])
+        func package(_ name: String) -> [String: Any]? { packages.first { $0["name"] as? String == name } }
+        let names = packages.compactMap { $0["name"] as? String }
+        for name in ["zlib1g", "libc6"] {
+            let version = try TestSupport.run("/usr/bin/env", ["dpkg-query", "-W", "-f", "${Version}", name]).stdout
+            let found = try XCTUnwrap(package(name), "\(name) is in the image: \(names)")
+            XCTAssertEqual(found["versionInfo"] as? String, version, name)
+            let kinds = relationships.filter { $0["relatedSpdxElement"] == found["SPDXID"] as? String }.compactMap { $0["relationshipType"] }
+            XCTAssertEqual(kinds, ["DYNAMIC_LINK"], name)
+        }
+        XCTAssertNil(package("zlib1g-dev"), "the -dev package only holds the link the linker opened: \(names)")
+
+        // A static executable bundles nothing: asking for its libraries is a mistake, said in one line.
+        let link = try TestSupport.run("/usr/bin/env", ["gcc", "-static", "-o", "s", "z.c", "-lz"], in: directory)
+        XCTAssertEqual(link.status, 0, link.stderr)
+        let statically = try TestSupport.containertool(["sbom", "--product", "z", "--output", "s.spdx.json", "--swift-version", "6.3.1",
+                                                        "--link-trace", directory + "/z", "--build-directory", directory + "/build",
+                                                        "--bundled-libraries-of", directory + "/s"], in: directory)
+        XCTAssertEqual(statically.status, 2, statically.stderr)
+        XCTAssertTrue(statically.stderr.contains("a static executable bundles no shared library"), statically.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/s.spdx.json"))
+    }
+
     func testAMissingTraceIsAOneLineErrorThatSaysHowToMakeIt() throws {
         let directory = try TestSupport.makeTemporaryDirectory("sbom-no-trace")
         defer { TestSupport.remove(directory) }

@@ -25,7 +25,7 @@ final class BaseImageRenderTests: XCTestCase {
     func testFromABaseKeepsItsUsersAndUser() throws {
         let rendered = try render(base: "registry.example.com/base:1")
         XCTAssertTrue(rendered.contains("\nFROM registry.example.com/base:1\nCOPY --from=rootfs /rootfs/ /\n"), rendered)
-        XCTAssertFalse(rendered.contains("FROM scratch"))
+        XCTAssertFalse(rendered.contains("\nFROM scratch\n"), "the image is the base's, not scratch")
         XCTAssertFalse(rendered.contains("> etc/passwd"), "the base's users are kept")
         XCTAssertFalse(rendered.contains("> etc/group"))
         XCTAssertFalse(rendered.contains("chmod 1777"), "the base's /tmp is kept")

@@ -1,3 +1,4 @@
+import GeneratedFiles
 import DockerfileRenderer
 import Foundation
 import TestSupport
@@ -62,7 +63,7 @@ final class DockerfileCommandTests: XCTestCase {
 
         result = try containertool(arguments + ["--force"])
         XCTAssertEqual(result.status, 0, result.stderr)
-        XCTAssertTrue(DockerfileRenderer.isGenerated(try folder.read("Dockerfile")))
+        XCTAssertTrue(GeneratedFile.isGenerated(try folder.read("Dockerfile")))
     }
 
     func testAProjectLocalTemplateWinsOverThePackagedOne() throws {
@@ -70,7 +71,7 @@ final class DockerfileCommandTests: XCTestCase {
         try folder.write("Dockerfile.template", "FROM {{BUILDER_IMAGE}}\nENTRYPOINT [\"/{{PRODUCT}}\"]\n")
         let result = try containertool(["--product", "app", "--swift-version", "6.2", "--stdout"], in: folder.url)
         XCTAssertEqual(result.status, 0, result.stderr)
-        XCTAssertEqual(result.stdout, DockerfileRenderer.marker + "\nFROM swift:6.2-bookworm\nENTRYPOINT [\"/app\"]\n")
+        XCTAssertEqual(result.stdout, GeneratedFile.marker + "\nFROM swift:6.2-bookworm\nENTRYPOINT [\"/app\"]\n")
     }
 
     func testWithoutALocalTemplateThePackagedOneIsUsed() throws {

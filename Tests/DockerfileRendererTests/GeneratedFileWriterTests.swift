@@ -1,3 +1,4 @@
+import GeneratedFiles
 import DockerfileRenderer
 import Foundation
 import TestSupport
@@ -5,8 +6,8 @@ import XCTest
 
 /// The marker rule: generated files are regenerated, hand-written ones are left alone unless forced.
 final class GeneratedFileWriterTests: XCTestCase {
-    private let generated = DockerfileRenderer.marker + "\nFROM scratch\n"
-    private let regenerated = DockerfileRenderer.marker + "\nFROM scratch\nEXPOSE 9000\n"
+    private let generated = GeneratedFile.marker + "\nFROM scratch\n"
+    private let regenerated = GeneratedFile.marker + "\nFROM scratch\nEXPOSE 9000\n"
     private let handWritten = "FROM scratch\nCOPY app /app\n"
 
     func testCreatesAMissingFile() throws {
@@ -42,7 +43,7 @@ final class GeneratedFileWriterTests: XCTestCase {
         XCTAssertThrowsError(
             try GeneratedFileWriter.write([GeneratedFile(url: folder.file("Dockerfile"), contents: generated)], force: false)
         ) { error in
-            XCTAssertEqual(error as? DockerfileRendererError, .wouldOverwriteHandWrittenFile(path: folder.file("Dockerfile").path))
+            XCTAssertEqual(error as? GeneratedFileError, .wouldOverwriteHandWrittenFile(path: folder.file("Dockerfile").path))
             XCTAssertTrue("\(error)".contains("--force"))
         }
         XCTAssertEqual(try folder.read("Dockerfile"), handWritten)
@@ -61,7 +62,7 @@ final class GeneratedFileWriterTests: XCTestCase {
 
     func testDeletingTheMarkerLineAdoptsTheFile() throws {
         let folder = try TemporaryFolder()
-        let edited = generated.replacingOccurrences(of: DockerfileRenderer.marker + "\n", with: "") + "LABEL edited=yes\n"
+        let edited = generated.replacingOccurrences(of: GeneratedFile.marker + "\n", with: "") + "LABEL edited=yes\n"
         try folder.write("Dockerfile", edited)
         XCTAssertThrowsError(try GeneratedFileWriter.write([GeneratedFile(url: folder.file("Dockerfile"), contents: generated)], force: false))
         XCTAssertEqual(try folder.read("Dockerfile"), edited)
@@ -91,7 +92,7 @@ final class GeneratedFileWriterTests: XCTestCase {
         let folder = try TemporaryFolder()
         let missing = folder.file("no-such-folder/Dockerfile")
         XCTAssertThrowsError(try GeneratedFileWriter.write([GeneratedFile(url: missing, contents: generated)], force: false)) { error in
-            guard case .writeFailed? = error as? DockerfileRendererError else { return XCTFail("unexpected error \(error)") }
+            guard case .writeFailed? = error as? GeneratedFileError else { return XCTFail("unexpected error \(error)") }
         }
         XCTAssertEqual(try folder.contents(), [])
     }
@@ -102,7 +103,7 @@ final class GeneratedFileWriterTests: XCTestCase {
         let folder = try TemporaryFolder()
         let missing = folder.file("no-such-folder/Dockerfile")
         XCTAssertThrowsError(try GeneratedFileWriter.write([GeneratedFile(url: missing, contents: generated)], force: false, dryRun: true)) { error in
-            guard case .writeFailed? = error as? DockerfileRendererError else { return XCTFail("unexpected error \(error)") }
+            guard case .writeFailed? = error as? GeneratedFileError else { return XCTFail("unexpected error \(error)") }
             XCTAssertTrue("\(error)".contains("create it"), "\(error)")
         }
         // A folder at the path fails the dry run too, --force or not.
@@ -114,6 +115,6 @@ final class GeneratedFileWriterTests: XCTestCase {
     func testTheDockerignoreKeepsBuildFoldersAndGitOutOfTheContext() {
         let lines = Set(DockerfileRenderer.renderDockerignore().split(separator: "\n").map(String.init))
         XCTAssertTrue(lines.isSuperset(of: [".build", ".build-*", ".git", "dist"]))
-        XCTAssertTrue(DockerfileRenderer.isGenerated(DockerfileRenderer.renderDockerignore()))
+        XCTAssertTrue(GeneratedFile.isGenerated(DockerfileRenderer.renderDockerignore()))
     }
 }

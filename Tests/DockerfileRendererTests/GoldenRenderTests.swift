@@ -1,3 +1,4 @@
+import GeneratedFiles
 import DockerfileRenderer
 import Foundation
 import XCTest
@@ -28,9 +29,10 @@ final class GoldenRenderTests: XCTestCase {
             template: try DockerfileTemplate.read(GoldenFiles.repositoryTemplate),
             options: DockerfileOptions(product: "HelloWeb", swiftVersion: "6.3"))
         let lines = rendered.split(separator: "\n").map(String.init)
-        XCTAssertEqual(lines.first, DockerfileRenderer.marker)
+        XCTAssertEqual(lines.first, GeneratedFile.marker)
         XCTAssertEqual(lines.filter { $0.hasPrefix("FROM ") },
-                       ["FROM swift:6.3-bookworm AS builder", "FROM swift:6.3-bookworm AS rootfs", "FROM scratch"])
+                       ["FROM swift:6.3-bookworm AS builder", "FROM builder AS link-trace-files", "FROM scratch AS link-trace",
+                        "FROM swift:6.3-bookworm AS rootfs", "FROM scratch"])
         // The dependency layer comes before the sources, so it stays cached when only sources change.
         let resolve = try XCTUnwrap(lines.firstIndex(of: "RUN swift package resolve"))
         let copyManifest = try XCTUnwrap(lines.firstIndex(of: "COPY Package.swift Package.resolve[d] ./"))
@@ -38,12 +40,17 @@ final class GoldenRenderTests: XCTestCase {
         XCTAssertLessThan(copyManifest, resolve)
         XCTAssertLessThan(resolve, copySources)
         XCTAssertTrue(rendered.contains(
-            "RUN swift build -c release --product HelloWeb --static-swift-stdlib -Xswiftc -static-executable -Xswiftc -use-ld=lld -Xlinker -s"))
+            "RUN swift build -c release --product HelloWeb --static-swift-stdlib -Xswiftc -static-executable -Xswiftc -use-ld=lld -Xlinker -s"
+                + " -Xlinker --dependency-file=.build/HelloWeb.link-inputs -Xlinker --why-extract=.build/HelloWeb.why-extract"))
+        // The link trace and the builder's package database go to a stage of their own, for `containertool sbom`.
+        XCTAssertTrue(rendered.contains("dpkg-query -S '*'"))
         // No EXPOSE without a port (`--port N` or `--expose`): the plugin's image declares none either.
         XCTAssertEqual(Array(lines.suffix(2)), ["USER 65532:65532", #"ENTRYPOINT ["/HelloWeb"]"#])
         XCTAssertFalse(lines.contains { $0.hasPrefix("EXPOSE") })
         // One layer in the final image: the root file system the rootfs stage laid out.
-        XCTAssertEqual(lines.filter { $0.hasPrefix("COPY --from=") }, ["COPY --from=builder /out/ /rootfs/", "COPY --from=rootfs /rootfs/ /"])
+        XCTAssertEqual(lines.filter { $0.hasPrefix("COPY --from=") },
+                       ["COPY --from=link-trace-files /link-trace/ /", "COPY --from=builder /out/ /rootfs/", "COPY --from=rootfs /rootfs/ /"])
+        XCTAssertEqual(lines.suffix(from: try XCTUnwrap(lines.lastIndex(of: "FROM scratch"))).filter { $0.hasPrefix("COPY") }, ["COPY --from=rootfs /rootfs/ /"])
     }
 
     func testEmbeddedRenderUsesTheEmbeddedFlagsAndNotStaticExecutable() throws {

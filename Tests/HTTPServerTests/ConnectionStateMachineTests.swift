@@ -2,13 +2,13 @@ import XCTest
 @testable import HTTPServer
 
 /// The connection state machine on its own: no sockets, no threads, no sleeping. A
-/// `SimulatedConnection` plays the worker's part (carrying out actions against a pretend
+/// `ScriptedConnection` plays the worker's part (carrying out actions against a pretend
 /// socket) and the clock is moved by hand.
 final class ConnectionStateMachineTests: XCTestCase {
     static let timeouts = ConnectionTimeouts(head: 5_000, idle: 60_000, body: 30_000, write: 5_000, linger: 2_000)
 
     func testRequestIsAnsweredAndTheIdleTimeoutApplies() {
-        let connection = SimulatedConnection()
+        let connection = ScriptedConnection()
         XCTAssertEqual(connection.machine.deadline, 5_000, "a fresh connection gets the head timeout")
         XCTAssertEqual(connection.receive("GET / HTTP/1.1\r\nHost: a\r\n\r\n"), .read)
         XCTAssertTrue(connection.takeOutput().hasPrefix("HTTP/1.1 200 OK\r\n"))
@@ -22,7 +22,7 @@ final class ConnectionStateMachineTests: XCTestCase {
     }
 
     func testHeadTimeoutCountsFromTheFirstByteAndAnswers408() {
-        let connection = SimulatedConnection()
+        let connection = ScriptedConnection()
         connection.now = 1_000
         XCTAssertEqual(connection.receive("GET / HTTP/1.1\r\n"), .read)
         for second in 2...5 {
@@ -37,7 +37,7 @@ final class ConnectionStateMachineTests: XCTestCase {
     }
 
     func testEmptyLinesStartTheHeadTimeoutNotTheIdleOne() {
-        let connection = SimulatedConnection()
+        let connection = ScriptedConnection()
         _ = connection.receive("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
         _ = connection.takeOutput()
         connection.now = 10_000
@@ -53,7 +53,7 @@ final class ConnectionStateMachineTests: XCTestCase {
     }
 
     func testTrickledBodyIsCutOffAtTheTotalBodyDeadline() {
-        let connection = SimulatedConnection()
+        let connection = ScriptedConnection()
         XCTAssertEqual(connection.receive("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n"), .read)
         XCTAssertEqual(connection.machine.state, .readingBody(continueSent: false))
         var now: Int64 = 0
@@ -71,7 +71,7 @@ final class ConnectionStateMachineTests: XCTestCase {
     }
 
     func testBodyInactivityUsesTheHeadTimeout() {
-        let connection = SimulatedConnection()
+        let connection = ScriptedConnection()
         _ = connection.receive("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n")
         XCTAssertEqual(connection.machine.deadline, 5_000)
         connection.now = 5_000
@@ -80,7 +80,7 @@ final class ConnectionStateMachineTests: XCTestCase {
     }
 
     func testWriteTimeoutClosesAClientThatDoesNotRead() {
-        let connection = SimulatedConnection()
+        let connection = ScriptedConnection()
         connection.socketAccepts = 10  // the socket takes 10 bytes, then no more
         XCTAssertEqual(connection.receive("GET / HTTP/1.1\r\nHost: a\r\n\r\n"), .waitForWritable)
         XCTAssertFalse(connection.machine.pendingOutput.isEmpty)
@@ -94,7 +94,7 @@ final class ConnectionStateMachineTests: XCTestCase {
     }
 
     func testBlockedOutputIsSentOnWritableThenReadingResumes() {
-        let connection = SimulatedConnection()
+        let connection = ScriptedConnection()
         connection.socketAccepts = 0
         XCTAssertEqual(connection.receive("GET / HTTP/1.1\r\nHost: a\r\n\r\n"), .waitForWritable)
         XCTAssertEqual(connection.takeOutput(), "")
@@ -105,9 +105,10 @@ final class ConnectionStateMachineTests: XCTestCase {
     }
 
     func testErrorResponseIsFollowedByALingeringClose() {
-        let connection = SimulatedConnection()
+        let connection = ScriptedConnection()
         XCTAssertEqual(connection.receive("GET / HTTP/1.1\r\nHost : a\r\n\r\n"), .shutdownOutput)
         XCTAssertTrue(connection.takeOutput().hasPrefix("HTTP/1.1 400 Bad Request\r\n"))
+        XCTAssertTrue(connection.socket.outputShutDown, "the driver sent our FIN before lingering")
         XCTAssertEqual(connection.machine.state, .lingering)
         XCTAssertEqual(connection.machine.deadline, 2_000)
         connection.now = 1_000
@@ -115,17 +116,17 @@ final class ConnectionStateMachineTests: XCTestCase {
         XCTAssertEqual(connection.takeOutput(), "")
         XCTAssertEqual(connection.machine.deadline, 2_000, "draining does not extend the linger timeout")
         XCTAssertEqual(connection.report(.inputEnded), .close)
-        let slow = SimulatedConnection()
+        let slow = ScriptedConnection()
         _ = slow.receive("BAD\r\n\r\n")
         slow.now = 2_000
         XCTAssertEqual(slow.report(.deadlinePassed), .close)
     }
 
     func testConnectionCloseProbesForUnreadInputBeforeClosing() {
-        let quiet = SimulatedConnection()
+        let quiet = ScriptedConnection()
         XCTAssertEqual(quiet.receive("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"), .close)
         XCTAssertTrue(quiet.takeOutput().contains("Connection: close\r\n"))
-        let chatty = SimulatedConnection()
+        let chatty = ScriptedConnection()
         chatty.unreadInput = "GET /ignored HTTP/1.1\r\n"
         XCTAssertEqual(chatty.receive("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"), .shutdownOutput,
                        "input is waiting: a close now would reset the connection and lose the response")
@@ -134,7 +135,7 @@ final class ConnectionStateMachineTests: XCTestCase {
     }
 
     func testContinueIsSentOnceBeforeTheBody() {
-        let connection = SimulatedConnection()
+        let connection = ScriptedConnection()
         XCTAssertEqual(connection.receive("GET / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n"), .read)
         XCTAssertEqual(connection.takeOutput(), "HTTP/1.1 100 Continue\r\n\r\n")
         XCTAssertEqual(connection.receive("ab"), .read)
@@ -142,31 +143,55 @@ final class ConnectionStateMachineTests: XCTestCase {
         XCTAssertEqual(connection.receive("cd"), .read)
         XCTAssertTrue(connection.takeOutput().hasPrefix("HTTP/1.1 200 OK\r\n"))
         // Not for a body that is already here.
-        let eager = SimulatedConnection()
+        let eager = ScriptedConnection()
         _ = eager.receive("GET / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nab")
         XCTAssertTrue(eager.takeOutput().hasPrefix("HTTP/1.1 200 OK\r\n"))
     }
 
-    func testShutdownLingersOnIdleConnectionsAndFinishesRequestsInFlight() {
-        let idle = SimulatedConnection()
+    func testShutdownGivesIdleConnectionsALastCallThenLingersAndFinishesRequestsInFlight() {
+        let idle = ScriptedConnection()
         _ = idle.receive("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
         _ = idle.takeOutput()
         idle.now = 10_000
-        XCTAssertEqual(idle.report(.shutdown), .shutdownOutput, "FIN first: a request crossing it meets no reset")
+        XCTAssertEqual(idle.report(.shutdown), .read, "a last call: the client may be about to send")
         XCTAssertEqual(idle.probes, 1, "it looked for a request already in the socket")
-        XCTAssertEqual(idle.machine.state, .lingering)
-        XCTAssertEqual(idle.machine.deadline, 12_000, "lingering is bounded by the linger timeout")
+        XCTAssertEqual(idle.machine.state, .awaitingRequest)
+        XCTAssertEqual(idle.machine.deadline, 12_000, "the last call lasts the linger time")
+        XCTAssertFalse(idle.socket.outputShutDown)
         XCTAssertEqual(idle.report(.shutdown), .keepWaiting, "a second shutdown changes nothing")
+        idle.now = 12_000
+        XCTAssertEqual(idle.report(.deadlinePassed), .shutdownOutput, "silent through the last call: FIN, so a crossing request meets no reset")
+        XCTAssertTrue(idle.socket.outputShutDown)
+        XCTAssertEqual(idle.machine.state, .lingering)
+        XCTAssertEqual(idle.machine.deadline, 14_000, "lingering is bounded by the linger timeout")
         XCTAssertEqual(idle.receive("GET / HTTP/1.1\r\nHost: a\r\n\r\n"), .read, "read and discarded")
         XCTAssertEqual(idle.takeOutput(), "")
-        idle.now = 12_000
+        idle.now = 14_000
         XCTAssertEqual(idle.report(.deadlinePassed), .close)
-        let lingerEndsAtEOF = SimulatedConnection()
+        // A keep-alive client that sends its next request during the last call is answered, with
+        // `Connection: close`, and the connection ends with a plain FIN.
+        let next = ScriptedConnection()
+        _ = next.receive("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        _ = next.takeOutput()
+        XCTAssertEqual(next.report(.shutdown), .read)
+        next.now = 1_500
+        XCTAssertEqual(next.arrive("GET / HTTP/1.1\r\nHost: a\r\n\r\n"), .close)
+        let last = next.takeOutput()
+        XCTAssertTrue(last.hasPrefix("HTTP/1.1 200 OK\r\n"), last)
+        XCTAssertTrue(last.contains("Connection: close\r\n"), last)
+        // Half a request during the last call: the head timeout answers it (408), not the last call.
+        let slow = ScriptedConnection()
+        _ = slow.receive("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        _ = slow.takeOutput()
+        XCTAssertEqual(slow.report(.shutdown), .read)
+        XCTAssertEqual(slow.arrive("GET / HTTP/1.1\r\n"), .read)
+        XCTAssertEqual(slow.machine.deadline, 5_000, "the head timeout")
+        let lingerEndsAtEOF = ScriptedConnection()
         _ = lingerEndsAtEOF.receive("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
-        XCTAssertEqual(lingerEndsAtEOF.report(.shutdown), .shutdownOutput)
-        XCTAssertEqual(lingerEndsAtEOF.report(.inputEnded), .close)
+        XCTAssertEqual(lingerEndsAtEOF.report(.shutdown), .read)
+        XCTAssertEqual(lingerEndsAtEOF.report(.inputEnded), .close, "the client closed during the last call: nothing is owed")
         // Idle by our count, but the next request is already in the kernel: it is answered.
-        let crossing = SimulatedConnection()
+        let crossing = ScriptedConnection()
         _ = crossing.receive("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
         _ = crossing.takeOutput()
         crossing.unreadInput = "GET / HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n"
@@ -176,9 +201,10 @@ final class ConnectionStateMachineTests: XCTestCase {
         XCTAssertTrue(answered.contains("Connection: close\r\n"))
         XCTAssertEqual(answered.components(separatedBy: "HTTP/1.1 200").count, 2, "one response; the pipelined rest is not owed")
         // A fresh connection (accepted from the backlog during shutdown) with no request yet.
-        let fresh = SimulatedConnection()
-        XCTAssertEqual(fresh.report(.shutdown), .shutdownOutput)
-        let busy = SimulatedConnection()
+        let fresh = ScriptedConnection()
+        XCTAssertEqual(fresh.report(.shutdown), .read, "a last call for its request")
+        XCTAssertEqual(fresh.machine.deadline, 2_000)
+        let busy = ScriptedConnection()
         _ = busy.receive("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\r\nab")
         XCTAssertEqual(busy.report(.shutdown), .keepWaiting)
         XCTAssertEqual(busy.receive("cd"), .close)
@@ -186,7 +212,7 @@ final class ConnectionStateMachineTests: XCTestCase {
         XCTAssertTrue(response.hasPrefix("HTTP/1.1 200 OK\r\n"))
         XCTAssertTrue(response.contains("Connection: close\r\n"), "no keep-alive while shutting down")
         // Output still on its way: closed once it is sent.
-        let blocked = SimulatedConnection()
+        let blocked = ScriptedConnection()
         blocked.socketAccepts = 0
         XCTAssertEqual(blocked.receive("GET / HTTP/1.1\r\nHost: a\r\n\r\n"), .waitForWritable)
         XCTAssertEqual(blocked.report(.shutdown), .keepWaiting)
@@ -195,7 +221,7 @@ final class ConnectionStateMachineTests: XCTestCase {
     }
 
     func testMethodsGetTheirAnswerAndTheConnectionStaysOpen() {
-        let connection = SimulatedConnection()
+        let connection = ScriptedConnection()
         let expected = [("OPTIONS", "204 No Content"), ("DELETE", "405 Method Not Allowed"), ("CONNECT", "405 Method Not Allowed"),
                         ("BREW", "501 Not Implemented"), ("HEAD", "200 OK")]
         for (method, status) in expected {
@@ -209,7 +235,7 @@ final class ConnectionStateMachineTests: XCTestCase {
     /// A pipelining client that never reads: responses per event are capped, and further
     /// requests wait while our output plus the socket's send queue exceeds the bound.
     func testPipelinedRequestsWaitWhileTheSendQueueIsOverTheBound() {
-        let connection = SimulatedConnection()
+        let connection = ScriptedConnection()
         let request = "GET / HTTP/1.1\r\nHost: a\r\n\r\n"
         connection.sendQueue = 200 * 1024
         let action = connection.receive(String(repeating: request, count: 3000))
@@ -228,86 +254,10 @@ final class ConnectionStateMachineTests: XCTestCase {
     }
 
     func testOversizedHeadInTheConnectionBufferGets431() {
-        let connection = SimulatedConnection()
+        let connection = ScriptedConnection()
         XCTAssertEqual(connection.receive("GET / HTTP/1.1\r\nX: y"), .read)
         XCTAssertTrue(connection.machine.hasBufferedInput)
         XCTAssertEqual(connection.report(.inputBufferFull), .shutdownOutput)
         XCTAssertTrue(connection.takeOutput().hasPrefix("HTTP/1.1 431 "))
-    }
-}
-
-/// A connection's state machine with a pretend socket: carries out the machine's actions the
-/// way `Worker.drive` does, and records what was sent.
-final class SimulatedConnection {
-    var machine: ConnectionStateMachine
-    var context: ConnectionContext
-    var now: Int64 {
-        get { context.now }
-        set { context.now = newValue }
-    }
-    /// How many more bytes the socket takes before it would block.
-    var socketAccepts = Int.max
-    /// What `.measureSendQueue` finds.
-    var sendQueue = 0
-    /// Input waiting in the socket when the machine probes before closing.
-    var unreadInput = ""
-    private(set) var probes = 0
-    private(set) var queueMeasurements = 0
-    private var sent: [UInt8] = []
-
-    init(timeouts: ConnectionTimeouts = ConnectionStateMachineTests.timeouts, limits: RequestLimits = RequestLimits()) {
-        machine = ConnectionStateMachine(limits: limits, timeouts: timeouts, now: 0)
-        context = ConnectionContext(
-            now: 0, output: OutputBuffer(capacity: 16384),
-            responses: ResponseCache(response: StaticResponse(body: "Hello world!"), now: 1_000_000_000))
-    }
-
-    /// Bytes arrive; returns the action the machine ends up waiting in.
-    func receive(_ text: String) -> ConnectionAction {
-        let bytes = Array(text.utf8)
-        return bytes.withUnsafeBytes { report(.received($0)) }
-    }
-
-    /// Reports `event` and carries out actions until the machine waits.
-    func report(_ event: ConnectionEvent) -> ConnectionAction {
-        var action = machine.handle(event, in: &context)
-        while true {
-            let next: ConnectionEvent
-            switch action {
-            case .read, .waitForWritable, .keepWaiting, .close, .shutdownOutput:
-                return action
-            case .send:
-                next = .sent(take(context.output.readableBytes))
-            case .sendPending:
-                next = .sentPending(take(machine.pendingBytes))
-            case .measureSendQueue:
-                queueMeasurements += 1
-                next = .sendQueue(bytes: sendQueue)
-            case .probeInput:
-                probes += 1
-                if unreadInput.isEmpty {
-                    next = .noInput
-                } else {
-                    let bytes = Array(unreadInput.utf8)
-                    unreadInput = ""
-                    action = bytes.withUnsafeBytes { machine.handle(.received($0), in: &context) }
-                    continue
-                }
-            }
-            action = machine.handle(next, in: &context)
-        }
-    }
-
-    private func take(_ bytes: UnsafeRawBufferPointer) -> Int {
-        let count = min(bytes.count, socketAccepts)
-        sent += bytes[0..<count]
-        if socketAccepts != Int.max { socketAccepts -= count }
-        return count
-    }
-
-    /// What was sent since the last call.
-    func takeOutput() -> String {
-        defer { sent = [] }
-        return String(decoding: sent, as: UTF8.self)
     }
 }

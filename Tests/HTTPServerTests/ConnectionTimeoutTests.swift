@@ -7,7 +7,7 @@ final class ConnectionTimeoutTests: XCTestCase {
     /// A steady pipeliner whose every read finishes one request and starts the next: each new
     /// request gets its own head timeout, so the connection outlives several head timeouts.
     func testPipelinedRequestsEachGetTheirOwnHeadTimeout() {
-        let connection = SimulatedConnection()
+        let connection = ScriptedConnection()
         XCTAssertEqual(connection.arrive("GET / HTTP/1.1\r\n"), .read)
         XCTAssertEqual(connection.machine.deadline, 5_000)
         for step in 1...5 {  // 5 × 3 s = 15 s: three head timeouts
@@ -32,7 +32,7 @@ final class ConnectionTimeoutTests: XCTestCase {
             ("trailer", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nT: ", "v"),
         ]
         for (name, head, piece) in variants {
-            let connection = SimulatedConnection()
+            let connection = ScriptedConnection()
             XCTAssertEqual(connection.arrive(head), .read, name)
             var now: Int64 = 0
             while now + 4_500 < 30_000 {
@@ -51,24 +51,12 @@ final class ConnectionTimeoutTests: XCTestCase {
     /// Between requests the idle timeout applies, not the head timeout: a second request after
     /// a pause longer than the head timeout is answered.
     func testRequestAfterAPauseLongerThanTheHeadTimeoutIsAnswered() {
-        let connection = SimulatedConnection()
+        let connection = ScriptedConnection()
         XCTAssertEqual(connection.arrive("GET / HTTP/1.1\r\nHost: a\r\n\r\n"), .read)
         _ = connection.takeOutput()
         connection.now = 8_000
         XCTAssertEqual(connection.report(.deadlinePassed), .keepWaiting)
         XCTAssertEqual(connection.arrive("GET / HTTP/1.1\r\nHost: a\r\n\r\n"), .read)
         XCTAssertTrue(connection.takeOutput().hasPrefix("HTTP/1.1 200 OK\r\n"))
-    }
-}
-
-extension SimulatedConnection {
-    /// Bytes arrive the way `Worker.onReadable` delivers them: straight from the read buffer,
-    /// or into the connection's own buffer while it holds an incomplete request.
-    func arrive(_ text: String) -> ConnectionAction {
-        guard machine.hasBufferedInput else { return receive(text) }
-        let bytes = Array(text.utf8)
-        guard let space = machine.reserveInput(), space.count >= bytes.count else { return report(.inputBufferFull) }
-        UnsafeMutableRawBufferPointer(rebasing: space[0..<bytes.count]).copyBytes(from: bytes)
-        return report(.receivedIntoInput(count: bytes.count))
     }
 }

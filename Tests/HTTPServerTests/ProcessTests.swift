@@ -19,17 +19,31 @@ final class ProcessTests: XCTestCase {
     func testSigtermWhenIdleExitsZeroWithinOneSecond() throws {
         for signal in [SIGTERM, SIGINT] {
             let launched = try HelloWebProcess.launch(arguments: ["--port", "0", "--threads", "2"])
+            kill(launched.process.processIdentifier, signal)
+            let elapsed = waitForExit(launched.process, timeout: 5)
+            XCTAssertNotNil(elapsed, "no exit after signal \(signal)")
+            XCTAssertLessThan(elapsed ?? 99, 1.0)
+            XCTAssertEqual(launched.process.terminationReason, .exit)
+            XCTAssertEqual(launched.process.terminationStatus, 0)
+        }
+    }
+
+    func testSigtermWithAnIdleKeepAliveClientExitsOnceItClosesAfterTheLastCall() throws {
+        for signal in [SIGTERM, SIGINT] {
+            let launched = try HelloWebProcess.launch(arguments: ["--port", "0", "--threads", "2"])
             var idle: TestClient? = try TestClient(port: launched.port)
             try idle!.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
             XCTAssertEqual(try idle!.readResponse().status, 200)
             kill(launched.process.processIdentifier, signal)
-            // A lingering close: our FIN at once, then the server waits (up to the linger
-            // timeout) for the client's; a client that closes on FIN lets it exit at once.
-            XCTAssertTrue(idle!.waitForClose(timeout: 1), "the idle keep-alive connection gets a FIN")
+            // The last call (up to the 2 s linger time) for a request on its way, then a
+            // lingering close: our FIN, and the server waits for the client's; a client that
+            // closes on FIN lets it exit at once.
+            XCTAssertFalse(idle!.waitForClose(timeout: 0.5), "the FIN came before the last call ended")
+            XCTAssertTrue(idle!.waitForClose(timeout: 3), "the idle keep-alive connection gets a FIN")
             idle = nil
             let elapsed = waitForExit(launched.process, timeout: 5)
             XCTAssertNotNil(elapsed, "no exit after signal \(signal)")
-            XCTAssertLessThan(elapsed ?? 99, 1.0)
+            XCTAssertLessThan(elapsed ?? 99, 1.0, "exits as soon as the client closed")
             XCTAssertEqual(launched.process.terminationReason, .exit)
             XCTAssertEqual(launched.process.terminationStatus, 0)
             XCTAssertThrowsError(try TestClient(port: launched.port), "no longer accepting")

@@ -4,7 +4,7 @@ import XCTest
 /// The library API the tests (and embedders) use in-process.
 final class ServerAPITests: XCTestCase {
     func testEphemeralPortShutdownAndWait() throws {
-        let server = try HTTPServer.start(ServerConfiguration(host: "127.0.0.1", port: 0, threads: 2))
+        let server = try HTTPServer.start(ServerConfiguration(host: "127.0.0.1", port: 0, threads: 2, lingerTimeoutMilliseconds: 300))
         XCTAssertGreaterThan(server.port, 0)
         XCTAssertEqual(server.threadCount, 2)
         XCTAssertEqual(server.addresses, ["127.0.0.1"])
@@ -13,8 +13,10 @@ final class ServerAPITests: XCTestCase {
         XCTAssertEqual(try client!.readResponse().status, 200)
         let start = Date()
         server.shutdown()
-        // The idle connection gets a FIN at once; the server lingers until the client closes.
+        // The idle connection gets a FIN after its last call (the linger time, 300 ms here);
+        // the server then lingers until the client closes.
         XCTAssertTrue(client!.waitForClose(timeout: 1))
+        XCTAssertGreaterThanOrEqual(Date().timeIntervalSince(start), 0.25, "the FIN came before the last call ended")
         client = nil
         server.wait()
         XCTAssertLessThan(Date().timeIntervalSince(start), 1.0)

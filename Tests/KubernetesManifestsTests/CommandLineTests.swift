@@ -1,4 +1,4 @@
-import DockerfileRenderer
+import GeneratedFiles
 import Foundation
 import KubernetesManifests
 import TestSupport
@@ -94,7 +94,7 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(try String(contentsOf: file, encoding: .utf8), "kind: Deployment # mine\n")
         let forced = try containertool(["kubernetes", "--product", "HelloWeb", "--output", file.path, "--port", "9000", "--force"])
         XCTAssertEqual(forced.status, 0, forced.stderr)
-        XCTAssertTrue(DockerfileRenderer.isGenerated(try String(contentsOf: file, encoding: .utf8)))
+        XCTAssertTrue(GeneratedFile.isGenerated(try String(contentsOf: file, encoding: .utf8)))
     }
 
     func testKubernetesWarnsWhenAnotherProductGetsTheSameObjectName() throws {

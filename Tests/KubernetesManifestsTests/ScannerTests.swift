@@ -41,7 +41,7 @@ final class ScannerTests: XCTestCase {
         for kept in [#""\u00zzwift://app""#, #""\u007""#, #""\UFFFFFFFF""#, #""\x""#, #""\uD800""#] {
             XCTAssertEqual(try Support.resolve("image: \(kept)\n", pinned), "image: \(kept)\n", kept)
         }
-        XCTAssertEqual(ImageReferenceScanner.unescape(Array(#"u00e9"#.utf8), at: 0).bytes, Array("\u{e9}".utf8))
+        XCTAssertEqual(ProductReferenceScanner.unescape(Array(#"u00e9"#.utf8), at: 0).bytes, Array("\u{e9}".utf8))
     }
 
     func testLineEndingsAndByteOrderMarkAreKept() throws {

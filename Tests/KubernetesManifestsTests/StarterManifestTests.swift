@@ -1,4 +1,4 @@
-import DockerfileRenderer
+import GeneratedFiles
 @testable import KubernetesManifests
 import XCTest
 
@@ -25,7 +25,7 @@ final class StarterManifestTests: XCTestCase {
 
     func testItPassesResolveAsItIs() throws {
         let rendered = Array(StarterManifest(product: "HelloWeb").render().utf8)
-        let references = try ImageReferenceScanner.scan(rendered, file: "deploy/HelloWeb.yaml")
+        let references = try ProductReferenceScanner.scan(rendered, file: "deploy/HelloWeb.yaml")
         XCTAssertEqual(references.map(\.product), ["HelloWeb"])
         let resolved = String(decoding: try ManifestRewriter.rewrite(
             rendered, references: references, images: ["HelloWeb": "r.example/t/helloweb@" + Support.digestA]), as: UTF8.self)
@@ -37,7 +37,7 @@ final class StarterManifestTests: XCTestCase {
         let lines = StarterManifest(product: "HelloWeb").render().split(separator: "\n").map {
             $0.split(separator: "#", maxSplits: 1)[0].trimmingCharacters(in: .whitespaces)
         }
-        XCTAssertTrue(DockerfileRenderer.isGenerated(StarterManifest(product: "HelloWeb").render()))
+        XCTAssertTrue(GeneratedFile.isGenerated(StarterManifest(product: "HelloWeb").render()))
         for expected in ["replicas: 2", "runAsNonRoot: true", "runAsUser: 65532", "readOnlyRootFilesystem: true",
                          "allowPrivilegeEscalation: false", "drop: [\"ALL\"]", "type: RuntimeDefault",
                          "terminationGracePeriodSeconds: 10", "image: swift://HelloWeb", "kind: Service", "memory: 16Mi", "memory: 64Mi"] {

@@ -18,13 +18,13 @@ enum Support {
         "hello-b": "registry.example.com/team/hello-b@" + digestB,
     ]
 
-    static func scan(_ text: String, file: String = "test.yaml") throws -> [ImageReference] {
-        try ImageReferenceScanner.scan(Array(text.utf8), file: file)
+    static func scan(_ text: String, file: String = "test.yaml") throws -> [ProductReference] {
+        try ProductReferenceScanner.scan(Array(text.utf8), file: file)
     }
 
     static func resolve(_ text: String, _ images: [String: String]) throws -> String {
         let bytes = Array(text.utf8)
-        let references = try ImageReferenceScanner.scan(bytes, file: "test.yaml")
+        let references = try ProductReferenceScanner.scan(bytes, file: "test.yaml")
         return String(decoding: try ManifestRewriter.rewrite(bytes, references: references, images: images), as: UTF8.self)
     }
 

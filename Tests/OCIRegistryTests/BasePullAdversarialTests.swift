@@ -1,3 +1,4 @@
+import OCIModel
 import Foundation
 import TestSupport
 import XCTest

@@ -320,6 +320,40 @@ e2e_urlsession_dynamic_libc() {
         say "URLSession in the scratch image, ${scheme%%:*}: $(head -1 <<<"$said") $(tail -1 <<<"$said")"
     done
     say "image: $(stat -c %s "$WORK/fetch.tar") bytes (static Swift runtime + the shared-library closure and loader)"
+
+    # Released and pushed: the SBOM attached to the image (read back through the fallback tag) names the
+    # libraries the image carries — libcurl, zlib, OpenSSL, glibc, libstdc++ — with dpkg's versions and purls.
+    ensure_test_registry
+    local ref=$REGISTRY/fetch-release:1.0.0 digest sbom_manifest sbom_blob
+    containerize --release --version 1.0.0 --push "$ref" --dist "$WORK/fetch-dist" >"$WORK/fetch-release.out" 2>"$WORK/fetch-release.err" \
+        || die "--release of the URLSession client failed: $(tail -5 "$WORK/fetch-release.err")"
+    digest=$(tail -n 1 "$WORK/fetch-release.out")
+    curl -sf -H "Accept: application/vnd.oci.image.index.v1+json" \
+        "http://$REGISTRY/v2/fetch-release/manifests/sha256-${digest#sha256:}" >"$WORK/fetch-referrers.json" \
+        || die "no referrers index under the fallback tag sha256-${digest#sha256:}"
+    sbom_manifest=$(python3 -c 'import json,sys; print([m["digest"] for m in json.load(open(sys.argv[1]))["manifests"] if m.get("artifactType") == "application/spdx+json"][0])' "$WORK/fetch-referrers.json")
+    sbom_blob=$(curl -sf -H "Accept: application/vnd.oci.image.manifest.v1+json" "http://$REGISTRY/v2/fetch-release/manifests/$sbom_manifest" \
+        | python3 -c 'import json,sys; print(json.load(sys.stdin)["layers"][0]["digest"])')
+    curl -sf -o "$WORK/fetch-attached.spdx.json" "http://$REGISTRY/v2/fetch-release/blobs/$sbom_blob" || die "the attached SBOM's blob is missing"
+    python3 - "$WORK/fetch-attached.spdx.json" "$digest" <<'PY' || die "the attached SBOM does not name the libraries the image carries"
+import json, subprocess, sys
+doc = json.load(open(sys.argv[1]))
+packages = {p["name"]: p for p in doc["packages"]}
+kinds = {}
+for r in doc["relationships"]:
+    kinds.setdefault(r["relatedSpdxElement"], set()).add(r["relationshipType"])
+for name in ["libcurl4", "zlib1g", "libssl3", "libc6", "libstdc++6", "libnghttp2-14"]:
+    version = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", name], capture_output=True, text=True).stdout
+    package = packages.get(name)
+    assert package and package["versionInfo"] == version, (name, version, sorted(packages))
+    purls = [e["referenceLocator"] for e in package["externalRefs"] if e["referenceType"] == "purl"]
+    assert purls and purls[0].startswith("pkg:deb/debian/" + name.replace("+", "%2B") + "@"), (name, purls)
+    assert "DYNAMIC_LINK" in kinds[package["SPDXID"]], (name, kinds[package["SPDXID"]])
+assert "STATIC_LINK" in kinds[packages["swiftCore"]["SPDXID"]] and "FoundationNetworking" in packages
+assert [p for p in doc["packages"] if p["SPDXID"] == "SPDXRef-Package-image"][0]["versionInfo"] == sys.argv[2]
+dynamic = sorted(n for n, p in packages.items() if "DYNAMIC_LINK" in kinds.get(p["SPDXID"], ()))
+print("attached SBOM of the dynamic-libc image: %d shared-library packages (%s, …)" % (len(dynamic), ", ".join(dynamic[:6])))
+PY
     cd "$ROOT"
 }
 
@@ -347,7 +381,8 @@ server.serve_forever()' "$1" "$2" "$3" >/dev/null 2>&1
 }
 
 # e2e_fixture_release — `containerize --release` from a package that depends on the plugin: dist/ with
-# the six files (provenance and attached.json included), a push, the digest as the last stdout line, summary paths that exist.
+# the six files (provenance and attached.json included), a push, the digest as the last stdout line, summary paths that exist;
+# signed (.sig) and the provenance and SBOM attested (.att), both verified by containertool verify.
 e2e_fixture_release() {
     step "containerize --release in a fixture package, pushed to the loopback registry"
     ensure_test_registry
@@ -400,14 +435,22 @@ PY
         || die "the signature under $sigtag does not verify with the release key"
     say "signature $sigtag: verified with openssl"
     # containertool verify: the tag resolves to the released digest, the release key verifies it, another key does not.
-    local tool verified
+    local tool verified atttag="sha256-${last#sha256:}.att"
     tool=$(containertool_binary)
-    verified=$("$tool" verify "$ref" --key "$WORK/release.pub" --plain-http 2>/dev/null | tail -n 1) || die "containertool verify refuses the release key"
+    "$tool" verify "$ref" --key "$WORK/release.pub" --plain-http >"$WORK/verify.out" 2>/dev/null || die "containertool verify refuses the release key"
+    verified=$(tail -n 1 "$WORK/verify.out")
     [[ "$verified" == "$REGISTRY/fixture-release@$last" ]] || die "containertool verify names $verified, not the released image"
+    # The provenance and the SBOM signed as DSSE envelopes under cosign's .att tag, both verified by the release key.
+    curl -sf -o /dev/null -H "Accept: application/vnd.oci.image.manifest.v1+json" "http://$REGISTRY/v2/fixture-release/manifests/$atttag" \
+        || die "no attestations under $atttag"
+    for type in https://slsa.dev/provenance/v1 https://spdx.dev/Document; do
+        grep -q "^attestation $type sha256:[0-9a-f]*: verified$" "$WORK/verify.out" || die "verify does not verify the $type attestation: $(cat "$WORK/verify.out")"
+    done
+    say "attestations $atttag: provenance and SBOM verified"
     openssl ecparam -name prime256v1 -genkey -noout 2>/dev/null | openssl pkey -pubout -out "$WORK/other.pub"
     if "$tool" verify "$ref" --key "$WORK/other.pub" --plain-http >/dev/null 2>&1; then die "containertool verify accepted another key"; fi
     # dist/attached.json and the summary name each referrer's digest as the fallback index lists it, and the signature.
-    python3 - "$dist/attached.json" "$WORK/referrers.json" "$WORK/fixture-release.err" "$sigtag" <<'PY' || die "dist/attached.json or the summary does not list what was attached"
+    python3 - "$dist/attached.json" "$WORK/referrers.json" "$WORK/fixture-release.err" "$sigtag" "$atttag" <<'PY' || die "dist/attached.json or the summary does not list what was attached"
 import json, sys
 attached = json.load(open(sys.argv[1]))
 listed = {m["digest"] for m in json.load(open(sys.argv[2]))["manifests"]}
@@ -415,7 +458,11 @@ assert len(attached) == 1 and {r["digest"] for r in attached[0]["referrers"]} ==
 assert attached[0]["signature"]["signatureTag"].endswith(":" + sys.argv[4]), attached
 log = open(sys.argv[3]).read()
 assert all(digest in log for digest in listed) and sys.argv[4] in log, "the summary lacks a referrer or the signature"
-print("dist/attached.json: %d referrers and the signature, as the registry lists them" % len(listed))
+attestations = attached[0]["attestations"]
+assert sorted(a["predicateType"] for a in attestations) == ["https://slsa.dev/provenance/v1", "https://spdx.dev/Document"], attestations
+assert all(a["attestationTag"].endswith(":" + sys.argv[5]) for a in attestations) and attestations[-1]["attestationManifest"] in log, attestations
+print("dist/attached.json: %d referrers, the signature and %d attestations (%s), as the registry lists them"
+      % (len(listed), len(attestations), ", ".join("%s: envelope %d bytes" % (a["predicateType"], a["envelopeBytes"]) for a in attestations)))
 PY
     # The summary is on standard error, each line as SwiftPM shows plugin progress: "[ContainerizePlugin] …".
     sed 's/^\[ContainerizePlugin\] //' "$WORK/fixture-release.err" >"$WORK/fixture-release.log"
@@ -511,4 +558,29 @@ e2e_dockerfile_builds() {
     remember_image helloweb:dockerfile
     check_image_config helloweb:dockerfile 10000000
     run_and_check_container helloweb:dockerfile
+
+    # The link-trace stage (cached: the same build): the trace and the builder's dpkg answers, exported
+    # as the classic builder allows (create + cp), then an SBOM that names the builder's packages.
+    local trace=$WORK/dockerfile-link-trace cid builder_libc
+    docker build --network host -q --target link-trace -t helloweb:link-trace . >/dev/null || die "docker build --target link-trace failed"
+    remember_image helloweb:link-trace
+    cid=$(docker create helloweb:link-trace /none)
+    rm -rf "$trace" && mkdir -p "$trace"
+    docker cp "$cid:/" "$trace" >/dev/null && docker rm "$cid" >/dev/null
+    "$(containertool_binary)" sbom --product HelloWeb --version 1.0.0 \
+        --link-trace "$trace/HelloWeb" --build-directory /src/.build --output "$WORK/dockerfile.spdx.json" \
+        || die "containertool sbom on the Dockerfile's link trace failed"
+    builder_libc=$(docker run --rm --network host --entrypoint dpkg-query "$builder" -W -f '${Version}' libc6-dev)
+    python3 - "$WORK/dockerfile.spdx.json" "$builder_libc" "$(swift --version 2>&1 | sed -n 's/.*Swift version \([0-9.]*\).*/\1/p' | head -1)" <<'PY' || die "the Dockerfile build's SBOM does not name what its link used"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+names = {p["name"]: p for p in doc["packages"]}
+linked = {r["relatedSpdxElement"] for r in doc["relationships"] if r["relationshipType"] == "STATIC_LINK"}
+assert names.get("libc6-dev", {}).get("versionInfo") == sys.argv[2], sorted(names)
+assert names["libc6-dev"]["SPDXID"] in linked and names["swiftCore"]["SPDXID"] in linked, sorted(names)
+assert names["swiftCore"]["versionInfo"] == sys.argv[3], names["swiftCore"]  # the builder's swift --version
+assert not [n for n in names if n.startswith("/")], sorted(names)
+print("SBOM from the Dockerfile's link trace: " + ", ".join(sorted(p["name"] for p in doc["packages"] if p["SPDXID"] in linked)))
+PY
+    pyspdxtools -i "$WORK/dockerfile.spdx.json" >/dev/null || die "pyspdxtools refuses the Dockerfile build's SBOM"
 }

@@ -1,3 +1,4 @@
+import OCIModel
 import Foundation
 
 /// The files of a stored image, read without loading it whole: an OCI layout directory, or a

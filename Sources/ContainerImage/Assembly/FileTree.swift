@@ -1,3 +1,4 @@
+import OCIModel
 import Foundation
 
 /// The image's file system, validated before anything is written: one entry per path, parent

@@ -1,4 +1,4 @@
-@_exported import OCIModel
+import OCIModel
 import Foundation
 
 /// A content-addressed blob: small ones (config, manifest) in memory, layers in a file written

@@ -1,3 +1,4 @@
+import OCIModel
 import Foundation
 
 /// Builds the layers, config and manifest for an `ImageSpec`.

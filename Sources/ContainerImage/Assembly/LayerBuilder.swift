@@ -1,3 +1,4 @@
+import OCIModel
 import Foundation
 /// How a layer blob is stored.
 public enum LayerCompression: Hashable, Sendable {

@@ -1,3 +1,5 @@
+import OCIModel
+
 /// One image per platform behind an OCI image index (what `--executable linux/arm64=PATH` builds):
 /// the index lists each image manifest with its `platform`; a registry serves the matching one.
 public struct MultiPlatformImage: Sendable, Equatable {

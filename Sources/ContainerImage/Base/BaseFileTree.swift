@@ -1,3 +1,4 @@
+import OCIModel
 import Foundation
 
 extension BaseImage {
@@ -29,8 +30,8 @@ extension BaseImage {
             var emptied = Set<String>()  // all below the path is gone
             let reader = TarHeaderStream(readingData: { record in
                 finishHashing()
-                // Names cleaned as docker and containerd clean them: `x/../data` is `data` (it used to be
-                // skipped, hiding its link from the checks); one that climbs out of the root refuses the base.
+                // Names cleaned as docker and containerd clean them: `x/../data` is `data` (skipping it would
+                // hide its link from the checks); one that climbs out of the root refuses the base.
                 guard let path = TarEntryName.cleaned(record.path) else { throw Self.outsideRoot(number, "entry '\(record.path)'") }
                 if record.kind == .other(UInt8(ascii: "1")), TarEntryName.cleanedLinkTarget(record.linkName) == nil {
                     throw Self.outsideRoot(number, "hard link '\(record.path)' to '\(record.linkName)'")

@@ -1,3 +1,4 @@
+import OCIModel
 import Foundation
 
 /// The image we build on (`--from`): its config and its layers, each a blob in a local file (the

@@ -1,3 +1,4 @@
+import OCIModel
 import Foundation
 
 /// A base image stored locally (`oci-layout:DIR[:TAG]`, `oci-archive:FILE`, `docker-archive:FILE`),

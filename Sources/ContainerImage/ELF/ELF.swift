@@ -1,3 +1,4 @@
+import OCIModel
 import Foundation
 
 /// What the image needs to know about an ELF executable: its architecture (for the image

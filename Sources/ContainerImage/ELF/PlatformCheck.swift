@@ -1,3 +1,5 @@
+import OCIModel
+
 /// Declared platforms (`--platform linux/arm64`, `--executable linux/arm64=PATH`) and the check that an
 /// executable really is built for the platform it is declared as: an image index that says arm64 over
 /// an x86-64 binary would only fail later, on someone else's machine, with `exec format error`.

@@ -1,3 +1,4 @@
+import OCIModel
 import Foundation
 
 /// Unpacks the OCI layout inside an OCI archive or one of our Docker archives (`oci-layout`,

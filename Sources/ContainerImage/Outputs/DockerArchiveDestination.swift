@@ -1,3 +1,5 @@
+import OCIModel
+
 /// A Docker archive that `docker load` accepts: the OCI layout plus Docker's `manifest.json`
 /// and `repositories`, the shape `docker save` writes since Docker 25 (uncompressed layers).
 public struct DockerArchiveDestination: ImageDestination {

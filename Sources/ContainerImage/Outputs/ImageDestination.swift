@@ -1,3 +1,5 @@
+import OCIModel
+
 /// Where an image goes. Every destination writes the same `Image`; local ones write to a
 /// temporary name and rename when complete (see `AtomicOutput`).
 public protocol ImageDestination: Sendable {

@@ -1,3 +1,4 @@
+import OCIModel
 import Foundation
 
 /// What `containertool inspect` reports about an image stored locally.
@@ -29,7 +30,7 @@ public enum ImageReader {
             return try read(kind: requestedKind ?? "oci-layout", path: path, source: DirectoryImageSource(root: path))
         }
         // A compressed archive has no offsets to read from: it is unpacked, streaming, to an unlinked
-        // temporary file (it used to be unpacked in memory, and a 3 GiB one aborted).
+        // temporary file, so memory stays constant whatever the archive's size.
         let source = try isGzipFile(path) ? TarFileImageSource(gunzipping: path) : TarFileImageSource(path: path)
         let kind = try requestedKind ?? (source.size(of: "manifest.json") != nil ? "docker-archive" : "oci-archive")
         return try read(kind: kind, path: path, source: source)

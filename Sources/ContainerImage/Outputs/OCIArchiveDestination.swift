@@ -1,3 +1,5 @@
+import OCIModel
+
 /// An OCI archive: a tar of the OCI layout (`skopeo … oci-archive:FILE`).
 public struct OCIArchiveDestination: ImageDestination {
     public let path: String

@@ -1,3 +1,4 @@
+import OCIModel
 import Foundation
 
 /// An OCI image layout directory (`skopeo … oci:DIR:TAG`, `umoci`, `oci-image-tool`).

@@ -1,3 +1,4 @@
+import OCIModel
 import Foundation
 
 /// The one way this tool changes an existing OCI layout: under the layout's lock, read its

@@ -1,3 +1,4 @@
+import OCIModel
 import Foundation
 
 /// Attaches files to an image in an OCI layout as OCI 1.1 referrers, as oras-go's OCI store keeps

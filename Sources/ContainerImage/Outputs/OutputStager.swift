@@ -1,3 +1,4 @@
+import OCIModel
 import Foundation
 
 /// Stages one image to several destinations: local outputs first, grouped by the layer

@@ -28,12 +28,28 @@ RUN swift package resolve
 
 # Then the sources, a release build of one product, and the resource bundles the binary names.
 COPY . .
-RUN swift build -c release --product HelloWeb -Xswiftc -enable-experimental-feature -Xswiftc Embedded -Xswiftc -wmo -Xswiftc -Xclang-linker -Xswiftc -static -Xswiftc -Xclang-linker -Xswiftc -no-pie -Xswiftc -use-ld=lld -Xlinker -s \
+RUN swift build -c release --product HelloWeb -Xswiftc -enable-experimental-feature -Xswiftc Embedded -Xswiftc -wmo -Xswiftc -Xclang-linker -Xswiftc -static -Xswiftc -Xclang-linker -Xswiftc -no-pie -Xswiftc -use-ld=lld -Xlinker -s -Xlinker --dependency-file=.build/HelloWeb.link-inputs -Xlinker --why-extract=.build/HelloWeb.why-extract \
     && mkdir -p /out \
     && cp ".build/release/HelloWeb" "/out/HelloWeb" \
     && for bundle in .build/release/*.resources; do \
            if [ -d "$bundle" ] && grep -qF "${bundle##*/}" "/out/HelloWeb"; then cp -R "$bundle" /out/; fi; \
        done
+
+# ---- SBOM input, not part of the image: what the link used and the builder's package database --
+# The link above wrote its trace; this stage adds what dpkg says of each file. For an SBOM that names
+# glibc, the Swift runtime and every package the binary links (see docs/release-pipelines.md):
+#   docker build --target link-trace -o dist/link-trace .    (BuildKit; the classic builder: docker create + cp)
+#   containertool sbom --product HelloWeb --link-trace dist/link-trace/HelloWeb --build-directory /src/.build --output HelloWeb.spdx.json
+FROM builder AS link-trace-files
+RUN mkdir -p /link-trace \
+    && cp .build/HelloWeb.link-inputs .build/HelloWeb.why-extract /link-trace/ \
+    && { dpkg-query -S '*' 2>/dev/null || true; } > /link-trace/HelloWeb.dpkg-owners \
+    && dpkg-query -W -f '${binary:Package}\t${Version}\t${Architecture}\n' > /link-trace/HelloWeb.dpkg-versions \
+    && cp /etc/os-release /link-trace/HelloWeb.os-release \
+    && swift --version > /link-trace/HelloWeb.swift-version 2>&1
+
+FROM scratch AS link-trace
+COPY --from=link-trace-files /link-trace/ /
 
 # ---- 2. Root file system: scratch has no shell, so lay out every file here -----------------
 # Users, /tmp and the home folder; time-zone data and the CA bundle from this Debian image when the

@@ -1,31 +1,5 @@
 import Foundation
 
-/// One file to (re)generate, and what to do when a hand-written file is in the way.
-public struct GeneratedFile: Sendable, Equatable {
-    /// What happens when the destination exists without the marker line and `force` is off.
-    public enum HandWrittenPolicy: Sendable, Equatable {
-        /// Fail before anything is written (the Dockerfile: writing a different one would surprise).
-        case refuse
-        /// Leave it in place and report `.keptHandWritten` (the `.dockerignore`: any is better than none).
-        case keep
-    }
-
-    public var url: URL
-    public var contents: String
-    public var handWrittenPolicy: HandWrittenPolicy
-
-    public init(url: URL, contents: String, handWrittenPolicy: HandWrittenPolicy = .refuse) {
-        self.url = url
-        self.contents = contents
-        self.handWrittenPolicy = handWrittenPolicy
-    }
-}
-
-/// What `GeneratedFileWriter` did with one file.
-public enum WriteOutcome: String, Sendable, Equatable {
-    case created, updated, unchanged, keptHandWritten
-}
-
 /// Writes generated files with the marker rule: a file without the marker line is never replaced
 /// unless `force` is set. All files are checked before any is written, and each is written to a
 /// temporary file in the same folder and renamed into place, so a failure leaves no partial file.
@@ -47,19 +21,19 @@ public enum GeneratedFileWriter {
             var isFolder: ObjCBool = false
             let folder = file.url.deletingLastPathComponent().path
             guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
-                throw DockerfileRendererError.writeFailed(path: file.url.path, reason: "the folder \(folder) does not exist; create it or choose another path")
+                throw GeneratedFileError.writeFailed(path: file.url.path, reason: "the folder \(folder) does not exist; create it or choose another path")
             }
             return .created
         }
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: file.url.path, isDirectory: &isFolder), isFolder.boolValue {
-            throw DockerfileRendererError.writeFailed(path: file.url.path, reason: "it is a folder; give the path of a file")
+            throw GeneratedFileError.writeFailed(path: file.url.path, reason: "it is a folder; give the path of a file")
         }
         let existing = (try? String(contentsOf: file.url, encoding: .utf8)) ?? ""
         if existing == file.contents { return .unchanged }
-        if force || DockerfileRenderer.isGenerated(existing) { return .updated }
+        if force || GeneratedFile.isGenerated(existing) { return .updated }
         switch file.handWrittenPolicy {
-        case .refuse: throw DockerfileRendererError.wouldOverwriteHandWrittenFile(path: file.url.path)
+        case .refuse: throw GeneratedFileError.wouldOverwriteHandWrittenFile(path: file.url.path)
         case .keep: return .keptHandWritten
         }
     }
@@ -71,12 +45,12 @@ public enum GeneratedFileWriter {
             try Data(contents.utf8).write(to: temporary, options: [.withoutOverwriting])
         } catch {
             try? FileManager.default.removeItem(at: temporary)
-            throw DockerfileRendererError.writeFailed(path: url.path, reason: reason(error))
+            throw GeneratedFileError.writeFailed(path: url.path, reason: reason(error))
         }
         guard rename(temporary.path, url.path) == 0 else {
             let message = String(cString: strerror(errno))
             try? FileManager.default.removeItem(at: temporary)
-            throw DockerfileRendererError.writeFailed(path: url.path, reason: message)
+            throw GeneratedFileError.writeFailed(path: url.path, reason: message)
         }
     }
 

@@ -8,12 +8,12 @@
 /// unterminated quotes and flow collections, tabs in indentation, and bad indentation around `image:`.
 /// Input may start with a UTF-8 byte order mark and use LF or CRLF line ends. (A class, not a struct:
 /// in a debug build — the one a plugin runs — every helper call on a struct copies it.)
-public final class ImageReferenceScanner {
+public final class ProductReferenceScanner {
     /// The input, copied once to a buffer: no reference counting per byte (it matters in debug builds).
     private let bytes: UnsafeMutableBufferPointer<UInt8>
     private let file: String
     private let lineStarts: [Int]
-    private var references: [ImageReference] = []
+    private var references: [ProductReference] = []
     /// Index of the current document; -1 before the first one begins.
     private var document = -1
     private var inDocument = false
@@ -28,8 +28,8 @@ public final class ImageReferenceScanner {
     private var pendingImageKey: (keyColumn: Int, line: Int)?
 
     /// Scans `bytes`; `file` only names the file in references and errors.
-    public static func scan(_ bytes: [UInt8], file: String) throws(ManifestError) -> [ImageReference] {
-        let scanner = ImageReferenceScanner(bytes: bytes, file: file)
+    public static func scan(_ bytes: [UInt8], file: String) throws(ManifestError) -> [ProductReference] {
+        let scanner = ProductReferenceScanner(bytes: bytes, file: file)
         try scanner.run()
         return scanner.references
     }
@@ -474,20 +474,20 @@ public final class ImageReferenceScanner {
         default:
             return
         }
-        guard value.contains(ImageReference.scheme) else { return }
+        guard value.contains(ProductReference.scheme) else { return }
         let line = lineNumber(of: from)
-        guard value.hasPrefix(ImageReference.scheme) else {
+        guard value.hasPrefix(ProductReference.scheme) else {
             throw ManifestError.invalidReference(file: file, line: line, value: value, reason: "swift:// must start the value")
         }
         if node.spansLines, case .scalar = node.kind {
             let firstLine = value.split(separator: "\n", omittingEmptySubsequences: false)[0]
             throw ManifestError.invalidReference(file: file, line: line, value: firstLine + "…", reason: "a swift:// image must be on one line")
         }
-        let product = String(value.dropFirst(ImageReference.scheme.count))
+        let product = String(value.dropFirst(ProductReference.scheme.count))
         if let reason = Self.productNameProblem(product) {
             throw ManifestError.invalidReference(file: file, line: line, value: value, reason: reason)
         }
-        references.append(ImageReference(file: file, line: line, column: from - lineStarts[line - 1] + 1,
+        references.append(ProductReference(file: file, line: line, column: from - lineStarts[line - 1] + 1,
                                          document: document, product: product, start: from, end: to))
     }
 
@@ -508,7 +508,7 @@ public final class ImageReferenceScanner {
     }
 
     private func containsScheme(_ from: Int, _ to: Int) -> Bool {
-        let scheme = Array(ImageReference.scheme.utf8)
+        let scheme = Array(ProductReference.scheme.utf8)
         guard to - from >= scheme.count else { return false }
         for index in from...(to - scheme.count) where bytes[index] == scheme[0] {
             if Array(bytes[index..<(index + scheme.count)]) == scheme { return true }

@@ -1,5 +1,5 @@
 /// One `image: swift://PRODUCT` found in a manifest file.
-public struct ImageReference: Sendable, Equatable, Codable {
+public struct ProductReference: Sendable, Equatable, Codable {
     /// The file as it was given (a path inside the folder that was passed).
     public var file: String
     /// 1-based line and byte column of the reference's first character.
