@@ -13,6 +13,11 @@ struct ContainerizePlugin: CommandPlugin {
         let tool = ContainerTool(url: try context.tool(named: "containertool").url, verbose: verbose)
         var options = try PluginArguments.parse(arguments, tool: try tool.options(of: "build"))
         if options.help { return print(PluginHelp.text) }
+        // The SBOM names the image's time: SOURCE_DATE_EPOCH, else the image's own (0), never "now",
+        // so two builds of the same inputs (--resolve's too) attach the same bytes; a release sets the commit's time.
+        if options.attachesAttestations && !options.release && (ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"] ?? "").isEmpty {
+            setenv("SOURCE_DATE_EPOCH", "0", 1)
+        }
         if options.kubernetes || !options.resolve.isEmpty {  // Kubernetes manifests: KubernetesCommands.swift
             return try KubernetesCommands.perform(options, package: package, tool: tool, swift: Self.swiftExecutable(context))
         }
@@ -68,7 +73,7 @@ struct ContainerizePlugin: CommandPlugin {
             let target = entry.platform.map { " for \($0)" } ?? ""
             printError("Building \(product.name)\(target) (release, \(linkDescription), stripped) in \(entry.build.scratchPath)…")
             _ = try entry.build.build(product: product.name, flags: entry.flags.swiftBuildFlags, embedded: options.embedded, dynamicLibc: options.isDynamicLibc,
-                                      needsLinkTrace: options.release)
+                                      needsLinkTrace: options.release || (options.attachesAttestations && !options.noSBOM))
         }
         let report = try tool.build(buildArguments)
 
@@ -78,23 +83,21 @@ struct ContainerizePlugin: CommandPlugin {
         } else if options.isDynamicLibc && !options.noDockerfile && !options.release {
             printError("note: no Dockerfile rendered: its build is fully static, and --link dynamic-libc is not")
         }
+        let buildParameters = Attestations.buildParameters(options, flags: flags)
+        let sbomLinkArguments = Self.sbomLinkArguments(builds[0].build, product: product.name, package: package, dynamicLibc: options.isDynamicLibc)
+        let attaching = Attestations.kinds(options)
+        // The SBOM lists the base of the image whose link it lists (the first platform's; without
+        // --platform, the one image's, which a Swift SDK may have made for another architecture).
+        let sbomBaseArguments = options.base == nil ? [] : options.sbomBaseArguments(pinned: report.base, platform: builds[0].platform ?? report.platform,
+                                                                                     acceptedBy: try tool.options(of: "sbom"))
+        let provenanceBase = options.provenanceBase(pinned: report.base)
         if var finished = release {
-            finished.buildParameters = ["mode=\(options.embedded ? "embedded" : "standard")", "link=\(flags.link)"]
-                + options.platforms.map { "platform=\($0)" } + flags.swiftBuildFlags.map { "swiftBuildFlag=\($0)" }
-                + options.passthrough.map { "containertoolOption=\($0)" }
-            if builds[0].build.hasLinkTrace(for: product.name) {
-                finished.sbomLinkArguments = ["--link-trace", builds[0].build.linkTracePrefix.path, "--build-directory", builds[0].build.scratchDirectory.path,
-                                              "--root-package", package.id] + Self.moduleOwners(of: package).flatMap { ["--module-owner", $0] }
-                // The image carries the binary's shared libraries: the SBOM names each one's package.
-                if options.isDynamicLibc { finished.sbomLinkArguments += ["--bundled-libraries-of", binary.path] }
-            }
-            // The SBOM lists the base of the image whose link it lists (the first platform's; without
-            // --platform, the one image's, which a Swift SDK may have made for another architecture).
-            if options.base != nil {
-                finished.sbomBaseArguments = options.sbomBaseArguments(pinned: report.base, platform: builds[0].platform ?? report.platform,
-                                                                       acceptedBy: try tool.options(of: "sbom"))
-            }
-            finished.attachOptions = options.noAttach ? nil : options.passthrough(acceptedBy: try tool.options(of: "attach"))
+            finished.buildParameters = buildParameters
+            finished.sbomLinkArguments = sbomLinkArguments
+            finished.sbomBaseArguments = sbomBaseArguments
+            finished.provenanceBase = provenanceBase
+            finished.attachOptions = options.passthrough(acceptedBy: try tool.options(of: "attach"))
+            finished.attaching = attaching
             if let key = options.signKey {
                 finished.signing = (URL(fileURLWithPath: key, relativeTo: root).standardizedFileURL.path, options.passthrough(acceptedBy: try tool.options(of: "sign")))
             }
@@ -104,6 +107,12 @@ struct ContainerizePlugin: CommandPlugin {
             print(digest)  // the last, and only, line on standard output
             return
         }
+        if options.attachesAttestations {
+            written += try Attestations.attachToOutputs(of: report, kinds: attaching, product: product.name, packageDirectory: root, folder: outputFolder,
+                                                        sbomLinkArguments: sbomLinkArguments + sbomBaseArguments, buildParameters: buildParameters,
+                                                        base: provenanceBase,
+                                                        registryOptions: { options.passthrough(acceptedBy: try tool.options(of: "attach")) }, tool: tool)
+        }
         Summary(report: report, binary: binary, port: options.exposedPort(product: product.name), written: written,
                 running: options.run, print: summaryStream).show()
         if options.run {
@@ -111,6 +120,15 @@ struct ContainerizePlugin: CommandPlugin {
             if let port = options.exposedPort(product: product.name) { arguments += ["--port", String(port)] }
             try tool.runContainer(arguments + ["--"] + options.runArguments)
         }
+    }
+
+    /// `containertool sbom` options naming what the product's last link used, when `build` traced it;
+    /// with `dynamicLibc` also the shared libraries the image carries (the SBOM names each one's package).
+    static func sbomLinkArguments(_ build: NestedBuild, product: String, package: Package, dynamicLibc: Bool) -> [String] {
+        guard build.hasLinkTrace(for: product) else { return [] }
+        return ["--link-trace", build.linkTracePrefix.path, "--build-directory", build.scratchDirectory.path, "--root-package", package.id]
+            + moduleOwners(of: package).flatMap { ["--module-owner", $0] }
+            + (dynamicLibc ? ["--bundled-libraries-of", build.binary(for: product).path] : [])
     }
 
     /// `MODULE=PACKAGE` for every module of the package and its dependency graph, so the SBOM can tell

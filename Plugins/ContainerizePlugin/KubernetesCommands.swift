@@ -84,7 +84,7 @@ enum KubernetesCommands {
             let product = try ProductChoice.choose(item.name, in: package)
             guard let repository = item.repository else { throw PluginError.unreadableToolOutput(listingJSON) }
             Diagnostics.progress("Building \(product.name) for swift://\(product.name) → \(repository)…")
-            let executables = try buildExecutables(product.name, options: options, tool: tool, swift: swift, package: package)
+            let (executables, first, flags) = try buildExecutables(product.name, options: options, tool: tool, swift: swift, package: package)
             var build = executables.flatMap { ["--executable", $0] } + ["--output", "registry:" + repository,
                          "--tag", "\(product.name.lowercased()):latest"]
             if let port = options.exposedPort(product: product.name) {
@@ -99,6 +99,17 @@ enum KubernetesCommands {
                 throw PluginError.unreadableToolOutput(report.pushed.joined(separator: " "))
             }
             Diagnostics.progress("swift://\(product.name) → \(pinned)")
+            if options.attachesAttestations {  // the SBOM and the provenance of each pushed image, as a plain --push has them
+                let lines = try Attestations.attachToOutputs(
+                    of: report, kinds: Attestations.kinds(options), product: product.name, packageDirectory: package.directoryURL,
+                    folder: package.directoryURL.appendingPathComponent(".build/containerize"),
+                    sbomLinkArguments: ContainerizePlugin.sbomLinkArguments(first, product: product.name, package: package, dynamicLibc: options.isDynamicLibc)
+                        + (options.base == nil ? [] : options.sbomBaseArguments(pinned: report.base, platform: report.platform, acceptedBy: try tool.options(of: "sbom"))),
+                    buildParameters: Attestations.buildParameters(options, flags: flags),
+                    base: options.provenanceBase(pinned: report.base),
+                    registryOptions: { options.passthrough(acceptedBy: try tool.options(of: "attach")) }, tool: tool)
+                lines.forEach { Diagnostics.progress("  " + $0) }
+            }
             images += ["--image", "\(product.name)=\(pinned)"]
         }
 
@@ -111,10 +122,11 @@ enum KubernetesCommands {
     /// The product built as the image path builds it: one nested build per `--platform` (each with the
     /// flags and Swift SDK `containertool build-flags` gives), as `--executable [PLATFORM=]PATH` values.
     private static func buildExecutables(_ product: String, options: PluginArguments, tool: ContainerTool, swift: (URL, [String]),
-                                         package: Package) throws -> [String] {
+                                         package: Package) throws -> (executables: [String], first: NestedBuild, flags: ToolContract.BuildFlags) {
         let root = package.directoryURL
         let sdks = LocalSwiftSDK.directory(packageDirectory: root)
         var executables: [String] = []
+        var first: (NestedBuild, ToolContract.BuildFlags)?
         for platform in options.platforms.isEmpty ? [nil] : options.platforms.map(Optional.some) {
             let flags = try tool.buildFlags(embedded: options.embedded, link: options.link, platform: platform, swiftSDK: options.swiftSDK,
                                             swiftSDKsPath: options.swiftSDK == nil ? sdks.path : nil)
@@ -122,9 +134,12 @@ enum KubernetesCommands {
                 try LocalSwiftSDK.ensure(sdk, platform: platform, in: sdks, package: package)
             }
             let build = NestedBuild(swift: swift, packageDirectory: root, flags: flags)
-            _ = try build.build(product: product, flags: flags.swiftBuildFlags, embedded: options.embedded, dynamicLibc: options.isDynamicLibc)
+            _ = try build.build(product: product, flags: flags.swiftBuildFlags, embedded: options.embedded, dynamicLibc: options.isDynamicLibc,
+                                needsLinkTrace: first == nil && options.attachesAttestations && !options.noSBOM)
             executables.append((platform.map { "\($0)=" } ?? "") + build.binary(for: product).path)
+            if first == nil { first = (build, flags) }
         }
-        return executables
+        guard let first else { throw PluginError.buildFailed("no platform was built for \(product)") }
+        return (executables, first.0, first.1)
     }
 }

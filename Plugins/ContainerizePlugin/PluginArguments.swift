@@ -21,8 +21,11 @@ struct PluginArguments: Equatable {
     var help = false
     /// `--release`: write dist/ (docker archive, OCI archive, SBOM, digest), digest as the last stdout line.
     var release = false
-    /// `--no-attach`: a release push leaves the SBOM and provenance in dist/ only, not attached to the image.
-    var noAttach = false
+    /// `--no-sbom`: no SBOM is made for, or attached to, a push or an OCI layout (a release still
+    /// writes it to dist/).
+    var noSBOM = false
+    /// `--no-provenance`: the same for the SLSA provenance.
+    var noProvenance = false
     /// `--sign-key FILE`: a release signs each pushed image (cosign format) with this EC P-256 PEM key.
     var signKey: String?
     var version: String?
@@ -79,6 +82,15 @@ struct PluginArguments: Equatable {
         return arguments + shared.flatMap { $0 }
     }
 
+    /// The registry base the provenance names: as the build pinned a tag (`pinned`, the build report's
+    /// `HOST/REPO:TAG@sha256:…`), or as given when given by digest; nil on scratch and for a local
+    /// base (it has no registry digest to name).
+    func provenanceBase(pinned: String?) -> String? {
+        if let pinned { return pinned }
+        guard let base, base.contains("@sha256:"), !["oci-layout:", "oci-archive:", "docker-archive:"].contains(where: base.hasPrefix) else { return nil }
+        return base
+    }
+
     /// The options `containertool build` accepts: `--describe-options` prints this table.
     struct ToolOptions: Equatable {
         var valueOptions: Set<String>
@@ -94,7 +106,7 @@ struct PluginArguments: Equatable {
     ]
     /// The plugin's flags.
     static let ownFlags: Set<String> = [
-        "--embedded", "--dockerfile-only", "--no-dockerfile", "--force", "--release", "--no-attach", "--kubernetes", "--verbose", "-v", "--help", "-h",
+        "--embedded", "--dockerfile-only", "--no-dockerfile", "--force", "--release", "--no-attach", "--no-sbom", "--no-provenance", "--kubernetes", "--verbose", "-v", "--help", "-h",
         "--load", "--run",
     ]
 
@@ -119,7 +131,7 @@ struct PluginArguments: Equatable {
             let isFlag = ownFlags.contains(name) || tool.flags.contains(name)
             guard !ToolOptions.reserved.contains(name), takesValue || isFlag else {
                 if !next.hasPrefix("-") { throw PluginUsageError("unexpected argument '\(next)' (options start with --)") }
-                throw PluginUsageError("unknown option '\(name)'")
+                throw PluginUsageError("unknown option '\(name)'" + (Self.closestOption(to: name, tool: tool).map { "; did you mean \($0)?" } ?? ""))
             }
             var value = ""
             if takesValue {
@@ -176,7 +188,11 @@ struct PluginArguments: Equatable {
             case "--no-dockerfile": parsed.noDockerfile = true
             case "--force": parsed.force = true
             case "--release": parsed.release = true
-            case "--no-attach": parsed.noAttach = true
+            case "--no-attach":  // both of the below: what it meant when only a release attached
+                parsed.noSBOM = true
+                parsed.noProvenance = true
+            case "--no-sbom": parsed.noSBOM = true
+            case "--no-provenance": parsed.noProvenance = true
             case "--resolve": parsed.resolve.append(value)
             case "--kubernetes": parsed.kubernetes = true
             case "--verbose", "-v": parsed.verbose = true
@@ -193,7 +209,6 @@ struct PluginArguments: Equatable {
         if signKey != nil && (!release || pushes.isEmpty) {
             throw PluginUsageError("--sign-key signs what a release pushes; add --release and --push REF")
         }
-        if noAttach && !release { throw PluginUsageError("--no-attach belongs to --release (it attaches the SBOM and provenance to pushed images); add --release") }
         if release && dockerfileOnly { throw PluginUsageError("--release builds an image; drop --dockerfile-only") }
         if release && outputs.count != pushes.count {
             throw PluginUsageError("--release writes its own outputs into dist/; use --push REF for a registry and --dist DIR for the folder")
@@ -214,6 +229,41 @@ struct PluginArguments: Equatable {
         if isDynamicLibc && dockerfileOnly {
             throw PluginUsageError("the rendered Dockerfile builds fully static only; drop --link dynamic-libc or --dockerfile-only")
         }
+    }
+
+    /// The known option nearest to a mistyped one (`--no-sboms` → `--no-sbom`): one edit away (two
+    /// for a name of 7 characters or more, where two edits still leave it recognisable), and only
+    /// when one option is the nearest.
+    static func closestOption(to name: String, tool: ToolOptions) -> String? {
+        let known = ownValueOptions.union(ownFlags).union(tool.valueOptions).union(tool.flags).subtracting(ToolOptions.reserved)
+        let limit = name.count >= 7 ? 2 : 1
+        let scored = known.filter { $0.hasPrefix("--") }.map { (option: $0, distance: editDistance(Array(name), Array($0))) }.filter { $0.distance <= limit }
+        guard let best = scored.map(\.distance).min() else { return nil }
+        let nearest = scored.filter { $0.distance == best }
+        return nearest.count == 1 ? nearest[0].option : nil
+    }
+
+    /// Levenshtein distance (insertions, deletions, substitutions).
+    static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
+        var previous = Array(0...b.count)
+        for (i, x) in a.enumerated() {
+            var current = [i + 1]
+            for (j, y) in b.enumerated() {
+                current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1)))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+
+    /// The attestations (SBOM, provenance) a build attaches: every push and every OCI layout gets
+    /// them unless turned off; docker and OCI archives and the local engine have no place for
+    /// referrers. A release's own outputs are archives, so only its pushes count there.
+    var attachesAttestations: Bool {
+        guard !(noSBOM && noProvenance), !dockerfileOnly else { return false }
+        if release { return !pushes.isEmpty }
+        if outputs.isEmpty { return !(load || run) }  // the default outputs include an OCI layout
+        return outputs.contains { $0.hasPrefix("registry:") || $0.hasPrefix("oci-layout:") }
     }
 
     /// `engine:NAME` for `--load`/`--run`, else nil.

@@ -62,8 +62,6 @@ enum PluginHelp {
                                   is the last line on standard output, everything else goes to stderr
           --version V             version label, tag and SBOM version (default: git describe)
           --dist DIR              write there instead of dist/
-          --no-attach             do not attach the SBOM and provenance to each --push image (by
-                                  default they are OCI 1.1 referrers: `containertool attach`)
           --sign-key FILE         sign each --push image in cosign's format with this EC P-256 PEM
                                   key (encrypted: CONTAINERIZE_SIGNING_KEY_PASSWORD); `containertool sign`
 
@@ -79,6 +77,16 @@ enum PluginHelp {
           --label K=V, --env K=V, --resource SRC[:DEST], --workdir DIR, --cmd ARG, --healthcheck ARG,
           --ca-certificates, --bundle-shared-libraries, --plain-http, --tls-verify=false, --registry-ca, …
                                   see `containertool build --help`
+
+        SBOM AND PROVENANCE (on by default for every --push and oci-layout: output, --release too)
+          The SPDX 2.3 SBOM (made from the link: what the binary really contains) and the SLSA
+          provenance are written to .build/containerize/ (a release: dist/) and attached to the image
+          as OCI 1.1 referrers (`containertool attach`): through the registry's referrers API or its
+          fallback tag sha256-<hex>, or listed in the layout's index.json. The image and its digest do
+          not change. docker-archive, oci-archive and --load/--run get none (no place for referrers).
+          --no-sbom               make and attach no SBOM (a release still writes dist/NAME.spdx.json)
+          --no-provenance         make and attach no provenance (a release still writes it to dist/)
+          --no-attach             both of the above
 
         KUBERNETES
           --kubernetes            write starter manifests deploy/<product>.yaml (Deployment + Service with

@@ -10,30 +10,31 @@ import Foundation
 struct Release {
     var product: String
     var version: String
-    var source: String?
+    /// The git facts (revision, source, supplier), also the SBOM's and provenance's.
+    var facts: Attestations.PackageFacts
     var tag: String
     var labels: [String]
     var packageDirectory: URL
     var dist: URL
     var staging: URL?
     var pushes: [String]
-    /// The git commit, when the package is a checkout.
-    var revision: String?
-    /// The SBOM's supplier of the product: the last commit's author, when in git.
-    var supplier: String?
     /// `KEY=VALUE` external parameters of the build for the provenance (product, mode, flags, …).
     var buildParameters: [String] = []
     /// When the release started, for the provenance (RFC 3339).
     var started = ""
-    /// Registry options for `containertool attach` (the build's `--plain-http`, `--registry-ca`, …);
-    /// nil: do not attach (`--no-attach`).
-    var attachOptions: [String]? = []
+    /// Registry options for `containertool attach` (the build's `--plain-http`, `--registry-ca`, …).
+    var attachOptions: [String] = []
+    /// What is attached to each push (`--no-sbom`, `--no-provenance`, `--no-attach` remove them);
+    /// dist/ has both documents either way.
+    var attaching: Set<Attestations.Kind> = Set(Attestations.Kind.allCases)
     /// `--sign-key`: sign each push with it, with these registry options.
     var signing: (key: String, options: [String])?
     /// `containertool sbom` options that name what the link used (`--link-trace …`); empty without a trace.
     var sbomLinkArguments: [String] = []
     /// `containertool sbom` options that list the `--from` base (`--base …`); empty on scratch.
     var sbomBaseArguments: [String] = []
+    /// The registry base as the build resolved it, for the provenance (`Attestations.base`).
+    var provenanceBase: String?
     /// The paths in dist/ after `finish`, for the summary.
     var writtenFiles: [String] = []
     /// What `finish` attached to each pushed image, its signature and attestations, also written to dist/attached.json.
@@ -56,20 +57,14 @@ struct Release {
 
     /// Reads the release facts from git (all optional outside a checkout) and makes the staging folder.
     static func prepare(_ options: PluginArguments, product: String, packageDirectory: URL) throws -> Release {
-        let git = { (arguments: [String]) -> String? in
-            let result = try? Subprocess.run(URL(fileURLWithPath: "/usr/bin/env"), ["git", "-C", packageDirectory.path] + arguments, show: false)
-            guard let result, result.status == 0 else { return nil }
-            let text = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-            return text.isEmpty ? nil : text
-        }
-        var version = options.version ?? git(["describe", "--tags", "--always"]) ?? "0.0.0-dev"
+        let facts = Attestations.PackageFacts.read(packageDirectory)
+        var version = options.version ?? facts.version
         if version.hasPrefix("v"), version.dropFirst().first?.isNumber == true { version.removeFirst() }
-        let commit = git(["rev-parse", "HEAD"])
-        let revision = commit ?? "unknown"
-        let source = git(["remote", "get-url", "origin"])
+        let revision = facts.commit ?? "unknown"
+        let source = facts.source
         // One timestamp for the image and the SBOM: the last commit's, so every machine builds the same bytes.
         if (ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"] ?? "").isEmpty {
-            setenv("SOURCE_DATE_EPOCH", git(["log", "-1", "--format=%ct"]) ?? "0", 1)
+            setenv("SOURCE_DATE_EPOCH", facts.commitTime ?? "0", 1)
         }
         var labels = ["org.opencontainers.image.version=\(version)", "org.opencontainers.image.revision=\(revision)"]
         if let source { labels.append("org.opencontainers.image.source=\(source)") }
@@ -83,10 +78,9 @@ struct Release {
         try? FileManager.default.removeItem(at: staging)
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o755])
         printError("release: \(product) \(version), revision \(revision)\(options.pushes.isEmpty ? "" : ", push " + options.pushes.joined(separator: " "))")
-        return Release(product: product, version: version, source: source,
+        return Release(product: product, version: version, facts: facts,
                        tag: PluginArguments.releaseTag(product: product, version: version), labels: labels,
-                       packageDirectory: packageDirectory, dist: dist, staging: staging, pushes: options.pushes, revision: commit,
-                       supplier: git(["log", "-1", "--format=%an"]),
+                       packageDirectory: packageDirectory, dist: dist, staging: staging, pushes: options.pushes,
                        started: ISO8601DateFormatter().string(from: Date()))
     }
 
@@ -101,30 +95,16 @@ struct Release {
         for pushed in report.pushed where !pushed.hasSuffix("@" + digest) {
             throw PluginError.releaseFailed("the registry holds \(pushed), not \(digest)")
         }
-        var sbom = ["--package-path", packageDirectory.path, "--product", product, "--version", version,
-                    "--output", staging.appendingPathComponent("\(product).spdx.json").path]
-        if let source { sbom += ["--source", source] }
-        sbom += ["--image", "\(tag)@\(digest)"] + sbomLinkArguments + sbomBaseArguments
-        if let supplier { sbom += ["--supplier", supplier] }
-        try tool.sbom(sbom)
-        // SLSA provenance about the image as a registry stores it: the OCI archive's digest, under the
-        // release tag and each pushed reference.
-        var provenance = ["--subject", "\(tag)@\(digest)", "--package-path", packageDirectory.path, "--started", started,
-                          "--output", staging.appendingPathComponent("\(product).provenance.json").path]
-        for pushed in report.pushed { provenance += ["--subject", pushed] }
-        if let source { provenance += ["--source", source] }
-        if let revision { provenance += ["--revision", revision] }
-        provenance += (["product=\(product)", "version=\(version)"] + buildParameters).flatMap { ["--parameter", $0] }
-        try tool.provenance(provenance)
+        // The SBOM and the provenance about the image as a registry stores it (the OCI archive's digest).
+        let documents = try Attestations(product: product, version: version, packageDirectory: packageDirectory, facts: facts,
+                                         sbomLinkArguments: sbomLinkArguments + sbomBaseArguments, buildParameters: buildParameters, started: started,
+                                         base: provenanceBase)
+            .write(Set(Attestations.Kind.allCases), into: staging, image: "\(tag)@\(digest)", pushed: report.pushed, tool: tool)
         try Data((digest + "\n").utf8).write(to: staging.appendingPathComponent("digest"))
         // Attached where the image went (OCI 1.1 referrers: the referrers API, or the fallback tag).
         for pushed in report.pushed {
             var done = Attached(image: pushed, referrers: [], signature: nil)
-            if let attachOptions {
-                done.referrers = try tool.attach([pushed, "--file", staging.appendingPathComponent("\(product).spdx.json").path + ":application/spdx+json",
-                                                  "--file", staging.appendingPathComponent("\(product).provenance.json").path + ":application/vnd.in-toto+json"]
-                                                 + attachOptions)
-            }
+            done.referrers = try Attestations.attach(documents.filter { attaching.contains($0.kind) }, to: pushed, registryOptions: attachOptions, tool: tool)
             if let signing {
                 done.signature = try tool.sign([pushed, "--key", signing.key] + signing.options)
                 done.attestations = try attestations(of: pushed, signing: signing, tool: tool)
@@ -153,7 +133,7 @@ struct Release {
         if !attached.isEmpty { writtenFiles.append(dist.appendingPathComponent("attached.json").path) }
         for image in attached {
             for referrer in image.referrers {
-                writtenFiles.append("attached to \(image.image.split(separator: "@").first ?? ""): \(referrer.artifactType) \(referrer.digest)\(referrer.viaReferrersAPI ? "" : " (fallback tag)")")
+                writtenFiles.append(Attestations.summaryLine(target: image.image, referrer))
             }
             if let signature = image.signature { writtenFiles.append("signed: \(signature.signatureTag) (\(signature.signatureManifest))") }
             for attestation in image.attestations ?? [] {

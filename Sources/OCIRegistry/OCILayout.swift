@@ -19,6 +19,9 @@ struct OCILayout: Sendable {
     var manifestData: Data
     /// The image manifests: the one above, or the ones its index lists (pushed before the index).
     var manifests: [Manifest]
+    /// The artifact manifests listed beside the image whose `subject` it is (an SBOM, a provenance:
+    /// `containertool attach oci-layout:…`), pushed after it; other images' referrers are not here.
+    var referrers: [Manifest] = []
 
     /// True when `index.json` names an image index rather than one manifest.
     var isIndex: Bool { manifestDescriptor.mediaType == MediaType.imageIndex || manifestDescriptor.mediaType == MediaType.dockerManifestList }
@@ -30,8 +33,10 @@ struct OCILayout: Sendable {
         guard let indexData = FileManager.default.contents(atPath: indexURL.path) else { throw invalid("index.json is missing") }
         let index: ImageIndex
         do { index = try JSONDecoder().decode(ImageIndex.self, from: indexData) } catch { throw invalid("index.json is not an OCI image index (\(error))") }
-        guard index.manifests.count == 1, let descriptor = index.manifests.first else {
-            throw invalid("index.json lists \(index.manifests.count) manifests; exactly one image (or one image index) is expected")
+        // Referrers listed beside the image (`containertool attach oci-layout:…`) are not the image.
+        let images = index.withoutReferrers
+        guard images.count == 1, let descriptor = images.first else {
+            throw invalid("index.json lists \(images.count) images; exactly one image (or one image index) is expected")
         }
         manifestDescriptor = descriptor
         manifestData = try Self.read(descriptor, root: root, what: "the manifest")
@@ -52,7 +57,14 @@ struct OCILayout: Sendable {
             }
             manifests = [try Self.manifest(descriptor, root: root, data: manifestData)]
         }
-        for blob in blobs {
+        for entry in index.manifests where Referrers.isLayoutReferrer(entry) && Self.isImageManifest(entry.mediaType) {
+            // A referrer whose manifest is unreadable cannot be told to be this image's: it is left in the layout.
+            guard let data = try? Self.read(entry, root: root, what: "the referrer"),
+                  let manifest = try? JSONDecoder().decode(ImageManifest.self, from: data),
+                  manifest.subject?.digest == descriptor.digest else { continue }
+            referrers.append(Manifest(descriptor: entry, data: data, manifest: manifest))
+        }
+        for blob in blobs + referrerBlobs {
             guard RegistryReference.isValidDigest(blob.digest) else { throw invalid("a manifest names a blob by '\(blob.digest)', not a sha256 digest") }
             let path = Self.blobPath(root: root, digest: blob.digest).path
             guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
@@ -61,6 +73,9 @@ struct OCILayout: Sendable {
             guard size == blob.size else { throw invalid("the blob \(blob.digest) has \(size) bytes, the manifest says \(blob.size)") }
         }
     }
+
+    /// The configs and layers of the referrers.
+    var referrerBlobs: [Descriptor] { referrers.flatMap { [$0.manifest.config] + $0.manifest.layers } }
 
     /// Configs and layers of every manifest, each once: the blobs a registry needs before the manifests.
     var blobs: [Descriptor] {

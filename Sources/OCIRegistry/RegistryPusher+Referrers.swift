@@ -1,16 +1,6 @@
 import OCIModel
 import Foundation
 
-/// One file attached to an image, and what it is (`application/spdx+json`, `application/vnd.in-toto+json`).
-public struct ReferrerFile: Sendable {
-    public var path: URL
-    public var artifactType: String
-    public init(path: URL, artifactType: String) {
-        self.path = path
-        self.artifactType = artifactType
-    }
-}
-
 /// What `attach` did for one file.
 public struct AttachedReferrer: Sendable, Equatable {
     public var artifactType: String
@@ -59,20 +49,25 @@ extension RegistryPusher {
             try bytes.write(to: copy)
             try await ensureBlob(blob, from: copy, client: client)
             let manifest = Referrers.artifactManifest(artifactType: file.artifactType, blob: blob, subject: subject)
-            let data = Data(try CanonicalJSON.encode(manifest))
-            let digest = "sha256:" + SHA256.hash(data).hexString
-            let stored = try await client.putManifestReportingSubject(data, mediaType: MediaType.imageManifest, reference: digest)
-            if let stored = stored.digest, stored != digest { throw RegistryError.digestMismatch(what: "artifact manifest", expected: digest, received: stored) }
-            let viaAPI = stored.subject == subject.digest
-            if !viaAPI {
-                try await addToFallbackIndex(Descriptor(mediaType: MediaType.imageManifest, digest: digest, size: Int64(data.count),
-                                                        annotations: nil, artifactType: file.artifactType),
-                                             subject: subject.digest, client: client)
-            }
-            log("attached \(file.artifactType) \(digest.shortDigest) to \(subject.digest.shortDigest)\(viaAPI ? "" : " (fallback tag \(Referrers.fallbackTag(of: subject.digest)))")")
-            attached.append(AttachedReferrer(artifactType: file.artifactType, digest: digest, viaReferrersAPI: viaAPI))
+            attached.append(try await putReferrer(Data(try CanonicalJSON.encode(manifest)), artifactType: file.artifactType, subject: subject.digest, client: client))
         }
         return attached
+    }
+
+    /// Puts an artifact manifest (its blobs already in the registry) by digest; a registry without the
+    /// referrers API (no `OCI-Subject`) gets it listed in the fallback tag's index of `subject`.
+    func putReferrer(_ data: Data, artifactType: String, subject: String, client: RegistryClient) async throws -> AttachedReferrer {
+        let digest = "sha256:" + SHA256.hash(data).hexString
+        let stored = try await client.putManifestReportingSubject(data, mediaType: MediaType.imageManifest, reference: digest)
+        if let stored = stored.digest, stored != digest { throw RegistryError.digestMismatch(what: "artifact manifest", expected: digest, received: stored) }
+        let viaAPI = stored.subject == subject
+        if !viaAPI {
+            try await addToFallbackIndex(Descriptor(mediaType: MediaType.imageManifest, digest: digest, size: Int64(data.count),
+                                                    annotations: nil, artifactType: artifactType),
+                                         subject: subject, client: client)
+        }
+        log("attached \(artifactType) \(digest.shortDigest) to \(subject.shortDigest)\(viaAPI ? "" : " (fallback tag \(Referrers.fallbackTag(of: subject)))")")
+        return AttachedReferrer(artifactType: artifactType, digest: digest, viaReferrersAPI: viaAPI)
     }
 
     /// A fresh folder in `$TMPDIR` for the small blobs an artifact or signature uploads, registered

@@ -10,12 +10,15 @@ public struct PushReport: Sendable, Equatable {
     public var skippedBlobs: Int
     /// Blobs linked from another repository of the same registry instead of uploaded.
     public var mountedBlobs: Int
-    public init(pinnedReference: String, digest: String, uploadedBlobs: Int, skippedBlobs: Int, mountedBlobs: Int = 0) {
+    /// The layout's referrers of the image, pushed after it.
+    public var referrers: [AttachedReferrer]
+    public init(pinnedReference: String, digest: String, uploadedBlobs: Int, skippedBlobs: Int, mountedBlobs: Int = 0, referrers: [AttachedReferrer] = []) {
         self.pinnedReference = pinnedReference
         self.digest = digest
         self.uploadedBlobs = uploadedBlobs
         self.skippedBlobs = skippedBlobs
         self.mountedBlobs = mountedBlobs
+        self.referrers = referrers
     }
 }
 
@@ -145,7 +148,17 @@ public struct RegistryPusher: Sendable {
         }
         guard stored == digest else { throw RegistryError.digestMismatch(what: "manifest", expected: digest, received: stored) }
 
-        let report = PushReport(pinnedReference: target.pinned(to: digest), digest: digest, uploadedBlobs: uploaded, skippedBlobs: skipped, mountedBlobs: mounted)
+        // The layout's referrers of the image (its SBOM, its provenance) follow it, as `attach` would put them.
+        var referrers: [AttachedReferrer] = []
+        for referrer in image.referrers {
+            for blob in [referrer.manifest.config] + referrer.manifest.layers {
+                try await ensureBlob(blob, from: image.url(of: blob), client: client)
+            }
+            referrers.append(try await putReferrer(referrer.data, artifactType: referrer.manifest.artifactType ?? referrer.descriptor.artifactType ?? "",
+                                                   subject: digest, client: client))
+        }
+        let report = PushReport(pinnedReference: target.pinned(to: digest), digest: digest, uploadedBlobs: uploaded, skippedBlobs: skipped, mountedBlobs: mounted,
+                                referrers: referrers)
         log("pushed \(report.pinnedReference): uploaded \(uploaded) blob\(uploaded == 1 ? "" : "s"), skipped \(skipped) already present"
             + (mounted > 0 ? ", mounted \(mounted) from another repository" : ""))
         return report

@@ -13,10 +13,11 @@ enum PushCommand {
         SRC is oci-layout:DIR, oci-archive:FILE, docker-archive:FILE (as `containertool build` writes
         them; docker save archives of Docker 25+), or a bare DIR or FILE. REF is
         HOST[:PORT]/REPO[:TAG] or HOST[:PORT]/REPO@sha256:… (then it must be the image's digest).
-        Prints HOST/REPO@sha256:… (the pushed, pinned reference) on standard output.
+        Prints HOST/REPO@sha256:… (the pushed, pinned reference) on standard output. An OCI layout's
+        referrers of the image (`containertool attach oci-layout:…`) are pushed after it, as attach does.
 
         \(RegistryOptions.usage)
-          --json                     print {"pinnedReference", "digest", "uploadedBlobs", "skippedBlobs", "mountedBlobs"}
+          --json                     print {"pinnedReference", "digest", "uploadedBlobs", "skippedBlobs", "mountedBlobs", "referrers"}
           -h, --help                 show this help
         """
 
@@ -28,6 +29,8 @@ enum PushCommand {
         var uploadedBlobs: Int
         var skippedBlobs: Int
         var mountedBlobs: Int
+        /// The layout's referrers of the image (`containertool attach oci-layout:…`), pushed after it.
+        var referrers: [ToolContract.AttachedReferrer]
     }
 
     static func run(_ arguments: [String]) async throws {
@@ -58,7 +61,8 @@ enum PushCommand {
         let report = try await pusher.push(layout: layout, to: reference)  // it reports each blob and the result on stderr
         if parsed.has("--json") {
             let json = Report(pinnedReference: report.pinnedReference, digest: report.digest, uploadedBlobs: report.uploadedBlobs,
-                              skippedBlobs: report.skippedBlobs, mountedBlobs: report.mountedBlobs)
+                              skippedBlobs: report.skippedBlobs, mountedBlobs: report.mountedBlobs,
+                              referrers: report.referrers.map { ToolContract.AttachedReferrer(artifactType: $0.artifactType, digest: $0.digest, viaReferrersAPI: $0.viaReferrersAPI) })
             print(String(decoding: try CanonicalJSON.encode(json), as: UTF8.self))
         } else {
             print(report.pinnedReference)

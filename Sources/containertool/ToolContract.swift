@@ -87,6 +87,8 @@ enum ToolContract {
         var artifactType: String
         var digest: String
         var viaReferrersAPI: Bool
+        /// The OCI layout whose index.json now lists it; nil for a registry.
+        var ociLayout: String? = nil
     }
 
     /// `containertool sign --json`.

@@ -60,7 +60,9 @@ final class PluginArgumentsTests: XCTestCase {
         (["--release", "--dockerfile-only"], "drop --dockerfile-only"),
         (["--release", "--output", "oci-layout:x"], "--release writes its own outputs"),
         (["--version", "1.0"], "add --release"),
-        (["--no-attach"], "--no-attach belongs to --release"),
+        (["--no-sboms"], "unknown option '--no-sboms'; did you mean --no-sbom?"),
+        (["--no-provenence"], "did you mean --no-provenance?"),
+        (["--no-sbom=yes"], "--no-sbom takes no value"),
         (["--release", "--sign-key", "k.pem"], "--sign-key signs what a release pushes"),
         (["--release", "--version="], "--version needs a version such as 1.2.0"),
         (["--link", "dynamic-libc", "--dockerfile-only"], "builds fully static only"),
@@ -74,6 +76,46 @@ final class PluginArgumentsTests: XCTestCase {
             guard let error = error as? PluginUsageError else { return XCTFail("\(arguments): not a usage error: \(error)") }
             XCTAssertTrue(error.message.contains(message) && !error.message.contains("\n"), "\(arguments): \(error.message)")
         }
+    }
+
+    /// SBOM and provenance are on for pushes and OCI layouts (the default outputs include one),
+    /// with or without --release; off for archives and the engine; each flag turns one off, and
+    /// --no-attach (what a release had before) both. Saying one twice is no mistake.
+    func testAttestationsFollowTheOutputsAndTheFlags() throws {
+        let cases: [([String], Bool)] = [
+            ([], true),
+            (["--push", "r.example/a:1"], true),
+            (["--output", "oci-layout:x"], true),
+            (["--output", "registry:r.example/a:1"], true),
+            (["--output", "docker-archive:a.tar"], false),
+            (["--output", "oci-archive:a.tar", "--output", "docker-archive:b.tar"], false),
+            (["--output", "docker-archive:a.tar", "--output", "oci-layout:x"], true),
+            (["--load"], false),
+            (["--run"], false),
+            (["--load", "--output", "oci-layout:x"], true),
+            (["--dockerfile-only"], false),
+            (["--release"], false),
+            (["--release", "--push", "r.example/a:1"], true),
+            (["--no-sbom", "--push", "r.example/a:1"], true),
+            (["--no-sbom", "--no-provenance"], false),
+            (["--no-attach", "--push", "r.example/a:1"], false),
+            (["--release", "--no-attach", "--push", "r.example/a:1"], false),
+        ]
+        for (arguments, attaches) in cases {
+            XCTAssertEqual(try Self.parse(arguments).attachesAttestations, attaches, "\(arguments)")
+        }
+        let twice = try Self.parse(["--no-sbom", "--no-sbom", "--no-attach"])
+        XCTAssertTrue(twice.noSBOM && twice.noProvenance)
+        let one = try Self.parse(["--no-provenance"])
+        XCTAssertTrue(one.noProvenance && !one.noSBOM)
+        XCTAssertEqual(try Self.parse(["--no-sbom"]).passthrough, [], "the plugin's own flag, not passed to containertool build")
+    }
+
+    func testNearestOptionIsSuggestedOnlyWhenClear() {
+        XCTAssertEqual(PluginArguments.closestOption(to: "--no-sboms", tool: Self.tool), "--no-sbom")
+        XCTAssertEqual(PluginArguments.closestOption(to: "--lable", tool: Self.tool), "--label")
+        XCTAssertNil(PluginArguments.closestOption(to: "--bogus", tool: Self.tool))
+        XCTAssertNil(PluginArguments.closestOption(to: "--jsn", tool: Self.tool), "a reserved option is never suggested")
     }
 
     func testReleaseWithPushIsAccepted() throws {
@@ -249,4 +291,15 @@ final class BuildLogTests: XCTestCase {
         XCTAssertTrue(!message.contains("\n"))
     }
 
+
+    func testTheProvenanceNamesTheRegistryBaseTheBuildPinned() throws {
+        let tagged = try PluginArgumentsTests.parse(["--from", "registry.example/base:1"])
+        XCTAssertEqual(tagged.provenanceBase(pinned: "registry.example/base:1@sha256:" + String(repeating: "a", count: 64)),
+                       "registry.example/base:1@sha256:" + String(repeating: "a", count: 64), "the digest the build resolved the tag to")
+        let byDigest = "registry.example/base@sha256:" + String(repeating: "b", count: 64)
+        XCTAssertEqual(try PluginArgumentsTests.parse(["--from", byDigest]).provenanceBase(pinned: nil), byDigest)
+        XCTAssertNil(try PluginArgumentsTests.parse(["--from", "oci-layout:base@sha256:" + String(repeating: "c", count: 64)]).provenanceBase(pinned: nil),
+                     "a local base has no registry digest to name")
+        XCTAssertNil(try PluginArgumentsTests.parse([]).provenanceBase(pinned: nil), "scratch")
+    }
 }

@@ -46,6 +46,44 @@ final class PushCommandTests: XCTestCase {
         }
     }
 
+    /// A layout with referrers attached (`containertool attach oci-layout:…`) pushes its image (the
+    /// referrers' untagged entries are not taken for a second image), then its referrers.
+    func testALayoutWithReferrersPushesItsImage() throws {
+        let registry = try LocalRegistry(testCase: self)
+        let layout = work.appendingPathComponent("layout").path
+        let sbom = work.appendingPathComponent("hello.spdx.json")
+        try Data(#"{"spdxVersion":"SPDX-2.3"}"#.utf8).write(to: sbom)
+        let attached = try runContainertool(["attach", "oci-layout:" + layout, "--file", sbom.path])
+        XCTAssertEqual(attached.status, 0, attached.stderr)
+        let pushed = try runContainertool(["push", "oci-layout:" + layout, "\(registry.host)/team/with-referrers:1", "--json"])
+        XCTAssertEqual(pushed.status, 0, pushed.stderr)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(pushed.stdout.utf8)) as? [String: Any])
+        let digest = try digest(ofOutput: "oci-layout")
+        XCTAssertEqual(json["digest"] as? String, digest)
+        // Its referrer went up after it: under the fallback tag (docker-registry has no referrers API).
+        let referrers = try XCTUnwrap(json["referrers"] as? [[String: Any]])
+        XCTAssertEqual(referrers.map { $0["artifactType"] as? String }, ["application/spdx+json"])
+        let fallback = try runTool("skopeo", ["inspect", "--tls-verify=false", "--raw",
+                                              "docker://\(registry.host)/team/with-referrers:" + digest.replacingOccurrences(of: ":", with: "-")])
+        XCTAssertEqual(fallback.status, 0, fallback.stderr)
+        XCTAssertTrue(fallback.stdout.contains(referrers[0]["digest"] as? String ?? "none"), fallback.stdout)
+        let again = try runContainertool(["push", "oci-layout:" + layout, "\(registry.host)/team/with-referrers:1", "--json"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        let listed = try runTool("skopeo", ["inspect", "--tls-verify=false", "--raw",
+                                            "docker://\(registry.host)/team/with-referrers:" + digest.replacingOccurrences(of: ":", with: "-")])
+        XCTAssertEqual(listed.stdout, fallback.stdout, "pushing again lists the referrer once")
+
+        // The tag rebuilt as another image: the old image's referrer stays in the layout, and is not pushed with the new one.
+        let rebuilt = try runContainertool(["build", "--executable", try staticHelloBinary(self), "--tag", "hello:1", "--label", "rebuilt=yes",
+                                            "--output", "oci-layout:" + layout])
+        XCTAssertEqual(rebuilt.status, 0, rebuilt.stderr)
+        let other = try runContainertool(["push", "oci-layout:" + layout, "\(registry.host)/team/with-referrers:2", "--json"])
+        XCTAssertEqual(other.status, 0, other.stderr)
+        let otherJSON = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(other.stdout.utf8)) as? [String: Any])
+        XCTAssertNotEqual(otherJSON["digest"] as? String, digest)
+        XCTAssertEqual((otherJSON["referrers"] as? [Any])?.count, 0, "another image's referrer is not this one's")
+    }
+
     func testBadSourcesAndReferencesSayWhatToDo() throws {
         let gzipped = work.appendingPathComponent("image.tar.gz").path
         try runChecked("bash", ["-c", "gzip -c '\(work.appendingPathComponent("image.tar").path)' > '\(gzipped)'"])

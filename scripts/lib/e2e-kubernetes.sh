@@ -86,6 +86,7 @@ PY
 e2e_kubernetes_resolve() {
     step "containerize --resolve (Tests/Fixtures/TwoProducts/deploy: 5 documents, 2 products, foreign images)"
     local product digest golden=$ROOT/Tests/KubernetesManifestsTests/Golden/fixture-resolved.yaml
+    [[ -n "${K8S_REGISTRY:-}" ]] || start_kubernetes_registry  # (run alone: scripts/test.sh --e2e kubernetes_resolve)
     cd "$ROOT/Tests/Fixtures/TwoProducts"
     mkdir -p "$WORK/k8s-bad"
     printf 'kind: Pod\nspec:\n  containers:\n    - name: a\n      image: "swift://hello-a\n' >"$WORK/k8s-bad/syntax.yaml"
@@ -113,6 +114,7 @@ e2e_kubernetes_resolve() {
         [[ "$(grep -oE "$K8S_REGISTRY/team/$product@sha256:[0-9a-f]{64}" "$WORK/k8s-resolved.yaml" | sort -u)" \
             == "$K8S_REGISTRY/team/$product@$digest" ]] || die "swift://$product was not pinned to the pushed $digest"
         say "swift://$product → $K8S_REGISTRY/team/$product@$digest (= skopeo inspect)"
+        check_fallback_referrers "team/$product" "$digest" "$K8S_REGISTRY"
     done
     containerize --resolve deploy --push "$K8S_REGISTRY/team" >"$WORK/k8s-resolved-again.yaml" 2>"$WORK/k8s-resolve-again.log"
     cmp -s "$WORK/k8s-resolved.yaml" "$WORK/k8s-resolved-again.yaml" || die "a second --resolve printed different YAML (not reproducible)"

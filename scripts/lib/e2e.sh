@@ -54,14 +54,60 @@ check_image_config() {
     [[ "$entrypoint" == /* ]] || die "$image entrypoint '$entrypoint' is not an absolute path"
 }
 
+# validate_layout LAYOUT TAG — oci-image-tool accepts the layout's index, each referrer's manifest and
+# the tagged image. (This oci-image-tool reports --type imageLayout as unimplemented; --type image
+# checks the index, manifest, config and layers by reference. Its --ref filter, 1.0.0-rc1, skips every
+# other entry it drops, so with two untagged referrers in a row it calls the tag "not unique": the
+# image is checked through a copy of the layout, hard links, whose index lists only that tag.)
+validate_layout() {
+    local layout=$1 tag=$2 view=$WORK/validate-view digest
+    oci-image-tool validate --type imageIndex "$layout/index.json" >/dev/null
+    for digest in $(python3 -c 'import json,sys; print(" ".join(m["digest"] for m in json.load(open(sys.argv[1]))["manifests"] if "artifactType" in m))' "$layout/index.json"); do
+        oci-image-tool validate --type manifest "$layout/blobs/sha256/${digest#sha256:}" >/dev/null 2>&1 \
+            || die "oci-image-tool refuses the referrer manifest $digest in $layout"
+    done
+    rm -rf "$view" && mkdir "$view" && cp -al "$layout/blobs" "$layout/oci-layout" "$view/"
+    python3 -c 'import json,sys; i=json.load(open(sys.argv[1])); i["manifests"]=[m for m in i["manifests"] if m.get("annotations",{}).get("org.opencontainers.image.ref.name")==sys.argv[2]]; json.dump(i,open(sys.argv[3],"w"))' \
+        "$layout/index.json" "$tag" "$view/index.json"
+    oci-image-tool validate --type image --ref "name=$tag" "$view"
+    rm -rf "$view"
+}
+
+# check_layout_referrers LAYOUT DIGEST — the layout's index.json lists the SBOM and the provenance as
+# untagged referrers whose manifests' subject is DIGEST, after the images.
+check_layout_referrers() {
+    python3 - "$1" "$2" <<'PY' || die "$1/index.json does not list the SBOM and the provenance of $2"
+import json, sys
+layout, digest = sys.argv[1], sys.argv[2]
+entries = json.load(open(layout + "/index.json"))["manifests"]
+referrers = [m for m in entries if "artifactType" in m]
+assert all("annotations" not in m for m in referrers), referrers
+assert entries[-len(referrers):] == referrers, "referrers come after the images"
+subjects = {m["artifactType"]: json.load(open(layout + "/blobs/sha256/" + m["digest"][7:]))["subject"]["digest"] for m in referrers}
+assert sorted(subjects) == ["application/spdx+json", "application/vnd.in-toto+json"] and set(subjects.values()) == {digest}, subjects
+print("referrers in %s/index.json: %s" % (layout, ", ".join(sorted(subjects))))
+PY
+}
+
+# check_fallback_referrers REPO DIGEST [REGISTRY] — the registry's ($REGISTRY's) fallback tag sha256-<hex>
+# lists the SBOM and the provenance (docker-registry has no referrers API).
+check_fallback_referrers() {
+    curl -sf -H "Accept: application/vnd.oci.image.index.v1+json" "http://${3:-$REGISTRY}/v2/$1/manifests/sha256-${2#sha256:}" >"$WORK/referrers-${1//\//-}.json" \
+        || die "no referrers index under the fallback tag sha256-${2#sha256:} of $1"
+    python3 - "$WORK/referrers-${1//\//-}.json" <<'PY' || die "the referrers index of $1 does not list the SBOM and the provenance"
+import json, sys
+types = sorted(m.get("artifactType", "") for m in json.load(open(sys.argv[1]))["manifests"])
+assert types == ["application/spdx+json", "application/vnd.in-toto+json"], types
+print("referrers (fallback tag): " + ", ".join(types))
+PY
+}
+
 # check_local_outputs ARCHIVE LAYOUT TAG — real OCI tools accept what containertool wrote.
 check_local_outputs() {
     local archive=$1 layout=$2 tag=$3
     skopeo inspect "docker-archive:$archive" >"$WORK/skopeo-archive.json"
     say "skopeo inspect docker-archive: ok ($(json_field "$WORK/skopeo-archive.json" Digest))"
-    # (this oci-image-tool reports --type imageLayout as unimplemented; --type image checks the layout's
-    # index, manifest, config and layers by reference)
-    oci-image-tool validate --type image --ref "name=$tag" "$layout"
+    validate_layout "$layout" "$tag"
     skopeo inspect "oci:$layout:$tag" >/dev/null
     say "oci-image-tool validate + skopeo inspect oci: ok"
     rm -rf "$WORK/bundle"
@@ -376,15 +422,8 @@ PY
     [[ "$(json_field <(skopeo inspect --tls-verify=false "docker://$ref") Digest)" == "$last" ]] || die "the registry holds another digest"
     # SBOM and provenance attached as OCI 1.1 referrers: docker-registry has no referrers API, so the
     # distribution spec's fallback tag sha256-<hex> lists both artifacts, each about the image.
-    curl -sf -H "Accept: application/vnd.oci.image.index.v1+json" \
-        "http://$REGISTRY/v2/fixture-release/manifests/sha256-${last#sha256:}" >"$WORK/referrers.json" \
-        || die "no referrers index under the fallback tag sha256-${last#sha256:}"
-    python3 - "$WORK/referrers.json" <<'PY' || die "the referrers index does not list the SBOM and the provenance"
-import json, sys
-types = sorted(m.get("artifactType", "") for m in json.load(open(sys.argv[1]))["manifests"])
-assert types == ["application/spdx+json", "application/vnd.in-toto+json"], types
-print("referrers (fallback tag): " + ", ".join(types))
-PY
+    check_fallback_referrers fixture-release "$last"
+    cp "$WORK/referrers-fixture-release.json" "$WORK/referrers.json"
     # A cosign-format signature under sha256-<hex>.sig, verified with openssl against the public key.
     local sigtag="sha256-${last#sha256:}.sig" payload_digest
     curl -sf -H "Accept: application/vnd.oci.image.manifest.v1+json" "http://$REGISTRY/v2/fixture-release/manifests/$sigtag" >"$WORK/sig.json" \
@@ -459,9 +498,23 @@ e2e_registry_push() {
     digest=$(json_field "$WORK/pushed.json" Digest)
     grep -q "$digest" "$WORK/push1.log" || die "the registry holds $digest, which the push did not print"
     say "skopeo sees $ref at $digest, the digest the push printed"
+    # A plain push and an OCI layout get the SBOM and the provenance as referrers, the image unchanged.
+    check_fallback_referrers hello "$digest"
+    check_layout_referrers "$WORK/pushed-oci" "$digest"
+    [[ "$(json_field <(skopeo inspect "oci:$WORK/pushed-oci:latest") Digest)" == "$digest" ]] || die "the layout's tagged image is not $digest"
+    validate_layout "$WORK/pushed-oci" latest
+    grep -q "attached to $REGISTRY/hello: application/spdx+json sha256:.* (fallback tag)" "$WORK/push1.log" || die "the summary does not list the SBOM attached to the push"
+    grep -q "attached to oci-layout:$WORK/pushed-oci: application/vnd.in-toto+json sha256:.* (index.json)" "$WORK/push1.log" || die "the summary does not list the provenance in the layout"
+    cp "$WORK/pushed-oci/index.json" "$WORK/pushed-oci-index.json"
     containerize --no-dockerfile --push "$ref" --output "oci-layout:$WORK/pushed-oci" 2>&1 | tee "$WORK/push2.log"
     grep -Eiq 'uploaded 0 blobs|0 blobs uploaded' "$WORK/push2.log" || die "the second push uploaded blobs again"
     say "second push uploaded no blob"
+    cmp -s "$WORK/pushed-oci/index.json" "$WORK/pushed-oci-index.json" || die "the second build changed the layout's index.json (the same SBOM and provenance should list once)"
+    check_fallback_referrers hello "$digest"
+    say "second build: the same referrers, listed once"
+    # --no-attach (both off): a new layout gets no referrers.
+    containerize --no-dockerfile --no-attach --output "oci-layout:$WORK/plain-oci" >/dev/null
+    [[ "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["manifests"]))' "$WORK/plain-oci/index.json")" == 1 ]] || die "--no-attach still attached to the layout"
     docker pull "$ref"
     remember_image "$ref"
     run_and_check_container "$ref"

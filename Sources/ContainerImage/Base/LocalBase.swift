@@ -63,7 +63,8 @@ public enum LocalBase {
         guard let indexJSON = try source.small("index.json"), let index = try? CanonicalJSON.decode(ImageIndex.self, from: indexJSON) else {
             throw fail("it has no readable index.json (not an OCI layout)")
         }
-        var candidates = index.manifests
+        // Referrers (an SBOM, a provenance) listed beside the images are never a base.
+        var candidates = index.withoutReferrers
         // Several tags and none named: which image is meant cannot be guessed (entries of one tag are platforms).
         let tags = Set(index.manifests.compactMap { $0.annotations?[AnnotationKey.refName] }).sorted()
         if tag == nil, tags.count > 1 {

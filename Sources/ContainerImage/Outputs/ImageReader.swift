@@ -111,7 +111,9 @@ public enum ImageReader {
 
         guard let indexJSON = try source.small("index.json") else { throw ImageReadError.malformed(path, "no index.json; not an OCI layout or archive") }
         let index = try CanonicalJSON.decode(ImageIndex.self, from: indexJSON)
-        guard let entry = index.manifests.first(where: { $0.mediaType == MediaType.imageManifest }) ?? index.manifests.first else {
+        // Referrers (an SBOM, a provenance) listed beside the image are not the image.
+        let images = index.withoutReferrers
+        guard let entry = images.first(where: { $0.mediaType == MediaType.imageManifest }) ?? images.first else {
             throw ImageReadError.malformed(path, "index.json lists no manifest")
         }
         var manifestDescriptor = entry

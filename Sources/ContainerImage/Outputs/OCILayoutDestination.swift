@@ -48,17 +48,18 @@ public struct OCILayoutDestination: ImageDestination {
         }
     }
 
-    /// Adds the image to the existing layout at `path`.
+    /// Adds the image to the existing layout at `path`: the entry with the same tag is replaced,
+    /// every other entry (other images, referrers) stays.
     private func merge(_ image: some OCILayoutContent, tag: ImageReference) throws -> StagedOutput {
         // Another run merging into the same layout would read the same index.json and the last
-        // rename would drop the other's tag (or count on blobs the other then rolls back): the
-        // layout is locked from reading the index until this output is committed or discarded.
-        let lock = try Self.lock(path)
-        do {
-            return try merge(image, tag: tag, lock: lock)
-        } catch {
-            close(lock)
-            throw error
+        // rename would drop the other's tag (or count on blobs the other then rolls back):
+        // OCILayoutIndex holds the layout's lock from reading the index until this output is
+        // committed or discarded.
+        let refName = tag.tagOrLatest
+        return try OCILayoutIndex.stageEdit(of: path) { entries in
+            entries.removeTagged(refName)
+            try entries.append(image.indexDescriptor(tag: tag))
+            return image.blobs
         }
     }
 
@@ -76,73 +77,5 @@ public struct OCILayoutDestination: ImageDestination {
             usleep(20_000)
         }
         return descriptor
-    }
-
-    private func merge(_ image: some OCILayoutContent, tag: ImageReference, lock: Int32) throws -> StagedOutput {
-        func hostile(_ reason: String) -> OutputError { .hostileLayout(path: path, reason: reason) }
-        // The existing index, kept as raw JSON so fields this tool does not know survive.
-        var index: [String: Any] = ["schemaVersion": 2, "mediaType": MediaType.imageIndex, "manifests": [Any]()]
-        var info = stat()
-        if lstat(path + "/index.json", &info) == 0 {
-            guard (info.st_mode & S_IFMT) == S_IFREG else { throw hostile("index.json is not a regular file") }
-            guard info.st_size <= 64 << 20, let data = FileManager.default.contents(atPath: path + "/index.json"),
-                  (try? CanonicalJSON.checkNesting([UInt8](data))) != nil,
-                  let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                  object["manifests"] == nil || object["manifests"] is [Any]
-            else { throw hostile("index.json is not an OCI image index") }
-            index = object
-        }
-        let blobs = path + "/blobs/sha256"
-        for directory in [path + "/blobs", blobs] {
-            var info = stat()
-            guard lstat(directory, &info) == 0 else {
-                try AtomicOutput.createDirectory(directory)
-                continue
-            }
-            guard (info.st_mode & S_IFMT) == S_IFDIR else { throw hostile("\(directory) is not a directory (a symlink or a file)") }
-        }
-
-        let refName = tag.tagOrLatest
-        var manifests = (index["manifests"] as? [Any]) ?? []
-        manifests.removeAll { entry in
-            ((entry as? [String: Any])?["annotations"] as? [String: Any])?[AnnotationKey.refName] as? String == refName
-        }
-        let ours = try JSONSerialization.jsonObject(with: Data(try CanonicalJSON.encode(image.indexDescriptor(tag: tag))))
-        manifests.append(ours)
-        index["manifests"] = manifests
-        let indexBytes = [UInt8](try JSONSerialization.data(withJSONObject: index, options: [.sortedKeys, .withoutEscapingSlashes]))
-
-        // New blobs go in under a temporary name first, then their digest name.
-        var added: [String] = []
-        do {
-            for blob in image.blobs {
-                let target = blobs + "/" + blob.hex
-                var existing = stat()
-                if lstat(target, &existing) == 0 {
-                    guard (existing.st_mode & S_IFMT) == S_IFREG else { throw hostile("blob \(blob.digest) is not a regular file") }
-                    if Int(existing.st_size) == blob.size { continue }
-                    throw hostile("blob \(blob.digest) has \(existing.st_size) bytes, expected \(blob.size)")
-                }
-                let (temporary, descriptor) = try AtomicOutput.createTemporaryFile(near: target)
-                close(descriptor)
-                unlink(temporary)
-                try Self.write(blob, to: temporary)
-                try PendingOutputs.shared.whileOpen { registry in
-                    guard rename(temporary, target) == 0 else { throw OutputError.cannotCreate(path: target, reason: String(cString: strerror(errno))) }
-                    registry.unregister(temporary)
-                    registry.register(target)
-                }
-                added.append(target)
-            }
-            let (temporary, descriptor) = try AtomicOutput.createTemporaryFile(near: path + "/index.json")
-            let writer = BufferedFileWriter(descriptor: descriptor, path: temporary)
-            defer { close(descriptor) }
-            try writer.write(indexBytes)
-            try writer.flush()
-            return StagedOutput(temporary: temporary, final: path + "/index.json", addedFiles: added, lock: lock)
-        } catch {
-            for file in added { PendingOutputs.shared.remove(file) }
-            throw error
-        }
     }
 }
