@@ -67,7 +67,14 @@ PY
     local ntia
     ntia=$(ntia-checker "$WORK/base-dist/HelloWeb.spdx.json" 2>&1) || true  # read whole: grep -q would break its pipe
     [[ "$ntia" == *"Conformant: True"* ]] || die "the --from release's SBOM is not NTIA-conformant: $(grep False <<<"$ntia" | tr -s ' ' | paste -sd ';')"
-    say "release.sh --from $base: dist/HelloWeb.tar is built on the base; its SBOM lists the base ($recorded) and its package"
+    # Its provenance names the base among the resolved dependencies, under that digest.
+    python3 - "$WORK/base-dist/HelloWeb.provenance.json" "$recorded" <<'PY' || die "release.sh --from: the provenance does not name the base's digest"
+import json, sys
+dependencies = json.load(open(sys.argv[1]))["predicate"]["buildDefinition"]["resolvedDependencies"]
+base = [d for d in dependencies if d.get("name") == "base image"]
+assert base and base[0]["digest"] == {"sha256": sys.argv[2].split(":", 1)[1]}, dependencies
+PY
+    say "release.sh --from $base: dist/HelloWeb.tar is built on the base; its SBOM lists the base ($recorded) and its package; the provenance names it"
 
     # The rendered Dockerfile FROM the same base (docker pulls it from the loopback registry).
     local version builder
