@@ -39,21 +39,22 @@ answer_after() {  # START: docker run the loaded image, poll until it answers; p
 }
 
 echo "== cold: the plugin on a fresh clone, then a plain release build of the product in another scratch folder" >&2
-start=$(now); plugin; cold=$(seconds "$start")
+start=$(now); plugin; cold=$(seconds "$start"); echo "   $cold s" >&2
 start=$(now)
 swift build -c release --product HelloWeb --static-swift-stdlib -Xswiftc -static-executable --scratch-path "$work/plain" >/dev/null 2>&1
-plain=$(seconds "$start")
+plain=$(seconds "$start"); echo "   plain: $plain s" >&2
 
 echo "== no change" >&2
-start=$(now); plugin; nochange=$(seconds "$start")
+start=$(now); plugin; nochange=$(seconds "$start"); echo "   $nochange s" >&2
 
 echo "== a one-line edit → --load → docker run → first answer" >&2
 printf '\n// edited %s\n' "$(date +%s)" >>Sources/HelloWeb/main.swift
-start=$(now); plugin; edit=$(answer_after "$start")
+start=$(now); plugin; edit=$(answer_after "$start"); echo "   $edit s" >&2
 
 echo "== push of a built layout: containertool push vs skopeo copy" >&2
 port=$(free_port)
 registry_pid=$("$root/scripts/start-registry.sh" --port "$port" --dir "$work/registry")
+swift build --product containertool >/dev/null 2>&1
 tool=$(swift build --show-bin-path)/containertool
 "$tool" build --executable "$(swift build -c release --show-bin-path --scratch-path "$work/plain")/HelloWeb" --output "oci-layout:$work/layout" --tag t >/dev/null
 # Every blob is there after the first push: what a second registry or a re-push costs.
