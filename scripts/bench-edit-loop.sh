@@ -60,7 +60,7 @@ tool=$(swift build --show-bin-path)/containertool
 # Every blob is there after the first push: what a second registry or a re-push costs.
 hyperfine -N -w 1 -r "$RUNS" --export-json "$work/push.json" \
     "$tool push oci-layout:$work/layout 127.0.0.1:$port/bench/ct:1" \
-    "skopeo copy --dest-tls-verify=false oci:$work/layout:t docker://127.0.0.1:$port/bench/sk:1" >/dev/null 2>&1
+    "skopeo copy --dest-tls-verify=false oci:$work/layout:latest docker://127.0.0.1:$port/bench/sk:1" >/dev/null 2>&1
 read -r push_ct push_sk < <(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print(*(f"{x[\"median\"]*1000:.0f}" for x in r))' "$work/push.json")
 
 printf '%-44s %8s   %-34s %s\n' "figure" "seconds" "baseline" "goal"
