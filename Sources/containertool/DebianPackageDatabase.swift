@@ -34,8 +34,11 @@ struct DebianPackageDatabase {
         let owners = prefix + ".dpkg-owners", versions = prefix + ".dpkg-versions"
         guard FileManager.default.fileExists(atPath: owners) || FileManager.default.fileExists(atPath: versions) else { return nil }
         func read(_ path: String) throws -> String {
-            guard let data = FileManager.default.contents(atPath: path) else { throw RecordedDatabaseError(path: path, problem: "is missing") }
-            guard data.count <= Self.recordedSizeLimit else { throw RecordedDatabaseError(path: path, problem: "is over \(Self.recordedSizeLimit >> 20) MiB") }
+            // Checked before reading: a FIFO would hang, a link to /dev/zero or a huge file fill memory.
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { throw RecordedDatabaseError(path: path, problem: "is missing") }
+            guard attributes[.type] as? FileAttributeType == .typeRegular else { throw RecordedDatabaseError(path: path, problem: "is not a regular file") }
+            guard (attributes[.size] as? Int ?? 0) <= Self.recordedSizeLimit else { throw RecordedDatabaseError(path: path, problem: "is over \(Self.recordedSizeLimit >> 20) MiB") }
+            guard let data = FileManager.default.contents(atPath: path) else { throw RecordedDatabaseError(path: path, problem: "cannot be read") }
             return String(decoding: data, as: UTF8.self)
         }
         recorded = Recorded(searchOutput: try read(owners), versionOutput: try read(versions))
@@ -77,8 +80,9 @@ struct DebianPackageDatabase {
         var ownerOfName: [String: String] = [:]
         let search = recorded?.searchOutput ?? Self.query(["-S"] + candidates.keys.sorted())
         for line in search.split(separator: "\n") {
-            // `libc6-dev:amd64: /usr/lib/x86_64-linux-gnu/libc.a` (`a, b: path` for a shared path).
-            guard let separator = line.range(of: ": /") else { continue }
+            // `libc6-dev:amd64: /usr/lib/x86_64-linux-gnu/libc.a` (`a, b: path` for a shared path);
+            // `diversion by PKG from: /path` lines name no owner.
+            guard !line.hasPrefix("diversion by "), let separator = line.range(of: ": /") else { continue }
             let file = "/" + line[separator.upperBound...]
             guard candidates[String(file)] != nil, ownerOfName[String(file)] == nil else { continue }
             let package = line[..<separator.lowerBound].split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""

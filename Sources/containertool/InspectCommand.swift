@@ -83,7 +83,7 @@ enum InspectCommand {
         } else {
             for difference in differences {
                 let mark = difference.change == .added ? "+" : difference.change == .removed ? "-" : "~"
-                print("\(mark) \(difference.path)" + (difference.details.isEmpty ? "" : ": " + difference.details.joined(separator: "; ")))
+                print("\(mark) \(shown(difference.path))" + (difference.details.isEmpty ? "" : ": " + shown(difference.details.joined(separator: "; "))))
             }
             print(differences.isEmpty ? "the images are the same (files and config)" : "\(differences.count) difference(s)")
         }
@@ -112,8 +112,22 @@ enum InspectCommand {
         let bits = Int(file.mode, radix: 8) ?? 0
         let permissions = (0..<9).map { bit -> Character in bits & (0o400 >> bit) != 0 ? Array("rwxrwxrwx")[bit] : "-" }
         let size = String(file.size ?? 0)
-        return "\(type)\(String(permissions)) \(file.uid):\(file.gid) \(String(repeating: " ", count: max(0, 11 - size.count)))\(size) \(file.path)"
-            + (file.target.map { (file.kind == .hardlink ? " link to " : " -> ") + $0 } ?? "")
+        return "\(type)\(String(permissions)) \(file.uid):\(file.gid) \(String(repeating: " ", count: max(0, 11 - size.count)))\(size) \(shown(file.path))"
+            + (file.target.map { (file.kind == .hardlink ? " link to " : " -> ") + shown($0) } ?? "")
+    }
+
+    /// A name from an image as one line of text: a control character (a newline in a file name could
+    /// print a line of its own) is shown escaped, `\n` or `\u{1b}`.
+    static func shown(_ name: String) -> String {
+        guard name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else { return name }
+        return String(name.unicodeScalars.map { scalar -> String in
+            switch scalar {
+            case "\n": return "\\n"
+            case "\t": return "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7f: return "\\u{\(String(scalar.value, radix: 16))}"
+            default: return String(scalar)
+            }
+        }.joined())
     }
 
     struct FilesReport: Encodable {

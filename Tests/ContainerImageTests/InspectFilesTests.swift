@@ -92,6 +92,34 @@ final class InspectFilesTests: XCTestCase {
         XCTAssertEqual((differences.first?["details"] as? [String])?.first, #"["A=1"] → ["A=2"]"#)
     }
 
+    /// A hard link replaced by a file in a later layer is that file (its contents are compared), and a
+    /// name with a newline cannot print a line of its own.
+    func testALaterFileReplacesAHardLinkAndNamesCannotForgeLines() throws {
+        func hardLinked(_ name: String, upper: String) throws -> String {
+            // GNU tar writes the hard link (TarWriter does not write them).
+            let folder = directory + "/\(name)-lower"
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try "target".write(toFile: folder + "/t", atomically: false, encoding: .utf8)
+            try FileManager.default.linkItem(atPath: folder + "/t", toPath: folder + "/h")
+            let tar = try TestSupport.run("/usr/bin/env", ["tar", "--owner=0", "--group=0", "-C", folder, "-cf", folder + ".tar", "t", "h"])
+            XCTAssertEqual(tar.status, 0, tar.stderr)
+            let lower = try TestSupport.readBytes(folder + ".tar")
+            var top: [UInt8] = []
+            try TarWriter { top.append(contentsOf: $0) }.writeArchive([.file("h", Array(upper.utf8)), .file("a\n-rwxr-xr-x 0:0 1 /forged", [1])])
+            try BaseLayoutFixture.write(tars: [lower, top], to: directory + "/" + name)
+            return directory + "/" + name
+        }
+        let first = try hardLinked("hl-a", upper: "AAAA"), second = try hardLinked("hl-b", upper: "BBBBBBBB")
+        let differ = try inspect([first, "--diff", second, "--exit-code"])
+        XCTAssertEqual(differ.status, 1, differ.stdout)
+        XCTAssertTrue(differ.stdout.hasPrefix("~ /h: contents: 4 bytes "), differ.stdout)
+        let listed = try inspect([first, "--files"])
+        XCTAssertEqual(listed.status, 0, listed.stderr)
+        XCTAssertTrue(listed.stdout.contains("-rw-r--r-- 0:0           4 /h\n"), listed.stdout)
+        XCTAssertTrue(listed.stdout.contains("/a\\n-rwxr-xr-x 0:0 1 /forged\n"), listed.stdout)
+        XCTAssertFalse(listed.stdout.split(separator: "\n").contains { $0.hasSuffix(" /forged") && !$0.contains("\\n") }, listed.stdout)
+    }
+
     func testMistakesAreOneLineErrors() throws {
         let layout = try writeLayeredImage("image")
         let exitCodeAlone = try inspect([layout, "--exit-code"])

@@ -131,6 +131,7 @@ final class SBOMLinkTraceTests: XCTestCase {
         try """
             libc6-dev:amd64: /usr/lib/x86_64-linux-gnu/libc.a
             libc6-dev:amd64: /usr/lib/x86_64-linux-gnu/libdl.a
+            diversion by other from: /usr/lib/x86_64-linux-gnu/libz.a
             zlib1g-dev:amd64: /usr/lib/x86_64-linux-gnu/libz.a
             diversion by dash from: /bin/sh
             tzdata: /usr/share/zoneinfo

@@ -32,6 +32,7 @@ extension BaseImage {
             reading: { record, path in
                 switch record.kind {
                 case .file:
+                    links[path] = nil  // a file in a later layer replaces a hard link below it
                     current = (path, 0, SHA256())
                     return { bytes in
                         current?.size += bytes.count
@@ -42,6 +43,7 @@ extension BaseImage {
                     contents[path] = nil
                 default:
                     contents[path] = nil
+                    links[path] = nil
                 }
                 return nil
             },
