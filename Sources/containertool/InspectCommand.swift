@@ -97,7 +97,7 @@ enum InspectCommand {
         guard !text.contains(":") || FileManager.default.fileExists(atPath: text),
               FileManager.default.fileExists(atPath: BuildCommand.absolutePath(text), isDirectory: &isDirectory) else { return text }
         if isDirectory.boolValue { return "oci-layout:" + text }
-        return (try ImageReader.read(path: BuildCommand.absolutePath(text)).kind) + ":" + text
+        return try ImageReader.archiveKind(path: BuildCommand.absolutePath(text)) + ":" + text
     }
 
     /// `-rwxr-xr-x 65532:65532     6847912 /HelloWeb`, `lrwxrwxrwx 0:0 0 /etc/localtime -> …`.

@@ -32,8 +32,19 @@ public enum ImageReader {
         // A compressed archive has no offsets to read from: it is unpacked, streaming, to an unlinked
         // temporary file, so memory stays constant whatever the archive's size.
         let source = try isGzipFile(path) ? TarFileImageSource(gunzipping: path) : TarFileImageSource(path: path)
-        let kind = try requestedKind ?? (source.size(of: "manifest.json") != nil ? "docker-archive" : "oci-archive")
+        let kind = try requestedKind ?? archiveKind(source)
         return try read(kind: kind, path: path, source: source)
+    }
+
+    /// What an archive file is, by its contents (`docker-archive` or `oci-archive`), from its tar
+    /// headers alone: no blob is read. A gzip-compressed one is named by what it holds.
+    public static func archiveKind(path: String) throws -> String {
+        try archiveKind(isGzipFile(path) ? TarFileImageSource(gunzipping: path) : TarFileImageSource(path: path))
+    }
+
+    /// A Docker archive has a top-level manifest.json; an OCI archive has none.
+    private static func archiveKind(_ source: some ImageFileSource) throws -> String {
+        try source.size(of: "manifest.json") != nil ? "docker-archive" : "oci-archive"
     }
 
     private static func isGzipFile(_ path: String) throws -> Bool {
