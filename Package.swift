@@ -49,8 +49,10 @@ let package = Package(
                 permissions: [
                     .writeToPackageDirectory(reason: "writes the rendered Dockerfile, .dockerignore and the image under .build/containerize")
                 ]
-            ),
-            dependencies: ["containertool"]
+            )
+            // No tool dependency on containertool: the plugin builds it once into a cache every
+            // package shares (Plugins/ContainerizePlugin/ToolCache.swift), so SwiftPM does not build
+            // it again in each package and re-check it before every run.
         ),
 
         // MARK: Tests

@@ -8,6 +8,33 @@ struct ContainerTool {
 
     typealias BuildReport = ToolContract.BuildReport
 
+    /// The `containertool` of the package that provides this plugin, from the shared cache
+    /// (ToolCache.swift), built there first when its sources changed.
+    static func cached(swift: (executable: URL, leadingArguments: [String]), verbose: Bool) throws -> ContainerTool {
+        let cache = ToolCache(sourcePackage: ToolCache.sourcePackage(),
+                              directory: ToolCache.defaultDirectory(environment: ProcessInfo.processInfo.environment, home: NSHomeDirectory()))
+        let toolchainPath = swift.leadingArguments.isEmpty ? swift.executable.path : Self.onPath("swift") ?? swift.executable.path
+        let toolchain = ToolCache.status(toolchainPath, as: "toolchain " + toolchainPath)
+            ?? .init(path: "toolchain " + toolchainPath, size: 0, modified: .init())
+        let url = try cache.tool(toolchain: toolchain, build: { scratch in
+            let arguments = swift.leadingArguments + ["build", "-c", ToolCache.configuration, "--product", "containertool",
+                                                      "--package-path", cache.sourcePackage.path, "--scratch-path", scratch.path]
+            let result = try Subprocess.run(swift.executable, arguments, mergeOutput: true, show: verbose)
+            guard result.status == 0 else {
+                let reason = BuildLog(text: result.stderr).firstError ?? "swift build exited with status \(result.status)"
+                throw PluginError.buildFailed("building containertool failed: \(reason); rerun with --verbose to see the whole build")
+            }
+            return scratch.appendingPathComponent(ToolCache.configuration).appendingPathComponent("containertool")
+        }, progress: printError)
+        return ContainerTool(url: url, verbose: verbose)
+    }
+
+    /// The first `name` on PATH.
+    private static func onPath(_ name: String) -> String? {
+        (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { $0 + "/" + name }
+            .first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
     /// The options `containertool build` (or `dockerfile`) accepts, for passing through the ones the
     /// plugin does not own.
     func options(of subcommand: String) throws -> PluginArguments.ToolOptions {

@@ -10,12 +10,9 @@ public struct BlobCache: Sendable {
 
     public init(root: String) { self.root = root }
 
-    /// `CONTAINERIZE_CACHE_DIR`, else `$XDG_CACHE_HOME/containerize`, else `~/.cache/containerize`.
+    /// The machine's cache folder (`CacheLocation`).
     public static func defaultRoot(environment: [String: String]) -> String {
-        if let explicit = environment["CONTAINERIZE_CACHE_DIR"], !explicit.isEmpty { return explicit }
-        if let xdg = environment["XDG_CACHE_HOME"], xdg.hasPrefix("/") { return xdg + "/containerize" }
-        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
-        return home + "/.cache/containerize"
+        CacheLocation.root(environment: environment, home: NSHomeDirectory())
     }
 
     /// Where the blob with `digest` lives; throws for anything but `sha256:` and 64 lowercase hex

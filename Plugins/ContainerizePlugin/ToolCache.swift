@@ -1,0 +1,178 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `containertool`, built once per state of its sources into a cache that every package on this
+/// machine shares. Why not a tool dependency of the plugin: SwiftPM then builds `containertool` in
+/// every package's `.build` (a fresh package pays a whole debug build of it before its own) and
+/// re-checks it before every run. Here a run whose sources are unchanged costs a `stat` per source
+/// file; a changed source (a new plugin version, an edit to a path dependency) builds it again,
+/// incrementally, in one shared scratch folder.
+///
+/// No PackagePlugin here: the tests compile this file as it is (Tests/ContainerizePluginTests).
+struct ToolCache {
+    /// The swift-containerize package whose `containertool` this is.
+    let sourcePackage: URL
+    /// The cache folder: `bin/containertool-<key>` are the built tools, `build/` the scratch folder.
+    let directory: URL
+    /// The build configuration: debug, because a whole debug build costs less than a release one and
+    /// the tool's hot paths (gzip, SHA-256) are C either way (issue 24's note has the numbers).
+    static let configuration = "debug"
+    /// Tools of other keys kept (other plugin versions that other packages pin); older ones are removed.
+    static let kept = 4
+
+    /// `tools/` in the machine's cache folder (`CacheLocation`: `$CONTAINERIZE_CACHE_DIR`, …).
+    static func defaultDirectory(environment: [String: String], home: String) -> URL {
+        URL(fileURLWithPath: CacheLocation.root(environment: environment, home: home)).appendingPathComponent("tools")
+    }
+
+    /// The package this file belongs to: Plugins/ContainerizePlugin/ToolCache.swift → its root.
+    static func sourcePackage(ofFile file: String = #filePath) -> URL {
+        URL(fileURLWithPath: file).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    /// One file that goes into the key.
+    struct SourceFile: Equatable {
+        var path: String
+        var size: Int64
+        var modified: timespec
+
+        static func == (a: SourceFile, b: SourceFile) -> Bool {
+            a.path == b.path && a.size == b.size && a.modified.tv_sec == b.modified.tv_sec && a.modified.tv_nsec == b.modified.tv_nsec
+        }
+    }
+
+    /// The key of a state of the sources: every file's path, size and modification time (in path
+    /// order) and the toolchain's, as 16 hex digits (FNV-1a, 64 bits: a cache key, not a defence;
+    /// the cache folder is the user's own).
+    static func key(of files: [SourceFile], toolchain: SourceFile) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix(_ text: String) {
+            for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+            hash = (hash ^ 0) &* 0x100_0000_01b3  // a separator no path contains
+        }
+        mix(configuration)
+        for file in [toolchain] + files.sorted(by: { $0.path < $1.path }) {
+            mix(file.path); mix(String(file.size)); mix("\(file.modified.tv_sec).\(file.modified.tv_nsec)")
+        }
+        return String(hash, radix: 16).leftPadded(to: 16)
+    }
+
+    /// Package.swift and every file under Sources/ (what `swift build --product containertool` reads),
+    /// with paths relative to the package; symbolic links followed, as the compiler follows them.
+    static func sourceFiles(of package: URL) throws -> [SourceFile] {
+        var files: [SourceFile] = []
+        if let manifest = status(package.appendingPathComponent("Package.swift").path, as: "Package.swift") { files.append(manifest) }
+        let sources = package.appendingPathComponent("Sources")
+        guard let walker = FileManager.default.enumerator(atPath: sources.path) else {
+            throw ToolCacheError.noSources(package.path)
+        }
+        while let relative = walker.nextObject() as? String {
+            if relative.hasPrefix(".") || relative.contains("/.") { continue }
+            if let file = status(sources.path + "/" + relative, as: "Sources/" + relative) { files.append(file) }
+        }
+        guard files.contains(where: { $0.path.hasPrefix("Sources/containertool/") }) else { throw ToolCacheError.noSources(package.path) }
+        return files
+    }
+
+    /// A regular file's size and modification time (after links); nil for folders and the rest.
+    static func status(_ path: String, as name: String) -> SourceFile? {
+        var info = stat()
+        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+        return SourceFile(path: name, size: Int64(info.st_size), modified: info.st_mtim)
+    }
+
+    /// The built tool for the sources as they are now: the cached one, else built by `build` (which
+    /// gets the scratch folder and returns the binary it made) and kept. Two runs at once build it
+    /// once: the second waits for the first's lock, then finds the tool.
+    func tool(toolchain: SourceFile, build: (_ scratch: URL) throws -> URL, progress: (String) -> Void) throws -> URL {
+        let key = Self.key(of: try Self.sourceFiles(of: sourcePackage), toolchain: toolchain)
+        let tools = directory.appendingPathComponent("bin")
+        let cached = tools.appendingPathComponent("containertool-" + key)
+        if FileManager.default.isExecutableFile(atPath: cached.path) { return cached }
+
+        try FileManager.default.createDirectory(at: directory.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Self.makePrivateDirectory(directory)
+        try Self.makePrivateDirectory(tools)
+        let lock = try Self.lock(directory.appendingPathComponent("lock"), waiting: {
+            progress("Waiting for another run that is building containertool (\(directory.path))…")
+        })
+        defer { close(lock) }
+        if FileManager.default.isExecutableFile(atPath: cached.path) { return cached }
+
+        progress("Building containertool for this version of swift-containerize, once (cached in \(directory.path))…")
+        let built = try build(directory.appendingPathComponent("build"))
+        // A copy, not the scratch folder's binary: the next build of other sources rewrites that one,
+        // maybe under a run that is using it.
+        let temporary = tools.appendingPathComponent(".containertool-\(key)-\(getpid())")
+        try? FileManager.default.removeItem(at: temporary)
+        do {
+            try FileManager.default.copyItem(at: built, to: temporary)
+            guard chmod(temporary.path, 0o755) == 0, rename(temporary.path, cached.path) == 0 else {
+                throw ToolCacheError.cannotStore(cached.path, String(cString: strerror(errno)))
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            if let known = error as? ToolCacheError { throw known }
+            throw ToolCacheError.cannotStore(cached.path, error.localizedDescription)
+        }
+        Self.prune(tools, keeping: cached)
+        return cached
+    }
+
+    /// Removes all but the `kept` newest tools (by modification time); `keeping` always stays.
+    static func prune(_ tools: URL, keeping current: URL) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: tools.path)) ?? []
+        let others = names.filter { $0.hasPrefix("containertool-") && $0 != current.lastPathComponent }
+            .map { (name: $0, modified: status(tools.path + "/" + $0, as: $0)?.modified.tv_sec ?? 0) }
+            .sorted { $0.modified > $1.modified }
+        for stale in others.dropFirst(kept - 1) { try? FileManager.default.removeItem(atPath: tools.path + "/" + stale.name) }
+    }
+
+    /// Creates `url` as 0700 if missing; refuses one that another user owns or others may write to,
+    /// since what it holds is run with our credentials.
+    static func makePrivateDirectory(_ url: URL) throws {
+        if mkdir(url.path, 0o700) != 0 && errno != EEXIST { throw ToolCacheError.cannotStore(url.path, String(cString: strerror(errno))) }
+        var info = stat()
+        guard lstat(url.path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { throw ToolCacheError.notPrivate(url.path) }
+        guard info.st_uid == geteuid(), info.st_mode & 0o022 == 0 else { throw ToolCacheError.notPrivate(url.path) }
+    }
+
+    /// An exclusive `flock` on `path`, held until the descriptor is closed (or the process ends).
+    static func lock(_ path: URL, waiting: () -> Void) throws -> Int32 {
+        let descriptor = open(path.path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw ToolCacheError.cannotStore(path.path, String(cString: strerror(errno))) }
+        if flock(descriptor, LOCK_EX | LOCK_NB) == 0 { return descriptor }
+        waiting()
+        while flock(descriptor, LOCK_EX) != 0 {
+            guard errno == EINTR else {
+                close(descriptor)
+                throw ToolCacheError.cannotStore(path.path, String(cString: strerror(errno)))
+            }
+        }
+        return descriptor
+    }
+}
+
+/// Why the cached `containertool` cannot be found or kept; one line each, with the way out.
+enum ToolCacheError: Error, CustomStringConvertible, Equatable {
+    case noSources(String)
+    case notPrivate(String)
+    case cannotStore(String, String)
+
+    var description: String {
+        switch self {
+        case let .noSources(package):
+            return "cannot find containertool's sources in \(package) (the package that provides the containerize plugin); run `swift package resolve` and retry"
+        case let .notPrivate(path):
+            return "the containertool cache \(path) is not a folder of yours that only you can write to; remove it, or set CONTAINERIZE_CACHE_DIR to another folder"
+        case let .cannotStore(path, reason):
+            return "cannot keep containertool in \(path): \(reason); free space there, or set CONTAINERIZE_CACHE_DIR to another folder"
+        }
+    }
+}
+
+private extension String {
+    func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
+}

@@ -1,0 +1,1 @@
+../../Sources/OCIModel/CacheLocation.swift

@@ -1,0 +1,1 @@
+../../Plugins/ContainerizePlugin/ToolCache.swift

@@ -1,0 +1,163 @@
+import Foundation
+import Synchronization
+import TestSupport
+import XCTest
+
+/// The plugin's cache of built `containertool`s: one build per state of the sources, shared by every
+/// package, safe when two runs start at once, and never a folder others can write to.
+final class ToolCacheTests: XCTestCase {
+    var root = ""
+    var package: URL { URL(fileURLWithPath: root + "/package") }
+    var cache: ToolCache { ToolCache(sourcePackage: package, directory: URL(fileURLWithPath: root + "/cache")) }
+    let toolchain = ToolCache.SourceFile(path: "toolchain /opt/swift/usr/bin/swift", size: 1, modified: timespec(tv_sec: 1, tv_nsec: 0))
+
+    override func setUpWithError() throws {
+        root = try temporaryDirectory(self, "tool-cache").path
+        try FileManager.default.createDirectory(atPath: root + "/package/Sources/containertool", withIntermediateDirectories: true)
+        try "// manifest".write(toFile: root + "/package/Package.swift", atomically: true, encoding: .utf8)
+        try "print(1)".write(toFile: root + "/package/Sources/containertool/main.swift", atomically: true, encoding: .utf8)
+    }
+
+    /// A stand-in for `swift build`: writes an executable into the scratch folder and counts the calls.
+    final class FakeBuild: @unchecked Sendable {
+        var calls = 0
+        func callAsFunction(_ scratch: URL) throws -> URL {
+            calls += 1
+            try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+            let binary = scratch.appendingPathComponent("containertool")
+            try "#!/bin/sh\necho build \(calls)\n".write(to: binary, atomically: true, encoding: .utf8)
+            return binary
+        }
+    }
+
+    func testTheKeyFollowsEverySourceFileAndTheToolchainButNotTheirOrder() {
+        let a = ToolCache.SourceFile(path: "Sources/a.swift", size: 10, modified: timespec(tv_sec: 100, tv_nsec: 5))
+        let b = ToolCache.SourceFile(path: "Package.swift", size: 20, modified: timespec(tv_sec: 200, tv_nsec: 0))
+        let key = ToolCache.key(of: [a, b], toolchain: toolchain)
+        XCTAssertEqual(key.count, 16)
+        XCTAssertEqual(key, ToolCache.key(of: [b, a], toolchain: toolchain))
+        var resized = a; resized.size = 11
+        var touched = a; touched.modified.tv_nsec = 6
+        var renamed = a; renamed.path = "Sources/b.swift"
+        var otherToolchain = toolchain; otherToolchain.modified.tv_sec = 2
+        for (changed, why) in [([resized, b], "size"), ([touched, b], "time"), ([renamed, b], "path"), ([a], "a file fewer")] {
+            XCTAssertNotEqual(ToolCache.key(of: changed, toolchain: toolchain), key, why)
+        }
+        XCTAssertNotEqual(ToolCache.key(of: [a, b], toolchain: otherToolchain), key, "another toolchain")
+    }
+
+    func testSourcesAreTheManifestAndEveryFileUnderSourcesButNotHiddenOnes() throws {
+        try FileManager.default.createDirectory(atPath: root + "/package/Sources/OCIModel/.hidden", withIntermediateDirectories: true)
+        try "x".write(toFile: root + "/package/Sources/OCIModel/Model.swift", atomically: true, encoding: .utf8)
+        try "x".write(toFile: root + "/package/Sources/OCIModel/.hidden/swap", atomically: true, encoding: .utf8)
+        try "x".write(toFile: root + "/package/Sources/.DS_Store", atomically: true, encoding: .utf8)
+        try "x".write(toFile: root + "/package/README.md", atomically: true, encoding: .utf8)
+        let names = try ToolCache.sourceFiles(of: package).map(\.path).sorted()
+        XCTAssertEqual(names, ["Package.swift", "Sources/OCIModel/Model.swift", "Sources/containertool/main.swift"])
+    }
+
+    func testAPackageWithoutContainertoolsSourcesIsNamedInTheError() throws {
+        try FileManager.default.removeItem(atPath: root + "/package/Sources/containertool")
+        XCTAssertThrowsError(try ToolCache.sourceFiles(of: package)) { error in
+            XCTAssertEqual(error as? ToolCacheError, .noSources(package.path))
+            XCTAssertTrue("\(error)".contains("swift package resolve"), "\(error)")
+        }
+    }
+
+    func testTheToolIsBuiltOnceThenTakenFromTheCacheUntilASourceChanges() throws {
+        let build = FakeBuild()
+        var progress: [String] = []
+        let first = try cache.tool(toolchain: toolchain, build: build.callAsFunction, progress: { progress.append($0) })
+        let second = try cache.tool(toolchain: toolchain, build: build.callAsFunction, progress: { progress.append($0) })
+        XCTAssertEqual(first, second)
+        XCTAssertEqual(build.calls, 1)
+        XCTAssertEqual(progress.count, 1, "one line says the tool is being built: \(progress)")
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: first.path))
+        XCTAssertEqual(try String(contentsOf: first, encoding: .utf8), "#!/bin/sh\necho build 1\n")
+
+        try "print(2) // edited".write(toFile: root + "/package/Sources/containertool/main.swift", atomically: true, encoding: .utf8)
+        let third = try cache.tool(toolchain: toolchain, build: build.callAsFunction, progress: { _ in })
+        XCTAssertNotEqual(third, first)
+        XCTAssertEqual(build.calls, 2)
+        XCTAssertEqual(try String(contentsOf: first, encoding: .utf8), "#!/bin/sh\necho build 1\n",
+                       "a copy: the rebuild in the scratch folder does not change the tool another run may be using")
+    }
+
+    func testOnlyTheNewestToolsAreKept() throws {
+        let build = FakeBuild()
+        var made: [URL] = []
+        for edit in 0..<(ToolCache.kept + 2) {
+            try "print(\(edit))".write(toFile: root + "/package/Sources/containertool/main.swift", atomically: true, encoding: .utf8)
+            made.append(try cache.tool(toolchain: toolchain, build: build.callAsFunction, progress: { _ in }))
+            // Modification times a second apart, so "newest" is well defined on any file system.
+            var times = [timespec(tv_sec: 1_000_000 + edit, tv_nsec: 0), timespec(tv_sec: 1_000_000 + edit, tv_nsec: 0)]
+            XCTAssertEqual(utimensat(AT_FDCWD, made.last!.path, &times, 0), 0)
+        }
+        let left = try FileManager.default.contentsOfDirectory(atPath: root + "/cache/bin").sorted()
+        XCTAssertEqual(left, made.suffix(ToolCache.kept).map(\.lastPathComponent).sorted())
+    }
+
+    func testAFailedBuildLeavesNoTool() throws {
+        struct Broken: Error {}
+        XCTAssertThrowsError(try cache.tool(toolchain: toolchain, build: { _ in throw Broken() }, progress: { _ in })) { error in
+            XCTAssertTrue(error is Broken)
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root + "/cache/bin"), [])
+    }
+
+    func testASecondRunWaitsForTheFirstsBuildAndDoesNotBuildAgain() throws {
+        // The first run holds the lock (as while it builds); the second must wait, then find its tool.
+        try FileManager.default.createDirectory(atPath: root + "/cache/bin", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        chmod(root + "/cache", 0o700)
+        let held = try ToolCache.lock(URL(fileURLWithPath: root + "/cache/lock"), waiting: { XCTFail("nobody holds it yet") })
+        let build = FakeBuild()
+        let waited = expectation(description: "the second run says it waits")
+        let finished = expectation(description: "the second run ends")
+        let cache = self.cache, toolchain = self.toolchain
+        let result = Mutex<URL?>(nil)
+        Thread {
+            let tool = try? cache.tool(toolchain: toolchain, build: build.callAsFunction, progress: { line in
+                if line.hasPrefix("Waiting for another run") { waited.fulfill() }
+            })
+            result.withLock { $0 = tool }
+            finished.fulfill()
+        }.start()
+        wait(for: [waited], timeout: 10)
+        // What the first run stores while the second waits.
+        let key = ToolCache.key(of: try ToolCache.sourceFiles(of: package), toolchain: toolchain)
+        let stored = root + "/cache/bin/containertool-" + key
+        try "#!/bin/sh\necho first\n".write(toFile: stored, atomically: true, encoding: .utf8)
+        chmod(stored, 0o755)
+        close(held)
+        wait(for: [finished], timeout: 10)
+        XCTAssertEqual(result.withLock { $0 }?.path, stored)
+        XCTAssertEqual(build.calls, 0)
+    }
+
+    func testACacheFolderOthersCanWriteToIsRefused() throws {
+        try FileManager.default.createDirectory(atPath: root + "/cache", withIntermediateDirectories: true)
+        chmod(root + "/cache", 0o777)
+        XCTAssertThrowsError(try cache.tool(toolchain: toolchain, build: FakeBuild().callAsFunction, progress: { _ in })) { error in
+            XCTAssertEqual(error as? ToolCacheError, .notPrivate(root + "/cache"))
+            XCTAssertTrue("\(error)".contains("CONTAINERIZE_CACHE_DIR"), "\(error)")
+        }
+        chmod(root + "/cache", 0o700)
+        try FileManager.default.createSymbolicLink(atPath: root + "/cache/bin", withDestinationPath: "/tmp")
+        XCTAssertThrowsError(try cache.tool(toolchain: toolchain, build: FakeBuild().callAsFunction, progress: { _ in })) { error in
+            XCTAssertEqual(error as? ToolCacheError, .notPrivate(root + "/cache/bin"), "a link to a shared folder is not ours")
+        }
+    }
+
+    func testTheCacheFolderComesFromTheEnvironment() {
+        // The blob cache's folder (CacheLocation), so one variable moves everything containerize caches.
+        XCTAssertEqual(ToolCache.defaultDirectory(environment: ["CONTAINERIZE_CACHE_DIR": "/c"], home: "/h").path, "/c/tools")
+        XCTAssertEqual(ToolCache.defaultDirectory(environment: ["XDG_CACHE_HOME": "/x"], home: "/h").path, "/x/containerize/tools")
+        XCTAssertEqual(ToolCache.defaultDirectory(environment: ["XDG_CACHE_HOME": "relative"], home: "/h").path, "/h/.cache/containerize/tools",
+                       "XDG: a relative path is ignored")
+        XCTAssertEqual(ToolCache.defaultDirectory(environment: [:], home: "/h").path, "/h/.cache/containerize/tools")
+    }
+
+    func testTheSourcePackageIsTheOneThisFileIsIn() {
+        XCTAssertEqual(ToolCache.sourcePackage(ofFile: "/src/swift-containerize/Plugins/ContainerizePlugin/ToolCache.swift").path, "/src/swift-containerize")
+    }
+}
