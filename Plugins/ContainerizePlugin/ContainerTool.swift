@@ -14,9 +14,7 @@ struct ContainerTool {
         let cache = ToolCache(sourcePackage: ToolCache.sourcePackage(),
                               directory: ToolCache.defaultDirectory(environment: ProcessInfo.processInfo.environment, home: NSHomeDirectory()))
         let toolchainPath = swift.leadingArguments.isEmpty ? swift.executable.path : Self.onPath("swift") ?? swift.executable.path
-        let toolchain = ToolCache.status(toolchainPath, as: "toolchain " + toolchainPath)
-            ?? .init(path: "toolchain " + toolchainPath, size: 0, modified: .init())
-        let url = try cache.tool(toolchain: toolchain, build: { scratch in
+        let url = try cache.tool(toolchain: ToolCache.toolchainIdentity(toolchainPath), build: { scratch in
             let arguments = swift.leadingArguments + ["build", "-c", ToolCache.configuration, "--product", "containertool",
                                                       "--package-path", cache.sourcePackage.path, "--scratch-path", scratch.path]
             let result = try Subprocess.run(swift.executable, arguments, mergeOutput: true, show: verbose)

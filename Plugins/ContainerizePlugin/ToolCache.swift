@@ -32,61 +32,67 @@ struct ToolCache {
         URL(fileURLWithPath: file).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
-    /// One file that goes into the key.
+    /// One file that goes into the key: its path in the package and a hash of its bytes.
     struct SourceFile: Equatable {
         var path: String
-        var size: Int64
-        var modified: timespec
-
-        static func == (a: SourceFile, b: SourceFile) -> Bool {
-            a.path == b.path && a.size == b.size && a.modified.tv_sec == b.modified.tv_sec && a.modified.tv_nsec == b.modified.tv_nsec
-        }
+        var contentHash: UInt64
     }
 
-    /// The key of a state of the sources: every file's path, size and modification time (in path
-    /// order) and the toolchain's, as 16 hex digits (FNV-1a, 64 bits: a cache key, not a defence;
-    /// the cache folder is the user's own).
-    static func key(of files: [SourceFile], toolchain: SourceFile) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        func mix(_ text: String) {
-            for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-            hash = (hash ^ 0) &* 0x100_0000_01b3  // a separator no path contains
+    /// The key of a state of the sources: every file's path and content (in path order) and the
+    /// toolchain's identity, as 16 hex digits. Content, not modification times: every fresh checkout
+    /// of the same version (a new package's `.build/checkouts`, a clone) must find the same tool.
+    /// FNV-1a, 64 bits: a cache key, not a defence — the cache folder is the user's own.
+    static func key(of files: [SourceFile], toolchain: String) -> String {
+        var hash = FNV1a()
+        hash.mix(configuration); hash.mix(toolchain)
+        for file in files.sorted(by: { $0.path < $1.path }) {
+            hash.mix(file.path)
+            hash.mix(String(file.contentHash, radix: 16))
         }
-        mix(configuration)
-        for file in [toolchain] + files.sorted(by: { $0.path < $1.path }) {
-            mix(file.path); mix(String(file.size)); mix("\(file.modified.tv_sec).\(file.modified.tv_nsec)")
-        }
-        return String(hash, radix: 16).leftPadded(to: 16)
+        return String(hash.value, radix: 16).leftPadded(to: 16)
     }
 
     /// Package.swift and every file under Sources/ (what `swift build --product containertool` reads),
     /// with paths relative to the package; symbolic links followed, as the compiler follows them.
+    /// About 1 MB today: reading and hashing it costs milliseconds.
     static func sourceFiles(of package: URL) throws -> [SourceFile] {
         var files: [SourceFile] = []
-        if let manifest = status(package.appendingPathComponent("Package.swift").path, as: "Package.swift") { files.append(manifest) }
+        if let manifest = contentHash(package.appendingPathComponent("Package.swift").path) {
+            files.append(.init(path: "Package.swift", contentHash: manifest))
+        }
         let sources = package.appendingPathComponent("Sources")
         guard let walker = FileManager.default.enumerator(atPath: sources.path) else {
             throw ToolCacheError.noSources(package.path)
         }
         while let relative = walker.nextObject() as? String {
             if relative.hasPrefix(".") || relative.contains("/.") { continue }
-            if let file = status(sources.path + "/" + relative, as: "Sources/" + relative) { files.append(file) }
+            if let hash = contentHash(sources.path + "/" + relative) { files.append(.init(path: "Sources/" + relative, contentHash: hash)) }
         }
         guard files.contains(where: { $0.path.hasPrefix("Sources/containertool/") }) else { throw ToolCacheError.noSources(package.path) }
         return files
     }
 
-    /// A regular file's size and modification time (after links); nil for folders and the rest.
-    static func status(_ path: String, as name: String) -> SourceFile? {
+    /// The FNV-1a hash of a regular file's bytes (after links); nil for folders and the rest.
+    static func contentHash(_ path: String) -> UInt64? {
         var info = stat()
-        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
-        return SourceFile(path: name, size: Int64(info.st_size), modified: info.st_mtim)
+        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG, let data = FileManager.default.contents(atPath: path) else { return nil }
+        var hash = FNV1a()
+        data.withUnsafeBytes { hash.mix($0) }
+        return hash.value
+    }
+
+    /// What identifies the toolchain that builds the tool: its `swift`'s path, size and modification
+    /// time (a new toolchain at the same path is another file).
+    static func toolchainIdentity(_ swift: String) -> String {
+        var info = stat()
+        guard stat(swift, &info) == 0 else { return swift }
+        return "\(swift) \(info.st_size) \(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"
     }
 
     /// The built tool for the sources as they are now: the cached one, else built by `build` (which
     /// gets the scratch folder and returns the binary it made) and kept. Two runs at once build it
     /// once: the second waits for the first's lock, then finds the tool.
-    func tool(toolchain: SourceFile, build: (_ scratch: URL) throws -> URL, progress: (String) -> Void) throws -> URL {
+    func tool(toolchain: String, build: (_ scratch: URL) throws -> URL, progress: (String) -> Void) throws -> URL {
         let key = Self.key(of: try Self.sourceFiles(of: sourcePackage), toolchain: toolchain)
         let tools = directory.appendingPathComponent("bin")
         let cached = tools.appendingPathComponent("containertool-" + key)
@@ -125,7 +131,10 @@ struct ToolCache {
     static func prune(_ tools: URL, keeping current: URL) {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: tools.path)) ?? []
         let others = names.filter { $0.hasPrefix("containertool-") && $0 != current.lastPathComponent }
-            .map { (name: $0, modified: status(tools.path + "/" + $0, as: $0)?.modified.tv_sec ?? 0) }
+            .map { name -> (name: String, modified: Int) in
+                var info = stat()
+                return (name, stat(tools.path + "/" + name, &info) == 0 ? info.st_mtim.tv_sec : 0)
+            }
             .sorted { $0.modified > $1.modified }
         for stale in others.dropFirst(kept - 1) { try? FileManager.default.removeItem(atPath: tools.path + "/" + stale.name) }
     }
@@ -170,6 +179,24 @@ enum ToolCacheError: Error, CustomStringConvertible, Equatable {
         case let .cannotStore(path, reason):
             return "cannot keep containertool in \(path): \(reason); free space there, or set CONTAINERIZE_CACHE_DIR to another folder"
         }
+    }
+}
+
+/// FNV-1a, 64 bits.
+struct FNV1a {
+    private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
+
+    mutating func mix(_ bytes: UnsafeRawBufferPointer) {
+        var hash = value
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        value = hash
+    }
+
+    /// A text, then a zero byte (no path or number contains one), so "ab"+"c" and "a"+"bc" differ.
+    mutating func mix(_ text: String) {
+        var text = text
+        text.withUTF8 { mix(UnsafeRawBufferPointer($0)) }
+        value = value &* 0x100_0000_01b3
     }
 }
 

@@ -9,7 +9,7 @@ final class ToolCacheTests: XCTestCase {
     var root = ""
     var package: URL { URL(fileURLWithPath: root + "/package") }
     var cache: ToolCache { ToolCache(sourcePackage: package, directory: URL(fileURLWithPath: root + "/cache")) }
-    let toolchain = ToolCache.SourceFile(path: "toolchain /opt/swift/usr/bin/swift", size: 1, modified: timespec(tv_sec: 1, tv_nsec: 0))
+    let toolchain = "/opt/swift/usr/bin/swift 1 1.0"
 
     override func setUpWithError() throws {
         root = try temporaryDirectory(self, "tool-cache").path
@@ -31,19 +31,29 @@ final class ToolCacheTests: XCTestCase {
     }
 
     func testTheKeyFollowsEverySourceFileAndTheToolchainButNotTheirOrder() {
-        let a = ToolCache.SourceFile(path: "Sources/a.swift", size: 10, modified: timespec(tv_sec: 100, tv_nsec: 5))
-        let b = ToolCache.SourceFile(path: "Package.swift", size: 20, modified: timespec(tv_sec: 200, tv_nsec: 0))
+        let a = ToolCache.SourceFile(path: "Sources/a.swift", contentHash: 10)
+        let b = ToolCache.SourceFile(path: "Package.swift", contentHash: 20)
         let key = ToolCache.key(of: [a, b], toolchain: toolchain)
         XCTAssertEqual(key.count, 16)
         XCTAssertEqual(key, ToolCache.key(of: [b, a], toolchain: toolchain))
-        var resized = a; resized.size = 11
-        var touched = a; touched.modified.tv_nsec = 6
+        var edited = a; edited.contentHash = 11
         var renamed = a; renamed.path = "Sources/b.swift"
-        var otherToolchain = toolchain; otherToolchain.modified.tv_sec = 2
-        for (changed, why) in [([resized, b], "size"), ([touched, b], "time"), ([renamed, b], "path"), ([a], "a file fewer")] {
+        for (changed, why) in [([edited, b], "content"), ([renamed, b], "path"), ([a], "a file fewer")] {
             XCTAssertNotEqual(ToolCache.key(of: changed, toolchain: toolchain), key, why)
         }
-        XCTAssertNotEqual(ToolCache.key(of: [a, b], toolchain: otherToolchain), key, "another toolchain")
+        XCTAssertNotEqual(ToolCache.key(of: [a, b], toolchain: "/opt/swift/usr/bin/swift 1 2.0"), key, "another toolchain")
+    }
+
+    func testAFreshCopyOfTheSameSourcesFindsTheSameTool() throws {
+        let build = FakeBuild()
+        let first = try cache.tool(toolchain: toolchain, build: build.callAsFunction, progress: { _ in })
+        // What a new package's checkout of the same version looks like: same bytes, new times and inodes.
+        try FileManager.default.copyItem(atPath: root + "/package", toPath: root + "/checkout")
+        var times = [timespec(tv_sec: 1_000, tv_nsec: 0), timespec(tv_sec: 1_000, tv_nsec: 0)]
+        XCTAssertEqual(utimensat(AT_FDCWD, root + "/checkout/Sources/containertool/main.swift", &times, 0), 0)
+        let other = ToolCache(sourcePackage: URL(fileURLWithPath: root + "/checkout"), directory: URL(fileURLWithPath: root + "/cache"))
+        XCTAssertEqual(try other.tool(toolchain: toolchain, build: build.callAsFunction, progress: { _ in }), first)
+        XCTAssertEqual(build.calls, 1)
     }
 
     func testSourcesAreTheManifestAndEveryFileUnderSourcesButNotHiddenOnes() throws {
