@@ -1,4 +1,5 @@
 import Foundation
+import PackagePlugin
 
 /// The plugin's whole contract with `containertool`: every call, and the JSON each one answers with.
 /// Nothing here reads the tool's human output.
@@ -8,10 +9,16 @@ struct ContainerTool {
 
     typealias BuildReport = ToolContract.BuildReport
 
-    /// The `containertool` of the package that provides this plugin, from the shared cache
-    /// (ToolCache.swift), built there first when its sources changed.
-    static func cached(swift: (executable: URL, leadingArguments: [String]), verbose: Bool) throws -> ContainerTool {
-        let cache = ToolCache(sourcePackage: ToolCache.sourcePackage(),
+    /// The `containertool` of the package in the graph that provides it (this plugin's), from the
+    /// machine's cache (ToolCache.swift), built there first when its sources changed.
+    static func cached(in graph: Package, swift: (executable: URL, leadingArguments: [String]), verbose: Bool) throws -> ContainerTool {
+        guard let (owner, product) = productNamed("containertool", in: graph) else {
+            throw ToolCacheError.noSources(graph.directoryURL.path)
+        }
+        let used = Set(product.targets.flatMap { [$0] + $0.recursiveTargetDependencies }.map(\.id))
+        let unrelated = owner.targets.filter { !used.contains($0.id) }.compactMap { $0 as? SourceModuleTarget }
+            .flatMap { $0.sourceFiles.map { $0.url.standardizedFileURL.path } }
+        let cache = ToolCache(sourcePackage: owner.directoryURL, unrelatedFiles: Set(unrelated),
                               directory: ToolCache.defaultDirectory(environment: ProcessInfo.processInfo.environment, home: NSHomeDirectory()))
         let toolchainPath = swift.leadingArguments.isEmpty ? swift.executable.path : Self.onPath("swift") ?? swift.executable.path
         let url = try cache.tool(toolchain: ToolCache.toolchainIdentity(toolchainPath), build: { scratch in
@@ -25,6 +32,19 @@ struct ContainerTool {
             return scratch.appendingPathComponent(ToolCache.configuration).appendingPathComponent("containertool")
         }, progress: printError)
         return ContainerTool(url: url, verbose: verbose)
+    }
+
+    /// The package that defines the executable product `name`, searched from the root down its dependencies.
+    private static func productNamed(_ name: String, in root: Package) -> (Package, ExecutableProduct)? {
+        var pending = [root]
+        var visited: Set<String> = []
+        while !pending.isEmpty {
+            let package = pending.removeFirst()
+            guard visited.insert(package.id).inserted else { continue }
+            if let product = package.products(ofType: ExecutableProduct.self).first(where: { $0.name == name }) { return (package, product) }
+            pending += package.dependencies.map(\.package)
+        }
+        return nil
     }
 
     /// The first `name` on PATH.

@@ -10,7 +10,7 @@ struct ContainerizePlugin: CommandPlugin {
     func performCommand(context: PluginContext, arguments: [String]) async throws {
         let package = context.package
         let verbose = arguments.contains("--verbose") || arguments.contains("-v")
-        let tool = try ContainerTool.cached(swift: Self.swiftExecutable(context), verbose: verbose)
+        let tool = try ContainerTool.cached(in: package, swift: Self.swiftExecutable(context), verbose: verbose)
         var options = try PluginArguments.parse(arguments, tool: try tool.options(of: "build"))
         if options.help { return print(PluginHelp.text) }
         // The SBOM names the image's time: SOURCE_DATE_EPOCH, else the image's own (0), never "now",

@@ -14,6 +14,9 @@ import Glibc
 struct ToolCache {
     /// The swift-containerize package whose `containertool` this is.
     let sourcePackage: URL
+    /// The source files of the package's targets that `containertool` does not depend on (HelloWeb,
+    /// the server): editing them does not change the tool, so it is not built again.
+    let unrelatedFiles: Set<String>
     /// The cache folder: `bin/containertool-<key>` are the built tools, `build/` the scratch folder.
     let directory: URL
     /// The build configuration: debug, because a whole debug build costs less than a release one and
@@ -25,11 +28,6 @@ struct ToolCache {
     /// `tools/` in the machine's cache folder (`CacheLocation`: `$CONTAINERIZE_CACHE_DIR`, …).
     static func defaultDirectory(environment: [String: String], home: String) -> URL {
         URL(fileURLWithPath: CacheLocation.root(environment: environment, home: home)).appendingPathComponent("tools")
-    }
-
-    /// The package this file belongs to: Plugins/ContainerizePlugin/ToolCache.swift → its root.
-    static func sourcePackage(ofFile file: String = #filePath) -> URL {
-        URL(fileURLWithPath: file).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
     /// One file that goes into the key: its path in the package and a hash of its bytes.
@@ -52,21 +50,24 @@ struct ToolCache {
         return String(hash.value, radix: 16).leftPadded(to: 16)
     }
 
-    /// Package.swift and every file under Sources/ (what `swift build --product containertool` reads),
-    /// with paths relative to the package; symbolic links followed, as the compiler follows them.
+    /// Package.swift and every file under Sources/ but the unrelated ones (what `swift build
+    /// --product containertool` may read; a folder of unknown use counts), with paths relative to the
+    /// package; symbolic links followed, as the compiler follows them; hidden files left out.
     /// About 1 MB today: reading and hashing it costs milliseconds.
-    static func sourceFiles(of package: URL) throws -> [SourceFile] {
+    static func sourceFiles(of package: URL, excluding unrelated: Set<String>) throws -> [SourceFile] {
         var files: [SourceFile] = []
         if let manifest = contentHash(package.appendingPathComponent("Package.swift").path) {
             files.append(.init(path: "Package.swift", contentHash: manifest))
         }
-        let sources = package.appendingPathComponent("Sources")
-        guard let walker = FileManager.default.enumerator(atPath: sources.path) else {
-            throw ToolCacheError.noSources(package.path)
-        }
+        let sources = package.appendingPathComponent("Sources").standardizedFileURL.path
+        guard let walker = FileManager.default.enumerator(atPath: sources) else { throw ToolCacheError.noSources(package.path) }
         while let relative = walker.nextObject() as? String {
-            if relative.hasPrefix(".") || relative.contains("/.") { continue }
-            if let hash = contentHash(sources.path + "/" + relative) { files.append(.init(path: "Sources/" + relative, contentHash: hash)) }
+            let path = sources + "/" + relative
+            if relative.hasPrefix(".") || relative.contains("/.") {
+                walker.skipDescendants()
+                continue
+            }
+            if !unrelated.contains(path), let hash = contentHash(path) { files.append(.init(path: "Sources/" + relative, contentHash: hash)) }
         }
         guard files.contains(where: { $0.path.hasPrefix("Sources/containertool/") }) else { throw ToolCacheError.noSources(package.path) }
         return files
@@ -93,7 +94,7 @@ struct ToolCache {
     /// gets the scratch folder and returns the binary it made) and kept. Two runs at once build it
     /// once: the second waits for the first's lock, then finds the tool.
     func tool(toolchain: String, build: (_ scratch: URL) throws -> URL, progress: (String) -> Void) throws -> URL {
-        let key = Self.key(of: try Self.sourceFiles(of: sourcePackage), toolchain: toolchain)
+        let key = Self.key(of: try Self.sourceFiles(of: sourcePackage, excluding: unrelatedFiles), toolchain: toolchain)
         let tools = directory.appendingPathComponent("bin")
         let cached = tools.appendingPathComponent("containertool-" + key)
         if FileManager.default.isExecutableFile(atPath: cached.path) { return cached }

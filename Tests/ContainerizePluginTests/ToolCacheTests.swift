@@ -8,7 +8,8 @@ import XCTest
 final class ToolCacheTests: XCTestCase {
     var root = ""
     var package: URL { URL(fileURLWithPath: root + "/package") }
-    var cache: ToolCache { ToolCache(sourcePackage: package, directory: URL(fileURLWithPath: root + "/cache")) }
+    var unrelated: Set<String> { [package.path + "/Sources/HelloWeb/main.swift", package.path + "/Sources/HelloWeb/sub/x.swift"] }
+    var cache: ToolCache { ToolCache(sourcePackage: package, unrelatedFiles: unrelated, directory: URL(fileURLWithPath: root + "/cache")) }
     let toolchain = "/opt/swift/usr/bin/swift 1 1.0"
 
     override func setUpWithError() throws {
@@ -51,24 +52,38 @@ final class ToolCacheTests: XCTestCase {
         try FileManager.default.copyItem(atPath: root + "/package", toPath: root + "/checkout")
         var times = [timespec(tv_sec: 1_000, tv_nsec: 0), timespec(tv_sec: 1_000, tv_nsec: 0)]
         XCTAssertEqual(utimensat(AT_FDCWD, root + "/checkout/Sources/containertool/main.swift", &times, 0), 0)
-        let other = ToolCache(sourcePackage: URL(fileURLWithPath: root + "/checkout"), directory: URL(fileURLWithPath: root + "/cache"))
+        let checkout = URL(fileURLWithPath: root + "/checkout")
+        let other = ToolCache(sourcePackage: checkout, unrelatedFiles: [checkout.path + "/Sources/HelloWeb/main.swift"],
+                              directory: URL(fileURLWithPath: root + "/cache"))
         XCTAssertEqual(try other.tool(toolchain: toolchain, build: build.callAsFunction, progress: { _ in }), first)
         XCTAssertEqual(build.calls, 1)
     }
 
-    func testSourcesAreTheManifestAndEveryFileUnderSourcesButNotHiddenOnes() throws {
-        try FileManager.default.createDirectory(atPath: root + "/package/Sources/OCIModel/.hidden", withIntermediateDirectories: true)
-        try "x".write(toFile: root + "/package/Sources/OCIModel/Model.swift", atomically: true, encoding: .utf8)
-        try "x".write(toFile: root + "/package/Sources/OCIModel/.hidden/swap", atomically: true, encoding: .utf8)
-        try "x".write(toFile: root + "/package/Sources/.DS_Store", atomically: true, encoding: .utf8)
-        try "x".write(toFile: root + "/package/README.md", atomically: true, encoding: .utf8)
-        let names = try ToolCache.sourceFiles(of: package).map(\.path).sorted()
-        XCTAssertEqual(names, ["Package.swift", "Sources/OCIModel/Model.swift", "Sources/containertool/main.swift"])
+    func testSourcesAreTheManifestAndSourcesButNotHiddenFilesOrUnrelatedTargets() throws {
+        for folder in ["Sources/OCIModel/.hidden", "Sources/HelloWeb/sub", "Sources/CZlib"] {
+            try FileManager.default.createDirectory(atPath: root + "/package/" + folder, withIntermediateDirectories: true)
+        }
+        for file in ["Sources/OCIModel/Model.swift", "Sources/OCIModel/.hidden/swap", "Sources/OCIModel/.DS_Store", "Sources/HelloWeb/main.swift",
+                     "Sources/HelloWeb/sub/x.swift", "Sources/CZlib/module.modulemap", "README.md"] {
+            try "x".write(toFile: root + "/package/" + file, atomically: true, encoding: .utf8)
+        }
+        let names = try ToolCache.sourceFiles(of: package, excluding: unrelated).map(\.path).sorted()
+        XCTAssertEqual(names, ["Package.swift", "Sources/CZlib/module.modulemap", "Sources/OCIModel/Model.swift", "Sources/containertool/main.swift"],
+                       "a system library's folder (no source module) counts; HelloWeb's does not")
+    }
+
+    func testEditingAnotherTargetOfThePackageDoesNotRebuildTheTool() throws {
+        let build = FakeBuild()
+        let first = try cache.tool(toolchain: toolchain, build: build.callAsFunction, progress: { _ in })
+        try FileManager.default.createDirectory(atPath: root + "/package/Sources/HelloWeb", withIntermediateDirectories: true)
+        try "// edited".write(toFile: root + "/package/Sources/HelloWeb/main.swift", atomically: true, encoding: .utf8)
+        XCTAssertEqual(try cache.tool(toolchain: toolchain, build: build.callAsFunction, progress: { _ in }), first)
+        XCTAssertEqual(build.calls, 1)
     }
 
     func testAPackageWithoutContainertoolsSourcesIsNamedInTheError() throws {
         try FileManager.default.removeItem(atPath: root + "/package/Sources/containertool")
-        XCTAssertThrowsError(try ToolCache.sourceFiles(of: package)) { error in
+        XCTAssertThrowsError(try ToolCache.sourceFiles(of: package, excluding: unrelated)) { error in
             XCTAssertEqual(error as? ToolCacheError, .noSources(package.path))
             XCTAssertTrue("\(error)".contains("swift package resolve"), "\(error)")
         }
@@ -134,7 +149,7 @@ final class ToolCacheTests: XCTestCase {
         }.start()
         wait(for: [waited], timeout: 10)
         // What the first run stores while the second waits.
-        let key = ToolCache.key(of: try ToolCache.sourceFiles(of: package), toolchain: toolchain)
+        let key = ToolCache.key(of: try ToolCache.sourceFiles(of: package, excluding: unrelated), toolchain: toolchain)
         let stored = root + "/cache/bin/containertool-" + key
         try "#!/bin/sh\necho first\n".write(toFile: stored, atomically: true, encoding: .utf8)
         chmod(stored, 0o755)
@@ -165,9 +180,5 @@ final class ToolCacheTests: XCTestCase {
         XCTAssertEqual(ToolCache.defaultDirectory(environment: ["XDG_CACHE_HOME": "relative"], home: "/h").path, "/h/.cache/containerize/tools",
                        "XDG: a relative path is ignored")
         XCTAssertEqual(ToolCache.defaultDirectory(environment: [:], home: "/h").path, "/h/.cache/containerize/tools")
-    }
-
-    func testTheSourcePackageIsTheOneThisFileIsIn() {
-        XCTAssertEqual(ToolCache.sourcePackage(ofFile: "/src/swift-containerize/Plugins/ContainerizePlugin/ToolCache.swift").path, "/src/swift-containerize")
     }
 }
