@@ -34,17 +34,21 @@ struct ContainerTool {
         return ContainerTool(url: url, verbose: verbose)
     }
 
-    /// The package that defines the executable product `name`, searched from the root down its dependencies.
-    private static func productNamed(_ name: String, in root: Package) -> (Package, ExecutableProduct)? {
+    /// The package that defines the executable product `name`, searched from the root down its
+    /// dependencies: the one this plugin's sources are in (`pluginFile`), else the first found — so
+    /// a user's own product of that name is never taken for ours.
+    private static func productNamed(_ name: String, in root: Package, pluginFile: String = #filePath) -> (Package, ExecutableProduct)? {
+        var found: [(Package, ExecutableProduct)] = []
         var pending = [root]
         var visited: Set<String> = []
         while !pending.isEmpty {
             let package = pending.removeFirst()
             guard visited.insert(package.id).inserted else { continue }
-            if let product = package.products(ofType: ExecutableProduct.self).first(where: { $0.name == name }) { return (package, product) }
+            if let product = package.products(ofType: ExecutableProduct.self).first(where: { $0.name == name }) { found.append((package, product)) }
             pending += package.dependencies.map(\.package)
         }
-        return nil
+        let plugin = URL(fileURLWithPath: pluginFile).standardizedFileURL.path
+        return found.first { plugin.hasPrefix($0.0.directoryURL.standardizedFileURL.path + "/") } ?? found.first
     }
 
     /// The first `name` on PATH.

@@ -128,9 +128,11 @@ struct ToolCache {
         return cached
     }
 
-    /// Removes all but the `kept` newest tools (by modification time); `keeping` always stays.
+    /// Removes all but the `kept` newest tools (by modification time); `keeping` always stays. Called
+    /// under the lock, so a temporary copy left there is an interrupted run's: removed too.
     static func prune(_ tools: URL, keeping current: URL) {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: tools.path)) ?? []
+        for leftover in names where leftover.hasPrefix(".containertool-") { try? FileManager.default.removeItem(atPath: tools.path + "/" + leftover) }
         let others = names.filter { $0.hasPrefix("containertool-") && $0 != current.lastPathComponent }
             .map { name -> (name: String, modified: Int) in
                 var info = stat()

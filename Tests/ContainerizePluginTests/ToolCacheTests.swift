@@ -122,6 +122,14 @@ final class ToolCacheTests: XCTestCase {
         XCTAssertEqual(left, made.suffix(ToolCache.kept).map(\.lastPathComponent).sorted())
     }
 
+    func testAnInterruptedCopyIsRemovedByTheNextBuild() throws {
+        try FileManager.default.createDirectory(atPath: root + "/cache/bin", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        chmod(root + "/cache", 0o700)
+        try "partial".write(toFile: root + "/cache/bin/.containertool-0123456789abcdef-42", atomically: true, encoding: .utf8)
+        let tool = try cache.tool(toolchain: toolchain, build: FakeBuild().callAsFunction, progress: { _ in })
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root + "/cache/bin"), [tool.lastPathComponent])
+    }
+
     func testAFailedBuildLeavesNoTool() throws {
         struct Broken: Error {}
         XCTAssertThrowsError(try cache.tool(toolchain: toolchain, build: { _ in throw Broken() }, progress: { _ in })) { error in
