@@ -32,6 +32,7 @@ export CONTAINERIZE_CACHE_DIR=$work/cache
 registry_pid=""
 run_pid=""
 cleanup() {
+    cp "$work/plugin.log" /tmp/bench-edit-loop.log 2>/dev/null || true  # for a look after a failure
     [[ -n "$run_pid" ]] && kill -INT -- "-$run_pid" 2>/dev/null && wait "$run_pid" 2>/dev/null
     docker rmi -f bench-edit-loop:helloweb bench-edit-loop:hummingbird >/dev/null 2>&1 || true
     [[ -n "$registry_pid" ]] && kill "$registry_pid" 2>/dev/null
@@ -42,12 +43,14 @@ now() { date +%s.%N; }
 since() { python3 -c 'import sys,time; print(f"{time.time() - float(sys.argv[1]):.2f}")' "$1"; }
 ratio() { python3 -c 'import sys; print(f"{float(sys.argv[1]) / float(sys.argv[2]):.2f}x")' "$1" "$2"; }
 
-# plugin DIR PRODUCT ARG… — `swift package containerize` there, its output in the log.
+# plugin DIR PRODUCT ARG… — `swift package containerize` there, its output in the log. Every run is
+# started the same way (edit_and_run too): SwiftPM compiles the plugin again (seconds) when any
+# environment variable differs from the last run's, the shell's SHLVL and OLDPWD included.
 plugin() {
     local dir=$1 product=$2
     shift 2
-    (cd "$dir" && swift package --allow-writing-to-package-directory containerize --product "$product" --tag "$(tag_of "$product")" "$@") \
-        >>"$work/plugin.log" 2>&1
+    setsid bash -c 'cd "$1" && shift && exec swift package --allow-writing-to-package-directory containerize "$@"' \
+        plugin "$dir" --product "$product" --tag "$(tag_of "$product")" "$@" >>"$work/plugin.log" 2>&1
 }
 tag_of() { [[ $1 == App ]] && echo bench-edit-loop:hummingbird || echo bench-edit-loop:helloweb; }
 # plain DIR PRODUCT — the baseline: a release build of the product, fully static, in a new scratch folder.
@@ -61,8 +64,8 @@ edit_and_run() {
     local dir=$1 product=$2 expected=$3 port start
     port=$(free_port)
     start=$(now)
-    setsid bash -c 'cd "$1" && exec swift package --allow-writing-to-package-directory containerize --product "$2" --tag "$3" --run -- --port "$4"' \
-        run "$dir" "$product" "$(tag_of "$product")" "$port" >>"$work/plugin.log" 2>&1 &
+    setsid bash -c 'cd "$1" && shift && exec swift package --allow-writing-to-package-directory containerize "$@"' \
+        plugin "$dir" --product "$product" --tag "$(tag_of "$product")" --run -- --port "$port" >>"$work/plugin.log" 2>&1 &
     run_pid=$!
     until [[ "$(curl -s "http://127.0.0.1:$port/" 2>/dev/null)" == "$expected" ]]; do
         kill -0 "$run_pid" 2>/dev/null || { tail -5 "$work/plugin.log" >&2; die "--run ended before $product answered"; }

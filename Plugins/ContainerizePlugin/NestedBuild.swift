@@ -57,10 +57,18 @@ struct NestedBuild {
         return try buildOnce(product: product, flags: flags, embedded: embedded, dynamicLibc: dynamicLibc)
     }
 
+    /// The environment without the shell's bookkeeping (`_`, `OLDPWD`, `SHLVL`, `PWD`): SwiftPM plans
+    /// the build again (0.2–1 s) whenever any variable differs from the last build's, and these differ
+    /// between `swift package …` typed in a terminal, run through `time`, or from a script.
+    static func stableEnvironment(_ environment: [String: String]) -> [String: String] {
+        environment.filter { !["_", "OLDPWD", "SHLVL", "PWD"].contains($0.key) }
+    }
+
     private func buildOnce(product: String, flags: [String], embedded: Bool, dynamicLibc: Bool) throws -> BuildLog {
         let trace = linkTraceFlags.map { $0.replacingOccurrences(of: "{prefix}", with: linkTracePrefix.path) }
         let arguments = swift.leadingArguments + ["build", "-c", "release", "--product", product, "--scratch-path", scratchDirectory.path] + flags + trace
-        let result = try Subprocess.run(swift.executable, arguments, in: packageDirectory, mergeOutput: true)
+        let result = try Subprocess.run(swift.executable, arguments, in: packageDirectory,
+                                        environment: Self.stableEnvironment(ProcessInfo.processInfo.environment), mergeOutput: true)
         let log = BuildLog(text: result.stderr)
         guard result.status == 0 else {
             throw PluginError.buildFailed(log.failureMessage(product: product, embedded: embedded, dynamicLibc: dynamicLibc, swiftSDK: swiftSDK))

@@ -18,12 +18,15 @@ enum Subprocess {
     ///   - mergeOutput: send the child's standard output into the standard-error stream too (for
     ///     `swift build`, whose progress goes to stdout; the plugin's stdout stays for results).
     ///   - show: false to collect standard error without showing it.
-    static func run(_ executable: URL, _ arguments: [String], in directory: URL? = nil, mergeOutput: Bool = false,
-                    show: Bool = true, isErrorLine: @escaping @Sendable (Substring) -> Bool = { _ in false }) throws -> Result {
+    ///   - environment: the child's environment (default: ours).
+    static func run(_ executable: URL, _ arguments: [String], in directory: URL? = nil, environment: [String: String]? = nil,
+                    mergeOutput: Bool = false, show: Bool = true,
+                    isErrorLine: @escaping @Sendable (Substring) -> Bool = { _ in false }) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
+        if let environment { process.environment = environment }
         let output = Pipe(), errors = Pipe()
         process.standardOutput = mergeOutput ? errors : output
         process.standardError = errors
