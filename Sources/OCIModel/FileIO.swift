@@ -52,7 +52,7 @@ public enum ForeignFileProblem: Error, Sendable, Equatable, CustomStringConverti
         switch self {
         case .missing: return "no such file"
         case .notRegularFile: return "not a regular file"
-        case let .tooLarge(size, limit): return "\(size) bytes, more than the \(limit >= 1 << 20 ? "\(limit >> 20) MiB" : "\(limit) bytes") allowed"
+        case let .tooLarge(size, limit): return "\(size) bytes, more than the \(limit >> 20) MiB allowed"
         case .endsEarly: return "it ends early"
         case let .unreadable(failure): return failure.description
         }
@@ -95,13 +95,8 @@ extension FileIO {
         let (descriptor, size) = try openForeign(path, maximumSize: maximumSize, followingSymlinks: followingSymlinks)
         defer { Glibc.close(descriptor) }
         var bytes: [UInt8] = []
-        do {
-            try stream(descriptor, offset: 0, count: size) { bytes.append(contentsOf: $0) }
-        } catch let problem as ForeignFileProblem {
-            throw problem
-        } catch {
-            throw .unreadable(Failure(code: EIO))
-        }
+        // `stream` throws only its own problems: the body here cannot fail.
+        do { try stream(descriptor, offset: 0, count: size) { bytes.append(contentsOf: $0) } } catch { throw error as? ForeignFileProblem ?? .endsEarly }
         return bytes
     }
 

@@ -80,15 +80,14 @@ public struct OCILayoutReader {
     }
 
     /// An image manifest blob: its exact bytes and what they say.
-    public func manifest(_ blob: Descriptor) throws -> (bytes: [UInt8], manifest: ImageManifest) {
-        let bytes = try document(blob, limit: Self.maximumManifestSize)
-        do { return (bytes, try CanonicalJSON.decode(ImageManifest.self, from: bytes)) } catch { throw OCILayoutError.notA("image manifest", blob.digest) }
-    }
+    public func manifest(_ blob: Descriptor) throws -> (bytes: [UInt8], manifest: ImageManifest) { try decoded(blob, as: "an image manifest") }
 
     /// An image index blob (one nested under `index.json`): its exact bytes and what they say.
-    public func nestedIndex(_ blob: Descriptor) throws -> (bytes: [UInt8], index: ImageIndex) {
+    public func nestedIndex(_ blob: Descriptor) throws -> (bytes: [UInt8], index: ImageIndex) { try decoded(blob, as: "an image index") }
+
+    private func decoded<Value: Decodable>(_ blob: Descriptor, as what: String) throws -> ([UInt8], Value) {
         let bytes = try document(blob, limit: Self.maximumManifestSize)
-        do { return (bytes, try CanonicalJSON.decode(ImageIndex.self, from: bytes)) } catch { throw OCILayoutError.notA("image index", blob.digest) }
+        do { return (bytes, try CanonicalJSON.decode(Value.self, from: bytes)) } catch { throw OCILayoutError.notA(what, blob.digest) }
     }
 
     /// A config blob's bytes, checked against its descriptor.
@@ -115,7 +114,7 @@ public enum OCILayoutError: Error, Sendable, Equatable, CustomStringConvertible 
         case let .invalidDigest(digest): return "a blob is named by '\(digest.prefix(80))', not a sha256 digest"
         case let .missingBlob(digest): return "the blob \(digest) is missing"
         case let .mismatch(digest, detail): return "the blob \(digest) does not match its digest or size (\(detail))"
-        case let .notA(what, digest): return "the blob \(digest) is not an \(what)"
+        case let .notA(what, digest): return "the blob \(digest) is not \(what)"
         case let .unreadable(name, problem): return "\(name) cannot be read (\(problem))"
         }
     }

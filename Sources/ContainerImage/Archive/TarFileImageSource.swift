@@ -42,13 +42,10 @@ final class TarFileImageSource: ImageFileSource {
         do {
             let writer = BufferedFileWriter(descriptor: descriptor, path: temporary)
             let decompressor = try GzipDecompressor { try writer.write($0) }
-            guard let input = FileHandle(forReadingAtPath: path) else { throw ImageReadError.notFound(path) }
-            defer { try? input.close() }
-            while true {
-                let chunk = input.readData(ofLength: 1 << 20)
-                if chunk.isEmpty { break }
-                try chunk.withUnsafeBytes { try decompressor.write($0) }
-            }
+            let input: (descriptor: Int32, size: Int)
+            do { input = try FileIO.openForeign(path, followingSymlinks: true) } catch { throw ImageReadError(opening: path, error) }
+            defer { close(input.descriptor) }
+            try FileIO.stream(input.descriptor, offset: 0, count: input.size) { try decompressor.write($0) }
             try decompressor.finish()
             try writer.flush()
         } catch let error as ImageReadError {

@@ -58,23 +58,22 @@ public enum LocalBase {
             return try BaseImage(reference: reference, configBytes: configBytes, layers: layers, layerFiles: files, historyName: historyName(configBytes))
         }
 
-        let layout: OCILayoutReader
-        do { layout = try OCILayoutReader(source) } catch let error as OCILayoutError { throw fail("\(error)") }
-        // Referrers (an SBOM, a provenance) listed beside the images are never a base.
-        var candidates = layout.images
-        // Several tags and none named: which image is meant cannot be guessed (entries of one tag are platforms).
-        let tags = Set(layout.tags).sorted()
-        if tag == nil, tags.count > 1 {
-            throw fail("it holds several images (tags: \(tags.joined(separator: ", "))); name one, e.g. \(kind.rawValue):\(path):\(tags[0])")
-        }
-        if let tag {
-            candidates = candidates.filter { $0.annotations?[AnnotationKey.refName] == tag }
-            guard !candidates.isEmpty else {
-                throw fail("it holds no image tagged \(tag) (tags: \(layout.tags.joined(separator: ", ")))")
-            }
-        }
-        guard !candidates.isEmpty else { throw fail("its index.json lists no image") }
         do {
+            let layout = try OCILayoutReader(source)
+            // Referrers (an SBOM, a provenance) listed beside the images are never a base.
+            var candidates = layout.images
+            // Several tags and none named: which image is meant cannot be guessed (entries of one tag are platforms).
+            let tags = Set(layout.tags).sorted()
+            if tag == nil, tags.count > 1 {
+                throw fail("it holds several images (tags: \(tags.joined(separator: ", "))); name one, e.g. \(kind.rawValue):\(path):\(tags[0])")
+            }
+            if let tag {
+                candidates = candidates.filter { $0.annotations?[AnnotationKey.refName] == tag }
+                guard !candidates.isEmpty else {
+                    throw fail("it holds no image tagged \(tag) (tags: \(layout.tags.joined(separator: ", ")))")
+                }
+            }
+            guard !candidates.isEmpty else { throw fail("its index.json lists no image") }
             let descriptor = try select(platform, from: candidates, in: layout, fail: fail)
             let manifest = try layout.manifest(descriptor).manifest
             if let layer = manifest.unsupportedLayer {
@@ -85,9 +84,7 @@ public enum LocalBase {
             var base = try BaseImage(reference: reference, configBytes: configBytes, layers: manifest.layers, layerFiles: files, historyName: historyName(configBytes))
             base.manifestDigest = descriptor.digest
             return base
-        } catch let error as OCILayoutError {
-            throw fail("\(error)")
-        }
+        } catch let error as OCILayoutError { throw fail("\(error)") }
     }
 
     /// The image of `platform` among `candidates`, looking into nested indexes as containerd does
