@@ -127,13 +127,11 @@ public struct BlobCache: Sendable {
 
     /// `sha256:…` of a regular file's content, which must have `expectedSize` bytes (streamed, 1 MiB at a time).
     public static func digest(ofFile path: String, expectedSize: Int64? = nil) throws -> String {
-        // O_NONBLOCK: a FIFO planted in place of a blob must not block the open; fstat then refuses it.
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
-        guard descriptor >= 0 else { throw BlobCacheError.unwritable(path, String(cString: strerror(errno))) }
+        // An entry planted by someone else (a FIFO, a symlink) is refused by the one foreign-file open.
+        let descriptor: Int32, size: Int
+        do { (descriptor, size) = try FileIO.openForeign(path) } catch { throw BlobCacheError.unwritable(path, "\(error)") }
         defer { close(descriptor) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { throw BlobCacheError.unwritable(path, "not a regular file") }
-        if let expectedSize, Int64(info.st_size) != expectedSize { throw BlobCacheError.unwritable(path, "\(info.st_size) bytes, \(expectedSize) expected") }
+        if let expectedSize, Int64(size) != expectedSize { throw BlobCacheError.unwritable(path, "\(size) bytes, \(expectedSize) expected") }
         var hasher = SHA256()
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
         defer { buffer.deallocate() }

@@ -317,17 +317,14 @@ private final class FileRangeReader {
         self.path = path
         self.offset = offset
         self.length = length
-        descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            throw TransportFailure.fileChanged(path: path, detail: "it cannot be opened (\(String(cString: strerror(errno))))")
+        // A layout's or the cache's blob, checked before: opened as every foreign file is, so one
+        // swapped for a symlink or a FIFO since is caught here.
+        let opened: (descriptor: Int32, size: Int)
+        do { opened = try FileIO.openForeign(path) } catch {
+            throw TransportFailure.fileChanged(path: path, detail: "it cannot be opened (\(error))")
         }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else {
-            let reason = String(cString: strerror(errno))
-            _ = Glibc.close(descriptor)
-            throw TransportFailure.fileChanged(path: path, detail: "it cannot be examined (\(reason))")
-        }
-        sizeAtOpen = Int64(info.st_size)
+        descriptor = opened.descriptor
+        sizeAtOpen = Int64(opened.size)
         guard offset >= 0, length >= 0, offset + length <= sizeAtOpen else {
             _ = Glibc.close(descriptor)
             throw TransportFailure.fileChanged(path: path, detail: "it has \(sizeAtOpen) bytes, but bytes \(offset)..<\(offset + length) are to be sent")

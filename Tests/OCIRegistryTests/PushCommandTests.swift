@@ -108,4 +108,52 @@ final class PushCommandTests: XCTestCase {
         }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: temporary.path), [], "an unpacked archive is removed on every error")
     }
+
+    /// `push` reads a layout as every reader does (`OCILayoutReader`): an `index.json` over 64 MiB, a
+    /// symlink or a FIFO in place of `index.json` or a blob, and a manifest that does not hash to its
+    /// digest are each refused in one line before any registry is asked, and the layout is untouched.
+    func testAHostileLayoutIsRefusedBeforeTheRegistryIsAsked() throws {
+        let original = work.appendingPathComponent("layout").path
+        let index = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: original + "/index.json"))) as? [String: Any])
+        let manifestHex = try XCTUnwrap(((index["manifests"] as? [[String: Any]])?.first?["digest"] as? String)?.dropFirst("sha256:".count))
+        let manifest = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: original + "/blobs/sha256/" + manifestHex))) as? [String: Any])
+        let layerHex = try XCTUnwrap(((manifest["layers"] as? [[String: Any]])?.last?["digest"] as? String)?.dropFirst("sha256:".count))
+        let outside = work.appendingPathComponent("outside").path
+        let cases: [(String, String, (String) throws -> Void)] = [
+            ("index.json over the cap", "index.json has 68157440 bytes, more than the 64 MiB it may have", { XCTAssertEqual(truncate($0 + "/index.json", 65 << 20), 0) }),
+            ("index.json a symlink", "index.json cannot be read (not a regular file)", { layout in
+                try FileManager.default.moveItem(atPath: layout + "/index.json", toPath: outside)
+                try FileManager.default.createSymbolicLink(atPath: layout + "/index.json", withDestinationPath: outside)
+            }),
+            ("index.json a FIFO", "index.json cannot be read (not a regular file)", { layout in
+                try FileManager.default.removeItem(atPath: layout + "/index.json")
+                XCTAssertEqual(mkfifo(layout + "/index.json", 0o644), 0)
+            }),
+            ("a layer a symlink", "blobs/sha256/\(layerHex) cannot be read (not a regular file)", { layout in
+                try FileManager.default.moveItem(atPath: layout + "/blobs/sha256/" + layerHex, toPath: outside)
+                try FileManager.default.createSymbolicLink(atPath: layout + "/blobs/sha256/" + layerHex, withDestinationPath: outside)
+            }),
+            ("a manifest that does not hash to its digest", "the blob sha256:\(manifestHex) does not match its digest or size", { layout in
+                let path = layout + "/blobs/sha256/" + manifestHex
+                let bytes = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: #""schemaVersion":2"#, with: #""schemaVersion":3"#)
+                try FileManager.default.removeItem(atPath: path)
+                try Data(bytes.utf8).write(to: URL(fileURLWithPath: path))
+            }),
+        ]
+        for (name, message, plant) in cases {
+            let layout = work.appendingPathComponent("hostile").path
+            try? FileManager.default.removeItem(atPath: layout)
+            try? FileManager.default.removeItem(atPath: outside)
+            try runChecked("cp", ["-a", original, layout])
+            try plant(layout)
+            let before = try runChecked("bash", ["-c", "cd '\(layout)' && find . -printf '%P %y %s %T@\\n' | sort"])
+            // Port 1 answers nothing: a refusal that names the layout came before any request.
+            let result = try runProcess(try BuiltProducts.requireContainertool(), ["push", "oci-layout:" + layout, "127.0.0.1:1/team/hostile:1"], timeout: 60)
+            XCTAssertEqual(result.status, 1, "\(name): \(result.stderr)")
+            XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, "\(name): \(result.stderr)")
+            XCTAssertTrue(result.stderr.contains("is not a usable OCI image layout: \(message)"), "\(name): \(result.stderr)")
+            XCTAssertEqual(result.stdout, "", name)
+            XCTAssertEqual(try runChecked("bash", ["-c", "cd '\(layout)' && find . -printf '%P %y %s %T@\\n' | sort"]), before, "\(name): the layout is untouched")
+        }
+    }
 }

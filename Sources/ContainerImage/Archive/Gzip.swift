@@ -1,4 +1,5 @@
 import CZlib
+import OCIModel
 
 /// Errors from the system zlib.
 public enum GzipError: Error, CustomStringConvertible, Equatable {
@@ -125,6 +126,16 @@ public enum Gzip {
     public static func isGzip(_ bytes: some Collection<UInt8>) -> Bool {
         var iterator = bytes.makeIterator()
         return iterator.next() == 0x1f && iterator.next() == 0x8b
+    }
+
+    /// True when the file at `path` (named by the user: a symlink is followed) starts with the gzip
+    /// magic number; opened by `FileIO.openForeign`, so a FIFO or a device is refused, never read.
+    public static func isGzipFile(_ path: String) throws(ForeignFileProblem) -> Bool {
+        let (descriptor, _) = try FileIO.openForeign(path, followingSymlinks: true)
+        defer { close(descriptor) }
+        var magic = [UInt8](repeating: 0, count: 2)
+        let count = (try? magic.withUnsafeMutableBytes { try FileIO.read(descriptor, into: $0.baseAddress!, count: 2, at: 0) }) ?? 0
+        return isGzip(magic.prefix(count))
     }
 }
 

@@ -24,7 +24,7 @@ public enum LocalBase {
         case .ociArchive, .dockerArchive:
             guard FileManager.default.fileExists(atPath: path) else { throw fail("no such file") }
             // A compressed archive is read by offset only once unpacked: say so, not "bad tar header checksum".
-            if Gzip.isGzip([UInt8]((FileHandle(forReadingAtPath: path)?.readData(ofLength: 2)) ?? Data())) {
+            if (try? Gzip.isGzipFile(path)) == true {
                 throw fail("it is gzip-compressed; gunzip it first (a plain tar, as docker save and skopeo write, is needed)")
             }
             source = try TarFileImageSource(path: path)
@@ -50,9 +50,7 @@ public enum LocalBase {
             var files: [String] = []
             for name in entry.layers {
                 let file = try copy(name, from: source, expected: nil, cache: cache, reference: reference)
-                let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: file.path))
-                let isGzip = Gzip.isGzip([UInt8](handle.readData(ofLength: 2)))
-                try? handle.close()
+                let isGzip = (try? Gzip.isGzipFile(file.path)) == true
                 layers.append(Descriptor(mediaType: isGzip ? MediaType.layerTarGzip : MediaType.layerTar, digest: file.digest, size: Int64(file.size)))
                 files.append(file.path)
             }
@@ -60,26 +58,40 @@ public enum LocalBase {
             return try BaseImage(reference: reference, configBytes: configBytes, layers: layers, layerFiles: files, historyName: historyName(configBytes))
         }
 
-        guard let indexJSON = try source.small("index.json"), let index = try? CanonicalJSON.decode(ImageIndex.self, from: indexJSON) else {
-            throw fail("it has no readable index.json (not an OCI layout)")
-        }
-        // Referrers (an SBOM, a provenance) listed beside the images are never a base.
-        var candidates = index.withoutReferrers
-        // Several tags and none named: which image is meant cannot be guessed (entries of one tag are platforms).
-        let tags = Set(index.manifests.compactMap { $0.annotations?[AnnotationKey.refName] }).sorted()
-        if tag == nil, tags.count > 1 {
-            throw fail("it holds several images (tags: \(tags.joined(separator: ", "))); name one, e.g. \(kind.rawValue):\(path):\(tags[0])")
-        }
-        if let tag {
-            candidates = candidates.filter { $0.annotations?[AnnotationKey.refName] == tag }
-            guard !candidates.isEmpty else {
-                throw fail("it holds no image tagged \(tag) (tags: \(index.manifests.compactMap { $0.annotations?[AnnotationKey.refName] }.joined(separator: ", ")))")
+        do {
+            let layout = try OCILayoutReader(source)
+            // Referrers (an SBOM, a provenance) listed beside the images are never a base.
+            var candidates = layout.images
+            // Several tags and none named: which image is meant cannot be guessed (entries of one tag are platforms).
+            let tags = Set(layout.tags).sorted()
+            if tag == nil, tags.count > 1 {
+                throw fail("it holds several images (tags: \(tags.joined(separator: ", "))); name one, e.g. \(kind.rawValue):\(path):\(tags[0])")
             }
-        }
-        guard !candidates.isEmpty else { throw fail("its index.json lists no image") }
-        // The image of `platform` among `entries`, looking into nested indexes as containerd does
-        // (Docker's containerd store writes index.json → index → manifests); `seen` collects the
-        // platforms found on the way, for the error.
+            if let tag {
+                candidates = candidates.filter { $0.annotations?[AnnotationKey.refName] == tag }
+                guard !candidates.isEmpty else {
+                    throw fail("it holds no image tagged \(tag) (tags: \(layout.tags.joined(separator: ", ")))")
+                }
+            }
+            guard !candidates.isEmpty else { throw fail("its index.json lists no image") }
+            let descriptor = try select(platform, from: candidates, in: layout, fail: fail)
+            let manifest = try layout.manifest(descriptor).manifest
+            if let layer = manifest.unsupportedLayer {
+                throw fail("its layer \(layer.digest.prefix(19)) has the media type '\(layer.mediaType.prefix(100))'; only tar and tar+gzip layers are supported")
+            }
+            let configBytes = try layout.config(manifest.config)
+            let files = try manifest.layers.map { try copy(OCILayoutReader.blobName($0.digest), from: source, expected: $0, cache: cache, reference: reference).path }
+            var base = try BaseImage(reference: reference, configBytes: configBytes, layers: manifest.layers, layerFiles: files, historyName: historyName(configBytes))
+            base.manifestDigest = descriptor.digest
+            return base
+        } catch let error as OCILayoutError { throw fail("\(error)") }
+    }
+
+    /// The image of `platform` among `candidates`, looking into nested indexes as containerd does
+    /// (Docker's containerd store writes index.json → index → manifests).
+    private static func select(_ platform: Platform, from candidates: [Descriptor], in layout: OCILayoutReader,
+                               fail: (String) -> BaseImageError) throws -> Descriptor {
+        // The platforms found on the way, for the error.
         var seen: [String] = []
         func select(from entries: [Descriptor], depth: Int) throws -> Descriptor? {
             let level = ImageIndex(manifests: entries)
@@ -90,42 +102,18 @@ public enum LocalBase {
             seen += entries.filter { ImageIndex.isIndex($0.mediaType) && $0.platform.map { !$0.matches(platform) } == true }.compactMap { $0.platform.map { "\($0.name) (an index)" } }
             for nested in entries where ImageIndex.isIndex(nested.mediaType) && (nested.platform.map { $0.matches(platform) } ?? true) {
                 guard depth < 4 else { throw fail("its indexes nest more than 4 deep; build on a layout that lists the \(platform.name) image directly") }
-                let child = try CanonicalJSON.decode(ImageIndex.self, from: try smallBlob(nested, from: source, reference: reference))
-                if let found = try select(from: child.manifests, depth: depth + 1) { return found }
+                if let found = try select(from: layout.nestedIndex(nested).index.manifests, depth: depth + 1) { return found }
             }
             return nil
         }
-        guard let descriptor = try select(from: candidates, depth: 0) else {
-            if seen.isEmpty, candidates.count > 1, candidates.allSatisfy({ ImageManifest.isManifest($0.mediaType) && $0.platform == nil }) {
-                throw fail("it lists \(candidates.count) images with neither a tag nor a platform; which one is the base cannot be told")
-            }
-            if seen.isEmpty, let other = candidates.first(where: { !ImageManifest.isManifest($0.mediaType) && !ImageIndex.isIndex($0.mediaType) }) {
-                throw fail("its manifest has the media type '\(other.mediaType.prefix(100))'")
-            }
-            throw fail("it has no image for \(platform.name) (available: \(seen.isEmpty ? "none" : seen.joined(separator: ", ")))")
+        if let descriptor = try select(from: candidates, depth: 0) { return descriptor }
+        if seen.isEmpty, candidates.count > 1, candidates.allSatisfy({ ImageManifest.isManifest($0.mediaType) && $0.platform == nil }) {
+            throw fail("it lists \(candidates.count) images with neither a tag nor a platform; which one is the base cannot be told")
         }
-        let manifest = try CanonicalJSON.decode(ImageManifest.self, from: try smallBlob(descriptor, from: source, reference: reference))
-        if let layer = manifest.unsupportedLayer {
-            throw fail("its layer \(layer.digest.prefix(19)) has the media type '\(layer.mediaType.prefix(100))'; only tar and tar+gzip layers are supported")
+        if seen.isEmpty, let other = candidates.first(where: { !ImageManifest.isManifest($0.mediaType) && !ImageIndex.isIndex($0.mediaType) }) {
+            throw fail("its manifest has the media type '\(other.mediaType.prefix(100))'")
         }
-        let configBytes = try smallBlob(manifest.config, from: source, reference: reference)
-        let files = try manifest.layers.map { try copy(blobName($0.digest, reference: reference), from: source, expected: $0, cache: cache, reference: reference).path }
-        var base = try BaseImage(reference: reference, configBytes: configBytes, layers: manifest.layers, layerFiles: files, historyName: historyName(configBytes))
-        base.manifestDigest = descriptor.digest
-        return base
-    }
-
-    private static func blobName(_ digest: String, reference: String) throws -> String {
-        guard ImageReference.isValidDigest(digest) else { throw BaseImageError.unusable(reference, "'\(digest.prefix(80))' is not a sha256 digest") }
-        return "blobs/sha256/" + digest.dropFirst("sha256:".count)
-    }
-
-    private static func smallBlob(_ descriptor: Descriptor, from source: some ImageFileSource, reference: String) throws -> [UInt8] {
-        guard let bytes = try source.small(try blobName(descriptor.digest, reference: reference)) else { throw BaseImageError.unusable(reference, "blob \(descriptor.digest) is missing") }
-        guard sha256Digest(bytes) == descriptor.digest, bytes.count == descriptor.size else {
-            throw BaseImageError.unusable(reference, "blob \(descriptor.digest) does not match its digest or size")
-        }
-        return bytes
+        throw fail("it has no image for \(platform.name) (available: \(seen.isEmpty ? "none" : seen.joined(separator: ", ")))")
     }
 
     /// Copies `name` into the cache (unless it is there already), hashing it on the way; with

@@ -7,10 +7,11 @@ import Foundation
 /// outside the directory; blobs are streamed, never held in memory.
 public enum ArchiveUnpacker {
     public static func unpackLayout(archive path: String, into directory: String) throws {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw ImageReadError.notFound(path) }
-        let magic = [UInt8](handle.readData(ofLength: 2))
-        try? handle.close()
-        if Gzip.isGzip(magic) {
+        let isGzip: Bool
+        do { isGzip = try Gzip.isGzipFile(path) } catch {
+            throw ImageReadError(opening: path, error)
+        }
+        if isGzip {
             throw ImageReadError.malformed(path, "it is gzip-compressed; gunzip it first (an OCI or Docker archive is a plain tar)")
         }
         let source = try TarFileImageSource(path: path)

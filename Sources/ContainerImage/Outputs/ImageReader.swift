@@ -48,9 +48,9 @@ public enum ImageReader {
     }
 
     private static func isGzipFile(_ path: String) throws -> Bool {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw ImageReadError.notFound(path) }
-        defer { try? handle.close() }
-        return Gzip.isGzip([UInt8](handle.readData(ofLength: 2)))
+        do { return try Gzip.isGzipFile(path) } catch {
+            throw ImageReadError(opening: path, error)
+        }
     }
 
     /// One streaming pass over a blob: its digest, size, and uncompressed size.
@@ -82,19 +82,6 @@ public enum ImageReader {
     }
 
     private static func read(kind: String, path: String, source: some ImageFileSource) throws -> InspectedImage {
-        func blobName(_ digest: String) throws -> String {
-            let parts = digest.split(separator: ":", maxSplits: 1)
-            guard parts.count == 2, !parts[1].contains("/"), !parts[1].contains(".."),
-                  try source.size(of: "blobs/\(parts[0])/\(parts[1])") != nil else { throw ImageReadError.missingBlob(digest) }
-            return "blobs/\(parts[0])/\(parts[1])"
-        }
-        /// A small blob (manifest, config), checked against its digest.
-        func smallBlob(_ digest: String) throws -> [UInt8] {
-            guard let bytes = try source.small(try blobName(digest)) else { throw ImageReadError.missingBlob(digest) }
-            guard sha256Digest(bytes) == digest || !digest.hasPrefix("sha256:") else { throw ImageReadError.digestMismatch(digest) }
-            return bytes
-        }
-
         if kind == "docker-archive", let manifestJSON = try source.small("manifest.json") {
             let entries = try CanonicalJSON.decode([DockerArchiveManifestEntry].self, from: manifestJSON)
             guard let entry = entries.first, let configBytes = try source.small(entry.config) else {
@@ -109,50 +96,63 @@ public enum ImageReader {
                 layers.append(Descriptor(mediaType: facts.isGzip ? MediaType.layerTarGzip : MediaType.layerTar, digest: facts.digest, size: Int64(facts.size)))
                 uncompressed += facts.uncompressedSize
             }
-            var digest: String?
-            if let indexJSON = try source.small("index.json"), let index = try? CanonicalJSON.decode(ImageIndex.self, from: indexJSON) {
-                digest = index.manifests.first?.digest
-            }
+            // Docker 25+ writes an OCI layout beside manifest.json: its first entry is the manifest.
+            let layout = try? OCILayoutReader(source)
+            let manifestEntry = layout?.index.manifests.first
             let layerBytes: Int = layers.reduce(0) { $0 + Int($1.size) }
-            let manifestBytes: Int = try digest.map { try smallBlob($0).count } ?? 0
-            return InspectedImage(kind: kind, path: path, digest: digest, configDigest: sha256Digest(configBytes), tags: entry.repoTags ?? [],
+            let manifestBytes: Int = try manifestEntry.map { entry in try layoutErrors(path) { try layout!.manifest(entry).bytes.count } } ?? 0
+            return InspectedImage(kind: kind, path: path, digest: manifestEntry?.digest, configDigest: sha256Digest(configBytes), tags: entry.repoTags ?? [],
                                   config: config, layers: layers, compressedSize: configBytes.count + layerBytes + manifestBytes,
                                   uncompressedSize: uncompressed)
         }
 
-        guard let indexJSON = try source.small("index.json") else { throw ImageReadError.malformed(path, "no index.json; not an OCI layout or archive") }
-        let index = try CanonicalJSON.decode(ImageIndex.self, from: indexJSON)
+        return try layoutErrors(path) { try readLayout(OCILayoutReader(source), kind: kind, path: path) }
+    }
+
+    /// The first image of the layout (an image index: its first platform's), as `inspect` shows it.
+    private static func readLayout(_ layout: OCILayoutReader, kind: String, path: String) throws -> InspectedImage {
         // Referrers (an SBOM, a provenance) listed beside the image are not the image.
-        let images = index.withoutReferrers
+        let images = layout.images
         guard let entry = images.first(where: { $0.mediaType == MediaType.imageManifest }) ?? images.first else {
             throw ImageReadError.malformed(path, "index.json lists no manifest")
         }
         var manifestDescriptor = entry
         var platforms: [String] = []
         if entry.mediaType == MediaType.imageIndex {
-            let nested = try CanonicalJSON.decode(ImageIndex.self, from: try smallBlob(entry.digest))
+            let nested = try layout.nestedIndex(entry).index
             guard let first = nested.manifests.first(where: { $0.mediaType == MediaType.imageManifest }) else {
                 throw ImageReadError.malformed(path, "image index \(entry.digest) lists no image manifest")
             }
             manifestDescriptor = first
             platforms = nested.manifests.compactMap { $0.platform?.name }
         }
-        let manifestBytes = try smallBlob(manifestDescriptor.digest)
-        let manifest = try CanonicalJSON.decode(ImageManifest.self, from: manifestBytes)
-        let configBytes = try smallBlob(manifest.config.digest)
+        let (manifestBytes, manifest) = try layout.manifest(manifestDescriptor)
+        let configBytes = try layout.config(manifest.config)
         let config = try CanonicalJSON.decode(ImageConfig.self, from: configBytes)
         var uncompressed = 0
         for layer in manifest.layers {
-            let facts = try facts(try blobName(layer.digest), source: source)
-            guard facts.digest == layer.digest || !layer.digest.hasPrefix("sha256:") else { throw ImageReadError.digestMismatch(layer.digest) }
+            let facts = try facts(try OCILayoutReader.blobName(layer.digest), source: layout.source)
+            guard facts.digest == layer.digest else { throw ImageReadError.digestMismatch(layer.digest) }
             uncompressed += facts.uncompressedSize
         }
         // Only the tags of the entry shown: a shared layout holds other images under other tags.
-        let tags = index.manifests.filter { $0.digest == entry.digest }.compactMap { $0.annotations?[AnnotationKey.refName] }
+        let tags = layout.index.manifests.filter { $0.digest == entry.digest }.compactMap { $0.annotations?[AnnotationKey.refName] }
         return InspectedImage(kind: kind, path: path, digest: manifestDescriptor.digest, configDigest: manifest.config.digest, tags: tags,
                               config: config, layers: manifest.layers,
                               compressedSize: manifestBytes.count + configBytes.count + manifest.layers.reduce(0) { $0 + Int($1.size) },
                               uncompressedSize: uncompressed, index: entry.mediaType == MediaType.imageIndex ? entry.digest : nil, platforms: platforms)
+    }
+}
+
+/// `body`, with the layout reader's errors said as `inspect` says them.
+private func layoutErrors<Value>(_ path: String, _ body: () throws -> Value) throws -> Value {
+    do { return try body() } catch let error as OCILayoutError {
+        switch error {
+        case .missingBlob(let digest): throw ImageReadError.missingBlob(digest)
+        case .mismatch(let digest, _): throw ImageReadError.digestMismatch(digest)
+        case .noIndex: throw ImageReadError.malformed(path, "no index.json; not an OCI layout or archive")
+        default: throw ImageReadError.malformed(path, "\(error)")
+        }
     }
 }
 
@@ -161,6 +161,11 @@ public enum ImageReadError: Error, CustomStringConvertible, Equatable {
     case missingBlob(String)
     case digestMismatch(String)
     case malformed(String, String)
+
+    /// The file named `path` cannot be opened (`FileIO.openForeign`).
+    init(opening path: String, _ problem: ForeignFileProblem) {
+        self = problem == .missing ? .notFound(path) : .malformed(path, "\(problem)")
+    }
 
     public var description: String {
         switch self {

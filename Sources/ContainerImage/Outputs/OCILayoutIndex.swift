@@ -2,16 +2,12 @@ import OCIModel
 import Foundation
 
 /// The one way this tool changes an existing OCI layout: under the layout's lock, read its
-/// `index.json` (at most 64 MiB, a JSON object whose `manifests` is an array), let the caller edit
+/// `index.json` (as `OCILayoutReader` reads it: at most 64 MiB; a JSON object whose `manifests` is an array), let the caller edit
 /// the entries, add the new blobs under their digest, and stage the new `index.json` for a rename.
 /// A build merging its image in (`OCILayoutDestination`) and `containertool attach oci-layout:…`
 /// (`OCILayoutReferrers`) both go through it, so they share the size cap, the hostile-file checks,
 /// the lock and the order of the entries.
 enum OCILayoutIndex {
-    /// The largest `index.json` read: a layout with thousands of tags stays far below it, and a
-    /// hostile one cannot make the tool read gigabytes into memory.
-    static let maximumSize = 64 << 20
-
     /// The entries of `index.json` as raw JSON, so fields this tool does not know survive an edit.
     struct Entries {
         var manifests: [Any]
@@ -110,20 +106,17 @@ enum OCILayoutIndex {
         }
     }
 
-    /// The existing `index.json` as a JSON object (absent: an empty index).
+    /// The existing `index.json` as a JSON object (absent: an empty index), read as every layout
+    /// reader reads it (`OCILayoutReader.indexBytes`), kept as raw JSON.
     private static func read(_ path: String) throws -> [String: Any] {
         func hostile(_ reason: String) -> OutputError { .hostileLayout(path: path, reason: reason) }
-        var info = stat()
-        guard lstat(path + "/index.json", &info) == 0 else {
-            return ["schemaVersion": 2, "mediaType": MediaType.imageIndex, "manifests": [Any]()]
-        }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { throw hostile("index.json is not a regular file") }
-        guard info.st_size <= maximumSize else { throw hostile("index.json has \(info.st_size) bytes, more than the \(maximumSize >> 20) MiB an index is allowed") }
-        guard let data = FileManager.default.contents(atPath: path + "/index.json"), data.count <= maximumSize,
-              (try? CanonicalJSON.checkNesting([UInt8](data))) != nil,
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+        let bytes: [UInt8]?
+        do { bytes = try OCILayoutReader.indexBytes(of: DirectoryImageSource(root: path)) } catch { throw hostile("\(error)") }
+        guard let bytes else { return ["schemaVersion": 2, "mediaType": MediaType.imageIndex, "manifests": [Any]()] }
+        guard (try? CanonicalJSON.checkNesting(bytes)) != nil,
+              let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
               object["manifests"] == nil || object["manifests"] is [Any]
-        else { throw hostile("index.json is not an OCI image index") }
+        else { throw hostile(OCILayoutError.notAnIndex.description) }
         return object
     }
 

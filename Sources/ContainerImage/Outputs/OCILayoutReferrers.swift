@@ -35,11 +35,10 @@ public enum OCILayoutReferrers {
         guard FileManager.default.fileExists(atPath: path + "/oci-layout"), FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory),
               isDirectory.boolValue else { throw LayoutAttachError.notALayout(path) }
         let contents = try files.map { file -> [UInt8] in
-            var info = stat()
-            guard stat(file.path.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { throw LayoutAttachError.unreadableFile(file.path.path) }
-            guard info.st_size <= maximumFileSize else { throw LayoutAttachError.fileTooLarge(file.path.path, size: Int(info.st_size)) }
-            guard let data = FileManager.default.contents(atPath: file.path.path) else { throw LayoutAttachError.unreadableFile(file.path.path) }
-            return [UInt8](data)
+            do { return try FileIO.readForeign(file.path.path, maximumSize: maximumFileSize, followingSymlinks: true) } catch let problem as ForeignFileProblem {
+                if case .tooLarge(let size, _) = problem { throw LayoutAttachError.fileTooLarge(file.path.path, size: size) }
+                throw LayoutAttachError.unreadableFile(file.path.path)
+            }
         }
         var attached: [Attached] = []
         let staged = try OCILayoutIndex.stageEdit(of: path) { entries in
@@ -79,9 +78,8 @@ public enum OCILayoutReferrers {
         }
         guard let image = matches.first else { throw LayoutAttachError.noSuchImage(entries.path, subject: subject, tags: tags) }
         guard ImageReference.isValidDigest(image.digest) else { throw entries.hostile("its image is named by '\(image.digest.prefix(80))', not a sha256 digest") }
-        var info = stat()
-        let blob = entries.path + "/blobs/sha256/" + image.digest.dropFirst("sha256:".count)
-        guard lstat(blob, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, Int64(info.st_size) == image.size else {
+        let size = try? DirectoryImageSource(root: entries.path).size(of: OCILayoutReader.blobName(image.digest))
+        guard let size, Int64(size) == image.size else {
             throw entries.hostile("the manifest \(image.digest) that index.json lists is missing or has another size")
         }
         return Descriptor(mediaType: image.mediaType, digest: image.digest, size: image.size)

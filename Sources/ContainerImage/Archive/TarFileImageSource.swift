@@ -1,59 +1,11 @@
 import OCIModel
 import Foundation
 
-/// The files of a stored image, read without loading it whole: an OCI layout directory, or a
-/// plain tar archive indexed by entry (blobs are then read from their offsets).
-protocol ImageFileSource {
-    /// The size of `name`, nil when absent.
-    func size(of name: String) throws -> Int?
-    /// Streams `name`'s bytes to `body` in chunks.
-    func stream(_ name: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws
-}
-
-extension ImageFileSource {
-    /// A small file (JSON) in memory; nil when absent. Refuses anything over 64 MiB.
-    func small(_ name: String) throws -> [UInt8]? {
-        guard let size = try size(of: name) else { return nil }
-        guard size <= 64 << 20 else { throw ImageReadError.malformed(name, "\(size) bytes where a small JSON document is expected") }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(size)
-        try stream(name) { bytes.append(contentsOf: $0) }
-        return bytes
-    }
-}
-
-/// Reads `count` bytes from `offset` of `descriptor` in 1 MiB chunks.
+/// Reads `count` bytes from `offset` of the archive `descriptor` (`FileIO.stream`), an early end
+/// or a read error named after the archive.
 private func streamRange(_ descriptor: Int32, path: String, offset: Int, count: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
-    defer { buffer.deallocate() }
-    var done = 0
-    while done < count {
-        let result = (try? FileIO.read(descriptor, into: buffer.baseAddress!, count: min(buffer.count, count - done), at: offset + done)) ?? 0
-        guard result > 0 else { throw ImageReadError.malformed(path, "it ends early") }
-        try body(UnsafeRawBufferPointer(start: buffer.baseAddress, count: result))
-        done += result
-    }
-}
-
-/// An OCI layout directory; only regular files count (symlinks are not followed).
-struct DirectoryImageSource: ImageFileSource {
-    var root: String
-
-    func size(of name: String) throws -> Int? {
-        guard !name.split(separator: "/").contains("..") else { return nil }
-        var info = stat()
-        guard lstat(root + "/" + name, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
-        return Int(info.st_size)
-    }
-
-    func stream(_ name: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        let path = root + "/" + name
-        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
-        guard descriptor >= 0 else { throw ImageReadError.malformed(root, "cannot read \(name)") }
-        defer { close(descriptor) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else { throw ImageReadError.malformed(root, "cannot read \(name)") }
-        try streamRange(descriptor, path: path, offset: 0, count: Int(info.st_size), body)
+    do { try FileIO.stream(descriptor, offset: offset, count: count, body) } catch let problem as ForeignFileProblem {
+        throw ImageReadError.malformed(path, "\(problem)")
     }
 }
 
@@ -64,8 +16,11 @@ final class TarFileImageSource: ImageFileSource {
     private var entries: [String: (offset: Int, size: Int)] = [:]
 
     convenience init(path: String) throws {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw ImageReadError.notFound(path) }
+        // Named by the user, so a symlink is followed; a FIFO or a device is still refused, never read.
+        let descriptor: Int32
+        do { descriptor = try FileIO.openForeign(path, followingSymlinks: true).descriptor } catch {
+            throw ImageReadError(opening: path, error)
+        }
         try self.init(path: path, descriptor: descriptor)
     }
 
@@ -87,13 +42,10 @@ final class TarFileImageSource: ImageFileSource {
         do {
             let writer = BufferedFileWriter(descriptor: descriptor, path: temporary)
             let decompressor = try GzipDecompressor { try writer.write($0) }
-            guard let input = FileHandle(forReadingAtPath: path) else { throw ImageReadError.notFound(path) }
-            defer { try? input.close() }
-            while true {
-                let chunk = input.readData(ofLength: 1 << 20)
-                if chunk.isEmpty { break }
-                try chunk.withUnsafeBytes { try decompressor.write($0) }
-            }
+            let input: (descriptor: Int32, size: Int)
+            do { input = try FileIO.openForeign(path, followingSymlinks: true) } catch { throw ImageReadError(opening: path, error) }
+            defer { close(input.descriptor) }
+            try FileIO.stream(input.descriptor, offset: 0, count: input.size) { try decompressor.write($0) }
             try decompressor.finish()
             try writer.flush()
         } catch let error as ImageReadError {
