@@ -67,12 +67,21 @@ public func runProcess(_ executable: String, _ arguments: [String], in directory
         }
     }
     let deadline = Date().addingTimeInterval(timeout)
-    let (out, err, finished) = drain(stdoutPipe.fileHandleForReading.fileDescriptor,
+    let (out, err, finished, reachedEndOfFile) = drain(stdoutPipe.fileHandleForReading.fileDescriptor,
                                      stderrPipe.fileHandleForReading.fileDescriptor, until: deadline,
                                      childExited: { exitStatus(of: process) != nil })
     guard finished, let status = waitForExit(process, until: deadline) else {
         kill(process.processIdentifier, SIGKILL)
         throw ProcessTimedOut(command: [executable] + arguments, seconds: timeout)
+    }
+    // Foundation releases the pipes only once it has seen the exit, which it never does here (no run
+    // loop, no waitUntilExit): without this, every call leaks two descriptors, and a suite of
+    // thousands of runs reaches descriptor numbers past FD_SETSIZE, where Process.run itself crashes.
+    // Only at end-of-file on both, so no writer is left: a daemon the child started that still holds
+    // the pipe keeps it (closing under it would kill it with SIGPIPE at its next write).
+    if reachedEndOfFile {
+        try? stdoutPipe.fileHandleForReading.close()
+        try? stderrPipe.fileHandleForReading.close()
     }
     return ProcessResult(status: status, stdout: String(decoding: out, as: UTF8.self),
                          stderr: String(decoding: err, as: UTF8.self), stdoutBytes: out)
@@ -93,24 +102,24 @@ private func exitStatus(of process: Process) -> Int32? {
     return info._sifields._sigchld.si_status
 }
 
-/// Reads both descriptors until both reach end-of-file, or the child has exited and nothing more
-/// arrives for a moment (a daemon it started may hold the pipes open for ever): `finished`. Stops
-/// unfinished at the deadline.
+/// Reads both descriptors until both reach end-of-file (`reachedEndOfFile`), or the child has exited
+/// and nothing more arrives for a moment (a daemon it started may hold the pipes open for ever):
+/// `finished`. Stops unfinished at the deadline.
 private func drain(_ stdout: Int32, _ stderr: Int32, until deadline: Date,
-                   childExited: () -> Bool) -> (stdout: [UInt8], stderr: [UInt8], finished: Bool) {
+                   childExited: () -> Bool) -> (stdout: [UInt8], stderr: [UInt8], finished: Bool, reachedEndOfFile: Bool) {
     var collected: [[UInt8]] = [[], []]
     var open = [true, true]
     let descriptors = [stdout, stderr]
     var buffer = [UInt8](repeating: 0, count: 65_536)
     while open.contains(true) {
         let remaining = deadline.timeIntervalSinceNow
-        if remaining <= 0 { return (collected[0], collected[1], false) }
+        if remaining <= 0 { return (collected[0], collected[1], false, false) }
         var fds = descriptors.enumerated().filter { open[$0.offset] }
             .map { pollfd(fd: $0.element, events: Int16(POLLIN), revents: 0) }
         let exited = childExited()
         let ready = poll(&fds, nfds_t(fds.count), exited ? 200 : Int32(min(remaining, 1) * 1000) + 1)
-        if ready < 0 && errno != EINTR { return (collected[0], collected[1], false) }
-        if ready == 0 && exited { break } // what the child wrote before it exited is all read
+        if ready < 0 && errno != EINTR { return (collected[0], collected[1], false, false) }
+        if ready == 0 && exited { return (collected[0], collected[1], true, false) } // what the child wrote before it exited is all read
         guard ready > 0 else { continue }
         for entry in fds where entry.revents != 0 {
             let index = entry.fd == stdout ? 0 : 1
@@ -122,7 +131,7 @@ private func drain(_ stdout: Int32, _ stderr: Int32, until deadline: Date,
             }
         }
     }
-    return (collected[0], collected[1], true)
+    return (collected[0], collected[1], true, true)
 }
 
 /// Waits for the child to exit, at most until the deadline; its status, or nil at the deadline.

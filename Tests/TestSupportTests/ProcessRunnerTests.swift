@@ -31,6 +31,15 @@ final class ProcessRunnerTests: XCTestCase {
     }
 
     /// A daemon the child leaves behind keeps the pipes open; the run still ends when the child does.
+    func testRunsDoNotLeakDescriptors() throws {
+        func openDescriptors() throws -> Int { try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count }
+        _ = try runProcess("/bin/true", [])  // Foundation's own first-use descriptors
+        let before = try openDescriptors()
+        for _ in 0..<200 { XCTAssertEqual(try runProcess("/bin/sh", ["-c", "echo out; echo err >&2"]).status, 0) }
+        // Two leaked per run before (400 here): a whole suite crossed FD_SETSIZE and crashed in Process.run.
+        XCTAssertLessThan(try openDescriptors() - before, 20)
+    }
+
     func testADaemonHoldingThePipesDoesNotHoldTheTest() throws {
         let started = Date()
         let result = try runProcess("sh", ["-c", "sleep 20 & echo $!; exit 4"], timeout: 15)
