@@ -44,13 +44,15 @@ since() { python3 -c 'import sys,time; print(f"{time.time() - float(sys.argv[1])
 ratio() { python3 -c 'import sys; print(f"{float(sys.argv[1]) / float(sys.argv[2]):.2f}x")' "$1" "$2"; }
 
 # plugin DIR PRODUCT ARG… — `swift package containerize` there, its output in the log. Every run is
-# started the same way (edit_and_run too): SwiftPM compiles the plugin again (seconds) when any
-# environment variable differs from the last run's, the shell's SHLVL and OLDPWD included.
+# started the same way, in the background (edit_and_run's must be): SwiftPM compiles the plugin again
+# (3–6 s) when any environment variable differs from the last run's, and bash gives a foreground and
+# a background child different SHLVLs.
 plugin() {
     local dir=$1 product=$2
     shift 2
     setsid bash -c 'cd "$1" && shift && exec swift package --allow-writing-to-package-directory containerize "$@"' \
-        plugin "$dir" --product "$product" --tag "$(tag_of "$product")" "$@" >>"$work/plugin.log" 2>&1
+        plugin "$dir" --product "$product" --tag "$(tag_of "$product")" "$@" >>"$work/plugin.log" 2>&1 &
+    wait $!
 }
 tag_of() { [[ $1 == App ]] && echo bench-edit-loop:hummingbird || echo bench-edit-loop:helloweb; }
 # plain DIR PRODUCT — the baseline: a release build of the product, fully static, in a new scratch folder.
@@ -98,7 +100,8 @@ row "HelloWeb: one-line edit → --run answering" "$edit" "-" "<= 2 s"
 
 # --- Hummingbird ----------------------------------------------------------------------------------
 if [[ $hummingbird == 1 ]]; then
-    for copy in hummingbird hummingbird-plain; do
+    # Not named "hummingbird": a root package's identity is its folder's name, and the dependency has it.
+    for copy in hello-hummingbird hello-hummingbird-plain; do
         mkdir -p "$work/$copy/Sources/App"
         cat >"$work/$copy/Package.swift" <<EOF
 // swift-tools-version:6.0
@@ -126,12 +129,12 @@ try await app.runService()
 EOF
     done
     echo "== Hummingbird: cold (a fresh package), then a plain release build of another fresh copy" >&2
-    start=$(now); plugin "$work/hummingbird" App --load; hcold=$(since "$start")
-    start=$(now); plain "$work/hummingbird-plain" App; hbaseline=$(since "$start")
-    start=$(now); plugin "$work/hummingbird" App --load; hnochange=$(since "$start")
+    start=$(now); plugin "$work/hello-hummingbird" App --load; hcold=$(since "$start")
+    start=$(now); plain "$work/hello-hummingbird-plain" App; hbaseline=$(since "$start")
+    start=$(now); plugin "$work/hello-hummingbird" App --load; hnochange=$(since "$start")
     echo "== Hummingbird: a one-line handler edit → --run → the container answers with the new text" >&2
-    sed -i 's/Hello world! v1/Hello world! v2/' "$work/hummingbird/Sources/App/main.swift"
-    edit_and_run "$work/hummingbird" App "Hello world! v2"; hedit=$answered
+    sed -i 's/Hello world! v1/Hello world! v2/' "$work/hello-hummingbird/Sources/App/main.swift"
+    edit_and_run "$work/hello-hummingbird" App "Hello world! v2"; hedit=$answered
     row "Hummingbird: cold containerize --load" "$hcold" "plain release build: $hbaseline s" "<= 1.3x ($(ratio "$hcold" "$hbaseline"))"
     row "Hummingbird: no-change containerize --load" "$hnochange" "-" "<= 1.5 s"
     row "Hummingbird: one-line edit → --run answering" "$hedit" "-" "<= 5 s"
