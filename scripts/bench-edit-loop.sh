@@ -69,8 +69,10 @@ edit_and_run() {
     setsid bash -c 'cd "$1" && shift && exec swift package --allow-writing-to-package-directory containerize "$@"' \
         plugin "$dir" --product "$product" --tag "$(tag_of "$product")" --run -- --port "$port" >>"$work/plugin.log" 2>&1 &
     run_pid=$!
+    local deadline=$((SECONDS + 600))
     until [[ "$(curl -s "http://127.0.0.1:$port/" 2>/dev/null)" == "$expected" ]]; do
         kill -0 "$run_pid" 2>/dev/null || { tail -5 "$work/plugin.log" >&2; die "--run ended before $product answered"; }
+        ((SECONDS < deadline)) || { tail -5 "$work/plugin.log" >&2; die "$product did not answer '$expected' on port $port within 10 minutes"; }
         sleep 0.02
     done
     answered=$(since "$start")
@@ -89,14 +91,14 @@ start=$(now); plugin "$work/first" HelloWeb --load; first=$(since "$start")
 echo "== HelloWeb: cold (a fresh clone; the tool is cached), then a plain release build" >&2
 start=$(now); plugin "$work/helloweb" HelloWeb --load; cold=$(since "$start")
 start=$(now); plain "$work/helloweb" HelloWeb; baseline=$(since "$start")
-start=$(now); plugin "$work/helloweb" HelloWeb --load; nochange=$(since "$start")
-echo "== HelloWeb: a one-line edit → --run → the container answers" >&2
-printf '\n// edited %s\n' "$(date +%s)" >>"$work/helloweb/Sources/HelloWeb/main.swift"
-edit_and_run "$work/helloweb" HelloWeb "Hello world!"; edit=$answered
 row "HelloWeb: first run (tool cache empty)" "$first" "plain release build: $baseline s" "one-time ($(ratio "$first" "$baseline"))"
 row "HelloWeb: cold containerize --load" "$cold" "plain release build: $baseline s" "<= 1.3x ($(ratio "$cold" "$baseline"))"
+start=$(now); plugin "$work/helloweb" HelloWeb --load; nochange=$(since "$start")
 row "HelloWeb: no-change containerize --load" "$nochange" "-" "<= 1.5 s"
-row "HelloWeb: one-line edit → --run answering" "$edit" "-" "<= 2 s"
+echo "== HelloWeb: a one-line edit → --run → the container answers" >&2
+printf '\n// edited %s\n' "$(date +%s)" >>"$work/helloweb/Sources/HelloWeb/main.swift"
+edit_and_run "$work/helloweb" HelloWeb "Hello world!"
+row "HelloWeb: one-line edit → --run answering" "$answered" "-" "<= 2 s"
 
 # --- Hummingbird ----------------------------------------------------------------------------------
 if [[ $hummingbird == 1 ]]; then
@@ -131,13 +133,13 @@ EOF
     echo "== Hummingbird: cold (a fresh package), then a plain release build of another fresh copy" >&2
     start=$(now); plugin "$work/hello-hummingbird" App --load; hcold=$(since "$start")
     start=$(now); plain "$work/hello-hummingbird-plain" App; hbaseline=$(since "$start")
+    row "Hummingbird: cold containerize --load" "$hcold" "plain release build: $hbaseline s" "<= 1.3x ($(ratio "$hcold" "$hbaseline"))"
     start=$(now); plugin "$work/hello-hummingbird" App --load; hnochange=$(since "$start")
+    row "Hummingbird: no-change containerize --load" "$hnochange" "-" "<= 1.5 s"
     echo "== Hummingbird: a one-line handler edit → --run → the container answers with the new text" >&2
     sed -i 's/Hello world! v1/Hello world! v2/' "$work/hello-hummingbird/Sources/App/main.swift"
-    edit_and_run "$work/hello-hummingbird" App "Hello world! v2"; hedit=$answered
-    row "Hummingbird: cold containerize --load" "$hcold" "plain release build: $hbaseline s" "<= 1.3x ($(ratio "$hcold" "$hbaseline"))"
-    row "Hummingbird: no-change containerize --load" "$hnochange" "-" "<= 1.5 s"
-    row "Hummingbird: one-line edit → --run answering" "$hedit" "-" "<= 5 s"
+    edit_and_run "$work/hello-hummingbird" App "Hello world! v2"
+    row "Hummingbird: one-line edit → --run answering" "$answered" "-" "<= 5 s"
 fi
 
 # --- push -----------------------------------------------------------------------------------------
