@@ -52,7 +52,7 @@ fi
 
 [[ $run_e2e == 1 ]] || exit 0
 
-require_tools docker curl skopeo umoci oci-image-tool hadolint docker-registry htpasswd || {
+require_tools docker curl jq skopeo hadolint docker-registry htpasswd || {
     say "end-to-end part skipped: install the tools above (see .ci/run) and start dockerd"
     exit 0
 }
