@@ -333,6 +333,17 @@ e2e_urlsession_dynamic_libc() {
         say "URLSession in the scratch image, ${scheme%%:*}: $(head -1 <<<"$said") $(tail -1 <<<"$said")"
     done
     say "image: $(stat -c %s "$WORK/fetch.tar") bytes (static Swift runtime + the shared-library closure and loader)"
+    grep -q "1 certificate from $WORK/tls/ca.pem" "$WORK/fetch.log" || die "the --ca-file certificate was not reported"
+    expect_paths "$WORK/fetch.tar" /etc/ssl/certs/ca-certificates.crt
+    # The CA bundle alone (auto: libcurl names /etc/ssl/certs) does not trust the test CA: --ca-file did.
+    "$(containertool_binary)" build --executable .build/containerize-build-dynamic-libc/release/Fetch --bundle-shared-libraries \
+        --tag containerize-e2e-fetch:public --output "docker-archive:$WORK/fetch-public.tar" >/dev/null 2>&1
+    docker load -q -i "$WORK/fetch-public.tar" >/dev/null
+    remember_image containerize-e2e-fetch:public
+    said=$(timeout 60 docker run --rm --network host containerize-e2e-fetch:public "https://127.0.0.1:$tls_port/hello.txt" 2>&1) \
+        && die "trusted the test CA without --ca-file: $said"
+    grep -q "SSL certificate problem" <<<"$said" || die "expected a certificate error without --ca-file, got: $said"
+    say "without --ca-file: a certificate error"
 
     # Released and pushed: the SBOM attached to the image (read back through the fallback tag) names the
     # libraries the image carries — libcurl, zlib, OpenSSL, glibc, libstdc++ — with dpkg's versions and purls.
@@ -356,6 +367,17 @@ e2e_urlsession_dynamic_libc() {
     [[ "$(sbom_image_version "$sbom")" == "$digest" ]] || die "the attached SBOM is not about $digest"
     say "attached SBOM of the dynamic-libc image: $(sbom_linked "$sbom" DYNAMIC_LINK | wc -l) shared-library packages"
     cd "$ROOT"
+}
+
+# image_paths ARCHIVE — every path of a docker archive's merged file system (inspect --files --json), one a line.
+image_paths() { "$(containertool_binary)" inspect "docker-archive:$1" --files --json | jq -r '.files[].path'; }
+
+# expect_paths ARCHIVE PATH… — the image has each PATH.
+expect_paths() {
+    local paths path
+    paths=$(image_paths "$1")
+    for path in "${@:2}"; do grep -qxF "$path" <<<"$paths" || die "$1 has no $path"; done
+    say "$1 has ${*:2}"
 }
 
 # make_test_tls DIR — a throwaway CA (DIR/ca.pem) and a server certificate for 127.0.0.1 (DIR/server.pem, .key).
