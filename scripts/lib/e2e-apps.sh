@@ -6,10 +6,8 @@
 
 APPS_FIXTURE=$ROOT/Tests/Fixtures/FoundationApps
 
-# apps_containertool ARG… — this checkout's containertool (scripts/test.sh built it).
-apps_containertool() {
-    "$ROOT/.build/debug/containertool" "$@"
-}
+# apps_containertool ARG… — this checkout's containertool.
+apps_containertool() { "$(containertool_binary)" "$@"; }
 
 # The plugin's build folder for the fixture's fully static products (binaries with their resource bundles beside them).
 APPS_BUILT=$APPS_FIXTURE/.build/containerize-build/release

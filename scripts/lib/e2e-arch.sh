@@ -88,8 +88,7 @@ e2e_cross_platform_embedded() {
     HELLOWEB_BINARY="$under_test" swift test --skip-build --filter HTTPServerTests
 
     local containertool image=arch-e2e-helloweb:arm64 archive=$WORK/helloweb-arm64.tar platform
-    swift build --product containertool >/dev/null
-    containertool="$(swift build --show-bin-path)/containertool"
+    containertool=$(containertool_binary)
     check_two_platform_index "$containertool" "$amd64" "$arm64" "$problem"
     check_plugin_two_platforms
 

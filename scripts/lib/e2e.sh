@@ -6,10 +6,14 @@ containerize() {
     swift_package --allow-writing-to-package-directory containerize "$@"
 }
 
-# containertool_binary — builds this package's containertool (debug) if needed and prints its path.
+# containertool_binary — prints the path of this checkout's containertool (debug), built on the first
+# call; scripts/test.sh keeps that path in E2E_CONTAINERTOOL, so the checks build it once, not per use.
 containertool_binary() {
-    (cd "$ROOT" && swift build --product containertool >/dev/null 2>&1) || die "building containertool failed"
-    printf '%s/containertool\n' "$(cd "$ROOT" && swift build --show-bin-path)"
+    if [[ -z "${E2E_CONTAINERTOOL:-}" ]]; then
+        (cd "$ROOT" && swift build --product containertool >/dev/null 2>&1) || die "building containertool failed"
+        E2E_CONTAINERTOOL="$(cd "$ROOT" && swift build --show-bin-path)/containertool"
+    fi
+    printf '%s\n' "$E2E_CONTAINERTOOL"
 }
 
 # json_field FILE KEY — prints a top-level field of a JSON document.
