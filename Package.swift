@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "DockerfileRendererTests", dependencies: ["TestSupport", "DockerfileRenderer", "GeneratedFiles"], exclude: ["Golden"]),
         // The plugin's pure files, compiled here through symlinks (a plugin target cannot be imported).
         .testTarget(name: "ContainerizePluginTests", dependencies: ["TestSupport"]),
-        .testTarget(name: "KubernetesManifestsTests", dependencies: ["TestSupport", "KubernetesManifests", "GeneratedFiles"], exclude: ["Golden"]),
+        .testTarget(name: "KubernetesManifestsTests", dependencies: ["TestSupport", "KubernetesManifests", "GeneratedFiles"], exclude: ["Golden", "Resources"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -52,7 +52,7 @@ fi
 
 [[ $run_e2e == 1 ]] || exit 0
 
-require_tools docker curl skopeo umoci oci-image-tool hadolint docker-registry htpasswd || {
+require_tools docker curl jq skopeo hadolint docker-registry htpasswd || {
     say "end-to-end part skipped: install the tools above (see .ci/run) and start dockerd"
     exit 0
 }
@@ -67,6 +67,7 @@ source scripts/lib/e2e-apps.sh
 source scripts/lib/e2e-arch.sh
 source scripts/lib/e2e-kubernetes.sh
 source scripts/lib/e2e-base.sh
+E2E_CONTAINERTOOL=$(containertool_binary)
 for check in "${e2e_checks[@]}"; do
     declare -F "e2e_$check" >/dev/null || die "no end-to-end check '$check' (known: $(declare -F | sed -n 's/^declare -f e2e_//p' | tr '\n' ' '))"
     current_check=$check

@@ -67,6 +67,22 @@ final class CLITests: XCTestCase {
                                status: 1, mentioning: ["dynamically linked", "-static-executable", "--bundle-shared-libraries"])
     }
 
+    /// A --ca-file holding a private key is refused in one line that does not echo the key, before
+    /// any output is written.
+    func testACAFileHoldingAPrivateKeyIsRefused() throws {
+        try Prerequisite.requireTools("gcc")
+        let keys = try TestSupport.makeTemporaryDirectory("cit-ca-key")
+        defer { TestSupport.remove(keys) }
+        let key = keys + "/ca.key"
+        try "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n"
+            .write(toFile: key, atomically: true, encoding: .utf8)
+        try Self.expectFailure({ ["--executable", TestSupport.fixtures.staticBinary, "--ca-file", key, "--output", "docker-archive:\($0)/image.tar"] },
+                               status: 1, mentioning: ["private key", key])
+        let result = try TestSupport.containertool(["build", "--executable", TestSupport.fixtures.staticBinary, "--ca-file", key,
+                                                    "--output", "docker-archive:\(keys)/image.tar"])
+        XCTAssertFalse(result.stderr.contains("MIGH"), "the key is not echoed: \(result.stderr)")
+    }
+
     func testMalformedOptions() throws {
         for (extra, message) in [
         (["--label", "novalue"], "--label 'novalue' must be KEY=VALUE"),

@@ -88,8 +88,7 @@ e2e_cross_platform_embedded() {
     HELLOWEB_BINARY="$under_test" swift test --skip-build --filter HTTPServerTests
 
     local containertool image=arch-e2e-helloweb:arm64 archive=$WORK/helloweb-arm64.tar platform
-    swift build --product containertool >/dev/null
-    containertool="$(swift build --show-bin-path)/containertool"
+    containertool=$(containertool_binary)
     check_two_platform_index "$containertool" "$amd64" "$arm64" "$problem"
     check_plugin_two_platforms
 
@@ -129,39 +128,17 @@ check_binary_answers() {
 }
 
 # check_two_platform_index CONTAINERTOOL AMD64 ARM64 PROBLEM — one image index over both Embedded HelloWeb
-# binaries, pushed to the real registry: skopeo sees both platforms, `skopeo copy --all` keeps both, a
-# second build gives the same index digest, and `docker run --platform` answers on each platform (arm64
-# only when PROBLEM, the binfmt_misc problem, is empty).
+# binaries, pushed to the real registry, answers under `docker run --platform` on each platform (arm64
+# only when PROBLEM, the binfmt_misc problem, is empty). What skopeo sees of such an index, its
+# reproducibility and the refusal of a mislabelled binary: MultiPlatformBuildTests.
 check_two_platform_index() {
-    local containertool=$1 amd64=$2 arm64=$3 problem=$4 ref digest again platforms sizes
+    local containertool=$1 amd64=$2 arm64=$3 problem=$4 ref
     step "two-platform image index (linux/amd64 + linux/arm64) pushed to a real registry"
     ensure_test_registry
     ref=$REGISTRY/arch-e2e/helloweb:multi
-    SOURCE_DATE_EPOCH=0 "$containertool" build --executable "linux/amd64=$amd64" --executable "linux/arm64=$arm64" \
+    "$containertool" build --executable "linux/amd64=$amd64" --executable "linux/arm64=$arm64" \
         --name HelloWeb --tag helloweb:multi --expose 8080/tcp --output "registry:$ref" --json >"$WORK/multi.json"
-    digest=$(json_field "$WORK/multi.json" indexDigest)
-    sizes=$(python3 -c 'import json,sys; print(", ".join("%s %s (%d bytes)" % (p["platform"], p["digest"][:19], p["size"]) for p in json.load(open(sys.argv[1]))["platforms"]))' "$WORK/multi.json")
-    say "index $digest: $sizes"
-    platforms=$(skopeo inspect --raw --tls-verify=false "docker://$ref" \
-        | python3 -c 'import json,sys; print(" ".join(m["platform"]["os"] + "/" + m["platform"]["architecture"] for m in json.load(sys.stdin)["manifests"]))')
-    [[ "$platforms" == "linux/amd64 linux/arm64" ]] || die "skopeo inspect --raw $ref lists '$platforms', expected linux/amd64 linux/arm64"
-    [[ "sha256:$(skopeo inspect --raw --tls-verify=false "docker://$ref" | sha256sum | cut -d' ' -f1)" == "$digest" ]] \
-        || die "the registry's index digest differs from the reported $digest"
-    skopeo copy -q --all --src-tls-verify=false "docker://$ref" "oci:$WORK/multi-copy:multi"
-    platforms=$(skopeo inspect --raw "oci:$WORK/multi-copy:multi" \
-        | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["manifests"]))')
-    [[ "$platforms" == 2 ]] || die "skopeo copy --all kept $platforms manifests, expected 2"
-    say "skopeo: an index with linux/amd64 and linux/arm64; skopeo copy --all keeps both"
-    SOURCE_DATE_EPOCH=0 "$containertool" build --executable "linux/amd64=$amd64" --executable "linux/arm64=$arm64" \
-        --name HelloWeb --tag helloweb:multi --expose 8080/tcp --output "oci-layout:$WORK/multi-again" --json >"$WORK/multi-again.json"
-    again=$(json_field "$WORK/multi-again.json" indexDigest)
-    [[ "$again" == "$digest" ]] || die "a second build gave index $again, the first $digest (not reproducible)"
-    say "reproducible: a second build gives the same index digest"
-    if "$containertool" build --executable "linux/amd64=$arm64" --output "oci-layout:$WORK/multi-wrong" 2>"$WORK/multi-wrong.log"; then
-        die "an arm64 binary declared as linux/amd64 was accepted"
-    fi
-    grep -q "is a linux/arm64 executable but is declared as linux/amd64" "$WORK/multi-wrong.log" || die "unexpected refusal: $(cat "$WORK/multi-wrong.log")"
-    say "refused: $(cat "$WORK/multi-wrong.log")"
+    say "index $(json_field "$WORK/multi.json" indexDigest): $(jq -r '[.platforms[] | "\(.platform) (\(.size) bytes)"] | join(", ")' "$WORK/multi.json")"
     remember_image "$ref"
     run_and_check_container "$ref" --platform linux/amd64 --pull always
     remember_image "$(docker image inspect -f '{{.Id}}' "$ref")"  # the next pull re-tags $ref: remove this one by ID

@@ -34,7 +34,7 @@ e2e_base_image() {
     remember_image "$tag"
     docker image inspect -f '{{json .Config.Env}}' "$tag" | grep -q 'BASE_MARKER=1' || die "$tag lacks the base's Env BASE_MARKER=1"
     [[ "$(docker image inspect -f '{{index .Config.Labels "base.origin"}}' "$tag")" == e2e ]] || die "$tag lacks the base's label"
-    apps_extract "$WORK/base-hello.tar" /etc/base-marker.txt "$WORK/base-marker.out"
+    image_copy "$tag" /etc/base-marker.txt "$WORK/base-marker.out"
     [[ "$(cat "$WORK/base-marker.out")" == "from the base" ]] || die "$tag lacks the base's /etc/base-marker.txt"
     check_image_config "$tag" 12000000
     run_and_check_container "$tag"
@@ -44,47 +44,24 @@ e2e_base_image() {
         >/dev/null 2>"$WORK/base-release.log" || { tail -20 "$WORK/base-release.log"; die "release.sh --from failed"; }
     skopeo inspect --config "docker-archive:$WORK/base-dist/HelloWeb.tar" | grep -q 'BASE_MARKER=1' \
         || die "release.sh --from: dist/HelloWeb.tar lacks the base's Env"
-    # Its SBOM lists the base under the digest the image records, and the base's package.
-    local recorded
-    recorded=$(skopeo inspect --raw "oci-archive:$WORK/base-dist/HelloWeb-oci.tar" | python3 -c '
-import json, sys
-m = json.load(sys.stdin)
-print((m.get("annotations") or {}).get("org.opencontainers.image.base.digest", ""))')
-    [[ -n "$recorded" ]] || die "release.sh --from: dist/HelloWeb-oci.tar records no base digest"
-    python3 - "$WORK/base-dist/HelloWeb.spdx.json" "$base" "$recorded" <<'PY' || die "release.sh --from: dist/HelloWeb.spdx.json does not list the base and its package"
-import json, sys
-doc, base, digest = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3]
-packages = {p["SPDXID"]: p for p in doc["packages"]}
-image = packages["SPDXRef-Package-base-image"]
-assert image["name"] == base and image["versionInfo"] == digest, image
-deb = packages["SPDXRef-Package-base-deb-all.e2e-base-files"]
-purl = deb["externalRefs"][0]["referenceLocator"]
-assert purl == "pkg:deb/debian/e2e-base-files@1.0%2Be2e1?arch=all&distro=debian-12", purl
-contains = {(r["spdxElementId"], r["relatedSpdxElement"]) for r in doc["relationships"] if r["relationshipType"] == "CONTAINS"}
-assert ("SPDXRef-Package-image", "SPDXRef-Package-base-image") in contains and ("SPDXRef-Package-base-image", deb["SPDXID"]) in contains, contains
-PY
-    pyspdxtools -i "$WORK/base-dist/HelloWeb.spdx.json" >/dev/null || die "pyspdxtools refuses the --from release's SBOM"
-    local ntia
-    ntia=$(ntia-checker "$WORK/base-dist/HelloWeb.spdx.json" 2>&1) || true  # read whole: grep -q would break its pipe
-    [[ "$ntia" == *"Conformant: True"* ]] || die "the --from release's SBOM is not NTIA-conformant: $(grep False <<<"$ntia" | tr -s ' ' | paste -sd ';')"
-    # Its provenance names the base among the resolved dependencies, under that digest.
-    python3 - "$WORK/base-dist/HelloWeb.provenance.json" "$recorded" <<'PY' || die "release.sh --from: the provenance does not name the base's digest"
-import json, sys
-dependencies = json.load(open(sys.argv[1]))["predicate"]["buildDefinition"]["resolvedDependencies"]
-base = [d for d in dependencies if d.get("name") == "base image"]
-assert base and base[0]["digest"] == {"sha256": sys.argv[2].split(":", 1)[1]}, dependencies
-PY
+    # Its SBOM lists the base under the digest the image records, and the base's package; its provenance
+    # names the base among the resolved dependencies, under that digest.
+    local recorded sbom=$WORK/base-dist/HelloWeb.spdx.json
+    recorded=$(skopeo inspect --raw "oci-archive:$WORK/base-dist/HelloWeb-oci.tar" | jq -er '.annotations["org.opencontainers.image.base.digest"]') \
+        || die "release.sh --from: dist/HelloWeb-oci.tar records no base digest"
+    jq -e --arg base "$base" --arg digest "$recorded" '(.packages | map({(.SPDXID): .}) | add) as $p
+        | $p["SPDXRef-Package-base-image"].name == $base and $p["SPDXRef-Package-base-image"].versionInfo == $digest
+        and $p["SPDXRef-Package-base-deb-all.e2e-base-files"].externalRefs[0].referenceLocator == "pkg:deb/debian/e2e-base-files@1.0%2Be2e1?arch=all&distro=debian-12"
+        and ([.relationships[] | select(.relationshipType == "CONTAINS") | [.spdxElementId, .relatedSpdxElement]] as $contains
+             | ($contains | index([["SPDXRef-Package-image", "SPDXRef-Package-base-image"]])) and ($contains | index([["SPDXRef-Package-base-image", "SPDXRef-Package-base-deb-all.e2e-base-files"]])))' \
+        "$sbom" >/dev/null || die "release.sh --from: $sbom does not list the base ($recorded) and its package"
+    validate_sbom "$sbom"
+    jq -e --arg hex "${recorded#sha256:}" 'any(.predicate.buildDefinition.resolvedDependencies[]; .name == "base image" and .digest == {sha256: $hex})' \
+        "$WORK/base-dist/HelloWeb.provenance.json" >/dev/null || die "release.sh --from: the provenance does not name the base's digest"
     say "release.sh --from $base: dist/HelloWeb.tar is built on the base; its SBOM lists the base ($recorded) and its package; the provenance names it"
 
     # The rendered Dockerfile FROM the same base (docker pulls it from the loopback registry).
-    local version builder
-    version=$(swift_minor_version)
-    builder=swift:$version-bookworm
-    if ! docker image inspect "$builder" >/dev/null 2>&1; then
-        [[ "${CI:-}" != "true" ]] || die "no local builder image $builder (.ci/run makes it with scripts/make-builder-image.sh)"
-        say "SKIPPED: Dockerfile --from: no local builder image $builder; make one with scripts/make-builder-image.sh"
-        return 0
-    fi
+    local_builder_image >/dev/null || return 0
     docker pull -q "$base" >/dev/null
     remember_image "$base"
     "$tool" dockerfile --product HelloWeb --port 8080 --from "$base" --output "$WORK/Dockerfile.base" --context "$ROOT" >/dev/null

@@ -5,8 +5,6 @@
 //                    the home folder, JSONEncoder, TimeZone.current
 //   resource-tool    prints resources read through Bundle.module, its own and a library target's
 //                    (needs the resource bundles next to the executable)
-//   https-client     URLSession GET over HTTPS with the image's CA bundle (FoundationNetworking needs
-//                    libcurl, which has no static archive here: build it dynamic and bundle the libraries)
 import PackageDescription
 
 let package = Package(
@@ -14,7 +12,6 @@ let package = Package(
     products: [
         .executable(name: "foundation-tool", targets: ["FoundationTool"]),
         .executable(name: "resource-tool", targets: ["ResourceTool"]),
-        .executable(name: "https-client", targets: ["HTTPSClient"]),
     ],
     dependencies: [
         .package(path: "../../.."),
@@ -23,7 +20,6 @@ let package = Package(
         .executableTarget(name: "FoundationTool"),
         .target(name: "Assets", resources: [.process("banner.txt")]),
         .executableTarget(name: "ResourceTool", dependencies: ["Assets"], resources: [.copy("public")]),
-        .executableTarget(name: "HTTPSClient"),
     ],
     swiftLanguageModes: [.v6]
 )
