@@ -1,0 +1,91 @@
+import Foundation
+
+/// The container a `containertool run` name stands for: the edit loop keeps one per image, so a
+/// second run takes the name over from the first — but only from a container containerize started
+/// (it carries `ContainerSlot.label`); one started by hand under that name is never touched.
+///
+/// Everything goes by container ID once an ID is known: a name can change hands between two
+/// engine calls, an ID cannot.
+struct ContainerSlot {
+    /// Set on every container `containertool run` creates; its value is that run's own token.
+    static let label = "org.swift-containerize.run"
+
+    let engine: ContainerEngine
+    let name: String
+
+    /// A container as `inspect` shows it.
+    struct Occupant: Equatable {
+        var id: String
+        /// Without the leading `/` Docker puts there.
+        var name: String
+        /// `running`, `created`, `exited`, …
+        var state: String
+        /// The value of `label`; nil for a container containerize did not start.
+        var token: String?
+    }
+
+    /// What to do with the name's occupant before creating a container under the name. Pure.
+    enum Takeover: Equatable {
+        case free
+        /// A container of an earlier run: rename it out of the way (its run sees that and ends
+        /// quietly), stop it and remove it.
+        case replace(Occupant)
+        /// Not started by containerize: leave it alone and refuse.
+        case refuse
+    }
+
+    static func takeover(of occupant: Occupant?) -> Takeover {
+        guard let occupant else { return .free }
+        return occupant.token == nil ? .refuse : .replace(occupant)
+    }
+
+    /// How a run's container came to end, from what `inspect` shows once `start --attach` returned. Pure.
+    enum Ending: Equatable {
+        /// It ended by itself (or on our Ctrl-C): the run ends with its status.
+        case ended
+        /// A newer run renamed it, or removed it and holds the name now.
+        case replaced
+        /// It went away and no newer run holds the name: removed by hand.
+        case removed
+    }
+
+    static func ending(ownID: String, name: String, own: Occupant?, holder: Occupant?) -> Ending {
+        if let own { return own.name == name ? .ended : .replaced }
+        if let holder, holder.id != ownID, holder.token != nil { return .replaced }
+        return .removed
+    }
+
+    /// The name a replaced container is renamed to, which frees its own name at once.
+    static func retiredName(_ name: String, id: String) -> String { "\(name)-replaced-\(id.prefix(12))" }
+
+    /// Frees the name for a new container. Returns the ID of a replaced container that was running:
+    /// its own run is left a moment to see the rename and remove it itself (`RunningContainers.retire`).
+    func takeOver() throws -> String? {
+        switch Self.takeover(of: engine.inspectContainer(name)) {
+        case .free:
+            return nil
+        case .refuse:
+            throw EngineError.nameTaken(engine: engine.name, name: name)
+        case .replace(let old):
+            printError("containertool: replacing \(name), started by an earlier containertool run")
+            // Each step may fail because the old run ended meanwhile (or a concurrent run got there
+            // first); what counts is the create that follows.
+            _ = try? ChildProcess.run(engine.executable, ["rename", old.id, Self.retiredName(name, id: old.id)], timeout: 20)
+            engine.stopContainer(old.id)
+            // A container created but not started yet would be started by its run after our stop: remove it now.
+            if old.state == "running" { return old.id }
+            engine.removeContainer(old.id)
+            return nil
+        }
+    }
+
+    /// Creates the container under the name; nil when the name was taken meanwhile (another run raced us).
+    func create(_ arguments: [String]) throws -> String? {
+        let result = try ChildProcess.run(engine.executable, arguments, timeout: 120)
+        let lines = result.output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        if result.status == 0, let id = lines.last(where: { $0.count == 64 && $0.allSatisfy(\.isHexDigit) }) { return id }
+        if result.output.contains("already in use") { return nil }
+        let message = result.timedOut ? "no answer within 120 s" : lines.last(where: { !$0.isEmpty }) ?? "exit status \(result.status)"
+        throw EngineError.createFailed(engine: engine.name, message: String(message.prefix(300)))
+    }
+}
