@@ -58,9 +58,17 @@ struct ContainerSlot {
     /// The name a replaced container is renamed to, which frees its own name at once.
     static func retiredName(_ name: String, id: String) -> String { "\(name)-replaced-\(id.prefix(12))" }
 
-    /// Frees the name for a new container. Returns the ID of a replaced container that was running:
-    /// its own run is left a moment to see the rename and remove it itself (`RunningContainers.retire`).
-    func takeOver() throws -> String? {
+    /// A container of an earlier run, renamed and stopped: `wasRunning` when its run had started it.
+    struct Replaced {
+        var id: String
+        var wasRunning: Bool
+    }
+
+    /// Frees the name for a new container: renames and stops an earlier run's container there.
+    /// One that was running is left to its own run a moment (`RunningContainers.retire`); one its run
+    /// had not started yet is removed once the new container holds the name (`RunCommand`), so that
+    /// run, finding it gone, sees who holds the name now.
+    func takeOver() throws -> Replaced? {
         switch Self.takeover(of: engine.inspectContainer(name)) {
         case .free:
             return nil
@@ -72,10 +80,7 @@ struct ContainerSlot {
             // first); what counts is the create that follows.
             _ = try? ChildProcess.run(engine.executable, ["rename", old.id, Self.retiredName(name, id: old.id)], timeout: 20)
             engine.stopContainer(old.id)
-            // A container created but not started yet would be started by its run after our stop: remove it now.
-            if old.state == "running" { return old.id }
-            engine.removeContainer(old.id)
-            return nil
+            return Replaced(id: old.id, wasRunning: old.state == "running")
         }
     }
 

@@ -84,8 +84,12 @@ enum RunCommand {
     /// one under the name between the two (two runs started at once), takes it over from that one.
     private static func createTakingOver(_ slot: ContainerSlot, _ arguments: [String]) throws -> String {
         for _ in 0..<3 {
-            if let retired = try slot.takeOver() { RunningContainers.shared.retire(retired, engine: slot.engine) }
-            if let id = try slot.create(arguments) { return id }
+            let replaced = try slot.takeOver()
+            if let replaced, replaced.wasRunning { RunningContainers.shared.retire(replaced.id, engine: slot.engine) }
+            let id = try slot.create(arguments)
+            // Not started yet: its run would start it after our stop. Removed before ours starts (the port).
+            if let replaced, !replaced.wasRunning { slot.engine.removeContainer(replaced.id) }
+            if let id { return id }
         }
         throw EngineError.nameContended(name: slot.name)
     }

@@ -197,6 +197,30 @@ final class EngineTests: XCTestCase {
         XCTAssertEqual(try containers(engine, startingWith: name), [])
     }
 
+    func testDockerTwoRunsStartedAtOnceLeaveOneContainer() throws { try checkSimultaneousRuns("docker") }
+    func testPodmanTwoRunsStartedAtOnceLeaveOneContainer() throws { try checkSimultaneousRuns("podman") }
+
+    /// Both find the name free and race to create: the loser takes the name over from the winner,
+    /// whose run then ends as replaced.
+    private func checkSimultaneousRuns(_ engine: String) throws {
+        try load(into: engine)
+        let port = try freeLoopbackPort()
+        let name = "containerize-" + imageName
+        let logs = ["a", "b"].map { URL(fileURLWithPath: directory + "/\($0).log") }
+        let pids = try zip(["a", "b"], logs).map { word, log in
+            try startDetached(["sh", "-c", "\"$@\"; echo \"exit status $?\"", "run"] + runCommand(engine, port: port, word: word), log: log)
+        }
+        defer { pids.forEach { kill($0, SIGKILL) } }
+        XCTAssertTrue(waitUntil(seconds: 60) { logs.contains { read($0).contains("exit status") } }, logs.map(read).joined())
+        let (ended, running) = read(logs[0]).contains("exit status") ? (logs[0], logs[1]) : (logs[1], logs[0])
+        XCTAssertTrue(read(ended).contains("\(name) was replaced by a newer run; this one ends\nexit status 0\n"), read(ended))
+        let word = running == logs[0] ? "a" : "b"
+        XCTAssertTrue(waitUntil(seconds: 30) { answer(port) == word }, read(running))
+        XCTAssertTrue(waitUntil(seconds: 10) { ((try? containers(engine, startingWith: name)) ?? []) == [name] },
+                      "one container remains: \((try? containers(engine, startingWith: name)) ?? [])")
+        XCTAssertFalse(read(running).contains("exit status"), read(running))
+    }
+
     // MARK: - a container started by hand is never replaced
 
     func testDockerContainerStartedByHandUnderTheNameIsRefused() throws { try checkHandStarted("docker") }
