@@ -63,7 +63,8 @@ enum RunCommand {
         process.waitUntilExit()
         let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
 
-        let ending = ContainerSlot.ending(ownID: id, name: name, own: engine.inspectContainer(id), holder: engine.inspectContainer(name))
+        let after = engine.inspectContainer(id)
+        let ending = ContainerSlot.ending(ownID: id, name: name, own: after, holder: after == nil ? engine.inspectContainer(name) : nil)
         engine.removeContainer(id)
         RunningContainers.shared.release()
         RunningContainers.shared.removeRetired()

@@ -221,6 +221,22 @@ final class EngineTests: XCTestCase {
         XCTAssertFalse(read(running).contains("exit status"), read(running))
     }
 
+    func testDockerContainerRemovedByHandEndsTheRunQuietly() throws { try checkRemovedByHand("docker") }
+    func testPodmanContainerRemovedByHandEndsTheRunQuietly() throws { try checkRemovedByHand("podman") }
+
+    private func checkRemovedByHand(_ engine: String) throws {
+        try load(into: engine)
+        let port = try freeLoopbackPort()
+        let name = "containerize-" + imageName
+        let log = URL(fileURLWithPath: directory + "/run.log")
+        let pid = try startDetached(["sh", "-c", "\"$@\"; echo \"exit status $?\"", "run"] + runCommand(engine, port: port, word: "hello"), log: log)
+        defer { kill(pid, SIGKILL) }
+        XCTAssertTrue(waitUntil(seconds: 60) { answer(port) == "hello" }, read(log))
+        XCTAssertEqual(try engineRun(engine, ["rm", "-f", name]).status, 0)
+        XCTAssertTrue(waitUntil(seconds: 30) { read(log).contains("exit status") }, read(log))
+        XCTAssertTrue(read(log).contains("containertool: \(name) was removed while it ran; this run ends\nexit status 0\n"), read(log))
+    }
+
     // MARK: - a container started by hand is never replaced
 
     func testDockerContainerStartedByHandUnderTheNameIsRefused() throws { try checkHandStarted("docker") }
