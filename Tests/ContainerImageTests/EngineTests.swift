@@ -110,8 +110,12 @@ final class EngineTests: XCTestCase {
         XCTAssertEqual(outputs.first?["kind"] as? String, "engine")
         XCTAssertEqual(outputs.first?["destination"] as? String, engine)
         XCTAssertEqual(report["pushed"] as? [String], [], "a load is not a registry push")
-        // Podman files a name without a registry under localhost/ and shows the ID without `sha256:`;
-        // the name as given still finds it, which is what `run` is given.
+        // Podman keeps the archive's reference normalised the Docker way (docker.io/library/NAME:TAG)
+        // and shows the ID without `sha256:`; the name as given finds it, which is what `run` is given.
+        if engine == "podman" {
+            let names = try engineRun(engine, ["image", "inspect", "--format", "{{json .RepoTags}}", tag]).stdout
+            XCTAssertTrue(names.contains("\"docker.io/library/\(tag)\""), names)
+        }
         let id = try engineRun(engine, ["image", "inspect", "--format", "{{.Id}}", tag]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let digest = try XCTUnwrap(report["configDigest"] as? String)
         XCTAssertEqual(id.hasPrefix("sha256:") ? id : "sha256:" + id, digest)
