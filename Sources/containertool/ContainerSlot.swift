@@ -50,7 +50,8 @@ struct ContainerSlot {
     }
 
     static func ending(ownID: String, name: String, own: Occupant?, holder: Occupant?) -> Ending {
-        if let own { return own.name == name ? .ended : .replaced }
+        // `rm -f` kills before it removes: a container being removed is as good as gone.
+        if let own, own.state != "removing" { return own.name == name ? .ended : .replaced }
         if let holder, holder.id != ownID, holder.token != nil { return .replaced }
         return .removed
     }
@@ -78,9 +79,20 @@ struct ContainerSlot {
             printError("containertool: replacing \(name), started by an earlier containertool run")
             // Each step may fail because the old run ended meanwhile (or a concurrent run got there
             // first); what counts is the create that follows.
-            _ = try? ChildProcess.run(engine.executable, ["rename", old.id, Self.retiredName(name, id: old.id)], timeout: 20)
+            rename(old.id, to: Self.retiredName(name, id: old.id))
             engine.stopContainer(old.id)
             return Replaced(id: old.id, wasRunning: old.state == "running")
+        }
+    }
+
+    /// The rename comes before the stop, so that the old run, seeing its container stop, finds it
+    /// renamed. An engine may refuse it for a moment (a container being started); tried for up to 1 s.
+    private func rename(_ id: String, to newName: String) {
+        for _ in 0..<10 {
+            if let result = try? ChildProcess.run(engine.executable, ["rename", id, newName], timeout: 20), result.status == 0 { return }
+            // Gone, or renamed already (by a concurrent run): nothing to retry.
+            guard let current = engine.inspectContainer(id), current.name != newName else { return }
+            usleep(100_000)
         }
     }
 
