@@ -52,7 +52,10 @@ enum PluginHelp {
                                   else Podman)
           --run                   --load, then run it in the foreground: its port published (-p N:N, or
                                   the host's network where the engine has no bridge), its output
-                                  streamed; Ctrl-C stops and removes the container
+                                  streamed; Ctrl-C stops and removes the container. Its name is
+                                  containerize-<image name>: a second --run replaces the first
+                                  (from another terminal: swift package --ignore-lock …, SwiftPM
+                                  locks .build while the first runs)
           --run -- ARG…           the words after -- go to the container (after its entrypoint)
           --engine NAME           docker, podman or auto (default) for --load / --run
 

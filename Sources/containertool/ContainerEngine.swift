@@ -3,7 +3,7 @@ import Synchronization
 
 /// The local container engine that `--output engine:…` loads into and `containertool run` runs
 /// with: Docker or Podman, through their own command lines (their APIs differ; their CLIs agree on
-/// `load`, `run`, `stop`, `rm`, `network inspect`).
+/// `load`, `create`, `start --attach`, `inspect`, `rename`, `stop`, `rm`, `network inspect`).
 struct ContainerEngine: Sendable {
     enum Kind: String, CaseIterable, Sendable {
         case docker, podman
@@ -14,6 +14,9 @@ struct ContainerEngine: Sendable {
     let executable: String
 
     var name: String { kind.rawValue }
+
+    /// How long `stop` waits after SIGTERM before SIGKILL: a server gets to drain.
+    static let stopSeconds = 5
 
     /// Engines already found to answer in this process (the dry-run check and the load ask once).
     private static let found = Mutex<[String: ContainerEngine]>([:])
@@ -82,10 +85,33 @@ struct ContainerEngine: Sendable {
         return !result.timedOut && result.status == 0
     }
 
-    /// `docker run` arguments for a foreground, self-removing container named `name`.
-    /// Pure: `RunCommand` decides, this spells it for the engine.
-    static func runArguments(image: String, name: String, ports: [Int], bridge: Bool, arguments: [String]) -> [String] {
-        var result = ["run", "--rm", "--name", name]
+    /// `inspect` of a name or an ID; nil when there is no such container (or the engine cannot say).
+    func inspectContainer(_ reference: String) -> ContainerSlot.Occupant? {
+        let format = "{{.Id}}\t{{.Name}}\t{{.State.Status}}\t{{json .Config.Labels}}"
+        guard let result = try? ChildProcess.run(executable, ["container", "inspect", "--format", format, reference], timeout: 20),
+              !result.timedOut, result.status == 0,
+              let line = result.output.split(separator: "\n").first(where: { $0.split(separator: "\t").count == 4 }) else { return nil }
+        let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        let labels = (try? JSONSerialization.jsonObject(with: Data(fields[3].utf8))) as? [String: String]
+        let name = fields[1].hasPrefix("/") ? String(fields[1].dropFirst()) : fields[1]
+        return ContainerSlot.Occupant(id: fields[0], name: name, state: fields[2], token: labels?[ContainerSlot.label])
+    }
+
+    /// `stop --time 5`: SIGTERM, then SIGKILL after 5 s, so a server drains. Errors ignored: it may be gone.
+    func stopContainer(_ id: String) {
+        _ = try? ChildProcess.run(executable, ["stop", "--time", String(Self.stopSeconds), id], timeout: 30)
+    }
+
+    func removeContainer(_ id: String) {
+        _ = try? ChildProcess.run(executable, ["rm", "-f", id], timeout: 30)
+    }
+
+    /// `create` arguments for a container named `name` carrying the run's label (its token);
+    /// `start --attach` runs it in the foreground. Not `run --rm`: the run removes its container
+    /// itself, after seeing how it ended (ended, or renamed by a newer run). Pure: `RunCommand`
+    /// decides, this spells it for the engine.
+    static func createArguments(image: String, name: String, token: String, ports: [Int], bridge: Bool, arguments: [String]) -> [String] {
+        var result = ["create", "--name", name, "--label", "\(ContainerSlot.label)=\(token)"]
         if bridge {
             result += ports.flatMap { ["-p", "\($0):\($0)"] }
         } else if !ports.isEmpty {
@@ -100,6 +126,9 @@ enum EngineError: Error, CustomStringConvertible, Equatable {
     case unknown(String)
     case noneAnswers([String])
     case loadFailed(engine: String, message: String)
+    case createFailed(engine: String, message: String)
+    case nameTaken(engine: String, name: String)
+    case nameContended(name: String)
 
     var description: String {
         switch self {
@@ -109,6 +138,12 @@ enum EngineError: Error, CustomStringConvertible, Equatable {
             return "no container engine answers (\(reasons.joined(separator: "; "))); start one (e.g. `dockerd &` or `systemctl start docker`) or choose another with --engine"
         case .loadFailed(let engine, let message):
             return "\(engine) load refused the image: \(message)"
+        case .createFailed(let engine, let message):
+            return "\(engine) create refused the container: \(message)"
+        case .nameTaken(let engine, let name):
+            return "a container named \(name) is there and containerize did not start it; remove it (`\(engine) rm -f \(name)`) or choose another name with --name"
+        case .nameContended(let name):
+            return "other containertool runs keep taking the name \(name); run again, or choose another name with --name"
         }
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// `containertool run IMAGE`: runs an image from the local engine in the foreground, the way the
 /// edit loop wants it — its port published, its output streamed, and on Ctrl-C the container
@@ -9,14 +8,16 @@ enum RunCommand {
         usage: containertool run IMAGE [--engine docker|podman|auto] [--port PORT ...] [--name NAME] [-- ARG ...]
 
         Runs IMAGE (already in the engine, e.g. after `build --output engine:auto`) in the foreground
-        and removes the container when it ends. Ctrl-C (or SIGTERM) stops it (SIGTERM, then SIGKILL
+        and removes the container when it ends. A second run of the same image replaces the first. Ctrl-C (or SIGTERM) stops it (SIGTERM, then SIGKILL
         after 5 s) and removes it.
 
           --engine NAME   docker, podman or auto (default: Docker if its daemon answers, else Podman)
           --port PORT     publish PORT on the same host port (repeatable); where the engine has no
                           bridge network (dockerd --bridge=none) the container uses the host's
                           network instead, so the port is the same
-          --name NAME     the container's name (default: containerize-<image name>-<pid>)
+          --name NAME     the container's name (default: containerize-<image name>); a container
+                          an earlier `containertool run` left under it is replaced (stopped and
+                          removed; its run ends with status 0), one started otherwise is refused
           -- ARG ...      arguments after the image's entrypoint (replace its default command)
 
         Exit status: the container's.
@@ -35,7 +36,7 @@ enum RunCommand {
             guard let port = Int(value), (1...65535).contains(port) else { throw UsageError("--port needs a number from 1 to 65535, not '\(value)'") }
             return port
         }
-        let name = parsed.last("--name") ?? defaultName(image: image, pid: getpid())
+        let name = parsed.last("--name") ?? defaultName(image: image)
         let engine: ContainerEngine
         do { engine = try ContainerEngine.find(parsed.last("--engine") ?? "auto") } catch EngineError.unknown(let choice) {
             throw UsageError("--engine: \(EngineError.unknown(choice))")
@@ -45,20 +46,53 @@ enum RunCommand {
         let network = ports.isEmpty ? "" : bridge ? ", port \(published) published" : ", host network (no bridge): port \(published) is the host's"
         printError("containertool: running \(image) in \(engine.name) as \(name)\(network); Ctrl-C stops and removes it")
 
+        let token = (0..<8).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        let slot = ContainerSlot(engine: engine, name: name)
+        RunningContainers.shared.own(engine: engine, token: token)
+        defer { RunningContainers.shared.release() }
+        watchParent()
+        let id = try createTakingOver(slot, ContainerEngine.createArguments(image: image, name: name, token: token, ports: ports,
+                                                                            bridge: bridge, arguments: containerArguments))
+        RunningContainers.shared.identify(id)
+
         let process = Process()
         process.executableURL = URL(fileURLWithPath: engine.executable)
-        process.arguments = ContainerEngine.runArguments(image: image, name: name, ports: ports, bridge: bridge, arguments: containerArguments)
+        process.arguments = ["start", "--attach", id]
         process.standardInput = FileHandle.nullDevice  // standard output and error: ours, streamed as they come
-        try RunningContainers.shared.whileRegistered(engine: engine, name: name) {
-            watchParent()
-            try process.run()
-            process.waitUntilExit()
-        }
+        try process.run()
+        process.waitUntilExit()
         let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
-        if status != 0 {
+
+        let after = engine.inspectContainer(id)
+        let ending = ContainerSlot.ending(ownID: id, name: name, own: after, holder: after == nil ? engine.inspectContainer(name) : nil)
+        engine.removeContainer(id)
+        RunningContainers.shared.release()
+        RunningContainers.shared.removeRetired()
+        switch ending {
+        case .replaced:
+            printError("containertool: \(name) was replaced by a newer run; this one ends")
+        case .removed:
+            printError("containertool: \(name) was removed while it ran; this run ends")
+        case .ended where status != 0:
             printError("containertool run: \(name) ended with exit status \(status)")
             exit(status)
+        case .ended:
+            break
         }
+    }
+
+    /// Takes the name over from an earlier run and creates the container; when another run creates
+    /// one under the name between the two (two runs started at once), takes it over from that one.
+    private static func createTakingOver(_ slot: ContainerSlot, _ arguments: [String]) throws -> String {
+        for _ in 0..<3 {
+            let replaced = try slot.takeOver()
+            if let replaced, replaced.wasRunning { RunningContainers.shared.retire(replaced.id, engine: slot.engine) }
+            let id = try slot.create(arguments)
+            // Not started yet: its run would start it after our stop. Removed before ours starts (the port).
+            if let replaced, !replaced.wasRunning { slot.engine.removeContainer(replaced.id) }
+            if let id { return id }
+        }
+        throw EngineError.nameContended(name: slot.name)
     }
 
     /// Ctrl-C in a terminal reaches the whole foreground group, us included; but SwiftPM, when it
@@ -75,36 +109,15 @@ enum RunCommand {
         watcher.start()
     }
 
-    /// `containerize-helloweb-4242`: the image's last path component without tag or digest, in the
-    /// characters a container name may hold, and this process's id so two loops never collide.
-    static func defaultName(image: String, pid: Int32) -> String {
+    /// `containerize-helloweb`: the image's last path component without tag or digest, in the
+    /// characters a container name may hold. The same for every run of the image, so a second run
+    /// replaces the first (as `ko` and `skaffold` do), rather than both fighting over the port.
+    static func defaultName(image: String) -> String {
         var base = image.split(separator: "@").first.map(String.init) ?? image
         if let slash = base.lastIndex(of: "/") { base = String(base[base.index(after: slash)...]) }
         if let colon = base.firstIndex(of: ":") { base = String(base[..<colon]) }
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
         let cleaned = String(base.map { allowed.contains($0) ? $0 : "-" }.prefix(64))
-        return "containerize-\(cleaned.isEmpty ? "image" : cleaned)-\(pid)"
-    }
-}
-
-/// The containers `containertool run` has started, so the interrupt path (InterruptCleanup.swift)
-/// can stop and remove them before the process exits.
-final class RunningContainers: Sendable {
-    static let shared = RunningContainers()
-    private let running = Mutex<[String: ContainerEngine]>([:])
-
-    func whileRegistered<Result>(engine: ContainerEngine, name: String, _ body: () throws -> Result) rethrows -> Result {
-        running.withLock { $0[name] = engine }
-        defer { running.withLock { _ = $0.removeValue(forKey: name) } }
-        return try body()
-    }
-
-    /// `stop --time 5` (SIGTERM, then SIGKILL: a server drains), then `rm -f` (for a container
-    /// whose `--rm` did not happen); each bounded, errors ignored — the container may be gone already.
-    func stopAndRemoveAll() {
-        for (name, engine) in running.withLock({ $0 }) {
-            _ = try? ChildProcess.run(engine.executable, ["stop", "--time", "5", name], timeout: 20)
-            _ = try? ChildProcess.run(engine.executable, ["rm", "-f", name], timeout: 20)
-        }
+        return "containerize-\(cleaned.isEmpty ? "image" : cleaned)"
     }
 }

@@ -151,38 +151,103 @@ e2e_standard_image() {
     image_copy helloweb:latest /HelloWeb "$WORK/HelloWeb-standard"
 }
 
+# start_plugin_run LOG PORT [SWIFT_PACKAGE_OPTION…] -- [PLUGIN_OPTION…] — starts `containerize --run` of
+# the edit-loop image in its own session (so a Ctrl-C can go to its whole group, as in a terminal),
+# HelloWeb on PORT (published on the same port where the engine has a bridge). Sets PLUGIN_RUN_PID:
+# the swift-package process itself, a child of this shell (`wait` gives its exit status).
+start_plugin_run() {
+    local log=$1 port=$2 swiftpm=()
+    shift 2
+    while [[ $# -gt 0 && $1 != -- ]]; do swiftpm+=("$1"); shift; done
+    shift
+    setsid swift package "${swiftpm[@]}" --allow-writing-to-package-directory containerize --no-dockerfile --run \
+        --tag "$EDIT_LOOP_TAG" --port "$port" "$@" -- --port "$port" >"$log" 2>&1 &
+    PLUGIN_RUN_PID=$!
+    remember_pid "$PLUGIN_RUN_PID"
+}
+
+# interrupt_and_expect_removed ENGINE PID NAME — Ctrl-C to the run's whole group, as in a terminal;
+# the container NAME must be gone within 30 s.
+interrupt_and_expect_removed() {
+    local engine=$1 pid=$2 name=$3 i
+    kill -INT -- "-$(ps -o pgid= "$pid" | tr -d ' ')"
+    for ((i = 0; i < 300; i++)); do [[ -z "$("$engine" ps -aq --filter "name=^/?$name\$")" ]] && break; sleep 0.1; done
+    [[ -z "$("$engine" ps -aq --filter "name=^/?$name\$")" ]] || die "--run: the container $name outlived Ctrl-C: $("$engine" ps -a --filter "name=^/?$name\$")"
+}
+
 # e2e_edit_loop — `--load` puts the image into the engine without writing an archive or a layout;
-# `--run -- ARG…` runs it with the words after --, and an interrupt of the whole terminal group
-# (Ctrl-C) stops and removes the container.
+# `--run -- ARG…` runs it with the words after --, a second `--run` replaces the first (which ends
+# with status 0), and an interrupt of the whole terminal group (Ctrl-C) stops and removes the
+# container; then `--run --engine podman` does the same in Podman.
 e2e_edit_loop() {
     step "plugin --load and --run (the edit loop)"
+    # A tag of this run's own: the container's name comes from it, and the engines may be shared.
+    EDIT_LOOP_TAG=edit-loop-$$:test
+    local name=containerize-edit-loop-$$
     rm -rf .build/containerize
-    containerize --no-dockerfile --load --tag edit-loop:test >"$WORK/edit-load.log" 2>&1 || { tail -5 "$WORK/edit-load.log"; die "--load failed"; }
-    remember_image edit-loop:test
-    grep -q 'loaded into docker: edit-loop:test' "$WORK/edit-load.log" || die "--load did not say where the image went: $(tail -3 "$WORK/edit-load.log")"
+    containerize --no-dockerfile --load --tag "$EDIT_LOOP_TAG" >"$WORK/edit-load.log" 2>&1 || { tail -5 "$WORK/edit-load.log"; die "--load failed"; }
+    remember_image "$EDIT_LOOP_TAG"
+    grep -q "loaded into docker: $EDIT_LOOP_TAG" "$WORK/edit-load.log" || die "--load did not say where the image went: $(tail -3 "$WORK/edit-load.log")"
     [[ -z "$(ls .build/containerize 2>/dev/null)" ]] || die "--load wrote files: $(ls .build/containerize)"
-    docker image inspect edit-loop:test >/dev/null || die "--load: docker has no edit-loop:test"
+    docker image inspect "$EDIT_LOOP_TAG" >/dev/null || die "--load: docker has no $EDIT_LOOP_TAG"
     say "--load: in docker, nothing written under .build/containerize"
 
-    local port pid pgid
+    local port first second first_id started answered
     port=$(free_port)
-    setsid bash -c 'exec swift package --allow-writing-to-package-directory containerize --no-dockerfile --run --tag edit-loop:test -- --port "$1"' \
-        edit-loop "$port" >"$WORK/edit-run.log" 2>&1 &
-    pid=$!
-    remember_pid "$pid"
+    start_plugin_run "$WORK/edit-run.log" "$port" --
+    first=$PLUGIN_RUN_PID
     wait_for_http "http://127.0.0.1:$port/" 120 || { tail -5 "$WORK/edit-run.log"; die "--run: nothing answers on port $port"; }
     [[ "$(curl -s "http://127.0.0.1:$port/")" == "Hello world!" ]] || die "--run: the container does not say Hello world!"
     grep -q "HelloWeb listening on 0.0.0.0:$port" "$WORK/edit-run.log" || die "--run did not stream the container's output"
-    # By name, not by image: other checks' containers (helloweb:latest) share this image's ID.
-    local name
-    name=$(docker ps -a --filter name=containerize-edit-loop- --format '{{.Names}}')
-    [[ $(wc -w <<<"$name") == 1 ]] || die "--run: expected one container named containerize-edit-loop-<pid>, found: '$name'"
-    pgid=$(ps -o pgid= "$pid" | tr -d ' ')
-    kill -INT -- "-$pgid"  # what Ctrl-C in a terminal does: the whole foreground group
-    local i
-    for ((i = 0; i < 300; i++)); do [[ -z "$(docker ps -aq --filter "name=^/$name\$")" ]] && break; sleep 0.1; done
-    [[ -z "$(docker ps -aq --filter "name=^/$name\$")" ]] || die "--run: the container $name outlived Ctrl-C: $(docker ps -a --filter "name=^/$name\$")"
-    say "--run -- --port $port: answered, streamed its log; Ctrl-C stopped and removed the container"
+    first_id=$(docker container inspect --format '{{.Id}}' "$name") || die "--run: no container named $name (the image's name)"
+    say "--run -- --port $port: answered as $name, streamed its log"
+
+    # SwiftPM holds its lock on .build while the first `swift package` runs: a second one in another
+    # terminal needs SwiftPM's --ignore-lock (docs/plugin-reference.md says so).
+    started=$(date +%s%N)
+    start_plugin_run "$WORK/edit-run2.log" "$port" --ignore-lock --
+    second=$PLUGIN_RUN_PID
+    local i id
+    for ((i = 0; i < 1200; i++)); do
+        # The new container is created once the old one has stopped: while its ID is there, it is what answers.
+        id=$(docker container inspect --format '{{.Id}}' "$name" 2>/dev/null) || id=
+        [[ -n "$id" && "$id" != "$first_id" ]] && curl -sf -o /dev/null --max-time 1 "http://127.0.0.1:$port/" && break
+        sleep 0.1
+    done
+    answered=$(date +%s%N)
+    [[ -n "$id" && "$id" != "$first_id" && "$(curl -s "http://127.0.0.1:$port/")" == "Hello world!" ]] \
+        || { tail -5 "$WORK/edit-run2.log"; die "a second --run did not replace the first"; }
+    local status=0
+    for ((i = 0; i < 300; i++)); do kill -0 "$first" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$first" 2>/dev/null && die "the replaced --run did not end: $(tail -4 "$WORK/edit-run.log")"
+    wait "$first" || status=$?
+    [[ $status == 0 ]] && grep -q "containertool: $name was replaced by a newer run; this one ends" "$WORK/edit-run.log" \
+        || die "the first --run did not end quietly with status 0 (it ended with $status): $(tail -4 "$WORK/edit-run.log")"
+    ! grep -q 'Error' "$WORK/edit-run.log" || die "the replaced --run printed engine errors: $(grep Error "$WORK/edit-run.log")"
+    for ((i = 0; i < 50; i++)); do [[ "$(docker ps -a --format '{{.Names}}' | grep -c "^$name")" == 1 ]] && break; sleep 0.1; done
+    [[ "$(docker ps -a --format '{{.Names}}' | grep -c "^$name")" == 1 ]] || die "not one container after the replacement: $(docker ps -a --format '{{.Names}}' | grep "^$name")"
+    say "a second --run (swift package --ignore-lock) replaced the first: new container answering $(( (answered - started) / 1000000 )) ms after the command started (its build and load included); the first ended with status 0"
+    interrupt_and_expect_removed docker "$second" "$name"
+    say "Ctrl-C stopped and removed the container"
+
+    step "plugin --run --engine podman"
+    require_tools podman || { say "skipped: --run --engine podman needs podman"; return 0; }
+    # Podman has a bridge here: the plugin's --port publishes HelloWeb's port (-p N:N).
+    # Podman may not raise a container's rlimits in a sandbox (CI's): a config of this run's own,
+    # given through the environment, not the machine's (EngineTests do the same).
+    printf '[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]\n' >"$WORK/containers.conf"
+    export CONTAINERS_CONF=$WORK/containers.conf
+    port=$(free_port)
+    start_plugin_run "$WORK/edit-podman.log" "$port" -- --engine podman
+    first=$PLUGIN_RUN_PID
+    wait_for_http "http://127.0.0.1:$port/" 120 || { tail -5 "$WORK/edit-podman.log"; die "--run --engine podman: nothing answers on port $port"; }
+    [[ "$(curl -s "http://127.0.0.1:$port/")" == "Hello world!" ]] || die "--run --engine podman: the container does not say Hello world!"
+    grep -q "running $EDIT_LOOP_TAG in podman as $name" "$WORK/edit-podman.log" || die "--run --engine podman did not run in podman: $(grep running "$WORK/edit-podman.log")"
+    podman container inspect "$name" >/dev/null || die "--run --engine podman: podman has no container $name"
+    interrupt_and_expect_removed podman "$first" "$name"
+    podman rmi -f "$EDIT_LOOP_TAG" >/dev/null 2>&1 || true
+    unset CONTAINERS_CONF
+    say "--run --engine podman -- --port $port: loaded, answered, Ctrl-C stopped and removed the container"
 }
 
 e2e_embedded_image() {
