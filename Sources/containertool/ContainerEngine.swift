@@ -112,11 +112,9 @@ struct ContainerEngine: Sendable {
     /// decides, this spells it for the engine.
     static func createArguments(image: String, name: String, token: String, ports: [Int], bridge: Bool, arguments: [String]) -> [String] {
         var result = ["create", "--name", name, "--label", "\(ContainerSlot.label)=\(token)"]
-        if bridge {
-            result += ports.flatMap { ["-p", "\($0):\($0)"] }
-        } else if !ports.isEmpty {
-            result += ["--network", "host"]
-        }
+        // Without a bridge the engine's default network is none: a container there could not be
+        // reached at all, whatever port it listens on, so it gets the host's.
+        result += bridge ? ports.flatMap { ["-p", "\($0):\($0)"] } : ["--network", "host"]
         return result + [image] + arguments
     }
 }

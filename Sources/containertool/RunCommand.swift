@@ -41,9 +41,10 @@ enum RunCommand {
         do { engine = try ContainerEngine.find(parsed.last("--engine") ?? "auto") } catch EngineError.unknown(let choice) {
             throw UsageError("--engine: \(EngineError.unknown(choice))")
         }
-        let bridge = ports.isEmpty || engine.hasBridgeNetwork()
+        let bridge = engine.hasBridgeNetwork()
         let published = ports.map(String.init).joined(separator: ", ")
-        let network = ports.isEmpty ? "" : bridge ? ", port \(published) published" : ", host network (no bridge): port \(published) is the host's"
+        let network = !bridge ? ", host network (no bridge)" + (ports.isEmpty ? "" : ": port \(published) is the host's")
+            : ports.isEmpty ? ", no port published (--port N publishes one)" : ", port \(published) published"
         printError("containertool: running \(image) in \(engine.name) as \(name)\(network); Ctrl-C stops and removes it")
 
         let token = (0..<8).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()

@@ -133,7 +133,7 @@ final class EngineTests: XCTestCase {
         XCTAssertEqual(run.status, 3, run.stderr)
         XCTAssertEqual(run.stdout, "exiting 3\n")
         let name = "containerize-" + imageName
-        XCTAssertTrue(run.stderr.contains("as \(name);"), "the default name is the image's: \(run.stderr)")
+        XCTAssertTrue(run.stderr.contains("as \(name),"), "the default name is the image's: \(run.stderr)")
         XCTAssertTrue(run.stderr.contains("\(name) ended with exit status 3"), run.stderr)
         XCTAssertEqual(try containers(engine, startingWith: name), [], "the run removed its container")
     }
@@ -159,6 +159,22 @@ final class EngineTests: XCTestCase {
         XCTAssertTrue(output.contains("stopping on signal 15"), "stopped with SIGTERM first: \(output)")
         XCTAssertTrue(output.contains("host network (no bridge): port \(port) is the host's") || output.contains("port \(port) published"), output)
         XCTAssertEqual(try containers(engine, startingWith: "containerize-" + imageName), [], "the container is removed")
+    }
+
+    /// A product whose port the plugin does not know (no `--port`): on an engine without a bridge
+    /// (this Docker: `--bridge=none`) the container still gets the host's network, not none.
+    func testDockerWithoutABridgeARunWithoutPortsStillReachesTheHostNetwork() throws {
+        try load(into: "docker")
+        let bridge = try TestSupport.run("docker", ["network", "inspect", "bridge"])
+        try XCTSkipIf(bridge.status == 0, "this Docker has a bridge network; the case is an engine without one")
+        let port = try freeLoopbackPort()
+        let log = URL(fileURLWithPath: directory + "/run.log")
+        let pid = try startDetached([TestSupport.containertool, "run", tag, "--engine", "docker", "--", "serve", String(port), "portless"], log: log)
+        defer { kill(pid, SIGKILL) }
+        XCTAssertTrue(waitUntil(seconds: 60) { answer(port) == "portless" }, read(log))
+        XCTAssertTrue(read(log).contains("host network (no bridge);"), read(log))
+        kill(pid, SIGINT)
+        XCTAssertTrue(waitUntil(seconds: 60) { kill(pid, 0) != 0 }, "containertool run did not end after SIGINT")
     }
 
     // MARK: - a second run replaces the first
