@@ -86,9 +86,9 @@ struct ContainerSlot {
     }
 
     /// The rename comes before the stop, so that the old run, seeing its container stop, finds it
-    /// renamed. An engine may refuse it for a moment (a container being started); tried for up to 1 s.
+    /// renamed. An engine may refuse it for a moment (a container being started); tried for up to 3 s.
     private func rename(_ id: String, to newName: String) {
-        for _ in 0..<10 {
+        for _ in 0..<30 {
             if let result = try? ChildProcess.run(engine.executable, ["rename", id, newName], timeout: 20), result.status == 0 { return }
             // Gone, or renamed already (by a concurrent run): nothing to retry.
             guard let current = engine.inspectContainer(id), current.name != newName else { return }

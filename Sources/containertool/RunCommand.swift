@@ -84,14 +84,18 @@ enum RunCommand {
 
     /// Takes the name over from an earlier run and creates the container; when another run creates
     /// one under the name between the two (two runs started at once), takes it over from that one.
+    /// Until a deadline rather than a count: on a loaded machine the engine may refuse a rename of a
+    /// container another run is starting for a while, and giving up then leaves the user neither run.
     private static func createTakingOver(_ slot: ContainerSlot, _ arguments: [String]) throws -> String {
-        for _ in 0..<3 {
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline {
             let replaced = try slot.takeOver()
             if let replaced, replaced.wasRunning { RunningContainers.shared.retire(replaced.id, engine: slot.engine) }
             let id = try slot.create(arguments)
             // Not started yet: its run would start it after our stop. Removed before ours starts (the port).
             if let replaced, !replaced.wasRunning { slot.engine.removeContainer(replaced.id) }
             if let id { return id }
+            usleep(UInt32.random(in: 50_000...250_000))  // two runs retrying in step would collide again
         }
         throw EngineError.nameContended(name: slot.name)
     }
