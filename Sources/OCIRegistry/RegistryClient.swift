@@ -218,6 +218,12 @@ actor RegistryClient {
     /// A loopback registry that does not speak TLS at all (it answers plain HTTP instead) is used over
     /// plain HTTP, as Docker does for `localhost`; a certificate problem never falls back.
     func ping() async throws {
+        if reference.isLoopback, !plainHTTP, baseURL.scheme == "https", let (host, port) = loopbackAddress,
+           LoopbackProbe.answersPlainHTTP(host: host, port: port, hostHeader: reference.apiHost),
+           let plain = URL(string: "http://\(reference.apiHost)/") {
+            log("\(reference.registry) does not speak TLS; using plain HTTP (loopback registries only)")
+            baseURL = plain
+        }
         do {
             try await pingOnce()
         } catch let error as RegistryError {
@@ -229,6 +235,15 @@ actor RegistryClient {
             baseURL = plain
             try await pingOnce()
         }
+    }
+
+    /// The loopback registry's address for `LoopbackProbe`, when the reference names a port.
+    private var loopbackAddress: (host: String, port: Int)? {
+        let address = reference.apiHost
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), (1...65535).contains(port) else { return nil }
+        var host = String(address[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host, port)
     }
 
     private func pingOnce() async throws {
