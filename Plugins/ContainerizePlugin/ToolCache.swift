@@ -97,16 +97,21 @@ struct ToolCache {
         let key = Self.key(of: try Self.sourceFiles(of: sourcePackage, excluding: unrelatedFiles), toolchain: toolchain)
         let tools = directory.appendingPathComponent("bin")
         let cached = tools.appendingPathComponent("containertool-" + key)
-        if FileManager.default.isExecutableFile(atPath: cached.path) { return cached }
-
+        // The folders are checked before the cached tool is run, not only before one is stored: a
+        // folder others can write to may hold a tool someone else put there under the (predictable) key.
         try FileManager.default.createDirectory(at: directory.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Self.checkParent(directory.deletingLastPathComponent())
         try Self.makePrivateDirectory(directory)
         try Self.makePrivateDirectory(tools)
+        if Self.isUsableTool(cached.path) { return cached }
+
         let lock = try Self.lock(directory.appendingPathComponent("lock"), waiting: {
             progress("Waiting for another run that is building containertool (\(directory.path))…")
         })
         defer { close(lock) }
-        if FileManager.default.isExecutableFile(atPath: cached.path) { return cached }
+        if Self.isUsableTool(cached.path) { return cached }
+        // Something else under the name (a folder, an empty file a crash left): built again.
+        try? FileManager.default.removeItem(at: cached)
 
         progress("Building containertool for this version of swift-containerize, once (cached in \(directory.path))…")
         let built = try build(directory.appendingPathComponent("build"))
@@ -116,7 +121,8 @@ struct ToolCache {
         try? FileManager.default.removeItem(at: temporary)
         do {
             try FileManager.default.copyItem(at: built, to: temporary)
-            guard chmod(temporary.path, 0o755) == 0, rename(temporary.path, cached.path) == 0 else {
+            // On disk before it has its name: after a crash the name holds the whole tool or nothing.
+            guard chmod(temporary.path, 0o755) == 0, Self.sync(temporary.path), rename(temporary.path, cached.path) == 0 else {
                 throw ToolCacheError.cannotStore(cached.path, String(cString: strerror(errno)))
             }
         } catch {
@@ -126,6 +132,23 @@ struct ToolCache {
         }
         Self.prune(tools, keeping: cached)
         return cached
+    }
+
+    /// Whether `path` is a tool this cache stored: a non-empty executable regular file of ours that
+    /// others cannot write to (not a link, a folder or what an interrupted write left).
+    static func isUsableTool(_ path: String) -> Bool {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return false }
+        return info.st_mode & S_IFMT == S_IFREG && info.st_size > 0 && info.st_uid == geteuid()
+            && info.st_mode & 0o022 == 0 && info.st_mode & 0o100 != 0
+    }
+
+    /// `fsync` of a file; false when it cannot be opened or synced.
+    static func sync(_ path: String) -> Bool {
+        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        return fsync(descriptor) == 0
     }
 
     /// Removes all but the `kept` newest tools (by modification time); `keeping` always stays. Called
@@ -149,6 +172,16 @@ struct ToolCache {
         var info = stat()
         guard lstat(url.path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { throw ToolCacheError.notPrivate(url.path) }
         guard info.st_uid == geteuid(), info.st_mode & 0o022 == 0 else { throw ToolCacheError.notPrivate(url.path) }
+    }
+
+    /// Refuses a parent folder another user could swap the cache folder in: one owned by someone else
+    /// (but root), or others may write to without the sticky bit (`/tmp` is fine).
+    static func checkParent(_ url: URL) throws {
+        var info = stat()
+        guard stat(url.path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { throw ToolCacheError.notPrivate(url.path) }
+        guard info.st_uid == geteuid() || info.st_uid == 0, info.st_mode & 0o022 == 0 || info.st_mode & S_ISVTX != 0 else {
+            throw ToolCacheError.notPrivate(url.path)
+        }
     }
 
     /// An exclusive `flock` on `path`, held until the descriptor is closed (or the process ends).

@@ -181,6 +181,47 @@ final class ToolCacheTests: XCTestCase {
         }
     }
 
+    /// Where the tool would be stored for the sources as they are.
+    func storedPath() throws -> String {
+        root + "/cache/bin/containertool-" + ToolCache.key(of: try ToolCache.sourceFiles(of: package, excluding: unrelated), toolchain: toolchain)
+    }
+
+    func testAToolSomeoneElsePutInAFolderOthersCanWriteToIsNotRun() throws {
+        // The key is predictable (the sources are public): whoever can write to the folder can plant a tool under it.
+        try FileManager.default.createDirectory(atPath: root + "/cache/bin", withIntermediateDirectories: true)
+        let planted = try storedPath()
+        try "#!/bin/sh\necho planted\n".write(toFile: planted, atomically: true, encoding: .utf8)
+        chmod(planted, 0o755)
+        for (folder, mode) in [("/cache", 0o777), ("/cache/bin", 0o777), ("", 0o777)] as [(String, mode_t)] {
+            chmod(root + "/cache", 0o700); chmod(root + "/cache/bin", 0o700); chmod(root, 0o700)
+            chmod(root + folder, mode)
+            XCTAssertThrowsError(try cache.tool(toolchain: toolchain, build: FakeBuild().callAsFunction, progress: { _ in }), "\(folder) \(mode)") { error in
+                XCTAssertEqual(error as? ToolCacheError, .notPrivate(root + folder))
+            }
+        }
+        chmod(root, 0o700)
+        chmod(planted, 0o775)
+        chmod(root + "/cache", 0o700); chmod(root + "/cache/bin", 0o700)
+        let build = FakeBuild()
+        XCTAssertEqual(try cache.tool(toolchain: toolchain, build: build.callAsFunction, progress: { _ in }).path, planted)
+        XCTAssertEqual(build.calls, 1, "a tool its group may write to is built again")
+    }
+
+    func testWhatIsNotAWholeToolUnderTheNameIsBuiltAgain() throws {
+        try FileManager.default.createDirectory(atPath: root + "/cache/bin", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        chmod(root + "/cache", 0o700)
+        let stored = try storedPath()
+        let build = FakeBuild()
+        // A folder (executable, so `isExecutableFile` says yes), and the empty file a crash may leave.
+        try FileManager.default.createDirectory(atPath: stored, withIntermediateDirectories: false)
+        XCTAssertEqual(try cache.tool(toolchain: toolchain, build: build.callAsFunction, progress: { _ in }).path, stored)
+        XCTAssertEqual(try String(contentsOfFile: stored, encoding: .utf8), "#!/bin/sh\necho build 1\n")
+        try Data().write(to: URL(fileURLWithPath: stored))
+        chmod(stored, 0o755)
+        XCTAssertEqual(try cache.tool(toolchain: toolchain, build: build.callAsFunction, progress: { _ in }).path, stored)
+        XCTAssertEqual(try String(contentsOfFile: stored, encoding: .utf8), "#!/bin/sh\necho build 2\n")
+    }
+
     func testTheCacheFolderComesFromTheEnvironment() {
         // The blob cache's folder (CacheLocation), so one variable moves everything containerize caches.
         XCTAssertEqual(ToolCache.defaultDirectory(environment: ["CONTAINERIZE_CACHE_DIR": "/c"], home: "/h").path, "/c/tools")
