@@ -281,6 +281,24 @@ final class EngineTests: XCTestCase {
         XCTAssertEqual(try containers(engine, startingWith: name), [name], "the hand-made container is left alone")
     }
 
+    func testDockerNameThatIsAnotherContainersIDPrefixLeavesThatContainerAlone() throws { try checkIDPrefixName("docker") }
+    func testPodmanNameThatIsAnotherContainersIDPrefixLeavesThatContainerAlone() throws { try checkIDPrefixName("podman") }
+
+    /// `inspect NAME` also finds a container whose ID starts with NAME: an earlier run's container
+    /// under another name is not the one `--name` asks for, and is neither replaced nor refused.
+    private func checkIDPrefixName(_ engine: String) throws {
+        try load(into: engine)
+        let other = "containerize-" + imageName
+        let created = try engineRun(engine, ["create", "--name", other, "--label", "org.swift-containerize.run=earlier", tag])
+        XCTAssertEqual(created.status, 0, created.stderr)
+        let prefix = String(created.stdout.trimmingCharacters(in: .whitespacesAndNewlines).suffix(64).prefix(12))
+        defer { _ = try? engineRun(engine, ["rm", "-f", prefix]) }
+        let run = try TestSupport.containertool(["run", tag, "--engine", engine, "--name", prefix, "--", "exit"], environment: environment)
+        XCTAssertEqual(run.status, 3, run.stderr)
+        XCTAssertFalse(run.stderr.contains("replacing"), run.stderr)
+        XCTAssertEqual(try containers(engine, startingWith: other), [other], "the other name's container is still there, not renamed")
+    }
+
     func testEngineMistakesAreOneLineAndCaughtBeforeBuilding() throws {
         let unknown = try TestSupport.containertool(["build", "--executable", directory + "/waiter", "--output", "engine:containerd", "--dry-run"])
         XCTAssertEqual(unknown.status, 2)
