@@ -99,8 +99,13 @@ struct ToolCache {
         let cached = tools.appendingPathComponent("containertool-" + key)
         // The folders are checked before the cached tool is run, not only before one is stored: a
         // folder others can write to may hold a tool someone else put there under the (predictable) key.
-        try FileManager.default.createDirectory(at: directory.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Self.checkParent(directory.deletingLastPathComponent())
+        let parent = directory.deletingLastPathComponent()
+        if !FileManager.default.fileExists(atPath: parent.path) {
+            do { try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true) } catch {
+                throw ToolCacheError.cannotStore(parent.path, Self.reason(error))
+            }
+        }
+        try Self.checkParent(parent)
         try Self.makePrivateDirectory(directory)
         try Self.makePrivateDirectory(tools)
         if Self.isUsableTool(cached.path) { return cached }
@@ -128,7 +133,7 @@ struct ToolCache {
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             if let known = error as? ToolCacheError { throw known }
-            throw ToolCacheError.cannotStore(cached.path, error.localizedDescription)
+            throw ToolCacheError.cannotStore(cached.path, Self.reason(error))
         }
         Self.prune(tools, keeping: cached)
         return cached
@@ -141,6 +146,17 @@ struct ToolCache {
         guard lstat(path, &info) == 0 else { return false }
         return info.st_mode & S_IFMT == S_IFREG && info.st_size > 0 && info.st_uid == geteuid()
             && info.st_mode & 0o022 == 0 && info.st_mode & 0o100 != 0
+    }
+
+    /// The system's words for why a file operation failed ("No space left on device"), not
+    /// Foundation's "The operation could not be completed. (NSCocoaErrorDomain error 640.)".
+    static func reason(_ error: any Error) -> String {
+        let underlying = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? any Error).map { $0 as NSError }
+        for candidate in [underlying, error as NSError].compactMap({ $0 }) where candidate.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(candidate.code)))
+        }
+        if (error as? CocoaError)?.code == .fileWriteOutOfSpace { return String(cString: strerror(ENOSPC)) }
+        return error.localizedDescription
     }
 
     /// `fsync` of a file; false when it cannot be opened or synced.

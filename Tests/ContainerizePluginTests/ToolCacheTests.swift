@@ -222,6 +222,36 @@ final class ToolCacheTests: XCTestCase {
         XCTAssertEqual(try String(contentsOfFile: stored, encoding: .utf8), "#!/bin/sh\necho build 2\n")
     }
 
+    func testACacheFolderThatIsAFileOrUnderOneSaysSoInOneLine() throws {
+        try "x".write(toFile: root + "/file", atomically: true, encoding: .utf8)
+        let onFile = ToolCache(sourcePackage: package, unrelatedFiles: unrelated, directory: URL(fileURLWithPath: root + "/file/tools"))
+        XCTAssertThrowsError(try onFile.tool(toolchain: toolchain, build: FakeBuild().callAsFunction, progress: { _ in })) { error in
+            XCTAssertEqual(error as? ToolCacheError, .notPrivate(root + "/file"))
+        }
+        let under = ToolCache(sourcePackage: package, unrelatedFiles: unrelated, directory: URL(fileURLWithPath: root + "/file/sub/tools"))
+        XCTAssertThrowsError(try under.tool(toolchain: toolchain, build: FakeBuild().callAsFunction, progress: { _ in })) { error in
+            XCTAssertEqual(error as? ToolCacheError, .cannotStore(root + "/file/sub", "Not a directory"))
+        }
+    }
+
+    func testAFullDiskIsNamedAndLeavesNoPartialTool() throws {
+        try Prerequisite.requireTools("mount", "umount")
+        try Prerequisite.require(getuid() == 0, "mounting a tmpfs needs root")
+        try FileManager.default.createDirectory(atPath: root + "/cache", withIntermediateDirectories: true)
+        let mounted = try runProcess("mount", ["-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", root + "/cache"])
+        try Prerequisite.require(mounted.status == 0, "cannot mount a tmpfs: \(mounted.stderr)")
+        defer { _ = try? runProcess("umount", ["-l", root + "/cache"]) }
+        let big: (URL) throws -> URL = { scratch in
+            let binary = URL(fileURLWithPath: self.root + "/big-containertool")
+            try Data(repeating: 0x7f, count: 2 << 20).write(to: binary)
+            return binary
+        }
+        XCTAssertThrowsError(try cache.tool(toolchain: toolchain, build: big, progress: { _ in })) { error in
+            XCTAssertEqual("\(error)", "cannot keep containertool in \(try! self.storedPath()): No space left on device; free space there, or set CONTAINERIZE_CACHE_DIR to another folder")
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root + "/cache/bin"), [])
+    }
+
     func testTheCacheFolderComesFromTheEnvironment() {
         // The blob cache's folder (CacheLocation), so one variable moves everything containerize caches.
         XCTAssertEqual(ToolCache.defaultDirectory(environment: ["CONTAINERIZE_CACHE_DIR": "/c"], home: "/h").path, "/c/tools")
