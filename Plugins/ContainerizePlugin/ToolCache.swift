@@ -60,15 +60,24 @@ struct ToolCache {
             files.append(.init(path: "Package.swift", contentHash: manifest))
         }
         let sources = package.appendingPathComponent("Sources").standardizedFileURL.path
-        guard let walker = FileManager.default.enumerator(atPath: sources) else { throw ToolCacheError.noSources(package.path) }
-        while let relative = walker.nextObject() as? String {
-            let path = sources + "/" + relative
-            if relative.hasPrefix(".") || relative.contains("/.") {
-                walker.skipDescendants()
-                continue
+        guard FileManager.default.fileExists(atPath: sources) else { throw ToolCacheError.noSources(package.path) }
+        // Not FileManager's enumerator: it does not descend into a linked folder, whose files the
+        // compiler reads all the same. A folder reached again (a link loop) is walked once.
+        var walked: Set<String> = []
+        func walk(_ folder: String, _ relative: String) {
+            guard walked.insert(URL(fileURLWithPath: folder).resolvingSymlinksInPath().path).inserted else { return }
+            for name in ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted() where !name.hasPrefix(".") {
+                let path = folder + "/" + name
+                var info = stat()
+                guard stat(path, &info) == 0 else { continue }
+                if info.st_mode & S_IFMT == S_IFDIR {
+                    walk(path, relative + name + "/")
+                } else if !unrelated.contains(path), let hash = contentHash(path) {
+                    files.append(.init(path: relative + name, contentHash: hash))
+                }
             }
-            if !unrelated.contains(path), let hash = contentHash(path) { files.append(.init(path: "Sources/" + relative, contentHash: hash)) }
         }
+        walk(sources, "Sources/")
         guard files.contains(where: { $0.path.hasPrefix("Sources/containertool/") }) else { throw ToolCacheError.noSources(package.path) }
         return files
     }

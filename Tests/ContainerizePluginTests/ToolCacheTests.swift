@@ -72,6 +72,21 @@ final class ToolCacheTests: XCTestCase {
                        "a system library's folder (no source module) counts; HelloWeb's does not")
     }
 
+    func testAFileInALinkedFolderUnderSourcesIsPartOfTheKey() throws {
+        // The compiler reads a target's linked folder; an edit there must build the tool again.
+        try FileManager.default.createDirectory(atPath: root + "/shared", withIntermediateDirectories: true)
+        try "let a = 1".write(toFile: root + "/shared/Shared.swift", atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: root + "/package/Sources/containertool/Shared", withDestinationPath: root + "/shared")
+        try FileManager.default.createSymbolicLink(atPath: root + "/shared/loop", withDestinationPath: root + "/package/Sources")
+        XCTAssertEqual(try ToolCache.sourceFiles(of: package, excluding: unrelated).map(\.path).sorted(),
+                       ["Package.swift", "Sources/containertool/Shared/Shared.swift", "Sources/containertool/main.swift"], "a link loop is walked once")
+        let build = FakeBuild()
+        let first = try cache.tool(toolchain: toolchain, build: build.callAsFunction, progress: { _ in })
+        try "let a = 2".write(toFile: root + "/shared/Shared.swift", atomically: true, encoding: .utf8)
+        XCTAssertNotEqual(try cache.tool(toolchain: toolchain, build: build.callAsFunction, progress: { _ in }), first)
+        XCTAssertEqual(build.calls, 2)
+    }
+
     func testEditingAnotherTargetOfThePackageDoesNotRebuildTheTool() throws {
         let build = FakeBuild()
         let first = try cache.tool(toolchain: toolchain, build: build.callAsFunction, progress: { _ in })
