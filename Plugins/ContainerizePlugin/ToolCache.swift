@@ -50,14 +50,17 @@ struct ToolCache {
         return String(hash.value, radix: 16).leftPadded(to: 16)
     }
 
-    /// Package.swift and every file under Sources/ but the unrelated ones (what `swift build
+    /// The manifests and every file under Sources/ but the unrelated ones (what `swift build
     /// --product containertool` may read; a folder of unknown use counts), with paths relative to the
     /// package; symbolic links followed, as the compiler follows them; hidden files left out.
     /// About 1 MB today: reading and hashing it costs milliseconds.
     static func sourceFiles(of package: URL, excluding unrelated: Set<String>) throws -> [SourceFile] {
         var files: [SourceFile] = []
-        if let manifest = contentHash(package.appendingPathComponent("Package.swift").path) {
-            files.append(.init(path: "Package.swift", contentHash: manifest))
+        // Package.swift, and the version-specific manifests SwiftPM prefers to it (Package@swift-6.2.swift).
+        let manifests = ((try? FileManager.default.contentsOfDirectory(atPath: package.path)) ?? [])
+            .filter { $0 == "Package.swift" || ($0.hasPrefix("Package@swift-") && $0.hasSuffix(".swift")) }
+        for manifest in manifests {
+            if let hash = contentHash(package.appendingPathComponent(manifest).path) { files.append(.init(path: manifest, contentHash: hash)) }
         }
         let sources = package.appendingPathComponent("Sources").standardizedFileURL.path
         guard FileManager.default.fileExists(atPath: sources) else { throw ToolCacheError.noSources(package.path) }

@@ -87,6 +87,14 @@ final class ToolCacheTests: XCTestCase {
         XCTAssertEqual(build.calls, 2)
     }
 
+    func testAVersionSpecificManifestIsPartOfTheKey() throws {
+        // SwiftPM reads Package@swift-6.0.swift instead of Package.swift: editing it changes the tool.
+        try "// 6.0 manifest".write(toFile: root + "/package/Package@swift-6.0.swift", atomically: true, encoding: .utf8)
+        try "notes".write(toFile: root + "/package/Package.md", atomically: true, encoding: .utf8)
+        XCTAssertEqual(try ToolCache.sourceFiles(of: package, excluding: unrelated).map(\.path).sorted(),
+                       ["Package.swift", "Package@swift-6.0.swift", "Sources/containertool/main.swift"])
+    }
+
     func testEditingAnotherTargetOfThePackageDoesNotRebuildTheTool() throws {
         let build = FakeBuild()
         let first = try cache.tool(toolchain: toolchain, build: build.callAsFunction, progress: { _ in })
