@@ -113,7 +113,11 @@ enum RunCommand {
     /// `containerize-helloweb`: the image's last path component without tag or digest, in the
     /// characters a container name may hold. The same for every run of the image, so a second run
     /// replaces the first (as `ko` and `skaffold` do), rather than both fighting over the port.
+    /// An image named by its ID (`sha256:<hex>`, as `docker images -q` shows it) gets the ID's first
+    /// 12 digits: "sha256" alone would give every image run by ID the same name, each run replacing
+    /// another image's.
     static func defaultName(image: String) -> String {
+        if image.hasPrefix("sha256:") { return "containerize-" + image.dropFirst("sha256:".count).prefix(12) }
         var base = image.split(separator: "@").first.map(String.init) ?? image
         if let slash = base.lastIndex(of: "/") { base = String(base[base.index(after: slash)...]) }
         if let colon = base.firstIndex(of: ":") { base = String(base[..<colon]) }

@@ -299,6 +299,17 @@ final class EngineTests: XCTestCase {
         XCTAssertEqual(try containers(engine, startingWith: other), [other], "the other name's container is still there, not renamed")
     }
 
+    func testDockerImageRunByItsIDIsNamedAfterTheID() throws {
+        try load(into: "docker")
+        let id = try engineRun("docker", ["image", "inspect", "--format", "{{.Id}}", tag]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertTrue(id.hasPrefix("sha256:"), id)
+        let run = try TestSupport.containertool(["run", id, "--engine", "docker", "--", "exit"], environment: environment)
+        XCTAssertEqual(run.status, 3, run.stderr)
+        let name = "containerize-" + id.dropFirst("sha256:".count).prefix(12)
+        XCTAssertTrue(run.stderr.contains("as \(name),"), "not containerize-sha256, which every image run by ID would share: \(run.stderr)")
+        XCTAssertEqual(try containers("docker", startingWith: name), [])
+    }
+
     func testEngineMistakesAreOneLineAndCaughtBeforeBuilding() throws {
         let unknown = try TestSupport.containertool(["build", "--executable", directory + "/waiter", "--output", "engine:containerd", "--dry-run"])
         XCTAssertEqual(unknown.status, 2)
