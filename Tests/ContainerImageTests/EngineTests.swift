@@ -310,6 +310,19 @@ final class EngineTests: XCTestCase {
         XCTAssertEqual(try containers("docker", startingWith: name), [])
     }
 
+    func testARunNameTheEnginesWouldNotTakeIsRefusedBeforeAskingThem() throws {
+        // Without the check, `--name ""` let Docker pick a name, and the run ended with status 0
+        // ("was replaced by a newer run") whatever its container's status.
+        var environment = self.environment
+        environment["CONTAINERIZE_DOCKER"] = "/bin/false"
+        for name in ["", "-x", "a b", "_x"] {
+            let run = try TestSupport.containertool(["run", "some:image", "--engine", "docker", "--name", name], environment: environment)
+            XCTAssertEqual(run.status, 2, run.stderr)
+            XCTAssertEqual(run.stderr.split(separator: "\n").first.map(String.init),
+                           "containertool run: --name needs a container name (a letter or digit, then letters, digits, _ . -), not '\(name)'")
+        }
+    }
+
     func testEngineMistakesAreOneLineAndCaughtBeforeBuilding() throws {
         let unknown = try TestSupport.containertool(["build", "--executable", directory + "/waiter", "--output", "engine:containerd", "--dry-run"])
         XCTAssertEqual(unknown.status, 2)
