@@ -203,11 +203,12 @@ struct ToolCache {
     }
 
     /// Refuses a parent folder another user could swap the cache folder in: one owned by someone else
-    /// (but root), or others may write to without the sticky bit (`/tmp` is fine).
+    /// (but root), or everyone may write to without the sticky bit (`/tmp` is fine). Group write is
+    /// allowed: with a umask of 002 (a group per user) every folder the user makes has it.
     static func checkParent(_ url: URL) throws {
         var info = stat()
         guard stat(url.path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { throw ToolCacheError.notPrivate(url.path) }
-        guard info.st_uid == geteuid() || info.st_uid == 0, info.st_mode & 0o022 == 0 || info.st_mode & S_ISVTX != 0 else {
+        guard info.st_uid == geteuid() || info.st_uid == 0, info.st_mode & 0o002 == 0 || info.st_mode & S_ISVTX != 0 else {
             throw ToolCacheError.notPrivate(url.path)
         }
     }

@@ -222,7 +222,7 @@ final class ToolCacheTests: XCTestCase {
                 XCTAssertEqual(error as? ToolCacheError, .notPrivate(root + folder))
             }
         }
-        chmod(root, 0o700)
+        chmod(root, 0o775)  // what a umask of 002 makes: allowed for the parent (the cache folders themselves are 0700)
         chmod(planted, 0o775)
         chmod(root + "/cache", 0o700); chmod(root + "/cache/bin", 0o700)
         let build = FakeBuild()
