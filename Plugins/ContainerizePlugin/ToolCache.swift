@@ -131,7 +131,10 @@ struct ToolCache {
         try? FileManager.default.removeItem(at: cached)
 
         progress("Building containertool for this version of swift-containerize, once (cached in \(directory.path))…")
-        let built = try build(directory.appendingPathComponent("build"))
+        let scratch = directory.appendingPathComponent("build")
+        Self.forgetMovedScratch(scratch)
+        let built = try build(scratch)
+        try? scratch.path.write(to: scratch.appendingPathComponent(Self.scratchPathMark), atomically: true, encoding: .utf8)
         // A copy, not the scratch folder's binary: the next build of other sources rewrites that one,
         // maybe under a run that is using it.
         let temporary = tools.appendingPathComponent(".containertool-\(key)-\(getpid())")
@@ -153,11 +156,40 @@ struct ToolCache {
 
     /// Whether `path` is a tool this cache stored: a non-empty executable regular file of ours that
     /// others cannot write to (not a link, a folder or what an interrupted write left).
+    /// An ELF file must reach the end of its section header table, which the linker puts last: a
+    /// truncated copy (a crash, a bad disk) is found here, not by "Exec format error" on every run.
     static func isUsableTool(_ path: String) -> Bool {
         var info = stat()
-        guard lstat(path, &info) == 0 else { return false }
-        return info.st_mode & S_IFMT == S_IFREG && info.st_size > 0 && info.st_uid == geteuid()
-            && info.st_mode & 0o022 == 0 && info.st_mode & 0o100 != 0
+        guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_size > 0, info.st_uid == geteuid(),
+              info.st_mode & 0o022 == 0, info.st_mode & 0o100 != 0 else { return false }
+        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        var header = [UInt8](repeating: 0, count: 64)
+        let count = header.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, 64) }
+        return elfIsWhole(header: Array(header.prefix(max(count, 0))), size: Int(info.st_size))
+    }
+
+    /// Whether a file of `size` bytes starting with `header` holds all of its ELF section headers;
+    /// true for what is not a 64-bit little-endian ELF file (a Mach-O tool, a script).
+    static func elfIsWhole(header: [UInt8], size: Int) -> Bool {
+        guard header.count >= 4, header[0..<4] == [0x7f, 0x45, 0x4c, 0x46] else { return true }
+        guard header.count == 64, header[4] == 2, header[5] == 1 else { return header.count == 64 }
+        func little(_ offset: Int, _ width: Int) -> Int { (0..<width).reduce(0) { $0 | Int(header[offset + $1]) << (8 * $1) } }
+        let tableEnd = little(0x28, 8) + little(0x3A, 2) * little(0x3C, 2)
+        return size >= max(tableEnd, 64)
+    }
+
+    /// The file in the scratch folder that says where it was when it last built.
+    static let scratchPathMark = ".containerize-scratch-path"
+
+    /// Empties a scratch folder that was built at another path (the cache folder copied, moved, or
+    /// restored by CI elsewhere): the compiler's module cache holds absolute paths, and the next build
+    /// there fails with "was compiled with module cache path …" until it is removed.
+    static func forgetMovedScratch(_ scratch: URL) {
+        let mark = scratch.appendingPathComponent(scratchPathMark)
+        guard let recorded = try? String(contentsOf: mark, encoding: .utf8), recorded != scratch.path else { return }
+        try? FileManager.default.removeItem(at: scratch)
     }
 
     /// The system's words for why a file operation failed ("No space left on device"), not

@@ -275,6 +275,47 @@ final class ToolCacheTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root + "/cache/bin"), [])
     }
 
+    func testATruncatedToolIsBuiltAgain() throws {
+        // A real ELF executable as the built tool: whole, it is taken; cut short, it is built again.
+        let elf: (URL) throws -> URL = { scratch in
+            try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+            let binary = scratch.appendingPathComponent("containertool")
+            try? FileManager.default.removeItem(at: binary)
+            try FileManager.default.copyItem(atPath: "/bin/true", toPath: binary.path)
+            return binary
+        }
+        let stored = try cache.tool(toolchain: toolchain, build: elf, progress: { _ in })
+        let whole = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: stored.path)[.size] as? Int)
+        XCTAssertTrue(ToolCache.isUsableTool(stored.path))
+        XCTAssertEqual(truncate(stored.path, off_t(whole - 100)), 0)
+        XCTAssertFalse(ToolCache.isUsableTool(stored.path), "a truncated ELF file")
+        var builds = 0
+        XCTAssertEqual(try cache.tool(toolchain: toolchain, build: { builds += 1; return try elf($0) }, progress: { _ in }), stored)
+        XCTAssertEqual(builds, 1)
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: stored.path)[.size] as? Int, whole)
+        XCTAssertEqual(truncate(stored.path, 40), 0)
+        XCTAssertFalse(ToolCache.isUsableTool(stored.path), "an ELF header cut short")
+    }
+
+    func testAScratchFolderBuiltAtAnotherPathIsEmptiedFirst() throws {
+        // The module cache inside holds absolute paths: a copied or moved cache folder would fail to build.
+        let scratch = root + "/cache/build"
+        var seen: [Bool] = []
+        let build: (URL) throws -> URL = { scratch in
+            seen.append(FileManager.default.fileExists(atPath: scratch.path + "/ModuleCache"))
+            try FileManager.default.createDirectory(atPath: scratch.path + "/ModuleCache", withIntermediateDirectories: true)
+            return try FakeBuild()(scratch)
+        }
+        _ = try cache.tool(toolchain: toolchain, build: build, progress: { _ in })
+        XCTAssertEqual(try String(contentsOfFile: scratch + "/" + ToolCache.scratchPathMark, encoding: .utf8), scratch)
+        try "print(2)".write(toFile: root + "/package/Sources/containertool/main.swift", atomically: true, encoding: .utf8)
+        _ = try cache.tool(toolchain: toolchain, build: build, progress: { _ in })
+        try "/elsewhere/cache/build".write(toFile: scratch + "/" + ToolCache.scratchPathMark, atomically: true, encoding: .utf8)
+        try "print(3)".write(toFile: root + "/package/Sources/containertool/main.swift", atomically: true, encoding: .utf8)
+        _ = try cache.tool(toolchain: toolchain, build: build, progress: { _ in })
+        XCTAssertEqual(seen, [false, true, false], "kept where it was built (incremental), emptied once moved")
+    }
+
     func testTheCacheFolderComesFromTheEnvironment() {
         // The blob cache's folder (CacheLocation), so one variable moves everything containerize caches.
         XCTAssertEqual(ToolCache.defaultDirectory(environment: ["CONTAINERIZE_CACHE_DIR": "/c"], home: "/h").path, "/c/tools")
