@@ -50,25 +50,37 @@ struct ToolCache {
         return String(hash.value, radix: 16).leftPadded(to: 16)
     }
 
-    /// Package.swift and every file under Sources/ but the unrelated ones (what `swift build
+    /// The manifests and every file under Sources/ but the unrelated ones (what `swift build
     /// --product containertool` may read; a folder of unknown use counts), with paths relative to the
     /// package; symbolic links followed, as the compiler follows them; hidden files left out.
     /// About 1 MB today: reading and hashing it costs milliseconds.
     static func sourceFiles(of package: URL, excluding unrelated: Set<String>) throws -> [SourceFile] {
         var files: [SourceFile] = []
-        if let manifest = contentHash(package.appendingPathComponent("Package.swift").path) {
-            files.append(.init(path: "Package.swift", contentHash: manifest))
+        // Package.swift, and the version-specific manifests SwiftPM prefers to it (Package@swift-6.2.swift).
+        let manifests = ((try? FileManager.default.contentsOfDirectory(atPath: package.path)) ?? [])
+            .filter { $0 == "Package.swift" || ($0.hasPrefix("Package@swift-") && $0.hasSuffix(".swift")) }
+        for manifest in manifests {
+            if let hash = contentHash(package.appendingPathComponent(manifest).path) { files.append(.init(path: manifest, contentHash: hash)) }
         }
         let sources = package.appendingPathComponent("Sources").standardizedFileURL.path
-        guard let walker = FileManager.default.enumerator(atPath: sources) else { throw ToolCacheError.noSources(package.path) }
-        while let relative = walker.nextObject() as? String {
-            let path = sources + "/" + relative
-            if relative.hasPrefix(".") || relative.contains("/.") {
-                walker.skipDescendants()
-                continue
+        guard FileManager.default.fileExists(atPath: sources) else { throw ToolCacheError.noSources(package.path) }
+        // Not FileManager's enumerator: it does not descend into a linked folder, whose files the
+        // compiler reads all the same. A folder reached again (a link loop) is walked once.
+        var walked: Set<String> = []
+        func walk(_ folder: String, _ relative: String) {
+            guard walked.insert(URL(fileURLWithPath: folder).resolvingSymlinksInPath().path).inserted else { return }
+            for name in ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted() where !name.hasPrefix(".") {
+                let path = folder + "/" + name
+                var info = stat()
+                guard stat(path, &info) == 0 else { continue }
+                if info.st_mode & S_IFMT == S_IFDIR {
+                    walk(path, relative + name + "/")
+                } else if !unrelated.contains(path), let hash = contentHash(path) {
+                    files.append(.init(path: relative + name, contentHash: hash))
+                }
             }
-            if !unrelated.contains(path), let hash = contentHash(path) { files.append(.init(path: "Sources/" + relative, contentHash: hash)) }
         }
+        walk(sources, "Sources/")
         guard files.contains(where: { $0.path.hasPrefix("Sources/containertool/") }) else { throw ToolCacheError.noSources(package.path) }
         return files
     }
@@ -97,35 +109,106 @@ struct ToolCache {
         let key = Self.key(of: try Self.sourceFiles(of: sourcePackage, excluding: unrelatedFiles), toolchain: toolchain)
         let tools = directory.appendingPathComponent("bin")
         let cached = tools.appendingPathComponent("containertool-" + key)
-        if FileManager.default.isExecutableFile(atPath: cached.path) { return cached }
-
-        try FileManager.default.createDirectory(at: directory.deletingLastPathComponent(), withIntermediateDirectories: true)
+        // The folders are checked before the cached tool is run, not only before one is stored: a
+        // folder others can write to may hold a tool someone else put there under the (predictable) key.
+        let parent = directory.deletingLastPathComponent()
+        if !FileManager.default.fileExists(atPath: parent.path) {
+            do { try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true) } catch {
+                throw ToolCacheError.cannotStore(parent.path, Self.reason(error))
+            }
+        }
+        try Self.checkParent(parent)
         try Self.makePrivateDirectory(directory)
         try Self.makePrivateDirectory(tools)
+        if Self.isUsableTool(cached.path) { return cached }
+
         let lock = try Self.lock(directory.appendingPathComponent("lock"), waiting: {
             progress("Waiting for another run that is building containertool (\(directory.path))…")
         })
         defer { close(lock) }
-        if FileManager.default.isExecutableFile(atPath: cached.path) { return cached }
+        if Self.isUsableTool(cached.path) { return cached }
+        // Something else under the name (a folder, an empty file a crash left): built again.
+        try? FileManager.default.removeItem(at: cached)
 
         progress("Building containertool for this version of swift-containerize, once (cached in \(directory.path))…")
-        let built = try build(directory.appendingPathComponent("build"))
+        let scratch = directory.appendingPathComponent("build")
+        Self.forgetMovedScratch(scratch)
+        let built = try build(scratch)
+        try? scratch.path.write(to: scratch.appendingPathComponent(Self.scratchPathMark), atomically: true, encoding: .utf8)
         // A copy, not the scratch folder's binary: the next build of other sources rewrites that one,
         // maybe under a run that is using it.
         let temporary = tools.appendingPathComponent(".containertool-\(key)-\(getpid())")
         try? FileManager.default.removeItem(at: temporary)
         do {
             try FileManager.default.copyItem(at: built, to: temporary)
-            guard chmod(temporary.path, 0o755) == 0, rename(temporary.path, cached.path) == 0 else {
+            // On disk before it has its name: after a crash the name holds the whole tool or nothing.
+            guard chmod(temporary.path, 0o755) == 0, Self.sync(temporary.path), rename(temporary.path, cached.path) == 0 else {
                 throw ToolCacheError.cannotStore(cached.path, String(cString: strerror(errno)))
             }
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             if let known = error as? ToolCacheError { throw known }
-            throw ToolCacheError.cannotStore(cached.path, error.localizedDescription)
+            throw ToolCacheError.cannotStore(cached.path, Self.reason(error))
         }
         Self.prune(tools, keeping: cached)
         return cached
+    }
+
+    /// Whether `path` is a tool this cache stored: a non-empty executable regular file of ours that
+    /// others cannot write to (not a link, a folder or what an interrupted write left).
+    /// An ELF file must reach the end of its section header table, which the linker puts last: a
+    /// truncated copy (a crash, a bad disk) is found here, not by "Exec format error" on every run.
+    static func isUsableTool(_ path: String) -> Bool {
+        var info = stat()
+        guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_size > 0, info.st_uid == geteuid(),
+              info.st_mode & 0o022 == 0, info.st_mode & 0o100 != 0 else { return false }
+        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        var header = [UInt8](repeating: 0, count: 64)
+        let count = header.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, 64) }
+        return elfIsWhole(header: Array(header.prefix(max(count, 0))), size: Int(info.st_size))
+    }
+
+    /// Whether a file of `size` bytes starting with `header` holds all of its ELF section headers;
+    /// true for what is not a 64-bit little-endian ELF file (a Mach-O tool, a script).
+    static func elfIsWhole(header: [UInt8], size: Int) -> Bool {
+        guard header.count >= 4, header[0..<4] == [0x7f, 0x45, 0x4c, 0x46] else { return true }
+        guard header.count == 64, header[4] == 2, header[5] == 1 else { return header.count == 64 }
+        func little(_ offset: Int, _ width: Int) -> Int { (0..<width).reduce(0) { $0 | Int(header[offset + $1]) << (8 * $1) } }
+        let tableEnd = little(0x28, 8) + little(0x3A, 2) * little(0x3C, 2)
+        return size >= max(tableEnd, 64)
+    }
+
+    /// The file in the scratch folder that says where it was when it last built.
+    static let scratchPathMark = ".containerize-scratch-path"
+
+    /// Empties a scratch folder that was built at another path (the cache folder copied, moved, or
+    /// restored by CI elsewhere): the compiler's module cache holds absolute paths, and the next build
+    /// there fails with "was compiled with module cache path …" until it is removed.
+    static func forgetMovedScratch(_ scratch: URL) {
+        let mark = scratch.appendingPathComponent(scratchPathMark)
+        guard let recorded = try? String(contentsOf: mark, encoding: .utf8), recorded != scratch.path else { return }
+        try? FileManager.default.removeItem(at: scratch)
+    }
+
+    /// The system's words for why a file operation failed ("No space left on device"), not
+    /// Foundation's "The operation could not be completed. (NSCocoaErrorDomain error 640.)".
+    static func reason(_ error: any Error) -> String {
+        let underlying = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? any Error).map { $0 as NSError }
+        for candidate in [underlying, error as NSError].compactMap({ $0 }) where candidate.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(candidate.code)))
+        }
+        if (error as? CocoaError)?.code == .fileWriteOutOfSpace { return String(cString: strerror(ENOSPC)) }
+        return error.localizedDescription
+    }
+
+    /// `fsync` of a file; false when it cannot be opened or synced.
+    static func sync(_ path: String) -> Bool {
+        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        return fsync(descriptor) == 0
     }
 
     /// Removes all but the `kept` newest tools (by modification time); `keeping` always stays. Called
@@ -149,6 +232,17 @@ struct ToolCache {
         var info = stat()
         guard lstat(url.path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { throw ToolCacheError.notPrivate(url.path) }
         guard info.st_uid == geteuid(), info.st_mode & 0o022 == 0 else { throw ToolCacheError.notPrivate(url.path) }
+    }
+
+    /// Refuses a parent folder another user could swap the cache folder in: one owned by someone else
+    /// (but root), or everyone may write to without the sticky bit (`/tmp` is fine). Group write is
+    /// allowed: with a umask of 002 (a group per user) every folder the user makes has it.
+    static func checkParent(_ url: URL) throws {
+        var info = stat()
+        guard stat(url.path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { throw ToolCacheError.notPrivate(url.path) }
+        guard info.st_uid == geteuid() || info.st_uid == 0, info.st_mode & 0o002 == 0 || info.st_mode & S_ISVTX != 0 else {
+            throw ToolCacheError.notPrivate(url.path)
+        }
     }
 
     /// An exclusive `flock` on `path`, held until the descriptor is closed (or the process ends).

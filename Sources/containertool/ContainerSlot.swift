@@ -34,8 +34,10 @@ struct ContainerSlot {
         case refuse
     }
 
-    static func takeover(of occupant: Occupant?) -> Takeover {
-        guard let occupant else { return .free }
+    /// `occupant` is what `inspect NAME` found, which is also a container whose ID starts with NAME
+    /// (`--name 9765cda6439a`): one under another name is not in the slot, and is left alone.
+    static func takeover(of occupant: Occupant?, name: String) -> Takeover {
+        guard let occupant, occupant.name == name else { return .free }
         return occupant.token == nil ? .refuse : .replace(occupant)
     }
 
@@ -52,7 +54,7 @@ struct ContainerSlot {
     static func ending(ownID: String, name: String, own: Occupant?, holder: Occupant?) -> Ending {
         // `rm -f` kills before it removes: a container being removed is as good as gone.
         if let own, own.state != "removing" { return own.name == name ? .ended : .replaced }
-        if let holder, holder.id != ownID, holder.token != nil { return .replaced }
+        if let holder, holder.name == name, holder.id != ownID, holder.token != nil { return .replaced }
         return .removed
     }
 
@@ -70,7 +72,7 @@ struct ContainerSlot {
     /// had not started yet is removed once the new container holds the name (`RunCommand`), so that
     /// run, finding it gone, sees who holds the name now.
     func takeOver() throws -> Replaced? {
-        switch Self.takeover(of: engine.inspectContainer(name)) {
+        switch Self.takeover(of: engine.inspectContainer(name), name: name) {
         case .free:
             return nil
         case .refuse:

@@ -37,6 +37,11 @@ enum RunCommand {
             return port
         }
         let name = parsed.last("--name") ?? defaultName(image: image)
+        // An empty name makes the engine pick one, which this run would then take for a newer run's
+        // rename (and end with status 0 whatever the container's); any other bad name it refuses late.
+        guard isValidName(name) else {
+            throw UsageError("--name needs a container name (a letter or digit, then letters, digits, _ . -), not '\(name)'")
+        }
         let engine: ContainerEngine
         do { engine = try ContainerEngine.find(parsed.last("--engine") ?? "auto") } catch EngineError.unknown(let choice) {
             throw UsageError("--engine: \(EngineError.unknown(choice))")
@@ -117,7 +122,18 @@ enum RunCommand {
     /// `containerize-helloweb`: the image's last path component without tag or digest, in the
     /// characters a container name may hold. The same for every run of the image, so a second run
     /// replaces the first (as `ko` and `skaffold` do), rather than both fighting over the port.
+    /// What Docker and Podman accept as a container name: `[a-zA-Z0-9][a-zA-Z0-9_.-]*`.
+    static func isValidName(_ name: String) -> Bool {
+        let first = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"), rest = first.union("_.-")
+        guard let head = name.first, first.contains(head) else { return false }
+        return name.dropFirst().allSatisfy(rest.contains)
+    }
+
+    /// An image named by its ID (`sha256:<hex>`, as `docker images -q` shows it) gets the ID's first
+    /// 12 digits: "sha256" alone would give every image run by ID the same name, each run replacing
+    /// another image's.
     static func defaultName(image: String) -> String {
+        if image.hasPrefix("sha256:") { return "containerize-" + image.dropFirst("sha256:".count).prefix(12) }
         var base = image.split(separator: "@").first.map(String.init) ?? image
         if let slash = base.lastIndex(of: "/") { base = String(base[base.index(after: slash)...]) }
         if let colon = base.firstIndex(of: ":") { base = String(base[..<colon]) }

@@ -281,6 +281,48 @@ final class EngineTests: XCTestCase {
         XCTAssertEqual(try containers(engine, startingWith: name), [name], "the hand-made container is left alone")
     }
 
+    func testDockerNameThatIsAnotherContainersIDPrefixLeavesThatContainerAlone() throws { try checkIDPrefixName("docker") }
+    func testPodmanNameThatIsAnotherContainersIDPrefixLeavesThatContainerAlone() throws { try checkIDPrefixName("podman") }
+
+    /// `inspect NAME` also finds a container whose ID starts with NAME: an earlier run's container
+    /// under another name is not the one `--name` asks for, and is neither replaced nor refused.
+    private func checkIDPrefixName(_ engine: String) throws {
+        try load(into: engine)
+        let other = "containerize-" + imageName
+        let created = try engineRun(engine, ["create", "--name", other, "--label", "org.swift-containerize.run=earlier", tag])
+        XCTAssertEqual(created.status, 0, created.stderr)
+        let prefix = String(created.stdout.trimmingCharacters(in: .whitespacesAndNewlines).suffix(64).prefix(12))
+        defer { _ = try? engineRun(engine, ["rm", "-f", prefix]) }
+        let run = try TestSupport.containertool(["run", tag, "--engine", engine, "--name", prefix, "--", "exit"], environment: environment)
+        XCTAssertEqual(run.status, 3, run.stderr)
+        XCTAssertFalse(run.stderr.contains("replacing"), run.stderr)
+        XCTAssertEqual(try containers(engine, startingWith: other), [other], "the other name's container is still there, not renamed")
+    }
+
+    func testDockerImageRunByItsIDIsNamedAfterTheID() throws {
+        try load(into: "docker")
+        let id = try engineRun("docker", ["image", "inspect", "--format", "{{.Id}}", tag]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertTrue(id.hasPrefix("sha256:"), id)
+        let run = try TestSupport.containertool(["run", id, "--engine", "docker", "--", "exit"], environment: environment)
+        XCTAssertEqual(run.status, 3, run.stderr)
+        let name = "containerize-" + id.dropFirst("sha256:".count).prefix(12)
+        XCTAssertTrue(run.stderr.contains("as \(name),"), "not containerize-sha256, which every image run by ID would share: \(run.stderr)")
+        XCTAssertEqual(try containers("docker", startingWith: name), [])
+    }
+
+    func testARunNameTheEnginesWouldNotTakeIsRefusedBeforeAskingThem() throws {
+        // Without the check, `--name ""` let Docker pick a name, and the run ended with status 0
+        // ("was replaced by a newer run") whatever its container's status.
+        var environment = self.environment
+        environment["CONTAINERIZE_DOCKER"] = "/bin/false"
+        for name in ["", "-x", "a b", "_x"] {
+            let run = try TestSupport.containertool(["run", "some:image", "--engine", "docker", "--name", name], environment: environment)
+            XCTAssertEqual(run.status, 2, run.stderr)
+            XCTAssertEqual(run.stderr.split(separator: "\n").first.map(String.init),
+                           "containertool run: --name needs a container name (a letter or digit, then letters, digits, _ . -), not '\(name)'")
+        }
+    }
+
     func testEngineMistakesAreOneLineAndCaughtBeforeBuilding() throws {
         let unknown = try TestSupport.containertool(["build", "--executable", directory + "/waiter", "--output", "engine:containerd", "--dry-run"])
         XCTAssertEqual(unknown.status, 2)

@@ -72,6 +72,29 @@ final class ToolCacheTests: XCTestCase {
                        "a system library's folder (no source module) counts; HelloWeb's does not")
     }
 
+    func testAFileInALinkedFolderUnderSourcesIsPartOfTheKey() throws {
+        // The compiler reads a target's linked folder; an edit there must build the tool again.
+        try FileManager.default.createDirectory(atPath: root + "/shared", withIntermediateDirectories: true)
+        try "let a = 1".write(toFile: root + "/shared/Shared.swift", atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: root + "/package/Sources/containertool/Shared", withDestinationPath: root + "/shared")
+        try FileManager.default.createSymbolicLink(atPath: root + "/shared/loop", withDestinationPath: root + "/package/Sources")
+        XCTAssertEqual(try ToolCache.sourceFiles(of: package, excluding: unrelated).map(\.path).sorted(),
+                       ["Package.swift", "Sources/containertool/Shared/Shared.swift", "Sources/containertool/main.swift"], "a link loop is walked once")
+        let build = FakeBuild()
+        let first = try cache.tool(toolchain: toolchain, build: build.callAsFunction, progress: { _ in })
+        try "let a = 2".write(toFile: root + "/shared/Shared.swift", atomically: true, encoding: .utf8)
+        XCTAssertNotEqual(try cache.tool(toolchain: toolchain, build: build.callAsFunction, progress: { _ in }), first)
+        XCTAssertEqual(build.calls, 2)
+    }
+
+    func testAVersionSpecificManifestIsPartOfTheKey() throws {
+        // SwiftPM reads Package@swift-6.0.swift instead of Package.swift: editing it changes the tool.
+        try "// 6.0 manifest".write(toFile: root + "/package/Package@swift-6.0.swift", atomically: true, encoding: .utf8)
+        try "notes".write(toFile: root + "/package/Package.md", atomically: true, encoding: .utf8)
+        XCTAssertEqual(try ToolCache.sourceFiles(of: package, excluding: unrelated).map(\.path).sorted(),
+                       ["Package.swift", "Package@swift-6.0.swift", "Sources/containertool/main.swift"])
+    }
+
     func testEditingAnotherTargetOfThePackageDoesNotRebuildTheTool() throws {
         let build = FakeBuild()
         let first = try cache.tool(toolchain: toolchain, build: build.callAsFunction, progress: { _ in })
@@ -179,6 +202,118 @@ final class ToolCacheTests: XCTestCase {
         XCTAssertThrowsError(try cache.tool(toolchain: toolchain, build: FakeBuild().callAsFunction, progress: { _ in })) { error in
             XCTAssertEqual(error as? ToolCacheError, .notPrivate(root + "/cache/bin"), "a link to a shared folder is not ours")
         }
+    }
+
+    /// Where the tool would be stored for the sources as they are.
+    func storedPath() throws -> String {
+        root + "/cache/bin/containertool-" + ToolCache.key(of: try ToolCache.sourceFiles(of: package, excluding: unrelated), toolchain: toolchain)
+    }
+
+    func testAToolSomeoneElsePutInAFolderOthersCanWriteToIsNotRun() throws {
+        // The key is predictable (the sources are public): whoever can write to the folder can plant a tool under it.
+        try FileManager.default.createDirectory(atPath: root + "/cache/bin", withIntermediateDirectories: true)
+        let planted = try storedPath()
+        try "#!/bin/sh\necho planted\n".write(toFile: planted, atomically: true, encoding: .utf8)
+        chmod(planted, 0o755)
+        for (folder, mode) in [("/cache", 0o777), ("/cache/bin", 0o777), ("", 0o777)] as [(String, mode_t)] {
+            chmod(root + "/cache", 0o700); chmod(root + "/cache/bin", 0o700); chmod(root, 0o700)
+            chmod(root + folder, mode)
+            XCTAssertThrowsError(try cache.tool(toolchain: toolchain, build: FakeBuild().callAsFunction, progress: { _ in }), "\(folder) \(mode)") { error in
+                XCTAssertEqual(error as? ToolCacheError, .notPrivate(root + folder))
+            }
+        }
+        chmod(root, 0o775)  // what a umask of 002 makes: allowed for the parent (the cache folders themselves are 0700)
+        chmod(planted, 0o775)
+        chmod(root + "/cache", 0o700); chmod(root + "/cache/bin", 0o700)
+        let build = FakeBuild()
+        XCTAssertEqual(try cache.tool(toolchain: toolchain, build: build.callAsFunction, progress: { _ in }).path, planted)
+        XCTAssertEqual(build.calls, 1, "a tool its group may write to is built again")
+    }
+
+    func testWhatIsNotAWholeToolUnderTheNameIsBuiltAgain() throws {
+        try FileManager.default.createDirectory(atPath: root + "/cache/bin", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        chmod(root + "/cache", 0o700)
+        let stored = try storedPath()
+        let build = FakeBuild()
+        // A folder (executable, so `isExecutableFile` says yes), and the empty file a crash may leave.
+        try FileManager.default.createDirectory(atPath: stored, withIntermediateDirectories: false)
+        XCTAssertEqual(try cache.tool(toolchain: toolchain, build: build.callAsFunction, progress: { _ in }).path, stored)
+        XCTAssertEqual(try String(contentsOfFile: stored, encoding: .utf8), "#!/bin/sh\necho build 1\n")
+        try Data().write(to: URL(fileURLWithPath: stored))
+        chmod(stored, 0o755)
+        XCTAssertEqual(try cache.tool(toolchain: toolchain, build: build.callAsFunction, progress: { _ in }).path, stored)
+        XCTAssertEqual(try String(contentsOfFile: stored, encoding: .utf8), "#!/bin/sh\necho build 2\n")
+    }
+
+    func testACacheFolderThatIsAFileOrUnderOneSaysSoInOneLine() throws {
+        try "x".write(toFile: root + "/file", atomically: true, encoding: .utf8)
+        let onFile = ToolCache(sourcePackage: package, unrelatedFiles: unrelated, directory: URL(fileURLWithPath: root + "/file/tools"))
+        XCTAssertThrowsError(try onFile.tool(toolchain: toolchain, build: FakeBuild().callAsFunction, progress: { _ in })) { error in
+            XCTAssertEqual(error as? ToolCacheError, .notPrivate(root + "/file"))
+        }
+        let under = ToolCache(sourcePackage: package, unrelatedFiles: unrelated, directory: URL(fileURLWithPath: root + "/file/sub/tools"))
+        XCTAssertThrowsError(try under.tool(toolchain: toolchain, build: FakeBuild().callAsFunction, progress: { _ in })) { error in
+            XCTAssertEqual(error as? ToolCacheError, .cannotStore(root + "/file/sub", "Not a directory"))
+        }
+    }
+
+    func testAFullDiskIsNamedAndLeavesNoPartialTool() throws {
+        try Prerequisite.requireTools("mount", "umount")
+        try Prerequisite.require(getuid() == 0, "mounting a tmpfs needs root")
+        try FileManager.default.createDirectory(atPath: root + "/cache", withIntermediateDirectories: true)
+        let mounted = try runProcess("mount", ["-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", root + "/cache"])
+        try Prerequisite.require(mounted.status == 0, "cannot mount a tmpfs: \(mounted.stderr)")
+        defer { _ = try? runProcess("umount", ["-l", root + "/cache"]) }
+        let big: (URL) throws -> URL = { scratch in
+            let binary = URL(fileURLWithPath: self.root + "/big-containertool")
+            try Data(repeating: 0x7f, count: 2 << 20).write(to: binary)
+            return binary
+        }
+        XCTAssertThrowsError(try cache.tool(toolchain: toolchain, build: big, progress: { _ in })) { error in
+            XCTAssertEqual("\(error)", "cannot keep containertool in \(try! self.storedPath()): No space left on device; free space there, or set CONTAINERIZE_CACHE_DIR to another folder")
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root + "/cache/bin"), [])
+    }
+
+    func testATruncatedToolIsBuiltAgain() throws {
+        // A real ELF executable as the built tool: whole, it is taken; cut short, it is built again.
+        let elf: (URL) throws -> URL = { scratch in
+            try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+            let binary = scratch.appendingPathComponent("containertool")
+            try? FileManager.default.removeItem(at: binary)
+            try FileManager.default.copyItem(atPath: "/bin/true", toPath: binary.path)
+            return binary
+        }
+        let stored = try cache.tool(toolchain: toolchain, build: elf, progress: { _ in })
+        let whole = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: stored.path)[.size] as? Int)
+        XCTAssertTrue(ToolCache.isUsableTool(stored.path))
+        XCTAssertEqual(truncate(stored.path, off_t(whole - 100)), 0)
+        XCTAssertFalse(ToolCache.isUsableTool(stored.path), "a truncated ELF file")
+        var builds = 0
+        XCTAssertEqual(try cache.tool(toolchain: toolchain, build: { builds += 1; return try elf($0) }, progress: { _ in }), stored)
+        XCTAssertEqual(builds, 1)
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: stored.path)[.size] as? Int, whole)
+        XCTAssertEqual(truncate(stored.path, 40), 0)
+        XCTAssertFalse(ToolCache.isUsableTool(stored.path), "an ELF header cut short")
+    }
+
+    func testAScratchFolderBuiltAtAnotherPathIsEmptiedFirst() throws {
+        // The module cache inside holds absolute paths: a copied or moved cache folder would fail to build.
+        let scratch = root + "/cache/build"
+        var seen: [Bool] = []
+        let build: (URL) throws -> URL = { scratch in
+            seen.append(FileManager.default.fileExists(atPath: scratch.path + "/ModuleCache"))
+            try FileManager.default.createDirectory(atPath: scratch.path + "/ModuleCache", withIntermediateDirectories: true)
+            return try FakeBuild()(scratch)
+        }
+        _ = try cache.tool(toolchain: toolchain, build: build, progress: { _ in })
+        XCTAssertEqual(try String(contentsOfFile: scratch + "/" + ToolCache.scratchPathMark, encoding: .utf8), scratch)
+        try "print(2)".write(toFile: root + "/package/Sources/containertool/main.swift", atomically: true, encoding: .utf8)
+        _ = try cache.tool(toolchain: toolchain, build: build, progress: { _ in })
+        try "/elsewhere/cache/build".write(toFile: scratch + "/" + ToolCache.scratchPathMark, atomically: true, encoding: .utf8)
+        try "print(3)".write(toFile: root + "/package/Sources/containertool/main.swift", atomically: true, encoding: .utf8)
+        _ = try cache.tool(toolchain: toolchain, build: build, progress: { _ in })
+        XCTAssertEqual(seen, [false, true, false], "kept where it was built (incremental), emptied once moved")
     }
 
     func testTheCacheFolderComesFromTheEnvironment() {
