@@ -81,7 +81,12 @@ struct NestedBuild {
         for leftover in parts + [staging.lastPathComponent] { try? manager.removeItem(at: scratchDirectory.appendingPathComponent(leftover)) }
         do {
             try manager.createDirectory(at: staging, withIntermediateDirectories: true)
-            let copy = try Subprocess.run(URL(fileURLWithPath: "/bin/cp"), ["-a", "--reflink=auto"] + (parts + [state]).map { outer.appendingPathComponent($0).path } + [staging.path],
+            #if os(Linux)
+            let options = ["-a", "--reflink=auto"]  // GNU cp: a copy-on-write clone where the file system has them
+            #else
+            let options = ["-a"]  // BSD cp has no --reflink
+            #endif
+            let copy = try Subprocess.run(URL(fileURLWithPath: "/bin/cp"), options + (parts + [state]).map { outer.appendingPathComponent($0).path } + [staging.path],
                                           show: false)
             guard copy.status == 0 else { throw CocoaError(.fileWriteUnknown) }
             for part in parts + [state] {

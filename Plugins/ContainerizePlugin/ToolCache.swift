@@ -120,7 +120,11 @@ struct ToolCache {
         try Self.checkParent(parent)
         try Self.makePrivateDirectory(directory)
         try Self.makePrivateDirectory(tools)
-        if Self.isUsableTool(cached.path) { return cached }
+        if Self.isUsableTool(cached.path) {
+            // Its time is its last use: `prune` keeps the tools in use, not the newest built.
+            utimensat(AT_FDCWD, cached.path, nil, 0)
+            return cached
+        }
 
         let lock = try Self.lock(directory.appendingPathComponent("lock"), waiting: {
             progress("Waiting for another run that is building containertool (\(directory.path))…")

@@ -153,6 +153,20 @@ final class ToolCacheTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root + "/cache/bin"), [tool.lastPathComponent])
     }
 
+    func testTheToolInUseIsKeptOverNewerOnes() throws {
+        let build = FakeBuild()
+        let inUse = try cache.tool(toolchain: toolchain, build: build.callAsFunction, progress: { _ in })
+        var old = [timespec(tv_sec: 1_000, tv_nsec: 0), timespec(tv_sec: 1_000, tv_nsec: 0)]
+        XCTAssertEqual(utimensat(AT_FDCWD, inUse.path, &old, 0), 0)  // built long ago
+        for edit in 0..<ToolCache.kept {
+            try "print(\(edit + 100))".write(toFile: root + "/package/Sources/containertool/main.swift", atomically: true, encoding: .utf8)
+            _ = try cache.tool(toolchain: toolchain, build: build.callAsFunction, progress: { _ in })
+            try "print(1)".write(toFile: root + "/package/Sources/containertool/main.swift", atomically: true, encoding: .utf8)
+            XCTAssertEqual(try cache.tool(toolchain: toolchain, build: build.callAsFunction, progress: { _ in }), inUse, "used again: its time is now")
+        }
+        XCTAssertEqual(build.calls, 1 + ToolCache.kept, "the tool used on every other run was never pruned and built again")
+    }
+
     func testAFailedBuildLeavesNoTool() throws {
         struct Broken: Error {}
         XCTAssertThrowsError(try cache.tool(toolchain: toolchain, build: { _ in throw Broken() }, progress: { _ in })) { error in
