@@ -152,7 +152,7 @@ tool=$(ls -t "$CONTAINERIZE_CACHE_DIR"/tools/bin/containertool-* | head -1)  # t
 hyperfine -N -w 1 -r "$RUNS" --export-json "$work/push.json" \
     "$tool push oci-layout:$work/layout 127.0.0.1:$port/bench/ct:1" \
     "skopeo copy --dest-tls-verify=false oci:$work/layout:latest docker://127.0.0.1:$port/bench/sk:1" >/dev/null 2>&1
-read -r push_ct push_sk < <(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print(*(f"{x['median']*1000:.0f}" for x in r))' "$work/push.json")
+read -r push_ct push_sk < <(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print(*(round(x["median"] * 1000, 1) for x in r))' "$work/push.json")
 rows+=("$(printf '%-48s %8s   %-40s %s' "push of a layout, blobs there (ms, median)" "$push_ct" "skopeo copy: $push_sk ms" "<= 1.5x ($(ratio "$push_ct" "$push_sk"))")")
 
 printf '\n%-48s %8s   %-40s %s\n' "figure" "seconds" "baseline" "goal"
